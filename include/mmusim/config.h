@@ -1,0 +1,101 @@
+/*
+ * mmusim/config.h - the whole configuration of one MMU instance: a plain
+ * struct, a defaults function, a validator, and setters by name.
+ *
+ * Names mirror the component tree: "mmu.seed", "tlb.fill",
+ * "tlb.l1d.entries", "walker.latency".  A configuration file (INI) has one
+ * section per component ([mmu], [tlb], [tlb.l1d], [walker]); the testbench
+ * reads the file and hands each key to mmu_config_set().  Unknown sections
+ * and keys are errors.
+ */
+#ifndef MMUSIM_CONFIG_H
+#define MMUSIM_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mmusim/error.h"
+#include "mmusim/tlb.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MMU_MAX_TLB_ARRAYS 16
+#define MMU_MAX_TLB_LEVELS 4
+
+/* Fill policy between TLB levels. */
+typedef enum mmu_fill_policy {
+    MMU_FILL_NONINCLUSIVE = 0, /* fill every level on the way back; no back-invalidation */
+    MMU_FILL_INCLUSIVE = 1,    /* same fills; an eviction from level n removes the page from levels < n */
+    MMU_FILL_EXCLUSIVE = 2     /* level 1 is filled; a level-n victim moves to level n+1; a hit moves up */
+} mmu_fill_policy;
+
+/* How a TLB miss is resolved. */
+typedef enum mmu_walker_mode {
+    MMU_WALKER_FIXED = 0 /* identity mapping of walker.page_size pages at walker.latency cycles */
+} mmu_walker_mode;
+
+typedef struct mmu_walker_config {
+    uint32_t mode;      /* mmu_walker_mode */
+    uint32_t latency;   /* fixed mode: cycles of one TLB miss */
+    uint32_t page_size; /* fixed mode: mmu_page_size of every mapping */
+} mmu_walker_config;
+
+typedef struct mmu_config {
+    /* [mmu] */
+    uint32_t clock_mhz;      /* converts µs/ns figures into cycles */
+    uint64_t seed;           /* seeds every random choice */
+    uint32_t issue_interval; /* cycles between accesses of a trace without cycles */
+    /* [tlb] */
+    uint32_t fill;     /* mmu_fill_policy */
+    uint32_t n_tlbs;   /* arrays in use */
+    mmu_tlb_config tlb[MMU_MAX_TLB_ARRAYS];
+    /* [walker] */
+    mmu_walker_config walker;
+} mmu_config;
+
+/* The default configuration (Intel Skylake-like TLBs, fixed-latency misses). */
+void mmu_config_defaults(mmu_config *cfg);
+
+/* Default parameters of a newly declared TLB array called name. */
+void mmu_tlb_config_defaults(mmu_tlb_config *t, const char *name);
+
+/*
+ * Check the whole configuration.  On error writes a message naming the
+ * component and field into msg and returns MMU_ECONFIG.
+ */
+MMU_MUST_CHECK mmu_err mmu_config_validate(const mmu_config *cfg, char *msg, size_t msglen);
+
+/*
+ * Set one value by name.  key is "section.key" ("mmu.seed",
+ * "tlb.l1d.ways"); value is text as in a configuration file.  Returns
+ * MMU_EUNKNOWN for an unknown section or key, MMU_EPARSE for a malformed
+ * value, MMU_ERANGE for a value out of range; msg names the key and says what
+ * was wrong.  Setting "tlb.arrays" replaces the list of arrays: arrays that
+ * keep their name keep their parameters, new names get the defaults.
+ */
+MMU_MUST_CHECK mmu_err mmu_config_set(mmu_config *cfg, const char *key, const char *value,
+                                      char *msg, size_t msglen);
+
+/* As mmu_config_set with the section and the key apart (as an INI parser gives them). */
+MMU_MUST_CHECK mmu_err mmu_config_set2(mmu_config *cfg, const char *section, const char *key,
+                                       const char *value, char *msg, size_t msglen);
+
+/*
+ * Visit every setting in file order: one call per section start (key ==
+ * NULL) and one per key with its value as text and a one-line description.
+ * The visitor owns nothing it is given past the call.
+ */
+typedef void (*mmu_config_visit_fn)(void *ctx, const char *section, const char *key,
+                                    const char *value, const char *description);
+void mmu_config_foreach(const mmu_config *cfg, mmu_config_visit_fn visit, void *ctx);
+
+/* Find a TLB array by name; returns its index or -1. */
+int mmu_config_find_tlb(const mmu_config *cfg, const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MMUSIM_CONFIG_H */

@@ -1,0 +1,85 @@
+/*
+ * mmusim/mmu.h - one MMU instance: a TLB hierarchy in front of a miss
+ * handler (the page-table walker), with the translation contract of
+ * types.h.  Nothing global: any number of instances can live side by side.
+ */
+#ifndef MMUSIM_MMU_H
+#define MMUSIM_MMU_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mmusim/config.h"
+#include "mmusim/error.h"
+#include "mmusim/tlb.h"
+#include "mmusim/types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct mmu mmu;
+
+/* Counters of one TLB level (all arrays of the level taken together). */
+typedef struct mmu_level_stats {
+    uint64_t lookups;
+    uint64_t hits;
+    uint64_t misses;
+} mmu_level_stats;
+
+/* Counters of the whole MMU. */
+typedef struct mmu_stats {
+    uint64_t requests;                    /* translations asked for */
+    uint64_t by_type[MMU_ACCESS_TYPES];   /* translations per access type */
+    uint64_t walks;                       /* misses in every TLB level */
+    uint64_t faults[MMU_FAULT_CAUSES];    /* by cause (index 0 unused) */
+    uint64_t latency_sum;                 /* cycles, over all translations */
+    uint64_t latency_max;
+    uint32_t n_levels;
+    mmu_level_stats level[MMU_MAX_TLB_LEVELS];
+} mmu_stats;
+
+/*
+ * Create an MMU from a configuration (validated first; on error msg says
+ * why).  The caller owns *out and frees it with mmu_destroy.
+ */
+MMU_MUST_CHECK mmu_err mmu_create(const mmu_config *cfg, mmu **out, char *msg, size_t msglen);
+void mmu_destroy(mmu *m);
+
+/* The configuration the instance was created with. */
+const mmu_config *mmu_get_config(const mmu *m);
+
+/*
+ * Translate one address (the page of req->vaddr; req->size is not looked
+ * at).  Fills *resp.  Returns MMU_OK, or MMU_EFAULT when resp->fault says
+ * the translation faulted.
+ */
+mmu_err mmu_translate(mmu *m, const mmu_request *req, mmu_response *resp);
+
+/*
+ * One memory access: translates the page of the first byte and, when the
+ * access's bytes run past the end of that page (by the page size of the
+ * mapping found), the page of the last byte as a second translation issued
+ * at the cycle the first completed.  resp must have room for 2.  Returns the
+ * number of translations made (1 or 2); resp[n-1].done_cycle is when the
+ * access's translation is complete.  A fault stops it.
+ */
+int mmu_access(mmu *m, const mmu_request *req, mmu_response resp[2]);
+
+/* Invalidate TLB entries in every array (and, later, paging-structure caches). */
+void mmu_invalidate(mmu *m, mmu_inval_kind kind, uint64_t vaddr, uint16_t asid);
+
+/* Counters; the pointer stays valid for the instance's life. */
+const mmu_stats *mmu_get_stats(const mmu *m);
+/* Zero every counter (for warm-up); contents of TLBs are kept. */
+void mmu_clear_stats(mmu *m);
+
+/* The TLB arrays, in configuration order. */
+uint32_t mmu_tlb_count(const mmu *m);
+const mmu_tlb *mmu_get_tlb(const mmu *m, uint32_t index);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MMUSIM_MMU_H */
