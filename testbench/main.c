@@ -1,7 +1,58 @@
-/* mmusim command-line program (being written). */
+/*
+ * main.c - the mmusim command-line program: dispatches to a subcommand.
+ *
+ *   mmusim run TRACE [options]     run a trace through the MMU model
+ *   mmusim config --dump [options] print the effective configuration
+ *   mmusim version | help
+ */
 #include <stdio.h>
-int main(void)
+#include <string.h>
+
+#include "cli.h"
+#include "mmusim/mmusim.h"
+
+static void usage(FILE *out)
 {
-    fprintf(stderr, "mmusim: not yet\n");
+    fprintf(out,
+            "usage: mmusim COMMAND [options]\n"
+            "\n"
+            "commands:\n"
+            "  run TRACE...        run memory-access traces through the MMU model\n"
+            "  config --dump       print the effective configuration (INI)\n"
+            "  version             print the version\n"
+            "  help                this text\n"
+            "\n"
+            "configuration options (run, config):\n"
+            "  --config FILE       read an INI configuration file (see docs/configuration.md)\n"
+            "  --set SEC.KEY=VAL   override one value, e.g. --set tlb.stlb.entries=2048\n"
+            "\n"
+            "run options:\n"
+            "  --format F          trace format: auto (default), lackey, text\n"
+            "  --json FILE         write the results as JSON ('-' for standard output)\n"
+            "  --warmup N          clear the counters after N accesses\n"
+            "  --quiet             no summary on standard output\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "run") == 0)
+        return tb_cmd_run(argc - 2, argv + 2);
+    if (strcmp(cmd, "config") == 0)
+        return tb_cmd_config(argc - 2, argv + 2);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("mmusim %s\n", MMUSIM_VERSION_STRING);
+        return 0;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "mmusim: unknown command '%s'\n\n", cmd);
+    usage(stderr);
     return 2;
 }

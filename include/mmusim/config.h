@@ -91,6 +91,9 @@ typedef void (*mmu_config_visit_fn)(void *ctx, const char *section, const char *
                                     const char *value, const char *description);
 void mmu_config_foreach(const mmu_config *cfg, mmu_config_visit_fn visit, void *ctx);
 
+/* 1 if section names a section of this configuration ("mmu", "tlb.l1d", ...), else 0. */
+int mmu_config_has_section(const mmu_config *cfg, const char *section);
+
 /* Find a TLB array by name; returns its index or -1. */
 int mmu_config_find_tlb(const mmu_config *cfg, const char *name);
 

@@ -1,0 +1,495 @@
+/*
+ * config.c - defaults, validation, and setting/visiting by name of
+ * mmu_config.
+ *
+ * One table describes every key of every section (name, type, where it
+ * lives, range, description); setting, dumping and the documentation's
+ * reference all follow it.  TLB arrays are sections named "tlb.NAME"; the
+ * list of arrays is the key "tlb.arrays".
+ */
+#include "mmusim/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum key_type {
+    K_U32,    /* unsigned 32-bit integer */
+    K_U64,    /* unsigned 64-bit integer */
+    K_ENUM,   /* one of names[], stored as uint32_t index */
+    K_PSMASK, /* list of page sizes, stored as uint32_t mask */
+    K_PS      /* one page size, stored as uint32_t mmu_page_size */
+} key_type;
+
+typedef struct key_def {
+    const char *key;
+    key_type type;
+    size_t offset; /* in the section's struct */
+    uint64_t min, max;
+    const char *const *names; /* K_ENUM: value -> name; NULL entries are holes */
+    unsigned n_names;
+    const char *desc;
+} key_def;
+
+static const char *const fill_names[] = {"noninclusive", "inclusive", "exclusive"};
+static const char *const side_names[] = {NULL, "i", "d", "id"};
+static const char *const repl_names_cfg[] = {
+#define MMU_REPL_NAME_(name, id) id,
+    MMU_REPL_MAP(MMU_REPL_NAME_)
+#undef MMU_REPL_NAME_
+};
+static const char *const walker_mode_names[] = {"fixed"};
+
+#define N_(a) (sizeof(a) / sizeof((a)[0]))
+#define KU32(s, f, lo, hi, d) {#f, K_U32, offsetof(s, f), lo, hi, NULL, 0, d}
+#define KU64(s, f, lo, hi, d) {#f, K_U64, offsetof(s, f), lo, hi, NULL, 0, d}
+#define KENUM(s, f, names, d) {#f, K_ENUM, offsetof(s, f), 0, 0, names, N_(names), d}
+
+static const key_def mmu_keys[] = {
+    KU32(mmu_config, clock_mhz, 1, 100000, "core clock in MHz (converts us/ns figures into cycles)"),
+    KU64(mmu_config, seed, 0, UINT64_MAX, "seed of every random choice (random replacement, ...)"),
+    KU32(mmu_config, issue_interval, 0, 1000000,
+         "cycles between consecutive accesses of a trace that carries no cycles"),
+};
+
+static const key_def tlb_keys[] = {
+    KENUM(mmu_config, fill, fill_names,
+          "fill policy between levels: noninclusive | inclusive | exclusive"),
+};
+
+static const key_def array_keys[] = {
+    KU32(mmu_tlb_config, level, 1, MMU_MAX_TLB_LEVELS, "level in the hierarchy (1 = looked up first)"),
+    KENUM(mmu_tlb_config, side, side_names, "accesses served: i (fetch), d (load/store), id (unified)"),
+    KU32(mmu_tlb_config, entries, 1, 1u << 24, "number of entries"),
+    KU32(mmu_tlb_config, ways, 1, 1u << 24, "ways per set (= entries: fully associative)"),
+    {"page_sizes", K_PSMASK, offsetof(mmu_tlb_config, page_sizes), 0, 0, NULL, 0,
+     "page sizes held: list of 4K 8K 16K 64K 2M 32M 512M 1G"},
+    KENUM(mmu_tlb_config, policy, repl_names_cfg, "replacement: lru | plru | fifo | random | nru | srrip"),
+    KU32(mmu_tlb_config, latency, 0, 100000, "cycles of one lookup"),
+};
+
+static const key_def walker_keys[] = {
+    KENUM(mmu_walker_config, mode, walker_mode_names,
+          "how a TLB miss is resolved: fixed (identity map, fixed latency)"),
+    KU32(mmu_walker_config, latency, 0, 1000000, "fixed mode: cycles of one TLB miss"),
+    {"page_size", K_PS, offsetof(mmu_walker_config, page_size), 0, 0, NULL, 0,
+     "fixed mode: page size of every mapping"},
+};
+
+/* ---------------------------------------------------------------- */
+
+static mmu_err fail(mmu_err e, char *msg, size_t msglen, const char *fmt, ...)
+{
+    if (msg && msglen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, msglen, fmt, ap);
+        va_end(ap);
+    }
+    return e;
+}
+
+static void set_name(char *dst, const char *src)
+{
+    snprintf(dst, MMU_NAME_MAX, "%s", src);
+}
+
+void mmu_tlb_config_defaults(mmu_tlb_config *t, const char *name)
+{
+    memset(t, 0, sizeof *t);
+    set_name(t->name, name);
+    t->level = 1;
+    t->side = MMU_SIDE_BOTH;
+    t->entries = 64;
+    t->ways = 4;
+    t->page_sizes = 1u << MMU_PS_4K;
+    t->policy = MMU_REPL_LRU;
+    t->latency = 1;
+}
+
+static mmu_tlb_config *add_array(mmu_config *c, const char *name, uint32_t level, uint32_t side,
+                                 uint32_t entries, uint32_t ways, uint32_t sizes, uint32_t latency)
+{
+    mmu_tlb_config *t = &c->tlb[c->n_tlbs++];
+    mmu_tlb_config_defaults(t, name);
+    t->level = level;
+    t->side = side;
+    t->entries = entries;
+    t->ways = ways;
+    t->page_sizes = sizes;
+    t->latency = latency;
+    return t;
+}
+
+void mmu_config_defaults(mmu_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->clock_mhz = 3000;
+    c->seed = 1;
+    c->issue_interval = 1;
+    c->fill = MMU_FILL_NONINCLUSIVE;
+    /* Intel Skylake (Optimization Reference Manual 248966, table 2-15), 4K/2M parts */
+    add_array(c, "l1i", 1, MMU_SIDE_INSTR, 128, 8, 1u << MMU_PS_4K, 1);
+    add_array(c, "l1d", 1, MMU_SIDE_DATA, 64, 4, 1u << MMU_PS_4K, 1);
+    add_array(c, "l1d_2m", 1, MMU_SIDE_DATA, 32, 4, 1u << MMU_PS_2M, 1);
+    add_array(c, "stlb", 2, MMU_SIDE_BOTH, 1536, 12, (1u << MMU_PS_4K) | (1u << MMU_PS_2M), 7);
+    c->walker.mode = MMU_WALKER_FIXED;
+    c->walker.latency = 30;
+    c->walker.page_size = MMU_PS_4K;
+}
+
+int mmu_config_find_tlb(const mmu_config *c, const char *name)
+{
+    for (uint32_t i = 0; i < c->n_tlbs; i++)
+        if (strcmp(c->tlb[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+int mmu_config_has_section(const mmu_config *c, const char *section)
+{
+    if (strcmp(section, "mmu") == 0 || strcmp(section, "tlb") == 0 || strcmp(section, "walker") == 0)
+        return 1;
+    return strncmp(section, "tlb.", 4) == 0 && mmu_config_find_tlb(c, section + 4) >= 0;
+}
+
+static int valid_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n >= MMU_NAME_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '_'))
+            return 0;
+    return 1;
+}
+
+mmu_err mmu_config_validate(const mmu_config *c, char *msg, size_t msglen)
+{
+    if (c->clock_mhz < 1 || c->clock_mhz > 100000)
+        return fail(MMU_ECONFIG, msg, msglen, "mmu.clock_mhz (%u) must be 1..100000", c->clock_mhz);
+    if (c->fill > MMU_FILL_EXCLUSIVE)
+        return fail(MMU_ECONFIG, msg, msglen, "tlb.fill (%u) is not a fill policy", c->fill);
+    if (c->n_tlbs > MMU_MAX_TLB_ARRAYS)
+        return fail(MMU_ECONFIG, msg, msglen, "tlb.arrays: at most %d arrays", MMU_MAX_TLB_ARRAYS);
+    for (uint32_t i = 0; i < c->n_tlbs; i++) {
+        const mmu_tlb_config *t = &c->tlb[i];
+        if (!valid_name(t->name))
+            return fail(MMU_ECONFIG, msg, msglen,
+                        "tlb.arrays: '%s' is not a valid array name (a-z, 0-9, _; at most %d)",
+                        t->name, MMU_NAME_MAX - 1);
+        for (uint32_t j = 0; j < i; j++)
+            if (strcmp(c->tlb[j].name, t->name) == 0)
+                return fail(MMU_ECONFIG, msg, msglen, "tlb.arrays: '%s' is named twice", t->name);
+        char sub[200];
+        if (mmu_tlb_config_check(t, sub, sizeof sub) != MMU_OK)
+            return fail(MMU_ECONFIG, msg, msglen, "tlb.%s", sub);
+    }
+    /* the levels serving each side must be 1..n without a gap */
+    for (uint32_t side = MMU_SIDE_INSTR; side <= MMU_SIDE_DATA; side++) {
+        uint32_t present = 0;
+        for (uint32_t i = 0; i < c->n_tlbs; i++)
+            if (c->tlb[i].side & side)
+                present |= 1u << (c->tlb[i].level - 1);
+        if (present & (present + 1))
+            return fail(MMU_ECONFIG, msg, msglen,
+                        "tlb: the %s-side arrays skip a level (levels present: mask 0x%x); "
+                        "levels must run 1, 2, ... without a gap",
+                        side == MMU_SIDE_INSTR ? "instruction" : "data", present);
+    }
+    if (c->walker.mode != MMU_WALKER_FIXED)
+        return fail(MMU_ECONFIG, msg, msglen, "walker.mode (%u) is not a walker mode", c->walker.mode);
+    if (c->walker.latency > 1000000)
+        return fail(MMU_ECONFIG, msg, msglen, "walker.latency (%u) is more than 1000000 cycles",
+                    c->walker.latency);
+    if (c->walker.page_size >= MMU_PAGE_SIZES)
+        return fail(MMU_ECONFIG, msg, msglen, "walker.page_size (%u) is not a page size",
+                    c->walker.page_size);
+    return MMU_OK;
+}
+
+/* ---------------------------------------------------------------- */
+
+static const char *skip_space(const char *s)
+{
+    while (*s && isspace((unsigned char)*s))
+        s++;
+    return s;
+}
+
+static mmu_err parse_u64(const char *v, uint64_t *out)
+{
+    v = skip_space(v);
+    if (!isdigit((unsigned char)*v))
+        return MMU_EPARSE;
+    errno = 0;
+    char *end;
+    unsigned long long x = strtoull(v, &end, 0);
+    if (errno == ERANGE)
+        return MMU_ERANGE;
+    if (*skip_space(end) != 0 || end == v)
+        return MMU_EPARSE;
+    *out = (uint64_t)x;
+    return MMU_OK;
+}
+
+/* Split a list on spaces, commas and '|'; calls fn for each item. */
+static mmu_err each_item(const char *v, mmu_err (*fn)(void *ctx, const char *item), void *ctx)
+{
+    char item[64];
+    while (*v) {
+        while (*v && (isspace((unsigned char)*v) || *v == ',' || *v == '|'))
+            v++;
+        if (!*v)
+            break;
+        size_t n = 0;
+        while (*v && !(isspace((unsigned char)*v) || *v == ',' || *v == '|')) {
+            if (n + 1 >= sizeof item)
+                return MMU_EPARSE;
+            item[n++] = *v++;
+        }
+        item[n] = 0;
+        mmu_err e = fn(ctx, item);
+        if (e != MMU_OK)
+            return e;
+    }
+    return MMU_OK;
+}
+
+static mmu_err add_ps(void *ctx, const char *item)
+{
+    mmu_page_size ps = mmu_page_size_parse(item);
+    if (ps >= MMU_PAGE_SIZES)
+        return MMU_EPARSE;
+    *(uint32_t *)ctx |= 1u << ps;
+    return MMU_OK;
+}
+
+static mmu_err set_key(void *base, const key_def *k, const char *section, const char *value,
+                       char *msg, size_t msglen)
+{
+    uint32_t *u32 = (uint32_t *)((char *)base + k->offset);
+    switch (k->type) {
+    case K_U32:
+    case K_U64: {
+        uint64_t x;
+        mmu_err e = parse_u64(value, &x);
+        if (e == MMU_EPARSE)
+            return fail(e, msg, msglen, "%s.%s: '%s' is not a non-negative integer", section, k->key,
+                        value);
+        if (e != MMU_OK || x < k->min || x > k->max)
+            return fail(MMU_ERANGE, msg, msglen, "%s.%s: %s is out of range %llu..%llu", section,
+                        k->key, value, (unsigned long long)k->min, (unsigned long long)k->max);
+        if (k->type == K_U32)
+            *u32 = (uint32_t)x;
+        else
+            *(uint64_t *)((char *)base + k->offset) = x;
+        return MMU_OK;
+    }
+    case K_ENUM: {
+        const char *v = skip_space(value);
+        for (unsigned i = 0; i < k->n_names; i++) {
+            if (k->names[i] && strcmp(k->names[i], v) == 0) {
+                *u32 = i;
+                return MMU_OK;
+            }
+        }
+        char choices[200] = "";
+        for (unsigned i = 0; i < k->n_names; i++) {
+            if (!k->names[i])
+                continue;
+            size_t used = strlen(choices);
+            snprintf(choices + used, sizeof choices - used, "%s%s", used ? ", " : "", k->names[i]);
+        }
+        return fail(MMU_EPARSE, msg, msglen, "%s.%s: '%s' is not one of %s", section, k->key, value,
+                    choices);
+    }
+    case K_PSMASK: {
+        uint32_t mask = 0;
+        if (each_item(value, add_ps, &mask) != MMU_OK || mask == 0)
+            return fail(MMU_EPARSE, msg, msglen,
+                        "%s.%s: '%s' is not a list of page sizes (4K 8K 16K 64K 2M 32M 512M 1G)",
+                        section, k->key, value);
+        *u32 = mask;
+        return MMU_OK;
+    }
+    case K_PS: {
+        mmu_page_size ps = mmu_page_size_parse(skip_space(value));
+        if (ps >= MMU_PAGE_SIZES)
+            return fail(MMU_EPARSE, msg, msglen,
+                        "%s.%s: '%s' is not a page size (4K 8K 16K 64K 2M 32M 512M 1G)", section,
+                        k->key, value);
+        *u32 = (uint32_t)ps;
+        return MMU_OK;
+    }
+    }
+    return MMU_EINVAL;
+}
+
+static void format_key(const void *base, const key_def *k, char *buf, size_t len)
+{
+    uint32_t u32 = *(const uint32_t *)((const char *)base + k->offset);
+    switch (k->type) {
+    case K_U32:
+        snprintf(buf, len, "%u", u32);
+        break;
+    case K_U64:
+        snprintf(buf, len, "%llu",
+                 (unsigned long long)*(const uint64_t *)((const char *)base + k->offset));
+        break;
+    case K_ENUM:
+        snprintf(buf, len, "%s", u32 < k->n_names && k->names[u32] ? k->names[u32] : "?");
+        break;
+    case K_PSMASK: {
+        buf[0] = 0;
+        for (unsigned p = 0; p < MMU_PAGE_SIZES; p++) {
+            if (!(u32 & (1u << p)))
+                continue;
+            size_t used = strlen(buf);
+            snprintf(buf + used, len - used, "%s%s", used ? " " : "",
+                     mmu_page_size_name((mmu_page_size)p));
+        }
+        break;
+    }
+    case K_PS:
+        snprintf(buf, len, "%s", mmu_page_size_name((mmu_page_size)u32));
+        break;
+    }
+}
+
+typedef struct arrays_ctx {
+    mmu_config *cfg;
+    mmu_tlb_config out[MMU_MAX_TLB_ARRAYS];
+    uint32_t n;
+    char *msg;
+    size_t msglen;
+} arrays_ctx;
+
+static mmu_err add_array_name(void *vctx, const char *item)
+{
+    arrays_ctx *a = vctx;
+    if (!valid_name(item))
+        return fail(MMU_EPARSE, a->msg, a->msglen,
+                    "tlb.arrays: '%s' is not a valid array name (a-z, 0-9, _; at most %d)", item,
+                    MMU_NAME_MAX - 1);
+    for (uint32_t i = 0; i < a->n; i++)
+        if (strcmp(a->out[i].name, item) == 0)
+            return fail(MMU_EPARSE, a->msg, a->msglen, "tlb.arrays: '%s' is named twice", item);
+    if (a->n >= MMU_MAX_TLB_ARRAYS)
+        return fail(MMU_ERANGE, a->msg, a->msglen, "tlb.arrays: at most %d arrays",
+                    MMU_MAX_TLB_ARRAYS);
+    int old = mmu_config_find_tlb(a->cfg, item);
+    if (old >= 0)
+        a->out[a->n] = a->cfg->tlb[old];
+    else
+        mmu_tlb_config_defaults(&a->out[a->n], item);
+    a->n++;
+    return MMU_OK;
+}
+
+static mmu_err set_in_table(void *base, const key_def *keys, size_t n, const char *section,
+                            const char *key, const char *value, char *msg, size_t msglen)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(keys[i].key, key) == 0)
+            return set_key(base, &keys[i], section, value, msg, msglen);
+    return fail(MMU_EUNKNOWN, msg, msglen, "%s: unknown key '%s'", section, key);
+}
+
+mmu_err mmu_config_set2(mmu_config *c, const char *section, const char *key, const char *value,
+                        char *msg, size_t msglen)
+{
+    if (!c || !section || !key || !value)
+        return MMU_EINVAL;
+    if (strcmp(section, "mmu") == 0)
+        return set_in_table(c, mmu_keys, N_(mmu_keys), section, key, value, msg, msglen);
+    if (strcmp(section, "walker") == 0)
+        return set_in_table(&c->walker, walker_keys, N_(walker_keys), section, key, value, msg,
+                            msglen);
+    if (strcmp(section, "tlb") == 0) {
+        if (strcmp(key, "arrays") == 0) {
+            arrays_ctx a = {.cfg = c, .n = 0, .msg = msg, .msglen = msglen};
+            if (msg && msglen)
+                msg[0] = 0;
+            mmu_err e = each_item(value, add_array_name, &a);
+            if (e != MMU_OK)
+                return msg && msglen && !msg[0]
+                           ? fail(e, msg, msglen, "tlb.arrays: malformed list '%s'", value)
+                           : e;
+            memcpy(c->tlb, a.out, sizeof a.out);
+            c->n_tlbs = a.n;
+            return MMU_OK;
+        }
+        return set_in_table(c, tlb_keys, N_(tlb_keys), section, key, value, msg, msglen);
+    }
+    if (strncmp(section, "tlb.", 4) == 0) {
+        int i = mmu_config_find_tlb(c, section + 4);
+        if (i < 0) {
+            char names[MMU_MAX_TLB_ARRAYS * MMU_NAME_MAX + 1] = "";
+            for (uint32_t j = 0; j < c->n_tlbs; j++) {
+                size_t used = strlen(names);
+                snprintf(names + used, sizeof names - used, "%s%s", used ? " " : "", c->tlb[j].name);
+            }
+            return fail(MMU_EUNKNOWN, msg, msglen,
+                        "[%s]: unknown TLB array '%s' (tlb.arrays = %s; declare it there first)",
+                        section, section + 4, names);
+        }
+        return set_in_table(&c->tlb[i], array_keys, N_(array_keys), section, key, value, msg,
+                            msglen);
+    }
+    return fail(MMU_EUNKNOWN, msg, msglen, "unknown section [%s]", section);
+}
+
+mmu_err mmu_config_set(mmu_config *c, const char *key, const char *value, char *msg, size_t msglen)
+{
+    if (!c || !key || !value)
+        return MMU_EINVAL;
+    const char *dot = strrchr(key, '.');
+    if (!dot || dot == key || dot[1] == 0)
+        return fail(MMU_EUNKNOWN, msg, msglen, "'%s' is not of the form section.key", key);
+    char section[128];
+    size_t n = (size_t)(dot - key);
+    if (n >= sizeof section)
+        return fail(MMU_EUNKNOWN, msg, msglen, "unknown section in '%s'", key);
+    memcpy(section, key, n);
+    section[n] = 0;
+    return mmu_config_set2(c, section, dot + 1, value, msg, msglen);
+}
+
+static void visit_table(const void *base, const key_def *keys, size_t n, const char *section,
+                        mmu_config_visit_fn visit, void *ctx)
+{
+    char buf[256];
+    for (size_t i = 0; i < n; i++) {
+        format_key(base, &keys[i], buf, sizeof buf);
+        visit(ctx, section, keys[i].key, buf, keys[i].desc);
+    }
+}
+
+void mmu_config_foreach(const mmu_config *c, mmu_config_visit_fn visit, void *ctx)
+{
+    visit(ctx, "mmu", NULL, NULL, "the core the MMU belongs to");
+    visit_table(c, mmu_keys, N_(mmu_keys), "mmu", visit, ctx);
+
+    visit(ctx, "tlb", NULL, NULL, "the TLB hierarchy");
+    char names[MMU_MAX_TLB_ARRAYS * MMU_NAME_MAX + 1] = "";
+    for (uint32_t j = 0; j < c->n_tlbs; j++) {
+        size_t used = strlen(names);
+        snprintf(names + used, sizeof names - used, "%s%s", used ? " " : "", c->tlb[j].name);
+    }
+    visit(ctx, "tlb", "arrays", names, "the TLB arrays, each configured in its own [tlb.NAME] section");
+    visit_table(c, tlb_keys, N_(tlb_keys), "tlb", visit, ctx);
+    for (uint32_t j = 0; j < c->n_tlbs; j++) {
+        char section[MMU_NAME_MAX + 8];
+        snprintf(section, sizeof section, "tlb.%s", c->tlb[j].name);
+        visit(ctx, section, NULL, NULL, "one TLB array");
+        visit_table(&c->tlb[j], array_keys, N_(array_keys), section, visit, ctx);
+    }
+
+    visit(ctx, "walker", NULL, NULL, "what resolves a miss in every TLB level");
+    visit_table(&c->walker, walker_keys, N_(walker_keys), "walker", visit, ctx);
+}

@@ -1,0 +1,336 @@
+/*
+ * tlb.c - one TLB array.
+ *
+ * Storage is structure-of-arrays, sets x ways: a key per way (virtual page
+ * number at the entry's page size, shifted left 3, OR the page-size index;
+ * TLB_INVALID when empty), the ASID with a global bit, and the payload.  A
+ * lookup probes each page size the array holds: set = VPN mod sets (sets
+ * need not be a power of two), then compares the keys of that set's ways.
+ */
+#include "mmusim/tlb.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "repl.h"
+
+#define TLB_INVALID UINT64_MAX
+#define ASID_GLOBAL (1u << 16)
+
+struct mmu_tlb {
+    /* hot fields first */
+    uint64_t *key;
+    uint32_t *asid_g; /* asid | ASID_GLOBAL */
+    uint32_t sets;
+    uint32_t ways;
+    uint32_t set_mask; /* sets - 1 when sets is a power of two */
+    uint8_t pow2;
+    uint8_t nsizes;
+    uint8_t shift[MMU_PAGE_SIZES];
+    uint8_t psidx[MMU_PAGE_SIZES];
+    const repl_ops *ops;
+    repl_state repl;
+    mmu_tlb_stats stats;
+    uint64_t *pbase;
+    uint8_t *flags;
+    uint32_t valid;
+    mmu_tlb_config cfg;
+};
+
+mmu_err mmu_tlb_config_check(const mmu_tlb_config *c, char *msg, size_t msglen)
+{
+    const char *n = c->name[0] ? c->name : "tlb";
+#define FAIL(...)                                 \
+    do {                                          \
+        if (msg && msglen)                        \
+            snprintf(msg, msglen, __VA_ARGS__);   \
+        return MMU_ECONFIG;                       \
+    } while (0)
+    if (c->entries == 0)
+        FAIL("%s.entries must be at least 1", n);
+    if (c->entries > (1u << 24))
+        FAIL("%s.entries (%u) is more than %u", n, c->entries, 1u << 24);
+    if (c->ways == 0)
+        FAIL("%s.ways must be at least 1", n);
+    if (c->ways > c->entries)
+        FAIL("%s.ways (%u) is more than %s.entries (%u)", n, c->ways, n, c->entries);
+    if (c->entries % c->ways != 0)
+        FAIL("%s.ways (%u) must divide %s.entries (%u)", n, c->ways, n, c->entries);
+    if (c->page_sizes == 0 || (c->page_sizes >> MMU_PAGE_SIZES) != 0)
+        FAIL("%s.page_sizes must name at least one of 4K 8K 16K 64K 2M 32M 512M 1G", n);
+    if (c->policy >= MMU_REPL_POLICIES)
+        FAIL("%s.policy (%u) is not a known policy", n, c->policy);
+    if (c->side == 0 || c->side > MMU_SIDE_BOTH)
+        FAIL("%s.side must be i, d or id", n);
+    if (c->level < 1 || c->level > 4)
+        FAIL("%s.level (%u) must be 1..4", n, c->level);
+    if (c->latency > 100000)
+        FAIL("%s.latency (%u) is more than 100000 cycles", n, c->latency);
+#undef FAIL
+    return MMU_OK;
+}
+
+mmu_err mmu_tlb_create(const mmu_tlb_config *cfg, mmu_tlb **out)
+{
+    if (!cfg || !out)
+        return MMU_EINVAL;
+    *out = NULL;
+    if (mmu_tlb_config_check(cfg, NULL, 0) != MMU_OK)
+        return MMU_ECONFIG;
+    mmu_tlb *t = calloc(1, sizeof *t);
+    if (!t)
+        return MMU_ENOMEM;
+    t->cfg = *cfg;
+    t->cfg.name[MMU_NAME_MAX - 1] = 0;
+    t->ways = cfg->ways;
+    t->sets = cfg->entries / cfg->ways;
+    t->pow2 = (t->sets & (t->sets - 1)) == 0;
+    t->set_mask = t->sets - 1;
+    for (unsigned p = 0; p < MMU_PAGE_SIZES; p++) {
+        if (cfg->page_sizes & (1u << p)) {
+            t->shift[t->nsizes] = (uint8_t)mmu_page_shift((mmu_page_size)p);
+            t->psidx[t->nsizes] = (uint8_t)p;
+            t->nsizes++;
+        }
+    }
+    size_t n = (size_t)cfg->entries;
+    t->key = malloc(n * sizeof *t->key);
+    t->asid_g = calloc(n, sizeof *t->asid_g);
+    t->pbase = calloc(n, sizeof *t->pbase);
+    t->flags = calloc(n, 1);
+    t->ops = repl_get_ops((mmu_repl_policy)cfg->policy);
+    if (!t->key || !t->asid_g || !t->pbase || !t->flags ||
+        repl_state_init(&t->repl, t->ops, t->sets, t->ways, cfg->seed) != MMU_OK) {
+        mmu_tlb_destroy(t);
+        return MMU_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        t->key[i] = TLB_INVALID;
+    *out = t;
+    return MMU_OK;
+}
+
+void mmu_tlb_destroy(mmu_tlb *t)
+{
+    if (!t)
+        return;
+    repl_state_free(&t->repl);
+    free(t->key);
+    free(t->asid_g);
+    free(t->pbase);
+    free(t->flags);
+    free(t);
+}
+
+void mmu_tlb_reset(mmu_tlb *t)
+{
+    size_t n = (size_t)t->sets * t->ways;
+    for (size_t i = 0; i < n; i++)
+        t->key[i] = TLB_INVALID;
+    memset(t->asid_g, 0, n * sizeof *t->asid_g);
+    t->valid = 0;
+    t->ops->reset(&t->repl);
+    memset(&t->stats, 0, sizeof t->stats);
+}
+
+static inline uint32_t set_of(const mmu_tlb *t, uint64_t vpn)
+{
+    return t->pow2 ? (uint32_t)(vpn & t->set_mask) : (uint32_t)(vpn % t->sets);
+}
+
+static inline int asid_match(uint32_t asid_g, uint16_t asid)
+{
+    return asid_g == asid || (asid_g & ASID_GLOBAL);
+}
+
+/* Index (set * ways + way) of the entry mapping vaddr for asid, or -1. */
+static inline long find(const mmu_tlb *t, uint64_t vaddr, uint16_t asid)
+{
+    for (unsigned i = 0; i < t->nsizes; i++) {
+        uint64_t vpn = vaddr >> t->shift[i];
+        uint64_t key = (vpn << 3) | t->psidx[i];
+        size_t base = (size_t)set_of(t, vpn) * t->ways;
+        const uint64_t *k = t->key + base;
+        for (uint32_t w = 0; w < t->ways; w++)
+            if (k[w] == key && asid_match(t->asid_g[base + w], asid))
+                return (long)(base + w);
+    }
+    return -1;
+}
+
+static void copy_out(const mmu_tlb *t, size_t i, mmu_tlb_entry *out)
+{
+    unsigned ps = (unsigned)(t->key[i] & 7);
+    out->page_size = (uint8_t)ps;
+    out->vbase = (t->key[i] >> 3) << mmu_page_shift((mmu_page_size)ps);
+    out->pbase = t->pbase[i];
+    out->asid = (uint16_t)(t->asid_g[i] & 0xFFFF);
+    out->flags = t->flags[i];
+}
+
+int mmu_tlb_lookup(mmu_tlb *t, uint64_t vaddr, uint16_t asid, mmu_access_type type,
+                   mmu_tlb_entry *out)
+{
+    long i = find(t, vaddr, asid);
+    if (i < 0) {
+        t->stats.misses[type]++;
+        return 0;
+    }
+    t->stats.hits[type]++;
+    t->ops->hit(&t->repl, (uint32_t)((size_t)i / t->ways), (uint32_t)((size_t)i % t->ways));
+    if (out)
+        copy_out(t, (size_t)i, out);
+    return 1;
+}
+
+int mmu_tlb_probe(const mmu_tlb *t, uint64_t vaddr, uint16_t asid, mmu_tlb_entry *out)
+{
+    long i = find(t, vaddr, asid);
+    if (i < 0)
+        return 0;
+    if (out)
+        copy_out(t, (size_t)i, out);
+    return 1;
+}
+
+static void remove_at(mmu_tlb *t, size_t i)
+{
+    t->key[i] = TLB_INVALID;
+    t->asid_g[i] = 0;
+    t->valid--;
+    t->ops->invalidate(&t->repl, (uint32_t)(i / t->ways), (uint32_t)(i % t->ways));
+}
+
+mmu_err mmu_tlb_insert(mmu_tlb *t, const mmu_tlb_entry *e, mmu_tlb_entry *victim, int *evicted)
+{
+    if (evicted)
+        *evicted = 0;
+    if (e->page_size >= MMU_PAGE_SIZES || !(t->cfg.page_sizes & (1u << e->page_size)))
+        return MMU_EINVAL;
+    unsigned shift = mmu_page_shift((mmu_page_size)e->page_size);
+    uint64_t vpn = e->vbase >> shift;
+    uint64_t key = (vpn << 3) | e->page_size;
+    uint32_t ag = (e->flags & MMU_TLB_GLOBAL) ? (ASID_GLOBAL | e->asid) : e->asid;
+    uint32_t set = set_of(t, vpn);
+    size_t base = (size_t)set * t->ways;
+    uint32_t way = t->ways, empty = t->ways;
+    for (uint32_t w = 0; w < t->ways; w++) {
+        if (t->key[base + w] == key &&
+            ((t->asid_g[base + w] & ASID_GLOBAL) ? (ag & ASID_GLOBAL) != 0 : t->asid_g[base + w] == ag)) {
+            way = w; /* same page, same owner: overwrite in place */
+            break;
+        }
+        if (empty == t->ways && t->key[base + w] == TLB_INVALID)
+            empty = w;
+    }
+    if (way == t->ways) {
+        if (empty < t->ways) {
+            way = empty;
+        } else {
+            way = t->ops->victim(&t->repl, set);
+            if (victim)
+                copy_out(t, base + way, victim);
+            if (evicted)
+                *evicted = 1;
+            t->stats.evictions++;
+            t->valid--;
+        }
+        t->valid++;
+    }
+    t->key[base + way] = key;
+    t->asid_g[base + way] = ag;
+    t->pbase[base + way] = e->pbase & ~((UINT64_C(1) << shift) - 1);
+    t->flags[base + way] = e->flags;
+    t->stats.fills++;
+    t->ops->fill(&t->repl, set, way);
+    return MMU_OK;
+}
+
+int mmu_tlb_take(mmu_tlb *t, uint64_t vaddr, uint16_t asid, mmu_tlb_entry *out)
+{
+    long i = find(t, vaddr, asid);
+    if (i < 0)
+        return 0;
+    if (out)
+        copy_out(t, (size_t)i, out);
+    remove_at(t, (size_t)i);
+    return 1;
+}
+
+uint32_t mmu_tlb_invalidate(mmu_tlb *t, mmu_inval_kind kind, uint64_t vaddr, uint16_t asid)
+{
+    uint32_t n = 0;
+    if (kind == MMU_INVAL_ALL || kind == MMU_INVAL_ASID) {
+        size_t total = (size_t)t->sets * t->ways;
+        for (size_t i = 0; i < total; i++) {
+            if (t->key[i] == TLB_INVALID)
+                continue;
+            if (kind == MMU_INVAL_ASID && t->asid_g[i] != asid)
+                continue; /* other ASID, or global */
+            remove_at(t, i);
+            n++;
+        }
+    } else {
+        for (unsigned s = 0; s < t->nsizes; s++) {
+            uint64_t vpn = vaddr >> t->shift[s];
+            uint64_t key = (vpn << 3) | t->psidx[s];
+            size_t base = (size_t)set_of(t, vpn) * t->ways;
+            for (uint32_t w = 0; w < t->ways; w++) {
+                if (t->key[base + w] != key)
+                    continue;
+                if (kind == MMU_INVAL_ADDR_ASID && !asid_match(t->asid_g[base + w], asid))
+                    continue;
+                remove_at(t, base + w);
+                n++;
+            }
+        }
+    }
+    t->stats.invalidations += n;
+    return n;
+}
+
+int mmu_tlb_invalidate_entry(mmu_tlb *t, const mmu_tlb_entry *e)
+{
+    if (e->page_size >= MMU_PAGE_SIZES || !(t->cfg.page_sizes & (1u << e->page_size)))
+        return 0;
+    uint64_t vpn = e->vbase >> mmu_page_shift((mmu_page_size)e->page_size);
+    uint64_t key = (vpn << 3) | e->page_size;
+    uint32_t ag = (e->flags & MMU_TLB_GLOBAL) ? ASID_GLOBAL : e->asid;
+    size_t base = (size_t)set_of(t, vpn) * t->ways;
+    for (uint32_t w = 0; w < t->ways; w++) {
+        uint32_t have = t->asid_g[base + w];
+        if (t->key[base + w] == key &&
+            ((ag & ASID_GLOBAL) ? (have & ASID_GLOBAL) != 0 : have == ag)) {
+            remove_at(t, base + w);
+            t->stats.invalidations++;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+const mmu_tlb_config *mmu_tlb_get_config(const mmu_tlb *t)
+{
+    return &t->cfg;
+}
+
+const mmu_tlb_stats *mmu_tlb_get_stats(const mmu_tlb *t)
+{
+    return &t->stats;
+}
+
+void mmu_tlb_clear_stats(mmu_tlb *t)
+{
+    memset(&t->stats, 0, sizeof t->stats);
+}
+
+uint32_t mmu_tlb_occupancy(const mmu_tlb *t)
+{
+    return t->valid;
+}
+
+uint32_t mmu_tlb_sets(const mmu_tlb *t)
+{
+    return t->sets;
+}

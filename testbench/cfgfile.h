@@ -1,0 +1,27 @@
+/*
+ * cfgfile.h - configuration from files and the command line for the
+ * testbench: INI files (libinih), presets, "--set section.key=value", and
+ * the dump of the effective configuration in the same INI format.
+ */
+#ifndef MMUSIM_TB_CFGFILE_H
+#define MMUSIM_TB_CFGFILE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "mmusim/config.h"
+
+/*
+ * Apply an INI file to cfg.  "[tlb] arrays" is applied before any other
+ * key, wherever it stands in the file, so array sections may come first.
+ * Returns 0, or -1 with "FILE:LINE: what was wrong" in err.
+ */
+int tb_config_load(mmu_config *cfg, const char *path, char *err, size_t errlen);
+
+/* Apply one "section.key=value" override.  Returns 0, or -1 with a message in err. */
+int tb_config_override(mmu_config *cfg, const char *assignment, char *err, size_t errlen);
+
+/* Write cfg as an INI file with a comment per key (with_comments) or bare. */
+void tb_config_dump(const mmu_config *cfg, FILE *out, int with_comments);
+
+#endif /* MMUSIM_TB_CFGFILE_H */

@@ -1,0 +1,12 @@
+/*
+ * cli.h - the subcommands of the mmusim program.  Each takes the arguments
+ * after its name and returns the process exit status: 0 success, 1 a failed
+ * run (bad input, I/O error), 2 a usage error.
+ */
+#ifndef MMUSIM_TB_CLI_H
+#define MMUSIM_TB_CLI_H
+
+int tb_cmd_run(int argc, char **argv);
+int tb_cmd_config(int argc, char **argv);
+
+#endif /* MMUSIM_TB_CLI_H */

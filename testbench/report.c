@@ -1,0 +1,212 @@
+/*
+ * report.c - the terminal summary and the JSON results of a run (jansson).
+ * The JSON layout is documented in docs/json-schema.md; it mirrors the
+ * configuration tree.
+ */
+#include "report.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cfgfile.h"
+#include "mmusim/mmusim.h"
+
+static const char *const type_names[MMU_ACCESS_TYPES] = {"read", "write", "fetch"};
+
+static double pct(uint64_t a, uint64_t b)
+{
+    return b ? 100.0 * (double)a / (double)b : 0.0;
+}
+
+void tb_report_text(FILE *out, const mmu *m, const tb_run_info *in)
+{
+    const mmu_stats *s = mmu_get_stats(m);
+    const mmu_config *cfg = mmu_get_config(m);
+    fprintf(out, "mmusim %s\n", MMUSIM_VERSION_STRING);
+    fprintf(out, "trace          %s (%s, %s)\n", in->trace_path, in->trace_format, in->compression);
+    fprintf(out, "accesses       %llu", (unsigned long long)in->accesses);
+    if (in->instructions)
+        fprintf(out, "  (instructions %llu)", (unsigned long long)in->instructions);
+    if (in->warmup)
+        fprintf(out, "  after a warm-up of %llu", (unsigned long long)in->warmup);
+    fprintf(out, "\n");
+    fprintf(out, "translations   %llu  (%llu accesses spanned two pages)\n",
+            (unsigned long long)in->translations, (unsigned long long)in->crossings);
+    fprintf(out, "issue          %s\n",
+            in->has_cycles ? "cycles from the trace"
+                           : "one access every mmu.issue_interval cycles (trace has no cycles)");
+    fprintf(out, "\n%-10s %5s %14s %14s %14s %8s %12s\n", "TLB array", "level", "lookups", "hits",
+            "misses", "miss%", "evictions");
+    for (uint32_t i = 0; i < mmu_tlb_count(m); i++) {
+        const mmu_tlb *t = mmu_get_tlb(m, i);
+        const mmu_tlb_stats *ts = mmu_tlb_get_stats(t);
+        uint64_t h = 0, mi = 0;
+        for (int k = 0; k < MMU_ACCESS_TYPES; k++) {
+            h += ts->hits[k];
+            mi += ts->misses[k];
+        }
+        fprintf(out, "%-10s %5u %14llu %14llu %14llu %7.3f%% %12llu\n", mmu_tlb_get_config(t)->name,
+                mmu_tlb_get_config(t)->level, (unsigned long long)(h + mi), (unsigned long long)h,
+                (unsigned long long)mi, pct(mi, h + mi), (unsigned long long)ts->evictions);
+    }
+    fprintf(out, "\n%-10s %5s %14s %14s %14s %8s\n", "TLB level", "", "lookups", "hits", "misses",
+            "miss%");
+    for (uint32_t l = 0; l < s->n_levels; l++)
+        fprintf(out, "L%-9u %5s %14llu %14llu %14llu %7.3f%%\n", l + 1, "",
+                (unsigned long long)s->level[l].lookups, (unsigned long long)s->level[l].hits,
+                (unsigned long long)s->level[l].misses, pct(s->level[l].misses, s->level[l].lookups));
+    fprintf(out, "\nwalks          %llu  (%.3f%% of translations; fixed miss latency %u cycles)\n",
+            (unsigned long long)s->walks, pct(s->walks, s->requests), cfg->walker.latency);
+    if (in->instructions)
+        fprintf(out, "walks / 1000 instructions  %.3f\n",
+                1000.0 * (double)s->walks / (double)in->instructions);
+    fprintf(out, "latency        mean %.3f cycles, max %llu cycles per translation\n",
+            s->requests ? (double)s->latency_sum / (double)s->requests : 0.0,
+            (unsigned long long)s->latency_max);
+}
+
+/* ---- JSON ---- */
+
+static json_t *u64(uint64_t v)
+{
+    return json_integer((json_int_t)v);
+}
+
+typedef struct cfg_json_ctx {
+    json_t *root;
+    json_t *cur;
+} cfg_json_ctx;
+
+static void cfg_visit(void *vctx, const char *section, const char *key, const char *value,
+                      const char *desc)
+{
+    (void)desc;
+    cfg_json_ctx *c = vctx;
+    if (!key) {
+        c->cur = json_object();
+        json_object_set_new(c->root, section, c->cur);
+        return;
+    }
+    json_object_set_new(c->cur, key, json_string(value));
+}
+
+static json_t *build(const mmu *m, const tb_run_info *in)
+{
+    const mmu_stats *s = mmu_get_stats(m);
+    json_t *root = json_object();
+    json_object_set_new(root, "schema", json_string(TB_JSON_SCHEMA));
+    json_object_set_new(root, "mmusim_version", json_string(MMUSIM_VERSION_STRING));
+
+    json_t *tr = json_object();
+    json_object_set_new(tr, "path", json_string(in->trace_path));
+    json_object_set_new(tr, "format", json_string(in->trace_format));
+    json_object_set_new(tr, "compression", json_string(in->compression));
+    json_object_set_new(tr, "has_cycles", json_boolean(in->has_cycles));
+    json_object_set_new(root, "trace", tr);
+
+    json_object_set_new(root, "accesses", u64(in->accesses));
+    json_object_set_new(root, "translations", u64(in->translations));
+    json_object_set_new(root, "page_crossings", u64(in->crossings));
+    json_object_set_new(root, "instructions", u64(in->instructions));
+    json_object_set_new(root, "warmup_accesses", u64(in->warmup));
+    json_object_set_new(root, "cycles", u64(in->last_cycle - in->first_cycle));
+
+    json_t *by = json_object();
+    for (int k = 0; k < MMU_ACCESS_TYPES; k++)
+        json_object_set_new(by, type_names[k], u64(s->by_type[k]));
+    json_object_set_new(root, "translations_by_type", by);
+
+    json_t *tlb = json_object();
+    for (uint32_t i = 0; i < mmu_tlb_count(m); i++) {
+        const mmu_tlb *t = mmu_get_tlb(m, i);
+        const mmu_tlb_stats *ts = mmu_tlb_get_stats(t);
+        json_t *a = json_object();
+        uint64_t h = 0, mi = 0;
+        json_t *hb = json_object(), *mb = json_object();
+        for (int k = 0; k < MMU_ACCESS_TYPES; k++) {
+            h += ts->hits[k];
+            mi += ts->misses[k];
+            json_object_set_new(hb, type_names[k], u64(ts->hits[k]));
+            json_object_set_new(mb, type_names[k], u64(ts->misses[k]));
+        }
+        json_object_set_new(a, "level", u64(mmu_tlb_get_config(t)->level));
+        json_object_set_new(a, "lookups", u64(h + mi));
+        json_object_set_new(a, "hits", u64(h));
+        json_object_set_new(a, "misses", u64(mi));
+        json_object_set_new(a, "evictions", u64(ts->evictions));
+        json_object_set_new(a, "fills", u64(ts->fills));
+        json_object_set_new(a, "invalidations", u64(ts->invalidations));
+        json_object_set_new(a, "hits_by_type", hb);
+        json_object_set_new(a, "misses_by_type", mb);
+        json_object_set_new(tlb, mmu_tlb_get_config(t)->name, a);
+    }
+    json_object_set_new(root, "tlb", tlb);
+
+    json_t *levels = json_array();
+    for (uint32_t l = 0; l < s->n_levels; l++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "level", u64(l + 1));
+        json_object_set_new(o, "lookups", u64(s->level[l].lookups));
+        json_object_set_new(o, "hits", u64(s->level[l].hits));
+        json_object_set_new(o, "misses", u64(s->level[l].misses));
+        json_array_append_new(levels, o);
+    }
+    json_object_set_new(root, "tlb_levels", levels);
+
+    json_t *w = json_object();
+    json_object_set_new(w, "walks", u64(s->walks));
+    json_object_set_new(root, "walker", w);
+
+    json_t *lat = json_object();
+    json_object_set_new(lat, "sum", u64(s->latency_sum));
+    json_object_set_new(lat, "mean",
+                        json_real(s->requests ? (double)s->latency_sum / (double)s->requests : 0.0));
+    json_object_set_new(lat, "max", u64(s->latency_max));
+    json_object_set_new(root, "latency", lat);
+
+    cfg_json_ctx c = {json_object(), NULL};
+    mmu_config_foreach(mmu_get_config(m), cfg_visit, &c);
+    json_object_set_new(root, "config", c.root);
+    return root;
+}
+
+int tb_report_json(const char *path, const mmu *m, const tb_run_info *in, char *err, size_t errlen)
+{
+    json_t *root = build(m, in);
+    if (!root) {
+        snprintf(err, errlen, "%s: out of memory building the JSON document", path);
+        return -1;
+    }
+    int rc = -1;
+    if (strcmp(path, "-") == 0) {
+        rc = json_dumpf(root, stdout, JSON_INDENT(2)) == 0 && fputc('\n', stdout) != EOF ? 0 : -1;
+        if (rc)
+            snprintf(err, errlen, "standard output: write failed");
+    } else {
+        size_t n = strlen(path) + 32;
+        char *tmp = malloc(n);
+        FILE *f = NULL;
+        if (tmp) {
+            snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+            f = fopen(tmp, "w");
+        }
+        if (!f) {
+            snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        } else {
+            int ok = json_dumpf(root, f, JSON_INDENT(2)) == 0 && fputc('\n', f) != EOF;
+            ok = (fclose(f) == 0) && ok;
+            if (ok && rename(tmp, path) == 0) {
+                rc = 0;
+            } else {
+                snprintf(err, errlen, "%s: %s", path, strerror(errno ? errno : EIO));
+                remove(tmp);
+            }
+        }
+        free(tmp);
+    }
+    json_decref(root);
+    return rc;
+}

@@ -1,0 +1,479 @@
+/*
+ * test_tlb.c - one TLB array: the exact checks of REFERENCE.md (cyclic
+ * sweeps, set-associative stride capacity, uniform random hit ratio), every
+ * replacement policy against a hand-worked sequence, ASID isolation, global
+ * entries, every invalidation kind, multi-size arrays.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mmusim/config.h"
+#include "mmusim/tlb.h"
+
+#define PAGE 4096u
+
+static mmu_tlb *make(uint32_t entries, uint32_t ways, mmu_repl_policy p)
+{
+    mmu_tlb_config c;
+    mmu_tlb_config_defaults(&c, "t");
+    c.entries = entries;
+    c.ways = ways;
+    c.policy = p;
+    c.seed = 1;
+    mmu_tlb *t = NULL;
+    assert_int_equal(mmu_tlb_create(&c, &t), MMU_OK);
+    return t;
+}
+
+static mmu_tlb_entry page(uint64_t vpn, uint16_t asid, uint8_t flags)
+{
+    mmu_tlb_entry e = {vpn * PAGE, (vpn + 0x1000) * PAGE, asid, MMU_PS_4K, flags};
+    return e;
+}
+
+/* A demand access: lookup, and on a miss insert.  Returns 1 on a hit. */
+static int touch(mmu_tlb *t, uint64_t vpn, uint16_t asid)
+{
+    if (mmu_tlb_lookup(t, vpn * PAGE + 8, asid, MMU_READ, NULL))
+        return 1;
+    mmu_tlb_entry e = page(vpn, asid, 0);
+    assert_int_equal(mmu_tlb_insert(t, &e, NULL, NULL), MMU_OK);
+    return 0;
+}
+
+static int present(mmu_tlb *t, uint64_t vpn)
+{
+    return mmu_tlb_probe(t, vpn * PAGE, 0, NULL);
+}
+
+static uint64_t misses(const mmu_tlb *t)
+{
+    const mmu_tlb_stats *s = mmu_tlb_get_stats(t);
+    return s->misses[0] + s->misses[1] + s->misses[2];
+}
+
+/* Cyclic sweep over n pages, `rounds` times, page stride `stride`; returns misses after round 1. */
+static uint64_t sweep(mmu_tlb *t, uint64_t n, uint64_t stride, int rounds)
+{
+    for (uint64_t i = 0; i < n; i++)
+        touch(t, i * stride, 0);
+    mmu_tlb_clear_stats(t);
+    for (int r = 1; r < rounds; r++)
+        for (uint64_t i = 0; i < n; i++)
+            touch(t, i * stride, 0);
+    return misses(t);
+}
+
+static void test_cyclic_fully_associative(void **state)
+{
+    (void)state;
+    for (int p = 0; p < MMU_REPL_POLICIES; p++) {
+        mmu_tlb *t = make(64, 64, (mmu_repl_policy)p);
+        assert_int_equal(sweep(t, 64, 1, 5), 0); /* N = E: no miss after the first round */
+        mmu_tlb_destroy(t);
+    }
+    /* N > E: every access misses under LRU and FIFO */
+    for (int p = MMU_REPL_LRU; p <= MMU_REPL_FIFO; p += MMU_REPL_FIFO - MMU_REPL_LRU) {
+        mmu_tlb *t = make(64, 64, (mmu_repl_policy)p);
+        assert_int_equal(sweep(t, 65, 1, 5), 4 * 65);
+        mmu_tlb_destroy(t);
+    }
+}
+
+static void test_cyclic_set_associative_below_above(void **state)
+{
+    (void)state;
+    mmu_tlb *t = make(1536, 12, MMU_REPL_LRU); /* 128 sets */
+    assert_int_equal(sweep(t, 1536, 1, 3), 0);
+    mmu_tlb_destroy(t);
+    t = make(1536, 12, MMU_REPL_LRU);
+    assert_int_equal(sweep(t, 1537, 1, 3), 2 * 13); /* set 0 holds 13 pages in 12 ways */
+    mmu_tlb_destroy(t);
+}
+
+/* Apple M1 L1 DTLB: 32 sets x 5 ways holds 80/40/20/10/5 pages at strides 2/4/8/16/32. */
+static void test_stride_capacity(void **state)
+{
+    (void)state;
+    const uint32_t sets = 32, ways = 5;
+    for (uint64_t k = 1; k <= 64; k *= 2) {
+        uint64_t cap = (uint64_t)ways * sets / (k < sets ? k : sets);
+        mmu_tlb *t = make(sets * ways, ways, MMU_REPL_LRU);
+        assert_int_equal(sweep(t, cap, k, 4), 0);
+        mmu_tlb_destroy(t);
+        t = make(sets * ways, ways, MMU_REPL_LRU);
+        /* one page more than the capacity: the set that overflows misses on every access */
+        uint64_t m = sweep(t, cap + 1, k, 4);
+        assert_true(m > 0);
+        mmu_tlb_destroy(t);
+    }
+    /* the figures measured on the chip */
+    const uint64_t expect[] = {80, 40, 20, 10, 5};
+    for (int i = 0; i < 5; i++) {
+        uint64_t k = 2u << i;
+        assert_int_equal(ways * sets / (k < sets ? k : sets), expect[i]);
+        mmu_tlb *t = make(sets * ways, ways, MMU_REPL_LRU);
+        assert_int_equal(sweep(t, expect[i], k, 3), 0);
+        mmu_tlb_destroy(t);
+    }
+}
+
+/* A non-power-of-two number of sets: 1280 entries, 5 ways = 256 sets; 3072/12 = 256; 1536/12 = 128; 48/48 = 1; 80/5 = 16 */
+static void test_non_power_of_two_sets(void **state)
+{
+    (void)state;
+    mmu_tlb *t = make(60, 5, MMU_REPL_LRU); /* 12 sets */
+    assert_int_equal(mmu_tlb_sets(t), 12);
+    /* pages 0, 12, 24, ... share set 0: 5 of them fit, 6 do not */
+    assert_int_equal(sweep(t, 5, 12, 3), 0);
+    mmu_tlb_destroy(t);
+    t = make(60, 5, MMU_REPL_LRU);
+    assert_int_equal(sweep(t, 6, 12, 3), 12);
+    mmu_tlb_destroy(t);
+    t = make(60, 5, MMU_REPL_LRU);
+    assert_int_equal(sweep(t, 60, 1, 3), 0); /* all 60 consecutive pages spread over the 12 sets */
+    mmu_tlb_destroy(t);
+}
+
+/* Byte stride s < page size over a footprint beyond reach: miss ratio s / P. */
+static void test_byte_stride_miss_ratio(void **state)
+{
+    (void)state;
+    for (uint64_t s = 64; s <= 1024; s *= 4) {
+        mmu_tlb *t = make(64, 4, MMU_REPL_LRU);
+        uint64_t accesses = 0;
+        for (int r = 0; r < 3; r++)
+            for (uint64_t a = 0; a < 256 * PAGE; a += s) {
+                if (!mmu_tlb_lookup(t, a, 0, MMU_READ, NULL)) {
+                    mmu_tlb_entry e = page(a / PAGE, 0, 0);
+                    assert_int_equal(mmu_tlb_insert(t, &e, NULL, NULL), MMU_OK);
+                }
+                accesses++;
+            }
+        assert_int_equal(misses(t) * PAGE, accesses * s);
+        mmu_tlb_destroy(t);
+    }
+}
+
+/* xorshift64* for the test's own random streams */
+static uint64_t rnd(uint64_t *x)
+{
+    *x ^= *x >> 12;
+    *x ^= *x << 25;
+    *x ^= *x >> 27;
+    return *x * UINT64_C(0x2545F4914F6CDD1D);
+}
+
+/*
+ * Uniform random references over N >= E pages: hit ratio E/N for any demand
+ * policy.  With 400k references the standard error is about 0.0007 (0.001
+ * with the correlation of successive states); the tolerance is 0.01.
+ */
+static void test_uniform_random_hit_ratio(void **state)
+{
+    (void)state;
+    const uint64_t n_pages[] = {128, 256, 1024};
+    for (int p = 0; p < MMU_REPL_POLICIES; p++) {
+        for (int g = 0; g < 2; g++) {
+            uint32_t ways = g ? 64 : 8; /* fully associative, and 8 sets of 8 */
+            for (int i = 0; i < 3; i++) {
+                mmu_tlb *t = make(64, ways, (mmu_repl_policy)p);
+                uint64_t x = 12345 + (uint64_t)p, hits = 0, total = 400000;
+                for (int w = 0; w < 20000; w++)
+                    touch(t, rnd(&x) % n_pages[i], 0);
+                for (uint64_t k = 0; k < total; k++)
+                    hits += (uint64_t)touch(t, rnd(&x) % n_pages[i], 0);
+                double ratio = (double)hits / (double)total;
+                double expect = 64.0 / (double)n_pages[i];
+                if (ratio < expect - 0.01 || ratio > expect + 0.01)
+                    fail_msg("policy %s ways %u N %llu: hit ratio %.4f, expected %.4f",
+                             mmu_repl_name((mmu_repl_policy)p), ways,
+                             (unsigned long long)n_pages[i], ratio, expect);
+                mmu_tlb_destroy(t);
+            }
+        }
+    }
+}
+
+/* Hand-worked sequences, one set of 4 ways (3 for the PLRU case): pages A=0, B=1, ... */
+enum { A, B, C, D, E, F, G, H };
+
+static void run_seq(mmu_tlb *t, const int *seq, int n)
+{
+    for (int i = 0; i < n; i++)
+        touch(t, (uint64_t)seq[i], 0);
+}
+
+static void expect_set(mmu_tlb *t, const int *pages, int n)
+{
+    assert_int_equal(mmu_tlb_occupancy(t), (uint32_t)n);
+    for (int i = 0; i < n; i++)
+        if (!present(t, (uint64_t)pages[i]))
+            fail_msg("page %c should be present", 'A' + pages[i]);
+}
+
+static void test_policy_lru(void **state)
+{
+    (void)state;
+    mmu_tlb *t = make(4, 4, MMU_REPL_LRU);
+    run_seq(t, (int[]){A, B, C, D, A, E}, 6);
+    expect_set(t, (int[]){A, C, D, E}, 4); /* B was least recently used */
+    run_seq(t, (int[]){B}, 1);
+    expect_set(t, (int[]){A, B, D, E}, 4); /* then C */
+    mmu_tlb_destroy(t);
+}
+
+static void test_policy_fifo(void **state)
+{
+    (void)state;
+    mmu_tlb *t = make(4, 4, MMU_REPL_FIFO);
+    run_seq(t, (int[]){A, B, C, D, A, E}, 6);
+    expect_set(t, (int[]){B, C, D, E}, 4); /* A was filled first; its hit does not count */
+    run_seq(t, (int[]){A}, 1);
+    expect_set(t, (int[]){A, C, D, E}, 4);
+    mmu_tlb_destroy(t);
+}
+
+static void test_policy_nru(void **state)
+{
+    (void)state;
+    mmu_tlb *t = make(4, 4, MMU_REPL_NRU);
+    /* fills set bits 1111 -> reset to 0001 on D; A hit -> 1001; E takes way 1 (B) */
+    run_seq(t, (int[]){A, B, C, D, A, E}, 6);
+    expect_set(t, (int[]){A, E, C, D}, 4);
+    run_seq(t, (int[]){F}, 1); /* way 2 (C); bits 1111 -> 0010 */
+    expect_set(t, (int[]){A, E, F, D}, 4);
+    run_seq(t, (int[]){G}, 1); /* way 0 (A) */
+    expect_set(t, (int[]){G, E, F, D}, 4);
+    mmu_tlb_destroy(t);
+}
+
+static void test_policy_srrip(void **state)
+{
+    (void)state;
+    mmu_tlb *t = make(4, 4, MMU_REPL_SRRIP);
+    /* RRPV after fills 2222; A hit 0222; E: age to 1333, victim way 1 (B) */
+    run_seq(t, (int[]){A, B, C, D, A, E}, 6);
+    expect_set(t, (int[]){A, E, C, D}, 4);
+    run_seq(t, (int[]){F}, 1); /* 1 2 3 3: way 2 (C) */
+    expect_set(t, (int[]){A, E, F, D}, 4);
+    run_seq(t, (int[]){G}, 1); /* 1 2 2 3: way 3 (D) */
+    expect_set(t, (int[]){A, E, F, G}, 4);
+    run_seq(t, (int[]){H}, 1); /* 1 2 2 2 -> 2 3 3 3: way 1 (E) */
+    expect_set(t, (int[]){A, H, F, G}, 4);
+    mmu_tlb_destroy(t);
+}
+
+static void test_policy_plru(void **state)
+{
+    (void)state;
+    mmu_tlb *t = make(4, 4, MMU_REPL_PLRU);
+    run_seq(t, (int[]){A, B, C, D, A, E}, 6); /* E replaces C (way 2) */
+    expect_set(t, (int[]){A, B, E, D}, 4);
+    run_seq(t, (int[]){F}, 1); /* way 1 (B) */
+    expect_set(t, (int[]){A, F, E, D}, 4);
+    run_seq(t, (int[]){G}, 1); /* way 3 (D) */
+    expect_set(t, (int[]){A, F, E, G}, 4);
+    mmu_tlb_destroy(t);
+
+    /* 3 ways: the tree has 4 leaves; leaf 3 holds no way and is never chosen */
+    t = make(3, 3, MMU_REPL_PLRU);
+    run_seq(t, (int[]){A, B, C, D}, 4); /* D replaces A (way 0) */
+    expect_set(t, (int[]){D, B, C}, 3);
+    run_seq(t, (int[]){E}, 1); /* right subtree, leaf 3 absent: way 2 (C) */
+    expect_set(t, (int[]){D, B, E}, 3);
+    run_seq(t, (int[]){F}, 1); /* way 1 (B) */
+    expect_set(t, (int[]){D, F, E}, 3);
+    mmu_tlb_destroy(t);
+}
+
+static uint64_t splitmix(uint64_t x)
+{
+    uint64_t z = x + UINT64_C(0x9E3779B97F4A7C15);
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+}
+
+static void test_policy_random(void **state)
+{
+    (void)state;
+    /* the documented generator: victims = xorshift64*(splitmix64(seed)) % ways */
+    mmu_tlb *t = make(4, 4, MMU_REPL_RANDOM);
+    run_seq(t, (int[]){A, B, C, D}, 4);
+    uint64_t x = splitmix(1);
+    int resident[4] = {A, B, C, D};
+    for (int i = 0; i < 50; i++) {
+        uint32_t way = (uint32_t)(rnd(&x) % 4);
+        int newp = E + i;
+        touch(t, (uint64_t)newp, 0);
+        assert_false(present(t, (uint64_t)resident[way]));
+        resident[way] = newp;
+        expect_set(t, resident, 4);
+    }
+    mmu_tlb_destroy(t);
+}
+
+static void test_asid_isolation_and_global(void **state)
+{
+    (void)state;
+    mmu_tlb *t = make(64, 4, MMU_REPL_LRU);
+    mmu_tlb_entry e = page(7, 1, 0);
+    assert_int_equal(mmu_tlb_insert(t, &e, NULL, NULL), MMU_OK);
+    assert_true(mmu_tlb_lookup(t, 7 * PAGE, 1, MMU_READ, NULL));
+    assert_false(mmu_tlb_lookup(t, 7 * PAGE, 2, MMU_READ, NULL));
+    /* the same page for ASID 2 is a separate entry */
+    e = page(7, 2, 0);
+    e.pbase = 0x999000;
+    assert_int_equal(mmu_tlb_insert(t, &e, NULL, NULL), MMU_OK);
+    mmu_tlb_entry got;
+    assert_true(mmu_tlb_lookup(t, 7 * PAGE + 5, 1, MMU_READ, &got));
+    assert_int_equal(got.pbase, (7 + 0x1000) * PAGE);
+    assert_true(mmu_tlb_lookup(t, 7 * PAGE + 5, 2, MMU_READ, &got));
+    assert_int_equal(got.pbase, 0x999000);
+    assert_int_equal(mmu_tlb_occupancy(t), 2);
+    /* a global entry hits for every ASID */
+    e = page(9, 3, MMU_TLB_GLOBAL);
+    assert_int_equal(mmu_tlb_insert(t, &e, NULL, NULL), MMU_OK);
+    for (uint16_t a = 0; a < 100; a++)
+        assert_true(mmu_tlb_lookup(t, 9 * PAGE, a, MMU_READ, NULL));
+    /* random mixed stream: never a hit on another ASID's non-global entry */
+    mmu_tlb_reset(t);
+    uint64_t x = 99;
+    for (int i = 0; i < 20000; i++) {
+        uint64_t vpn = rnd(&x) % 96;
+        uint16_t asid = (uint16_t)(rnd(&x) % 4);
+        mmu_tlb_entry out;
+        if (mmu_tlb_lookup(t, vpn * PAGE, asid, MMU_READ, &out)) {
+            assert_int_equal(out.asid, asid);
+        } else {
+            e = page(vpn, asid, 0);
+            assert_int_equal(mmu_tlb_insert(t, &e, NULL, NULL), MMU_OK);
+        }
+    }
+    mmu_tlb_destroy(t);
+}
+
+static void fill4(mmu_tlb *t)
+{
+    mmu_tlb_reset(t);
+    mmu_tlb_entry e;
+    e = page(1, 1, 0);
+    assert_int_equal(mmu_tlb_insert(t, &e, NULL, NULL), MMU_OK);
+    e = page(1, 2, 0);
+    assert_int_equal(mmu_tlb_insert(t, &e, NULL, NULL), MMU_OK);
+    e = page(2, 1, 0);
+    assert_int_equal(mmu_tlb_insert(t, &e, NULL, NULL), MMU_OK);
+    e = page(3, 5, MMU_TLB_GLOBAL);
+    assert_int_equal(mmu_tlb_insert(t, &e, NULL, NULL), MMU_OK);
+    e = page(1, 7, MMU_TLB_GLOBAL); /* page 1 global too */
+    assert_int_equal(mmu_tlb_insert(t, &e, NULL, NULL), MMU_OK);
+    assert_int_equal(mmu_tlb_occupancy(t), 5);
+}
+
+static void test_invalidation_kinds(void **state)
+{
+    (void)state;
+    mmu_tlb *t = make(64, 8, MMU_REPL_LRU);
+
+    fill4(t);
+    assert_int_equal(mmu_tlb_invalidate(t, MMU_INVAL_ALL, 0, 0), 5);
+    assert_int_equal(mmu_tlb_occupancy(t), 0);
+
+    fill4(t); /* by ASID 1: pages 1 and 2 of ASID 1; globals stay */
+    assert_int_equal(mmu_tlb_invalidate(t, MMU_INVAL_ASID, 0, 1), 2);
+    assert_false(mmu_tlb_probe(t, 2 * PAGE, 1, NULL));
+    assert_true(mmu_tlb_probe(t, 3 * PAGE, 1, NULL)); /* global */
+    assert_true(mmu_tlb_probe(t, 1 * PAGE, 2, NULL)); /* ASID 2's own */
+
+    fill4(t); /* by address: page 1 in every ASID, the global one too */
+    assert_int_equal(mmu_tlb_invalidate(t, MMU_INVAL_ADDR, 1 * PAGE + 100, 0), 3);
+    assert_int_equal(mmu_tlb_occupancy(t), 2);
+    assert_false(mmu_tlb_probe(t, 1 * PAGE, 2, NULL));
+
+    fill4(t); /* by address and ASID 2: ASID 2's page 1 and the global page 1 */
+    assert_int_equal(mmu_tlb_invalidate(t, MMU_INVAL_ADDR_ASID, 1 * PAGE, 2), 2);
+    assert_int_equal(mmu_tlb_occupancy(t), 3);
+    mmu_tlb_entry out;
+    assert_true(mmu_tlb_probe(t, 1 * PAGE, 1, &out));
+    assert_int_equal(out.asid, 1);
+    assert_int_equal(mmu_tlb_get_stats(t)->invalidations, 2); /* reset() clears the counters */
+    mmu_tlb_destroy(t);
+}
+
+static void test_multi_size_array(void **state)
+{
+    (void)state;
+    mmu_tlb_config c;
+    mmu_tlb_config_defaults(&c, "stlb");
+    c.entries = 1536;
+    c.ways = 12;
+    c.page_sizes = (1u << MMU_PS_4K) | (1u << MMU_PS_2M);
+    mmu_tlb *t;
+    assert_int_equal(mmu_tlb_create(&c, &t), MMU_OK);
+    mmu_tlb_entry big = {0x40000000, 0x80000000, 0, MMU_PS_2M, 0};
+    assert_int_equal(mmu_tlb_insert(t, &big, NULL, NULL), MMU_OK);
+    mmu_tlb_entry out;
+    assert_true(mmu_tlb_lookup(t, 0x40000000 + 0x1FFFFF, 0, MMU_READ, &out));
+    assert_int_equal(out.page_size, MMU_PS_2M);
+    assert_int_equal(out.vbase, 0x40000000);
+    assert_false(mmu_tlb_lookup(t, 0x40200000, 0, MMU_READ, NULL));
+    mmu_tlb_entry bad = {0, 0, 0, MMU_PS_1G, 0};
+    assert_int_equal(mmu_tlb_insert(t, &bad, NULL, NULL), MMU_EINVAL);
+    /* 4K and 2M entries for overlapping addresses live side by side */
+    mmu_tlb_entry small = {0x40000000, 0x12345000, 0, MMU_PS_4K, 0};
+    assert_int_equal(mmu_tlb_insert(t, &small, NULL, NULL), MMU_OK);
+    assert_int_equal(mmu_tlb_occupancy(t), 2);
+    assert_int_equal(mmu_tlb_invalidate(t, MMU_INVAL_ADDR, 0x40000010, 0), 2);
+    mmu_tlb_destroy(t);
+}
+
+static void test_config_check_messages(void **state)
+{
+    (void)state;
+    mmu_tlb_config c;
+    char msg[256];
+    mmu_tlb_config_defaults(&c, "stlb");
+    c.entries = 1536;
+    c.ways = 5;
+    assert_int_equal(mmu_tlb_config_check(&c, msg, sizeof msg), MMU_ECONFIG);
+    assert_string_equal(msg, "stlb.ways (5) must divide stlb.entries (1536)");
+    c.ways = 0;
+    assert_int_equal(mmu_tlb_config_check(&c, msg, sizeof msg), MMU_ECONFIG);
+    assert_string_equal(msg, "stlb.ways must be at least 1");
+    c.ways = 2048;
+    assert_int_equal(mmu_tlb_config_check(&c, msg, sizeof msg), MMU_ECONFIG);
+    assert_string_equal(msg, "stlb.ways (2048) is more than stlb.entries (1536)");
+    mmu_tlb *t;
+    assert_int_equal(mmu_tlb_create(&c, &t), MMU_ECONFIG);
+    assert_null(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cyclic_fully_associative),
+        cmocka_unit_test(test_cyclic_set_associative_below_above),
+        cmocka_unit_test(test_stride_capacity),
+        cmocka_unit_test(test_non_power_of_two_sets),
+        cmocka_unit_test(test_byte_stride_miss_ratio),
+        cmocka_unit_test(test_uniform_random_hit_ratio),
+        cmocka_unit_test(test_policy_lru),
+        cmocka_unit_test(test_policy_fifo),
+        cmocka_unit_test(test_policy_nru),
+        cmocka_unit_test(test_policy_srrip),
+        cmocka_unit_test(test_policy_plru),
+        cmocka_unit_test(test_policy_random),
+        cmocka_unit_test(test_asid_isolation_and_global),
+        cmocka_unit_test(test_invalidation_kinds),
+        cmocka_unit_test(test_multi_size_array),
+        cmocka_unit_test(test_config_check_messages),
+    };
+    return cmocka_run_group_tests_name("tlb", tests, NULL, NULL);
+}
