@@ -9,6 +9,8 @@
  */
 #include "mmusim/config.h"
 
+#include "tlb_internal.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -185,9 +187,10 @@ mmu_err mmu_config_validate(const mmu_config *c, char *msg, size_t msglen)
         for (uint32_t j = 0; j < i; j++)
             if (strcmp(c->tlb[j].name, t->name) == 0)
                 return fail(MMU_ECONFIG, msg, msglen, "tlb.arrays: '%s' is named twice", t->name);
-        char sub[200];
-        if (mmu_tlb_config_check(t, sub, sizeof sub) != MMU_OK)
-            return fail(MMU_ECONFIG, msg, msglen, "tlb.%s", sub);
+        char label[MMU_NAME_MAX + 8];
+        snprintf(label, sizeof label, "tlb.%s", t->name);
+        if (tlb_config_check_as(t, label, msg, msglen) != MMU_OK)
+            return MMU_ECONFIG;
     }
     /* the levels serving each side must be 1..n without a gap */
     for (uint32_t side = MMU_SIDE_INSTR; side <= MMU_SIDE_DATA; side++) {

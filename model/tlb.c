@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "repl.h"
+#include "tlb_internal.h"
 
 #define TLB_INVALID UINT64_MAX
 #define ASID_GLOBAL (1u << 16)
@@ -38,9 +39,8 @@ struct mmu_tlb {
     mmu_tlb_config cfg;
 };
 
-mmu_err mmu_tlb_config_check(const mmu_tlb_config *c, char *msg, size_t msglen)
+mmu_err tlb_config_check_as(const mmu_tlb_config *c, const char *n, char *msg, size_t msglen)
 {
-    const char *n = c->name[0] ? c->name : "tlb";
 #define FAIL(...)                                 \
     do {                                          \
         if (msg && msglen)                        \
@@ -69,6 +69,11 @@ mmu_err mmu_tlb_config_check(const mmu_tlb_config *c, char *msg, size_t msglen)
         FAIL("%s.latency (%u) is more than 100000 cycles", n, c->latency);
 #undef FAIL
     return MMU_OK;
+}
+
+mmu_err mmu_tlb_config_check(const mmu_tlb_config *c, char *msg, size_t msglen)
+{
+    return tlb_config_check_as(c, c->name[0] ? c->name : "tlb", msg, msglen);
 }
 
 mmu_err mmu_tlb_create(const mmu_tlb_config *cfg, mmu_tlb **out)

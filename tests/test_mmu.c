@@ -1,0 +1,227 @@
+/*
+ * test_mmu.c - the TLB hierarchy of one MMU: lookup order and latency per
+ * level, split instruction/data arrays, page-crossing accesses, and the
+ * three fill policies (non-inclusive, inclusive back-invalidation,
+ * exclusive victim moves).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mmusim/mmusim.h"
+
+static mmu *make(const mmu_config *c)
+{
+    char msg[256];
+    mmu *m = NULL;
+    mmu_err e = mmu_create(c, &m, msg, sizeof msg);
+    if (e != MMU_OK)
+        fail_msg("mmu_create: %s", msg);
+    return m;
+}
+
+static mmu_response go(mmu *m, uint64_t va, mmu_access_type type, uint64_t cycle)
+{
+    mmu_request r = {va, cycle, 1, 0, (uint8_t)type, MMU_PRIV_USER};
+    mmu_response resp;
+    assert_int_equal(mmu_translate(m, &r, &resp), MMU_OK);
+    return resp;
+}
+
+static void test_default_latencies(void **state)
+{
+    (void)state;
+    mmu_config c;
+    mmu_config_defaults(&c);
+    mmu *m = make(&c);
+    /* default: L1 latency 1, STLB 7, fixed miss 30 */
+    mmu_response r = go(m, 0x1234, MMU_READ, 100);
+    assert_int_equal(r.outcome, MMU_OUT_WALK);
+    assert_int_equal(r.latency, 1 + 7 + 30);
+    assert_int_equal(r.done_cycle, 100 + 38);
+    assert_int_equal(r.paddr, 0x1234);
+    r = go(m, 0x1FFF, MMU_READ, 200);
+    assert_int_equal(r.outcome, MMU_OUT_TLB);
+    assert_int_equal(r.level, 1);
+    assert_int_equal(r.latency, 1);
+    /* a fetch of the same page misses the L1 ITLB and hits the unified STLB */
+    r = go(m, 0x1000, MMU_FETCH, 300);
+    assert_int_equal(r.level, 2);
+    assert_int_equal(r.latency, 8);
+    assert_string_equal(mmu_tlb_get_config(mmu_get_tlb(m, (uint32_t)r.array))->name, "stlb");
+    r = go(m, 0x1000, MMU_FETCH, 400);
+    assert_int_equal(r.level, 1);
+    assert_string_equal(mmu_tlb_get_config(mmu_get_tlb(m, (uint32_t)r.array))->name, "l1i");
+    const mmu_stats *s = mmu_get_stats(m);
+    assert_int_equal(s->requests, 4);
+    assert_int_equal(s->walks, 1);
+    assert_int_equal(s->level[0].lookups, 4);
+    assert_int_equal(s->level[0].hits, 2);
+    assert_int_equal(s->level[1].lookups, 2);
+    assert_int_equal(s->level[1].hits, 1);
+    assert_int_equal(s->latency_sum, 38 + 1 + 8 + 1);
+    assert_int_equal(s->latency_max, 38);
+    mmu_destroy(m);
+}
+
+static void test_page_crossing(void **state)
+{
+    (void)state;
+    mmu_config c;
+    mmu_config_defaults(&c);
+    mmu *m = make(&c);
+    mmu_request r = {0x1FFC, 0, 8, 0, MMU_READ, MMU_PRIV_USER};
+    mmu_response resp[2];
+    assert_int_equal(mmu_access(m, &r, resp), 2);
+    assert_int_equal(resp[1].paddr, 0x2000);
+    assert_int_equal(resp[1].done_cycle, resp[0].done_cycle + resp[1].latency);
+    r.vaddr = 0x1FF8; /* the last 8 bytes of the page: one translation */
+    assert_int_equal(mmu_access(m, &r, resp), 1);
+    r.vaddr = UINT64_MAX - 3; /* wraps around the address space: one translation */
+    assert_int_equal(mmu_access(m, &r, resp), 1);
+    assert_int_equal(mmu_get_stats(m)->requests, 4);
+    mmu_destroy(m);
+}
+
+/* L1: 2 entries fully associative; L2: 4 entries direct-mapped (4 sets), unified. */
+static void two_level(mmu_config *c, mmu_fill_policy fill, uint32_t l2_ways)
+{
+    char msg[256];
+    mmu_config_defaults(c);
+    assert_int_equal(mmu_config_set(c, "tlb.arrays", "a b", msg, sizeof msg), MMU_OK);
+    assert_int_equal(mmu_config_set(c, "tlb.a.entries", "2", msg, sizeof msg), MMU_OK);
+    assert_int_equal(mmu_config_set(c, "tlb.a.ways", "2", msg, sizeof msg), MMU_OK);
+    assert_int_equal(mmu_config_set(c, "tlb.b.level", "2", msg, sizeof msg), MMU_OK);
+    assert_int_equal(mmu_config_set(c, "tlb.b.entries", "4", msg, sizeof msg), MMU_OK);
+    c->tlb[1].ways = l2_ways;
+    c->fill = fill;
+}
+
+static int in(const mmu *m, uint32_t array, uint64_t vpn)
+{
+    return mmu_tlb_probe(mmu_get_tlb(m, array), vpn << 12, 0, NULL);
+}
+
+static void test_fill_noninclusive(void **state)
+{
+    (void)state;
+    mmu_config c;
+    two_level(&c, MMU_FILL_NONINCLUSIVE, 1);
+    mmu *m = make(&c);
+    go(m, 0 << 12, MMU_READ, 0);
+    go(m, 4 << 12, MMU_READ, 0); /* same L2 set: evicts page 0 from L2, not from L1 */
+    assert_true(in(m, 0, 0));
+    assert_false(in(m, 1, 0));
+    assert_int_equal(go(m, 0, MMU_READ, 0).level, 1);
+    /* L2 hit refills L1 */
+    go(m, 1 << 12, MMU_READ, 0);
+    go(m, 2 << 12, MMU_READ, 0); /* L1 now {1, 2}; L2 holds 1 and 2 */
+    mmu_response r = go(m, 4 << 12, MMU_READ, 0);
+    assert_int_equal(r.level, 2);
+    assert_true(in(m, 0, 4));
+    mmu_destroy(m);
+}
+
+static void test_fill_inclusive(void **state)
+{
+    (void)state;
+    mmu_config c;
+    two_level(&c, MMU_FILL_INCLUSIVE, 1);
+    mmu *m = make(&c);
+    go(m, 0 << 12, MMU_READ, 0);
+    go(m, 4 << 12, MMU_READ, 0); /* L2 evicts page 0: back-invalidated from L1 */
+    assert_false(in(m, 0, 0));
+    assert_false(in(m, 1, 0));
+    assert_true(in(m, 0, 4));
+    assert_int_equal(go(m, 0, MMU_READ, 0).outcome, MMU_OUT_WALK);
+    /* inclusion holds after a long random stream */
+    uint64_t x = 7;
+    for (int i = 0; i < 5000; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        go(m, ((x >> 33) % 11) << 12, MMU_READ, 0);
+        for (uint64_t p = 0; p < 11; p++)
+            if (in(m, 0, p))
+                assert_true(in(m, 1, p));
+    }
+    mmu_destroy(m);
+}
+
+static void test_fill_exclusive(void **state)
+{
+    (void)state;
+    mmu_config c;
+    two_level(&c, MMU_FILL_EXCLUSIVE, 4);
+    mmu *m = make(&c);
+    go(m, 0 << 12, MMU_READ, 0);
+    go(m, 1 << 12, MMU_READ, 0);
+    assert_int_equal(mmu_tlb_occupancy(mmu_get_tlb(m, 1)), 0); /* walks fill L1 only */
+    go(m, 2 << 12, MMU_READ, 0); /* L1 victim 0 moves to L2 */
+    assert_true(in(m, 1, 0));
+    assert_false(in(m, 0, 0));
+    mmu_response r = go(m, 0, MMU_READ, 0); /* L2 hit: 0 moves up, L1 victim 1 moves down */
+    assert_int_equal(r.level, 2);
+    assert_true(in(m, 0, 0));
+    assert_false(in(m, 1, 0));
+    assert_true(in(m, 1, 1));
+    /* no page is ever in both levels */
+    uint64_t x = 3;
+    for (int i = 0; i < 5000; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        go(m, ((x >> 33) % 9) << 12, MMU_READ, 0);
+        for (uint64_t p = 0; p < 9; p++)
+            assert_false(in(m, 0, p) && in(m, 1, p));
+    }
+    /* the hierarchy holds 6 distinct pages: a cyclic sweep of 6 stays resident */
+    mmu_clear_stats(m);
+    for (int round = 0; round < 3; round++)
+        for (uint64_t p = 100; p < 106; p++)
+            go(m, p << 12, MMU_READ, 0);
+    assert_int_equal(mmu_get_stats(m)->walks, 6); /* only the first round walks */
+    mmu_destroy(m);
+}
+
+static void test_invalidate_all_arrays(void **state)
+{
+    (void)state;
+    mmu_config c;
+    mmu_config_defaults(&c);
+    mmu *m = make(&c);
+    go(m, 0x5000, MMU_READ, 0);
+    go(m, 0x5000, MMU_FETCH, 0);
+    mmu_invalidate(m, MMU_INVAL_ADDR, 0x5000, 0);
+    for (uint32_t i = 0; i < mmu_tlb_count(m); i++)
+        assert_int_equal(mmu_tlb_occupancy(mmu_get_tlb(m, i)), 0);
+    assert_int_equal(go(m, 0x5000, MMU_READ, 0).outcome, MMU_OUT_WALK);
+    mmu_destroy(m);
+}
+
+static void test_create_rejects_bad_config(void **state)
+{
+    (void)state;
+    mmu_config c;
+    char msg[256];
+    mmu_config_defaults(&c);
+    c.tlb[3].ways = 5;
+    mmu *m = (mmu *)&c;
+    assert_int_equal(mmu_create(&c, &m, msg, sizeof msg), MMU_ECONFIG);
+    assert_null(m);
+    assert_string_equal(msg, "tlb.stlb.ways (5) must divide tlb.stlb.entries (1536)");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_default_latencies),
+        cmocka_unit_test(test_page_crossing),
+        cmocka_unit_test(test_fill_noninclusive),
+        cmocka_unit_test(test_fill_inclusive),
+        cmocka_unit_test(test_fill_exclusive),
+        cmocka_unit_test(test_invalidate_all_arrays),
+        cmocka_unit_test(test_create_rejects_bad_config),
+    };
+    return cmocka_run_group_tests_name("mmu", tests, NULL, NULL);
+}
