@@ -8,6 +8,8 @@
  */
 #include "mmusim/mmu.h"
 
+#include "tlb_internal.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +22,30 @@ typedef struct level {
     uint32_t latency;                  /* max latency of those arrays */
 } level;
 
+/*
+ * The last level-1 hit of a side.  While no TLB array has changed since
+ * (gen), a request for the same page and ASID would find exactly the same
+ * entries, and repeating a hit on the way that hit last changes no
+ * replacement state (LRU: it is already the most recent of its set; PLRU,
+ * NRU, SRRIP: the same bits are set again; FIFO, random: nothing), so only
+ * the counters need updating.  This is what makes runs of accesses to one
+ * page cheap; the results are identical to the full lookup.
+ */
+typedef struct last_hit {
+    uint64_t vpn;      /* va >> shift of the page that hit */
+    uint64_t pbase;
+    uint64_t gen;      /* mmu.gen when recorded */
+    uint32_t hitmask;  /* bit k: level-1 array lv[side][0].idx[k] hit */
+    uint16_t asid;
+    uint8_t shift;
+    uint8_t page_size;
+    int8_t array;
+    uint8_t valid;
+} last_hit;
+
 struct mmu {
+    uint64_t gen;      /* bumped whenever any TLB array's contents change */
+    last_hit last[2];
     mmu_tlb *tlb[MMU_MAX_TLB_ARRAYS];
     uint32_t n_tlbs;
     uint32_t n_levels[2];
@@ -105,6 +130,7 @@ static mmu_tlb *holder(mmu *m, int s, uint32_t l, unsigned ps)
 /* Remove a page evicted from level l from every level above it (inclusive fill). */
 static void back_invalidate(mmu *m, uint32_t l, const mmu_tlb_entry *victim)
 {
+    m->gen++;
     for (uint32_t i = 0; i < m->n_tlbs; i++)
         if (mmu_tlb_get_config(m->tlb[i])->level - 1 < l)
             (void)mmu_tlb_invalidate_entry(m->tlb[i], victim);
@@ -114,6 +140,7 @@ static void back_invalidate(mmu *m, uint32_t l, const mmu_tlb_entry *victim)
 static void fill_level(mmu *m, int s, uint32_t l, const mmu_tlb_entry *e)
 {
     mmu_tlb_entry cur = *e, victim;
+    m->gen++;
     for (; l < m->n_levels[s]; l++) {
         mmu_tlb *t = holder(m, s, l, cur.page_size);
         if (!t)
@@ -163,27 +190,67 @@ mmu_err mmu_translate(mmu *m, const mmu_request *req, mmu_response *resp)
     resp->walk_refs = 0;
     resp->pwc_level = -1;
     resp->fault_level = -1;
+
+    last_hit *lh = &m->last[s];
+    if (lh->valid && lh->gen == m->gen && (va >> lh->shift) == lh->vpn && lh->asid == req->asid) {
+        const level *lv = &m->lv[s][0];
+        for (uint32_t k = 0; k < lv->n; k++) {
+            mmu_tlb *t = m->tlb[lv->idx[k]];
+            if (lh->hitmask & (1u << k))
+                t->stats.hits[type]++;
+            else
+                t->stats.misses[type]++;
+        }
+        m->stats.level[0].lookups++;
+        m->stats.level[0].hits++;
+        resp->outcome = MMU_OUT_TLB;
+        resp->level = 1;
+        resp->array = lh->array;
+        resp->page_size = lh->page_size;
+        resp->paddr = lh->pbase | (va & ((UINT64_C(1) << lh->shift) - 1));
+        record(m, req, resp, lv->latency);
+        return MMU_OK;
+    }
+
     for (uint32_t l = 0; l < m->n_levels[s]; l++) {
         const level *lv = &m->lv[s][l];
         int hit = -1;
+        uint32_t hitmask = 0;
         lat += lv->latency;
         /* the arrays of a level are looked up in parallel: each counts the lookup */
-        for (uint32_t k = 0; k < lv->n; k++)
-            if (mmu_tlb_lookup(m->tlb[lv->idx[k]], va, req->asid, type, hit < 0 ? &e : NULL) && hit < 0)
-                hit = lv->idx[k];
+        for (uint32_t k = 0; k < lv->n; k++) {
+            if (tlb_lookup(m->tlb[lv->idx[k]], va, req->asid, type, hit < 0 ? &e : NULL)) {
+                hitmask |= 1u << k;
+                if (hit < 0)
+                    hit = lv->idx[k];
+            }
+        }
         m->stats.level[l].lookups++;
         if (hit >= 0) {
             m->stats.level[l].hits++;
+            if (l == 0) {
+                lh->shift = (uint8_t)tlb_page_shift(e.page_size);
+                lh->vpn = va >> lh->shift;
+                lh->pbase = e.pbase;
+                lh->gen = m->gen;
+                lh->hitmask = hitmask;
+                lh->asid = req->asid;
+                lh->page_size = e.page_size;
+                lh->array = (int8_t)hit;
+                lh->valid = 1;
+            }
             if (l > 0) {
-                if (m->fill == MMU_FILL_EXCLUSIVE)
+                if (m->fill == MMU_FILL_EXCLUSIVE) {
+                    m->gen++;
                     (void)mmu_tlb_take(m->tlb[hit], va, req->asid, NULL);
+                }
                 fill_above(m, s, l, &e);
             }
             resp->outcome = MMU_OUT_TLB;
             resp->level = (uint8_t)(l + 1);
             resp->array = (int8_t)hit;
             resp->page_size = e.page_size;
-            resp->paddr = e.pbase | (va & ((UINT64_C(1) << mmu_page_shift((mmu_page_size)e.page_size)) - 1));
+            resp->paddr = e.pbase | (va & ((UINT64_C(1) << tlb_page_shift(e.page_size)) - 1));
             record(m, req, resp, lat);
             return MMU_OK;
         }
@@ -229,6 +296,7 @@ int mmu_access(mmu *m, const mmu_request *req, mmu_response resp[2])
 
 void mmu_invalidate(mmu *m, mmu_inval_kind kind, uint64_t vaddr, uint16_t asid)
 {
+    m->gen++;
     for (uint32_t i = 0; i < m->n_tlbs; i++)
         (void)mmu_tlb_invalidate(m->tlb[i], kind, vaddr, asid);
 }

@@ -16,29 +16,6 @@
 #include "repl.h"
 #include "tlb_internal.h"
 
-#define TLB_INVALID UINT64_MAX
-#define ASID_GLOBAL (1u << 16)
-
-struct mmu_tlb {
-    /* hot fields first */
-    uint64_t *key;
-    uint32_t *asid_g; /* asid | ASID_GLOBAL */
-    uint32_t sets;
-    uint32_t ways;
-    uint32_t set_mask; /* sets - 1 when sets is a power of two */
-    uint8_t pow2;
-    uint8_t nsizes;
-    uint8_t shift[MMU_PAGE_SIZES];
-    uint8_t psidx[MMU_PAGE_SIZES];
-    const repl_ops *ops;
-    repl_state repl;
-    mmu_tlb_stats stats;
-    uint64_t *pbase;
-    uint8_t *flags;
-    uint32_t valid;
-    mmu_tlb_config cfg;
-};
-
 mmu_err tlb_config_check_as(const mmu_tlb_config *c, const char *n, char *msg, size_t msglen)
 {
 #define FAIL(...)                                 \
@@ -104,6 +81,7 @@ mmu_err mmu_tlb_create(const mmu_tlb_config *cfg, mmu_tlb **out)
     t->asid_g = calloc(n, sizeof *t->asid_g);
     t->pbase = calloc(n, sizeof *t->pbase);
     t->flags = calloc(n, 1);
+    t->policy = cfg->policy;
     t->ops = repl_get_ops((mmu_repl_policy)cfg->policy);
     if (!t->key || !t->asid_g || !t->pbase || !t->flags ||
         repl_state_init(&t->repl, t->ops, t->sets, t->ways, cfg->seed) != MMU_OK) {
@@ -139,63 +117,23 @@ void mmu_tlb_reset(mmu_tlb *t)
     memset(&t->stats, 0, sizeof t->stats);
 }
 
-static inline uint32_t set_of(const mmu_tlb *t, uint64_t vpn)
-{
-    return t->pow2 ? (uint32_t)(vpn & t->set_mask) : (uint32_t)(vpn % t->sets);
-}
 
-static inline int asid_match(uint32_t asid_g, uint16_t asid)
-{
-    return asid_g == asid || (asid_g & ASID_GLOBAL);
-}
 
-/* Index (set * ways + way) of the entry mapping vaddr for asid, or -1. */
-static inline long find(const mmu_tlb *t, uint64_t vaddr, uint16_t asid)
-{
-    for (unsigned i = 0; i < t->nsizes; i++) {
-        uint64_t vpn = vaddr >> t->shift[i];
-        uint64_t key = (vpn << 3) | t->psidx[i];
-        size_t base = (size_t)set_of(t, vpn) * t->ways;
-        const uint64_t *k = t->key + base;
-        for (uint32_t w = 0; w < t->ways; w++)
-            if (k[w] == key && asid_match(t->asid_g[base + w], asid))
-                return (long)(base + w);
-    }
-    return -1;
-}
 
-static void copy_out(const mmu_tlb *t, size_t i, mmu_tlb_entry *out)
-{
-    unsigned ps = (unsigned)(t->key[i] & 7);
-    out->page_size = (uint8_t)ps;
-    out->vbase = (t->key[i] >> 3) << mmu_page_shift((mmu_page_size)ps);
-    out->pbase = t->pbase[i];
-    out->asid = (uint16_t)(t->asid_g[i] & 0xFFFF);
-    out->flags = t->flags[i];
-}
 
 int mmu_tlb_lookup(mmu_tlb *t, uint64_t vaddr, uint16_t asid, mmu_access_type type,
                    mmu_tlb_entry *out)
 {
-    long i = find(t, vaddr, asid);
-    if (i < 0) {
-        t->stats.misses[type]++;
-        return 0;
-    }
-    t->stats.hits[type]++;
-    t->ops->hit(&t->repl, (uint32_t)((size_t)i / t->ways), (uint32_t)((size_t)i % t->ways));
-    if (out)
-        copy_out(t, (size_t)i, out);
-    return 1;
+    return tlb_lookup(t, vaddr, asid, type, out);
 }
 
 int mmu_tlb_probe(const mmu_tlb *t, uint64_t vaddr, uint16_t asid, mmu_tlb_entry *out)
 {
-    long i = find(t, vaddr, asid);
-    if (i < 0)
+    uint32_t set, way;
+    if (!tlb_find(t, vaddr, asid, &set, &way))
         return 0;
     if (out)
-        copy_out(t, (size_t)i, out);
+        tlb_copy_out(t, (size_t)set * t->ways + way, out);
     return 1;
 }
 
@@ -217,7 +155,7 @@ mmu_err mmu_tlb_insert(mmu_tlb *t, const mmu_tlb_entry *e, mmu_tlb_entry *victim
     uint64_t vpn = e->vbase >> shift;
     uint64_t key = (vpn << 3) | e->page_size;
     uint32_t ag = (e->flags & MMU_TLB_GLOBAL) ? (ASID_GLOBAL | e->asid) : e->asid;
-    uint32_t set = set_of(t, vpn);
+    uint32_t set = tlb_set_of(t, vpn);
     size_t base = (size_t)set * t->ways;
     uint32_t way = t->ways, empty = t->ways;
     for (uint32_t w = 0; w < t->ways; w++) {
@@ -235,7 +173,7 @@ mmu_err mmu_tlb_insert(mmu_tlb *t, const mmu_tlb_entry *e, mmu_tlb_entry *victim
         } else {
             way = t->ops->victim(&t->repl, set);
             if (victim)
-                copy_out(t, base + way, victim);
+                tlb_copy_out(t, base + way, victim);
             if (evicted)
                 *evicted = 1;
             t->stats.evictions++;
@@ -254,12 +192,13 @@ mmu_err mmu_tlb_insert(mmu_tlb *t, const mmu_tlb_entry *e, mmu_tlb_entry *victim
 
 int mmu_tlb_take(mmu_tlb *t, uint64_t vaddr, uint16_t asid, mmu_tlb_entry *out)
 {
-    long i = find(t, vaddr, asid);
-    if (i < 0)
+    uint32_t set, way;
+    if (!tlb_find(t, vaddr, asid, &set, &way))
         return 0;
+    size_t i = (size_t)set * t->ways + way;
     if (out)
-        copy_out(t, (size_t)i, out);
-    remove_at(t, (size_t)i);
+        tlb_copy_out(t, i, out);
+    remove_at(t, i);
     return 1;
 }
 
@@ -280,11 +219,11 @@ uint32_t mmu_tlb_invalidate(mmu_tlb *t, mmu_inval_kind kind, uint64_t vaddr, uin
         for (unsigned s = 0; s < t->nsizes; s++) {
             uint64_t vpn = vaddr >> t->shift[s];
             uint64_t key = (vpn << 3) | t->psidx[s];
-            size_t base = (size_t)set_of(t, vpn) * t->ways;
+            size_t base = (size_t)tlb_set_of(t, vpn) * t->ways;
             for (uint32_t w = 0; w < t->ways; w++) {
                 if (t->key[base + w] != key)
                     continue;
-                if (kind == MMU_INVAL_ADDR_ASID && !asid_match(t->asid_g[base + w], asid))
+                if (kind == MMU_INVAL_ADDR_ASID && !tlb_asid_match(t->asid_g[base + w], asid))
                     continue;
                 remove_at(t, base + w);
                 n++;
@@ -302,7 +241,7 @@ int mmu_tlb_invalidate_entry(mmu_tlb *t, const mmu_tlb_entry *e)
     uint64_t vpn = e->vbase >> mmu_page_shift((mmu_page_size)e->page_size);
     uint64_t key = (vpn << 3) | e->page_size;
     uint32_t ag = (e->flags & MMU_TLB_GLOBAL) ? ASID_GLOBAL : e->asid;
-    size_t base = (size_t)set_of(t, vpn) * t->ways;
+    size_t base = (size_t)tlb_set_of(t, vpn) * t->ways;
     for (uint32_t w = 0; w < t->ways; w++) {
         uint32_t have = t->asid_g[base + w];
         if (t->key[base + w] == key &&

@@ -6,8 +6,122 @@
 #define MMUSIM_MODEL_TLB_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mmusim/tlb.h"
+#include "repl.h"
+
+/*
+ * The array's storage, here so that the MMU's per-access path can inline
+ * the lookup.  Only tlb.c changes it, apart from tlb_lookup() below.
+ */
+#define TLB_INVALID UINT64_MAX
+#define ASID_GLOBAL (1u << 16)
+
+struct mmu_tlb {
+    /* hot fields first */
+    uint64_t *key;
+    uint32_t *asid_g; /* asid | ASID_GLOBAL */
+    uint32_t sets;
+    uint32_t ways;
+    uint32_t set_mask; /* sets - 1 when sets is a power of two */
+    uint8_t pow2;
+    uint8_t nsizes;
+    uint8_t shift[MMU_PAGE_SIZES];
+    uint8_t psidx[MMU_PAGE_SIZES];
+    uint32_t policy;
+    const repl_ops *ops;
+    repl_state repl;
+    mmu_tlb_stats stats;
+    uint64_t *pbase;
+    uint8_t *flags;
+    uint32_t valid;
+    mmu_tlb_config cfg;
+};
+
+/* log2 of a page size, without a call (the per-access path uses it). */
+static inline unsigned tlb_page_shift(unsigned ps)
+{
+    static const uint8_t shift[MMU_PAGE_SIZES] = {
+#define MMU_PS_SHIFT_(name, sh, text) sh,
+        MMU_PAGE_SIZE_MAP(MMU_PS_SHIFT_)
+#undef MMU_PS_SHIFT_
+    };
+    return shift[ps];
+}
+
+static inline uint32_t tlb_set_of(const mmu_tlb *t, uint64_t vpn)
+{
+    return t->pow2 ? (uint32_t)(vpn & t->set_mask) : (uint32_t)(vpn % t->sets);
+}
+
+static inline int tlb_asid_match(uint32_t asid_g, uint16_t asid)
+{
+    return (asid_g == asid) | ((asid_g & ASID_GLOBAL) != 0);
+}
+
+/* Find the entry mapping vaddr for asid: its set and way; 0 if none. */
+static inline int tlb_find(const mmu_tlb *t, uint64_t vaddr, uint16_t asid, uint32_t *set,
+                           uint32_t *way)
+{
+    for (unsigned i = 0; i < t->nsizes; i++) {
+        uint64_t vpn = vaddr >> t->shift[i];
+        uint64_t key = (vpn << 3) | t->psidx[i];
+        uint32_t s = tlb_set_of(t, vpn);
+        size_t base = (size_t)s * t->ways;
+        const uint64_t *k = t->key + base;
+        const uint32_t *ag = t->asid_g + base;
+        if (t->ways <= 16) {
+            /* small sets: compare every way without a branch per way, then pick the first */
+            uint32_t hit = 0;
+            for (uint32_t w = 0; w < t->ways; w++)
+                hit |= (uint32_t)((k[w] == key) & tlb_asid_match(ag[w], asid)) << w;
+            if (hit) {
+                *set = s;
+                *way = (uint32_t)__builtin_ctz(hit);
+                return 1;
+            }
+            continue;
+        }
+        for (uint32_t w = 0; w < t->ways; w++) {
+            if (k[w] == key && tlb_asid_match(ag[w], asid)) {
+                *set = s;
+                *way = w;
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+static inline void tlb_copy_out(const mmu_tlb *t, size_t i, mmu_tlb_entry *out)
+{
+    unsigned ps = (unsigned)(t->key[i] & 7);
+    out->page_size = (uint8_t)ps;
+    out->vbase = (t->key[i] >> 3) << tlb_page_shift(ps);
+    out->pbase = t->pbase[i];
+    out->asid = (uint16_t)(t->asid_g[i] & 0xFFFF);
+    out->flags = t->flags[i];
+}
+
+/* mmu_tlb_lookup, inline. */
+static inline int tlb_lookup(mmu_tlb *t, uint64_t vaddr, uint16_t asid, mmu_access_type type,
+                             mmu_tlb_entry *out)
+{
+    uint32_t set, way;
+    if (t->valid == 0 || !tlb_find(t, vaddr, asid, &set, &way)) {
+        t->stats.misses[type]++;
+        return 0;
+    }
+    t->stats.hits[type]++;
+    if (t->policy == MMU_REPL_LRU)
+        t->repl.stamp[(size_t)set * t->ways + way] = ++t->repl.clock;
+    else
+        t->ops->hit(&t->repl, set, way);
+    if (out)
+        tlb_copy_out(t, (size_t)set * t->ways + way, out);
+    return 1;
+}
 
 /* mmu_tlb_config_check, with the fields named "<label>.<field>" in messages. */
 mmu_err tlb_config_check_as(const mmu_tlb_config *c, const char *label, char *msg, size_t msglen);
