@@ -76,8 +76,10 @@ typedef struct mmu_walkers mmu_walkers;
 
 /*
  * The key of a page for merging: ASID in bits 63:48, the virtual page number
- * (at the smallest page size, 4K: vaddr >> 12) in bits 47:0.  Any other
- * 64-bit page identity works as well; the pool only compares keys.
+ * (at the smallest page size, 4K: vaddr >> 12) in bits 47:0; VPN bits 51:48
+ * are dropped, which merges no two canonical addresses of a 48- or 57-bit
+ * address space.  Any other 64-bit page identity works as well; the pool only
+ * compares keys.
  */
 static inline uint64_t mmu_walk_key(uint16_t asid, uint64_t vpn)
 {
