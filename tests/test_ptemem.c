@@ -156,6 +156,8 @@ static void test_lru_order(void **state)
     mmu_ptemem_stats s;
     mmu_ptemem_get_stats(m, &s);
     assert_int_equal(s.evictions[MMU_PTEMEM_SRC_PTE][MMU_PTEMEM_L1D], 4);
+    assert_int_equal(s.evictions[MMU_PTEMEM_SRC_DATA][MMU_PTEMEM_L1D], 0);
+    assert_int_equal(s.pte_evicted_by_data[MMU_PTEMEM_L1D], 0); /* PTE lines displaced by PTEs */
 
     /* a write hit refreshes LRU like a read */
     assert_int_equal(mmu_ptemem_access(m, LINE(10), 1, MMU_PTEMEM_SRC_PTE, NULL), 1);
