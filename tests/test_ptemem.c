@@ -1,0 +1,453 @@
+/*
+ * test_ptemem.c - unit tests of the PTE memory model (model/ptemem.c):
+ * exact latencies and serving levels of hit/miss sequences, LRU order,
+ * non-power-of-two sets, PTE/DATA competition, absent levels, fixed mode,
+ * configuration checks.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mmusim/ptemem.h"
+
+#define L1_LAT 4
+#define L2_LAT 10
+#define LLC_LAT 30
+#define DRAM_LAT 100
+
+/* A tiny hierarchy: L1 4 lines 2-way (2 sets), L2 8 lines 2-way (4 sets),
+ * LLC 16 lines 4-way (4 sets), 64-byte lines. */
+static void small_config(mmu_ptemem_config *c)
+{
+    mmu_ptemem_config_defaults(c);
+    c->mode = MMU_PTEMEM_CACHE;
+    c->line_size = 64;
+    c->dram_latency = DRAM_LAT;
+    c->level[MMU_PTEMEM_L1D] = (mmu_ptemem_level_config){ 0, 4, 2, L1_LAT };
+    c->level[MMU_PTEMEM_L2] = (mmu_ptemem_level_config){ 0, 8, 2, L2_LAT };
+    c->level[MMU_PTEMEM_LLC] = (mmu_ptemem_level_config){ 16 * 64, 0, 4, LLC_LAT };
+}
+
+static mmu_ptemem *make(const mmu_ptemem_config *c)
+{
+    mmu_ptemem *m = NULL;
+    char msg[200];
+    mmu_err e = mmu_ptemem_config_check(c, msg, sizeof msg);
+    if (e != MMU_OK)
+        fail_msg("config refused: %s", msg);
+    assert_int_equal(mmu_ptemem_create(c, &m), MMU_OK);
+    assert_non_null(m);
+    return m;
+}
+
+#define LINE(n) ((uint64_t)(n) * 64u)
+
+/* access a line and check latency and serving level */
+static void expect_access(mmu_ptemem *m, uint64_t paddr, mmu_ptemem_source src, uint64_t lat,
+                          mmu_ptemem_level lvl)
+{
+    mmu_ptemem_level got = MMU_PTEMEM_LEVELS;
+    uint64_t l = mmu_ptemem_access(m, paddr, 0, src, &got);
+    if (l != lat || got != lvl)
+        fail_msg("paddr %#llx: got latency %llu at %s, want %llu at %s",
+                 (unsigned long long)paddr, (unsigned long long)l, mmu_ptemem_level_name(got),
+                 (unsigned long long)lat, mmu_ptemem_level_name(lvl));
+}
+
+static void test_hit_miss_sequence(void **state)
+{
+    (void)state;
+    mmu_ptemem_config c;
+    small_config(&c);
+    mmu_ptemem *m = make(&c);
+    const uint64_t A = LINE(64) + 8;
+
+    /* cold: every level looked up, then DRAM */
+    expect_access(m, A, MMU_PTEMEM_SRC_PTE, L1_LAT + L2_LAT + LLC_LAT + DRAM_LAT, MMU_PTEMEM_DRAM);
+    /* filled in every level */
+    assert_int_equal(mmu_ptemem_probe(m, A), MMU_PTEMEM_L1D);
+    expect_access(m, A, MMU_PTEMEM_SRC_PTE, L1_LAT, MMU_PTEMEM_L1D);
+    expect_access(m, LINE(64) + 56, MMU_PTEMEM_SRC_PTE, L1_LAT, MMU_PTEMEM_L1D); /* same line */
+
+    /* lines 66, 68 share L1 set 0 with line 64 (2 sets): A leaves L1 only.
+     * L2 (4 sets): 64, 68 in set 0, 66 in set 2 - A stays. */
+    expect_access(m, LINE(66), MMU_PTEMEM_SRC_DATA, L1_LAT + L2_LAT + LLC_LAT + DRAM_LAT,
+                  MMU_PTEMEM_DRAM);
+    expect_access(m, LINE(68), MMU_PTEMEM_SRC_DATA, L1_LAT + L2_LAT + LLC_LAT + DRAM_LAT,
+                  MMU_PTEMEM_DRAM);
+    assert_int_equal(mmu_ptemem_probe(m, A), MMU_PTEMEM_L2);
+    /* L1 miss + L2 hit = l1 + l2; L1 refilled */
+    expect_access(m, A, MMU_PTEMEM_SRC_PTE, L1_LAT + L2_LAT, MMU_PTEMEM_L2);
+    assert_int_equal(mmu_ptemem_probe(m, A), MMU_PTEMEM_L1D);
+
+    /* L1 set 0 = {68, 64(MRU)}, L2 set 0 = {68, 64(MRU)}: 72 then 76 evict
+     * 68 then 64 from both; LLC set 0 (4 ways) keeps 64, 68, 72, 76. */
+    expect_access(m, LINE(72), MMU_PTEMEM_SRC_DATA, L1_LAT + L2_LAT + LLC_LAT + DRAM_LAT,
+                  MMU_PTEMEM_DRAM);
+    expect_access(m, LINE(76), MMU_PTEMEM_SRC_DATA, L1_LAT + L2_LAT + LLC_LAT + DRAM_LAT,
+                  MMU_PTEMEM_DRAM);
+    assert_int_equal(mmu_ptemem_probe(m, A), MMU_PTEMEM_LLC);
+    assert_int_equal(mmu_ptemem_probe(m, LINE(68)), MMU_PTEMEM_LLC);
+    expect_access(m, A, MMU_PTEMEM_SRC_PTE, L1_LAT + L2_LAT + LLC_LAT, MMU_PTEMEM_LLC);
+    /* an LLC hit fills L2 and L1, displacing their LRU line 72 */
+    expect_access(m, A, MMU_PTEMEM_SRC_PTE, L1_LAT, MMU_PTEMEM_L1D);
+    expect_access(m, LINE(72), MMU_PTEMEM_SRC_DATA, L1_LAT + L2_LAT + LLC_LAT, MMU_PTEMEM_LLC);
+
+    mmu_ptemem_stats s;
+    mmu_ptemem_get_stats(m, &s);
+    assert_int_equal(s.accesses[MMU_PTEMEM_SRC_PTE], 6);
+    assert_int_equal(s.accesses[MMU_PTEMEM_SRC_DATA], 5);
+    assert_int_equal(s.served[MMU_PTEMEM_SRC_PTE][MMU_PTEMEM_L1D], 3);
+    assert_int_equal(s.served[MMU_PTEMEM_SRC_PTE][MMU_PTEMEM_L2], 1);
+    assert_int_equal(s.served[MMU_PTEMEM_SRC_PTE][MMU_PTEMEM_LLC], 1);
+    assert_int_equal(s.served[MMU_PTEMEM_SRC_PTE][MMU_PTEMEM_DRAM], 1);
+    assert_int_equal(s.hits[MMU_PTEMEM_SRC_PTE][MMU_PTEMEM_L1D], 3);
+    assert_int_equal(s.misses[MMU_PTEMEM_SRC_PTE][MMU_PTEMEM_L1D], 3);
+    assert_int_equal(s.hits[MMU_PTEMEM_SRC_PTE][MMU_PTEMEM_L2], 1);
+    assert_int_equal(s.misses[MMU_PTEMEM_SRC_PTE][MMU_PTEMEM_L2], 2);
+    assert_int_equal(s.hits[MMU_PTEMEM_SRC_PTE][MMU_PTEMEM_LLC], 1);
+    assert_int_equal(s.misses[MMU_PTEMEM_SRC_PTE][MMU_PTEMEM_LLC], 1);
+    assert_int_equal(s.hits[MMU_PTEMEM_SRC_DATA][MMU_PTEMEM_L2], 0);
+    assert_int_equal(s.hits[MMU_PTEMEM_SRC_DATA][MMU_PTEMEM_LLC], 1);
+    assert_int_equal(s.misses[MMU_PTEMEM_SRC_DATA][MMU_PTEMEM_L1D], 5);
+    assert_int_equal(s.cycles[MMU_PTEMEM_SRC_PTE],
+                     3 * L1_LAT + (L1_LAT + L2_LAT) + (L1_LAT + L2_LAT + LLC_LAT) +
+                         (L1_LAT + L2_LAT + LLC_LAT + DRAM_LAT));
+    /* data fills displaced the PTE line A: twice from L1, once from L2 */
+    assert_int_equal(s.pte_evicted_by_data[MMU_PTEMEM_L1D], 2);
+    assert_int_equal(s.pte_evicted_by_data[MMU_PTEMEM_L2], 1);
+    assert_int_equal(s.pte_evicted_by_data[MMU_PTEMEM_LLC], 0);
+    mmu_ptemem_destroy(m);
+}
+
+/* L1 only, one set of 4 ways: true LRU order */
+static void test_lru_order(void **state)
+{
+    (void)state;
+    mmu_ptemem_config c;
+    small_config(&c);
+    c.level[MMU_PTEMEM_L1D] = (mmu_ptemem_level_config){ 0, 4, 4, 1 };
+    c.level[MMU_PTEMEM_L2] = (mmu_ptemem_level_config){ 0, 0, 0, 0 };
+    c.level[MMU_PTEMEM_LLC] = (mmu_ptemem_level_config){ 0, 0, 0, 0 };
+    c.dram_latency = 10;
+    mmu_ptemem *m = make(&c);
+
+    for (unsigned i = 0; i < 4; i++)
+        expect_access(m, LINE(i), MMU_PTEMEM_SRC_PTE, 11, MMU_PTEMEM_DRAM);
+    for (unsigned i = 0; i < 4; i++) /* invalid ways were used first: nothing evicted */
+        assert_int_equal(mmu_ptemem_probe(m, LINE(i)), MMU_PTEMEM_L1D);
+    /* touch 0 then 2: LRU order now 1, 3, 0, 2 */
+    expect_access(m, LINE(0), MMU_PTEMEM_SRC_PTE, 1, MMU_PTEMEM_L1D);
+    expect_access(m, LINE(2), MMU_PTEMEM_SRC_PTE, 1, MMU_PTEMEM_L1D);
+    /* probe does not update LRU */
+    assert_int_equal(mmu_ptemem_probe(m, LINE(1)), MMU_PTEMEM_L1D);
+
+    const unsigned victims[4] = { 1, 3, 0, 2 };
+    for (unsigned k = 0; k < 4; k++) {
+        expect_access(m, LINE(10 + k), MMU_PTEMEM_SRC_PTE, 11, MMU_PTEMEM_DRAM);
+        assert_int_equal(mmu_ptemem_probe(m, LINE(victims[k])), MMU_PTEMEM_DRAM);
+        for (unsigned j = k + 1; j < 4; j++)
+            assert_int_equal(mmu_ptemem_probe(m, LINE(victims[j])), MMU_PTEMEM_L1D);
+    }
+    mmu_ptemem_stats s;
+    mmu_ptemem_get_stats(m, &s);
+    assert_int_equal(s.evictions[MMU_PTEMEM_SRC_PTE][MMU_PTEMEM_L1D], 4);
+    assert_int_equal(s.evictions[MMU_PTEMEM_SRC_DATA][MMU_PTEMEM_L1D], 0);
+    assert_int_equal(s.pte_evicted_by_data[MMU_PTEMEM_L1D], 0); /* PTE lines displaced by PTEs */
+
+    /* a write hit refreshes LRU like a read */
+    assert_int_equal(mmu_ptemem_access(m, LINE(10), 1, MMU_PTEMEM_SRC_PTE, NULL), 1);
+    expect_access(m, LINE(20), MMU_PTEMEM_SRC_PTE, 11, MMU_PTEMEM_DRAM);
+    assert_int_equal(mmu_ptemem_probe(m, LINE(11)), MMU_PTEMEM_DRAM);
+    assert_int_equal(mmu_ptemem_probe(m, LINE(10)), MMU_PTEMEM_L1D);
+    mmu_ptemem_destroy(m);
+}
+
+/* 12 lines, 4 ways: 3 sets; set = line % 3 */
+static void test_non_power_of_two_sets(void **state)
+{
+    (void)state;
+    mmu_ptemem_config c;
+    small_config(&c);
+    c.level[MMU_PTEMEM_L1D] = (mmu_ptemem_level_config){ 12 * 64, 0, 4, 2 };
+    c.level[MMU_PTEMEM_L2] = (mmu_ptemem_level_config){ 0, 0, 0, 0 };
+    c.level[MMU_PTEMEM_LLC] = (mmu_ptemem_level_config){ 0, 0, 0, 0 };
+    c.dram_latency = 50;
+    mmu_ptemem *m = make(&c);
+
+    /* lines 1, 2 in sets 1, 2 */
+    expect_access(m, LINE(1), MMU_PTEMEM_SRC_PTE, 52, MMU_PTEMEM_DRAM);
+    expect_access(m, LINE(2), MMU_PTEMEM_SRC_PTE, 52, MMU_PTEMEM_DRAM);
+    /* 0, 3, 6, 9 all map to set 0 and fill it (a mask would spread them) */
+    for (unsigned i = 0; i < 4; i++)
+        expect_access(m, LINE(3 * i), MMU_PTEMEM_SRC_PTE, 52, MMU_PTEMEM_DRAM);
+    for (unsigned i = 0; i < 4; i++)
+        assert_int_equal(mmu_ptemem_probe(m, LINE(3 * i)), MMU_PTEMEM_L1D);
+    /* 12 maps to set 0 too and evicts its LRU line, 0 */
+    expect_access(m, LINE(12), MMU_PTEMEM_SRC_PTE, 52, MMU_PTEMEM_DRAM);
+    assert_int_equal(mmu_ptemem_probe(m, LINE(0)), MMU_PTEMEM_DRAM);
+    assert_int_equal(mmu_ptemem_probe(m, LINE(3)), MMU_PTEMEM_L1D);
+    assert_int_equal(mmu_ptemem_probe(m, LINE(1)), MMU_PTEMEM_L1D);
+    assert_int_equal(mmu_ptemem_probe(m, LINE(2)), MMU_PTEMEM_L1D);
+    /* set 1 and 2 still have room: 4, 7, 10 (set 1) do not evict 1 */
+    expect_access(m, LINE(4), MMU_PTEMEM_SRC_PTE, 52, MMU_PTEMEM_DRAM);
+    expect_access(m, LINE(7), MMU_PTEMEM_SRC_PTE, 52, MMU_PTEMEM_DRAM);
+    expect_access(m, LINE(10), MMU_PTEMEM_SRC_PTE, 52, MMU_PTEMEM_DRAM);
+    expect_access(m, LINE(1), MMU_PTEMEM_SRC_PTE, 2, MMU_PTEMEM_L1D);
+    mmu_ptemem_destroy(m);
+
+    /* direct mapped, 5 sets: 0 and 5 conflict, 0 and 4 do not */
+    c.level[MMU_PTEMEM_L1D] = (mmu_ptemem_level_config){ 0, 5, 1, 2 };
+    m = make(&c);
+    expect_access(m, LINE(0), MMU_PTEMEM_SRC_PTE, 52, MMU_PTEMEM_DRAM);
+    expect_access(m, LINE(4), MMU_PTEMEM_SRC_PTE, 52, MMU_PTEMEM_DRAM);
+    expect_access(m, LINE(0), MMU_PTEMEM_SRC_PTE, 2, MMU_PTEMEM_L1D);
+    expect_access(m, LINE(5), MMU_PTEMEM_SRC_PTE, 52, MMU_PTEMEM_DRAM);
+    expect_access(m, LINE(0), MMU_PTEMEM_SRC_PTE, 52, MMU_PTEMEM_DRAM);
+    expect_access(m, LINE(4), MMU_PTEMEM_SRC_PTE, 2, MMU_PTEMEM_L1D);
+    mmu_ptemem_destroy(m);
+}
+
+/* Data sweeps push PTE lines out, level by level. */
+static void test_pte_data_competition(void **state)
+{
+    (void)state;
+    mmu_ptemem_config c;
+    small_config(&c);
+    /* L1 8 lines 2-way, L2 32 lines 4-way, LLC 128 lines 8-way */
+    c.level[MMU_PTEMEM_L1D] = (mmu_ptemem_level_config){ 0, 8, 2, L1_LAT };
+    c.level[MMU_PTEMEM_L2] = (mmu_ptemem_level_config){ 0, 32, 4, L2_LAT };
+    c.level[MMU_PTEMEM_LLC] = (mmu_ptemem_level_config){ 0, 128, 8, LLC_LAT };
+    mmu_ptemem *m = make(&c);
+    const uint64_t pte = 0x40000000u + 0x18; /* a PTE far from the data */
+    const uint64_t data = 0x100000;
+
+    expect_access(m, pte, MMU_PTEMEM_SRC_PTE, L1_LAT + L2_LAT + LLC_LAT + DRAM_LAT,
+                  MMU_PTEMEM_DRAM);
+    expect_access(m, pte, MMU_PTEMEM_SRC_PTE, L1_LAT, MMU_PTEMEM_L1D);
+
+    /* a sweep of 8 lines (the size of L1) evicts it from L1 */
+    for (unsigned i = 0; i < 8; i++)
+        (void)mmu_ptemem_access(m, data + LINE(i), 0, MMU_PTEMEM_SRC_DATA, NULL);
+    expect_access(m, pte, MMU_PTEMEM_SRC_PTE, L1_LAT + L2_LAT, MMU_PTEMEM_L2);
+
+    /* 32 more lines: out of L2 as well */
+    for (unsigned i = 0; i < 32; i++)
+        (void)mmu_ptemem_access(m, data + LINE(100 + i), 1, MMU_PTEMEM_SRC_DATA, NULL);
+    expect_access(m, pte, MMU_PTEMEM_SRC_PTE, L1_LAT + L2_LAT + LLC_LAT, MMU_PTEMEM_LLC);
+
+    /* 128 more: out of the LLC, back to DRAM */
+    for (unsigned i = 0; i < 128; i++)
+        (void)mmu_ptemem_access(m, data + LINE(1000 + i), 0, MMU_PTEMEM_SRC_DATA, NULL);
+    expect_access(m, pte, MMU_PTEMEM_SRC_PTE, L1_LAT + L2_LAT + LLC_LAT + DRAM_LAT,
+                  MMU_PTEMEM_DRAM);
+
+    mmu_ptemem_stats s;
+    mmu_ptemem_get_stats(m, &s);
+    assert_int_equal(s.served[MMU_PTEMEM_SRC_PTE][MMU_PTEMEM_L1D], 1);
+    assert_int_equal(s.served[MMU_PTEMEM_SRC_PTE][MMU_PTEMEM_L2], 1);
+    assert_int_equal(s.served[MMU_PTEMEM_SRC_PTE][MMU_PTEMEM_LLC], 1);
+    assert_int_equal(s.served[MMU_PTEMEM_SRC_PTE][MMU_PTEMEM_DRAM], 2);
+    assert_int_equal(s.accesses[MMU_PTEMEM_SRC_DATA], 8 + 32 + 128);
+    assert_int_equal(s.writes[MMU_PTEMEM_SRC_DATA], 32);
+    assert_int_equal(s.served[MMU_PTEMEM_SRC_DATA][MMU_PTEMEM_DRAM], 8 + 32 + 128);
+    for (unsigned l = 0; l < MMU_PTEMEM_CACHE_LEVELS; l++)
+        assert_true(s.pte_evicted_by_data[l] >= 1);
+    /* every access looks L1 up; hits + misses add up */
+    for (unsigned src = 0; src < MMU_PTEMEM_SOURCES; src++)
+        assert_int_equal(s.hits[src][MMU_PTEMEM_L1D] + s.misses[src][MMU_PTEMEM_L1D],
+                         s.accesses[src]);
+    mmu_ptemem_destroy(m);
+}
+
+static void test_absent_levels(void **state)
+{
+    (void)state;
+    mmu_ptemem_config c;
+    small_config(&c);
+    c.level[MMU_PTEMEM_L2] = (mmu_ptemem_level_config){ 0, 0, 7, 999 }; /* absent: ways, latency ignored */
+    mmu_ptemem *m = make(&c);
+
+    expect_access(m, LINE(0), MMU_PTEMEM_SRC_PTE, L1_LAT + LLC_LAT + DRAM_LAT, MMU_PTEMEM_DRAM);
+    /* push line 0 out of L1 set 0 (2 ways, 2 sets) */
+    expect_access(m, LINE(2), MMU_PTEMEM_SRC_DATA, L1_LAT + LLC_LAT + DRAM_LAT, MMU_PTEMEM_DRAM);
+    expect_access(m, LINE(4), MMU_PTEMEM_SRC_DATA, L1_LAT + LLC_LAT + DRAM_LAT, MMU_PTEMEM_DRAM);
+    expect_access(m, LINE(0), MMU_PTEMEM_SRC_PTE, L1_LAT + LLC_LAT, MMU_PTEMEM_LLC);
+    mmu_ptemem_stats s;
+    mmu_ptemem_get_stats(m, &s);
+    for (unsigned src = 0; src < MMU_PTEMEM_SOURCES; src++) {
+        assert_int_equal(s.hits[src][MMU_PTEMEM_L2], 0);
+        assert_int_equal(s.misses[src][MMU_PTEMEM_L2], 0);
+    }
+    mmu_ptemem_destroy(m);
+
+    /* no L1: the first lookup is L2 */
+    small_config(&c);
+    c.level[MMU_PTEMEM_L1D] = (mmu_ptemem_level_config){ 0, 0, 0, 0 };
+    m = make(&c);
+    expect_access(m, LINE(3), MMU_PTEMEM_SRC_PTE, L2_LAT + LLC_LAT + DRAM_LAT, MMU_PTEMEM_DRAM);
+    expect_access(m, LINE(3), MMU_PTEMEM_SRC_PTE, L2_LAT, MMU_PTEMEM_L2);
+    mmu_ptemem_destroy(m);
+
+    /* no cache at all: every access costs dram_latency */
+    for (unsigned l = 0; l < MMU_PTEMEM_CACHE_LEVELS; l++)
+        c.level[l] = (mmu_ptemem_level_config){ 0, 0, 0, 0 };
+    m = make(&c);
+    expect_access(m, LINE(3), MMU_PTEMEM_SRC_PTE, DRAM_LAT, MMU_PTEMEM_DRAM);
+    expect_access(m, LINE(3), MMU_PTEMEM_SRC_PTE, DRAM_LAT, MMU_PTEMEM_DRAM);
+    mmu_ptemem_destroy(m);
+}
+
+static void test_fixed_mode(void **state)
+{
+    (void)state;
+    mmu_ptemem_config c;
+    mmu_ptemem_config_defaults(&c);
+    c.mode = MMU_PTEMEM_FIXED;
+    c.fixed_latency = 37;
+    c.line_size = 3; /* cache parameters are not checked in fixed mode */
+    mmu_ptemem *m = make(&c);
+    for (unsigned i = 0; i < 5; i++) {
+        expect_access(m, 0x1000, MMU_PTEMEM_SRC_PTE, 37, MMU_PTEMEM_DRAM);
+        expect_access(m, 0x1000, MMU_PTEMEM_SRC_DATA, 37, MMU_PTEMEM_DRAM);
+    }
+    assert_int_equal(mmu_ptemem_probe(m, 0x1000), MMU_PTEMEM_DRAM);
+    mmu_ptemem_stats s;
+    mmu_ptemem_get_stats(m, &s);
+    assert_int_equal(s.served[MMU_PTEMEM_SRC_PTE][MMU_PTEMEM_DRAM], 5);
+    assert_int_equal(s.served[MMU_PTEMEM_SRC_DATA][MMU_PTEMEM_DRAM], 5);
+    assert_int_equal(s.cycles[MMU_PTEMEM_SRC_PTE], 5 * 37);
+    assert_int_equal(s.hits[MMU_PTEMEM_SRC_PTE][MMU_PTEMEM_L1D], 0);
+    assert_int_equal(s.misses[MMU_PTEMEM_SRC_PTE][MMU_PTEMEM_L1D], 0);
+    mmu_ptemem_destroy(m);
+}
+
+static void test_line_size(void **state)
+{
+    (void)state;
+    mmu_ptemem_config c;
+    small_config(&c);
+    c.line_size = 128;
+    c.level[MMU_PTEMEM_L1D] = (mmu_ptemem_level_config){ 512, 4, 2, L1_LAT }; /* both, agreeing */
+    c.level[MMU_PTEMEM_LLC] = (mmu_ptemem_level_config){ 16 * 128, 0, 4, LLC_LAT };
+    mmu_ptemem *m = make(&c);
+    expect_access(m, 0x1000, MMU_PTEMEM_SRC_PTE, L1_LAT + L2_LAT + LLC_LAT + DRAM_LAT,
+                  MMU_PTEMEM_DRAM);
+    expect_access(m, 0x107f, MMU_PTEMEM_SRC_PTE, L1_LAT, MMU_PTEMEM_L1D);
+    expect_access(m, 0x1080, MMU_PTEMEM_SRC_PTE, L1_LAT + L2_LAT + LLC_LAT + DRAM_LAT,
+                  MMU_PTEMEM_DRAM);
+    mmu_ptemem_destroy(m);
+}
+
+static void test_reset_and_clear(void **state)
+{
+    (void)state;
+    mmu_ptemem_config c;
+    small_config(&c);
+    mmu_ptemem *m = make(&c);
+    mmu_ptemem_stats s;
+
+    (void)mmu_ptemem_access(m, LINE(1), 0, MMU_PTEMEM_SRC_PTE, NULL);
+    mmu_ptemem_clear_stats(m);
+    mmu_ptemem_get_stats(m, &s);
+    assert_int_equal(s.accesses[MMU_PTEMEM_SRC_PTE], 0);
+    /* contents kept */
+    expect_access(m, LINE(1), MMU_PTEMEM_SRC_PTE, L1_LAT, MMU_PTEMEM_L1D);
+    mmu_ptemem_get_stats(m, &s);
+    assert_int_equal(s.accesses[MMU_PTEMEM_SRC_PTE], 1);
+
+    mmu_ptemem_reset(m);
+    mmu_ptemem_get_stats(m, &s);
+    assert_int_equal(s.accesses[MMU_PTEMEM_SRC_PTE], 0);
+    assert_int_equal(mmu_ptemem_probe(m, LINE(1)), MMU_PTEMEM_DRAM);
+    expect_access(m, LINE(1), MMU_PTEMEM_SRC_PTE, L1_LAT + L2_LAT + LLC_LAT + DRAM_LAT,
+                  MMU_PTEMEM_DRAM);
+    /* any source value other than PTE counts as DATA */
+    (void)mmu_ptemem_access(m, LINE(1), 0, (mmu_ptemem_source)7, NULL);
+    mmu_ptemem_get_stats(m, &s);
+    assert_int_equal(s.accesses[MMU_PTEMEM_SRC_DATA], 1);
+    assert_int_equal(mmu_ptemem_get_config(m)->dram_latency, DRAM_LAT);
+    mmu_ptemem_destroy(m);
+    mmu_ptemem_destroy(NULL);
+}
+
+static void expect_refused(const mmu_ptemem_config *c, const char *want)
+{
+    char msg[200];
+    mmu_ptemem *m = (mmu_ptemem *)&msg; /* must be reset to NULL */
+    assert_int_equal(mmu_ptemem_config_check(c, msg, sizeof msg), MMU_ECONFIG);
+    assert_string_equal(msg, want);
+    assert_int_equal(mmu_ptemem_create(c, &m), MMU_ECONFIG);
+    assert_null(m);
+}
+
+static void test_config_check(void **state)
+{
+    (void)state;
+    mmu_ptemem_config c;
+    char msg[200];
+
+    mmu_ptemem_config_defaults(&c);
+    assert_int_equal(mmu_ptemem_config_check(&c, msg, sizeof msg), MMU_OK);
+    assert_int_equal(c.mode, MMU_PTEMEM_CACHE);
+    assert_int_equal(c.level[MMU_PTEMEM_L1D].size, 32768);
+
+    mmu_ptemem_config_defaults(&c);
+    c.level[MMU_PTEMEM_L2] = (mmu_ptemem_level_config){ 0, 1024, 3, 10 };
+    expect_refused(&c, "ptemem.l2.ways (3) must divide ptemem.l2.lines (1024)");
+
+    mmu_ptemem_config_defaults(&c);
+    c.level[MMU_PTEMEM_LLC].ways = 0;
+    expect_refused(&c, "ptemem.llc.ways (0) must be at least 1");
+
+    mmu_ptemem_config_defaults(&c);
+    c.line_size = 48;
+    expect_refused(&c, "ptemem.line_size (48) must be a power of two between 8 and 4096");
+
+    mmu_ptemem_config_defaults(&c);
+    c.level[MMU_PTEMEM_L1D].size = 1000;
+    expect_refused(&c, "ptemem.l1d.size (1000) must be a multiple of ptemem.line_size (64)");
+
+    mmu_ptemem_config_defaults(&c);
+    c.level[MMU_PTEMEM_L1D].lines = 100;
+    expect_refused(&c, "ptemem.l1d.lines (100) disagrees with ptemem.l1d.size (32768) / "
+                       "ptemem.line_size (64) = 512");
+
+    mmu_ptemem_config_defaults(&c);
+    c.level[MMU_PTEMEM_LLC].size = (uint64_t)2 << 30;
+    expect_refused(&c, "ptemem.llc.lines (33554432) must be at most 16777216");
+
+    mmu_ptemem_config_defaults(&c);
+    c.mode = 9;
+    expect_refused(&c, "ptemem.mode (9) must be fixed (0) or cache (1)");
+
+    assert_int_equal(mmu_ptemem_config_check(NULL, NULL, 0), MMU_ECONFIG);
+    assert_int_equal(mmu_ptemem_create(NULL, NULL), MMU_EINVAL);
+
+    assert_int_equal(mmu_ptemem_mode_parse("Cache"), MMU_PTEMEM_CACHE);
+    assert_int_equal(mmu_ptemem_mode_parse("fixed"), MMU_PTEMEM_FIXED);
+    assert_int_equal(mmu_ptemem_mode_parse("lru"), MMU_PTEMEM_MODES);
+    assert_string_equal(mmu_ptemem_mode_name(MMU_PTEMEM_FIXED), "fixed");
+    assert_string_equal(mmu_ptemem_level_name(MMU_PTEMEM_LLC), "llc");
+    assert_string_equal(mmu_ptemem_level_name(MMU_PTEMEM_LEVELS), "?");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hit_miss_sequence),
+        cmocka_unit_test(test_lru_order),
+        cmocka_unit_test(test_non_power_of_two_sets),
+        cmocka_unit_test(test_pte_data_competition),
+        cmocka_unit_test(test_absent_levels),
+        cmocka_unit_test(test_fixed_mode),
+        cmocka_unit_test(test_line_size),
+        cmocka_unit_test(test_reset_and_clear),
+        cmocka_unit_test(test_config_check),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
