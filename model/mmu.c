@@ -54,6 +54,7 @@ struct mmu {
     uint32_t page_size;  /* fixed walker: every mapping's page size */
     uint32_t fill;
     mmu_stats stats;
+    mmu_hist lat[MMU_LAT_CLASSES];
     mmu_config cfg;
 };
 
@@ -169,6 +170,11 @@ static void fill_above(mmu *m, int s, uint32_t upto, const mmu_tlb_entry *e)
 
 static void record(mmu *m, const mmu_request *req, mmu_response *resp, uint32_t lat)
 {
+    mmu_hist_add(&m->lat[MMU_LAT_ALL], lat);
+    mmu_hist_add(&m->lat[resp->outcome == MMU_OUT_TLB     ? resp->level
+                         : resp->outcome == MMU_OUT_WALK ? MMU_LAT_WALK
+                                                         : MMU_LAT_FAULT],
+                 lat);
     resp->latency = lat;
     resp->done_cycle = req->cycle + lat;
     m->stats.requests++;
@@ -310,9 +316,22 @@ void mmu_clear_stats(mmu *m)
 {
     uint32_t n = m->stats.n_levels;
     memset(&m->stats, 0, sizeof m->stats);
+    memset(m->lat, 0, sizeof m->lat);
     m->stats.n_levels = n;
     for (uint32_t i = 0; i < m->n_tlbs; i++)
         mmu_tlb_clear_stats(m->tlb[i]);
+}
+
+const char *mmu_lat_class_name(mmu_lat_class c)
+{
+    static const char *const names[MMU_LAT_CLASSES] = {"all", "l1_hit", "l2_hit", "l3_hit",
+                                                       "l4_hit", "walk", "fault"};
+    return (unsigned)c < MMU_LAT_CLASSES ? names[c] : "?";
+}
+
+const mmu_hist *mmu_get_latency(const mmu *m, mmu_lat_class c)
+{
+    return &m->lat[(unsigned)c < MMU_LAT_CLASSES ? c : MMU_LAT_ALL];
 }
 
 uint32_t mmu_tlb_count(const mmu *m)

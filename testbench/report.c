@@ -63,9 +63,19 @@ void tb_report_text(FILE *out, const mmu *m, const tb_run_info *in)
     if (in->instructions)
         fprintf(out, "walks / 1000 instructions  %.3f\n",
                 1000.0 * (double)s->walks / (double)in->instructions);
-    fprintf(out, "latency        mean %.3f cycles, max %llu cycles per translation\n",
-            s->requests ? (double)s->latency_sum / (double)s->requests : 0.0,
-            (unsigned long long)s->latency_max);
+    fprintf(out, "\n%-14s %12s %10s %8s %8s %8s %8s %8s\n", "latency (cyc)", "count", "mean", "p50",
+            "p90", "p99", "p99.9", "max");
+    for (int c = 0; c < MMU_LAT_CLASSES; c++) {
+        const mmu_hist *h = mmu_get_latency(m, (mmu_lat_class)c);
+        if (h->count == 0 && c != MMU_LAT_ALL)
+            continue;
+        fprintf(out, "%-14s %12llu %10.3f %8llu %8llu %8llu %8llu %8llu\n",
+                mmu_lat_class_name((mmu_lat_class)c), (unsigned long long)h->count, mmu_hist_mean(h),
+                (unsigned long long)mmu_hist_percentile(h, 50),
+                (unsigned long long)mmu_hist_percentile(h, 90),
+                (unsigned long long)mmu_hist_percentile(h, 99),
+                (unsigned long long)mmu_hist_percentile(h, 99.9), (unsigned long long)h->max);
+    }
 }
 
 /* ---- JSON ---- */
@@ -161,10 +171,20 @@ static json_t *build(const mmu *m, const tb_run_info *in)
     json_object_set_new(root, "walker", w);
 
     json_t *lat = json_object();
-    json_object_set_new(lat, "sum", u64(s->latency_sum));
-    json_object_set_new(lat, "mean",
-                        json_real(s->requests ? (double)s->latency_sum / (double)s->requests : 0.0));
-    json_object_set_new(lat, "max", u64(s->latency_max));
+    for (int c = 0; c < MMU_LAT_CLASSES; c++) {
+        const mmu_hist *h = mmu_get_latency(m, (mmu_lat_class)c);
+        json_t *o = json_object();
+        json_object_set_new(o, "count", u64(h->count));
+        json_object_set_new(o, "sum", u64(h->sum));
+        json_object_set_new(o, "mean", json_real(mmu_hist_mean(h)));
+        json_object_set_new(o, "min", u64(h->min));
+        json_object_set_new(o, "p50", u64(mmu_hist_percentile(h, 50)));
+        json_object_set_new(o, "p90", u64(mmu_hist_percentile(h, 90)));
+        json_object_set_new(o, "p99", u64(mmu_hist_percentile(h, 99)));
+        json_object_set_new(o, "p99_9", u64(mmu_hist_percentile(h, 99.9)));
+        json_object_set_new(o, "max", u64(h->max));
+        json_object_set_new(lat, mmu_lat_class_name((mmu_lat_class)c), o);
+    }
     json_object_set_new(root, "latency", lat);
 
     cfg_json_ctx c = {json_object(), NULL};

@@ -11,6 +11,7 @@
 
 #include "mmusim/config.h"
 #include "mmusim/error.h"
+#include "mmusim/hist.h"
 #include "mmusim/tlb.h"
 #include "mmusim/types.h"
 
@@ -73,6 +74,24 @@ void mmu_invalidate(mmu *m, mmu_inval_kind kind, uint64_t vaddr, uint16_t asid);
 const mmu_stats *mmu_get_stats(const mmu *m);
 /* Zero every counter (for warm-up); contents of TLBs are kept. */
 void mmu_clear_stats(mmu *m);
+
+/* Latency classes: every translation counts in MMU_LAT_ALL and in one other. */
+typedef enum mmu_lat_class {
+    MMU_LAT_ALL = 0,
+    MMU_LAT_L1 = 1,   /* hit in a level-1 array */
+    MMU_LAT_L2 = 2,   /* hit at level 2 */
+    MMU_LAT_L3 = 3,   /* hit at level 3 */
+    MMU_LAT_L4 = 4,   /* hit at level 4 */
+    MMU_LAT_WALK = 5, /* missed every level, resolved by a walk */
+    MMU_LAT_FAULT = 6,/* ended in a fault (or went through a page fault) */
+    MMU_LAT_CLASSES = 7
+} mmu_lat_class;
+
+/* Short name of a latency class ("all", "l1_hit", ..., "walk", "fault"). */
+const char *mmu_lat_class_name(mmu_lat_class c);
+
+/* Translation latency histogram of a class (cycles); valid for the instance's life. */
+const mmu_hist *mmu_get_latency(const mmu *m, mmu_lat_class c);
 
 /* The TLB arrays, in configuration order. */
 uint32_t mmu_tlb_count(const mmu *m);

@@ -6,6 +6,7 @@
 
 #include "mmusim/config.h"
 #include "mmusim/error.h"
+#include "mmusim/hist.h"
 #include "mmusim/mmu.h"
 #include "mmusim/tlb.h"
 #include "mmusim/types.h"
