@@ -47,6 +47,9 @@ int tb_trace_open(const char *path, tb_format fmt, tb_trace **out, char *err, si
  * Read up to max accesses into buf.  Returns the number read (0 at the end of
  * the trace), or a negative value with "FILE:LINE: what was wrong" in err.
  * A truncated or corrupt compressed stream is an error, not an end.
+ * If a call meets a bad line after reading some accesses, it returns those;
+ * the error comes from the next call.  Errors are sticky: every later call
+ * returns the same error.  max == 0 returns 0.
  */
 long tb_trace_read(tb_trace *t, tb_access *buf, size_t max, char *err, size_t errlen);
 
@@ -59,6 +62,10 @@ const char *tb_trace_compression(const tb_trace *t);
 /* Bytes of the (possibly compressed) file consumed so far and its size (0 if unknown). */
 uint64_t tb_trace_bytes_read(const tb_trace *t);
 uint64_t tb_trace_file_size(const tb_trace *t);
+/* The file name used in messages: the path, or "<stdin>" for "-". */
+const char *tb_trace_name(const tb_trace *t);
+/* Lines of (decompressed) text consumed so far, '==' and comment lines included. */
+uint64_t tb_trace_lines(const tb_trace *t);
 void tb_trace_close(tb_trace *t);
 
 #endif /* MMUSIM_TB_TRACE_H */

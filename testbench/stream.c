@@ -1,0 +1,442 @@
+/*
+ * stream.c - file and standard-input byte streams with gzip, xz and zstd
+ * decompression detected by magic number (see stream.h).
+ *
+ * Why a layer of its own: every trace reader needs the same thing (read big
+ * blocks of decompressed bytes, fail loudly on a damaged file, report how
+ * far it is for a progress bar), and none of them should know which
+ * compressor made the file.
+ *
+ * Plain files are read with read(2) straight into the caller's buffer; the
+ * first bytes, read to look at the magic number, are handed out first.
+ * Compressed files go through a 1 MiB input buffer and the library's
+ * streaming decoder.  The end of the data is only accepted when the decoder
+ * says its stream (or member, or frame) is complete; running out of input
+ * before that is "truncated", a decoder error is "corrupt".
+ */
+#include "stream.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <lzma.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "mmusim/error.h"
+
+#define TB_STREAM_IN_CAP ((size_t)1 << 20) /* compressed input buffer */
+#define TB_STREAM_MAGIC_MIN 6             /* longest magic number (xz) */
+#define TB_STREAM_MSG 512
+
+struct tb_stream {
+    char *name;    /* for messages */
+    int fd;
+    int own_fd;    /* 0 for standard input */
+    tb_compression comp;
+
+    unsigned char *in; /* compressed input (or the first plain bytes) */
+    size_t in_pos, in_len;
+    int in_eof;        /* read(2) returned 0 */
+
+    uint64_t raw_total; /* bytes read from the file */
+    uint64_t file_size;
+
+    int dec_end; /* the decoder finished its last stream at the end of the input */
+    int done;    /* read() has reported the end */
+    int stalls;  /* decoder calls in a row without progress */
+
+    z_stream z;
+    int z_init;
+    int gz_member_end;
+    lzma_stream x;
+    int x_init;
+    ZSTD_DStream *zs;
+    size_t zs_last; /* last ZSTD_decompressStream() hint; 0 = frame complete */
+
+    int err_code; /* sticky error */
+    char errmsg[TB_STREAM_MSG];
+};
+
+static const char *const comp_names[TB_COMP_COUNT] = {"none", "gzip", "xz", "zstd"};
+
+const char *tb_compression_name(tb_compression c)
+{
+    return (unsigned)c < TB_COMP_COUNT ? comp_names[c] : "?";
+}
+
+static void copy_msg(char *err, size_t errlen, const char *msg)
+{
+    if (err && errlen)
+        snprintf(err, errlen, "%s", msg);
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static int stream_fail(tb_stream *s, int code, const char *fmt, ...)
+{
+    int n = snprintf(s->errmsg, sizeof s->errmsg, "%s: ", s->name);
+    if (n < 0 || (size_t)n >= sizeof s->errmsg)
+        n = 0;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->errmsg + n, sizeof s->errmsg - (size_t)n, fmt, ap);
+    va_end(ap);
+    s->err_code = code;
+    return code;
+}
+
+/* read(2) with EINTR handled.  Returns bytes (0 at end of file) or an error. */
+static long read_raw(tb_stream *s, void *buf, size_t len)
+{
+    if (len > (size_t)1 << 30)
+        len = (size_t)1 << 30;
+    for (;;) {
+        ssize_t r = read(s->fd, buf, len);
+        if (r >= 0) {
+            s->raw_total += (uint64_t)r;
+            return (long)r;
+        }
+        if (errno != EINTR)
+            return stream_fail(s, MMU_EIO, "read error: %s", strerror(errno));
+    }
+}
+
+static tb_compression detect(const unsigned char *b, size_t n)
+{
+    if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b)
+        return TB_COMP_GZIP;
+    if (n >= 6 && memcmp(b, "\xfd" "7zXZ\0", 6) == 0)
+        return TB_COMP_XZ;
+    if (n >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd)
+        return TB_COMP_ZSTD;
+    /* a zstd skippable frame (magic 0x184D2A50..5F, little-endian) */
+    if (n >= 4 && (b[0] & 0xf0) == 0x50 && b[1] == 0x2a && b[2] == 0x4d && b[3] == 0x18)
+        return TB_COMP_ZSTD;
+    return TB_COMP_NONE;
+}
+
+static int init_decoder(tb_stream *s)
+{
+    switch (s->comp) {
+    case TB_COMP_GZIP: {
+        int r = inflateInit2(&s->z, 15 + 16); /* gzip wrapper only */
+        if (r != Z_OK)
+            return stream_fail(s, r == Z_MEM_ERROR ? MMU_ENOMEM : MMU_EIO,
+                               "cannot start the gzip decoder: %s", zError(r));
+        s->z_init = 1;
+        return 0;
+    }
+    case TB_COMP_XZ: {
+        lzma_stream init = LZMA_STREAM_INIT;
+        s->x = init;
+        lzma_ret r = lzma_stream_decoder(&s->x, UINT64_MAX, LZMA_CONCATENATED);
+        if (r != LZMA_OK)
+            return stream_fail(s, r == LZMA_MEM_ERROR ? MMU_ENOMEM : MMU_EIO,
+                               "cannot start the xz decoder (error %d)", (int)r);
+        s->x_init = 1;
+        return 0;
+    }
+    case TB_COMP_ZSTD:
+        s->zs = ZSTD_createDStream();
+        if (!s->zs)
+            return stream_fail(s, MMU_ENOMEM, "out of memory");
+        ZSTD_initDStream(s->zs);
+        s->zs_last = 1;
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+int tb_stream_open(const char *path, tb_stream **out, char *err, size_t errlen)
+{
+    if (out)
+        *out = NULL;
+    if (!path || !out) {
+        copy_msg(err, errlen, "tb_stream_open: invalid argument");
+        return MMU_EINVAL;
+    }
+    tb_stream *s = calloc(1, sizeof *s);
+    if (!s) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s: out of memory", path);
+        return MMU_ENOMEM;
+    }
+    int is_stdin = strcmp(path, "-") == 0;
+    s->fd = -1;
+    s->name = strdup(is_stdin ? "<stdin>" : path);
+    s->in = malloc(TB_STREAM_IN_CAP);
+    int rc;
+    if (!s->name || !s->in) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s: out of memory", path);
+        tb_stream_close(s);
+        return MMU_ENOMEM;
+    }
+    if (is_stdin) {
+        s->fd = STDIN_FILENO;
+    } else {
+        s->fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (s->fd < 0) {
+            rc = stream_fail(s, errno == ENOENT ? MMU_ENOTFOUND : MMU_EIO, "%s", strerror(errno));
+            goto fail;
+        }
+        s->own_fd = 1;
+        struct stat st;
+        if (fstat(s->fd, &st) != 0) {
+            rc = stream_fail(s, MMU_EIO, "%s", strerror(errno));
+            goto fail;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            rc = stream_fail(s, MMU_EIO, "%s", strerror(EISDIR));
+            goto fail;
+        }
+        if (S_ISREG(st.st_mode))
+            s->file_size = (uint64_t)st.st_size;
+    }
+    /* Enough bytes to recognise a magic number (a pipe may give them in pieces). */
+    while (s->in_len < TB_STREAM_MAGIC_MIN) {
+        long r = read_raw(s, s->in + s->in_len, TB_STREAM_IN_CAP - s->in_len);
+        if (r < 0) {
+            rc = (int)r;
+            goto fail;
+        }
+        if (r == 0) {
+            s->in_eof = 1;
+            break;
+        }
+        s->in_len += (size_t)r;
+    }
+    s->comp = detect(s->in, s->in_len);
+    rc = init_decoder(s);
+    if (rc < 0)
+        goto fail;
+    *out = s;
+    return 0;
+fail:
+    copy_msg(err, errlen, s->errmsg);
+    tb_stream_close(s);
+    return rc;
+}
+
+/* One call of the decoder: fills buf, stores the bytes made in *made. */
+static int step_gzip(tb_stream *s, unsigned char *buf, size_t len, size_t *made)
+{
+    if (s->gz_member_end) {
+        if (s->in_pos < s->in_len) {
+            inflateReset(&s->z); /* another member follows */
+            s->gz_member_end = 0;
+        } else {
+            if (s->in_eof)
+                s->dec_end = 1;
+            return 0;
+        }
+    }
+    if (len > UINT_MAX)
+        len = UINT_MAX;
+    size_t avail = s->in_len - s->in_pos;
+    if (avail > UINT_MAX)
+        avail = UINT_MAX;
+    s->z.next_in = s->in + s->in_pos;
+    s->z.avail_in = (uInt)avail;
+    s->z.next_out = buf;
+    s->z.avail_out = (uInt)len;
+    int r = inflate(&s->z, Z_NO_FLUSH);
+    s->in_pos += avail - s->z.avail_in;
+    *made = len - s->z.avail_out;
+    switch (r) {
+    case Z_OK:
+    case Z_BUF_ERROR: /* no progress possible now: more input is needed */
+        return 0;
+    case Z_STREAM_END:
+        s->gz_member_end = 1;
+        return 0;
+    case Z_MEM_ERROR:
+        return stream_fail(s, MMU_ENOMEM, "out of memory");
+    default:
+        return stream_fail(s, MMU_EIO, "corrupt gzip stream: %s", s->z.msg ? s->z.msg : zError(r));
+    }
+}
+
+static int step_xz(tb_stream *s, unsigned char *buf, size_t len, size_t *made)
+{
+    s->x.next_in = s->in + s->in_pos;
+    s->x.avail_in = s->in_len - s->in_pos;
+    s->x.next_out = buf;
+    s->x.avail_out = len;
+    lzma_ret r = lzma_code(&s->x, s->in_eof ? LZMA_FINISH : LZMA_RUN);
+    s->in_pos = s->in_len - s->x.avail_in;
+    *made = len - s->x.avail_out;
+    switch (r) {
+    case LZMA_OK:
+        return 0;
+    case LZMA_STREAM_END:
+        s->dec_end = 1;
+        return 0;
+    case LZMA_BUF_ERROR:
+        return stream_fail(s, MMU_EIO, "truncated xz stream");
+    case LZMA_MEM_ERROR:
+        return stream_fail(s, MMU_ENOMEM, "out of memory");
+    case LZMA_MEMLIMIT_ERROR:
+        return stream_fail(s, MMU_EIO, "corrupt xz stream: memory usage limit reached");
+    case LZMA_FORMAT_ERROR:
+        return stream_fail(s, MMU_EIO, "corrupt xz stream: not in the .xz format");
+    case LZMA_OPTIONS_ERROR:
+        return stream_fail(s, MMU_EIO, "corrupt xz stream: unsupported compression options");
+    case LZMA_DATA_ERROR:
+        return stream_fail(s, MMU_EIO, "corrupt xz stream: compressed data is corrupt");
+    default:
+        return stream_fail(s, MMU_EIO, "corrupt xz stream: decoder error %d", (int)r);
+    }
+}
+
+static int step_zstd(tb_stream *s, unsigned char *buf, size_t len, size_t *made)
+{
+    if (s->in_pos == s->in_len && s->in_eof && s->zs_last == 0) {
+        s->dec_end = 1; /* the last frame is complete and flushed */
+        return 0;
+    }
+    ZSTD_inBuffer ib = {s->in, s->in_len, s->in_pos};
+    ZSTD_outBuffer ob = {buf, len, 0};
+    size_t r = ZSTD_decompressStream(s->zs, &ob, &ib);
+    if (ZSTD_isError(r))
+        return stream_fail(s, MMU_EIO, "corrupt zstd stream: %s", ZSTD_getErrorName(r));
+    s->in_pos = ib.pos;
+    *made = ob.pos;
+    s->zs_last = r;
+    return 0;
+}
+
+static long read_compressed(tb_stream *s, unsigned char *buf, size_t len)
+{
+    for (;;) {
+        if (s->dec_end)
+            return 0;
+        if (s->in_pos == s->in_len && !s->in_eof) {
+            long r = read_raw(s, s->in, TB_STREAM_IN_CAP);
+            if (r < 0)
+                return r;
+            s->in_pos = 0;
+            s->in_len = (size_t)r;
+            if (r == 0)
+                s->in_eof = 1;
+        }
+        size_t in_before = s->in_pos, made = 0;
+        int rc;
+        switch (s->comp) {
+        case TB_COMP_GZIP: rc = step_gzip(s, buf, len, &made); break;
+        case TB_COMP_XZ: rc = step_xz(s, buf, len, &made); break;
+        default: rc = step_zstd(s, buf, len, &made); break;
+        }
+        if (rc < 0)
+            return rc;
+        if (made > 0) {
+            s->stalls = 0;
+            return (long)made;
+        }
+        if (s->dec_end)
+            return 0;
+        if (s->in_pos != in_before) {
+            s->stalls = 0;
+            continue;
+        }
+        /* No input taken and no output made. */
+        if (s->in_pos == s->in_len && s->in_eof) {
+            if (++s->stalls >= 2)
+                return stream_fail(s, MMU_EIO, "truncated %s stream", tb_compression_name(s->comp));
+        } else if (s->in_pos < s->in_len && ++s->stalls >= 16) {
+            return stream_fail(s, MMU_EIO, "corrupt %s stream: the decoder makes no progress",
+                               tb_compression_name(s->comp));
+        }
+    }
+}
+
+long tb_stream_read(tb_stream *s, void *buf, size_t len, char *err, size_t errlen)
+{
+    if (!s || !buf) {
+        copy_msg(err, errlen, "tb_stream_read: invalid argument");
+        return MMU_EINVAL;
+    }
+    if (s->err_code) {
+        copy_msg(err, errlen, s->errmsg);
+        return s->err_code;
+    }
+    if (len == 0 || s->done)
+        return 0;
+    if (len > LONG_MAX)
+        len = LONG_MAX;
+    long r;
+    if (s->comp == TB_COMP_NONE) {
+        if (s->in) { /* hand out the bytes read to look at the magic number */
+            size_t n = s->in_len - s->in_pos;
+            if (n > len)
+                n = len;
+            memcpy(buf, s->in + s->in_pos, n);
+            s->in_pos += n;
+            if (s->in_pos == s->in_len) {
+                free(s->in);
+                s->in = NULL;
+                s->in_pos = s->in_len = 0;
+            }
+            if (n > 0)
+                return (long)n;
+        }
+        r = s->in_eof ? 0 : read_raw(s, buf, len);
+    } else {
+        r = read_compressed(s, buf, len);
+    }
+    if (r < 0) {
+        copy_msg(err, errlen, s->errmsg);
+        return r;
+    }
+    if (r == 0)
+        s->done = 1;
+    return r;
+}
+
+const char *tb_stream_name(const tb_stream *s)
+{
+    return s ? s->name : "?";
+}
+
+tb_compression tb_stream_compression(const tb_stream *s)
+{
+    return s ? s->comp : TB_COMP_NONE;
+}
+
+uint64_t tb_stream_bytes_read(const tb_stream *s)
+{
+    if (!s)
+        return 0;
+    return s->raw_total - (uint64_t)(s->in_len - s->in_pos);
+}
+
+uint64_t tb_stream_file_size(const tb_stream *s)
+{
+    return s ? s->file_size : 0;
+}
+
+void tb_stream_close(tb_stream *s)
+{
+    if (!s)
+        return;
+    if (s->z_init)
+        inflateEnd(&s->z);
+    if (s->x_init)
+        lzma_end(&s->x);
+    ZSTD_freeDStream(s->zs);
+    if (s->own_fd && s->fd >= 0)
+        close(s->fd);
+    free(s->in);
+    free(s->name);
+    free(s);
+}
