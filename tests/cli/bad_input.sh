@@ -1,6 +1,6 @@
 # Every kind of bad input: a clear message naming the file, line or field,
 # a non-zero exit, and no output file left behind.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.inc"
 
 printf 'R 1000 8\nR 10zz 8\n' > "$TMP/badhex.txt"
 expect_fail "bad hex digit" "$TMP/badhex.txt:2:" "$MMUSIM" run "$TMP/badhex.txt" --json "$TMP/out.json"

@@ -1,6 +1,6 @@
 # mmusim run on small traces with hand-counted results, in each input format
 # and compression, and the configuration round trip through config --dump.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.inc"
 
 # One unified 4-entry fully associative LRU TLB, from the command line alone.
 UTLB=(--set tlb.arrays=u --set tlb.u.entries=4 --set tlb.u.ways=4 --set tlb.u.policy=lru)
