@@ -23,18 +23,20 @@ typedef struct level {
 } level;
 
 /*
- * The last level-1 hit of a side.  While no TLB array has changed since
- * (gen), a request for the same page and ASID would find exactly the same
- * entries, and repeating a hit on the way that hit last changes no
- * replacement state (LRU: it is already the most recent of its set; PLRU,
- * NRU, SRRIP: the same bits are set again; FIFO, random: nothing), so only
- * the counters need updating.  This is what makes runs of accesses to one
- * page cheap; the results are identical to the full lookup.
+ * The last level-1 hit of a side.  A request for the same page and ASID
+ * finds exactly the same entries if no TLB array's contents changed since
+ * (mmu.gen), and repeating the hit changes no replacement state if the array
+ * that hit saw no hit, fill or removal since (its touches counter): LRU, the
+ * way is still the most recent of its set; PLRU, NRU, SRRIP, the same bits
+ * are set again; FIFO, random, nothing.  Then only the counters need
+ * updating.  This makes runs of accesses to one page cheap with results
+ * identical to the full lookup.  Recorded only when one level-1 array hit.
  */
 typedef struct last_hit {
     uint64_t vpn;      /* va >> shift of the page that hit */
     uint64_t pbase;
     uint64_t gen;      /* mmu.gen when recorded */
+    uint64_t touches;  /* the hitting array's touches when recorded */
     uint32_t hitmask;  /* bit k: level-1 array lv[side][0].idx[k] hit */
     uint16_t asid;
     uint8_t shift;
@@ -198,7 +200,8 @@ mmu_err mmu_translate(mmu *m, const mmu_request *req, mmu_response *resp)
     resp->fault_level = -1;
 
     last_hit *lh = &m->last[s];
-    if (lh->valid && lh->gen == m->gen && (va >> lh->shift) == lh->vpn && lh->asid == req->asid) {
+    if (lh->valid && lh->gen == m->gen && (va >> lh->shift) == lh->vpn && lh->asid == req->asid &&
+        m->tlb[lh->array]->touches == lh->touches) {
         const level *lv = &m->lv[s][0];
         for (uint32_t k = 0; k < lv->n; k++) {
             mmu_tlb *t = m->tlb[lv->idx[k]];
@@ -234,7 +237,9 @@ mmu_err mmu_translate(mmu *m, const mmu_request *req, mmu_response *resp)
         m->stats.level[l].lookups++;
         if (hit >= 0) {
             m->stats.level[l].hits++;
-            if (l == 0) {
+            lh->valid = 0;
+            if (l == 0 && (hitmask & (hitmask - 1)) == 0) {
+                lh->touches = m->tlb[hit]->touches;
                 lh->shift = (uint8_t)tlb_page_shift(e.page_size);
                 lh->vpn = va >> lh->shift;
                 lh->pbase = e.pbase;

@@ -113,6 +113,7 @@ void mmu_tlb_reset(mmu_tlb *t)
         t->key[i] = TLB_INVALID;
     memset(t->asid_g, 0, n * sizeof *t->asid_g);
     t->valid = 0;
+    t->touches++;
     t->ops->reset(&t->repl);
     memset(&t->stats, 0, sizeof t->stats);
 }
@@ -139,6 +140,7 @@ int mmu_tlb_probe(const mmu_tlb *t, uint64_t vaddr, uint16_t asid, mmu_tlb_entry
 
 static void remove_at(mmu_tlb *t, size_t i)
 {
+    t->touches++;
     t->key[i] = TLB_INVALID;
     t->asid_g[i] = 0;
     t->valid--;
@@ -186,6 +188,7 @@ mmu_err mmu_tlb_insert(mmu_tlb *t, const mmu_tlb_entry *e, mmu_tlb_entry *victim
     t->pbase[base + way] = e->pbase & ~((UINT64_C(1) << shift) - 1);
     t->flags[base + way] = e->flags;
     t->stats.fills++;
+    t->touches++;
     t->ops->fill(&t->repl, set, way);
     return MMU_OK;
 }

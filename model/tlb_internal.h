@@ -30,6 +30,7 @@ struct mmu_tlb {
     uint8_t shift[MMU_PAGE_SIZES];
     uint8_t psidx[MMU_PAGE_SIZES];
     uint32_t policy;
+    uint64_t touches; /* bumped by every hit, fill and removal: any replacement-state change */
     const repl_ops *ops;
     repl_state repl;
     mmu_tlb_stats stats;
@@ -114,6 +115,7 @@ static inline int tlb_lookup(mmu_tlb *t, uint64_t vaddr, uint16_t asid, mmu_acce
         return 0;
     }
     t->stats.hits[type]++;
+    t->touches++;
     if (t->policy == MMU_REPL_LRU)
         t->repl.stamp[(size_t)set * t->ways + way] = ++t->repl.clock;
     else

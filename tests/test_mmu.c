@@ -199,6 +199,61 @@ static void test_invalidate_all_arrays(void **state)
     mmu_destroy(m);
 }
 
+/*
+ * The MMU's same-page shortcut must give exactly what plain lookups give:
+ * a unified array driven through mmu_translate with interleaved fetches and
+ * data accesses (runs of one page, as real code makes) against the same
+ * array type driven by hand, for every policy.
+ */
+static void test_same_page_shortcut_is_exact(void **state)
+{
+    (void)state;
+    for (int p = 0; p < MMU_REPL_POLICIES; p++) {
+        mmu_config c;
+        char msg[256];
+        mmu_config_defaults(&c);
+        assert_int_equal(mmu_config_set(&c, "tlb.arrays", "u", msg, sizeof msg), MMU_OK);
+        c.tlb[0].entries = 16;
+        c.tlb[0].ways = 4;
+        c.tlb[0].policy = (uint32_t)p;
+        mmu *m = make(&c);
+        mmu_tlb_config tc = c.tlb[0];
+        tc.seed = c.seed; /* array 0 gets mmu.seed + 0 */
+        mmu_tlb *ref;
+        assert_int_equal(mmu_tlb_create(&tc, &ref), MMU_OK);
+        uint64_t x = 11, page_i = 1, page_d = 2;
+        for (int i = 0; i < 200000; i++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            int fetch = (x >> 60) & 1;
+            if (((x >> 40) & 7) == 0) { /* now and then, move to another page */
+                if (fetch)
+                    page_i = (x >> 20) % 40;
+                else
+                    page_d = (x >> 24) % 40;
+            }
+            uint64_t va = ((fetch ? page_i : page_d) << 12) | ((x >> 8) & 0xFF8);
+            mmu_access_type t = fetch ? MMU_FETCH : MMU_READ;
+            mmu_response r = go(m, va, t, 0);
+            int hit = mmu_tlb_lookup(ref, va, 0, t, NULL);
+            if (!hit) {
+                mmu_tlb_entry e = {va & ~0xFFFULL, va & ~0xFFFULL, 0, MMU_PS_4K,
+                                   MMU_TLB_READ | MMU_TLB_WRITE | MMU_TLB_EXEC | MMU_TLB_USER |
+                                       MMU_TLB_DIRTY};
+                assert_int_equal(mmu_tlb_insert(ref, &e, NULL, NULL), MMU_OK);
+            }
+            if (hit != (r.outcome == MMU_OUT_TLB))
+                fail_msg("policy %s access %d: mmu %s, plain array %s", mmu_repl_name((mmu_repl_policy)p),
+                         i, r.outcome == MMU_OUT_TLB ? "hit" : "miss", hit ? "hit" : "miss");
+        }
+        const mmu_tlb_stats *a = mmu_tlb_get_stats(mmu_get_tlb(m, 0)), *b = mmu_tlb_get_stats(ref);
+        assert_memory_equal(a->hits, b->hits, sizeof a->hits);
+        assert_memory_equal(a->misses, b->misses, sizeof a->misses);
+        assert_int_equal(a->evictions, b->evictions);
+        mmu_tlb_destroy(ref);
+        mmu_destroy(m);
+    }
+}
+
 static void test_create_rejects_bad_config(void **state)
 {
     (void)state;
@@ -221,6 +276,7 @@ int main(void)
         cmocka_unit_test(test_fill_inclusive),
         cmocka_unit_test(test_fill_exclusive),
         cmocka_unit_test(test_invalidate_all_arrays),
+        cmocka_unit_test(test_same_page_shortcut_is_exact),
         cmocka_unit_test(test_create_rejects_bad_config),
     };
     return cmocka_run_group_tests_name("mmu", tests, NULL, NULL);
