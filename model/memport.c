@@ -5,8 +5,8 @@
  * open-addressing hash table (linear probing, backward-shift deletion) keyed
  * by page frame number, so memory use grows with the pages touched, not with
  * the physical address space.  Untouched memory reads as zero.  Words are
- * assembled little-endian byte by byte, so the layout does not depend on
- * the host.
+ * stored little-endian (byte-swapped on a big-endian host), so the byte
+ * layout does not depend on the host.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -221,18 +221,26 @@ mmu_err mmu_sparse_mem_write(mmu_sparse_mem *m, uint64_t paddr, const void *buf,
     return MMU_OK;
 }
 
+/* Host word <-> little-endian bytes: a plain copy on little-endian hosts. */
+static uint64_t to_le64(uint64_t v)
+{
+#if defined(__BYTE_ORDER__) && defined(__ORDER_BIG_ENDIAN__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
 static uint64_t load_le64(const uint8_t *b)
 {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = (v << 8) | b[i];
-    return v;
+    uint64_t v;
+    memcpy(&v, b, 8);
+    return to_le64(v);
 }
 
 static void store_le64(uint8_t *b, uint64_t v)
 {
-    for (int i = 0; i < 8; i++, v >>= 8)
-        b[i] = (uint8_t)v;
+    v = to_le64(v);
+    memcpy(b, &v, 8);
 }
 
 uint64_t mmu_sparse_mem_read64(const mmu_sparse_mem *m, uint64_t paddr)

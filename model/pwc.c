@@ -30,6 +30,7 @@ struct pwc_level {
     uint32_t sets;
     uint32_t ways;
     uint32_t valid;
+    uint32_t set_mask; /* sets - 1 when sets is a power of two, else 0 (use modulo) */
 };
 
 struct mmu_pwc {
@@ -129,6 +130,8 @@ mmu_err mmu_pwc_create(const mmu_pwc_config *cfg, const mmu_pt_format *fmt, mmu_
         }
         p->lv[l].ways = c->ways;
         p->lv[l].sets = c->entries / c->ways;
+        if ((p->lv[l].sets & (p->lv[l].sets - 1)) == 0)
+            p->lv[l].set_mask = p->lv[l].sets - 1;
         if (c->latency > p->latency)
             p->latency = c->latency;
     }
@@ -164,7 +167,8 @@ static uint64_t key_of(const mmu_pwc *p, unsigned level, uint64_t vaddr)
 
 static struct pwc_entry *set_of(const struct pwc_level *lv, uint64_t key)
 {
-    return lv->e + (size_t)(key % lv->sets) * lv->ways;
+    size_t set = lv->set_mask || lv->sets == 1 ? (size_t)(key & lv->set_mask) : (size_t)(key % lv->sets);
+    return lv->e + set * lv->ways;
 }
 
 static struct pwc_entry *find(const struct pwc_level *lv, uint64_t key, uint16_t asid)
