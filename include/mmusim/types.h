@@ -39,7 +39,9 @@ typedef enum mmu_priv {
     X(2M, 21, "2M")          \
     X(32M, 25, "32M")        \
     X(512M, 29, "512M")      \
-    X(1G, 30, "1G")
+    X(1G, 30, "1G")          \
+    X(512G, 39, "512G")      \
+    X(256T, 48, "256T")
 
 typedef enum mmu_page_size {
 #define MMU_PS_ENUM_(name, shift, text) MMU_PS_##name,

@@ -1,0 +1,42 @@
+/*
+ * pt_internal.h - private parts of the page-table formats: the per-
+ * architecture operations the shared walk loop (pt_walk.c) calls.  Each
+ * architecture (pt_x86.c, pt_riscv.c, pt_arm.c) defines one constant ops
+ * table; the format descriptors (pt_format.c) point at them.
+ */
+#ifndef MMUSIM_PT_INTERNAL_H
+#define MMUSIM_PT_INTERNAL_H
+
+#include <stdint.h>
+
+#include "mmusim/pagetable.h"
+
+/* Bits hi..lo (inclusive) set. */
+#define PT_BITS(hi, lo) ((~0ull >> (63 - (hi))) & ~((1ull << (lo)) - 1))
+#define PT_BIT(n) (1ull << (n))
+
+/*
+ * Contract: decode and encode implement mmu_pte_decode/mmu_pte_encode for
+ * one architecture; the level is already checked (< fmt->levels).  decode
+ * must be cheap (the walk calls it once per PTE read) and total: every raw
+ * value decodes, and encode(decode(raw)) == raw.  The data fields tell the
+ * walk loop how the architecture's accessed/dirty bits and permission
+ * limits work.
+ */
+struct mmu_pt_ops {
+    void (*decode)(const mmu_pt_format *fmt, unsigned level, uint64_t raw, mmu_pte *pte);
+    mmu_err (*encode)(const mmu_pt_format *fmt, unsigned level, const mmu_pte *pte, uint64_t *raw);
+    uint64_t a_set;         /* raw bits set to mark an entry accessed */
+    uint64_t d_set;         /* raw bits set to mark a leaf dirty */
+    uint64_t d_clear;       /* raw bits cleared to mark a leaf dirty (Arm AP[2]) */
+    uint32_t walk_flags;    /* MMU_WALK_* of mmu_walk_opts_defaults */
+    uint8_t hier_perms;     /* table entries limit the permissions below them (x86, Arm) */
+    uint8_t table_accessed; /* hardware sets A in table entries too (x86) */
+    uint8_t split_exec;     /* a non-user leaf is executable unless PXN (Arm) */
+};
+
+extern const struct mmu_pt_ops mmusim_pt_x86_ops;
+extern const struct mmu_pt_ops mmusim_pt_riscv_ops;
+extern const struct mmu_pt_ops mmusim_pt_arm_ops;
+
+#endif /* MMUSIM_PT_INTERNAL_H */

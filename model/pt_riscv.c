@@ -1,0 +1,100 @@
+/*
+ * pt_riscv.c - RISC-V Sv39/Sv48/Sv57 page-table entries, per the RISC-V
+ * privileged spec ("Sv39: Page-Based 39-bit Virtual-Memory System" and
+ * following): V(0) R(1) W(2) X(3) U(4) G(5) A(6) D(7) RSW(9:8) PPN(53:10)
+ * reserved(60:54) PBMT(62:61) N(63).  Svpbmt and Svnapot are not modelled:
+ * bits 63:54 are reserved and make the entry fault.  R=W=X=0 is a pointer
+ * to the next table; W=1 with R=0 is a reserved encoding.
+ */
+#include "mmusim/pagetable.h"
+#include "pt_internal.h"
+
+#define RV_V PT_BIT(0)
+#define RV_R PT_BIT(1)
+#define RV_W PT_BIT(2)
+#define RV_X PT_BIT(3)
+#define RV_U PT_BIT(4)
+#define RV_G PT_BIT(5)
+#define RV_A PT_BIT(6)
+#define RV_D PT_BIT(7)
+#define RV_RSW PT_BITS(9, 8)
+#define RV_PPN PT_BITS(53, 10)
+#define RV_RSVD PT_BITS(63, 54)
+
+static void rv_decode(const mmu_pt_format *fmt, unsigned level, uint64_t raw, mmu_pte *pte)
+{
+    (void)fmt;
+    (void)level;
+    if (!(raw & RV_V)) {
+        pte->flags = 0;
+        pte->paddr = 0;
+        pte->reserved = 0;
+        pte->other = raw;
+        return;
+    }
+    uint32_t f = MMU_PTE_VALID;
+    if (raw & RV_R)
+        f |= MMU_PTE_READ;
+    if (raw & RV_W)
+        f |= MMU_PTE_WRITE;
+    if (raw & RV_X)
+        f |= MMU_PTE_EXEC;
+    if (raw & (RV_R | RV_W | RV_X))
+        f |= MMU_PTE_LEAF;
+    if (raw & RV_U)
+        f |= MMU_PTE_USER;
+    if (raw & RV_G)
+        f |= MMU_PTE_GLOBAL;
+    if (raw & RV_A)
+        f |= MMU_PTE_ACCESSED;
+    if (raw & RV_D)
+        f |= MMU_PTE_DIRTY;
+    pte->flags = f;
+    pte->paddr = ((raw & RV_PPN) >> 10) << 12;
+    pte->reserved = raw & RV_RSVD;
+    if ((raw & (RV_R | RV_W)) == RV_W) /* W without R: reserved encoding */
+        pte->reserved |= RV_W;
+    pte->other = raw & RV_RSW;
+}
+
+static mmu_err rv_encode(const mmu_pt_format *fmt, unsigned level, const mmu_pte *pte,
+                         uint64_t *raw)
+{
+    (void)fmt;
+    (void)level;
+    uint32_t f = pte->flags;
+    int rwx = (f & (MMU_PTE_READ | MMU_PTE_WRITE | MMU_PTE_EXEC)) != 0;
+    if (rwx != ((f & MMU_PTE_LEAF) != 0))
+        return MMU_EINVAL; /* a leaf needs one of R/W/X; a table has none */
+    if (pte->paddr & ~PT_BITS(55, 12))
+        return MMU_EINVAL;
+    uint64_t r = RV_V | ((pte->paddr >> 12) << 10);
+    if (f & MMU_PTE_READ)
+        r |= RV_R;
+    if (f & MMU_PTE_WRITE)
+        r |= RV_W;
+    if (f & MMU_PTE_EXEC)
+        r |= RV_X;
+    if (f & MMU_PTE_USER)
+        r |= RV_U;
+    if (f & MMU_PTE_GLOBAL)
+        r |= RV_G;
+    if (f & MMU_PTE_ACCESSED)
+        r |= RV_A;
+    if (f & MMU_PTE_DIRTY)
+        r |= RV_D;
+    *raw = r | pte->other | pte->reserved;
+    return MMU_OK;
+}
+
+const struct mmu_pt_ops mmusim_pt_riscv_ops = {
+    .decode = rv_decode,
+    .encode = rv_encode,
+    .a_set = RV_A,
+    .d_set = RV_D,
+    .d_clear = 0,
+    .walk_flags = MMU_WALK_SMEP | MMU_WALK_SMAP,
+    .hier_perms = 0,
+    .table_accessed = 0,
+    .split_exec = 0,
+};

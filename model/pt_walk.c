@@ -1,0 +1,224 @@
+/*
+ * pt_walk.c - the one page-table walk loop shared by every format, and the
+ * leaf permission check it shares with TLB hits.
+ *
+ * The loop follows the format descriptor (levels, index bits, PTE size)
+ * from the root, or from below the deepest paging-structure-cache hit, down
+ * to a leaf; the per-architecture decode turns each raw entry into an
+ * mmu_pte, and the loop makes one check per fault reason in a fixed order:
+ *   non-canonical address (before any read), then per entry: not present,
+ *   reserved bits or an address at or above pa_bits, a table entry at
+ *   level 0, a misaligned leaf, the permission check, and accessed/dirty.
+ * It never allocates: the per-walk state lives on the stack and in *res.
+ */
+#include <string.h>
+
+#include "mmusim/pagetable.h"
+#include "mmusim/pwc.h"
+#include "pt_internal.h"
+
+/* Permission limits a table entry can carry (hierarchical formats). */
+#define LIMIT_FLAGS (MMU_PTE_READ | MMU_PTE_WRITE | MMU_PTE_EXEC | MMU_PTE_USER)
+
+mmu_fault mmu_pt_check_access(const mmu_walk_opts *opts, unsigned f, mmu_access_type type,
+                              mmu_priv priv)
+{
+    uint32_t o = opts ? opts->flags : 0;
+    if (priv == MMU_PRIV_USER) {
+        if (!(f & MMU_TLB_USER))
+            return MMU_FAULT_USER_SUPER;
+    } else if (f & MMU_TLB_USER) {
+        if (o & (type == MMU_FETCH ? MMU_WALK_SMEP : MMU_WALK_SMAP))
+            return MMU_FAULT_SUPER_USER;
+    }
+    switch (type) {
+    case MMU_FETCH:
+        if (!(f & MMU_TLB_EXEC))
+            return MMU_FAULT_NX_FETCH;
+        break;
+    case MMU_WRITE:
+        if (!(f & MMU_TLB_WRITE) && !(priv == MMU_PRIV_SUPER && (o & MMU_WALK_NO_WP)))
+            return MMU_FAULT_WRITE_RO;
+        break;
+    default:
+        if (!(f & MMU_TLB_READ) && !((o & MMU_WALK_MXR) && (f & MMU_TLB_EXEC)))
+            return MMU_FAULT_NO_READ;
+        break;
+    }
+    return MMU_FAULT_NONE;
+}
+
+static unsigned tlb_flags_of(uint32_t f)
+{
+    unsigned t = 0;
+    if (f & MMU_PTE_GLOBAL)
+        t |= MMU_TLB_GLOBAL;
+    if (f & MMU_PTE_WRITE)
+        t |= MMU_TLB_WRITE;
+    if (f & MMU_PTE_USER)
+        t |= MMU_TLB_USER;
+    if (f & MMU_PTE_EXEC)
+        t |= MMU_TLB_EXEC;
+    if (f & MMU_PTE_DIRTY)
+        t |= MMU_TLB_DIRTY;
+    if (f & MMU_PTE_READ)
+        t |= MMU_TLB_READ;
+    return t;
+}
+
+static mmu_err fault(mmu_walk_result *res, mmu_fault cause, int level)
+{
+    res->fault = (uint8_t)cause;
+    res->fault_level = (int8_t)level;
+    res->latency = res->mem_latency + res->pwc_latency;
+    return MMU_EFAULT;
+}
+
+mmu_err mmu_walk(const mmu_pt_format *fmt, uint64_t root, const mmu_mem_port *port, mmu_pwc *pwc,
+                 uint64_t vaddr, mmu_access_type type, mmu_priv priv, uint16_t asid,
+                 const mmu_walk_opts *opts, mmu_walk_result *res)
+{
+    if (!fmt || !port || !port->read64 || !res || (unsigned)type >= MMU_ACCESS_TYPES ||
+        (priv != MMU_PRIV_USER && priv != MMU_PRIV_SUPER))
+        return MMU_EINVAL;
+    if (pwc && mmu_pwc_get_format(pwc) != fmt)
+        return MMU_EINVAL;
+    mmu_walk_opts dflt;
+    if (!opts) {
+        mmu_walk_opts_defaults(fmt, &dflt);
+        opts = &dflt;
+    }
+    const struct mmu_pt_ops *ops = fmt->ops;
+    unsigned ad = opts->ad_mode ? opts->ad_mode : fmt->ad_default;
+    unsigned pa_bits = opts->pa_bits && opts->pa_bits < fmt->max_pa_bits ? opts->pa_bits
+                                                                          : fmt->max_pa_bits;
+    int functional = (opts->flags & MMU_WALK_FUNCTIONAL) != 0;
+    if (functional)
+        pwc = NULL;
+    if (ad == MMU_AD_HW && !functional && !port->write64)
+        return MMU_EINVAL;
+
+    res->paddr = res->vbase = res->pbase = res->pte = 0;
+    res->mem_latency = res->pwc_latency = res->latency = 0;
+    res->pte_flags = 0;
+    res->fault = MMU_FAULT_NONE;
+    res->fault_level = res->leaf_level = res->pwc_level = res->first_level = -1;
+    res->page_size = MMU_PAGE_SIZES;
+    res->page_shift = 0;
+    res->tlb_flags = 0;
+    res->reads = res->writes = 0;
+
+    if (!mmu_pt_is_canonical(fmt, vaddr))
+        return fault(res, MMU_FAULT_NONCANONICAL, -1);
+
+    int level = fmt->levels - 1;
+    uint64_t table = root;
+    uint32_t acc = LIMIT_FLAGS; /* limits so far, plus PXN and GLOBAL from table entries */
+    if (pwc) {
+        mmu_pwc_entry e;
+        int hit = mmu_pwc_lookup(pwc, vaddr, asid, &e);
+        res->pwc_latency = mmu_pwc_latency(pwc);
+        if (hit > 0) {
+            level = hit - 1;
+            table = e.table;
+            acc = e.flags;
+            res->pwc_level = (int8_t)hit;
+        }
+    }
+    res->first_level = (int8_t)level;
+
+    for (;;) {
+        uint64_t idx = (vaddr >> fmt->shift[level]) & ((1ull << fmt->index_bits[level]) - 1);
+        uint64_t pa = table + idx * fmt->pte_size;
+        uint64_t raw;
+        res->mem_latency += port->read64(port->ctx, pa, &raw);
+        res->read_addr[res->reads++] = pa;
+        res->pte = raw;
+
+        mmu_pte p;
+        ops->decode(fmt, (unsigned)level, raw, &p);
+        if (!(p.flags & MMU_PTE_VALID))
+            return fault(res, MMU_FAULT_NOT_PRESENT, level);
+        if (p.reserved || (p.paddr >> pa_bits))
+            return fault(res, MMU_FAULT_RESERVED, level);
+
+        if (!(p.flags & MMU_PTE_LEAF)) {
+            if (level == 0) /* RISC-V: a pointer where no table can follow */
+                return fault(res, MMU_FAULT_RESERVED, level);
+            if (ops->hier_perms)
+                acc = (acc & (p.flags | ~LIMIT_FLAGS)) | (p.flags & MMU_PTE_PXN);
+            acc |= p.flags & MMU_PTE_GLOBAL; /* RISC-V: a global table makes all below global */
+            if (ops->table_accessed && !(p.flags & MMU_PTE_ACCESSED) && ad == MMU_AD_HW &&
+                !functional) {
+                raw |= ops->a_set;
+                res->mem_latency += port->write64(port->ctx, pa, raw);
+                res->write_addr[res->writes++] = pa;
+                res->pte = raw;
+            }
+            if (pwc) {
+                mmu_pwc_entry e = {p.paddr, (uint16_t)acc};
+                mmu_pwc_fill(pwc, (unsigned)level, vaddr, asid, &e);
+            }
+            table = p.paddr;
+            level--;
+            continue;
+        }
+
+        unsigned shift = fmt->shift[level];
+        uint64_t off_mask = (1ull << shift) - 1;
+        if (p.paddr & off_mask) /* misaligned superpage */
+            return fault(res, MMU_FAULT_RESERVED, level);
+
+        /* effective permissions: the leaf's, limited by the tables above */
+        uint32_t f = p.flags;
+        if (ops->hier_perms)
+            f &= acc | ~LIMIT_FLAGS;
+        f |= acc & MMU_PTE_GLOBAL;
+        if (ops->split_exec) {
+            int pxn = (p.flags & MMU_PTE_PXN) || (acc & MMU_PTE_PXN);
+            f |= pxn ? MMU_PTE_PXN : 0;
+            if (!(f & MMU_PTE_USER)) /* an EL1-only page executes unless PXN */
+                f = pxn ? f & ~MMU_PTE_EXEC : f | MMU_PTE_EXEC;
+        }
+        res->leaf_level = (int8_t)level;
+        mmu_fault pf = mmu_pt_check_access(opts, tlb_flags_of(f), type, priv);
+        if (pf != MMU_FAULT_NONE)
+            return fault(res, pf, level);
+
+        int need_a = !(p.flags & MMU_PTE_ACCESSED);
+        int need_d = type == MMU_WRITE && !(p.flags & MMU_PTE_DIRTY);
+        if (need_a || need_d) {
+            if (ad != MMU_AD_HW)
+                return fault(res, MMU_FAULT_ACCESS_DIRTY, level);
+            if (need_a)
+                raw |= ops->a_set;
+            if (need_d)
+                raw = (raw | ops->d_set) & ~ops->d_clear;
+            if (!functional) {
+                res->mem_latency += port->write64(port->ctx, pa, raw);
+                res->write_addr[res->writes++] = pa;
+            }
+            res->pte = raw;
+            f |= MMU_PTE_ACCESSED | (need_d ? MMU_PTE_DIRTY : 0);
+        }
+
+        res->pbase = p.paddr;
+        res->vbase = vaddr & ~off_mask;
+        res->paddr = p.paddr | (vaddr & off_mask);
+        res->page_shift = (uint8_t)shift;
+        res->page_size = fmt->page_size[level];
+        res->pte_flags = (uint16_t)f;
+        res->tlb_flags = (uint8_t)tlb_flags_of(f);
+        res->latency = res->mem_latency + res->pwc_latency;
+        return MMU_OK;
+    }
+}
+
+void mmu_walk_tlb_entry(const mmu_walk_result *res, uint16_t asid, mmu_tlb_entry *out)
+{
+    out->vbase = res->vbase;
+    out->pbase = res->pbase;
+    out->asid = asid;
+    out->page_size = res->page_size;
+    out->flags = res->tlb_flags;
+}

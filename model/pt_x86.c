@@ -1,0 +1,116 @@
+/*
+ * pt_x86.c - x86-64 paging-structure entries (4-level and LA57), per the
+ * Intel SDM vol. 3A ch. 4.5: P(0) R/W(1) U/S(2) PWT(3) PCD(4) A(5) D(6, leaf)
+ * PS(7: PDPTE/PDE; PAT in a PTE; reserved in PML4E/PML5E) G(8, leaf)
+ * PAT(12, 1G/2M leaf) address(51:12, or 51:21 / 51:30 for large pages with
+ * bits 20:13 / 29:13 reserved) XD(63).  Bits 62:52 and 11:9 are ignored
+ * (62:59 are protection keys when CR4.PKE=1; not modelled).
+ */
+#include "mmusim/pagetable.h"
+#include "pt_internal.h"
+
+#define X86_P PT_BIT(0)
+#define X86_RW PT_BIT(1)
+#define X86_US PT_BIT(2)
+#define X86_A PT_BIT(5)
+#define X86_D PT_BIT(6)
+#define X86_PS PT_BIT(7)
+#define X86_G PT_BIT(8)
+#define X86_XD PT_BIT(63)
+#define X86_ADDR PT_BITS(51, 12)
+#define X86_ADDR_LARGE PT_BITS(51, 13) /* bit 12 is PAT; 20:13 / 29:13 reserved, caught as misalignment */
+
+static int is_leaf(unsigned level, uint64_t raw)
+{
+    return level == 0 || (level <= 2 && (raw & X86_PS));
+}
+
+static void x86_decode(const mmu_pt_format *fmt, unsigned level, uint64_t raw, mmu_pte *pte)
+{
+    (void)fmt;
+    pte->reserved = 0;
+    if (!(raw & X86_P)) {
+        pte->flags = 0;
+        pte->paddr = 0;
+        pte->other = raw;
+        return;
+    }
+    uint32_t f = MMU_PTE_VALID | MMU_PTE_READ;
+    if (raw & X86_RW)
+        f |= MMU_PTE_WRITE;
+    if (raw & X86_US)
+        f |= MMU_PTE_USER;
+    if (!(raw & X86_XD))
+        f |= MMU_PTE_EXEC;
+    if (raw & X86_A)
+        f |= MMU_PTE_ACCESSED;
+    uint64_t used = X86_P | X86_RW | X86_US | X86_A | X86_XD;
+    uint64_t addr;
+    if (is_leaf(level, raw)) {
+        f |= MMU_PTE_LEAF;
+        if (raw & X86_D)
+            f |= MMU_PTE_DIRTY;
+        if (raw & X86_G)
+            f |= MMU_PTE_GLOBAL;
+        used |= X86_D | X86_G;
+        if (level > 0) {
+            addr = X86_ADDR_LARGE;
+            used |= X86_PS;
+        } else {
+            addr = X86_ADDR;
+        }
+    } else {
+        addr = X86_ADDR;
+        if (raw & X86_PS) { /* PS in a PML4E or PML5E is reserved */
+            pte->reserved = X86_PS;
+            used |= X86_PS;
+        }
+    }
+    pte->flags = f;
+    pte->paddr = raw & addr;
+    pte->other = raw & ~(used | addr);
+}
+
+static mmu_err x86_encode(const mmu_pt_format *fmt, unsigned level, const mmu_pte *pte,
+                          uint64_t *raw)
+{
+    (void)fmt;
+    uint32_t f = pte->flags;
+    int leaf = (f & MMU_PTE_LEAF) != 0;
+    if (leaf && level > 2)
+        return MMU_EINVAL;
+    uint64_t addr = leaf && level > 0 ? X86_ADDR_LARGE : X86_ADDR;
+    if (pte->paddr & ~addr)
+        return MMU_EINVAL;
+    uint64_t r = X86_P | pte->paddr;
+    if (f & MMU_PTE_WRITE)
+        r |= X86_RW;
+    if (f & MMU_PTE_USER)
+        r |= X86_US;
+    if (!(f & MMU_PTE_EXEC))
+        r |= X86_XD;
+    if (f & MMU_PTE_ACCESSED)
+        r |= X86_A;
+    if (leaf) {
+        if (f & MMU_PTE_DIRTY)
+            r |= X86_D;
+        if (f & MMU_PTE_GLOBAL)
+            r |= X86_G;
+        if (level > 0)
+            r |= X86_PS;
+    }
+    *raw = r | pte->other | pte->reserved;
+    return MMU_OK;
+}
+
+const struct mmu_pt_ops mmusim_pt_x86_ops = {
+    .decode = x86_decode,
+    .encode = x86_encode,
+    .a_set = X86_A,
+    .d_set = X86_D,
+    .d_clear = 0,
+    .walk_flags = MMU_WALK_SMEP | MMU_WALK_SMAP,
+    .hier_perms = 1,
+    .table_accessed = 1,
+    .split_exec = 0,
+};
