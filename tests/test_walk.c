@@ -562,26 +562,31 @@ static void test_super_user(void **state)
     (void)state;
     for (unsigned i = 0; i < mmu_pt_format_count(); i++) {
         const mmu_pt_format *f = mmu_pt_format_get(i);
-        env *e = env_new(f->name);
-        uint64_t va = test_va(f, 0);
-        map(e, va, test_pa(f, 0), 0, ALL);
-        mmu_walk_opts smap = opts_of(f, MMU_WALK_SMAP | MMU_WALK_SMEP, 0, MMU_AD_DEFAULT);
-        mmu_walk_opts none = opts_of(f, 0, MMU_WALK_SMAP | MMU_WALK_SMEP, MMU_AD_DEFAULT);
-        mmu_walk_opts sum = opts_of(f, 0, MMU_WALK_SMAP, MMU_AD_DEFAULT); /* RISC-V SUM=1 */
-        expect_fault(e, va, MMU_READ, MMU_PRIV_SUPER, &smap, MMU_FAULT_SUPER_USER, 0);
-        expect_fault(e, va, MMU_WRITE, MMU_PRIV_SUPER, &smap, MMU_FAULT_SUPER_USER, 0);
-        expect_fault(e, va, MMU_FETCH, MMU_PRIV_SUPER, &smap, MMU_FAULT_SUPER_USER, 0);
-        expect_ok(e, va, MMU_READ, MMU_PRIV_SUPER, &sum, NULL);
-        expect_ok(e, va, MMU_WRITE, MMU_PRIV_SUPER, &sum, NULL);
-        /* SUM does not allow supervisor fetches from user pages */
-        expect_fault(e, va, MMU_FETCH, MMU_PRIV_SUPER, &sum, MMU_FAULT_SUPER_USER, 0);
-        expect_ok(e, va, MMU_FETCH, MMU_PRIV_SUPER, &none, NULL);
-        if (f->arch == MMU_PT_ARCH_ARM) /* PAN off by default */
-            expect_ok(e, va, MMU_READ, MMU_PRIV_SUPER, NULL, NULL);
-        else /* x86 SMAP on, RISC-V SUM=0 by default */
-            expect_fault(e, va, MMU_READ, MMU_PRIV_SUPER, NULL, MMU_FAULT_SUPER_USER, 0);
-        expect_fault(e, va, MMU_FETCH, MMU_PRIV_SUPER, NULL, MMU_FAULT_SUPER_USER, 0);
-        env_free(e);
+        for (unsigned lvl = 0; lvl < f->levels; lvl++) {
+            if (!(f->leaf_levels & (1u << lvl)))
+                continue;
+            int lv = (int)lvl;
+            env *e = env_new(f->name);
+            uint64_t va = test_va(f, 0);
+            map(e, va, test_pa(f, lvl), lvl, ALL);
+            mmu_walk_opts smap = opts_of(f, MMU_WALK_SMAP | MMU_WALK_SMEP, 0, MMU_AD_DEFAULT);
+            mmu_walk_opts none = opts_of(f, 0, MMU_WALK_SMAP | MMU_WALK_SMEP, MMU_AD_DEFAULT);
+            mmu_walk_opts sum = opts_of(f, 0, MMU_WALK_SMAP, MMU_AD_DEFAULT); /* RISC-V SUM=1 */
+            expect_fault(e, va, MMU_READ, MMU_PRIV_SUPER, &smap, MMU_FAULT_SUPER_USER, lv);
+            expect_fault(e, va, MMU_WRITE, MMU_PRIV_SUPER, &smap, MMU_FAULT_SUPER_USER, lv);
+            expect_fault(e, va, MMU_FETCH, MMU_PRIV_SUPER, &smap, MMU_FAULT_SUPER_USER, lv);
+            expect_ok(e, va, MMU_READ, MMU_PRIV_SUPER, &sum, NULL);
+            expect_ok(e, va, MMU_WRITE, MMU_PRIV_SUPER, &sum, NULL);
+            /* SUM does not allow supervisor fetches from user pages */
+            expect_fault(e, va, MMU_FETCH, MMU_PRIV_SUPER, &sum, MMU_FAULT_SUPER_USER, lv);
+            expect_ok(e, va, MMU_FETCH, MMU_PRIV_SUPER, &none, NULL);
+            if (f->arch == MMU_PT_ARCH_ARM) /* PAN off by default */
+                expect_ok(e, va, MMU_READ, MMU_PRIV_SUPER, NULL, NULL);
+            else /* x86 SMAP on, RISC-V SUM=0 by default */
+                expect_fault(e, va, MMU_READ, MMU_PRIV_SUPER, NULL, MMU_FAULT_SUPER_USER, lv);
+            expect_fault(e, va, MMU_FETCH, MMU_PRIV_SUPER, NULL, MMU_FAULT_SUPER_USER, lv);
+            env_free(e);
+        }
     }
 }
 
