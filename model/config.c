@@ -9,6 +9,7 @@
  */
 #include "mmusim/config.h"
 
+#include "mmusim/walkers.h"
 #include "tlb_internal.h"
 
 #include <ctype.h>
@@ -24,7 +25,9 @@ typedef enum key_type {
     K_U64,    /* unsigned 64-bit integer */
     K_ENUM,   /* one of names[], stored as uint32_t index */
     K_PSMASK, /* list of page sizes, stored as uint32_t mask */
-    K_PS      /* one page size, stored as uint32_t mmu_page_size */
+    K_PS,     /* one page size, stored as uint32_t mmu_page_size */
+    K_STR,    /* a name, stored as char[MMU_NAME_MAX] */
+    K_SIZE    /* bytes with an optional K, M or G suffix, stored as uint64_t */
 } key_type;
 
 typedef struct key_def {
@@ -44,7 +47,14 @@ static const char *const repl_names_cfg[] = {
     MMU_REPL_MAP(MMU_REPL_NAME_)
 #undef MMU_REPL_NAME_
 };
-static const char *const walker_mode_names[] = {"fixed"};
+static const char *const walker_mode_names[] = {"fixed", "radix"};
+static const char *const ad_names[] = {"default", "hardware", "fault"};
+static const char *const onoff_names[] = {"off", "on"};
+static const char *const ptemem_mode_names[] = {
+#define MMU_PTEMEM_MODE_NAME_(name, id) id,
+    MMU_PTEMEM_MODE_MAP(MMU_PTEMEM_MODE_NAME_)
+#undef MMU_PTEMEM_MODE_NAME_
+};
 
 #define N_(a) (sizeof(a) / sizeof((a)[0]))
 #define KU32(s, f, lo, hi, d) {#f, K_U32, offsetof(s, f), lo, hi, NULL, 0, d}
@@ -76,10 +86,80 @@ static const key_def array_keys[] = {
 
 static const key_def walker_keys[] = {
     KENUM(mmu_walker_config, mode, walker_mode_names,
-          "how a TLB miss is resolved: fixed (identity map, fixed latency)"),
+          "how a TLB miss is resolved: fixed (identity map, fixed latency) | radix (walk real page tables)"),
     KU32(mmu_walker_config, latency, 0, 1000000, "fixed mode: cycles of one TLB miss"),
     {"page_size", K_PS, offsetof(mmu_walker_config, page_size), 0, 0, NULL, 0,
      "fixed mode: page size of every mapping"},
+    {"format", K_STR, offsetof(mmu_walker_config, format), 0, 0, NULL, 0,
+     "radix mode: page-table format: x86_64 x86_64_la57 sv39 sv48 sv57 aarch64_4k aarch64_4k_39 "
+     "aarch64_16k aarch64_64k"},
+    KENUM(mmu_walker_config, ad, ad_names,
+          "accessed/dirty bits: default (the architecture's) | hardware (a PTE write) | fault"),
+    KU32(mmu_walker_config, pa_bits, 0, 64, "physical-address width (x86 MAXPHYADDR); 0 = the format's widest"),
+    KU32(mmu_walker_config, count, 1, MMU_WALKERS_MAX, "concurrent page walkers"),
+    KENUM(mmu_walker_config, merge, onoff_names, "a miss to a page whose walk is in flight joins it"),
+    KU32(mmu_walker_config, max_inflight, 1, 65536, "walks remembered for merging (at least count)"),
+    KU32(mmu_walker_config, max_faults, 1, 16,
+         "page faults one translation may resolve (then the fault is reported)"),
+};
+
+#define KPWC(n, lvl)                                                                         \
+    static const key_def pwc##n##_keys[] = {                                                 \
+        {"entries", K_U32, offsetof(mmu_config, pwc.level[lvl].entries), 0, 1u << 20, NULL, 0, \
+         "entries (0: no cache at this level)"},                                             \
+        {"ways", K_U32, offsetof(mmu_config, pwc.level[lvl].ways), 0, 1u << 20, NULL, 0,       \
+         "ways per set (= entries: fully associative)"},                                     \
+        {"latency", K_U32, offsetof(mmu_config, pwc.level[lvl].latency), 0, 100000, NULL, 0,   \
+         "cycles of a lookup"},                                                              \
+    }
+KPWC(1, 1);
+KPWC(2, 2);
+KPWC(3, 3);
+KPWC(4, 4);
+
+static const key_def ptemem_keys[] = {
+    {"mode", K_ENUM, offsetof(mmu_config, ptemem.mode), 0, 0, ptemem_mode_names,
+     N_(ptemem_mode_names), "PTE memory model: fixed (one latency per reference) | cache"},
+    {"fixed_latency", K_U32, offsetof(mmu_config, ptemem.fixed_latency), 0, 1000000, NULL, 0,
+     "fixed mode: cycles of one PTE reference"},
+    {"line_size", K_U32, offsetof(mmu_config, ptemem.line_size), 8, 4096, NULL, 0,
+     "cache mode: bytes per line (a power of two)"},
+    {"dram_latency", K_U32, offsetof(mmu_config, ptemem.dram_latency), 0, 1000000, NULL, 0,
+     "cache mode: cycles added when every cache level missed"},
+    {"data", K_ENUM, offsetof(mmu_config, ptemem_data), 0, 0, onoff_names, N_(onoff_names),
+     "cache mode: the trace's data accesses pass through the caches too, competing with PTEs"},
+};
+
+#define KCACHE(name, lvl)                                                                     \
+    static const key_def ptemem_##name##_keys[] = {                                           \
+        {"size", K_SIZE, offsetof(mmu_config, ptemem.level[lvl].size), 0, UINT64_C(1) << 40,   \
+         NULL, 0, "bytes (K, M, G suffixes); 0: no such level"},                               \
+        {"ways", K_U32, offsetof(mmu_config, ptemem.level[lvl].ways), 0, 1u << 20, NULL, 0,     \
+         "ways per set"},                                                                     \
+        {"latency", K_U32, offsetof(mmu_config, ptemem.level[lvl].latency), 0, 100000, NULL, 0, \
+         "cycles added by a lookup of this level, hit or miss"},                              \
+    }
+KCACHE(l1d, MMU_PTEMEM_L1D);
+KCACHE(l2, MMU_PTEMEM_L2);
+KCACHE(llc, MMU_PTEMEM_LLC);
+
+/* Sections whose keys are offsets into mmu_config itself. */
+typedef struct section_def {
+    const char *name;
+    const key_def *keys;
+    size_t n;
+    const char *desc;
+} section_def;
+
+static const section_def flat_sections[] = {
+    {"pwc.l1", pwc1_keys, N_(pwc1_keys), "paging-structure cache of level-1 entries (x86 PDE)"},
+    {"pwc.l2", pwc2_keys, N_(pwc2_keys), "paging-structure cache of level-2 entries (x86 PDPTE)"},
+    {"pwc.l3", pwc3_keys, N_(pwc3_keys), "paging-structure cache of level-3 entries (x86 PML4E)"},
+    {"pwc.l4", pwc4_keys, N_(pwc4_keys), "paging-structure cache of level-4 entries (x86 PML5E)"},
+    {"ptemem", ptemem_keys, N_(ptemem_keys), "where PTE references are served, and at what cost"},
+    {"ptemem.l1d", ptemem_l1d_keys, N_(ptemem_l1d_keys), "cache mode: first-level data cache"},
+    {"ptemem.l2", ptemem_l2_keys, N_(ptemem_l2_keys), "cache mode: second-level cache"},
+    {"ptemem.llc", ptemem_llc_keys, N_(ptemem_llc_keys), "cache mode: last-level cache"},
 };
 
 /* ---------------------------------------------------------------- */
@@ -142,6 +222,18 @@ void mmu_config_defaults(mmu_config *c)
     c->walker.mode = MMU_WALKER_FIXED;
     c->walker.latency = 30;
     c->walker.page_size = MMU_PS_4K;
+    set_name(c->walker.format, "x86_64");
+    c->walker.ad = MMU_AD_DEFAULT;
+    c->walker.pa_bits = 0;
+    mmu_walkers_config wc;
+    mmu_walkers_config_defaults(&wc);
+    c->walker.count = wc.count;
+    c->walker.merge = wc.merge;
+    c->walker.max_inflight = wc.max_inflight;
+    c->walker.max_faults = 4;
+    mmu_pwc_config_defaults(&c->pwc, mmu_pt_format_find("x86_64"));
+    mmu_ptemem_config_defaults(&c->ptemem);
+    c->ptemem_data = 1;
 }
 
 int mmu_config_find_tlb(const mmu_config *c, const char *name)
@@ -156,6 +248,9 @@ int mmu_config_has_section(const mmu_config *c, const char *section)
 {
     if (strcmp(section, "mmu") == 0 || strcmp(section, "tlb") == 0 || strcmp(section, "walker") == 0)
         return 1;
+    for (size_t i = 0; i < N_(flat_sections); i++)
+        if (strcmp(section, flat_sections[i].name) == 0)
+            return 1;
     return strncmp(section, "tlb.", 4) == 0 && mmu_config_find_tlb(c, section + 4) >= 0;
 }
 
@@ -204,8 +299,36 @@ mmu_err mmu_config_validate(const mmu_config *c, char *msg, size_t msglen)
                         "levels must run 1, 2, ... without a gap",
                         side == MMU_SIDE_INSTR ? "instruction" : "data", present);
     }
-    if (c->walker.mode != MMU_WALKER_FIXED)
+    if (c->walker.mode > MMU_WALKER_RADIX)
         return fail(MMU_ECONFIG, msg, msglen, "walker.mode (%u) is not a walker mode", c->walker.mode);
+    if (c->walker.mode == MMU_WALKER_RADIX) {
+        const mmu_pt_format *fmt = mmu_pt_format_find(c->walker.format);
+        if (!fmt) {
+            char names[512] = "";
+            for (unsigned i = 0; i < mmu_pt_format_count(); i++) {
+                size_t used = strlen(names);
+                snprintf(names + used, sizeof names - used, "%s%s", used ? " " : "",
+                         mmu_pt_format_get(i)->name);
+            }
+            return fail(MMU_ECONFIG, msg, msglen, "walker.format: '%s' is not one of %s",
+                        c->walker.format, names);
+        }
+        if (c->walker.ad > MMU_AD_FAULT)
+            return fail(MMU_ECONFIG, msg, msglen, "walker.ad (%u) is not an A/D mode", c->walker.ad);
+        mmu_walkers_config wc = {c->walker.count, c->walker.max_inflight, c->walker.merge};
+        if (mmu_walkers_config_check(&wc, msg, msglen) != MMU_OK)
+            return MMU_ECONFIG;
+        /* levels at or above the format's root have no entries to cache: ignored */
+        mmu_pwc_config pc = c->pwc;
+        for (unsigned l = fmt->levels; l < MMU_PT_MAX_LEVELS; l++)
+            memset(&pc.level[l], 0, sizeof pc.level[l]);
+        memset(&pc.level[0], 0, sizeof pc.level[0]);
+        char sub[256];
+        if (mmu_pwc_config_check(&pc, NULL, sub, sizeof sub) != MMU_OK)
+            return fail(MMU_ECONFIG, msg, msglen, "%s", sub);
+        if (mmu_ptemem_config_check(&c->ptemem, msg, msglen) != MMU_OK)
+            return MMU_ECONFIG;
+    }
     if (c->walker.latency > 1000000)
         return fail(MMU_ECONFIG, msg, msglen, "walker.latency (%u) is more than 1000000 cycles",
                     c->walker.latency);
@@ -320,6 +443,42 @@ static mmu_err set_key(void *base, const key_def *k, const char *section, const 
         *u32 = mask;
         return MMU_OK;
     }
+    case K_STR: {
+        const char *v = skip_space(value);
+        if (!*v || strlen(v) >= MMU_NAME_MAX)
+            return fail(MMU_EPARSE, msg, msglen, "%s.%s: '%s' must be 1..%d characters", section,
+                        k->key, value, MMU_NAME_MAX - 1);
+        set_name((char *)base + k->offset, v);
+        return MMU_OK;
+    }
+    case K_SIZE: {
+        const char *v = skip_space(value);
+        char *end;
+        errno = 0;
+        if (!isdigit((unsigned char)*v))
+            return fail(MMU_EPARSE, msg, msglen, "%s.%s: '%s' is not a size (bytes, or with K, M, G)",
+                        section, k->key, value);
+        unsigned long long x = strtoull(v, &end, 10);
+        unsigned shift = 0;
+        switch (toupper((unsigned char)*end)) {
+        case 'K': shift = 10; end++; break;
+        case 'M': shift = 20; end++; break;
+        case 'G': shift = 30; end++; break;
+        default: break;
+        }
+        if (toupper((unsigned char)*end) == 'B' || toupper((unsigned char)*end) == 'I')
+            end++; /* KB, KiB */
+        if (toupper((unsigned char)*end) == 'B')
+            end++;
+        if (*skip_space(end) != 0)
+            return fail(MMU_EPARSE, msg, msglen, "%s.%s: '%s' is not a size (bytes, or with K, M, G)",
+                        section, k->key, value);
+        if (errno == ERANGE || x > (UINT64_MAX >> shift) || (x << shift) > k->max)
+            return fail(MMU_ERANGE, msg, msglen, "%s.%s: %s is out of range 0..%llu bytes", section,
+                        k->key, value, (unsigned long long)k->max);
+        *(uint64_t *)((char *)base + k->offset) = (uint64_t)x << shift;
+        return MMU_OK;
+    }
     case K_PS: {
         mmu_page_size ps = mmu_page_size_parse(skip_space(value));
         if (ps >= MMU_PAGE_SIZES)
@@ -361,6 +520,21 @@ static void format_key(const void *base, const key_def *k, char *buf, size_t len
     case K_PS:
         snprintf(buf, len, "%s", mmu_page_size_name((mmu_page_size)u32));
         break;
+    case K_STR:
+        snprintf(buf, len, "%s", (const char *)base + k->offset);
+        break;
+    case K_SIZE: {
+        uint64_t x = *(const uint64_t *)((const char *)base + k->offset);
+        if (x && (x & ((UINT64_C(1) << 30) - 1)) == 0)
+            snprintf(buf, len, "%lluG", (unsigned long long)(x >> 30));
+        else if (x && (x & ((UINT64_C(1) << 20) - 1)) == 0)
+            snprintf(buf, len, "%lluM", (unsigned long long)(x >> 20));
+        else if (x && (x & ((UINT64_C(1) << 10) - 1)) == 0)
+            snprintf(buf, len, "%lluK", (unsigned long long)(x >> 10));
+        else
+            snprintf(buf, len, "%llu", (unsigned long long)x);
+        break;
+    }
     }
 }
 
@@ -429,6 +603,10 @@ mmu_err mmu_config_set2(mmu_config *c, const char *section, const char *key, con
         }
         return set_in_table(c, tlb_keys, N_(tlb_keys), section, key, value, msg, msglen);
     }
+    for (size_t i = 0; i < N_(flat_sections); i++)
+        if (strcmp(section, flat_sections[i].name) == 0)
+            return set_in_table(c, flat_sections[i].keys, flat_sections[i].n, section, key, value,
+                                msg, msglen);
     if (strncmp(section, "tlb.", 4) == 0) {
         int i = mmu_config_find_tlb(c, section + 4);
         if (i < 0) {
@@ -495,4 +673,8 @@ void mmu_config_foreach(const mmu_config *c, mmu_config_visit_fn visit, void *ct
 
     visit(ctx, "walker", NULL, NULL, "what resolves a miss in every TLB level");
     visit_table(&c->walker, walker_keys, N_(walker_keys), "walker", visit, ctx);
+    for (size_t i = 0; i < N_(flat_sections); i++) {
+        visit(ctx, flat_sections[i].name, NULL, NULL, flat_sections[i].desc);
+        visit_table(c, flat_sections[i].keys, flat_sections[i].n, flat_sections[i].name, visit, ctx);
+    }
 }

@@ -34,6 +34,8 @@ typedef struct level {
  */
 typedef struct last_hit {
     uint64_t vpn;      /* va >> shift of the page that hit */
+    uint8_t allow;     /* bit t: access type t may use the entry (permissions, dirty) */
+    uint8_t priv;      /* privilege the permissions were checked for */
     uint64_t pbase;
     uint64_t gen;      /* mmu.gen when recorded */
     uint64_t touches;  /* the hitting array's touches when recorded */
@@ -57,8 +59,95 @@ struct mmu {
     uint32_t fill;
     mmu_stats stats;
     mmu_hist lat[MMU_LAT_CLASSES];
+    /* radix mode */
+    int radix;
+    const mmu_pt_format *fmt;
+    mmu_walk_opts opts;
+    mmu_walk_opts debug_opts; /* functional: no side effects */
+    mmu_pwc *pwc;
+    mmu_ptemem *ptemem;
+    mmu_walkers *walkers;
+    int data_through_caches;
+    uint64_t busy_until;      /* latest completion of any walk */
+    mmu_mem_port mem;         /* the page tables' memory, as given */
+    mmu_mem_port port;        /* what the walker uses: mem, priced by ptemem */
+    mmu_fault_handler handler;
+    uint64_t *roots;          /* per ASID, 0 = not set (allocated on first use) */
     mmu_config cfg;
 };
+
+/* ---- the walker's memory port: the given memory, priced by the PTE memory model ---- */
+
+static uint32_t add_lat(uint64_t a, uint64_t b)
+{
+    uint64_t x = a + b;
+    return x > UINT32_MAX ? UINT32_MAX : (uint32_t)x;
+}
+
+static uint32_t walk_read(void *ctx, uint64_t pa, uint64_t *v)
+{
+    mmu *m = ctx;
+    uint32_t lat = m->mem.read64 ? m->mem.read64(m->mem.ctx, pa, v) : (*v = 0, 0);
+    return add_lat(lat, m->ptemem ? mmu_ptemem_access(m->ptemem, pa, 0, MMU_PTEMEM_SRC_PTE, NULL) : 0);
+}
+
+static uint32_t walk_write(void *ctx, uint64_t pa, uint64_t v)
+{
+    mmu *m = ctx;
+    uint32_t lat = m->mem.write64 ? m->mem.write64(m->mem.ctx, pa, v) : 0;
+    return add_lat(lat, m->ptemem ? mmu_ptemem_access(m->ptemem, pa, 1, MMU_PTEMEM_SRC_PTE, NULL) : 0);
+}
+
+/* Debug walks read the memory as it is, with no pricing (and never write). */
+static uint32_t debug_read(void *ctx, uint64_t pa, uint64_t *v)
+{
+    const mmu *m = ctx;
+    if (!m->mem.read64) {
+        *v = 0;
+        return 0;
+    }
+    (void)m->mem.read64(m->mem.ctx, pa, v);
+    return 0;
+}
+
+static uint32_t debug_write(void *ctx, uint64_t pa, uint64_t v)
+{
+    (void)ctx;
+    (void)pa;
+    (void)v;
+    return 0;
+}
+
+static mmu_err create_radix(mmu *m, const mmu_config *cfg, char *msg, size_t msglen)
+{
+    m->radix = 1;
+    m->fmt = mmu_pt_format_find(cfg->walker.format);
+    mmu_walk_opts_defaults(m->fmt, &m->opts);
+    m->opts.ad_mode = (uint8_t)cfg->walker.ad;
+    m->opts.pa_bits = (uint8_t)cfg->walker.pa_bits;
+    m->debug_opts = m->opts;
+    m->debug_opts.flags |= MMU_WALK_FUNCTIONAL;
+    mmu_pwc_config pc = cfg->pwc;
+    memset(&pc.level[0], 0, sizeof pc.level[0]);
+    for (unsigned l = m->fmt->levels; l < MMU_PT_MAX_LEVELS; l++)
+        memset(&pc.level[l], 0, sizeof pc.level[l]);
+    mmu_walkers_config wc = {cfg->walker.count, cfg->walker.max_inflight, cfg->walker.merge};
+    mmu_err e = mmu_pwc_create(&pc, m->fmt, &m->pwc);
+    if (e == MMU_OK)
+        e = mmu_ptemem_create(&cfg->ptemem, &m->ptemem);
+    if (e == MMU_OK)
+        e = mmu_walkers_create(&wc, &m->walkers);
+    if (e != MMU_OK) {
+        if (msg && msglen)
+            snprintf(msg, msglen, "walker: %s", mmu_strerror(e));
+        return e;
+    }
+    m->data_through_caches = cfg->ptemem_data && cfg->ptemem.mode == MMU_PTEMEM_CACHE;
+    m->port.ctx = m;
+    m->port.read64 = walk_read;
+    m->port.write64 = walk_write;
+    return MMU_OK;
+}
 
 mmu_err mmu_create(const mmu_config *cfg, mmu **out, char *msg, size_t msglen)
 {
@@ -98,6 +187,10 @@ mmu_err mmu_create(const mmu_config *cfg, mmu **out, char *msg, size_t msglen)
     m->miss_latency = cfg->walker.latency;
     m->page_size = cfg->walker.page_size;
     m->fill = cfg->fill;
+    if (cfg->walker.mode == MMU_WALKER_RADIX && (e = create_radix(m, cfg, msg, msglen)) != MMU_OK) {
+        mmu_destroy(m);
+        return e;
+    }
     m->stats.n_levels = m->n_levels[SIDE_D] > m->n_levels[SIDE_I] ? m->n_levels[SIDE_D]
                                                                    : m->n_levels[SIDE_I];
     *out = m;
@@ -110,6 +203,10 @@ void mmu_destroy(mmu *m)
         return;
     for (uint32_t i = 0; i < m->n_tlbs; i++)
         mmu_tlb_destroy(m->tlb[i]);
+    mmu_pwc_destroy(m->pwc);
+    mmu_ptemem_destroy(m->ptemem);
+    mmu_walkers_destroy(m->walkers);
+    free(m->roots);
     free(m);
 }
 
@@ -118,16 +215,41 @@ const mmu_config *mmu_get_config(const mmu *m)
     return &m->cfg;
 }
 
-/* The first array of level l (0-based) on side s that holds page size ps, or NULL. */
-static mmu_tlb *holder(mmu *m, int s, uint32_t l, unsigned ps)
+/*
+ * The array of level l (0-based) on side s that keeps a page of size ps:
+ * the first that holds ps; failing that, the first that holds the largest
+ * smaller size, which keeps the part of the page around va as a smaller
+ * page (splintering, as Zen 2 keeps 1G pages as 2M entries): *e is cut down
+ * to it.  NULL if no array of the level can keep it.
+ */
+static mmu_tlb *holder(mmu *m, int s, uint32_t l, mmu_tlb_entry *e, uint64_t va)
 {
     const level *lv = &m->lv[s][l];
+    mmu_tlb *best = NULL;
+    unsigned best_ps = 0;
     for (uint32_t k = 0; k < lv->n; k++) {
         mmu_tlb *t = m->tlb[lv->idx[k]];
-        if (mmu_tlb_get_config(t)->page_sizes & (1u << ps))
+        uint32_t sizes = mmu_tlb_get_config(t)->page_sizes;
+        if (sizes & (1u << e->page_size))
             return t;
+        for (unsigned ps = e->page_size; ps-- > 0;) {
+            if ((sizes & (1u << ps)) && tlb_page_shift(ps) < tlb_page_shift(e->page_size)) {
+                if (!best || tlb_page_shift(ps) > tlb_page_shift(best_ps)) {
+                    best = t;
+                    best_ps = ps;
+                }
+                break;
+            }
+        }
     }
-    return NULL;
+    if (best) {
+        uint64_t mask = (UINT64_C(1) << tlb_page_shift(best_ps)) - 1;
+        uint64_t vb = va & ~mask;
+        e->pbase += vb - e->vbase;
+        e->vbase = vb;
+        e->page_size = (uint8_t)best_ps;
+    }
+    return best;
 }
 
 /* Remove a page evicted from level l from every level above it (inclusive fill). */
@@ -140,12 +262,12 @@ static void back_invalidate(mmu *m, uint32_t l, const mmu_tlb_entry *victim)
 }
 
 /* Insert e at level l of side s and, for exclusive fills, push victims down. */
-static void fill_level(mmu *m, int s, uint32_t l, const mmu_tlb_entry *e)
+static void fill_level(mmu *m, int s, uint32_t l, const mmu_tlb_entry *e, uint64_t va)
 {
     mmu_tlb_entry cur = *e, victim;
     m->gen++;
     for (; l < m->n_levels[s]; l++) {
-        mmu_tlb *t = holder(m, s, l, cur.page_size);
+        mmu_tlb *t = holder(m, s, l, &cur, va);
         if (!t)
             return; /* no array of this level holds the size: nothing to keep */
         int evicted = 0;
@@ -156,27 +278,26 @@ static void fill_level(mmu *m, int s, uint32_t l, const mmu_tlb_entry *e)
         if (m->fill != MMU_FILL_EXCLUSIVE)
             return;
         cur = victim; /* exclusive: the victim moves one level down */
+        va = victim.vbase;
     }
 }
 
 /* Fill levels [0, upto) after a hit at level upto (or a walk, upto = n_levels). */
-static void fill_above(mmu *m, int s, uint32_t upto, const mmu_tlb_entry *e)
+static void fill_above(mmu *m, int s, uint32_t upto, const mmu_tlb_entry *e, uint64_t va)
 {
     if (m->fill == MMU_FILL_EXCLUSIVE) {
-        fill_level(m, s, 0, e);
+        fill_level(m, s, 0, e, va);
         return;
     }
     for (uint32_t l = 0; l < upto; l++)
-        fill_level(m, s, l, e);
+        fill_level(m, s, l, e, va);
 }
 
-static void record(mmu *m, const mmu_request *req, mmu_response *resp, uint32_t lat)
+static void record(mmu *m, const mmu_request *req, mmu_response *resp, uint64_t lat64, mmu_lat_class cls)
 {
+    uint32_t lat = lat64 > UINT32_MAX ? UINT32_MAX : (uint32_t)lat64;
     mmu_hist_add(&m->lat[MMU_LAT_ALL], lat);
-    mmu_hist_add(&m->lat[resp->outcome == MMU_OUT_TLB     ? resp->level
-                         : resp->outcome == MMU_OUT_WALK ? MMU_LAT_WALK
-                                                         : MMU_LAT_FAULT],
-                 lat);
+    mmu_hist_add(&m->lat[cls], lat);
     resp->latency = lat;
     resp->done_cycle = req->cycle + lat;
     m->stats.requests++;
@@ -184,6 +305,131 @@ static void record(mmu *m, const mmu_request *req, mmu_response *resp, uint32_t 
     m->stats.latency_sum += lat;
     if (lat > m->stats.latency_max)
         m->stats.latency_max = lat;
+}
+
+/* Which access types may use a TLB entry with these flags at this privilege. */
+static uint8_t allowed_types(const mmu *m, unsigned flags, mmu_priv priv)
+{
+    if (!m->radix)
+        return (1u << MMU_ACCESS_TYPES) - 1;
+    uint8_t allow = 0;
+    for (int t = 0; t < MMU_ACCESS_TYPES; t++) {
+        if (mmu_pt_check_access(&m->opts, flags, (mmu_access_type)t, priv) != MMU_FAULT_NONE)
+            continue;
+        if (t == MMU_WRITE && !(flags & MMU_TLB_DIRTY))
+            continue; /* a write must walk to set D (or fault) */
+        allow |= (uint8_t)(1u << t);
+    }
+    return allow;
+}
+
+static void fail_resp(mmu *m, const mmu_request *req, mmu_response *resp, uint64_t lat,
+                      mmu_fault f, int pt_level)
+{
+    resp->fault = (uint8_t)f;
+    resp->fault_level = (int8_t)pt_level;
+    resp->outcome = MMU_OUT_FAULT;
+    resp->level = 0;
+    resp->array = -1;
+    resp->paddr = 0;
+    m->stats.faults[f]++;
+    record(m, req, resp, lat, MMU_LAT_FAULT);
+}
+
+static int get_root(mmu *m, uint16_t asid, uint64_t *root)
+{
+    if (m->roots && m->roots[asid]) {
+        *root = m->roots[asid] - 1;
+        return 1;
+    }
+    if (m->handler.root && m->handler.root(m->handler.ctx, asid, root)) {
+        if (mmu_set_root(m, asid, *root) != MMU_OK)
+            return 0;
+        return 1;
+    }
+    return 0;
+}
+
+/*
+ * One walk for req through the walker pool, asked for at cycle `at`.
+ * Returns the cycle it completes; *res is its result.
+ */
+static uint64_t pool_walk(mmu *m, const mmu_request *req, uint64_t at, mmu_walk_result *res)
+{
+    const mmu_access_type type = (mmu_access_type)req->type;
+    uint64_t key = mmu_walk_key(req->asid, req->vaddr >> 12);
+    uint64_t root;
+    if (!get_root(m, req->asid, &root)) {
+        memset(res, 0, sizeof *res);
+        res->fault = MMU_FAULT_NOT_PRESENT;
+        res->fault_level = -1;
+        res->pwc_level = res->leaf_level = res->first_level = -1;
+        return at;
+    }
+    mmu_walk_grant g;
+    if (mmu_walkers_begin(m->walkers, at, key, &g) != MMU_OK)
+        mmu_walkers_cancel(m->walkers); /* cannot happen: every begin is ended below */
+    if (g.merged) {
+        /* the walk in flight gives the answer; read it without side effects */
+        m->stats.walks_merged++;
+        (void)mmu_walk(m->fmt, root, &m->port, NULL, req->vaddr, type, (mmu_priv)req->priv,
+                       req->asid, &m->debug_opts, res);
+        return g.done_cycle > at ? g.done_cycle : at;
+    }
+    (void)mmu_walk(m->fmt, root, &m->port, m->pwc, req->vaddr, type, (mmu_priv)req->priv, req->asid,
+                   &m->opts, res);
+    uint64_t done = g.start_cycle + res->latency;
+    if (mmu_walkers_end(m->walkers, key, g.start_cycle, res->latency, &done) != MMU_OK)
+        mmu_walkers_cancel(m->walkers);
+    m->stats.walks++;
+    m->stats.walk_queue_cycles += g.queue_cycles;
+    m->stats.walk_cycles += res->latency;
+    unsigned refs = (unsigned)res->reads + res->writes;
+    m->stats.walk_refs[refs > MMU_WALK_REFS_MAX ? MMU_WALK_REFS_MAX : refs]++;
+    m->stats.pte_reads += res->reads;
+    m->stats.ad_writes += res->writes;
+    if (done > m->busy_until)
+        m->busy_until = done;
+    return done;
+}
+
+/* Radix mode, after every TLB level missed (lat cycles spent looking them up). */
+static mmu_err radix_miss(mmu *m, const mmu_request *req, mmu_response *resp, uint32_t lat, int s)
+{
+    uint64_t t = req->cycle + lat;
+    mmu_walk_result res;
+    unsigned handled = 0;
+    for (;;) {
+        t = pool_walk(m, req, t, &res);
+        if (res.fault == MMU_FAULT_NONE)
+            break;
+        m->stats.walk_faults[res.fault]++;
+        uint64_t cycles = 0;
+        if (handled < m->cfg.walker.max_faults && m->handler.fault &&
+            m->handler.fault(m->handler.ctx, req, &res, &cycles)) {
+            handled++;
+            m->stats.page_faults++;
+            m->stats.fault_cycles += cycles;
+            t += cycles;
+            continue; /* the walk again */
+        }
+        resp->walk_refs = (uint8_t)(res.reads + res.writes);
+        resp->pwc_level = res.pwc_level;
+        fail_resp(m, req, resp, t - req->cycle, (mmu_fault)res.fault, res.fault_level);
+        return MMU_EFAULT;
+    }
+    mmu_tlb_entry e;
+    mmu_walk_tlb_entry(&res, req->asid, &e);
+    fill_above(m, s, m->n_levels[s], &e, req->vaddr);
+    resp->outcome = MMU_OUT_WALK;
+    resp->level = 0;
+    resp->array = -1;
+    resp->page_size = res.page_size;
+    resp->paddr = res.paddr;
+    resp->walk_refs = (uint8_t)(res.reads + res.writes);
+    resp->pwc_level = res.pwc_level;
+    record(m, req, resp, t - req->cycle, handled ? MMU_LAT_FAULT : MMU_LAT_WALK);
+    return MMU_OK;
 }
 
 mmu_err mmu_translate(mmu *m, const mmu_request *req, mmu_response *resp)
@@ -201,7 +447,8 @@ mmu_err mmu_translate(mmu *m, const mmu_request *req, mmu_response *resp)
 
     last_hit *lh = &m->last[s];
     if (lh->valid && lh->gen == m->gen && (va >> lh->shift) == lh->vpn && lh->asid == req->asid &&
-        m->tlb[lh->array]->touches == lh->touches) {
+        m->tlb[lh->array]->touches == lh->touches && ((lh->allow >> type) & 1) &&
+        lh->priv == req->priv && req->cycle >= m->busy_until) {
         const level *lv = &m->lv[s][0];
         for (uint32_t k = 0; k < lv->n; k++) {
             mmu_tlb *t = m->tlb[lv->idx[k]];
@@ -217,7 +464,7 @@ mmu_err mmu_translate(mmu *m, const mmu_request *req, mmu_response *resp)
         resp->array = lh->array;
         resp->page_size = lh->page_size;
         resp->paddr = lh->pbase | (va & ((UINT64_C(1) << lh->shift) - 1));
-        record(m, req, resp, lv->latency);
+        record(m, req, resp, lv->latency, MMU_LAT_L1);
         return MMU_OK;
     }
 
@@ -235,41 +482,73 @@ mmu_err mmu_translate(mmu *m, const mmu_request *req, mmu_response *resp)
             }
         }
         m->stats.level[l].lookups++;
-        if (hit >= 0) {
-            m->stats.level[l].hits++;
-            lh->valid = 0;
-            if (l == 0 && (hitmask & (hitmask - 1)) == 0) {
-                lh->touches = m->tlb[hit]->touches;
-                lh->shift = (uint8_t)tlb_page_shift(e.page_size);
-                lh->vpn = va >> lh->shift;
-                lh->pbase = e.pbase;
-                lh->gen = m->gen;
-                lh->hitmask = hitmask;
-                lh->asid = req->asid;
-                lh->page_size = e.page_size;
-                lh->array = (int8_t)hit;
-                lh->valid = 1;
-            }
-            if (l > 0) {
-                if (m->fill == MMU_FILL_EXCLUSIVE) {
-                    m->gen++;
-                    (void)mmu_tlb_take(m->tlb[hit], va, req->asid, NULL);
-                }
-                fill_above(m, s, l, &e);
-            }
-            resp->outcome = MMU_OUT_TLB;
-            resp->level = (uint8_t)(l + 1);
-            resp->array = (int8_t)hit;
-            resp->page_size = e.page_size;
-            resp->paddr = e.pbase | (va & ((UINT64_C(1) << tlb_page_shift(e.page_size)) - 1));
-            record(m, req, resp, lat);
-            return MMU_OK;
+        if (hit < 0) {
+            m->stats.level[l].misses++;
+            continue;
         }
-        m->stats.level[l].misses++;
+        m->stats.level[l].hits++;
+        uint8_t allow = allowed_types(m, e.flags, (mmu_priv)req->priv);
+        lh->valid = 0;
+        if (l == 0 && (hitmask & (hitmask - 1)) == 0) {
+            lh->touches = m->tlb[hit]->touches;
+            lh->shift = (uint8_t)tlb_page_shift(e.page_size);
+            lh->vpn = va >> lh->shift;
+            lh->pbase = e.pbase;
+            lh->gen = m->gen;
+            lh->hitmask = hitmask;
+            lh->asid = req->asid;
+            lh->page_size = e.page_size;
+            lh->array = (int8_t)hit;
+            lh->allow = allow;
+            lh->priv = req->priv;
+            lh->valid = 1;
+        }
+        if (l > 0) {
+            if (m->fill == MMU_FILL_EXCLUSIVE) {
+                m->gen++;
+                (void)mmu_tlb_take(m->tlb[hit], va, req->asid, NULL);
+            }
+            fill_above(m, s, l, &e, va);
+        }
+        if (!((allow >> type) & 1)) {
+            mmu_fault f = mmu_pt_check_access(&m->opts, e.flags, type, (mmu_priv)req->priv);
+            if (f != MMU_FAULT_NONE) {
+                fail_resp(m, req, resp, lat, f, -1); /* found on the TLB entry, no walk */
+                return MMU_EFAULT;
+            }
+            /* a write to a page cached with D clear: walk to set it */
+            m->stats.dirty_rewalks++;
+            for (uint32_t k = l + 1; k < m->n_levels[s]; k++)
+                lat += m->lv[s][k].latency;
+            return radix_miss(m, req, resp, lat, s);
+        }
+        uint64_t total = lat;
+        mmu_lat_class cls = (mmu_lat_class)(l + 1);
+        if (m->radix && req->cycle + lat < m->busy_until) {
+            /* hit on an entry whose walk has not finished: wait for it */
+            uint64_t done;
+            if (mmu_walkers_inflight(m->walkers, req->cycle + lat, mmu_walk_key(req->asid, va >> 12),
+                                     &done) &&
+                done > req->cycle + lat) {
+                total = done - req->cycle;
+                m->stats.walks_merged++;
+                cls = MMU_LAT_WALK;
+            }
+        }
+        resp->outcome = MMU_OUT_TLB;
+        resp->level = (uint8_t)(l + 1);
+        resp->array = (int8_t)hit;
+        resp->page_size = e.page_size;
+        resp->paddr = e.pbase | (va & ((UINT64_C(1) << tlb_page_shift(e.page_size)) - 1));
+        record(m, req, resp, total, cls);
+        return MMU_OK;
     }
 
+    if (m->radix)
+        return radix_miss(m, req, resp, lat, s);
+
     /* fixed miss handler: identity mapping of walker.page_size pages */
-    const unsigned shift = mmu_page_shift((mmu_page_size)m->page_size);
+    const unsigned shift = tlb_page_shift(m->page_size);
     e.vbase = va & ~((UINT64_C(1) << shift) - 1);
     e.pbase = e.vbase;
     e.asid = req->asid;
@@ -277,17 +556,93 @@ mmu_err mmu_translate(mmu *m, const mmu_request *req, mmu_response *resp)
     e.flags = MMU_TLB_READ | MMU_TLB_WRITE | MMU_TLB_EXEC | MMU_TLB_USER | MMU_TLB_DIRTY;
     m->stats.walks++;
     lat += m->miss_latency;
-    fill_above(m, s, m->n_levels[s], &e);
+    fill_above(m, s, m->n_levels[s], &e, va);
     resp->outcome = MMU_OUT_WALK;
     resp->level = 0;
     resp->array = -1;
     resp->page_size = e.page_size;
     resp->paddr = va;
-    record(m, req, resp, lat);
+    record(m, req, resp, lat, MMU_LAT_WALK);
     return MMU_OK;
 }
 
+mmu_err mmu_translate_debug(const mmu *m, const mmu_request *req, mmu_response *resp)
+{
+    const mmu_access_type type = req->type < MMU_ACCESS_TYPES ? (mmu_access_type)req->type : MMU_READ;
+    const int s = type == MMU_FETCH ? SIDE_I : SIDE_D;
+    memset(resp, 0, sizeof *resp);
+    resp->done_cycle = req->cycle;
+    resp->array = -1;
+    resp->pwc_level = -1;
+    resp->fault_level = -1;
+    for (uint32_t l = 0; l < m->n_levels[s]; l++) {
+        const level *lv = &m->lv[s][l];
+        for (uint32_t k = 0; k < lv->n; k++) {
+            mmu_tlb_entry e;
+            if (!mmu_tlb_probe(m->tlb[lv->idx[k]], req->vaddr, req->asid, &e))
+                continue;
+            mmu_fault f = m->radix ? mmu_pt_check_access(&m->opts, e.flags, type, (mmu_priv)req->priv)
+                                   : MMU_FAULT_NONE;
+            if (f != MMU_FAULT_NONE) {
+                resp->fault = (uint8_t)f;
+                resp->outcome = MMU_OUT_FAULT;
+                return MMU_EFAULT;
+            }
+            resp->outcome = MMU_OUT_TLB;
+            resp->level = (uint8_t)(l + 1);
+            resp->array = (int8_t)lv->idx[k];
+            resp->page_size = e.page_size;
+            resp->paddr = e.pbase | (req->vaddr & ((UINT64_C(1) << tlb_page_shift(e.page_size)) - 1));
+            return MMU_OK;
+        }
+    }
+    resp->outcome = MMU_OUT_WALK;
+    if (!m->radix) {
+        resp->page_size = (uint8_t)m->page_size;
+        resp->paddr = req->vaddr;
+        return MMU_OK;
+    }
+    mmu_walk_result res;
+    mmu_mem_port dport = {(void *)m, debug_read, debug_write};
+    if (!m->roots || !m->roots[req->asid]) {
+        resp->fault = MMU_FAULT_NOT_PRESENT;
+        resp->outcome = MMU_OUT_FAULT;
+        return MMU_EFAULT;
+    }
+    (void)mmu_walk(m->fmt, m->roots[req->asid] - 1, &dport, NULL, req->vaddr, type,
+                   (mmu_priv)req->priv, req->asid, &m->debug_opts, &res);
+    resp->walk_refs = res.reads;
+    if (res.fault != MMU_FAULT_NONE) {
+        resp->fault = res.fault;
+        resp->fault_level = res.fault_level;
+        resp->outcome = MMU_OUT_FAULT;
+        return MMU_EFAULT;
+    }
+    resp->page_size = res.page_size;
+    resp->paddr = res.paddr;
+    return MMU_OK;
+}
+
+/* The access's data through the PTE caches (cache mode with ptemem.data on). */
+static void data_access(mmu *m, const mmu_request *req, const mmu_response *resp, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (resp[i].fault == MMU_FAULT_NONE)
+            (void)mmu_ptemem_access(m->ptemem, resp[i].paddr, req->type == MMU_WRITE,
+                                    MMU_PTEMEM_SRC_DATA, NULL);
+}
+
+static int access_pages(mmu *m, const mmu_request *req, mmu_response resp[2]);
+
 int mmu_access(mmu *m, const mmu_request *req, mmu_response resp[2])
+{
+    int n = access_pages(m, req, resp);
+    if (m->data_through_caches && req->type != MMU_FETCH)
+        data_access(m, req, resp, n);
+    return n;
+}
+
+static int access_pages(mmu *m, const mmu_request *req, mmu_response resp[2])
 {
     mmu_err e = mmu_translate(m, req, &resp[0]);
     if (e != MMU_OK)
@@ -305,11 +660,61 @@ int mmu_access(mmu *m, const mmu_request *req, mmu_response resp[2])
     return 2;
 }
 
+
 void mmu_invalidate(mmu *m, mmu_inval_kind kind, uint64_t vaddr, uint16_t asid)
 {
     m->gen++;
     for (uint32_t i = 0; i < m->n_tlbs; i++)
         (void)mmu_tlb_invalidate(m->tlb[i], kind, vaddr, asid);
+    if (m->pwc)
+        (void)mmu_pwc_invalidate(m->pwc, kind, vaddr, asid);
+}
+
+void mmu_set_memory(mmu *m, const mmu_mem_port *port)
+{
+    m->mem = *port;
+}
+
+mmu_err mmu_set_root(mmu *m, uint16_t asid, uint64_t root)
+{
+    if (!m->roots) {
+        m->roots = calloc(UINT32_C(1) << 16, sizeof *m->roots);
+        if (!m->roots)
+            return MMU_ENOMEM;
+    }
+    /* a new root: what was cached for this ASID is stale */
+    if (m->roots[asid] && m->roots[asid] != root + 1)
+        mmu_invalidate(m, MMU_INVAL_ASID, 0, asid);
+    m->roots[asid] = root + 1;
+    return MMU_OK;
+}
+
+void mmu_set_fault_handler(mmu *m, const mmu_fault_handler *h)
+{
+    if (h)
+        m->handler = *h;
+    else
+        memset(&m->handler, 0, sizeof m->handler);
+}
+
+const mmu_pt_format *mmu_get_format(const mmu *m)
+{
+    return m->fmt;
+}
+
+const mmu_pwc *mmu_get_pwc(const mmu *m)
+{
+    return m->pwc;
+}
+
+const mmu_ptemem *mmu_get_ptemem(const mmu *m)
+{
+    return m->ptemem;
+}
+
+const mmu_walkers *mmu_get_walkers(const mmu *m)
+{
+    return m->walkers;
 }
 
 const mmu_stats *mmu_get_stats(const mmu *m)
@@ -323,6 +728,12 @@ void mmu_clear_stats(mmu *m)
     memset(&m->stats, 0, sizeof m->stats);
     memset(m->lat, 0, sizeof m->lat);
     m->stats.n_levels = n;
+    if (m->pwc)
+        mmu_pwc_clear_stats(m->pwc);
+    if (m->ptemem)
+        mmu_ptemem_clear_stats(m->ptemem);
+    if (m->walkers)
+        mmu_walkers_clear_stats(m->walkers);
     for (uint32_t i = 0; i < m->n_tlbs; i++)
         mmu_tlb_clear_stats(m->tlb[i]);
 }

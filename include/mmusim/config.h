@@ -15,6 +15,9 @@
 #include <stdint.h>
 
 #include "mmusim/error.h"
+#include "mmusim/pagetable.h"
+#include "mmusim/ptemem.h"
+#include "mmusim/pwc.h"
 #include "mmusim/tlb.h"
 
 #ifdef __cplusplus
@@ -33,13 +36,21 @@ typedef enum mmu_fill_policy {
 
 /* How a TLB miss is resolved. */
 typedef enum mmu_walker_mode {
-    MMU_WALKER_FIXED = 0 /* identity mapping of walker.page_size pages at walker.latency cycles */
+    MMU_WALKER_FIXED = 0, /* identity mapping of walker.page_size pages at walker.latency cycles */
+    MMU_WALKER_RADIX = 1  /* a hardware walk of real page tables of walker.format */
 } mmu_walker_mode;
 
 typedef struct mmu_walker_config {
     uint32_t mode;      /* mmu_walker_mode */
     uint32_t latency;   /* fixed mode: cycles of one TLB miss */
     uint32_t page_size; /* fixed mode: mmu_page_size of every mapping */
+    char format[MMU_NAME_MAX]; /* radix mode: page-table format ("x86_64", "sv39", ...) */
+    uint32_t ad;        /* radix mode: mmu_ad_mode (default, hardware, fault) */
+    uint32_t pa_bits;   /* radix mode: physical-address width; 0 = the format's widest */
+    uint32_t count;     /* concurrent walkers */
+    uint32_t merge;     /* 1: a miss to a page whose walk is in flight joins it */
+    uint32_t max_inflight; /* walks remembered for merging */
+    uint32_t max_faults;   /* page faults one translation may resolve before it gives up */
 } mmu_walker_config;
 
 typedef struct mmu_config {
@@ -53,6 +64,12 @@ typedef struct mmu_config {
     mmu_tlb_config tlb[MMU_MAX_TLB_ARRAYS];
     /* [walker] */
     mmu_walker_config walker;
+    /* [pwc.l1] .. [pwc.l4]: paging-structure caches by page-table level (1 = entries
+       pointing to leaf tables: x86 PDE cache; 2 = PDPTE; 3 = PML4E; 4 = PML5E) */
+    mmu_pwc_config pwc;
+    /* [ptemem], [ptemem.l1d], [ptemem.l2], [ptemem.llc] */
+    mmu_ptemem_config ptemem;
+    uint32_t ptemem_data; /* 1: the trace's data accesses pass through the PTE caches too */
 } mmu_config;
 
 /* The default configuration (Intel Skylake-like TLBs, fixed-latency misses). */

@@ -12,6 +12,11 @@
 #include "mmusim/config.h"
 #include "mmusim/error.h"
 #include "mmusim/hist.h"
+#include "mmusim/memport.h"
+#include "mmusim/pagetable.h"
+#include "mmusim/ptemem.h"
+#include "mmusim/pwc.h"
+#include "mmusim/walkers.h"
 #include "mmusim/tlb.h"
 #include "mmusim/types.h"
 
@@ -28,12 +33,24 @@ typedef struct mmu_level_stats {
     uint64_t misses;
 } mmu_level_stats;
 
+#define MMU_WALK_REFS_MAX 15 /* references-per-walk histogram: 0..15, the last is "15 or more" */
+
 /* Counters of the whole MMU. */
 typedef struct mmu_stats {
     uint64_t requests;                    /* translations asked for */
     uint64_t by_type[MMU_ACCESS_TYPES];   /* translations per access type */
-    uint64_t walks;                       /* misses in every TLB level */
-    uint64_t faults[MMU_FAULT_CAUSES];    /* by cause (index 0 unused) */
+    uint64_t walks;                       /* page walks made (fixed mode: misses in every level) */
+    uint64_t walks_merged;                /* requests that joined a walk in flight */
+    uint64_t walk_queue_cycles;           /* cycles walks waited for a free walker */
+    uint64_t walk_cycles;                 /* cycles of the walks themselves */
+    uint64_t walk_refs[MMU_WALK_REFS_MAX + 1]; /* walks by PTE references made (reads + writes) */
+    uint64_t pte_reads;                   /* PTE reads of all walks */
+    uint64_t ad_writes;                   /* PTE writes of all walks (accessed/dirty updates) */
+    uint64_t dirty_rewalks;               /* writes that hit a TLB entry with D clear and walked */
+    uint64_t walk_faults[MMU_FAULT_CAUSES]; /* faults found by walks, resolved or not */
+    uint64_t page_faults;                 /* faults the fault handler (the OS) resolved */
+    uint64_t fault_cycles;                /* cycles the fault handler charged */
+    uint64_t faults[MMU_FAULT_CAUSES];    /* translations that ended in a fault, by cause */
     uint64_t latency_sum;                 /* cycles, over all translations */
     uint64_t latency_max;
     uint32_t n_levels;
@@ -92,6 +109,49 @@ const char *mmu_lat_class_name(mmu_lat_class c);
 
 /* Translation latency histogram of a class (cycles); valid for the instance's life. */
 const mmu_hist *mmu_get_latency(const mmu *m, mmu_lat_class c);
+
+/* ---- Radix mode: page tables in memory ---- */
+
+/*
+ * The memory holding the page tables (radix mode).  PTE reads and writes go
+ * through it; a reference costs the latency the port returns plus the PTE
+ * memory model's ([ptemem]).  The port is copied; what it points to must
+ * outlive the MMU.
+ */
+void mmu_set_memory(mmu *m, const mmu_mem_port *port);
+
+/* The root table's physical address for an address space (CR3, satp, TTBR0 per ASID). */
+mmu_err mmu_set_root(mmu *m, uint16_t asid, uint64_t root);
+
+/*
+ * What stands behind the MMU when a walk faults: an OS model, or a CPU
+ * model that takes the fault.  Both callbacks may be NULL.
+ *   root:  asked for the root of an ASID that mmu_set_root never named;
+ *          returns 1 and *root, or 0 (the translation faults not-present).
+ *   fault: a walk for req faulted as walk says; returns 1 if the fault was
+ *          resolved (the walk is then made again) with the cycles the
+ *          handling cost in *cycles, or 0 to report the fault to the requester.
+ */
+typedef struct mmu_fault_handler {
+    void *ctx;
+    int (*root)(void *ctx, uint16_t asid, uint64_t *root);
+    int (*fault)(void *ctx, const mmu_request *req, const mmu_walk_result *walk, uint64_t *cycles);
+} mmu_fault_handler;
+void mmu_set_fault_handler(mmu *m, const mmu_fault_handler *h);
+
+/* The page-table format in use (radix mode), or NULL. */
+const mmu_pt_format *mmu_get_format(const mmu *m);
+/* Components of radix mode, for their counters (NULL in fixed mode). */
+const mmu_pwc *mmu_get_pwc(const mmu *m);
+const mmu_ptemem *mmu_get_ptemem(const mmu *m);
+const mmu_walkers *mmu_get_walkers(const mmu *m);
+
+/*
+ * Translate with no side effect at all: no TLB or PWC change, no counter,
+ * no A/D update, no fault handling (the SystemC module's debug transport, a
+ * shadow check).  Fills resp (latency 0).  Returns MMU_OK or MMU_EFAULT.
+ */
+mmu_err mmu_translate_debug(const mmu *m, const mmu_request *req, mmu_response *resp);
 
 /* The TLB arrays, in configuration order. */
 uint32_t mmu_tlb_count(const mmu *m);
