@@ -21,6 +21,66 @@ static double pct(uint64_t a, uint64_t b)
     return b ? 100.0 * (double)a / (double)b : 0.0;
 }
 
+static const char *const pte_level_names[MMU_PTEMEM_LEVELS] = {
+#define PL_NAME_(name, id) id,
+    MMU_PTEMEM_LEVEL_MAP(PL_NAME_)
+#undef PL_NAME_
+};
+
+static void report_walker_text(FILE *out, const mmu *m)
+{
+    const mmu_stats *s = mmu_get_stats(m);
+    const mmu_config *cfg = mmu_get_config(m);
+    fprintf(out, "\nwalker         %s, %u walkers\n", cfg->walker.format, cfg->walker.count);
+    fprintf(out, "walks          %llu  (%.3f%% of translations), merged %llu, dirty re-walks %llu\n",
+            (unsigned long long)s->walks, pct(s->walks, s->requests),
+            (unsigned long long)s->walks_merged, (unsigned long long)s->dirty_rewalks);
+    if (s->walks) {
+        fprintf(out, "walk cycles    mean %.2f, queueing mean %.2f per walk\n",
+                (double)s->walk_cycles / (double)s->walks,
+                (double)s->walk_queue_cycles / (double)s->walks);
+        fprintf(out, "PTE refs       reads %llu, A/D writes %llu, %.3f per walk; by walk:",
+                (unsigned long long)s->pte_reads, (unsigned long long)s->ad_writes,
+                (double)(s->pte_reads + s->ad_writes) / (double)s->walks);
+        for (int r = 0; r <= MMU_WALK_REFS_MAX; r++)
+            if (s->walk_refs[r])
+                fprintf(out, " %d%s:%llu", r, r == MMU_WALK_REFS_MAX ? "+" : "",
+                        (unsigned long long)s->walk_refs[r]);
+        fprintf(out, "\n");
+    }
+    const mmu_pwc *pwc = mmu_get_pwc(m);
+    const mmu_pt_format *fmt = mmu_get_format(m);
+    if (pwc) {
+        const mmu_pwc_stats *ps = mmu_pwc_get_stats(pwc);
+        for (unsigned l = 1; l < fmt->levels; l++)
+            if (mmu_pwc_get_config(pwc)->level[l].entries)
+                fprintf(out, "PWC %-10s lookups %llu, hits %llu (%.2f%%)\n", fmt->level_names[l],
+                        (unsigned long long)ps->level[l].lookups, (unsigned long long)ps->level[l].hits,
+                        pct(ps->level[l].hits, ps->level[l].lookups));
+    }
+    const mmu_ptemem *pm = mmu_get_ptemem(m);
+    if (pm) {
+        mmu_ptemem_stats st;
+        mmu_ptemem_get_stats(pm, &st);
+        fprintf(out, "PTE refs served");
+        for (int l = 0; l < MMU_PTEMEM_LEVELS; l++)
+            fprintf(out, " %s:%llu", pte_level_names[l],
+                    (unsigned long long)st.served[MMU_PTEMEM_SRC_PTE][l]);
+        fprintf(out, "  (%s model)\n", mmu_ptemem_mode_name((mmu_ptemem_mode)cfg->ptemem.mode));
+    }
+    uint64_t nf = 0;
+    for (int f = 1; f < MMU_FAULT_CAUSES; f++)
+        nf += s->walk_faults[f];
+    if (nf) {
+        fprintf(out, "walk faults   ");
+        for (int f = 1; f < MMU_FAULT_CAUSES; f++)
+            if (s->walk_faults[f])
+                fprintf(out, " %s:%llu", mmu_fault_id((mmu_fault)f), (unsigned long long)s->walk_faults[f]);
+        fprintf(out, "  (page faults resolved %llu, %llu cycles)\n", (unsigned long long)s->page_faults,
+                (unsigned long long)s->fault_cycles);
+    }
+}
+
 void tb_report_text(FILE *out, const mmu *m, const tb_run_info *in)
 {
     const mmu_stats *s = mmu_get_stats(m);
@@ -58,8 +118,11 @@ void tb_report_text(FILE *out, const mmu *m, const tb_run_info *in)
         fprintf(out, "L%-9u %5s %14llu %14llu %14llu %7.3f%%\n", l + 1, "",
                 (unsigned long long)s->level[l].lookups, (unsigned long long)s->level[l].hits,
                 (unsigned long long)s->level[l].misses, pct(s->level[l].misses, s->level[l].lookups));
-    fprintf(out, "\nwalks          %llu  (%.3f%% of translations; fixed miss latency %u cycles)\n",
-            (unsigned long long)s->walks, pct(s->walks, s->requests), cfg->walker.latency);
+    if (cfg->walker.mode == MMU_WALKER_FIXED)
+        fprintf(out, "\nwalks          %llu  (%.3f%% of translations; fixed miss latency %u cycles)\n",
+                (unsigned long long)s->walks, pct(s->walks, s->requests), cfg->walker.latency);
+    else
+        report_walker_text(out, m);
     if (in->instructions)
         fprintf(out, "walks / 1000 instructions  %.3f\n",
                 1000.0 * (double)s->walks / (double)in->instructions);
@@ -101,6 +164,66 @@ static void cfg_visit(void *vctx, const char *section, const char *key, const ch
         return;
     }
     json_object_set_new(c->cur, key, json_string(value));
+}
+
+static json_t *walker_json(const mmu *m)
+{
+    const mmu_stats *s = mmu_get_stats(m);
+    const mmu_config *cfg = mmu_get_config(m);
+    json_t *w = json_object();
+    json_object_set_new(w, "mode", json_string(cfg->walker.mode == MMU_WALKER_FIXED ? "fixed" : "radix"));
+    json_object_set_new(w, "walks", u64(s->walks));
+    json_object_set_new(w, "merged", u64(s->walks_merged));
+    json_object_set_new(w, "queue_cycles", u64(s->walk_queue_cycles));
+    json_object_set_new(w, "walk_cycles", u64(s->walk_cycles));
+    json_object_set_new(w, "pte_reads", u64(s->pte_reads));
+    json_object_set_new(w, "ad_writes", u64(s->ad_writes));
+    json_object_set_new(w, "dirty_rewalks", u64(s->dirty_rewalks));
+    json_t *refs = json_array();
+    for (int r = 0; r <= MMU_WALK_REFS_MAX; r++)
+        json_array_append_new(refs, u64(s->walk_refs[r]));
+    json_object_set_new(w, "refs_per_walk", refs);
+    json_object_set_new(w, "page_faults", u64(s->page_faults));
+    json_object_set_new(w, "fault_cycles", u64(s->fault_cycles));
+    json_t *wf = json_object();
+    for (int f = 1; f < MMU_FAULT_CAUSES; f++)
+        json_object_set_new(wf, mmu_fault_id((mmu_fault)f), u64(s->walk_faults[f]));
+    json_object_set_new(w, "walk_faults", wf);
+    const mmu_pt_format *fmt = mmu_get_format(m);
+    if (fmt) {
+        json_object_set_new(w, "format", json_string(fmt->name));
+        json_object_set_new(w, "walkers", u64(cfg->walker.count));
+        json_t *pwc = json_object();
+        const mmu_pwc_stats *ps = mmu_pwc_get_stats(mmu_get_pwc(m));
+        for (unsigned l = 1; l < fmt->levels; l++) {
+            if (!mmu_pwc_get_config(mmu_get_pwc(m))->level[l].entries)
+                continue;
+            json_t *o = json_object();
+            json_object_set_new(o, "entry", json_string(fmt->level_names[l]));
+            json_object_set_new(o, "lookups", u64(ps->level[l].lookups));
+            json_object_set_new(o, "hits", u64(ps->level[l].hits));
+            json_object_set_new(o, "misses", u64(ps->level[l].misses));
+            char key[8];
+            snprintf(key, sizeof key, "l%u", l);
+            json_object_set_new(pwc, key, o);
+        }
+        json_object_set_new(w, "pwc", pwc);
+        mmu_ptemem_stats st;
+        mmu_ptemem_get_stats(mmu_get_ptemem(m), &st);
+        json_t *pm = json_object();
+        json_object_set_new(pm, "mode",
+                            json_string(mmu_ptemem_mode_name((mmu_ptemem_mode)cfg->ptemem.mode)));
+        const char *src_names[MMU_PTEMEM_SOURCES] = {"pte", "data"};
+        for (int src = 0; src < MMU_PTEMEM_SOURCES; src++) {
+            json_t *o = json_object();
+            json_object_set_new(o, "accesses", u64(st.accesses[src]));
+            for (int l = 0; l < MMU_PTEMEM_LEVELS; l++)
+                json_object_set_new(o, pte_level_names[l], u64(st.served[src][l]));
+            json_object_set_new(pm, src_names[src], o);
+        }
+        json_object_set_new(w, "ptemem", pm);
+    }
+    return w;
 }
 
 static json_t *build(const mmu *m, const tb_run_info *in)
@@ -166,9 +289,11 @@ static json_t *build(const mmu *m, const tb_run_info *in)
     }
     json_object_set_new(root, "tlb_levels", levels);
 
-    json_t *w = json_object();
-    json_object_set_new(w, "walks", u64(s->walks));
-    json_object_set_new(root, "walker", w);
+    json_object_set_new(root, "walker", walker_json(m));
+    json_t *faults = json_object();
+    for (int f = 1; f < MMU_FAULT_CAUSES; f++)
+        json_object_set_new(faults, mmu_fault_id((mmu_fault)f), u64(s->faults[f]));
+    json_object_set_new(root, "faults", faults);
 
     json_t *lat = json_object();
     for (int c = 0; c < MMU_LAT_CLASSES; c++) {
