@@ -1,0 +1,1106 @@
+/*
+ * test_systemc.cpp - the SystemC MMU module driven through its sockets.
+ *
+ * A test initiator (LT, AT, debug, DMI; and the register socket) drives
+ * mmu_module bound to the memory model; a reference C model (mmu.h) with the
+ * same configuration, and in co-simulation mode the same page tables in a
+ * sparse memory with the same per-reference latency, gets the same
+ * requests at the same cycles, and every result the module gives through
+ * TLM (translated address, annotated delay, response status, fault record,
+ * AT completion times) must equal what the reference says.
+ *
+ * SystemC elaborates once per process, so each scenario runs in its own
+ * process: test_systemc SCENARIO (ctest registers one test per scenario).
+ * Exit status 0 if every check passed, 1 otherwise.
+ */
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/tlm_quantumkeeper.h>
+
+#include "mmusim/mmusim.h"
+#include "mmusim/systemc/memory.h"
+#include "mmusim/systemc/mmu_module.h"
+
+#if defined(__has_include)
+#if __has_include("mmusim/os.h")
+#include "mmusim/os.h"
+#define TEST_HAVE_OS 1
+#endif
+#endif
+#ifndef TEST_HAVE_OS
+#define TEST_HAVE_OS 0
+#endif
+
+using namespace sc_core;
+using namespace tlm;
+using mmusim::sc::fault_record;
+using mmusim::sc::memory;
+using mmusim::sc::mmu_module;
+using mmusim::sc::translation_extension;
+
+/* ---- checks ---- */
+
+static int failures = 0;
+static int checks = 0;
+
+#define CHECK(cond)                                                                  \
+    do {                                                                             \
+        checks++;                                                                    \
+        if (!(cond)) {                                                               \
+            std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+            failures++;                                                              \
+        }                                                                            \
+    } while (0)
+
+#define CHECK_EQ(a, b)                                                                          \
+    do {                                                                                        \
+        checks++;                                                                               \
+        const unsigned long long va_ = static_cast<unsigned long long>(a);                      \
+        const unsigned long long vb_ = static_cast<unsigned long long>(b);                      \
+        if (va_ != vb_) {                                                                       \
+            std::fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %s (0x%llx != 0x%llx, %llu != %llu)\n", \
+                         __FILE__, __LINE__, #a, #b, va_, vb_, va_, vb_);                       \
+            failures++;                                                                         \
+        }                                                                                       \
+    } while (0)
+
+#define CHECK_TIME(a, b)                                                                         \
+    do {                                                                                         \
+        checks++;                                                                                \
+        const sc_time ta_ = (a), tb_ = (b);                                                      \
+        if (ta_ != tb_) {                                                                        \
+            std::fprintf(stderr, "%s:%d: CHECK_TIME failed: %s == %s (%s != %s)\n", __FILE__, __LINE__, \
+                         #a, #b, ta_.to_string().c_str(), tb_.to_string().c_str());              \
+            failures++;                                                                          \
+        }                                                                                        \
+    } while (0)
+
+/* ---- constants of every scenario ---- */
+
+static const sc_time PERIOD(1, SC_NS); /* 1 GHz: a cycle is a nanosecond */
+static const uint64_t MEM_LAT = 20;    /* memory latency, cycles */
+static const uint64_t TABLE_BASE = 0x100000;  /* page-table pages from here */
+static const uint64_t DATA_BASE = 0x10000000; /* data frames from here */
+
+static sc_time ns(uint64_t n)
+{
+    return sc_time::from_value(PERIOD.value() * n);
+}
+
+/* ---- page tables written into both memories (x86-64, 4K and 2M pages) ---- */
+
+struct page_tables {
+    const mmu_pt_format *fmt = mmu_pt_format_find("x86_64");
+    std::function<void(uint64_t, uint64_t)> write; /* paddr, 64-bit word */
+    std::function<uint64_t(uint64_t)> read;
+    uint64_t next = TABLE_BASE;
+    uint64_t root = 0;
+
+    uint64_t alloc()
+    {
+        const uint64_t t = next;
+        next += 4096;
+        return t;
+    }
+    void init() { root = alloc(); }
+
+    /* The address of the entry for va at level, allocating tables above it. */
+    uint64_t entry(uint64_t va, unsigned level)
+    {
+        uint64_t table = root;
+        for (unsigned l = fmt->levels - 1; l > level; l--) {
+            const uint64_t pa = table + 8 * mmu_pt_index(fmt, l, va);
+            mmu_pte pte;
+            if (mmu_pte_decode(fmt, l, read(pa), &pte) != MMU_OK || !(pte.flags & MMU_PTE_VALID)) {
+                std::memset(&pte, 0, sizeof pte);
+                pte.paddr = alloc();
+                pte.flags = MMU_PTE_VALID | MMU_PTE_READ | MMU_PTE_WRITE | MMU_PTE_USER | MMU_PTE_EXEC |
+                            MMU_PTE_ACCESSED;
+                uint64_t raw;
+                if (mmu_pte_encode(fmt, l, &pte, &raw) != MMU_OK)
+                    std::abort();
+                write(pa, raw);
+            }
+            table = pte.paddr;
+        }
+        return table + 8 * mmu_pt_index(fmt, level, va);
+    }
+
+    /* Map the page of va to pa with MMU_PTE_* flags (VALID and LEAF are added); level 1 = 2M. */
+    void map(uint64_t va, uint64_t pa, uint32_t flags, unsigned level = 0)
+    {
+        mmu_pte pte;
+        std::memset(&pte, 0, sizeof pte);
+        pte.paddr = pa;
+        pte.flags = flags | MMU_PTE_VALID | MMU_PTE_LEAF;
+        uint64_t raw;
+        if (mmu_pte_encode(fmt, level, &pte, &raw) != MMU_OK)
+            std::abort();
+        write(entry(va, level), raw);
+    }
+};
+
+static const uint32_t RW_USER = MMU_PTE_READ | MMU_PTE_WRITE | MMU_PTE_USER | MMU_PTE_EXEC | MMU_PTE_ACCESSED |
+                                MMU_PTE_DIRTY;
+
+/* ---- the test initiator ---- */
+
+struct tester : sc_module {
+    tlm_utils::simple_initiator_socket<tester> socket;
+    tlm_utils::simple_initiator_socket<tester> ctrl;
+    std::function<void(tester &)> body;
+    std::vector<std::pair<uint64_t, uint64_t>> invalidations;
+
+    struct response {
+        tlm_generic_payload *t;
+        sc_time time;
+        uint64_t addr;
+        tlm_response_status status;
+    };
+    std::vector<response> responses;
+    tlm_generic_payload *req_busy = nullptr;
+    sc_event resp_ev;
+
+    explicit tester(sc_module_name n) : sc_module(n), socket("socket"), ctrl("ctrl")
+    {
+        socket.register_nb_transport_bw(this, &tester::nb_transport_bw);
+        socket.register_invalidate_direct_mem_ptr(this, &tester::invalidate);
+        SC_HAS_PROCESS(tester);
+        SC_THREAD(run);
+    }
+    void run()
+    {
+        body(*this);
+        sc_stop();
+    }
+    void invalidate(sc_dt::uint64 lo, sc_dt::uint64 hi) { invalidations.emplace_back(lo, hi); }
+    tlm_sync_enum nb_transport_bw(tlm_generic_payload &t, tlm_phase &ph, sc_time &d)
+    {
+        if (req_busy == &t)
+            req_busy = nullptr;
+        if (ph == BEGIN_RESP) {
+            responses.push_back(response{&t, sc_time_stamp() + d, t.get_address(), t.get_response_status()});
+            resp_ev.notify(SC_ZERO_TIME);
+            ph = END_RESP;
+            return TLM_COMPLETED;
+        }
+        return TLM_ACCEPTED;
+    }
+
+    /* Register access through the ctrl socket. */
+    tlm_response_status reg(tlm_command cmd, uint64_t off, uint64_t &v, unsigned len = 8)
+    {
+        unsigned char b[8] = {0};
+        for (unsigned i = 0; i < len; i++)
+            b[i] = static_cast<unsigned char>(v >> (8 * i));
+        tlm_generic_payload t;
+        t.set_command(cmd);
+        t.set_address(off);
+        t.set_data_ptr(b);
+        t.set_data_length(len);
+        t.set_streaming_width(len);
+        t.set_response_status(TLM_INCOMPLETE_RESPONSE);
+        sc_time d = SC_ZERO_TIME;
+        ctrl->b_transport(t, d);
+        if (cmd == TLM_READ_COMMAND) {
+            v = 0;
+            for (unsigned i = 0; i < len; i++)
+                v |= static_cast<uint64_t>(b[i]) << (8 * i);
+        }
+        return t.get_response_status();
+    }
+    uint64_t reg_read(uint64_t off)
+    {
+        uint64_t v = 0;
+        CHECK_EQ(reg(TLM_READ_COMMAND, off, v), TLM_OK_RESPONSE);
+        return v;
+    }
+    void reg_write(uint64_t off, uint64_t v) { CHECK_EQ(reg(TLM_WRITE_COMMAND, off, v), TLM_OK_RESPONSE); }
+};
+
+/* ---- the scenario environment: tester -> mmu -> memory, and the reference ---- */
+
+struct env {
+    mmu_config cfg;
+    std::unique_ptr<memory> mem;
+    std::unique_ptr<mmu_module> dut;
+    std::unique_ptr<tester> tb;
+    sc_signal<bool> irq{"irq_signal"};
+    mmu *ref = nullptr;
+    mmu_sparse_mem *refmem = nullptr;
+    page_tables pt;
+    struct seen {
+        uint64_t addr;
+        unsigned len;
+        bool write;
+        sc_time time;
+    };
+    std::vector<seen> data_seen; /* data accesses at the memory (not PTE references) */
+    uint64_t pte_refs_seen = 0;
+
+    explicit env(const mmu_config &c, bool bind_irq = true, bool clock_from_config = false) : cfg(c)
+    {
+        mem.reset(new memory("mem", UINT64_C(1) << 40, ns(MEM_LAT)));
+        mmu_module::options opt;
+        if (!clock_from_config)
+            opt.clock_period = PERIOD;
+        dut.reset(new mmu_module("mmu", cfg, opt));
+        tb.reset(new tester("tb"));
+        tb->socket.bind(dut->cpu_socket);
+        tb->ctrl.bind(dut->ctrl_socket);
+        dut->mem_socket.bind(mem->socket);
+        if (bind_irq)
+            dut->irq(irq);
+        mem->set_observer([this](const tlm_generic_payload &t, const sc_time &when) {
+            if (t.get_address() >= DATA_BASE || cfg.walker.mode == MMU_WALKER_FIXED)
+                data_seen.push_back(seen{t.get_address(), t.get_data_length(), t.is_write(), when});
+            else
+                pte_refs_seen++;
+        });
+        char msg[256];
+        if (mmu_create(&cfg, &ref, msg, sizeof msg) != MMU_OK || mmu_sparse_mem_create(MEM_LAT, &refmem) != MMU_OK) {
+            std::fprintf(stderr, "reference: %s\n", msg);
+            std::exit(1);
+        }
+        const mmu_mem_port port = mmu_sparse_mem_port(refmem);
+        mmu_set_memory(ref, &port);
+        pt.write = [this](uint64_t pa, uint64_t v) {
+            mem->write64(pa, v);
+            if (mmu_sparse_mem_write64(refmem, pa, v) != MMU_OK)
+                std::abort();
+        };
+        pt.read = [this](uint64_t pa) { return mem->read64(pa); };
+    }
+    ~env()
+    {
+        mmu_destroy(ref);
+        mmu_sparse_mem_destroy(refmem);
+    }
+
+    void set_root(uint16_t asid)
+    {
+        CHECK_EQ(dut->set_root(asid, pt.root), MMU_OK);
+        CHECK_EQ(mmu_set_root(ref, asid, pt.root), MMU_OK);
+    }
+
+    /* The reference's answer to the request the module made at sc_time_stamp() + offset. */
+    struct answer {
+        uint64_t cycle; /* issue cycle */
+        int n;          /* translations: 2 when the access crossed a page */
+        mmu_response r[2];
+        const mmu_response &last() const { return r[n - 1]; }
+        uint64_t cycles() const { return last().done_cycle - cycle; } /* total translation latency */
+    };
+    answer ref_access2(uint64_t va, uint32_t size, uint16_t asid, mmu_access_type type, mmu_priv priv,
+                       const sc_time &offset)
+    {
+        answer a;
+        mmu_request req;
+        req.vaddr = va;
+        req.cycle = (sc_time_stamp() + offset).value() / PERIOD.value();
+        req.size = size;
+        req.asid = asid;
+        req.type = static_cast<uint8_t>(type);
+        req.priv = static_cast<uint8_t>(priv);
+        a.cycle = req.cycle;
+        a.n = mmu_access(ref, &req, a.r);
+        return a;
+    }
+    mmu_response ref_access(uint64_t va, uint32_t size, uint16_t asid, mmu_access_type type, mmu_priv priv,
+                            const sc_time &offset)
+    {
+        return ref_access2(va, size, asid, type, priv, offset).last();
+    }
+};
+
+static void check_same_response(const mmu_response &got, const mmu_response &want)
+{
+    CHECK_EQ(got.fault, want.fault);
+    CHECK_EQ(got.paddr, want.paddr);
+    CHECK_EQ(got.latency, want.latency);
+    CHECK_EQ(got.done_cycle, want.done_cycle);
+    CHECK_EQ(got.outcome, want.outcome);
+    CHECK_EQ(got.level, want.level);
+    CHECK_EQ(got.page_size, want.page_size);
+    CHECK_EQ(got.walk_refs, want.walk_refs);
+    CHECK_EQ(got.pwc_level, want.pwc_level);
+    CHECK_EQ(got.fault_level, want.fault_level);
+}
+
+/* One LT transaction; the extension is used when ext is non-NULL. */
+struct lt_result {
+    tlm_response_status status;
+    sc_time added;
+    uint64_t addr_after;
+    unsigned char data[64];
+};
+
+static lt_result lt(env &e, uint64_t va, tlm_command cmd, translation_extension *ext, unsigned len = 8,
+                    const sc_time &delay0 = SC_ZERO_TIME, const unsigned char *wdata = nullptr)
+{
+    lt_result r;
+    std::memset(r.data, 0, sizeof r.data);
+    if (wdata)
+        std::memcpy(r.data, wdata, len);
+    tlm_generic_payload t;
+    t.set_command(cmd);
+    t.set_address(va);
+    t.set_data_ptr(r.data);
+    t.set_data_length(len);
+    t.set_streaming_width(len);
+    t.set_response_status(TLM_INCOMPLETE_RESPONSE);
+    if (ext)
+        t.set_extension(ext);
+    sc_time d = delay0;
+    e.tb->socket->b_transport(t, d);
+    if (ext)
+        t.clear_extension(ext);
+    r.status = t.get_response_status();
+    r.added = d - delay0;
+    r.addr_after = t.get_address();
+    return r;
+}
+
+/* An LT access checked against the reference: address, delay, response, status. */
+static lt_result lt_checked(env &e, uint64_t va, tlm_command cmd, uint16_t asid, mmu_priv priv, bool fetch = false,
+                            unsigned len = 8)
+{
+    translation_extension ext(asid, priv, fetch, 7);
+    const size_t seen_before = e.data_seen.size();
+    const env::answer want = e.ref_access2(va, len, asid,
+                                           cmd == TLM_WRITE_COMMAND ? MMU_WRITE : fetch ? MMU_FETCH : MMU_READ, priv,
+                                           SC_ZERO_TIME);
+    const lt_result r = lt(e, va, cmd, &ext, len);
+    CHECK(ext.translated);
+    check_same_response(ext.response, want.last());
+    CHECK_EQ(r.addr_after, va); /* the virtual address is restored */
+    if (want.last().fault == MMU_FAULT_NONE) {
+        CHECK_EQ(r.status, TLM_OK_RESPONSE);
+        CHECK_TIME(r.added, ns(want.cycles() + MEM_LAT));
+        CHECK_EQ(e.data_seen.size(), seen_before + 1);
+        if (e.data_seen.size() == seen_before + 1) {
+            CHECK_EQ(e.data_seen.back().addr, want.r[0].paddr);
+            /* the memory sees the access at the issue time plus the translation latency */
+            CHECK_TIME(e.data_seen.back().time, sc_time_stamp() + ns(want.cycles()));
+        }
+        CHECK(!ext.fault.valid);
+    } else {
+        CHECK_TIME(r.added, ns(want.cycles()));
+        CHECK_EQ(e.data_seen.size(), seen_before); /* nothing reached the memory */
+        CHECK(ext.fault.valid);
+        CHECK_EQ(ext.fault.cause, want.last().fault);
+        CHECK_EQ(ext.fault.vaddr, want.n == 2 ? (va | 0xFFF) + 1 : va);
+        CHECK_EQ(ext.fault.level, want.last().fault_level);
+        CHECK_EQ(ext.fault.asid, asid);
+        CHECK_EQ(ext.fault.core_id, 7);
+        CHECK_EQ(ext.fault.priv, priv);
+        CHECK_EQ(ext.fault.cycle, want.last().done_cycle);
+        CHECK_TIME(ext.fault.time, sc_time_stamp() + ns(want.cycles()));
+        const fault_record &f = e.dut->last_fault();
+        CHECK(f.valid && f.cause == ext.fault.cause && f.vaddr == ext.fault.vaddr);
+    }
+    return r;
+}
+
+static mmu_config radix_config(std::initializer_list<std::pair<std::string, std::string>> extra = {})
+{
+    mmu_config c = mmusim::sc::make_config({{"walker.mode", "radix"}, {"walker.format", "x86_64"}});
+    char msg[256];
+    for (const auto &kv : extra)
+        if (mmu_config_set(&c, kv.first.c_str(), kv.second.c_str(), msg, sizeof msg) != MMU_OK) {
+            std::fprintf(stderr, "config: %s\n", msg);
+            std::exit(1);
+        }
+    return c;
+}
+
+/* A deterministic pseudo-random sequence. */
+static uint64_t rnd(uint64_t &x)
+{
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+}
+
+/* ================= scenarios ================= */
+
+/* Fixed walker: hits, misses, reads, writes, fetches; delays and addresses as the C model says. */
+static void scenario_lt_fixed()
+{
+    env e(mmusim::sc::make_config({{"walker.latency", "45"}}));
+    e.tb->body = [&e](tester &) {
+        uint64_t x = 12345;
+        for (int i = 0; i < 600; i++) {
+            const uint64_t r = rnd(x);
+            const uint64_t page = (r % 8 == 0) ? (r >> 8) % 100000 : r % 40; /* mostly hot pages */
+            const uint64_t va = (page << 12) | ((r >> 32) & 0xFF8);
+            const int kind = static_cast<int>((r >> 40) % 4);
+            lt_checked(e, va, kind == 1 ? TLM_WRITE_COMMAND : TLM_READ_COMMAND, static_cast<uint16_t>((r >> 50) % 3),
+                       MMU_PRIV_USER, kind == 2);
+            if (i % 50 == 0)
+                wait(ns(13)); /* let time pass now and then */
+        }
+        /* without the extension: supervisor read in the default address space */
+        const mmu_response want = e.ref_access(0x5000, 8, 0, MMU_READ, MMU_PRIV_SUPER, SC_ZERO_TIME);
+        const lt_result r = lt(e, 0x5000, TLM_READ_COMMAND, nullptr);
+        CHECK_EQ(r.status, TLM_OK_RESPONSE);
+        CHECK_TIME(r.added, ns(want.latency + MEM_LAT));
+        const mmu_stats &s = e.dut->stats();
+        const mmu_stats *rs = mmu_get_stats(e.ref);
+        CHECK_EQ(s.requests, rs->requests);
+        CHECK_EQ(s.walks, rs->walks);
+        CHECK(s.walks > 20);              /* the sequence did miss */
+        CHECK(s.walks < s.requests / 2);  /* and mostly hit */
+        CHECK_EQ(s.latency_sum, rs->latency_sum);
+    };
+    sc_start();
+}
+
+/* Co-simulation: the walker reads the page tables the test wrote into the SystemC memory. */
+static void scenario_lt_cosim()
+{
+    env e(radix_config());
+    e.pt.init();
+    for (uint64_t i = 0; i < 64; i++) /* 64 pages, frames out of order */
+        e.pt.map(0x400000 + (i << 12), DATA_BASE + (((i * 37) % 64) << 12), RW_USER);
+    e.pt.map(0x40000000, DATA_BASE + 0x200000, RW_USER, 1); /* a 2M page */
+    /* a page with A and D clear: the walker sets them through the socket */
+    e.pt.map(0x7000000, DATA_BASE + 0x800000, MMU_PTE_READ | MMU_PTE_WRITE | MMU_PTE_USER);
+    e.set_root(1);
+    for (uint64_t i = 0; i < 64; i++)
+        e.mem->write64(DATA_BASE + (((i * 37) % 64) << 12) + 0x18, 0xABCD0000 + i);
+
+    e.tb->body = [&e](tester &) {
+        uint64_t x = 777;
+        for (int i = 0; i < 400; i++) {
+            const uint64_t r = rnd(x);
+            const uint64_t va = (r % 5 == 0) ? 0x40000000 + ((r >> 8) & 0x1FFFF8)
+                                             : 0x400000 + (((r >> 8) % 64) << 12) + ((r >> 20) & 0xFF8);
+            lt_checked(e, va, (r >> 30) % 3 == 0 ? TLM_WRITE_COMMAND : TLM_READ_COMMAND, 1, MMU_PRIV_USER);
+            if (i % 37 == 0)
+                wait(ns(1000));
+        }
+        /* the data comes from the frame the page tables name */
+        translation_extension ext(1, MMU_PRIV_USER);
+        const lt_result r = lt(e, 0x400000 + (5 << 12) + 0x18, TLM_READ_COMMAND, &ext);
+        uint64_t v = 0;
+        for (int i = 0; i < 8; i++)
+            v |= static_cast<uint64_t>(r.data[i]) << (8 * i);
+        CHECK_EQ(v, 0xABCD0005);
+        (void)e.ref_access(0x400000 + (5 << 12) + 0x18, 8, 1, MMU_READ, MMU_PRIV_USER, SC_ZERO_TIME);
+
+        /* A/D updates are PTE writes on the socket, as in the reference (time passes between
+           the accesses, so that the write's walk does not join the read's) */
+        const uint64_t pte_pa = e.pt.entry(0x7000000, 0);
+        wait(ns(10000));
+        lt_checked(e, 0x7000010, TLM_READ_COMMAND, 1, MMU_PRIV_USER);
+        wait(ns(10000));
+        lt_checked(e, 0x7000010, TLM_WRITE_COMMAND, 1, MMU_PRIV_USER);
+        CHECK_EQ(e.mem->read64(pte_pa), mmu_sparse_mem_read64(e.refmem, pte_pa));
+        mmu_pte pte;
+        CHECK_EQ(mmu_pte_decode(e.pt.fmt, 0, e.mem->read64(pte_pa), &pte), MMU_OK);
+        CHECK((pte.flags & MMU_PTE_ACCESSED) && (pte.flags & MMU_PTE_DIRTY));
+
+        const mmu_stats &s = e.dut->stats();
+        const mmu_stats *rs = mmu_get_stats(e.ref);
+        CHECK_EQ(s.walks, rs->walks);
+        CHECK_EQ(s.pte_reads, rs->pte_reads);
+        CHECK_EQ(s.ad_writes, rs->ad_writes);
+        CHECK(s.ad_writes >= 2);
+        CHECK(s.walks >= 60);
+        /* every PTE reference went out through mem_socket (the C model also re-reads the
+           tables for a request that joins a walk in flight: more reads than pte_reads) */
+        CHECK(s.walks_merged > 0);
+        CHECK(e.dut->mod_stats().pte_reads >= s.pte_reads);
+        CHECK_EQ(e.dut->mod_stats().pte_writes, s.ad_writes);
+        CHECK_EQ(e.pte_refs_seen, e.dut->mod_stats().pte_reads + e.dut->mod_stats().pte_writes);
+        CHECK_EQ(e.dut->mod_stats().pte_errors, 0);
+    };
+    sc_start();
+}
+
+/* Faults: response status, record (module, extension, registers), interrupt, acknowledge. */
+static void scenario_faults()
+{
+    env e(radix_config());
+    e.pt.init();
+    e.pt.map(0x400000, DATA_BASE, RW_USER);
+    e.pt.map(0x401000, DATA_BASE + 0x1000, MMU_PTE_READ | MMU_PTE_USER | MMU_PTE_ACCESSED); /* read-only */
+    e.pt.map(0x402000, DATA_BASE + 0x2000, MMU_PTE_READ | MMU_PTE_WRITE | MMU_PTE_ACCESSED | MMU_PTE_DIRTY); /* kernel */
+    e.set_root(2);
+
+    e.tb->body = [&e](tester &tb) {
+        CHECK(!e.irq.read());
+        CHECK_EQ(tb.reg_read(mmusim::sc::REG_FAULT_STATUS), 0);
+
+        /* not present, at the leaf level (the PT exists: 0x403000 shares it) */
+        lt_result r = lt_checked(e, 0x403008, TLM_READ_COMMAND, 2, MMU_PRIV_USER);
+        CHECK_EQ(r.status, TLM_ADDRESS_ERROR_RESPONSE);
+        const fault_record f = e.dut->last_fault();
+        CHECK(f.valid);
+        CHECK_EQ(f.cause, MMU_FAULT_NOT_PRESENT);
+        CHECK_EQ(f.vaddr, 0x403008);
+        CHECK_EQ(f.level, 0);
+        CHECK_EQ(f.type, MMU_READ);
+        CHECK(e.dut->fault_pending());
+        wait(ns(5000));
+        CHECK(e.irq.read()); /* the interrupt is up */
+        const uint64_t st = tb.reg_read(mmusim::sc::REG_FAULT_STATUS);
+        CHECK_EQ(st & 1, 1);
+        CHECK_EQ((st >> 8) & 0xFF, MMU_FAULT_NOT_PRESENT);
+        CHECK_EQ((st >> 16) & 0xFF, 1); /* level 0, + 1 */
+        CHECK_EQ((st >> 24) & 3, MMU_READ);
+        CHECK_EQ((st >> 26) & 1, 0); /* user */
+        CHECK_EQ((st >> 32) & 0xFFFF, 2);
+        CHECK_EQ(tb.reg_read(mmusim::sc::REG_FAULT_ADDR), 0x403008);
+        CHECK_EQ(tb.reg_read(mmusim::sc::REG_FAULT_COUNT), 1);
+        tb.reg_write(mmusim::sc::REG_FAULT_ACK, 1);
+        wait(SC_ZERO_TIME);
+        wait(SC_ZERO_TIME);
+        CHECK(!e.irq.read());
+        CHECK(!e.dut->fault_pending());
+        CHECK_EQ(tb.reg_read(mmusim::sc::REG_FAULT_STATUS) & 1, 0);
+
+        /* not present higher up: nothing mapped in that 1G region */
+        r = lt_checked(e, 0x7f0000000000, TLM_READ_COMMAND, 2, MMU_PRIV_USER);
+        CHECK_EQ(r.status, TLM_ADDRESS_ERROR_RESPONSE);
+        CHECK(e.dut->last_fault().level > 0);
+
+        /* write to a read-only page: found by the walk, then by the TLB entry */
+        r = lt_checked(e, 0x401010, TLM_WRITE_COMMAND, 2, MMU_PRIV_USER);
+        CHECK_EQ(r.status, TLM_COMMAND_ERROR_RESPONSE);
+        CHECK_EQ(e.dut->last_fault().cause, MMU_FAULT_WRITE_RO);
+        lt_checked(e, 0x401010, TLM_READ_COMMAND, 2, MMU_PRIV_USER); /* fills the TLB */
+        r = lt_checked(e, 0x401010, TLM_WRITE_COMMAND, 2, MMU_PRIV_USER);
+        CHECK_EQ(r.status, TLM_COMMAND_ERROR_RESPONSE);
+        CHECK_EQ(e.dut->last_fault().level, -1); /* on the TLB entry */
+
+        /* user access to a supervisor page; the same page without the extension is fine */
+        r = lt_checked(e, 0x402000, TLM_READ_COMMAND, 2, MMU_PRIV_USER);
+        CHECK_EQ(r.status, TLM_COMMAND_ERROR_RESPONSE);
+        CHECK_EQ(e.dut->last_fault().cause, MMU_FAULT_USER_SUPER);
+        CHECK_EQ(e.dut->set_root(0, e.pt.root), MMU_OK); /* the default address space */
+        CHECK_EQ(mmu_set_root(e.ref, 0, e.pt.root), MMU_OK);
+        const mmu_response want = e.ref_access(0x402000, 8, 0, MMU_READ, MMU_PRIV_SUPER, SC_ZERO_TIME);
+        r = lt(e, 0x402000, TLM_READ_COMMAND, nullptr);
+        CHECK_EQ(r.status, TLM_OK_RESPONSE);
+        CHECK_TIME(r.added, ns(want.latency + MEM_LAT));
+
+        /* fetch from a page without execute permission */
+        e.pt.map(0x404000, DATA_BASE + 0x4000, MMU_PTE_READ | MMU_PTE_USER | MMU_PTE_ACCESSED);
+        r = lt_checked(e, 0x404000, TLM_READ_COMMAND, 2, MMU_PRIV_USER, true);
+        CHECK_EQ(r.status, TLM_COMMAND_ERROR_RESPONSE);
+        CHECK_EQ(e.dut->last_fault().cause, MMU_FAULT_NX_FETCH);
+
+        /* non-canonical */
+        r = lt_checked(e, 0x0000900000000000, TLM_READ_COMMAND, 2, MMU_PRIV_USER);
+        CHECK_EQ(r.status, TLM_ADDRESS_ERROR_RESPONSE);
+        CHECK_EQ(e.dut->last_fault().cause, MMU_FAULT_NONCANONICAL);
+
+        /* an address space without a root */
+        r = lt_checked(e, 0x400000, TLM_READ_COMMAND, 9, MMU_PRIV_USER);
+        CHECK_EQ(r.status, TLM_ADDRESS_ERROR_RESPONSE);
+
+        /* with the interrupt disabled the line stays low, the record is kept */
+        tb.reg_write(mmusim::sc::REG_FAULT_ACK, 1);
+        tb.reg_write(mmusim::sc::REG_CTRL, 0);
+        lt_checked(e, 0x403000, TLM_READ_COMMAND, 2, MMU_PRIV_USER);
+        wait(ns(5000));
+        CHECK(!e.irq.read());
+        CHECK(e.dut->fault_pending());
+        tb.reg_write(mmusim::sc::REG_CTRL, 1);
+        wait(ns(1));
+        CHECK(e.irq.read());
+        e.dut->clear_fault();
+        wait(ns(1));
+        CHECK(!e.irq.read());
+        CHECK_EQ(e.dut->mod_stats().faults, 9);
+        CHECK_EQ(tb.reg_read(mmusim::sc::REG_FAULT_COUNT), 9);
+    };
+    sc_start();
+}
+
+/* transport_dbg: data through the translation, no side effect on the model or the page tables. */
+static void scenario_debug()
+{
+    env e(radix_config());
+    e.pt.init();
+    e.pt.map(0x400000, DATA_BASE + 0x5000, MMU_PTE_READ | MMU_PTE_WRITE | MMU_PTE_USER); /* A, D clear */
+    e.pt.map(0x401000, DATA_BASE + 0x1000, RW_USER);
+    e.set_root(1);
+    for (uint64_t i = 0; i < 4096; i += 8) {
+        e.mem->write64(DATA_BASE + 0x5000 + i, 0x1111000000000000 | i);
+        e.mem->write64(DATA_BASE + 0x1000 + i, 0x2222000000000000 | i);
+    }
+
+    e.tb->body = [&e](tester &) {
+        const uint64_t pte_pa = e.pt.entry(0x400000, 0);
+        const uint64_t pte_before = e.mem->read64(pte_pa);
+        const mmu_stats before = e.dut->stats();
+        std::vector<mmu_tlb_stats> tlb_before;
+        for (uint32_t i = 0; i < mmu_tlb_count(e.dut->handle()); i++)
+            tlb_before.push_back(*mmu_tlb_get_stats(mmu_get_tlb(e.dut->handle(), i)));
+        const uint64_t refs_before = e.pte_refs_seen;
+
+        /* 16 bytes across the page boundary: two translations, two frames */
+        unsigned char buf[16];
+        translation_extension ext(1, MMU_PRIV_USER);
+        tlm_generic_payload t;
+        t.set_command(TLM_READ_COMMAND);
+        t.set_address(0x400FF8);
+        t.set_data_ptr(buf);
+        t.set_data_length(16);
+        t.set_streaming_width(16);
+        t.set_extension(&ext);
+        CHECK_EQ(e.tb->socket->transport_dbg(t), 16);
+        CHECK_EQ(t.get_address(), 0x400FF8);
+        uint64_t lo = 0, hi = 0;
+        for (int i = 0; i < 8; i++) {
+            lo |= static_cast<uint64_t>(buf[i]) << (8 * i);
+            hi |= static_cast<uint64_t>(buf[8 + i]) << (8 * i);
+        }
+        CHECK_EQ(lo, 0x1111000000000FF8);
+        CHECK_EQ(hi, 0x2222000000000000);
+        CHECK(!ext.translated); /* debug results are not reported as translations */
+
+        /* a debug write reaches the frame too */
+        std::memset(buf, 0x5A, 8);
+        t.set_command(TLM_WRITE_COMMAND);
+        t.set_address(0x401100);
+        t.set_data_length(8);
+        t.set_streaming_width(8);
+        CHECK_EQ(e.tb->socket->transport_dbg(t), 8);
+        CHECK_EQ(e.mem->read64(DATA_BASE + 0x1100), 0x5A5A5A5A5A5A5A5A);
+
+        /* unmapped: nothing transferred */
+        t.set_command(TLM_READ_COMMAND);
+        t.set_address(0x500000);
+        CHECK_EQ(e.tb->socket->transport_dbg(t), 0);
+        t.clear_extension(&ext);
+
+        /* nothing changed: counters, TLBs, page tables, no timed PTE reference */
+        const mmu_stats &after = e.dut->stats();
+        CHECK(std::memcmp(&before, &after, sizeof before) == 0);
+        for (uint32_t i = 0; i < mmu_tlb_count(e.dut->handle()); i++)
+            CHECK(std::memcmp(&tlb_before[i], mmu_tlb_get_stats(mmu_get_tlb(e.dut->handle(), i)),
+                              sizeof tlb_before[i]) == 0);
+        CHECK_EQ(e.mem->read64(pte_pa), pte_before);
+        CHECK_EQ(e.pte_refs_seen, refs_before);
+        CHECK_EQ(e.dut->mod_stats().pte_reads, 0);
+        CHECK_EQ(e.dut->last_fault().valid, false);
+
+        /* and the next real access walks exactly as the reference, which saw no debug access */
+        lt_checked(e, 0x400010, TLM_READ_COMMAND, 1, MMU_PRIV_USER);
+        CHECK_EQ(e.dut->stats().walks, 1);
+        mmu_pte pte;
+        CHECK_EQ(mmu_pte_decode(e.pt.fmt, 0, e.mem->read64(pte_pa), &pte), MMU_OK);
+        CHECK(pte.flags & MMU_PTE_ACCESSED);
+    };
+    sc_start();
+}
+
+/* DMI: per page, narrowed, permissions, latency; invalidated by every kind of invalidation. */
+static void scenario_dmi()
+{
+    env e(radix_config());
+    e.pt.init();
+    e.pt.map(0x400000, DATA_BASE + 0x3000, MMU_PTE_READ | MMU_PTE_WRITE | MMU_PTE_USER | MMU_PTE_ACCESSED); /* D clear */
+    e.pt.map(0x401000, DATA_BASE + 0x7000, MMU_PTE_READ | MMU_PTE_USER | MMU_PTE_ACCESSED);              /* read-only */
+    e.pt.map(0x402000, DATA_BASE + 0x9000, RW_USER);
+    e.set_root(1);
+    e.mem->write64(DATA_BASE + 0x3123, 0x0123456789ABCDEF);
+
+    e.tb->body = [&e](tester &tb) {
+        translation_extension ext(1, MMU_PRIV_USER);
+        auto ask = [&](uint64_t va, tlm_dmi &dmi, tlm_command cmd = TLM_READ_COMMAND) {
+            tlm_generic_payload t;
+            t.set_command(cmd);
+            t.set_address(va);
+            t.set_extension(&ext);
+            dmi.init();
+            const bool ok = tb.socket->get_direct_mem_ptr(t, dmi);
+            CHECK_EQ(t.get_address(), va);
+            t.clear_extension(&ext);
+            return ok;
+        };
+        tlm_dmi dmi;
+        /* not in the TLB yet: denied, for that page */
+        CHECK(!ask(0x400123, dmi));
+        CHECK_EQ(dmi.get_start_address(), 0x400000);
+        CHECK_EQ(dmi.get_end_address(), 0x400FFF);
+        const mmu_stats before = e.dut->stats();
+        CHECK_EQ(before.requests, 0); /* a DMI request is not a translation */
+
+        /* after a read: read-only access (the entry is cached with D clear) */
+        lt_checked(e, 0x400100, TLM_READ_COMMAND, 1, MMU_PRIV_USER);
+        CHECK(ask(0x400123, dmi));
+        CHECK_EQ(dmi.get_start_address(), 0x400000); /* narrowed from the memory's 64K block */
+        CHECK_EQ(dmi.get_end_address(), 0x400FFF);
+        CHECK(dmi.is_read_allowed());
+        CHECK(!dmi.is_write_allowed());
+        uint64_t v = 0;
+        std::memcpy(&v, dmi.get_dmi_ptr() + 0x123, 8);
+        CHECK_EQ(v, 0x0123456789ABCDEF);
+        const uint32_t l1 = e.cfg.tlb[mmu_config_find_tlb(&e.cfg, "l1d")].latency;
+        CHECK_TIME(dmi.get_read_latency(), ns(MEM_LAT + l1));
+
+        /* after a write (D set by the walk): read and write */
+        lt_checked(e, 0x400100, TLM_WRITE_COMMAND, 1, MMU_PRIV_USER);
+        CHECK(ask(0x400123, dmi, TLM_WRITE_COMMAND));
+        CHECK(dmi.is_read_write_allowed());
+        /* a read-only page */
+        lt_checked(e, 0x401000, TLM_READ_COMMAND, 1, MMU_PRIV_USER);
+        CHECK(ask(0x401000, dmi));
+        CHECK(dmi.is_read_allowed() && !dmi.is_write_allowed());
+        CHECK_EQ(dmi.get_start_address(), 0x401000);
+        /* permissions of the requester: a supervisor is refused a user page (SMAP) */
+        ext.priv = MMU_PRIV_SUPER;
+        CHECK(!ask(0x401000, dmi));
+        ext.priv = MMU_PRIV_USER;
+
+        /* invalidation by address */
+        tb.invalidations.clear();
+        e.dut->invalidate(MMU_INVAL_ADDR, 0x400800);
+        mmu_invalidate(e.ref, MMU_INVAL_ADDR, 0x400800, 0);
+        CHECK_EQ(tb.invalidations.size(), 1);
+        if (tb.invalidations.size() == 1) {
+            CHECK_EQ(tb.invalidations[0].first, 0x400000);
+            CHECK_EQ(tb.invalidations[0].second, 0x400FFF);
+        }
+        CHECK(!ask(0x400123, dmi)); /* the TLB no longer holds it */
+
+        /* invalidation of everything through the register socket */
+        lt_checked(e, 0x402000, TLM_WRITE_COMMAND, 1, MMU_PRIV_USER);
+        CHECK(ask(0x402000, dmi));
+        tb.invalidations.clear();
+        tb.reg_write(mmusim::sc::REG_INVAL, MMU_INVAL_ALL);
+        mmu_invalidate(e.ref, MMU_INVAL_ALL, 0, 0);
+        CHECK_EQ(tb.invalidations.size(), 2); /* 0x401000 and 0x402000 */
+
+        /* the memory's own invalidation, physical, comes out virtual */
+        lt_checked(e, 0x402000, TLM_READ_COMMAND, 1, MMU_PRIV_USER);
+        CHECK(ask(0x402010, dmi));
+        tb.invalidations.clear();
+        e.mem->invalidate_dmi(DATA_BASE + 0x9000, DATA_BASE + 0x9FFF);
+        CHECK_EQ(tb.invalidations.size(), 1);
+        if (tb.invalidations.size() == 1) {
+            CHECK_EQ(tb.invalidations[0].first, 0x402000);
+            CHECK_EQ(tb.invalidations[0].second, 0x402FFF);
+        }
+
+        /* a new root for the address space */
+        CHECK(ask(0x402010, dmi));
+        tb.invalidations.clear();
+        CHECK_EQ(e.dut->set_root(1, e.pt.root + 0x1000000), MMU_OK);
+        CHECK_EQ(tb.invalidations.size(), 1);
+        CHECK_EQ(e.dut->mod_stats().dmi_invalidations, 5);
+    };
+    sc_start();
+}
+
+/* Approximately timed: overlapping walks in the walker pool, completions as the reference says. */
+static void scenario_at()
+{
+    env e(radix_config({{"walker.count", "2"}}));
+    e.pt.init();
+    for (uint64_t i = 0; i < 16; i++)
+        e.pt.map(0x400000 + (i << 21), DATA_BASE + (i << 12), RW_USER); /* different PTs: no PWC sharing below */
+    e.set_root(1);
+
+    e.tb->body = [&e](tester &tb) {
+        const unsigned K = 8;
+        std::vector<tlm_generic_payload> gp(K);
+        std::vector<translation_extension> ext(K, translation_extension(1, MMU_PRIV_USER));
+        std::vector<std::vector<unsigned char>> data(K, std::vector<unsigned char>(8));
+        /* pages 0..5, page 2 twice (merged into the walk in flight), and an unmapped page */
+        const uint64_t va[K] = {0x400000, 0x600000, 0x800000, 0xA00000, 0x800040, 0xC00000, 0xE00000, 0x5000000};
+        wait(ns(50));
+        const sc_time t0 = sc_time_stamp();
+        std::vector<mmu_response> want(K);
+        for (unsigned i = 0; i < K; i++) {
+            want[i] = e.ref_access(va[i], 8, 1, MMU_READ, MMU_PRIV_USER, SC_ZERO_TIME);
+            tlm_generic_payload &t = gp[i];
+            t.set_command(TLM_READ_COMMAND);
+            t.set_address(va[i]);
+            t.set_data_ptr(data[i].data());
+            t.set_data_length(8);
+            t.set_streaming_width(8);
+            t.set_response_status(TLM_INCOMPLETE_RESPONSE);
+            t.set_extension(&ext[i]);
+            tlm_phase ph = BEGIN_REQ;
+            sc_time d = SC_ZERO_TIME;
+            const tlm_sync_enum s = tb.socket->nb_transport_fw(t, ph, d);
+            CHECK_EQ(s, TLM_UPDATED); /* accepted at once, the next request can follow */
+            CHECK(ph == END_REQ);
+        }
+        while (tb.responses.size() < K)
+            wait(tb.resp_ev);
+        /* the walks overlapped: some waited for a walker, one joined a walk in flight */
+        CHECK(mmu_get_stats(e.ref)->walk_queue_cycles > 0);
+        CHECK_EQ(mmu_get_stats(e.ref)->walks_merged, 1);
+        for (unsigned i = 0; i < K; i++) {
+            check_same_response(ext[i].response, want[i]);
+            const tester::response *r = nullptr;
+            for (const tester::response &x : tb.responses)
+                if (x.t == &gp[i])
+                    r = &x;
+            CHECK(r != nullptr);
+            if (!r)
+                continue;
+            CHECK_EQ(r->addr, va[i]); /* restored before the response */
+            if (want[i].fault != MMU_FAULT_NONE) {
+                CHECK_EQ(r->status, TLM_ADDRESS_ERROR_RESPONSE);
+                CHECK_TIME(r->time, t0 + ns(want[i].latency));
+                continue;
+            }
+            CHECK_EQ(r->status, TLM_OK_RESPONSE);
+            /* downstream when the translation completes, back after the memory latency */
+            const env::seen *s = nullptr;
+            for (const env::seen &x : e.data_seen)
+                if (x.addr == want[i].paddr)
+                    s = &x;
+            CHECK(s != nullptr);
+            if (s)
+                CHECK_TIME(s->time, t0 + ns(want[i].latency));
+            CHECK_TIME(r->time, t0 + ns(want[i].latency + MEM_LAT));
+        }
+        for (unsigned i = 0; i < K; i++)
+            gp[i].clear_extension(&ext[i]);
+        CHECK_EQ(e.dut->stats().walks, mmu_get_stats(e.ref)->walks);
+        CHECK_EQ(e.dut->mod_stats().nb_requests, K);
+
+        /* LT after AT: the same model state */
+        lt_checked(e, 0x600008, TLM_READ_COMMAND, 1, MMU_PRIV_USER);
+    };
+    sc_start();
+}
+
+/* LT with a quantum keeper: the annotated delays add up to the reference's latencies. */
+static void scenario_quantum()
+{
+    /* the clock from mmu.clock_mhz: 2000 MHz, 500 ps */
+    env e(mmusim::sc::make_config({{"mmu.clock_mhz", "2000"}}), true, true);
+    e.tb->body = [&e](tester &tb) {
+        CHECK_TIME(e.dut->clock_period(), sc_time(500, SC_PS));
+        tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_time(200, SC_NS));
+        tlm_utils::tlm_quantumkeeper qk;
+        qk.reset();
+        const uint64_t p = 500;                            /* ps per cycle */
+        const uint64_t mem_ps = MEM_LAT * 1000; /* the memory annotates 20 ns */
+        uint64_t expect_ps = 0;
+        uint64_t syncs = 0;
+        uint64_t x = 99;
+        for (int i = 0; i < 2000; i++) {
+            const uint64_t r = rnd(x);
+            const uint64_t va = ((r % 10 == 0 ? (r >> 10) % 50000 : r % 30) << 12) | ((r >> 30) & 0xFF8);
+            mmu_request req;
+            req.vaddr = va;
+            req.cycle = expect_ps / p; /* the issue cycle */
+            req.size = 8;
+            req.asid = 0;
+            req.type = MMU_READ;
+            req.priv = MMU_PRIV_SUPER;
+            mmu_response want[2];
+            const int n = mmu_access(e.ref, &req, want);
+            tlm_generic_payload t;
+            unsigned char buf[8];
+            t.set_command(TLM_READ_COMMAND);
+            t.set_address(va);
+            t.set_data_ptr(buf);
+            t.set_data_length(8);
+            t.set_streaming_width(8);
+            sc_time d = qk.get_local_time();
+            tb.socket->b_transport(t, d);
+            qk.set(d);
+            expect_ps += (want[n - 1].done_cycle - req.cycle) * p + mem_ps;
+            if (qk.need_sync()) {
+                qk.sync();
+                syncs++;
+            }
+            CHECK_TIME(qk.get_current_time(), sc_time(static_cast<double>(expect_ps), SC_PS));
+        }
+        CHECK(syncs > 10);
+        CHECK_EQ(e.dut->stats().requests, mmu_get_stats(e.ref)->requests);
+        CHECK_EQ(e.dut->stats().latency_sum, mmu_get_stats(e.ref)->latency_sum);
+        CHECK(e.dut->stats().walks > 50);
+    };
+    sc_start();
+}
+
+/* The register socket: root and invalidation by registers, errors for bad accesses. */
+static void scenario_regs()
+{
+    env e(radix_config(), false); /* irq left unbound: allowed */
+    e.pt.init();
+    e.pt.map(0x400000, DATA_BASE, RW_USER);
+
+    e.tb->body = [&e](tester &tb) {
+        CHECK_EQ(tb.reg_read(mmusim::sc::REG_ID), mmusim::sc::REG_ID_VALUE);
+        uint64_t v = 0;
+        CHECK_EQ(tb.reg(TLM_READ_COMMAND, mmusim::sc::REG_ID + 4, v, 4), TLM_OK_RESPONSE);
+        CHECK_EQ(v, mmusim::sc::REG_ID_VALUE >> 32);
+        tb.reg_write(mmusim::sc::REG_ASID, 3);
+        tb.reg_write(mmusim::sc::REG_ROOT, e.pt.root);
+        CHECK_EQ(tb.reg_read(mmusim::sc::REG_ROOT), e.pt.root);
+        CHECK_EQ(mmu_set_root(e.ref, 3, e.pt.root), MMU_OK);
+        lt_checked(e, 0x400010, TLM_READ_COMMAND, 3, MMU_PRIV_USER);
+        lt_checked(e, 0x400018, TLM_READ_COMMAND, 3, MMU_PRIV_USER); /* a hit */
+        CHECK_EQ(tb.reg_read(mmusim::sc::REG_REQUESTS), 2);
+        CHECK_EQ(tb.reg_read(mmusim::sc::REG_WALKS), 1);
+        /* invalidate the address in ASID 3: the next access walks again (later: not joining the first walk) */
+        wait(ns(10000));
+        tb.reg_write(mmusim::sc::REG_INVAL_ADDR, 0x400000);
+        tb.reg_write(mmusim::sc::REG_INVAL, MMU_INVAL_ADDR_ASID);
+        mmu_invalidate(e.ref, MMU_INVAL_ADDR_ASID, 0x400000, 3);
+        lt_checked(e, 0x400020, TLM_READ_COMMAND, 3, MMU_PRIV_USER);
+        CHECK_EQ(tb.reg_read(mmusim::sc::REG_WALKS), 2);
+        /* invalidate the ASID */
+        wait(ns(10000));
+        tb.reg_write(mmusim::sc::REG_INVAL, MMU_INVAL_ASID);
+        mmu_invalidate(e.ref, MMU_INVAL_ASID, 0, 3);
+        lt_checked(e, 0x400020, TLM_READ_COMMAND, 3, MMU_PRIV_USER);
+        CHECK_EQ(tb.reg_read(mmusim::sc::REG_WALKS), 3);
+
+        /* errors */
+        v = 1;
+        CHECK_EQ(tb.reg(TLM_WRITE_COMMAND, mmusim::sc::REG_ID, v), TLM_COMMAND_ERROR_RESPONSE);  /* read-only */
+        v = 7;
+        CHECK_EQ(tb.reg(TLM_WRITE_COMMAND, mmusim::sc::REG_INVAL, v), TLM_COMMAND_ERROR_RESPONSE); /* no such kind */
+        v = 0x10000;
+        CHECK_EQ(tb.reg(TLM_WRITE_COMMAND, mmusim::sc::REG_ASID, v), TLM_COMMAND_ERROR_RESPONSE);
+        CHECK_EQ(tb.reg(TLM_READ_COMMAND, 0x80, v), TLM_ADDRESS_ERROR_RESPONSE);
+        CHECK_EQ(tb.reg(TLM_READ_COMMAND, 0x1000, v), TLM_ADDRESS_ERROR_RESPONSE);
+        CHECK_EQ(tb.reg(TLM_READ_COMMAND, 0x4, v, 8), TLM_BURST_ERROR_RESPONSE); /* misaligned */
+        CHECK_EQ(tb.reg(TLM_READ_COMMAND, 0x0, v, 2), TLM_BURST_ERROR_RESPONSE);
+        /* debug reads work, debug writes do nothing */
+        unsigned char b[8] = {1, 0, 0, 0, 0, 0, 0, 0};
+        tlm_generic_payload t;
+        t.set_command(TLM_WRITE_COMMAND);
+        t.set_address(mmusim::sc::REG_ASID);
+        t.set_data_ptr(b);
+        t.set_data_length(8);
+        t.set_streaming_width(8);
+        CHECK_EQ(tb.ctrl->transport_dbg(t), 0);
+        CHECK_EQ(tb.reg_read(mmusim::sc::REG_ASID), 3);
+        t.set_command(TLM_READ_COMMAND);
+        t.set_address(mmusim::sc::REG_REQUESTS);
+        CHECK_EQ(tb.ctrl->transport_dbg(t), 8);
+        CHECK_EQ(b[0], 4);
+    };
+    sc_start();
+}
+
+/* Accesses that cross a page: one piece when contiguous, split (LT) or refused (AT) when not. */
+static void scenario_crossing()
+{
+    env e(radix_config());
+    e.pt.init();
+    e.pt.map(0x400000, DATA_BASE + 0x1000, RW_USER);
+    e.pt.map(0x401000, DATA_BASE + 0x2000, RW_USER); /* contiguous */
+    e.pt.map(0x402000, DATA_BASE + 0x8000, RW_USER); /* not */
+    e.set_root(1);
+    for (uint64_t i = 0; i < 0x10000; i += 8)
+        e.mem->write64(DATA_BASE + i, 0x3333000000000000 | i);
+
+    e.tb->body = [&e](tester &tb) {
+        size_t n0 = e.data_seen.size();
+        lt_result r = lt_checked(e, 0x400FFC, TLM_READ_COMMAND, 1, MMU_PRIV_USER, false, 8);
+        CHECK_EQ(e.data_seen.size(), n0 + 1);
+        CHECK_EQ(e.data_seen.back().addr, DATA_BASE + 0x1FFC);
+        CHECK_EQ(e.data_seen.back().len, 8);
+        CHECK_EQ(e.dut->mod_stats().crossings, 1);
+
+        /* split: two pieces, each to its frame, the data put together */
+        n0 = e.data_seen.size();
+        translation_extension ext(1, MMU_PRIV_USER);
+        const env::answer want = e.ref_access2(0x401FF8, 16, 1, MMU_READ, MMU_PRIV_USER, SC_ZERO_TIME);
+        r = lt(e, 0x401FF8, TLM_READ_COMMAND, &ext, 16);
+        CHECK_EQ(want.n, 2);
+        CHECK_EQ(r.status, TLM_OK_RESPONSE);
+        CHECK_EQ(r.addr_after, 0x401FF8);
+        CHECK_EQ(e.data_seen.size(), n0 + 2);
+        if (e.data_seen.size() == n0 + 2) {
+            CHECK_EQ(e.data_seen[n0].addr, DATA_BASE + 0x2FF8);
+            CHECK_EQ(e.data_seen[n0].len, 8);
+            CHECK_EQ(e.data_seen[n0 + 1].addr, DATA_BASE + 0x8000);
+            CHECK_EQ(e.data_seen[n0 + 1].len, 8);
+        }
+        CHECK_TIME(r.added, ns(want.cycles() + 2 * MEM_LAT));
+        uint64_t lo = 0, hi = 0;
+        for (int i = 0; i < 8; i++) {
+            lo |= static_cast<uint64_t>(r.data[i]) << (8 * i);
+            hi |= static_cast<uint64_t>(r.data[8 + i]) << (8 * i);
+        }
+        CHECK_EQ(lo, 0x3333000000002FF8);
+        CHECK_EQ(hi, 0x3333000000008000);
+        CHECK_EQ(e.dut->mod_stats().splits, 1);
+
+        /* the second page faults: the record names its first byte */
+        r = lt(e, 0x402FF8, TLM_READ_COMMAND, &ext, 16);
+        CHECK_EQ(r.status, TLM_ADDRESS_ERROR_RESPONSE);
+        CHECK_EQ(ext.fault.vaddr, 0x403000);
+
+        /* AT does not split */
+        tlm_generic_payload t;
+        unsigned char buf[16];
+        t.set_command(TLM_READ_COMMAND);
+        t.set_address(0x401FF8);
+        t.set_data_ptr(buf);
+        t.set_data_length(16);
+        t.set_streaming_width(16);
+        t.set_response_status(TLM_INCOMPLETE_RESPONSE);
+        t.set_extension(&ext);
+        tlm_phase ph = BEGIN_REQ;
+        sc_time d = SC_ZERO_TIME;
+        CHECK_EQ(tb.socket->nb_transport_fw(t, ph, d), TLM_UPDATED);
+        while (tb.responses.empty())
+            wait(tb.resp_ev);
+        CHECK_EQ(tb.responses[0].status, TLM_BURST_ERROR_RESPONSE);
+        t.clear_extension(&ext);
+    };
+    sc_start();
+}
+
+#if TEST_HAVE_OS
+static void scenario_standalone();
+#endif
+
+int sc_main(int argc, char **argv)
+{
+    sc_report_handler::set_actions("/IEEE_Std_1666/deprecated", SC_DO_NOTHING);
+    static const std::map<std::string, void (*)()> scenarios = {
+        {"lt_fixed", scenario_lt_fixed}, {"lt_cosim", scenario_lt_cosim}, {"faults", scenario_faults},
+        {"debug", scenario_debug},       {"dmi", scenario_dmi},           {"at", scenario_at},
+        {"quantum", scenario_quantum},   {"regs", scenario_regs},         {"crossing", scenario_crossing},
+    };
+    if (argc != 2 || !scenarios.count(argv[1])) {
+        std::fprintf(stderr, "usage: test_systemc SCENARIO\nscenarios:");
+        for (const auto &s : scenarios)
+            std::fprintf(stderr, " %s", s.first.c_str());
+        std::fprintf(stderr, "\n");
+        return 2;
+    }
+    try {
+        scenarios.at(argv[1])();
+    } catch (const std::exception &ex) {
+        std::fprintf(stderr, "exception: %s\n", ex.what());
+        return 1;
+    }
+    if (sc_get_status() != SC_STOPPED) {
+        std::fprintf(stderr, "the scenario did not run to its end\n");
+        failures++;
+    }
+    std::printf("%s: %d checks, %d failed\n", argv[1], checks, failures);
+    return failures ? 1 : 0;
+}
