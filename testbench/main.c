@@ -23,12 +23,18 @@ static void usage(FILE *out)
             "  help                this text\n"
             "\n"
             "configuration options (run, config):\n"
+            "  --preset NAME       start from a preset of a real CPU (see mmusim presets)\n"
             "  --config FILE       read an INI configuration file (see docs/configuration.md)\n"
             "  --set SEC.KEY=VAL   override one value, e.g. --set tlb.stlb.entries=2048\n"
             "\n"
             "run options:\n"
             "  --format F          trace format: auto (default), lackey, text\n"
             "  --json FILE         write the results as JSON ('-' for standard output)\n"
+            "  --csv FILE          append one CSV row of results (flat column names)\n"
+            "  --per-access FILE   write a CSV line per translation\n"
+            "  --timeline N        record the main figures per window of N accesses (JSON)\n"
+            "  --on-fault A        continue (default) or stop at the first translation fault\n"
+            "  --progress          show progress (default: only on a terminal); --no-progress\n"
             "  --warmup N          clear the counters after N accesses\n"
             "  --quiet             no summary on standard output\n");
 }

@@ -226,7 +226,7 @@ static json_t *walker_json(const mmu *m)
     return w;
 }
 
-static json_t *build(const mmu *m, const tb_run_info *in)
+json_t *tb_report_build(const mmu *m, const tb_run_info *in)
 {
     const mmu_stats *s = mmu_get_stats(m);
     json_t *root = json_object();
@@ -239,6 +239,7 @@ static json_t *build(const mmu *m, const tb_run_info *in)
     json_object_set_new(tr, "compression", json_string(in->compression));
     json_object_set_new(tr, "has_cycles", json_boolean(in->has_cycles));
     json_object_set_new(root, "trace", tr);
+    json_object_set_new(root, "preset", in->preset ? json_string(in->preset) : json_null());
 
     json_object_set_new(root, "accesses", u64(in->accesses));
     json_object_set_new(root, "translations", u64(in->translations));
@@ -312,15 +313,176 @@ static json_t *build(const mmu *m, const tb_run_info *in)
     }
     json_object_set_new(root, "latency", lat);
 
+    if (in->timeline_window) {
+        json_t *tl = json_object();
+        json_object_set_new(tl, "window", u64(in->timeline_window));
+        const char *cols[] = {"accesses", "translations", "l1_misses", "walks", "page_faults",
+                              "latency_sum", "first_cycle", "last_cycle"};
+        for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
+            json_t *a = json_array();
+            for (size_t w = 0; w < in->n_windows; w++) {
+                const tb_window *x = &in->windows[w];
+                const uint64_t v[] = {x->accesses, x->translations, x->l1_misses, x->walks,
+                                      x->page_faults, x->latency_sum, x->first_cycle, x->last_cycle};
+                json_array_append_new(a, u64(v[c]));
+            }
+            json_object_set_new(tl, cols[c], a);
+        }
+        json_object_set_new(root, "timeline", tl);
+    }
+
     cfg_json_ctx c = {json_object(), NULL};
     mmu_config_foreach(mmu_get_config(m), cfg_visit, &c);
     json_object_set_new(root, "config", c.root);
     return root;
 }
 
+/* ---- CSV: the JSON document flattened into one row ---- */
+
+typedef struct strbuf {
+    char *p;
+    size_t n, cap;
+    int oom;
+} strbuf;
+
+static void sb_add(strbuf *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->n + n + 1)
+            cap *= 2;
+        char *q = realloc(b->p, cap);
+        if (!q) {
+            b->oom = 1;
+            return;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = 0;
+}
+
+static void sb_str(strbuf *b, const char *s)
+{
+    sb_add(b, s, strlen(s));
+}
+
+/* A CSV field: quoted when it holds a comma, a quote or a newline. */
+static void sb_field(strbuf *b, const char *s)
+{
+    if (!strpbrk(s, ",\"\n")) {
+        sb_str(b, s);
+        return;
+    }
+    sb_add(b, "\"", 1);
+    for (; *s; s++) {
+        if (*s == '"')
+            sb_add(b, "\"", 1);
+        sb_add(b, s, 1);
+    }
+    sb_add(b, "\"", 1);
+}
+
+/* The timeline is left out of the row: it is one value per window. */
+static void flatten(json_t *v, const char *prefix, strbuf *head, strbuf *row)
+{
+    char key[512], num[64];
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *x;
+        json_object_foreach(v, k, x) {
+            if (!*prefix && strcmp(k, "timeline") == 0)
+                continue;
+            snprintf(key, sizeof key, "%s%s%s", prefix, *prefix ? "." : "", k);
+            flatten(x, key, head, row);
+        }
+        return;
+    }
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x) {
+            snprintf(key, sizeof key, "%s.%zu", prefix, i);
+            flatten(x, key, head, row);
+        }
+        return;
+    }
+    if (head->n)
+        sb_add(head, ",", 1);
+    if (row->n)
+        sb_add(row, ",", 1);
+    sb_field(head, prefix);
+    if (json_is_string(v))
+        sb_field(row, json_string_value(v));
+    else if (json_is_integer(v)) {
+        snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+        sb_str(row, num);
+    } else if (json_is_real(v)) {
+        snprintf(num, sizeof num, "%.6g", json_real_value(v));
+        sb_str(row, num);
+    } else if (json_is_true(v))
+        sb_str(row, "true");
+    else if (json_is_false(v))
+        sb_str(row, "false");
+    /* null: an empty field */
+}
+
+int tb_report_csv(const char *path, json_t *doc, char *err, size_t errlen)
+{
+    strbuf head = {0}, row = {0};
+    flatten(doc, "", &head, &row);
+    sb_add(&head, "\n", 1);
+    sb_add(&row, "\n", 1);
+    int rc = -1;
+    if (head.oom || row.oom) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        goto out;
+    }
+    FILE *f = fopen(path, "a+");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    /* an existing file must have the same columns */
+    rewind(f);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got = getline(&line, &cap, f);
+    if (got > 0 && strcmp(line, head.p) != 0) {
+        snprintf(err, errlen,
+                 "%s: its columns differ from this run's (another configuration shape); use another file",
+                 path);
+    } else {
+        /* header and row in one write when the file is new */
+        if (got <= 0) {
+            sb_add(&head, row.p, row.n);
+            row.n = 0;
+        }
+        const strbuf *out = got <= 0 ? &head : &row;
+        rc = 0;
+        if (out->oom || write(fileno(f), out->p, out->n) != (ssize_t)out->n) {
+            snprintf(err, errlen, "%s: %s", path, out->oom ? "out of memory" : strerror(errno));
+            rc = -1;
+        }
+    }
+    free(line);
+    if (fclose(f) != 0 && rc == 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        rc = -1;
+    }
+out:
+    free(head.p);
+    free(row.p);
+    return rc;
+}
+
 int tb_report_json(const char *path, const mmu *m, const tb_run_info *in, char *err, size_t errlen)
 {
-    json_t *root = build(m, in);
+    json_t *root = tb_report_build(m, in);
     if (!root) {
         snprintf(err, errlen, "%s: out of memory building the JSON document", path);
         return -1;
