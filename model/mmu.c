@@ -293,18 +293,15 @@ static void fill_above(mmu *m, int s, uint32_t upto, const mmu_tlb_entry *e, uin
         fill_level(m, s, l, e, va);
 }
 
-static void record(mmu *m, const mmu_request *req, mmu_response *resp, uint64_t lat64, mmu_lat_class cls)
+static inline void record(mmu *m, const mmu_request *req, mmu_response *resp, uint64_t lat64, mmu_lat_class cls)
 {
     uint32_t lat = lat64 > UINT32_MAX ? UINT32_MAX : (uint32_t)lat64;
-    mmu_hist_add(&m->lat[MMU_LAT_ALL], lat);
     mmu_hist_add(&m->lat[cls], lat);
     resp->latency = lat;
     resp->done_cycle = req->cycle + lat;
     m->stats.requests++;
     m->stats.by_type[req->type < MMU_ACCESS_TYPES ? req->type : MMU_READ]++;
     m->stats.latency_sum += lat;
-    if (lat > m->stats.latency_max)
-        m->stats.latency_max = lat;
 }
 
 /* Which access types may use a TLB entry with these flags at this privilege. */
@@ -649,7 +646,7 @@ static int access_pages(mmu *m, const mmu_request *req, mmu_response resp[2])
         return 1;
     uint64_t size = req->size ? req->size : 1;
     uint64_t last = req->vaddr + (size - 1);
-    uint64_t page_mask = (UINT64_C(1) << mmu_page_shift((mmu_page_size)resp[0].page_size)) - 1;
+    uint64_t page_mask = (UINT64_C(1) << tlb_page_shift(resp[0].page_size)) - 1;
     uint64_t page_end = req->vaddr | page_mask;
     if (last <= page_end || last < req->vaddr)
         return 1;
@@ -747,7 +744,16 @@ const char *mmu_lat_class_name(mmu_lat_class c)
 
 const mmu_hist *mmu_get_latency(const mmu *m, mmu_lat_class c)
 {
-    return &m->lat[(unsigned)c < MMU_LAT_CLASSES ? c : MMU_LAT_ALL];
+    if ((unsigned)c >= MMU_LAT_CLASSES)
+        c = MMU_LAT_ALL;
+    if (c == MMU_LAT_ALL) {
+        /* formed on demand: the per-access path adds to one class only */
+        mmu_hist *all = (mmu_hist *)&m->lat[MMU_LAT_ALL];
+        mmu_hist_clear(all);
+        for (int k = MMU_LAT_ALL + 1; k < MMU_LAT_CLASSES; k++)
+            mmu_hist_merge(all, &m->lat[k]);
+    }
+    return &m->lat[c];
 }
 
 uint32_t mmu_tlb_count(const mmu *m)

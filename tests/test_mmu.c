@@ -64,7 +64,10 @@ static void test_default_latencies(void **state)
     assert_int_equal(s->level[1].lookups, 2);
     assert_int_equal(s->level[1].hits, 1);
     assert_int_equal(s->latency_sum, 38 + 1 + 8 + 1);
-    assert_int_equal(s->latency_max, 38);
+    assert_int_equal(mmu_get_latency(m, MMU_LAT_ALL)->max, 38);
+    assert_int_equal(mmu_get_latency(m, MMU_LAT_ALL)->count, 4);
+    assert_int_equal(mmu_get_latency(m, MMU_LAT_L2)->count, 1);
+    assert_int_equal(mmu_get_latency(m, MMU_LAT_WALK)->sum, 38);
     mmu_destroy(m);
 }
 

@@ -52,7 +52,6 @@ typedef struct mmu_stats {
     uint64_t fault_cycles;                /* cycles the fault handler charged */
     uint64_t faults[MMU_FAULT_CAUSES];    /* translations that ended in a fault, by cause */
     uint64_t latency_sum;                 /* cycles, over all translations */
-    uint64_t latency_max;
     uint32_t n_levels;
     mmu_level_stats level[MMU_MAX_TLB_LEVELS];
 } mmu_stats;
@@ -107,7 +106,10 @@ typedef enum mmu_lat_class {
 /* Short name of a latency class ("all", "l1_hit", ..., "walk", "fault"). */
 const char *mmu_lat_class_name(mmu_lat_class c);
 
-/* Translation latency histogram of a class (cycles); valid for the instance's life. */
+/*
+ * Translation latency histogram of a class (cycles); valid for the
+ * instance's life.  MMU_LAT_ALL is the sum of the others, formed when asked.
+ */
 const mmu_hist *mmu_get_latency(const mmu *m, mmu_lat_class c);
 
 /* ---- Radix mode: page tables in memory ---- */
