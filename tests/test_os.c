@@ -18,9 +18,12 @@
 
 #include <cmocka.h>
 
+#include "mmusim/config.h"
 #include "mmusim/memport.h"
 #include "mmusim/os.h"
 #include "mmusim/pagetable.h"
+#include "mmusim/pwc.h"
+#include "mmusim/tlb.h"
 
 #define KB 1024ull
 #define MB (1024ull * KB)
@@ -1088,6 +1091,127 @@ static void test_frame_info_and_full(void **state)
     mmu_os_destroy(NULL);
 }
 
+/* ---- a TLB and paging-structure caches kept coherent by the shootdowns ---- */
+
+typedef struct sim {
+    mmu_tlb *tlb;
+    mmu_pwc *pwc;
+    mmu_walk_opts opts;
+    unsigned removed;
+} sim;
+
+/* What the MMU's shootdown target does: drop the page from the TLB and the PWC path. */
+static void sim_shootdown(void *ctx, uint16_t asid, uint64_t vaddr, mmu_page_size size)
+{
+    sim *m = ctx;
+    (void)size;
+    m->removed += mmu_tlb_invalidate(m->tlb, MMU_INVAL_ADDR_ASID, vaddr, asid);
+    m->removed += mmu_pwc_invalidate(m->pwc, MMU_INVAL_ADDR_ASID, vaddr, asid);
+}
+
+/* Translate through the TLB, walking (with the PWC) on a miss, handling faults. */
+static uint64_t sim_translate(mmu_os *os, sim *m, uint16_t asid, uint64_t va, mmu_access_type t)
+{
+    const mmu_pt_format *f = mmu_os_format(os);
+    for (int i = 0; i < 4; i++) {
+        mmu_tlb_entry e;
+        if (mmu_tlb_lookup(m->tlb, va, asid, t, &e)) {
+            assert_int_equal(mmu_pt_check_access(&m->opts, e.flags, t, MMU_PRIV_USER), MMU_FAULT_NONE);
+            if (t != MMU_WRITE || (e.flags & MMU_TLB_DIRTY))
+                return e.pbase + (va - e.vbase);
+        }
+        mmu_walk_result w;
+        mmu_err err = mmu_walk(f, mmu_os_root(os, asid), mmu_os_port(os), m->pwc, va, t,
+                               MMU_PRIV_USER, asid, &m->opts, &w);
+        if (err == MMU_OK) {
+            mmu_walk_tlb_entry(&w, asid, &e);
+            assert_int_equal(mmu_tlb_insert(m->tlb, &e, NULL, NULL), MMU_OK);
+            return w.paddr;
+        }
+        assert_int_equal(err, MMU_EFAULT);
+        mmu_os_fault_result r;
+        assert_int_equal(mmu_os_handle_fault(os, asid, va, t, MMU_PRIV_USER, &w, &r), MMU_OK);
+        assert_true(r.kind != MMU_OS_FAULT_PROTECTION);
+    }
+    fail_msg("no translation");
+    return 0;
+}
+
+/*
+ * Returns the number of translations that disagreed with a fresh functional
+ * walk of the current page tables (the shadow check of the MMU's --check).
+ */
+static unsigned coherence_run(const char *fname, uint32_t thp, int with_target)
+{
+    const mmu_pt_format *f = mmu_pt_format_find(fname);
+    mmu_os_config c;
+    mmu_os_config_defaults(&c);
+    c.phys_mem = thp ? 5 * MB : 64 * 4096;
+    c.thp = thp;
+    mmu_os *os = make_os(fname, &c);
+    sim m;
+    memset(&m, 0, sizeof m);
+    mmu_tlb_config tc;
+    mmu_tlb_config_defaults(&tc, "dtlb");
+    tc.entries = tc.ways = 32;
+    tc.page_sizes = (1u << MMU_PS_4K) | (1u << MMU_PS_2M);
+    assert_int_equal(mmu_tlb_create(&tc, &m.tlb), MMU_OK);
+    mmu_pwc_config pc;
+    mmu_pwc_config_defaults(&pc, f);
+    assert_int_equal(mmu_pwc_create(&pc, f, &m.pwc), MMU_OK);
+    mmu_walk_opts_defaults(f, &m.opts);
+    if (with_target)
+        assert_int_equal(mmu_os_add_shootdown_target(os, sim_shootdown, &m), MMU_OK);
+    /* the shadow walk: no side effects, and A/D as if set by hardware (a TLB may
+       hold a page whose A the clock cleared: that is not a mismatch) */
+    mmu_walk_opts fo = m.opts;
+    fo.flags |= MMU_WALK_FUNCTIONAL;
+    fo.ad_mode = MMU_AD_HW;
+    uint64_t seed = 7;
+    unsigned mismatches = 0;
+    const uint64_t span = thp ? 8 * MB : 120 * 4096;
+    for (unsigned i = 0; i < 20000; i++) {
+        uint16_t asid = (uint16_t)(1 + rnd(&seed) % 2);
+        /* hot pages most of the time, so the TLB hits and the clock evicts pages it holds */
+        uint64_t off = rnd(&seed) % 4 ? rnd(&seed) % (span / 8) : rnd(&seed) % span;
+        uint64_t va = 0x40000000ull + off;
+        mmu_access_type t = rnd(&seed) % 3 ? MMU_READ : MMU_WRITE;
+        uint64_t pa = sim_translate(os, &m, asid, va, t);
+        mmu_walk_result w;
+        if (mmu_walk(f, mmu_os_root(os, asid), mmu_os_port(os), NULL, va, t, MMU_PRIV_USER, asid,
+                     &fo, &w) != MMU_OK || w.paddr != pa) {
+            mismatches++;
+            continue;
+        }
+        mmu_os_frame_info fi;
+        assert_int_equal(mmu_os_frame_info_get(os, pa, &fi), MMU_OK);
+        assert_int_equal(fi.asid, asid);
+        assert_int_equal(fi.vaddr, va);
+    }
+    mmu_os_stats s = stats(os);
+    assert_true(s.evictions > 100);
+    if (thp)
+        assert_true(s.thp_splits > 0);
+    if (with_target)
+        assert_true(m.removed > 0);
+    mmu_os_destroy(os);
+    mmu_tlb_destroy(m.tlb);
+    mmu_pwc_destroy(m.pwc);
+    return mismatches;
+}
+
+static void test_tlb_coherence(void **state)
+{
+    (void)state;
+    static const char *const fmts[] = {"x86_64", "sv39", "aarch64_4k"};
+    for (unsigned i = 0; i < 3; i++) {
+        assert_int_equal(coherence_run(fmts[i], 0, 1), 0);
+        assert_int_equal(coherence_run(fmts[i], 1, 1), 0);
+        /* the check has teeth: without the shootdown, stale TLB entries are used */
+        assert_true(coherence_run(fmts[i], 0, 0) > 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1111,6 +1235,7 @@ int main(void)
         cmocka_unit_test(test_thp_prefault_split),
         cmocka_unit_test(test_unmap_swapped),
         cmocka_unit_test(test_frame_info_and_full),
+        cmocka_unit_test(test_tlb_coherence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
