@@ -1039,6 +1039,17 @@ static void test_thp_prefault_split(void **state)
     assert_int_equal(stats(os).thp_splits, 2);
     assert_int_equal(touch(os, 1, 0x400000, MMU_WRITE, MMU_PRIV_USER, &w, &k), MMU_EFAULT);
     assert_int_equal(touch(os, 1, 0x401000, MMU_WRITE, MMU_PRIV_USER, &w, &k), MMU_OK);
+    /* protecting a whole huge page changes its leaf in place: no split, one 2M shootdown */
+    assert_int_equal(mmu_os_prefault(os, 1, 0x600000, 2 * MB), MMU_OK);
+    unsigned n0 = sh->n;
+    assert_int_equal(mmu_os_map(os, 1, 0x600000, 2 * MB, MMU_OS_PROT_READ | MMU_OS_PROT_USER, 0), MMU_OK);
+    assert_int_equal(stats(os).thp_splits, 2);
+    assert_int_equal(sh->n, n0 + 1);
+    assert_int_equal(sh->s[n0].size, MMU_PS_2M);
+    assert_int_equal(touch(os, 1, 0x7fffff, MMU_WRITE, MMU_PRIV_USER, &w, &k), MMU_EFAULT);
+    assert_int_equal(k.last.cause, MMU_FAULT_WRITE_RO);
+    assert_int_equal(touch(os, 1, 0x7fffff, MMU_READ, MMU_PRIV_USER, &w, &k), MMU_OK);
+    assert_int_equal(w.page_size, MMU_PS_2M);
     mmu_os_destroy(os);
     free(sh);
 }
