@@ -390,7 +390,7 @@ static void test_clock_hand_worked(void **state)
  *     every victim is clean with a swap copy).
  */
 static void sweep_case(mmu_access_type r1, mmu_access_type r23, unsigned minor, unsigned major,
-                       unsigned evictions, unsigned writebacks)
+                       unsigned evictions, unsigned writebacks, unsigned slots)
 {
     mmu_os_config c;
     mmu_os_config_defaults(&c);
@@ -406,15 +406,16 @@ static void sweep_case(mmu_access_type r1, mmu_access_type r23, unsigned minor, 
     assert_int_equal(s.evictions, evictions);
     assert_int_equal(s.writebacks, writebacks);
     assert_int_equal(pstats(os, 3).swap_outs, writebacks);
+    assert_int_equal(s.swap_slots_used, slots); /* a page keeps its slot: written again in place */
     mmu_os_destroy(os);
 }
 
 static void test_sweep_writebacks(void **state)
 {
     (void)state;
-    sweep_case(MMU_READ, MMU_READ, 15, 0, 11, 0);
-    sweep_case(MMU_WRITE, MMU_WRITE, 5, 10, 11, 11);
-    sweep_case(MMU_WRITE, MMU_READ, 5, 10, 11, 5);
+    sweep_case(MMU_READ, MMU_READ, 15, 0, 11, 0, 0);
+    sweep_case(MMU_WRITE, MMU_WRITE, 5, 10, 11, 11, 5);
+    sweep_case(MMU_WRITE, MMU_READ, 5, 10, 11, 5, 5);
 }
 
 /* Swap limited to 2 pages: the third dirty victim cannot go anywhere. */
@@ -523,23 +524,27 @@ static void test_two_processes(void **state)
 
 /* ---- transparent huge pages ---- */
 
-static unsigned sweep_minor(const char *fname, uint32_t thp, uint64_t bytes, uint64_t *pages_2m)
+/* Touch every base page of bytes (aligned) once; returns the minor faults, *huge the huge-page hits. */
+static unsigned sweep_minor(const char *fname, uint32_t thp, uint64_t phys, uint64_t bytes,
+                            uint64_t *huge)
 {
     mmu_os_config c;
     mmu_os_config_defaults(&c);
-    c.phys_mem = 64 * MB;
+    c.phys_mem = phys;
     c.thp = thp;
     mmu_os *os = make_os(fname, &c);
+    const mmu_pt_format *f = mmu_os_format(os);
+    uint64_t ps = 1ull << f->shift[0], hs = 1ull << f->shift[1];
     kinds k = {0};
-    unsigned huge = 0;
-    for (uint64_t off = 0; off < bytes; off += 4096) {
+    unsigned nh = 0;
+    for (uint64_t off = 0; off < bytes; off += ps) {
         mmu_walk_result w;
         assert_int_equal(touch(os, 1, 0x40000000ull + off, MMU_READ, MMU_PRIV_USER, &w, &k), MMU_OK);
-        huge += w.page_size == MMU_PS_2M;
+        nh += w.page_size == f->page_size[1];
     }
-    *pages_2m = huge;
+    *huge = nh;
     mmu_os_stats s = stats(os);
-    assert_int_equal(s.thp_mapped, thp ? bytes / (2 * MB) : 0);
+    assert_int_equal(s.thp_mapped, thp ? bytes / hs : 0);
     assert_int_equal(s.thp_fallbacks, 0);
     assert_int_equal(pstats(os, 1).rss, bytes);
     assert_int_equal(pstats(os, 1).vms, bytes);
@@ -553,14 +558,20 @@ static void test_thp_512x(void **state)
     static const char *const fmts[] = {"x86_64", "sv39", "sv48", "aarch64_4k"};
     for (unsigned i = 0; i < 4; i++) {
         uint64_t huge_on, huge_off;
-        unsigned on = sweep_minor(fmts[i], 1, 16 * MB, &huge_on);
-        unsigned off = sweep_minor(fmts[i], 0, 16 * MB, &huge_off);
+        unsigned on = sweep_minor(fmts[i], 1, 64 * MB, 16 * MB, &huge_on);
+        unsigned off = sweep_minor(fmts[i], 0, 64 * MB, 16 * MB, &huge_off);
         assert_int_equal(on, 8);
         assert_int_equal(off, 8 * 512);
         assert_int_equal(off, 512 * on);
         assert_int_equal(huge_on, 16 * MB / 4096);
         assert_int_equal(huge_off, 0);
     }
+    /* the other granules: 32 MiB over 16 KiB (2048x), 512 MiB over 64 KiB (8192x) */
+    uint64_t h;
+    assert_int_equal(sweep_minor("aarch64_16k", 1, 128 * MB, 64 * MB, &h), 2);
+    assert_int_equal(sweep_minor("aarch64_16k", 0, 128 * MB, 64 * MB, &h), 2 * 2048);
+    assert_int_equal(sweep_minor("aarch64_64k", 1, 1 * GB, 512 * MB, &h), 1);
+    assert_int_equal(sweep_minor("aarch64_64k", 0, 1 * GB, 512 * MB, &h), 8192);
 }
 
 /*
