@@ -13,6 +13,7 @@
 #include "mmusim/error.h"
 #include "mmusim/hist.h"
 #include "mmusim/memport.h"
+#include "mmusim/os.h"
 #include "mmusim/pagetable.h"
 #include "mmusim/ptemem.h"
 #include "mmusim/pwc.h"
@@ -141,6 +142,37 @@ typedef struct mmu_fault_handler {
 } mmu_fault_handler;
 void mmu_set_fault_handler(mmu *m, const mmu_fault_handler *h);
 
+/*
+ * Put an OS model behind the MMU (radix mode; the OS must be for the MMU's
+ * page-table format): the MMU walks the OS's page tables, asks it for the
+ * root of each ASID, hands it every walk fault (minor and major faults and
+ * software A/D updates are resolved and the walk made again; protection
+ * faults come back to the requester), and receives its TLB shootdowns.
+ * Several MMUs (cores) may share one OS.  The OS must outlive the MMU, or
+ * be detached first (mmu_attach_os(m, NULL)).  Returns MMU_OK, MMU_EINVAL
+ * (fixed mode, or another format), MMU_ENOMEM.
+ */
+MMU_MUST_CHECK mmu_err mmu_attach_os(mmu *m, mmu_os *os);
+
+/* The OS attached, or NULL. */
+mmu_os *mmu_get_os(const mmu *m);
+
+/*
+ * The first error the OS returned while handling a fault (MMU_EFULL: no
+ * frame could be freed, every frame holds page tables or swap is full;
+ * MMU_ENOMEM), or MMU_OK.  The fault it happened on was reported as a
+ * fault.  After MMU_ENOMEM the OS must not be used any more.
+ */
+mmu_err mmu_os_error(const mmu *m);
+
+/*
+ * Create the OS model a configuration describes ([os], with mmu.clock_mhz
+ * and mmu.seed, for walker.format).  The caller owns *out.  Returns as
+ * mmu_os_create, with a message.
+ */
+MMU_MUST_CHECK mmu_err mmu_os_create_from_config(const mmu_config *cfg, mmu_os **out, char *msg,
+                                                 size_t msglen);
+
 /* The page-table format in use (radix mode), or NULL. */
 const mmu_pt_format *mmu_get_format(const mmu *m);
 /* Components of radix mode, for their counters (NULL in fixed mode). */
@@ -154,6 +186,14 @@ const mmu_walkers *mmu_get_walkers(const mmu *m);
  * shadow check).  Fills resp (latency 0).  Returns MMU_OK or MMU_EFAULT.
  */
 mmu_err mmu_translate_debug(const mmu *m, const mmu_request *req, mmu_response *resp);
+
+/*
+ * A functional walk of the page tables as they are now, ignoring every TLB
+ * and cache, with no side effect (radix mode; fixed mode gives the identity
+ * mapping).  For shadow checks of what the TLBs answer.  Returns MMU_OK or
+ * MMU_EFAULT (resp->fault says why).
+ */
+mmu_err mmu_walk_debug(const mmu *m, const mmu_request *req, mmu_response *resp);
 
 /* The TLB arrays, in configuration order. */
 uint32_t mmu_tlb_count(const mmu *m);
