@@ -717,6 +717,15 @@ void mmu_invalidate(mmu *m, mmu_inval_kind kind, uint64_t vaddr, uint16_t asid)
         (void)mmu_pwc_invalidate(m->pwc, kind, vaddr, asid);
 }
 
+void mmu_invalidate_range(mmu *m, uint64_t vaddr, uint64_t bytes, uint16_t asid)
+{
+    m->gen++;
+    for (uint32_t i = 0; i < m->n_tlbs; i++)
+        (void)mmu_tlb_invalidate_range(m->tlb[i], vaddr, bytes, asid);
+    if (m->pwc)
+        (void)mmu_pwc_invalidate(m->pwc, MMU_INVAL_ADDR_ASID, vaddr, asid);
+}
+
 void mmu_set_memory(mmu *m, const mmu_mem_port *port)
 {
     m->mem = *port;
@@ -850,8 +859,8 @@ static int os_fault(void *ctx, const mmu_request *req, const mmu_walk_result *w,
 
 static void os_shootdown(void *ctx, uint16_t asid, uint64_t vaddr, mmu_page_size size)
 {
-    (void)size; /* every array probes the page sizes it holds */
-    mmu_invalidate(ctx, MMU_INVAL_ADDR_ASID, vaddr, asid);
+    /* the whole page: a huge page may be held as smaller entries (splintered) */
+    mmu_invalidate_range(ctx, vaddr, UINT64_C(1) << tlb_page_shift(size), asid);
 }
 
 static void detach_os(mmu *m)

@@ -244,6 +244,32 @@ uint32_t mmu_tlb_invalidate(mmu_tlb *t, mmu_inval_kind kind, uint64_t vaddr, uin
     return n;
 }
 
+uint32_t mmu_tlb_invalidate_range(mmu_tlb *t, uint64_t vaddr, uint64_t bytes, uint16_t asid)
+{
+    if (bytes == 0)
+        return 0;
+    /* entries at least as large as the range: the probe of each size finds them */
+    uint32_t n = 0;
+    unsigned smallest = t->shift[0];
+    if (bytes <= (UINT64_C(1) << smallest))
+        return mmu_tlb_invalidate(t, MMU_INVAL_ADDR_ASID, vaddr, asid);
+    /* smaller entries inside the range: look at every entry */
+    uint64_t end = vaddr + bytes - 1;
+    size_t total = (size_t)t->sets * t->ways;
+    for (size_t i = 0; i < total; i++) {
+        if (t->key[i] == TLB_INVALID || !tlb_asid_match(t->asid_g[i], asid))
+            continue;
+        unsigned sh = tlb_page_shift((unsigned)(t->key[i] & 7));
+        uint64_t lo = (t->key[i] >> 3) << sh, hi = lo + ((UINT64_C(1) << sh) - 1);
+        if (hi < vaddr || lo > end)
+            continue;
+        remove_at(t, i);
+        n++;
+    }
+    t->stats.invalidations += n;
+    return n;
+}
+
 int mmu_tlb_invalidate_entry(mmu_tlb *t, const mmu_tlb_entry *e)
 {
     if (e->page_size >= MMU_PAGE_SIZES || !(t->cfg.page_sizes & (1u << e->page_size)))

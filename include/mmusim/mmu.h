@@ -87,6 +87,14 @@ int mmu_access(mmu *m, const mmu_request *req, mmu_response resp[2]);
 /* Invalidate TLB entries in every array (and, later, paging-structure caches). */
 void mmu_invalidate(mmu *m, mmu_inval_kind kind, uint64_t vaddr, uint16_t asid);
 
+/*
+ * Invalidate what maps any byte of [vaddr, vaddr + bytes) in asid (and
+ * global entries) in every TLB array, smaller entries of a huge page
+ * included, and the paging-structure-cache entries on the range's path.
+ * The OS model's shootdowns use it.
+ */
+void mmu_invalidate_range(mmu *m, uint64_t vaddr, uint64_t bytes, uint16_t asid);
+
 /* Counters; the pointer stays valid for the instance's life. */
 const mmu_stats *mmu_get_stats(const mmu *m);
 /* Zero every counter (for warm-up); contents of TLBs are kept. */
