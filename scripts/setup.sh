@@ -17,6 +17,7 @@ PACKAGES=(
   libjansson-dev                             # JSON results
   libzstd-dev liblzma-dev zlib1g-dev         # compressed traces: zstd, xz, gzip
   libcmocka-dev                              # unit tests
+  libsystemc-dev                             # the SystemC/TLM-2.0 module and example SoC
   zstd xz-utils gzip python3                 # command-line tests, validation against the reference model
 )
 

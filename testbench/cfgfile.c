@@ -4,7 +4,10 @@
  */
 #include "cfgfile.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <ini.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +146,38 @@ int tb_config_load(mmu_config *cfg, const char *path, char *err, size_t errlen)
     }
     free(c.items);
     return status;
+}
+
+static int is_dir(const char *p)
+{
+    struct stat st;
+    return p && *p && stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *tb_preset_dir(void)
+{
+    const char *env = getenv("MMUSIM_PRESET_DIR");
+    if (is_dir(env))
+        return env;
+    if (is_dir(MMUSIM_PRESET_DIR))
+        return MMUSIM_PRESET_DIR;
+    return MMUSIM_INSTALLED_PRESET_DIR;
+}
+
+int tb_preset_path(const char *name, char *buf, size_t len, char *err, size_t errlen)
+{
+    for (const char *p = name; *p; p++)
+        if (!(isalnum((unsigned char)*p) || *p == '_' || *p == '-')) {
+            snprintf(err, errlen, "--preset '%s': a preset name is letters, digits, '_' and '-'", name);
+            return -1;
+        }
+    const char *dir = tb_preset_dir();
+    snprintf(buf, len, "%s/%s.ini", dir, name);
+    if (access(buf, R_OK) != 0) {
+        snprintf(err, errlen, "--preset '%s': no such preset in %s (see mmusim presets)", name, dir);
+        return -1;
+    }
+    return 0;
 }
 
 int tb_config_override(mmu_config *cfg, const char *assignment, char *err, size_t errlen)

@@ -21,6 +21,16 @@ int tb_config_load(mmu_config *cfg, const char *path, char *err, size_t errlen);
 /* Apply one "section.key=value" override.  Returns 0, or -1 with a message in err. */
 int tb_config_override(mmu_config *cfg, const char *assignment, char *err, size_t errlen);
 
+/*
+ * Find a preset (a configuration of a real CPU, presets/NAME.ini).  Looks in
+ * $MMUSIM_PRESET_DIR, then the source tree's presets/, then the installed
+ * share/mmusim/presets.  Returns 0 with the path in buf, or -1 with a message.
+ */
+int tb_preset_path(const char *name, char *buf, size_t len, char *err, size_t errlen);
+
+/* The directory presets are listed from (the first of the above that exists). */
+const char *tb_preset_dir(void);
+
 /* Write cfg as an INI file with a comment per key (with_comments) or bare. */
 void tb_config_dump(const mmu_config *cfg, FILE *out, int with_comments);
 

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "mmusim/mmu.h"
 
 #define TB_JSON_SCHEMA "mmusim.run/1"
@@ -24,10 +26,39 @@ typedef struct tb_run_info {
     uint64_t first_cycle;  /* issue cycle of the first counted access */
     uint64_t last_cycle;   /* completion cycle of the last translation */
     int has_cycles;        /* the trace carried issue cycles */
+    const char *preset;    /* preset the configuration started from, or NULL */
+    /* timeline: one window of timeline_window accesses each */
+    uint64_t timeline_window;
+    size_t n_windows;
+    struct tb_window *windows;
 } tb_run_info;
+
+/* The main figures of one window of accesses (differences of the counters). */
+typedef struct tb_window {
+    uint64_t accesses;
+    uint64_t translations;
+    uint64_t l1_misses;    /* level-1 lookups that missed */
+    uint64_t walks;
+    uint64_t page_faults;
+    uint64_t latency_sum;  /* cycles */
+    uint64_t first_cycle;  /* issue cycle of the window's first access */
+    uint64_t last_cycle;   /* completion of its last translation */
+} tb_window;
 
 /* Human summary on out. */
 void tb_report_text(FILE *out, const mmu *m, const tb_run_info *info);
+
+/* The JSON document of a run (the caller owns it: json_decref). NULL if out of memory. */
+json_t *tb_report_build(const mmu *m, const tb_run_info *info);
+
+/*
+ * Append one CSV row (with a header line if the file is empty) holding the
+ * JSON document flattened: nested keys joined with '.', arrays indexed
+ * ("walker.refs_per_walk.3").  The row is written with one write() on a file
+ * opened for appending, so parallel runs can share a file.  A non-empty file
+ * whose header differs is refused.  Returns 0, or -1 with a message.
+ */
+int tb_report_csv(const char *path, json_t *doc, char *err, size_t errlen);
 
 /*
  * Write the JSON document to path atomically (a temporary file renamed into

@@ -72,4 +72,17 @@ grep -q "^entries = 2048" "$TMP/c1.ini" && ok || bad "dump shows the override"
 expect_eq "warmup accesses" "$(json_get "$TMP/w.json" 'j["accesses"]')" 3
 expect_eq "warmup misses" "$(json_get "$TMP/w.json" 'j["tlb"]["u"]["misses"]')" 3
 
+# CSV: one row per run, the header once; per-access CSV: a line per translation; timeline windows.
+rm -f "$TMP/runs.csv"
+"$MMUSIM" run "$TMP/t.txt" "${UTLB[@]}" --set walker.mode=fixed --quiet --csv "$TMP/runs.csv" --per-access "$TMP/pa.csv" --timeline 3 --json "$TMP/tl.json" || bad "csv run"
+"$MMUSIM" run "$TMP/t.txt" "${UTLB[@]}" --set walker.mode=fixed --quiet --csv "$TMP/runs.csv" || bad "csv run 2"
+expect_eq "csv lines" "$(wc -l < "$TMP/runs.csv")" 3
+expect_eq "csv misses column" "$("$PY" -c "import csv,sys; r=list(csv.DictReader(open(sys.argv[1]))); print(r[1]['tlb.u.misses'])" "$TMP/runs.csv")" 7
+expect_eq "per-access lines" "$(wc -l < "$TMP/pa.csv")" 10
+expect_eq "per-access crossing" "$(sed -n 10p "$TMP/pa.csv" | cut -d, -f4,8)" "0x2000,tlb"
+expect_eq "timeline windows" "$(json_get "$TMP/tl.json" 'j["timeline"]["accesses"]')" "[3, 3, 2]"
+expect_eq "timeline walks" "$(json_get "$TMP/tl.json" 'sum(j["timeline"]["walks"])')" 7
+"$MMUSIM" run "$TMP/t.txt" --quiet --csv "$TMP/runs.csv" 2>"$TMP/csv.err" && bad "csv with other columns accepted" || ok
+grep -q "columns differ" "$TMP/csv.err" && ok || bad "csv column mismatch message"
+
 finish
