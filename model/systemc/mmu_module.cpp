@@ -16,16 +16,6 @@ extern "C" {
 #include "report.h"
 }
 
-#if defined(__has_include)
-#if __has_include("mmusim/os.h")
-#include "mmusim/os.h"
-#define MMUSIM_SC_HAVE_OS 1
-#endif
-#endif
-#ifndef MMUSIM_SC_HAVE_OS
-#define MMUSIM_SC_HAVE_OS 0
-#endif
-
 using namespace sc_core;
 using namespace tlm;
 
@@ -101,9 +91,25 @@ mmu_module::mmu_module(sc_module_name name, const mmu_config &cfg, const options
     ctrl_socket.register_transport_dbg(this, &mmu_module::ctrl_transport_dbg);
 
     if (cfg.walker.mode == MMU_WALKER_RADIX) {
-        mode_ = page_table_mode::cosim;
-        const mmu_mem_port port = {this, &mmu_module::port_read, &mmu_module::port_write};
-        mmu_set_memory(m_, &port);
+        use_socket_port();
+        if (cfg.os_enabled) {
+            ::mmu_os *os = nullptr;
+            mmu_err e = mmu_os_create_from_config(&cfg, &os, msg, sizeof msg);
+            if (e == MMU_OK) {
+                e = attach_os(os);
+                if (e != MMU_OK)
+                    std::snprintf(msg, sizeof msg, "os: %s", mmu_strerror(e));
+            }
+            if (e != MMU_OK) {
+                mmu_os_destroy(os);
+                mmu_destroy(m_);
+                m_ = nullptr;
+                std::string text = std::string(this->name()) + ": " + msg;
+                SC_REPORT_ERROR(MSG_TYPE, text.c_str());
+                throw std::invalid_argument(text);
+            }
+            own_os_ = true;
+        }
     }
 
     SC_HAS_PROCESS(mmu_module);
@@ -121,11 +127,17 @@ mmu_module::mmu_module(sc_module_name name, const mmu_config &cfg, const options
 
 mmu_module::~mmu_module()
 {
-#if MMUSIM_SC_HAVE_OS
-    if (os_)
-        (void)mmu_os_remove_shootdown_target(os_, &mmu_module::shootdown, this);
-#endif
+    const mmu_err e = attach_os(nullptr); /* cannot fail */
+    (void)e;
     mmu_destroy(m_);
+}
+
+/* Co-simulation: PTE references go out on mem_socket. */
+void mmu_module::use_socket_port()
+{
+    mode_ = page_table_mode::cosim;
+    const mmu_mem_port port = {this, &mmu_module::port_read, &mmu_module::port_write};
+    mmu_set_memory(m_, &port);
 }
 
 /* ---- translation ---- */
@@ -716,24 +728,44 @@ void mmu_module::shootdown(void *ctx, uint16_t asid, uint64_t vaddr, mmu_page_si
     self->dmi_drop(MMU_INVAL_ADDR_ASID, vaddr & ~mask, vaddr | mask, asid);
 }
 
+/* Detaching cannot fail (mmu_attach_os with NULL returns MMU_OK). */
+static void detach_os(::mmu *m)
+{
+    const mmu_err e = mmu_attach_os(m, nullptr);
+    (void)e;
+}
+
 mmu_err mmu_module::attach_os(::mmu_os *os)
 {
-#if MMUSIM_SC_HAVE_OS
-    if (mode_ == page_table_mode::fixed || !os)
-        return mode_ == page_table_mode::fixed ? MMU_EUNSUPPORTED : MMU_EINVAL;
+    if (mode_ == page_table_mode::fixed)
+        return os ? MMU_EUNSUPPORTED : MMU_OK;
+    if (os_) {
+        (void)mmu_os_remove_shootdown_target(os_, &mmu_module::shootdown, this);
+        detach_os(m_);
+        if (own_os_)
+            mmu_os_destroy(os_);
+        os_ = nullptr;
+        own_os_ = false;
+        use_socket_port();
+        dmi_drop(MMU_INVAL_ALL, 0, 0, 0);
+    }
+    if (!os)
+        return MMU_OK;
     mmu_err e = mmu_attach_os(m_, os);
-    if (e != MMU_OK)
+    if (e == MMU_OK) {
+        e = mmu_os_add_shootdown_target(os, &mmu_module::shootdown, this);
+        if (e != MMU_OK)
+            detach_os(m_);
+    }
+    if (e != MMU_OK) {
+        use_socket_port();
         return e;
-    e = mmu_os_add_shootdown_target(os, &mmu_module::shootdown, this);
-    if (e != MMU_OK)
-        return e;
+    }
+    /* what was cached came from other page tables */
+    mmu_invalidate(m_, MMU_INVAL_ALL, 0, 0);
     os_ = os;
     mode_ = page_table_mode::standalone;
     return MMU_OK;
-#else
-    (void)os;
-    return MMU_EUNSUPPORTED;
-#endif
 }
 
 void mmu_module::clear_fault()

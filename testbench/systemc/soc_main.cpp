@@ -6,9 +6,9 @@
  *   core 1 --> mmu 1 ---+--> bus --> memory
  *   ...                /
  *
- * Fixed walker mode needs no page tables (identity map).  Radix mode runs
- * standalone: one OS model owns every process's page tables and is shared
- * by all the MMUs (cores running the same ASID share its page tables, and
+ * Fixed walker mode needs no page tables (identity map).  Radix mode (the
+ * default configuration) runs standalone: one OS model owns every process's
+ * page tables and is shared by all the MMUs (cores running the same ASID share its page tables, and
  * its shootdowns reach every core's TLBs).  At the end each core's MMU
  * prints the same report as `mmusim run` and, with --json, writes the
  * same JSON document.
@@ -33,16 +33,6 @@
 extern "C" {
 #include "cfgfile.h"
 }
-
-#if defined(__has_include)
-#if __has_include("mmusim/os.h")
-#include "mmusim/os.h"
-#define SOC_HAVE_OS 1
-#endif
-#endif
-#ifndef SOC_HAVE_OS
-#define SOC_HAVE_OS 0
-#endif
 
 using namespace sc_core;
 using mmusim::sc::bus;
@@ -248,25 +238,26 @@ int sc_main(int argc, char **argv)
     const sc_time period(1e6 / o.cfg.clock_mhz, SC_PS);
     tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_time(o.quantum_ns, SC_NS));
 
-#if SOC_HAVE_OS
+    /* one OS for every core: shared page tables, shootdowns to every TLB */
     mmu_os *os = nullptr;
     if (o.cfg.walker.mode == MMU_WALKER_RADIX) {
-        mmu_os_config oc;
-        mmu_os_config_defaults(&oc);
-        oc.clock_mhz = o.cfg.clock_mhz;
-        oc.remote_cores = o.cores - 1;
-        if (mmu_os_create(&oc, mmu_pt_format_find(o.cfg.walker.format), &os) != MMU_OK) {
-            std::fprintf(stderr, "mmusim-soc: cannot create the OS model\n");
-            return 1;
+        if (!o.cfg.os_enabled) {
+            std::fprintf(stderr, "mmusim-soc: radix mode needs the OS model (os.enabled = on): no software "
+                                 "on this SoC writes page tables\n");
+            return 2;
+        }
+        mmu_config oc = o.cfg;
+        if (oc.os.remote_cores == 0)
+            oc.os.remote_cores = o.cores - 1; /* a shootdown interrupts the other cores */
+        char err[1024];
+        if (mmu_os_create_from_config(&oc, &os, err, sizeof err) != MMU_OK) {
+            std::fprintf(stderr, "mmusim-soc: %s\n", err);
+            return 2;
         }
     }
-#else
-    if (o.cfg.walker.mode == MMU_WALKER_RADIX) {
-        std::fprintf(stderr, "mmusim-soc: radix mode needs the OS model, which this build lacks\n");
-        return 2;
-    }
-#endif
 
+    /* destroyed after the MMUs of the block below, which detach from it */
+    const std::unique_ptr<mmu_os, void (*)(mmu_os *)> os_owner(os, mmu_os_destroy);
     int status = 0;
     {
         memory mem("memory", UINT64_MAX, sc_time::from_value(period.value() * o.mem_latency));
@@ -282,12 +273,10 @@ int sc_main(int argc, char **argv)
             mo.clock_period = period;
             mo.core_id = i;
             mmus.emplace_back(new mmu_module(("mmu" + std::to_string(i)).c_str(), o.cfg, mo));
-#if SOC_HAVE_OS
             if (os && mmus.back()->attach_os(os) != MMU_OK) {
                 std::fprintf(stderr, "mmusim-soc: cannot attach the OS model to mmu%u\n", i);
                 return 1;
             }
-#endif
             trace_core::options co;
             co.trace = o.traces.size() == 1 ? o.traces[0] : o.traces[i];
             co.format = o.format;
@@ -339,8 +328,5 @@ int sc_main(int argc, char **argv)
                         static_cast<unsigned long long>(accesses), sc_time_stamp().to_string().c_str(), wall,
                         wall > 0 ? static_cast<double>(accesses) / wall : 0.0);
     }
-#if SOC_HAVE_OS
-    mmu_os_destroy(os);
-#endif
     return status;
 }

@@ -28,18 +28,9 @@
 #include <tlm_utils/tlm_quantumkeeper.h>
 
 #include "mmusim/mmusim.h"
+#include "mmusim/systemc/bus.h"
 #include "mmusim/systemc/memory.h"
 #include "mmusim/systemc/mmu_module.h"
-
-#if defined(__has_include)
-#if __has_include("mmusim/os.h")
-#include "mmusim/os.h"
-#define TEST_HAVE_OS 1
-#endif
-#endif
-#ifndef TEST_HAVE_OS
-#define TEST_HAVE_OS 0
-#endif
 
 using namespace sc_core;
 using namespace tlm;
@@ -178,10 +169,12 @@ struct tester : sc_module {
         SC_HAS_PROCESS(tester);
         SC_THREAD(run);
     }
+    bool stop_at_end = true;
     void run()
     {
         body(*this);
-        sc_stop();
+        if (stop_at_end)
+            sc_stop();
     }
     void invalidate(sc_dt::uint64 lo, sc_dt::uint64 hi) { invalidations.emplace_back(lo, hi); }
     tlm_sync_enum nb_transport_bw(tlm_generic_payload &t, tlm_phase &ph, sc_time &d)
@@ -331,7 +324,8 @@ static void check_same_response(const mmu_response &got, const mmu_response &wan
     CHECK_EQ(got.done_cycle, want.done_cycle);
     CHECK_EQ(got.outcome, want.outcome);
     CHECK_EQ(got.level, want.level);
-    CHECK_EQ(got.page_size, want.page_size);
+    if (want.fault == MMU_FAULT_NONE) /* not set by the model on a fault */
+        CHECK_EQ(got.page_size, want.page_size);
     CHECK_EQ(got.walk_refs, want.walk_refs);
     CHECK_EQ(got.pwc_level, want.pwc_level);
     CHECK_EQ(got.fault_level, want.fault_level);
@@ -369,6 +363,37 @@ static lt_result lt(env &e, uint64_t va, tlm_command cmd, translation_extension 
     r.added = d - delay0;
     r.addr_after = t.get_address();
     return r;
+}
+
+/* One LT transaction through a tester's socket. */
+static lt_result lt_plain(tester &tb, uint64_t va, tlm_command cmd, translation_extension *ext, unsigned len = 8)
+{
+    lt_result r;
+    std::memset(r.data, 0, sizeof r.data);
+    tlm_generic_payload t;
+    t.set_command(cmd);
+    t.set_address(va);
+    t.set_data_ptr(r.data);
+    t.set_data_length(len);
+    t.set_streaming_width(len);
+    t.set_response_status(TLM_INCOMPLETE_RESPONSE);
+    t.set_extension(ext);
+    sc_time d = SC_ZERO_TIME;
+    tb.socket->b_transport(t, d);
+    t.clear_extension(ext);
+    r.status = t.get_response_status();
+    r.added = d;
+    r.addr_after = t.get_address();
+    return r;
+}
+
+/* The physical address of va in the reference (a debug translation). */
+static uint64_t want_paddr(const mmu *m, uint64_t va, uint16_t asid)
+{
+    mmu_request req = {va, 0, 8, asid, MMU_READ, MMU_PRIV_USER};
+    mmu_response r;
+    CHECK_EQ(mmu_translate_debug(m, &req, &r), MMU_OK);
+    return r.paddr;
 }
 
 /* An LT access checked against the reference: address, delay, response, status. */
@@ -414,7 +439,8 @@ static lt_result lt_checked(env &e, uint64_t va, tlm_command cmd, uint16_t asid,
 
 static mmu_config radix_config(std::initializer_list<std::pair<std::string, std::string>> extra = {})
 {
-    mmu_config c = mmusim::sc::make_config({{"walker.mode", "radix"}, {"walker.format", "x86_64"}});
+    /* co-simulation: no OS model, the page tables are the test's */
+    mmu_config c = mmusim::sc::make_config({{"walker.mode", "radix"}, {"walker.format", "x86_64"}, {"os.enabled", "off"}});
     char msg[256];
     for (const auto &kv : extra)
         if (mmu_config_set(&c, kv.first.c_str(), kv.second.c_str(), msg, sizeof msg) != MMU_OK) {
@@ -438,7 +464,7 @@ static uint64_t rnd(uint64_t &x)
 /* Fixed walker: hits, misses, reads, writes, fetches; delays and addresses as the C model says. */
 static void scenario_lt_fixed()
 {
-    env e(mmusim::sc::make_config({{"walker.latency", "45"}}));
+    env e(mmusim::sc::make_config({{"walker.mode", "fixed"}, {"walker.latency", "45"}}));
     e.tb->body = [&e](tester &) {
         uint64_t x = 12345;
         for (int i = 0; i < 600; i++) {
@@ -890,7 +916,7 @@ static void scenario_at()
 static void scenario_quantum()
 {
     /* the clock from mmu.clock_mhz: 2000 MHz, 500 ps */
-    env e(mmusim::sc::make_config({{"mmu.clock_mhz", "2000"}}), true, true);
+    env e(mmusim::sc::make_config({{"walker.mode", "fixed"}, {"mmu.clock_mhz", "2000"}}), true, true);
     e.tb->body = [&e](tester &tb) {
         CHECK_TIME(e.dut->clock_period(), sc_time(500, SC_PS));
         tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_time(200, SC_NS));
@@ -1072,9 +1098,171 @@ static void scenario_crossing()
     sc_start();
 }
 
-#if TEST_HAVE_OS
-static void scenario_standalone();
-#endif
+/* Standalone: the module's own OS model resolves page faults exactly as the C model with its OS. */
+static void scenario_standalone()
+{
+    const mmu_config cfg = mmusim::sc::make_config({{"os.phys_mem", "64M"}});
+    memory mem("mem", UINT64_C(1) << 40, ns(MEM_LAT));
+    mmu_module::options opt;
+    opt.clock_period = PERIOD;
+    mmu_module dut("mmu", cfg, opt);
+    tester tb("tb");
+    tb.socket.bind(dut.cpu_socket);
+    tb.ctrl.bind(dut.ctrl_socket);
+    dut.mem_socket.bind(mem.socket);
+    std::vector<uint64_t> seen;
+    mem.set_observer([&](const tlm_generic_payload &t, const sc_time &) { seen.push_back(t.get_address()); });
+
+    char msg[256];
+    mmu *ref = nullptr;
+    mmu_os *ref_os = nullptr;
+    if (mmu_create(&cfg, &ref, msg, sizeof msg) != MMU_OK || mmu_os_create_from_config(&cfg, &ref_os, msg, sizeof msg) != MMU_OK ||
+        mmu_attach_os(ref, ref_os) != MMU_OK) {
+        std::fprintf(stderr, "reference: %s\n", msg);
+        std::exit(1);
+    }
+    CHECK(dut.mode() == mmusim::sc::page_table_mode::standalone);
+    CHECK(dut.os() != nullptr);
+    /* a read-only region in both */
+    CHECK_EQ(mmu_os_map(dut.os(), 4, 0x600000, 0x10000, MMU_OS_PROT_READ | MMU_OS_PROT_USER, 0), MMU_OK);
+    CHECK_EQ(mmu_os_map(ref_os, 4, 0x600000, 0x10000, MMU_OS_PROT_READ | MMU_OS_PROT_USER, 0), MMU_OK);
+
+    tb.body = [&](tester &) {
+        uint64_t x = 4242;
+        uint64_t faults_seen = 0;
+        for (int i = 0; i < 500; i++) {
+            const uint64_t r = rnd(x);
+            const uint64_t va = (r % 7 == 0 ? 0x600000 + ((r >> 8) % 16 << 12) : 0x400000 + ((r >> 8) % 100 << 12)) +
+                                ((r >> 30) & 0xFF8);
+            const bool write = (r >> 40) % 3 == 0;
+            mmu_request req;
+            req.vaddr = va;
+            req.cycle = sc_time_stamp().value() / PERIOD.value();
+            req.size = 8;
+            req.asid = 4;
+            req.type = write ? MMU_WRITE : MMU_READ;
+            req.priv = MMU_PRIV_USER;
+            mmu_response want[2];
+            const int n = mmu_access(ref, &req, want);
+            translation_extension ext(4, MMU_PRIV_USER);
+            const size_t n_seen = seen.size();
+            const lt_result res = lt_plain(tb, va, write ? TLM_WRITE_COMMAND : TLM_READ_COMMAND, &ext);
+            check_same_response(ext.response, want[n - 1]);
+            if (want[n - 1].fault == MMU_FAULT_NONE) {
+                CHECK_EQ(res.status, TLM_OK_RESPONSE);
+                CHECK_EQ(seen.size(), n_seen + 1);
+                CHECK_EQ(seen.back(), want[0].paddr); /* the frame the OS gave */
+                CHECK_TIME(res.added, ns(want[n - 1].done_cycle - req.cycle + MEM_LAT));
+            } else {
+                faults_seen++;
+                CHECK_EQ(want[n - 1].fault, MMU_FAULT_WRITE_RO); /* the OS resolves everything else */
+                CHECK_EQ(res.status, TLM_COMMAND_ERROR_RESPONSE);
+                CHECK_TIME(res.added, ns(want[n - 1].done_cycle - req.cycle));
+            }
+            if (i % 10 == 0)
+                wait(ns(5000));
+        }
+        CHECK(faults_seen > 0);
+        CHECK(dut.stats().page_faults > 50); /* demand paging happened */
+        CHECK_EQ(dut.stats().page_faults, mmu_get_stats(ref)->page_faults);
+        CHECK_EQ(dut.stats().fault_cycles, mmu_get_stats(ref)->fault_cycles);
+        CHECK_EQ(dut.stats().latency_sum, mmu_get_stats(ref)->latency_sum);
+        CHECK_EQ(dut.mod_stats().pte_reads, 0); /* the page tables are the OS's, not on the socket */
+        /* debug transport sees the OS's tables too */
+        unsigned char b[8];
+        tlm_generic_payload t;
+        translation_extension ext(4, MMU_PRIV_USER);
+        t.set_command(TLM_READ_COMMAND);
+        t.set_address(0x400000);
+        t.set_data_ptr(b);
+        t.set_data_length(8);
+        t.set_streaming_width(8);
+        t.set_extension(&ext);
+        mem.write64(want_paddr(ref, 0x400000, 4), 0x77);
+        CHECK_EQ(tb.socket->transport_dbg(t), 8);
+        CHECK_EQ(b[0], 0x77);
+        t.clear_extension(&ext);
+    };
+    sc_start();
+    mmu_destroy(ref);
+    mmu_os_destroy(ref_os);
+}
+
+/* Two MMUs share one OS (two cores of an SoC, through the bus): shared page tables, shootdowns reach both. */
+static void scenario_shared_os()
+{
+    mmu_config cfg = mmusim::sc::make_config({{"os.phys_mem", "64M"}, {"os.remote_cores", "1"}});
+    mmu_os *os = nullptr;
+    char msg[256];
+    if (mmu_os_create_from_config(&cfg, &os, msg, sizeof msg) != MMU_OK) {
+        std::fprintf(stderr, "os: %s\n", msg);
+        std::exit(1);
+    }
+    {
+        memory mem("mem", UINT64_C(1) << 40, ns(MEM_LAT));
+        mmusim::sc::bus interconnect("bus", ns(2));
+        interconnect.initiator_socket.bind(mem.socket);
+        interconnect.map(0, 0, UINT64_C(1) << 40);
+        mmu_module::options opt;
+        opt.clock_period = PERIOD;
+        mmu_module m0("mmu0", cfg, opt), m1("mmu1", cfg, opt);
+        CHECK_EQ(m0.attach_os(os), MMU_OK);
+        CHECK_EQ(m1.attach_os(os), MMU_OK);
+        tester t0("t0"), t1("t1");
+        t0.socket.bind(m0.cpu_socket);
+        t1.socket.bind(m1.cpu_socket);
+        t0.ctrl.bind(m0.ctrl_socket);
+        t1.ctrl.bind(m1.ctrl_socket);
+        m0.mem_socket.bind(interconnect.target_socket);
+        m1.mem_socket.bind(interconnect.target_socket);
+        t1.body = [](tester &) { wait(); }; /* t0 drives both */
+        t0.body = [&](tester &) {
+            const uint64_t va = 0x10000000;
+            translation_extension e0(1, MMU_PRIV_USER), e1(1, MMU_PRIV_USER);
+            lt_result r = lt_plain(t0, va, TLM_WRITE_COMMAND, &e0);
+            CHECK_EQ(r.status, TLM_OK_RESPONSE);
+            CHECK_EQ(m0.stats().page_faults, 1);
+            wait(ns(10000));
+            r = lt_plain(t1, va + 8, TLM_WRITE_COMMAND, &e1);
+            CHECK_EQ(r.status, TLM_OK_RESPONSE);
+            CHECK_EQ(m1.stats().page_faults, 0); /* the page table core 0 faulted in */
+            CHECK_EQ(e1.response.paddr, e0.response.paddr + 8);
+            /* DMI on both cores */
+            tlm_dmi dmi;
+            tlm_generic_payload t;
+            t.set_command(TLM_READ_COMMAND);
+            t.set_address(va);
+            t.set_extension(&e0);
+            CHECK(t0.socket->get_direct_mem_ptr(t, dmi));
+            t.clear_extension(&e0);
+            t.set_extension(&e1);
+            CHECK(t1.socket->get_direct_mem_ptr(t, dmi));
+            t.clear_extension(&e1);
+            CHECK_EQ(dmi.get_start_address(), va);
+            /* the OS drops the page: both TLBs and both DMI regions */
+            CHECK_EQ(mmu_os_unmap(os, 1, va, 4096), MMU_OK);
+            mmu_os_stats st;
+            mmu_os_get_stats(os, &st);
+            CHECK_EQ(st.shootdowns, 1);
+            CHECK_EQ(t0.invalidations.size(), 1);
+            CHECK_EQ(t1.invalidations.size(), 1);
+            if (t1.invalidations.size() == 1) {
+                CHECK_EQ(t1.invalidations[0].first, va);
+                CHECK_EQ(t1.invalidations[0].second, va + 0xFFF);
+            }
+            wait(ns(10000));
+            r = lt_plain(t1, va, TLM_READ_COMMAND, &e1);
+            CHECK_EQ(r.status, TLM_OK_RESPONSE);
+            CHECK_EQ(m1.stats().page_faults, 1); /* a fresh minor fault on core 1 */
+            CHECK_EQ(e1.response.outcome, MMU_OUT_WALK);
+            sc_stop();
+        };
+        t0.stop_at_end = false;
+        t1.stop_at_end = false;
+        sc_start();
+    }
+    mmu_os_destroy(os);
+}
 
 int sc_main(int argc, char **argv)
 {
@@ -1083,6 +1271,7 @@ int sc_main(int argc, char **argv)
         {"lt_fixed", scenario_lt_fixed}, {"lt_cosim", scenario_lt_cosim}, {"faults", scenario_faults},
         {"debug", scenario_debug},       {"dmi", scenario_dmi},           {"at", scenario_at},
         {"quantum", scenario_quantum},   {"regs", scenario_regs},         {"crossing", scenario_crossing},
+        {"standalone", scenario_standalone}, {"shared_os", scenario_shared_os},
     };
     if (argc != 2 || !scenarios.count(argv[1])) {
         std::fprintf(stderr, "usage: test_systemc SCENARIO\nscenarios:");

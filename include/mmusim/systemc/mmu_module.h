@@ -29,10 +29,13 @@
  *    present, non-canonical, reserved bits), TLM_COMMAND_ERROR_RESPONSE when
  *    the translation refuses the access (permissions, A/D); a fault record
  *    (last_fault(), the extension, the FAULT_* registers) and the irq output.
- *  - Page tables: fixed walker mode (no page tables); co-simulation (radix
- *    mode, the default): the tables live in the memory behind mem_socket
- *    and PTE reads and writes are 8-byte transactions on it, faults go back
- *    to the requester; standalone: attach_os() hands them to the OS model.
+ *  - Page tables: fixed walker mode (no page tables); standalone (radix
+ *    mode with os.enabled, the default configuration): the OS model owns
+ *    them and handles page faults (the module's own OS, or one shared by
+ *    several modules with attach_os()); co-simulation (radix mode with
+ *    os.enabled = off, or attach_os(nullptr)): the tables live in the
+ *    memory behind mem_socket, PTE reads and writes are 8-byte transactions
+ *    on it, and faults go back to the requester.
  *
  * See docs/systemc.md for the rules in full.
  */
@@ -56,8 +59,6 @@
 
 #include "mmusim/mmu.h"
 #include "mmusim/systemc/extension.h"
-
-struct mmu_os; /* mmusim/os.h: the OS model of standalone mode */
 
 namespace mmusim {
 namespace sc {
@@ -134,8 +135,9 @@ public:
     /*
      * Create the C model from cfg (checked first).  A configuration the
      * model refuses is an SC_REPORT_ERROR (which throws by default) naming
-     * the field.  Radix mode starts in co-simulation: set a root per ASID
-     * (set_root) or attach an OS model.
+     * the field.  Radix mode with os.enabled creates an OS model of the
+     * module's own ([os] of cfg): standalone.  Radix mode without it starts
+     * in co-simulation: set a root per ASID (set_root).
      */
     mmu_module(sc_core::sc_module_name name, const mmu_config &cfg, const options &opt);
     mmu_module(sc_core::sc_module_name name, const mmu_config &cfg);
@@ -152,13 +154,17 @@ public:
     void invalidate(mmu_inval_kind kind, uint64_t vaddr = 0, uint16_t asid = 0);
 
     /*
-     * Standalone mode: the OS model owns the page tables (its memory, roots,
-     * fault handling) and shoots down this MMU's entries (and the DMI regions
-     * they cover).  os must outlive the module; several modules may share it.
-     * Returns MMU_EUNSUPPORTED in fixed walker mode or when built without
-     * the OS model.
+     * Standalone mode with a given OS model (mmu_os_create_from_config):
+     * it owns the page tables (memory, roots, fault handling) and shoots
+     * down this MMU's entries and the DMI regions they cover.  Several
+     * modules may share one OS (the cores of an SoC); it must outlive them.
+     * The module's own OS, if any, is destroyed.  nullptr detaches: back to
+     * co-simulation.  Returns MMU_EUNSUPPORTED in fixed walker mode,
+     * MMU_EINVAL for an OS of another page-table format, MMU_ENOMEM.
      */
     [[nodiscard]] mmu_err attach_os(::mmu_os *os);
+    /* The OS model in use (standalone), or nullptr. */
+    ::mmu_os *os() const { return os_; }
 
     page_table_mode mode() const { return mode_; }
 
@@ -229,6 +235,7 @@ private:
     void forward_split(tlm::tlm_generic_payload &t, sc_core::sc_time &delay, const xlate &x);
     void enter();
     void leave();
+    void use_socket_port();
     unsigned ctrl_access(tlm::tlm_generic_payload &t, bool debug);
     uint64_t ctrl_read(uint64_t off) const;
     bool ctrl_write(uint64_t off, uint64_t v);
@@ -254,6 +261,7 @@ private:
 
     ::mmu *m_ = nullptr;
     ::mmu_os *os_ = nullptr;
+    bool own_os_ = false;
     options opt_;
     page_table_mode mode_ = page_table_mode::fixed;
     sc_core::sc_time period_;
