@@ -127,6 +127,7 @@ mmu_module::mmu_module(sc_module_name name, const mmu_config &cfg, const options
 
 mmu_module::~mmu_module()
 {
+    dmi_.clear(); /* no calls upstream: the initiator may be gone already */
     const mmu_err e = attach_os(nullptr); /* cannot fail */
     (void)e;
     mmu_destroy(m_);

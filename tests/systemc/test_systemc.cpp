@@ -398,14 +398,14 @@ static uint64_t want_paddr(const mmu *m, uint64_t va, uint16_t asid)
 
 /* An LT access checked against the reference: address, delay, response, status. */
 static lt_result lt_checked(env &e, uint64_t va, tlm_command cmd, uint16_t asid, mmu_priv priv, bool fetch = false,
-                            unsigned len = 8)
+                            unsigned len = 8, const sc_time &offset = SC_ZERO_TIME)
 {
     translation_extension ext(asid, priv, fetch, 7);
     const size_t seen_before = e.data_seen.size();
     const env::answer want = e.ref_access2(va, len, asid,
                                            cmd == TLM_WRITE_COMMAND ? MMU_WRITE : fetch ? MMU_FETCH : MMU_READ, priv,
-                                           SC_ZERO_TIME);
-    const lt_result r = lt(e, va, cmd, &ext, len);
+                                           offset);
+    const lt_result r = lt(e, va, cmd, &ext, len, offset);
     CHECK(ext.translated);
     check_same_response(ext.response, want.last());
     CHECK_EQ(r.addr_after, va); /* the virtual address is restored */
@@ -416,7 +416,7 @@ static lt_result lt_checked(env &e, uint64_t va, tlm_command cmd, uint16_t asid,
         if (e.data_seen.size() == seen_before + 1) {
             CHECK_EQ(e.data_seen.back().addr, want.r[0].paddr);
             /* the memory sees the access at the issue time plus the translation latency */
-            CHECK_TIME(e.data_seen.back().time, sc_time_stamp() + ns(want.cycles()));
+            CHECK_TIME(e.data_seen.back().time, sc_time_stamp() + offset + ns(want.cycles()));
         }
         CHECK(!ext.fault.valid);
     } else {
@@ -430,7 +430,7 @@ static lt_result lt_checked(env &e, uint64_t va, tlm_command cmd, uint16_t asid,
         CHECK_EQ(ext.fault.core_id, 7);
         CHECK_EQ(ext.fault.priv, priv);
         CHECK_EQ(ext.fault.cycle, want.last().done_cycle);
-        CHECK_TIME(ext.fault.time, sc_time_stamp() + ns(want.cycles()));
+        CHECK_TIME(ext.fault.time, sc_time_stamp() + offset + ns(want.cycles()));
         const fault_record &f = e.dut->last_fault();
         CHECK(f.valid && f.cause == ext.fault.cause && f.vaddr == ext.fault.vaddr);
     }
@@ -513,7 +513,10 @@ static void scenario_lt_cosim()
             const uint64_t r = rnd(x);
             const uint64_t va = (r % 5 == 0) ? 0x40000000 + ((r >> 8) & 0x1FFFF8)
                                              : 0x400000 + (((r >> 8) % 64) << 12) + ((r >> 20) & 0xFF8);
-            lt_checked(e, va, (r >> 30) % 3 == 0 ? TLM_WRITE_COMMAND : TLM_READ_COMMAND, 1, MMU_PRIV_USER);
+            /* issued at a local time offset (temporal decoupling): walks in flight at the
+               offset are joined, earlier ones are not */
+            lt_checked(e, va, (r >> 30) % 3 == 0 ? TLM_WRITE_COMMAND : TLM_READ_COMMAND, 1, MMU_PRIV_USER, false, 8,
+                       ns((r >> 45) % 400));
             if (i % 37 == 0)
                 wait(ns(1000));
         }
