@@ -915,13 +915,15 @@ void mmu_module::clear_stats()
     ms_ = module_stats();
 }
 
-static tb_run_info run_info(const char *name, const module_stats &ms, const mmu_stats &s)
+static tb_run_info run_info(const char *name, const mmu_module::workload &w, const module_stats &ms,
+                            const mmu_stats &s)
 {
     tb_run_info info;
     std::memset(&info, 0, sizeof info);
-    info.trace_path = name;
-    info.trace_format = "SystemC transactions";
-    info.compression = "none";
+    info.trace_path = w.name.empty() ? name : w.name.c_str();
+    info.trace_format = w.format.c_str();
+    info.compression = w.compression.c_str();
+    info.instructions = w.instructions;
     info.accesses = ms.b_transport + ms.nb_requests;
     info.translations = s.requests;
     info.crossings = ms.crossings;
@@ -933,7 +935,7 @@ static tb_run_info run_info(const char *name, const module_stats &ms, const mmu_
 
 void mmu_module::report_text(FILE *out) const
 {
-    const tb_run_info info = run_info(name(), ms_, stats());
+    const tb_run_info info = run_info(name(), workload_, ms_, stats());
     tb_report_text(out, m_, &info);
     std::fprintf(out,
                  "\nSystemC        LT %llu, AT %llu, debug %llu; faults %llu; page-crossing %llu "
@@ -955,7 +957,7 @@ void mmu_module::report_text(FILE *out) const
 
 bool mmu_module::report_json(const std::string &path, std::string *err) const
 {
-    const tb_run_info info = run_info(name(), ms_, stats());
+    const tb_run_info info = run_info(name(), workload_, ms_, stats());
     char msg[1024];
     if (tb_report_json(path.c_str(), m_, &info, msg, sizeof msg) != 0) {
         if (err)

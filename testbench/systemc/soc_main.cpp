@@ -234,6 +234,7 @@ int sc_main(int argc, char **argv)
     if (const int rc = parse(argc, argv, o))
         return rc;
     sc_report_handler::set_actions("/IEEE_Std_1666/deprecated", SC_DO_NOTHING);
+    sc_report_handler::set_actions("/OSCI/SystemC", SC_INFO, SC_DO_NOTHING); /* "stopped by user" */
 
     const sc_time period(1e6 / o.cfg.clock_mhz, SC_PS);
     tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_time(o.quantum_ns, SC_NS));
@@ -308,9 +309,14 @@ int sc_main(int argc, char **argv)
                 std::fprintf(stderr, "mmusim-soc: core %u: %s\n", i, r.error.c_str());
                 status = 1;
             }
+            mmu_module::workload w;
+            w.name = o.traces.size() == 1 ? o.traces[0] : o.traces[i];
+            w.format = r.format;
+            w.compression = r.compression;
+            w.instructions = r.instructions;
+            mmus[i]->set_workload(w);
             if (!o.quiet) {
-                std::printf("%s== core %u: %s ==\n", i ? "\n" : "", i,
-                            o.traces.size() == 1 ? o.traces[0].c_str() : o.traces[i].c_str());
+                std::printf("%s== core %u: %s ==\n", i ? "\n" : "", i, w.name.c_str());
                 mmus[i]->report_text(stdout);
                 std::printf("core           accesses %llu, error responses %llu, finished at %s\n",
                             static_cast<unsigned long long>(r.accesses), static_cast<unsigned long long>(r.errors),

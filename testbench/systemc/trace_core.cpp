@@ -107,8 +107,11 @@ void trace_core::run()
         run_lt();
     else
         run_at();
-    if (trace_)
+    if (trace_) {
         res_.instructions = tb_trace_instructions(trace_);
+        res_.format = tb_format_name(tb_trace_format(trace_));
+        res_.compression = tb_trace_compression(trace_);
+    }
     res_.finish = sc_time_stamp();
     done_ = true;
     done_ev_.notify(SC_ZERO_TIME);

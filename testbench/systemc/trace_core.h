@@ -50,6 +50,7 @@ public:
         uint64_t accesses = 0;
         uint64_t errors = 0;           /* transactions answered with an error status */
         uint64_t instructions = 0;
+        std::string format, compression; /* of the trace, as detected */
         sc_core::sc_time finish;       /* when the last transaction completed */
         bool failed = false;           /* the trace could not be read */
         std::string error;

@@ -187,6 +187,14 @@ public:
     /* The C handle, for everything else in mmu.h (it stays the module's). */
     ::mmu *handle() { return m_; }
     const ::mmu *handle() const { return m_; }
+    /* What the reports name as the workload (a trace-driven core sets its trace). */
+    struct workload {
+        std::string name;                              /* default: the module's name */
+        std::string format = "SystemC transactions";
+        std::string compression = "none";
+        uint64_t instructions = 0;                     /* for walks per 1000 instructions */
+    };
+    void set_workload(const workload &w) { workload_ = w; }
     /* The testbench's text summary (the same as `mmusim run`) and module counters. */
     void report_text(FILE *out) const;
     /* The testbench's JSON document, written atomically.  Returns false with *err set on failure. */
@@ -263,6 +271,7 @@ private:
     ::mmu_os *os_ = nullptr;
     bool own_os_ = false;
     options opt_;
+    workload workload_;
     page_table_mode mode_ = page_table_mode::fixed;
     sc_core::sc_time period_;
     uint64_t period_ticks_ = 1;
