@@ -73,6 +73,7 @@ mmu_module::mmu_module(sc_module_name name, const mmu_config &cfg, const options
     }
     period_ = opt.clock_period != SC_ZERO_TIME ? opt.clock_period : sc_time(1e6 / cfg.clock_mhz, SC_PS);
     period_ticks_ = period_.value();
+    inv_period_ = 1.0 / static_cast<double>(period_ticks_ ? period_ticks_ : 1);
     if (period_ticks_ == 0) {
         mmu_destroy(m_);
         m_ = nullptr;
@@ -144,14 +145,14 @@ void mmu_module::use_socket_port()
 /* ---- translation ---- */
 
 void mmu_module::make_request(const tlm_generic_payload &t, const translation_extension *ext,
-                              const sc_time &offset, mmu_request &req) const
+                              const sc_time &when, mmu_request &req) const
 {
     uint32_t len = t.get_data_length();
     const uint32_t sw = t.get_streaming_width();
     if (sw && sw < len)
         len = sw; /* a streaming burst touches [address, address + width) */
     req.vaddr = t.get_address();
-    req.cycle = (sc_time_stamp() + offset).value() / period_ticks_;
+    req.cycle = cycle_of(when);
     req.size = len ? len : 1;
     if (ext) {
         req.asid = ext->asid;
@@ -167,25 +168,29 @@ void mmu_module::make_request(const tlm_generic_payload &t, const translation_ex
 /* One translation at a time (see busy_). */
 void mmu_module::enter()
 {
-    while (busy_)
+    while (busy_) {
+        waiters_++;
         wait(free_ev_);
+        waiters_--;
+    }
     busy_ = true;
 }
 
 void mmu_module::leave()
 {
     busy_ = false;
-    free_ev_.notify();
+    if (waiters_)
+        free_ev_.notify();
 }
 
 /*
- * Translate the access of t issued at sc_time_stamp() + offset; fills x and
- * the extension's results.  Returns the translation latency as time.
+ * Translate the access of t issued at now (sc_time_stamp()) + offset; fills
+ * x and the extension's results.  Returns the translation latency as time.
  */
-sc_time mmu_module::translate(tlm_generic_payload &t, translation_extension *ext, const sc_time &offset,
-                              xlate &x)
+sc_time mmu_module::translate(tlm_generic_payload &t, translation_extension *ext, const sc_time &now,
+                              const sc_time &offset, xlate &x)
 {
-    make_request(t, ext, offset, x.req);
+    make_request(t, ext, now + offset, x.req);
     port_offset_ = offset;
     x.n = mmu_access(m_, &x.req, x.r);
     const mmu_response &last = x.r[x.n - 1];
@@ -277,15 +282,18 @@ void mmu_module::b_transport(tlm_generic_payload &t, sc_time &delay)
 {
     ms_.b_transport++;
     translation_extension *const ext = t.get_extension<translation_extension>();
-    const sc_time start = sc_time_stamp();
     xlate x;
     enter();
-    const sc_time lat = translate(t, ext, delay, x);
+    const sc_time start = sc_time_stamp();
+    const uint64_t refs = ms_.pte_reads + ms_.pte_writes;
+    const sc_time lat = translate(t, ext, start, delay, x);
     leave();
-    /* time the memory already spent waiting on PTE references is not added again */
-    const sc_time waited = sc_time_stamp() - start;
     delay += lat;
-    delay = delay > waited ? delay - waited : SC_ZERO_TIME;
+    if (ms_.pte_reads + ms_.pte_writes != refs) {
+        /* time the memory already spent waiting on PTE references is not added again */
+        const sc_time waited = sc_time_stamp() - start;
+        delay = delay > waited ? delay - waited : SC_ZERO_TIME;
+    }
     if (x.r[x.n - 1].fault != MMU_FAULT_NONE) {
         fault(t, ext, x, delay);
         return;
@@ -332,10 +340,10 @@ void mmu_module::at_translate_thread()
         wait(req_peq_.get_event());
         while (tlm_generic_payload *t = req_peq_.get_next_transaction()) {
             translation_extension *const ext = t->get_extension<translation_extension>();
-            const sc_time start = sc_time_stamp();
             xlate x;
             enter();
-            sc_time lat = translate(*t, ext, SC_ZERO_TIME, x);
+            const sc_time start = sc_time_stamp();
+            sc_time lat = translate(*t, ext, start, SC_ZERO_TIME, x);
             leave();
             const sc_time waited = sc_time_stamp() - start;
             lat = lat > waited ? lat - waited : SC_ZERO_TIME;
@@ -472,7 +480,7 @@ unsigned mmu_module::transport_dbg(tlm_generic_payload &t)
     debug_walk_ = true;
     while (done < len) {
         mmu_request req;
-        make_request(t, ext, SC_ZERO_TIME, req);
+        make_request(t, ext, sc_time_stamp(), req);
         req.vaddr = va + done;
         req.size = 1;
         mmu_response r;
@@ -512,7 +520,7 @@ bool mmu_module::get_direct_mem_ptr(tlm_generic_payload &t, tlm_dmi &dmi)
     const translation_extension *const ext = t.get_extension<translation_extension>();
     const bool fetch = ext && ext->fetch;
     mmu_request req;
-    make_request(t, ext, SC_ZERO_TIME, req);
+    make_request(t, ext, sc_time_stamp(), req);
     req.size = 1;
     const uint64_t va = req.vaddr;
     auto deny = [&](uint64_t lo, uint64_t hi) {

@@ -177,8 +177,26 @@ public:
 
     /* ---- time ---- */
     const sc_core::sc_time &clock_period() const { return period_; }
-    uint64_t cycle_of(const sc_core::sc_time &t) const { return t.value() / period_ticks_; }
-    sc_core::sc_time time_of(uint64_t cycles) const { return sc_core::sc_time::from_value(cycles * period_ticks_); }
+    /* The cycle a time falls in (floor). */
+    uint64_t cycle_of(const sc_core::sc_time &t) const
+    {
+        const uint64_t v = t.value();
+        /* a multiplication by the reciprocal, corrected to the exact floor: no division per transaction */
+        uint64_t c = static_cast<uint64_t>(static_cast<double>(v) * inv_period_);
+        while (c && c * period_ticks_ > v)
+            c--;
+        while ((c + 1) * period_ticks_ <= v)
+            c++;
+        return c;
+    }
+    sc_core::sc_time time_of(uint64_t cycles) const
+    {
+        if (cycles != tc_cycles_) { /* most translations take the same few latencies */
+            tc_cycles_ = cycles;
+            tc_time_ = sc_core::sc_time::from_value(cycles * period_ticks_);
+        }
+        return tc_time_;
+    }
 
     /* ---- statistics ---- */
     const mmu_stats &stats() const { return *mmu_get_stats(m_); }
@@ -235,8 +253,8 @@ private:
 
     /* helpers */
     void make_request(const tlm::tlm_generic_payload &t, const translation_extension *ext,
-                      const sc_core::sc_time &offset, mmu_request &req) const;
-    sc_core::sc_time translate(tlm::tlm_generic_payload &t, translation_extension *ext,
+                      const sc_core::sc_time &when, mmu_request &req) const;
+    sc_core::sc_time translate(tlm::tlm_generic_payload &t, translation_extension *ext, const sc_core::sc_time &now,
                                const sc_core::sc_time &offset, xlate &x);
     void fault(tlm::tlm_generic_payload &t, translation_extension *ext, const xlate &x,
                const sc_core::sc_time &offset);
@@ -275,11 +293,15 @@ private:
     page_table_mode mode_ = page_table_mode::fixed;
     sc_core::sc_time period_;
     uint64_t period_ticks_ = 1;
+    double inv_period_ = 1.0;
+    mutable uint64_t tc_cycles_ = 0;
+    mutable sc_core::sc_time tc_time_;
     module_stats ms_;
 
     /* one translation at a time: the C model is not re-entrant, and a
        co-simulation walk can wait inside the memory */
     bool busy_ = false;
+    unsigned waiters_ = 0;
     sc_core::sc_event free_ev_;
     bool debug_walk_ = false;          /* PTE references by transport_dbg */
     sc_core::sc_time port_offset_;     /* local time offset of the translation in progress */
