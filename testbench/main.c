@@ -3,6 +3,7 @@
  *
  *   mmusim run TRACE [options]     run a trace through the MMU model
  *   mmusim config --dump [options] print the effective configuration
+ *   mmusim report OUT.html IN.json... HTML report of JSON results
  *   mmusim version | help
  */
 #include <stdio.h>
@@ -19,6 +20,7 @@ static void usage(FILE *out)
             "commands:\n"
             "  run TRACE...        run memory-access traces through the MMU model\n"
             "  config --dump       print the effective configuration (INI)\n"
+            "  report OUT IN...    HTML report with plots of JSON results (see mmusim report --help)\n"
             "  version             print the version\n"
             "  help                this text\n"
             "\n"
@@ -50,6 +52,8 @@ int main(int argc, char **argv)
         return tb_cmd_run(argc - 2, argv + 2);
     if (strcmp(cmd, "config") == 0)
         return tb_cmd_config(argc - 2, argv + 2);
+    if (strcmp(cmd, "report") == 0)
+        return tb_cmd_report(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("mmusim %s\n", MMUSIM_VERSION_STRING);
         return 0;
