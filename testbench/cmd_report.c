@@ -78,6 +78,15 @@ static const char *class_color(const char *name)
     return "#7f7f7f";
 }
 
+static size_t class_rank(const char *name)
+{
+    size_t i;
+    for (i = 0; i < sizeof class_colors / sizeof class_colors[0]; i++)
+        if (strcmp(class_colors[i].name, name) == 0)
+            break;
+    return i;
+}
+
 /* ---- JSON access ---- */
 
 static json_t *jget(json_t *o, const char *k)
@@ -1184,8 +1193,10 @@ static void heatmap(rep *r, const char *metric, const char *xkey, const char *yk
     w = w < 520 ? 520 : (w > 960 ? 960 : w);
     h = h < 260 ? 260 : (h > 640 ? 640 : h);
     char cap[600];
-    snprintf(cap, sizeof cap, "Heatmap of %.180s over %.180s (x) and %.180s (y)", metric, xkey,
-             ykey ? ykey : "nothing else");
+    if (ykey)
+        snprintf(cap, sizeof cap, "Heatmap of %.180s over %.180s (x) and %.180s (y)", metric, xkey, ykey);
+    else
+        snprintf(cap, sizeof cap, "Heatmap of %.180s over %.180s (the only key that varies)", metric, xkey);
     figure(r, w, h, cap, &c);
     if (shared)
         tb_buf_printf(b,
@@ -1219,7 +1230,13 @@ static void plot_compare_bars(rep *r)
         }
     if (!nc)
         return;
-    /* keep the order of the first document's classes */
+    /* in the order of class_colors (outcomes from the nearest to the farthest) */
+    for (int i = 1; i < nc; i++)
+        for (int j = i; j > 0 && class_rank(classes[j]) < class_rank(classes[j - 1]); j--) {
+            const char *t = classes[j];
+            classes[j] = classes[j - 1];
+            classes[j - 1] = t;
+        }
     tb_buf d = {0}, c = {0};
     for (int i = 0; i < r->n; i++) {
         json_t *lat = jget(r->in[i].doc, "latency");
@@ -1306,18 +1323,29 @@ static void plot_compare_cdf(rep *r)
     cdf_free(&s);
 }
 
+static int in_all(const rep *r, const char *key)
+{
+    for (int i = 0; i < r->n; i++)
+        if (!path_get(r->in[i].doc, key))
+            return 0;
+    return 1;
+}
+
 static void comparison(rep *r)
 {
     tb_buf *b = &r->page;
     tb_buf_str(b, "<section id=\"compare\">\n<h2>Comparison</h2>\n");
     /* the heatmap's axes and metric */
     const char *xkey = r->xkey, *ykey = r->ykey, *metric = r->metric;
-    for (int i = 0; !xkey && i < r->nvaried; i++)
-        if (!ykey || strcmp(r->varied[i], ykey) != 0)
-            xkey = r->varied[i];
-    for (int i = 0; !ykey && xkey && i < r->nvaried; i++)
-        if (strcmp(r->varied[i], xkey) != 0)
-            ykey = r->varied[i];
+    /* keys that every input has first (a key of one array only is a poor axis) */
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; !xkey && i < r->nvaried; i++)
+            if ((!ykey || strcmp(r->varied[i], ykey) != 0) && (pass || in_all(r, r->varied[i])))
+                xkey = r->varied[i];
+        for (int i = 0; !ykey && xkey && i < r->nvaried; i++)
+            if (strcmp(r->varied[i], xkey) != 0 && (pass || in_all(r, r->varied[i])))
+                ykey = r->varied[i];
+    }
     char defmetric[64];
     if (!metric) {
         int walks = 1;
