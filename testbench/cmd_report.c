@@ -392,21 +392,21 @@ static void cdf_figure(rep *r, cdf_set *s, const char *caption)
     tb_buf c = {0};
     int logx = s->xlo >= 1 && s->xhi / s->xlo >= 8;
     tb_buf_printf(&c, "DATA = %s\n", data ? data : "\"\"");
+    /* no x label: gnuplot lets a key below overlap it; the titles name the axis */
     tb_buf_str(&c, "set multiplot layout 1,2\n"
-                   "set xlabel \"translation latency (cycles)\"\n"
-                   "set key outside below center horizontal maxrows 2\n");
+                   "set key outside below center horizontal\n");
     if (logx)
         tb_buf_printf(&c, "set logscale x 2\nset xrange [%.10g:%.10g]\n", s->xlo / 1.25, s->xhi * 1.25);
     else
         tb_buf_printf(&c, "set xrange [%.10g:%.10g]\n", s->xlo > 1 ? s->xlo - 1 : 0,
                       s->xhi + (s->xhi - s->xlo > 20 ? 0.05 * (s->xhi - s->xlo) : 1));
     tb_buf_str(&c, "set ylabel \"fraction of translations <= x\"\nset yrange [0:1.02]\n"
-                   "set title \"CDF\"\n");
+                   "set title \"CDF of translation latency (x: cycles)\"\n");
     tb_buf_add(&c, s->plot1.p, s->plot1.n);
     tb_buf_str(&c, "\nset ylabel \"fraction of translations > x\"\n"
                    "set logscale y\nset format y \"%g\"\n");
     tb_buf_printf(&c, "set yrange [%.10g:1.5]\n", isnan(s->ymin) ? 0.1 : s->ymin / 2);
-    tb_buf_str(&c, "set title \"tail (1 - CDF, log scale)\"\n");
+    tb_buf_str(&c, "set title \"tail: 1 - CDF, log scale (x: cycles)\"\n");
     tb_buf_add(&c, s->plot2.p, s->plot2.n);
     tb_buf_str(&c, "\nunset multiplot\n");
     figure(r, 960, 400, caption, &c);
@@ -905,6 +905,83 @@ static void faults_table(tb_buf *b, json_t *doc)
     tb_buf_str(b, "</table></div>\n");
 }
 
+/* One row: the scalar members of obj as columns. */
+static void row_table(tb_buf *b, const char *caption, json_t *obj)
+{
+    const char *k;
+    json_t *v;
+    tb_buf_str(b, "<div class=\"wide\"><table><caption>");
+    tb_buf_html(b, caption);
+    tb_buf_str(b, "</caption><tr>");
+    json_object_foreach(obj, k, v) {
+        tb_buf_str(b, "<th>");
+        tb_buf_html(b, k);
+        tb_buf_str(b, "</th>");
+    }
+    tb_buf_str(b, "</tr>\n<tr>");
+    json_object_foreach(obj, k, v) td_json(b, v);
+    tb_buf_str(b, "</tr></table></div>\n");
+}
+
+/* Rows: the objects of array arr; columns: their scalar members. */
+static void table_of_array(tb_buf *b, const char *caption, json_t *arr)
+{
+    json_t *first = json_array_get(arr, 0);
+    if (!json_is_object(first))
+        return;
+    const char *k;
+    json_t *v, *row;
+    size_t i;
+    tb_buf_str(b, "<div class=\"wide\"><table><caption>");
+    tb_buf_html(b, caption);
+    tb_buf_str(b, "</caption><tr>");
+    json_object_foreach(first, k, v) {
+        tb_buf_str(b, "<th>");
+        tb_buf_html(b, k);
+        tb_buf_str(b, "</th>");
+    }
+    tb_buf_str(b, "</tr>\n");
+    json_array_foreach(arr, i, row) {
+        tb_buf_str(b, "<tr>");
+        json_object_foreach(first, k, v) td_json(b, jget(row, k));
+        tb_buf_str(b, "</tr>\n");
+    }
+    tb_buf_str(b, "</table></div>\n");
+}
+
+/* The OS model's figures, when the run had one: its scalars, then each
+ * object member as a one-row table and each array of objects as a table. */
+static void os_tables(tb_buf *b, json_t *doc)
+{
+    json_t *os = jget(doc, "os");
+    if (!json_is_object(os))
+        return;
+    tb_buf_str(b, "<h3>Operating system model</h3>\n<table><caption>Memory and paging</caption>\n");
+    const char *k;
+    json_t *v;
+    json_object_foreach(os, k, v) {
+        if (json_is_object(v) || json_is_array(v))
+            continue;
+        tb_buf_str(b, "<tr><td>");
+        tb_buf_html(b, k);
+        tb_buf_str(b, "</td>");
+        td_json(b, v);
+        tb_buf_str(b, "</tr>\n");
+    }
+    tb_buf_str(b, "</table>\n");
+    json_object_foreach(os, k, v) {
+        char cap[200];
+        snprintf(cap, sizeof cap, "%s", k);
+        for (char *c = cap; *c; c++)
+            if (*c == '_')
+                *c = ' ';
+        if (json_is_object(v))
+            row_table(b, cap, v);
+        else if (json_is_array(v))
+            table_of_array(b, cap, v);
+    }
+}
+
 static int is_varied(const rep *r, const char *section, const char *key)
 {
     char name[512];
@@ -972,6 +1049,7 @@ static void result_section(rep *r, int i)
     tb_buf_str(b, "<h3>Page walks and faults</h3>\n");
     walker_tables(b, in->doc);
     faults_table(b, in->doc);
+    os_tables(b, in->doc);
     tb_buf_str(b, "<h3>Timeline</h3>\n");
     plot_timeline(r, in->doc);
     tb_buf_str(b, "<h3>Configuration</h3>\n");

@@ -10,7 +10,8 @@
 for round in 1 2 3; do
   for p in 1 2 3 4 5 6 7 8 9 a b c; do echo "R ${p}000 8"; echo "W ${p}010 4"; done
 done > "$TMP/t.txt"
-SMALL=(--set tlb.l1d.entries=4 --set tlb.l1d.ways=4 --set tlb.stlb.ways=4)
+# the fixed-latency walker: hand-countable outcomes (no OS model)
+SMALL=(--set walker.mode=fixed --set tlb.l1d.entries=4 --set tlb.l1d.ways=4 --set tlb.stlb.ways=4)
 for e in 8 16; do
   "$MMUSIM" run "$TMP/t.txt" "${SMALL[@]}" --set tlb.stlb.entries=$e --timeline 10 --json "$TMP/s$e.json" --quiet \
     || bad "run stlb.entries=$e"
@@ -80,6 +81,14 @@ grep -q '<tr><td>stlb</td><td>2</td><td>36</td><td>24</td><td>12</td>' "$TMP/nog
 grep -q 'warning: the page has no plots' "$TMP/nog.err" && ok || bad "warning on stderr"
 PATH=/nonexistent "$MMUSIM" report "$TMP/nog2.html" "$TMP/s8.json" 2>/dev/null || bad "report with no gnuplot in PATH"
 grep -q 'gnuplot was not found in PATH' "$TMP/nog2.html" && ok || bad "page says gnuplot is not in PATH"
+
+# ---- the OS model's figures (the default configuration has one) ----
+"$MMUSIM" run "$TMP/t.txt" --json "$TMP/os.json" --quiet || bad "run with the OS model"
+MINOR=$(json_get "$TMP/os.json" 'j["os"]["faults"]["minor"]')
+MMUSIM_GNUPLOT= "$MMUSIM" report "$TMP/os.html" "$TMP/os.json" 2>/dev/null || bad "report of an OS-model run"
+grep -q '<h3>Operating system model</h3>' "$TMP/os.html" && ok || bad "OS section"
+grep -q "<caption>faults</caption><tr><th>minor</th>.*</tr>" "$TMP/os.html" \
+  && grep -A1 "<caption>faults</caption>" "$TMP/os.html" | grep -q "<tr><td>$MINOR</td>" && ok || bad "OS minor faults ($MINOR)"
 
 # ---- bad inputs: the file named, a non-zero exit, the old output left alone ----
 echo "old" > "$TMP/keep.html"

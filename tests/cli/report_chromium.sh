@@ -26,7 +26,7 @@ for round in 1 2 3; do
   for p in 1 2 3 4 5 6 7 8 9 a b c; do echo "R ${p}000 8"; echo "W ${p}010 4"; done
 done > "$TMP/t.txt"
 for e in 8 16; do
-  "$MMUSIM" run "$TMP/t.txt" --set tlb.l1d.entries=4 --set tlb.l1d.ways=4 --set tlb.stlb.ways=4 \
+  "$MMUSIM" run "$TMP/t.txt" --set walker.mode=fixed --set tlb.l1d.entries=4 --set tlb.l1d.ways=4 --set tlb.stlb.ways=4 \
     --set tlb.stlb.entries=$e --timeline 10 --json "$TMP/s$e.json" --quiet || bad "run stlb.entries=$e"
 done
 "$MMUSIM" report "$TMP/report.html" "$TMP/s8.json" "$TMP/s16.json" || bad "report"
