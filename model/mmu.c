@@ -444,6 +444,7 @@ static mmu_err radix_miss(mmu *m, const mmu_request *req, mmu_response *resp, ui
         if (handled < m->cfg.walker.max_faults && m->handler.fault &&
             m->handler.fault(m->handler.ctx, req, &res, &cycles)) {
             handled++;
+            resp->page_faults = (uint8_t)handled;
             m->stats.page_faults++;
             m->stats.fault_cycles += cycles;
             t += cycles;
@@ -480,6 +481,7 @@ mmu_err mmu_translate(mmu *m, const mmu_request *req, mmu_response *resp)
     resp->walk_refs = 0;
     resp->pwc_level = -1;
     resp->fault_level = -1;
+    resp->page_faults = 0;
 
     last_hit *lh = &m->last[s];
     if (lh->valid && lh->gen == m->gen && (va >> lh->shift) == lh->vpn && lh->asid == req->asid &&
