@@ -1046,7 +1046,8 @@ static int plan(sweep *s, uint64_t *shape_out)
                 fprintf(stderr, "mmusim sweep: point %zu (%s): invalid configuration: %s; %s\n", i + 1, name,
                         msg, s->strict ? "refused (--strict)" : "skipped");
             }
-            p->state = P_INVALID;
+            if (p->state != P_OTHER_SHARD)
+                p->state = P_INVALID;
             continue;
         }
         valid++;
@@ -1130,8 +1131,7 @@ int tb_cmd_sweep(int argc, char **argv)
     for (size_t i = 0; i < s->n_points; i++) {
         point *p = &s->pts[i];
         if (p->state == P_INVALID) {
-            if (!s->shard_n || i % s->shard_n == s->shard_k - 1)
-                n_invalid++;
+            n_invalid++;
             continue;
         }
         if (p->state == P_OTHER_SHARD) {
