@@ -557,6 +557,8 @@ static int start_point(const sweep *s, size_t i, const char *self, slot *sl)
         free_argv(av);
         return -1;
     }
+    /* the other points' children need not hold it open */
+    fcntl(fileno(ef), F_SETFD, FD_CLOEXEC);
     fflush(stdout);
     fflush(stderr);
     pid_t pid = fork();
@@ -720,6 +722,10 @@ static size_t run_points(sweep *s, const size_t *todo, size_t n_todo, int *inter
                 fprintf(stderr, "mmusim sweep: point %zu (%s) said:\n", sl.point + 1, name);
                 show_child_stderr(sl.err);
             }
+        } else if (killed && WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM) {
+            p->state = P_NOT_RUN; /* stopped by us: no row, --resume runs it */
+            progress_clear(&pr);
+            fprintf(stderr, "mmusim sweep: point %zu (%s) stopped\n", sl.point + 1, name);
         } else {
             p->state = P_FAILED;
             failed++;

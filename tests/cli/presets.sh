@@ -11,8 +11,10 @@ TRACE="$SRC/traces/mawk.lackey.zst"
 "$MMUSIM" presets > list.out || bad "mmusim presets"
 expect_eq "one line per preset" "$(wc -l < list.out)" "$(ls "$SRC"/presets/*.ini | wc -l)"
 for p in $REQUIRED; do
-  f="$SRC/presets/$p.ini"
-  [ -f "$f" ] && ok || bad "$p: no presets/$p.ini"
+  [ -f "$SRC/presets/$p.ini" ] && ok || bad "$p: no presets/$p.ini"
+done
+for f in "$SRC"/presets/*.ini; do
+  p=$(basename "$f" .ini)
   line=$(grep "^$p " list.out)
   summary=$(head -1 "$f" | sed 's/^; *//')
   [ -n "$summary" ] && [[ "$line" == *"$summary" ]] && ok || bad "$p: listed as '$line', summary '$summary'"

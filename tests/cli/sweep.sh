@@ -181,4 +181,19 @@ wait $pid
 expect_eq "resumed after interrupt" "$?" 0
 expect_eq "all rows after resume" "$(csv_col int.csv trace.path | tr '\n' ' ')" "f1 f2 f3 "
 
+# ---- SIGTERM: the running points are stopped, no row is written ----
+mkfifo g1
+"$MMUSIM" sweep g1 "${BASE[@]}" --out term.csv >/dev/null 2>term.err &
+pid=$!
+if command -v pgrep >/dev/null; then
+  for _ in $(seq 1 100); do [ -n "$(pgrep -P $pid)" ] && break; sleep 0.05; done
+else
+  sleep 1
+fi
+kill -TERM $pid
+wait $pid
+expect_eq "SIGTERM exit status" "$?" 143
+grep -q "point 1 (g1) stopped" term.err && ok || bad "stopped point named: $(cat term.err)"
+[ ! -s term.csv ] && ok || bad "a stopped point wrote a row"
+
 finish
