@@ -40,6 +40,8 @@ static void usage(FILE *out)
             "  --per-access FILE   write a CSV line per translation\n"
             "  --timeline N        record the main figures per window of N accesses (JSON)\n"
             "  --on-fault A        continue (default) or stop at the first translation fault\n"
+            "  --check             check every translation against a walk of the page tables\n"
+            "  --prefault A:VA:N   map N bytes at hex VA for ASID A before the run (OS model)\n"
             "  --progress          show progress (default: only on a terminal); --no-progress\n"
             "  --warmup N          clear the counters after N accesses\n"
             "  --quiet             no summary on standard output\n"

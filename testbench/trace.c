@@ -403,7 +403,7 @@ static TB_ALWAYS_INLINE int parse_lackey(const char *p, tb_access *a, const char
     const char *op = q++;
     if (TB_UNLIKELY(*q != ' ' && *q != '\t')) {
         *where = op;
-        return PE_BAD_OP;
+        return *q == '\n' || *q == '\r' ? PE_NO_ADDR : PE_BAD_OP;
     }
     q++;
     q += *q == ' '; /* "I  0402...": two spaces */

@@ -3,7 +3,7 @@
  *
  * A trace is opened by path; compression (gzip, xz, zstd) is detected by
  * magic number whatever the file name, and the format is given by name or
- * guessed from the first lines.  Each call to tb_trace_next() yields one
+ * guessed from the first lines.  Each call to tb_trace_read() yields up to N
  * memory access.  Errors carry "FILE:LINE: what was wrong" (or
  * "FILE: record N: ..." for binary formats).
  */

@@ -451,6 +451,7 @@ static void test_lackey_errors(void **state)
     EXPECT_ERROR(TB_FMT_LACKEY, "I  0x400,3\n", ":1: bad hex digit 'x' in address");
     EXPECT_ERROR(TB_FMT_LACKEY, "I  ,3\n", ":1: address has no hex digits");
     EXPECT_ERROR(TB_FMT_LACKEY, "I  \n", ":1: missing address");
+    EXPECT_ERROR(TB_FMT_LACKEY, " L\r\n", ":1: missing address");
     EXPECT_ERROR(TB_FMT_LACKEY, " S 0400,\n", ":1: missing size after ','");
     EXPECT_ERROR(TB_FMT_LACKEY, " S 0400,x\n", ":1: bad digit 'x' in size");
     EXPECT_ERROR(TB_FMT_LACKEY, " S 0400,8x\n", ":1: bad digit 'x' in size");
