@@ -29,12 +29,15 @@ for f in "$SRC"/presets/*.ini; do
   "$MMUSIM" config --dump --config "$p.ini" > "$p.3.ini" || bad "$p: dump of dump"
   cmp -s "$p.ini" "$p.3.ini" && ok || bad "$p: dump round trip"
   grep -q "^mode = radix" "$p.ini" && ok || bad "$p: not a radix walker"
-  # runs on a shipped trace (fixed-latency misses: radix mode needs the OS model)
-  "$MMUSIM" run "$TRACE" --preset "$p" --set walker.mode=fixed --json "$p.json" --quiet || bad "$p: run"
+  # runs on a shipped trace: radix walks of the OS model's page tables, every
+  # demand fault resolved; and with fixed-latency misses
+  "$MMUSIM" run "$TRACE" --preset "$p" --json "$p.json" --quiet || bad "$p: run"
   expect_eq "$p: accesses" "$(json_get "$p.json" 'j["accesses"]')" 1655169
   expect_eq "$p: preset recorded" "$(json_get "$p.json" 'j["preset"]')" "$p"
-  # and in radix mode it runs to the end too
-  "$MMUSIM" run "$TRACE" --preset "$p" --quiet || bad "$p: radix run"
+  expect_eq "$p: faults resolved" "$(json_get "$p.json" 'sum(j["faults"].values())')" 0
+  expect_eq "$p: demand faults" "$(json_get "$p.json" 'j["walker"]["page_faults"] > 0 and j["walker"]["walks"] > 0')" True
+  "$MMUSIM" run "$TRACE" --preset "$p" --set walker.mode=fixed --json "$p.f.json" --quiet || bad "$p: fixed run"
+  expect_eq "$p: fixed-mode walks" "$(json_get "$p.f.json" 'j["walker"]["walks"] > 0')" True
   "$MMUSIM" presets "$p" > "$p.show" || bad "$p: mmusim presets $p"
   grep -q "Sources" "$p.show" && ok || bad "$p: presets $p shows no sources"
 done
@@ -60,6 +63,7 @@ expect_eq "u74 l1" "$(dump_key sifive_u74 tlb.l1i entries)/$(dump_key sifive_u74
 expect_eq "rocket format" "$(dump_key rocket walker format)/$(dump_key rocket walker count)" "sv39/1"
 expect_eq "rocket pte cache" "$(( $(dump_key rocket pwc.l1 entries) + $(dump_key rocket pwc.l2 entries) ))" 8
 expect_eq "champsim format" "$(dump_key champsim walker format)/$(dump_key champsim walker count)" "x86_64_la57/5"
+expect_eq "champsim minor fault" "$(dump_key champsim os minor_handler)/$(dump_key champsim os trap_entry)" "200/0"
 expect_eq "champsim pscl" "$(dump_key champsim pwc.l4 entries) $(dump_key champsim pwc.l3 entries) $(dump_key champsim pwc.l2 entries) $(dump_key champsim pwc.l1 entries)" "2 4 8 32"
 
 # Apple M1's L1 DTLB (32 sets x 5 ways) holds 80/40/20/10/5 pages at page
