@@ -644,7 +644,7 @@ static off_t file_size(const char *path)
 }
 
 /* Run the points in todo[]; returns the number that failed.  *interrupted set on a signal. */
-static size_t run_points(sweep *s, const size_t *todo, size_t n_todo, int *interrupted)
+static size_t run_points(sweep *s, const size_t *todo, size_t n_todo, int *interrupted, int *usage_error)
 {
     char self[4096];
     self_path(self, sizeof self);
@@ -657,7 +657,7 @@ static size_t run_points(sweep *s, const size_t *todo, size_t n_todo, int *inter
     int killed = 0;
     progress_show(&pr);
     while (next < n_todo || running > 0) {
-        int stopping = got_int || got_term;
+        int stopping = got_int || got_term || *usage_error;
         if (got_term || (got_int > 1)) {
             if (!killed) {
                 progress_clear(&pr);
@@ -672,7 +672,7 @@ static size_t run_points(sweep *s, const size_t *todo, size_t n_todo, int *inter
             fprintf(stderr, "mmusim sweep: interrupted: no new points; waiting for the %zu running "
                             "(Ctrl-C again stops them)\n", running);
         }
-        if (stopping)
+        if (got_int || got_term)
             *interrupted = 1;
         /* while OUT has no header yet, one point runs alone: two children
            finding it empty at once would both write a header */
@@ -738,6 +738,12 @@ static size_t run_points(sweep *s, const size_t *todo, size_t n_todo, int *inter
                 fprintf(stderr, "mmusim sweep: point %zu (%s) failed (killed by signal %d):\n", sl.point + 1,
                         name, WIFSIGNALED(st) ? WTERMSIG(st) : 0);
             show_child_stderr(sl.err);
+            /* the configurations were checked here, so a usage error of run
+               comes from the options every point shares: no use going on */
+            if (WIFEXITED(st) && WEXITSTATUS(st) == EXIT_USAGE && !*usage_error) {
+                *usage_error = 1;
+                fprintf(stderr, "mmusim sweep: a usage error of run, common to every point: no new points\n");
+            }
         }
         fclose(sl.err);
         progress_show(&pr);
@@ -759,7 +765,8 @@ static void sweep_usage(FILE *out)
             "usage: mmusim sweep TRACE... --out FILE [--vary SEC.KEY=V1,V2,...]...\n"
             "                    [--preset NAME] [--config FILE] [--set SEC.KEY=VAL]...\n"
             "                    [-j N] [--resume] [--shard K/N] [--strict] [--dry-run]\n"
-            "                    [--format F] [--warmup N] [--on-fault A] [--progress|--no-progress] [--quiet]\n"
+            "                    [--format F] [--warmup N] [--on-fault A] [--check] [--prefault A:VA:N]...\n"
+            "                    [--progress|--no-progress] [--quiet]\n"
             "Runs every trace with every combination of the --vary values, one 'mmusim run'\n"
             "per point, N at a time, appending one CSV row per point to FILE (see docs/sweep.md).\n");
 }
@@ -854,7 +861,8 @@ static int parse_sweep(int argc, char **argv, sweep *s)
                     strcmp(a, "--config") == 0 || strcmp(a, "-c") == 0 || strcmp(a, "--set") == 0 ||
                     strcmp(a, "-s") == 0 || strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0 ||
                     strcmp(a, "--out") == 0 || strcmp(a, "-o") == 0 || strcmp(a, "--shard") == 0 ||
-                    strcmp(a, "--format") == 0 || strcmp(a, "--warmup") == 0 || strcmp(a, "--on-fault") == 0;
+                    strcmp(a, "--format") == 0 || strcmp(a, "--warmup") == 0 || strcmp(a, "--on-fault") == 0 ||
+                    strcmp(a, "--prefault") == 0;
         if (takes) {
             if (!v) {
                 fprintf(stderr, "mmusim sweep: %s needs a value\n", a);
@@ -916,7 +924,15 @@ static int parse_sweep(int argc, char **argv, sweep *s)
             }
             s->base[s->n_base++] = is_set ? "--set" : is_preset ? "--preset" : "--config";
             s->base[s->n_base++] = v;
-        } else if (strcmp(a, "--format") == 0 || strcmp(a, "--warmup") == 0 || strcmp(a, "--on-fault") == 0) {
+        } else if (strcmp(a, "--check") == 0) {
+            if (s->n_base + 1 > MAX_BASE) {
+                fprintf(stderr, "mmusim sweep: too many options\n");
+                return EXIT_USAGE;
+            }
+            s->base[s->n_base++] = a;
+        } else if (strcmp(a, "--format") == 0 || strcmp(a, "--warmup") == 0 || strcmp(a, "--on-fault") == 0 ||
+                   strcmp(a, "--prefault") == 0) {
+            /* run options passed on to every point (--prefault is checked by the points) */
             unsigned long x;
             if (strcmp(a, "--format") == 0 && tb_format_parse(v) == TB_FMT_COUNT) {
                 fprintf(stderr, "mmusim sweep: --format: unknown trace format '%s'\n", v);
@@ -1180,8 +1196,8 @@ int tb_cmd_sweep(int argc, char **argv)
     got_int = got_term = 0;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    int interrupted = 0;
-    size_t failed = run_points(s, todo, n_todo, &interrupted);
+    int interrupted = 0, usage_error = 0;
+    size_t failed = run_points(s, todo, n_todo, &interrupted, &usage_error);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
 
@@ -1201,13 +1217,15 @@ int tb_cmd_sweep(int argc, char **argv)
         if (n_invalid)
             printf(", %zu invalid (skipped)", n_invalid);
         if (not_run)
-            printf(", %zu not run (interrupted)", not_run);
+            printf(", %zu not run", not_run);
         printf("; rows in %s\n", s->out);
     }
     if (interrupted) {
         fprintf(stderr, "mmusim sweep: interrupted; %zu point%s not run: --resume continues\n", not_run,
                 not_run == 1 ? "" : "s");
         rc = got_term ? EXIT_SIGTERM : EXIT_SIGINT;
+    } else if (usage_error) {
+        rc = EXIT_USAGE;
     } else if (failed) {
         fprintf(stderr, "mmusim sweep: %zu point%s failed (see above); --resume reruns them\n", failed,
                 failed == 1 ? "" : "s");

@@ -130,6 +130,12 @@ grep -q "point 3 (broken.txt tlb.u.ways=1) failed (exit status 1)" fail.err && o
 grep -q "  mmusim: broken.txt:2:" fail.err && ok || bad "failed point's stderr shown"
 expect_eq "the other points' rows" "$(csv_col fail.csv trace.path | sort | uniq -c | awk '{print $1 $2}')" "2t.txt"
 
+# a usage error of run, common to every point, stops the sweep
+"$MMUSIM" sweep t.txt "${BASE[@]}" --prefault nonsense --vary tlb.u.ways=1,2,4 -j 1 --out pre.csv >/dev/null 2>pre.err
+expect_eq "run usage error: exit status" "$?" 2
+expect_eq "run usage error: one point tried" "$(grep -c 'failed (exit status 2)' pre.err)" 1
+grep -q "common to every point: no new points" pre.err && ok || bad "run usage error message: $(cat pre.err)"
+
 # ---- bad command lines ----
 expect_fail "vary without values" "expected SECTION.KEY=V1,V2" "$MMUSIM" sweep t.txt --vary tlb.u.entries --out b.csv
 expect_fail "vary empty value" "an empty value" "$MMUSIM" sweep t.txt --vary tlb.stlb.entries=512,,1024 --out b.csv
