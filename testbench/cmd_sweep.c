@@ -102,7 +102,7 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Parse a positive decimal integer; returns 0 and *out, or -1. */
+/* Parse a non-negative decimal integer; returns 0 and *out, or -1. */
 static int parse_uint(const char *s, unsigned long *out)
 {
     if (!s || !*s || *s < '0' || *s > '9')
