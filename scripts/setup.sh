@@ -43,7 +43,7 @@ cmake --build build -j"$(nproc)"
 
 if [ "${1:-}" != "--no-run" ]; then
   echo
-  echo "setup: main job: ./build/mmusim run traces/gzip.lackey.zst (default configuration)"
-  ./build/mmusim run traces/gzip.lackey.zst --json build/main-job.json
+  echo "setup: main job: ./build/mmusim run traces/xz.lackey.zst (default configuration)"
+  ./build/mmusim run traces/xz.lackey.zst --json build/main-job.json
   echo "setup: JSON results in build/main-job.json"
 fi
