@@ -365,7 +365,7 @@ static int run_trace(run_state *r, const char *path)
                     break;
                 }
             }
-            if (mmu_os_error(m) != MMU_OK) {
+            if (resp[k - 1].fault != MMU_FAULT_NONE && mmu_os_error(m) != MMU_OK) {
                 fprintf(stderr, "mmusim: %s: access %llu (0x%llx, asid %u): the OS model could not "
                                 "handle a page fault: %s (physical memory too small for the page "
                                 "tables, or swap full: see os.phys_mem, os.swap_size)\n",
