@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end: `mmusim run` on the zstd Lackey traces of traces/, beside the
 # decompress-and-count floor (`zstd -dc FILE | wc -l`) measured in the same
-# run, alternating the two.  Prints medians of 5 and the ratio.
+# run, alternating them.  Two configurations: the default (radix walker, OS
+# model, PTE caches with the data passing through them) and the TLB
+# hierarchy alone (walker.mode=fixed).  Prints medians of 5 and the ratios.
 set -euo pipefail
 MMUSIM=$1
 SRC=$2
@@ -12,14 +14,17 @@ t() { local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); calc "$e -
 for trace in "$SRC"/traces/*.lackey.zst; do
   [ -f "$trace" ] || continue
   lines=$(zstd -dc "$trace" | wc -l)
-  floor=(); sim=()
+  floor=(); full=(); fixed=()
   for _ in $(seq $REPS); do
     floor+=("$(t bash -c "zstd -dc '$trace' | wc -l")")
-    sim+=("$(t "$MMUSIM" run "$trace" --quiet)")
+    full+=("$(t "$MMUSIM" run "$trace" --quiet)")
+    fixed+=("$(t "$MMUSIM" run "$trace" --quiet --set walker.mode=fixed)")
   done
   f=$(printf '%s\n' "${floor[@]}" | median)
-  s=$(printf '%s\n' "${sim[@]}" | median)
-  printf 'bench_run %-28s %9d lines  floor %.3f s (%.1f M lines/s)  mmusim run %.3f s (%.1f M lines/s)  ratio %.2fx\n' \
-    "$(basename "$trace")" "$lines" "$f" "$(calc "$lines / $f / 1000000")" \
-    "$s" "$(calc "$lines / $s / 1000000")" "$(calc "$s / $f")"
+  a=$(printf '%s\n' "${full[@]}" | median)
+  b=$(printf '%s\n' "${fixed[@]}" | median)
+  printf 'bench_run %-16s %8d lines  floor %.3f s (%.0f M/s) | default %.3f s (%.1f M/s) %.2fx | TLBs only %.3f s (%.1f M/s) %.2fx\n' \
+    "$(basename "$trace" .lackey.zst)" "$lines" "$f" "$(calc "$lines / $f / 1000000")" \
+    "$a" "$(calc "$lines / $a / 1000000")" "$(calc "$a / $f")" \
+    "$b" "$(calc "$lines / $b / 1000000")" "$(calc "$b / $f")"
 done

@@ -73,12 +73,14 @@ struct mmu {
     mmu_mem_port port;        /* what the walker uses: mem, priced by ptemem */
     mmu_fault_handler handler;
     uint64_t *roots;          /* per ASID, 0 = not set (allocated on first use) */
+    uint8_t allow[2][64];     /* [priv][TLB entry flags]: access types the entry allows */
     mmu_os *os;               /* the OS model behind the MMU, or NULL */
     mmu_err os_err;           /* first error the OS returned */
     mmu_config cfg;
 };
 
 static void detach_os(mmu *m);
+static uint8_t compute_allowed(const mmu *m, unsigned flags, mmu_priv priv);
 
 /* ---- the walker's memory port: the given memory, priced by the PTE memory model ---- */
 
@@ -197,6 +199,9 @@ mmu_err mmu_create(const mmu_config *cfg, mmu **out, char *msg, size_t msglen)
         mmu_destroy(m);
         return e;
     }
+    for (unsigned p = 0; p < 2; p++)
+        for (unsigned f = 0; f < 64; f++)
+            m->allow[p][f] = compute_allowed(m, f, (mmu_priv)p);
     m->stats.n_levels = m->n_levels[SIDE_D] > m->n_levels[SIDE_I] ? m->n_levels[SIDE_D]
                                                                    : m->n_levels[SIDE_I];
     *out = m;
@@ -313,6 +318,11 @@ static inline void record(mmu *m, const mmu_request *req, mmu_response *resp, ui
 
 /* Which access types may use a TLB entry with these flags at this privilege. */
 static uint8_t allowed_types(const mmu *m, unsigned flags, mmu_priv priv)
+{
+    return m->allow[priv & 1][flags & 63];
+}
+
+static uint8_t compute_allowed(const mmu *m, unsigned flags, mmu_priv priv)
 {
     if (!m->radix)
         return (1u << MMU_ACCESS_TYPES) - 1;
@@ -444,6 +454,7 @@ static mmu_err radix_miss(mmu *m, const mmu_request *req, mmu_response *resp, ui
         if (handled < m->cfg.walker.max_faults && m->handler.fault &&
             m->handler.fault(m->handler.ctx, req, &res, &cycles)) {
             handled++;
+            resp->page_faults = (uint8_t)handled;
             m->stats.page_faults++;
             m->stats.fault_cycles += cycles;
             t += cycles;
@@ -480,6 +491,7 @@ mmu_err mmu_translate(mmu *m, const mmu_request *req, mmu_response *resp)
     resp->walk_refs = 0;
     resp->pwc_level = -1;
     resp->fault_level = -1;
+    resp->page_faults = 0;
 
     last_hit *lh = &m->last[s];
     if (lh->valid && lh->gen == m->gen && (va >> lh->shift) == lh->vpn && lh->asid == req->asid &&

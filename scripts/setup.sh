@@ -18,6 +18,8 @@ PACKAGES=(
   libzstd-dev liblzma-dev zlib1g-dev         # compressed traces: zstd, xz, gzip
   libcmocka-dev                              # unit tests
   libsystemc-dev                             # the SystemC/TLM-2.0 module and example SoC
+  gnuplot-nox                                # plots of the HTML report (mmusim report)
+  chromium                                   # the test that loads the HTML report in a headless browser
   zstd xz-utils gzip python3                 # command-line tests, validation against the reference model
 )
 
@@ -41,7 +43,7 @@ cmake --build build -j"$(nproc)"
 
 if [ "${1:-}" != "--no-run" ]; then
   echo
-  echo "setup: main job: ./build/mmusim run traces/gzip.lackey.zst (default configuration)"
-  ./build/mmusim run traces/gzip.lackey.zst --json build/main-job.json
+  echo "setup: main job: ./build/mmusim run traces/xz.lackey.zst (default configuration)"
+  ./build/mmusim run traces/xz.lackey.zst --json build/main-job.json
   echo "setup: JSON results in build/main-job.json"
 fi

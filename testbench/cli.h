@@ -8,5 +8,9 @@
 
 int tb_cmd_run(int argc, char **argv);
 int tb_cmd_config(int argc, char **argv);
+int tb_cmd_report(int argc, char **argv);
+int tb_cmd_presets(int argc, char **argv);
+int tb_cmd_sweep(int argc, char **argv);
+int tb_cmd_merge(int argc, char **argv);
 
 #endif /* MMUSIM_TB_CLI_H */

@@ -197,6 +197,7 @@ typedef struct run_state {
     const run_opts *o;
     tb_run_info *info;
     uint64_t index;       /* accesses read so far, all traces */
+    uint64_t stall;       /* cycles the core stood still in page-fault traps so far */
     FILE *per_access;     /* --per-access, or NULL */
     tb_window cur;        /* the timeline window being filled */
     mmu_stats snap;       /* counters at the start of the window */
@@ -310,7 +311,7 @@ static int run_trace(run_state *r, const char *path)
     while (status == 0 && (n = tb_trace_read(t, buf, BATCH, err, sizeof err)) > 0) {
         for (long i = 0; i < n; i++) {
             const tb_access *a = &buf[i];
-            uint64_t cycle = a->has_cycle ? a->cycle : r->index * interval;
+            uint64_t cycle = a->has_cycle ? a->cycle : r->index * interval + r->stall;
             if (r->index == o->warmup && o->warmup) {
                 mmu_clear_stats(m);
                 if (mmu_get_os(m))
@@ -330,6 +331,9 @@ static int run_trace(run_state *r, const char *path)
             req.priv = MMU_PRIV_USER;
             mmu_response resp[2];
             int k = mmu_access(m, &req, resp);
+            /* a page fault is a trap: a core issuing at a rate stops until it returns */
+            if (!a->has_cycle && (resp[0].page_faults || resp[k - 1].page_faults))
+                r->stall += resp[k - 1].done_cycle - cycle;
             info->accesses++;
             info->translations += (uint64_t)k;
             info->crossings += k == 2;
@@ -361,7 +365,7 @@ static int run_trace(run_state *r, const char *path)
                     break;
                 }
             }
-            if (mmu_os_error(m) != MMU_OK) {
+            if (resp[k - 1].fault != MMU_FAULT_NONE && mmu_os_error(m) != MMU_OK) {
                 fprintf(stderr, "mmusim: %s: access %llu (0x%llx, asid %u): the OS model could not "
                                 "handle a page fault: %s (physical memory too small for the page "
                                 "tables, or swap full: see os.phys_mem, os.swap_size)\n",

@@ -3,6 +3,10 @@
  *
  *   mmusim run TRACE [options]     run a trace through the MMU model
  *   mmusim config --dump [options] print the effective configuration
+ *   mmusim report OUT.html IN.json... HTML report of JSON results
+ *   mmusim presets [NAME]          list the presets of real CPUs
+ *   mmusim sweep TRACE... [opts]   run a grid of configurations
+ *   mmusim merge OUT IN...         join the CSV files of sweep shards
  *   mmusim version | help
  */
 #include <stdio.h>
@@ -19,6 +23,10 @@ static void usage(FILE *out)
             "commands:\n"
             "  run TRACE...        run memory-access traces through the MMU model\n"
             "  config --dump       print the effective configuration (INI)\n"
+            "  report OUT IN...    HTML report with plots of JSON results (see mmusim report --help)\n"
+            "  presets [NAME]      list the presets of real CPUs, or show one's sources\n"
+            "  sweep TRACE...      run a grid of configurations (--vary), one CSV row per point\n"
+            "  merge OUT IN...     join the CSV files of sweep shards\n"
             "  version             print the version\n"
             "  help                this text\n"
             "\n"
@@ -38,7 +46,17 @@ static void usage(FILE *out)
             "  --prefault A:VA:N   map N bytes at hex VA for ASID A before the run (OS model)\n"
             "  --progress          show progress (default: only on a terminal); --no-progress\n"
             "  --warmup N          clear the counters after N accesses\n"
-            "  --quiet             no summary on standard output\n");
+            "  --quiet             no summary on standard output\n"
+            "\n"
+            "sweep options (with the configuration options, and run's --format, --warmup, --on-fault,\n"
+            "--check, --prefault):\n"
+            "  --vary SEC.KEY=V1,V2,...  one axis of the grid (repeat for more axes)\n"
+            "  --out FILE          the CSV file the rows are appended to (required)\n"
+            "  -j N                points run in parallel (default: one per processor)\n"
+            "  --resume            skip the points whose row FILE holds already\n"
+            "  --shard K/N         run only the K-th (1..N) of N slices of the points\n"
+            "  --strict            refuse the sweep if a point is invalid (default: skip it)\n"
+            "  --dry-run           list the points and what would happen to each\n");
 }
 
 int main(int argc, char **argv)
@@ -52,6 +70,14 @@ int main(int argc, char **argv)
         return tb_cmd_run(argc - 2, argv + 2);
     if (strcmp(cmd, "config") == 0)
         return tb_cmd_config(argc - 2, argv + 2);
+    if (strcmp(cmd, "report") == 0)
+        return tb_cmd_report(argc - 2, argv + 2);
+    if (strcmp(cmd, "presets") == 0)
+        return tb_cmd_presets(argc - 2, argv + 2);
+    if (strcmp(cmd, "sweep") == 0)
+        return tb_cmd_sweep(argc - 2, argv + 2);
+    if (strcmp(cmd, "merge") == 0)
+        return tb_cmd_merge(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("mmusim %s\n", MMUSIM_VERSION_STRING);
         return 0;

@@ -434,6 +434,20 @@ json_t *tb_report_build(const mmu *m, const tb_run_info *in)
         json_object_set_new(o, "p99", u64(mmu_hist_percentile(h, 99)));
         json_object_set_new(o, "p99_9", u64(mmu_hist_percentile(h, 99.9)));
         json_object_set_new(o, "max", u64(h->max));
+        /* the non-empty buckets, for a CDF (mmusim report) */
+        json_t *hl = json_array(), *hh = json_array(), *hc = json_array();
+        for (unsigned b = 0; b < MMU_HIST_BUCKETS; b++) {
+            if (!h->bucket[b])
+                continue;
+            json_array_append_new(hl, u64(mmu_hist_bucket_low(b)));
+            json_array_append_new(hh, u64(mmu_hist_bucket_high(b)));
+            json_array_append_new(hc, u64(h->bucket[b]));
+        }
+        json_t *hist = json_object();
+        json_object_set_new(hist, "low", hl);
+        json_object_set_new(hist, "high", hh);
+        json_object_set_new(hist, "count", hc);
+        json_object_set_new(o, "histogram", hist);
         json_object_set_new(lat, mmu_lat_class_name((mmu_lat_class)c), o);
     }
     json_object_set_new(root, "latency", lat);
@@ -512,7 +526,8 @@ static void sb_field(strbuf *b, const char *s)
     sb_add(b, "\"", 1);
 }
 
-/* The timeline is left out of the row: it is one value per window. */
+/* The timeline is left out of the row: it is one value per window; so are the
+ * latency histograms, whose length depends on the results. */
 static void flatten(json_t *v, const char *prefix, strbuf *head, strbuf *row)
 {
     char key[512], num[64];
@@ -520,7 +535,7 @@ static void flatten(json_t *v, const char *prefix, strbuf *head, strbuf *row)
         const char *k;
         json_t *x;
         json_object_foreach(v, k, x) {
-            if (!*prefix && strcmp(k, "timeline") == 0)
+            if ((!*prefix && strcmp(k, "timeline") == 0) || strcmp(k, "histogram") == 0)
                 continue;
             snprintf(key, sizeof key, "%s%s%s", prefix, *prefix ? "." : "", k);
             flatten(x, key, head, row);
