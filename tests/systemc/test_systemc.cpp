@@ -1108,6 +1108,10 @@ static void scenario_standalone()
     memory mem("mem", UINT64_C(1) << 40, ns(MEM_LAT));
     mmu_module::options opt;
     opt.clock_period = PERIOD;
+    opt.stats_text = "systemc_standalone.txt"; /* written at the end of the simulation */
+    opt.stats_json = "systemc_standalone.json";
+    std::remove(opt.stats_text.c_str());
+    std::remove(opt.stats_json.c_str());
     mmu_module dut("mmu", cfg, opt);
     tester tb("tb");
     tb.socket.bind(dut.cpu_socket);
@@ -1187,6 +1191,20 @@ static void scenario_standalone()
         t.clear_extension(&ext);
     };
     sc_start();
+    /* the reports of end_of_simulation */
+    std::string text;
+    if (FILE *f = std::fopen(opt.stats_text.c_str(), "r")) {
+        char line[512];
+        while (std::fgets(line, sizeof line, f))
+            text += line;
+        std::fclose(f);
+    }
+    CHECK(text.find("page faults") != std::string::npos);
+    CHECK(text.find("SystemC        LT 500,") != std::string::npos);
+    FILE *j = std::fopen(opt.stats_json.c_str(), "r");
+    CHECK(j != nullptr);
+    if (j)
+        std::fclose(j);
     mmu_destroy(ref);
     mmu_os_destroy(ref_os);
 }
