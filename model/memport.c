@@ -311,6 +311,6 @@ static uint32_t port_write64(void *ctx, uint64_t paddr, uint64_t value)
 
 mmu_mem_port mmu_sparse_mem_port(mmu_sparse_mem *m)
 {
-    mmu_mem_port p = {m, port_read64, port_write64};
+    mmu_mem_port p = {m, port_read64, port_write64, NULL};
     return p;
 }

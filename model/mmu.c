@@ -108,11 +108,12 @@ static uint32_t walk_write(void *ctx, uint64_t pa, uint64_t v)
 static uint32_t debug_read(void *ctx, uint64_t pa, uint64_t *v)
 {
     const mmu *m = ctx;
-    if (!m->mem.read64) {
+    if (m->mem.debug_read64)
+        (void)m->mem.debug_read64(m->mem.ctx, pa, v);
+    else if (m->mem.read64)
+        (void)m->mem.read64(m->mem.ctx, pa, v);
+    else
         *v = 0;
-        return 0;
-    }
-    (void)m->mem.read64(m->mem.ctx, pa, v);
     return 0;
 }
 
@@ -346,6 +347,7 @@ static void fail_resp(mmu *m, const mmu_request *req, mmu_response *resp, uint64
     resp->level = 0;
     resp->array = -1;
     resp->paddr = 0;
+    resp->page_size = MMU_PAGE_SIZES; /* no mapping */
     m->stats.faults[f]++;
     record(m, req, resp, lat, MMU_LAT_FAULT);
 }
@@ -403,11 +405,18 @@ static uint64_t pool_walk(mmu *m, const mmu_request *req, uint64_t at, mmu_walk_
     if (mmu_walkers_begin(m->walkers, at, key, &g) != MMU_OK)
         mmu_walkers_cancel(m->walkers); /* cannot happen: every begin is ended below */
     if (g.merged) {
-        /* the walk in flight gives the answer; read it without side effects */
         m->stats.walks_merged++;
-        (void)mmu_walk(m->fmt, root, &m->port, NULL, req->vaddr, (mmu_access_type)req->type,
-                       (mmu_priv)req->priv, req->asid, &m->debug_opts, res);
-        return g.done_cycle > at ? g.done_cycle : at;
+        uint64_t joined = g.done_cycle > at ? g.done_cycle : at;
+        if (req->type != MMU_WRITE) {
+            /* the walk in flight gives the answer: read it without side effects or pricing */
+            mmu_mem_port dport = {m, debug_read, debug_write, NULL};
+            (void)mmu_walk(m->fmt, root, &dport, NULL, req->vaddr, (mmu_access_type)req->type,
+                           (mmu_priv)req->priv, req->asid, &m->debug_opts, res);
+            return joined;
+        }
+        /* a write must set the dirty bit the joined (read) walk left clear: walk once more */
+        uint64_t done = at + walk_once(m, req, root, res);
+        return done > joined ? done : joined;
     }
     uint64_t duration = walk_once(m, req, root, res);
     uint64_t done = g.start_cycle + duration;
@@ -662,7 +671,7 @@ mmu_err mmu_walk_debug(const mmu *m, const mmu_request *req, mmu_response *resp)
         return MMU_OK;
     }
     mmu_walk_result res;
-    mmu_mem_port dport = {(void *)m, debug_read, debug_write};
+    mmu_mem_port dport = {(void *)m, debug_read, debug_write, NULL};
     if (!m->roots || !m->roots[req->asid]) {
         resp->fault = MMU_FAULT_NOT_PRESENT;
         resp->outcome = MMU_OUT_FAULT;

@@ -828,7 +828,7 @@ static void test_functional(void **state)
     assert_int_equal(walk(e, pwc, va, MMU_READ, MMU_PRIV_USER, &ff, &r), MMU_EFAULT);
     assert_int_equal(r.fault, MMU_FAULT_ACCESS_DIRTY);
     /* a functional walk works over a read-only port */
-    mmu_mem_port ro = {&e->cp, count_read, NULL};
+    mmu_mem_port ro = {&e->cp, count_read, NULL, NULL};
     assert_int_equal(mmu_walk(f, e->root, &ro, NULL, va, MMU_READ, MMU_PRIV_USER, 1, &fo, &r), MMU_OK);
     assert_int_equal(mmu_walk(f, e->root, &ro, NULL, va, MMU_READ, MMU_PRIV_USER, 1, NULL, &r),
                      MMU_EINVAL); /* hardware A/D needs write64 */

@@ -28,12 +28,15 @@ extern "C" {
  * aligned when the walker calls it) into *value; write64 stores value at
  * paddr.  Both return the reference's latency in cycles and cannot fail
  * (a port that can fail records the error itself).  ctx is passed back as
- * given; the port owns nothing the walker gives it.
+ * given; the port owns nothing the walker gives it.  debug_read64 is
+ * optional: a read with no side effect and no timing (a SystemC debug
+ * transport), used by debug and shadow walks; NULL means read64 serves.
  */
 typedef struct mmu_mem_port {
     void *ctx;
     uint32_t (*read64)(void *ctx, uint64_t paddr, uint64_t *value);
     uint32_t (*write64)(void *ctx, uint64_t paddr, uint64_t value);
+    uint32_t (*debug_read64)(void *ctx, uint64_t paddr, uint64_t *value);
 } mmu_mem_port;
 
 /* Size of a page of the sparse memory. */

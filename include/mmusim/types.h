@@ -109,7 +109,7 @@ typedef struct mmu_response {
     uint32_t latency;    /* done_cycle - request cycle */
     uint8_t fault;       /* mmu_fault */
     uint8_t outcome;     /* mmu_outcome */
-    uint8_t page_size;   /* mmu_page_size of the mapping used */
+    uint8_t page_size;   /* mmu_page_size of the mapping used; MMU_PAGE_SIZES on a fault */
     uint8_t level;       /* TLB level that hit (1-based), 0 if none */
     int8_t array;        /* index of the TLB array that hit, -1 if none */
     uint8_t walk_refs;   /* page-table memory references made by the walk */

@@ -138,7 +138,8 @@ mmu_module::~mmu_module()
 void mmu_module::use_socket_port()
 {
     mode_ = page_table_mode::cosim;
-    const mmu_mem_port port = {this, &mmu_module::port_read, &mmu_module::port_write};
+    const mmu_mem_port port = {this, &mmu_module::port_read, &mmu_module::port_write,
+                               &mmu_module::port_read_dbg};
     mmu_set_memory(m_, &port);
 }
 
@@ -638,6 +639,17 @@ void mmu_module::invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 en
 uint32_t mmu_module::port_read(void *ctx, uint64_t pa, uint64_t *v)
 {
     return static_cast<mmu_module *>(ctx)->pte_access(false, pa, v);
+}
+
+/* A read for a walk with no side effects (a joined or debug walk): transport_dbg. */
+uint32_t mmu_module::port_read_dbg(void *ctx, uint64_t pa, uint64_t *v)
+{
+    auto *self = static_cast<mmu_module *>(ctx);
+    const bool saved = self->debug_walk_;
+    self->debug_walk_ = true;
+    (void)self->pte_access(false, pa, v);
+    self->debug_walk_ = saved;
+    return 0;
 }
 
 uint32_t mmu_module::port_write(void *ctx, uint64_t pa, uint64_t v)

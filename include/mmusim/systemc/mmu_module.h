@@ -271,6 +271,7 @@ private:
 
     /* co-simulation memory port */
     static uint32_t port_read(void *ctx, uint64_t pa, uint64_t *v);
+    static uint32_t port_read_dbg(void *ctx, uint64_t pa, uint64_t *v);
     static uint32_t port_write(void *ctx, uint64_t pa, uint64_t v);
     uint32_t pte_access(bool write, uint64_t pa, uint64_t *v);
     /* standalone shootdowns */
