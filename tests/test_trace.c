@@ -317,7 +317,19 @@ static void test_format_names(void **state)
     assert_int_equal(tb_format_parse("text"), TB_FMT_TEXT);
     assert_int_equal(tb_format_parse("LACKEY"), TB_FMT_LACKEY);
     assert_int_equal(tb_format_parse("auto"), TB_FMT_AUTO);
-    assert_int_equal(tb_format_parse("din"), TB_FMT_COUNT);
+    assert_string_equal(tb_format_name(TB_FMT_DIN), "din");
+    assert_string_equal(tb_format_name(TB_FMT_BINARY), "binary");
+    assert_string_equal(tb_format_name(TB_FMT_CHAMPSIM), "champsim");
+    assert_int_equal(tb_format_parse("din"), TB_FMT_DIN);
+    assert_int_equal(tb_format_parse("Binary"), TB_FMT_BINARY);
+    assert_int_equal(tb_format_parse("bin"), TB_FMT_BINARY);
+    assert_int_equal(tb_format_parse("champsim"), TB_FMT_CHAMPSIM);
+    assert_int_equal(tb_format_parse("dinero"), TB_FMT_COUNT);
+    assert_int_equal(tb_format_fields(TB_FMT_TEXT), TB_FIELDS_ALL);
+    assert_int_equal(tb_format_fields(TB_FMT_LACKEY), TB_FIELD_SIZE);
+    assert_int_equal(tb_format_fields(TB_FMT_DIN), 0);
+    assert_int_equal(tb_format_fields(TB_FMT_CHAMPSIM), 0);
+    assert_int_equal(tb_format_fields(TB_FMT_COUNT), 0);
     assert_int_equal(tb_format_parse(NULL), TB_FMT_COUNT);
 }
 
@@ -386,8 +398,8 @@ static void test_auto_detection(void **state)
     check_lackey(r);
     /* a format that cannot be told */
     EXPECT_ERROR(TB_FMT_AUTO, "# x\nhello world\n",
-                 ":2: cannot tell the trace format from 'hello' (expected a text record R/W/X or "
-                 "a Lackey record I/L/S/M)");
+                 ":2: cannot tell the trace format from 'hello' (expected a text record R/W/X, "
+                 "a Lackey record I/L/S/M or a din record LABEL ADDRESS)");
     /* the wrong format, forced */
     EXPECT_ERROR(TB_FMT_TEXT, "==1== x\nI  0400,3\n",
                  ":1: Valgrind '==' line in a text trace (only Lackey traces may have them)");
