@@ -3,6 +3,8 @@
  *
  *   mmusim run TRACE [options]     run a trace through the MMU model
  *   mmusim config --dump [options] print the effective configuration
+ *   mmusim convert IN OUT [options] convert a trace to another format
+ *   mmusim gen KIND OUT [options]  write a synthetic trace
  *   mmusim version | help
  */
 #include <stdio.h>
@@ -19,6 +21,9 @@ static void usage(FILE *out)
             "commands:\n"
             "  run TRACE...        run memory-access traces through the MMU model\n"
             "  config --dump       print the effective configuration (INI)\n"
+            "  convert IN OUT      convert a trace to another format or compression (convert --help)\n"
+            "  gen KIND OUT        write a synthetic trace: sequential, strided, uniform, zipf,\n"
+            "                      chase, mix (gen --help)\n"
             "  version             print the version\n"
             "  help                this text\n"
             "\n"
@@ -50,6 +55,10 @@ int main(int argc, char **argv)
         return tb_cmd_run(argc - 2, argv + 2);
     if (strcmp(cmd, "config") == 0)
         return tb_cmd_config(argc - 2, argv + 2);
+    if (strcmp(cmd, "convert") == 0)
+        return tb_cmd_convert(argc - 2, argv + 2);
+    if (strcmp(cmd, "gen") == 0)
+        return tb_cmd_gen(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("mmusim %s\n", MMUSIM_VERSION_STRING);
         return 0;
