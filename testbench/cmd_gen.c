@@ -49,7 +49,8 @@ static void gen_usage(FILE *out)
             "docs/generators.md defines each generator exactly.\n");
 }
 
-/* An unsigned number with an optional multiplier suffix (from mult[]). */
+/* An unsigned number (decimal, or hex after 0x) with an optional multiplier
+ * suffix: binary K, M, G, T (and KiB, KB, ...) or decimal k, M, G, T. */
 static int parse_scaled(const char *opt, const char *v, uint64_t *out, int binary)
 {
     char *end;
@@ -58,7 +59,8 @@ static int parse_scaled(const char *opt, const char *v, uint64_t *out, int binar
         return -1;
     }
     errno = 0;
-    unsigned long long x = strtoull(v, &end, 0);
+    int hex = v[0] == '0' && (v[1] == 'x' || v[1] == 'X');
+    unsigned long long x = strtoull(v, &end, hex ? 16 : 10); /* never octal: 010 is ten */
     if (end == v || errno == ERANGE) {
         fprintf(stderr, "mmusim gen: %s: '%s' is not a number\n", opt, v);
         return -1;
