@@ -27,7 +27,8 @@ typedef enum key_type {
     K_PSMASK, /* list of page sizes, stored as uint32_t mask */
     K_PS,     /* one page size, stored as uint32_t mmu_page_size */
     K_STR,    /* a name, stored as char[MMU_NAME_MAX] */
-    K_SIZE    /* bytes with an optional K, M or G suffix, stored as uint64_t */
+    K_SIZE,   /* bytes with an optional K, M or G suffix, stored as uint64_t */
+    K_DOUBLE  /* a non-negative number, stored as double */
 } key_type;
 
 typedef struct key_def {
@@ -143,6 +144,39 @@ KCACHE(l1d, MMU_PTEMEM_L1D);
 KCACHE(l2, MMU_PTEMEM_L2);
 KCACHE(llc, MMU_PTEMEM_LLC);
 
+static const char *const frame_alloc_names[] = {
+#define MMU_OS_FA_NAME_(name, id) id,
+    MMU_OS_FRAME_ALLOC_MAP(MMU_OS_FA_NAME_)
+#undef MMU_OS_FA_NAME_
+};
+
+#define KOS32(f, lo, hi, d) {#f, K_U32, offsetof(mmu_config, os.f), lo, hi, NULL, 0, d}
+static const key_def os_keys[] = {
+    {"enabled", K_ENUM, offsetof(mmu_config, os_enabled), 0, 0, onoff_names, N_(onoff_names),
+     "radix mode: the OS model builds the page tables and handles page faults"},
+    {"phys_mem", K_SIZE, offsetof(mmu_config, os.phys_mem), 0, UINT64_C(1) << 40, NULL, 0,
+     "physical memory (K, M, G suffixes)"},
+    {"swap_size", K_SIZE, offsetof(mmu_config, os.swap_size), 0, UINT64_C(1) << 50, NULL, 0,
+     "swap space; 0 = unlimited"},
+    {"frame_alloc", K_ENUM, offsetof(mmu_config, os.frame_alloc), 0, 0, frame_alloc_names,
+     N_(frame_alloc_names), "frame allocation: sequential (lowest free) | random (seeded)"},
+    {"thp", K_ENUM, offsetof(mmu_config, os.thp), 0, 0, onoff_names, N_(onoff_names),
+     "transparent huge pages on demand faults"},
+    KOS32(remote_cores, 0, 4096, "other cores that receive a TLB shootdown"),
+    KOS32(trap_entry, 0, 100000000, "cycles: exception entry"),
+    KOS32(trap_return, 0, 100000000, "cycles: return to the faulting instruction"),
+    KOS32(minor_handler, 0, 100000000, "cycles: minor fault handler (allocate and zero a frame, install the PTE)"),
+    KOS32(zero_frame, 0, 100000000, "cycles: allocate and zero each further frame (tables, huge pages)"),
+    KOS32(major_handler, 0, 100000000, "cycles: major fault handler software, besides the device read"),
+    KOS32(ad_handler, 0, 100000000, "cycles: software accessed/dirty update"),
+    KOS32(evict, 0, 100000000, "cycles: choose and unmap one victim"),
+    KOS32(shootdown, 0, 100000000, "cycles per remote core per shootdown"),
+    {"swap_read_us", K_DOUBLE, offsetof(mmu_config, os.swap_read_us), 0, 1000000, NULL, 0,
+     "microseconds: swap device read of one page"},
+    {"swap_write_us", K_DOUBLE, offsetof(mmu_config, os.swap_write_us), 0, 1000000, NULL, 0,
+     "microseconds: swap device write of one page"},
+};
+
 /* Sections whose keys are offsets into mmu_config itself. */
 typedef struct section_def {
     const char *name;
@@ -160,6 +194,7 @@ static const section_def flat_sections[] = {
     {"ptemem.l1d", ptemem_l1d_keys, N_(ptemem_l1d_keys), "cache mode: first-level data cache"},
     {"ptemem.l2", ptemem_l2_keys, N_(ptemem_l2_keys), "cache mode: second-level cache"},
     {"ptemem.llc", ptemem_llc_keys, N_(ptemem_llc_keys), "cache mode: last-level cache"},
+    {"os", os_keys, N_(os_keys), "the OS model: demand paging, page replacement, swap, huge pages"},
 };
 
 /* ---------------------------------------------------------------- */
@@ -219,7 +254,7 @@ void mmu_config_defaults(mmu_config *c)
     add_array(c, "l1d", 1, MMU_SIDE_DATA, 64, 4, 1u << MMU_PS_4K, 1);
     add_array(c, "l1d_2m", 1, MMU_SIDE_DATA, 32, 4, 1u << MMU_PS_2M, 1);
     add_array(c, "stlb", 2, MMU_SIDE_BOTH, 1536, 12, (1u << MMU_PS_4K) | (1u << MMU_PS_2M), 7);
-    c->walker.mode = MMU_WALKER_FIXED;
+    c->walker.mode = MMU_WALKER_RADIX;
     c->walker.latency = 30;
     c->walker.page_size = MMU_PS_4K;
     set_name(c->walker.format, "x86_64");
@@ -234,6 +269,8 @@ void mmu_config_defaults(mmu_config *c)
     mmu_pwc_config_defaults(&c->pwc, mmu_pt_format_find("x86_64"));
     mmu_ptemem_config_defaults(&c->ptemem);
     c->ptemem_data = 1;
+    c->os_enabled = 1;
+    mmu_os_config_defaults(&c->os);
 }
 
 int mmu_config_find_tlb(const mmu_config *c, const char *name)
@@ -328,6 +365,13 @@ mmu_err mmu_config_validate(const mmu_config *c, char *msg, size_t msglen)
             return fail(MMU_ECONFIG, msg, msglen, "%s", sub);
         if (mmu_ptemem_config_check(&c->ptemem, msg, msglen) != MMU_OK)
             return MMU_ECONFIG;
+        if (c->os_enabled) {
+            mmu_os_config oc = c->os;
+            oc.clock_mhz = c->clock_mhz;
+            oc.seed = c->seed;
+            if (mmu_os_config_check(&oc, fmt, msg, msglen) != MMU_OK)
+                return MMU_ECONFIG;
+        }
     }
     if (c->walker.latency > 1000000)
         return fail(MMU_ECONFIG, msg, msglen, "walker.latency (%u) is more than 1000000 cycles",
@@ -479,6 +523,19 @@ static mmu_err set_key(void *base, const key_def *k, const char *section, const 
         *(uint64_t *)((char *)base + k->offset) = (uint64_t)x << shift;
         return MMU_OK;
     }
+    case K_DOUBLE: {
+        const char *v = skip_space(value);
+        char *end;
+        errno = 0;
+        double x = strtod(v, &end);
+        if (end == v || *skip_space(end) != 0 || !(x == x))
+            return fail(MMU_EPARSE, msg, msglen, "%s.%s: '%s' is not a number", section, k->key, value);
+        if (errno == ERANGE || x < (double)k->min || x > (double)k->max)
+            return fail(MMU_ERANGE, msg, msglen, "%s.%s: %s is out of range %llu..%llu", section,
+                        k->key, value, (unsigned long long)k->min, (unsigned long long)k->max);
+        *(double *)((char *)base + k->offset) = x;
+        return MMU_OK;
+    }
     case K_PS: {
         mmu_page_size ps = mmu_page_size_parse(skip_space(value));
         if (ps >= MMU_PAGE_SIZES)
@@ -522,6 +579,9 @@ static void format_key(const void *base, const key_def *k, char *buf, size_t len
         break;
     case K_STR:
         snprintf(buf, len, "%s", (const char *)base + k->offset);
+        break;
+    case K_DOUBLE:
+        snprintf(buf, len, "%.17g", *(const double *)((const char *)base + k->offset));
         break;
     case K_SIZE: {
         uint64_t x = *(const uint64_t *)((const char *)base + k->offset);

@@ -73,8 +73,12 @@ struct mmu {
     mmu_mem_port port;        /* what the walker uses: mem, priced by ptemem */
     mmu_fault_handler handler;
     uint64_t *roots;          /* per ASID, 0 = not set (allocated on first use) */
+    mmu_os *os;               /* the OS model behind the MMU, or NULL */
+    mmu_err os_err;           /* first error the OS returned */
     mmu_config cfg;
 };
+
+static void detach_os(mmu *m);
 
 /* ---- the walker's memory port: the given memory, priced by the PTE memory model ---- */
 
@@ -127,6 +131,8 @@ static mmu_err create_radix(mmu *m, const mmu_config *cfg, char *msg, size_t msg
     m->opts.pa_bits = (uint8_t)cfg->walker.pa_bits;
     m->debug_opts = m->opts;
     m->debug_opts.flags |= MMU_WALK_FUNCTIONAL;
+    /* a debug walk reads the tables as they are: A/D state neither faults nor changes */
+    m->debug_opts.ad_mode = MMU_AD_HW;
     mmu_pwc_config pc = cfg->pwc;
     memset(&pc.level[0], 0, sizeof pc.level[0]);
     for (unsigned l = m->fmt->levels; l < MMU_PT_MAX_LEVELS; l++)
@@ -203,6 +209,7 @@ void mmu_destroy(mmu *m)
         return;
     for (uint32_t i = 0; i < m->n_tlbs; i++)
         mmu_tlb_destroy(m->tlb[i]);
+    detach_os(m);
     mmu_pwc_destroy(m->pwc);
     mmu_ptemem_destroy(m->ptemem);
     mmu_walkers_destroy(m->walkers);
@@ -293,18 +300,15 @@ static void fill_above(mmu *m, int s, uint32_t upto, const mmu_tlb_entry *e, uin
         fill_level(m, s, l, e, va);
 }
 
-static void record(mmu *m, const mmu_request *req, mmu_response *resp, uint64_t lat64, mmu_lat_class cls)
+static inline void record(mmu *m, const mmu_request *req, mmu_response *resp, uint64_t lat64, mmu_lat_class cls)
 {
     uint32_t lat = lat64 > UINT32_MAX ? UINT32_MAX : (uint32_t)lat64;
-    mmu_hist_add(&m->lat[MMU_LAT_ALL], lat);
     mmu_hist_add(&m->lat[cls], lat);
     resp->latency = lat;
     resp->done_cycle = req->cycle + lat;
     m->stats.requests++;
     m->stats.by_type[req->type < MMU_ACCESS_TYPES ? req->type : MMU_READ]++;
     m->stats.latency_sum += lat;
-    if (lat > m->stats.latency_max)
-        m->stats.latency_max = lat;
 }
 
 /* Which access types may use a TLB entry with these flags at this privilege. */
@@ -350,20 +354,39 @@ static int get_root(mmu *m, uint16_t asid, uint64_t *root)
     return 0;
 }
 
+/* One walk of the page tables for req; counts it.  Returns its duration in cycles. */
+static uint64_t walk_once(mmu *m, const mmu_request *req, uint64_t root, mmu_walk_result *res)
+{
+    (void)mmu_walk(m->fmt, root, &m->port, m->pwc, req->vaddr, (mmu_access_type)req->type,
+                   (mmu_priv)req->priv, req->asid, &m->opts, res);
+    m->stats.walks++;
+    m->stats.walk_cycles += res->latency;
+    unsigned refs = (unsigned)res->reads + res->writes;
+    m->stats.walk_refs[refs > MMU_WALK_REFS_MAX ? MMU_WALK_REFS_MAX : refs]++;
+    m->stats.pte_reads += res->reads;
+    m->stats.ad_writes += res->writes;
+    return res->latency;
+}
+
+static void no_root(mmu_walk_result *res)
+{
+    memset(res, 0, sizeof *res);
+    res->fault = MMU_FAULT_NOT_PRESENT;
+    res->fault_level = -1;
+    res->pwc_level = res->leaf_level = res->first_level = -1;
+}
+
 /*
- * One walk for req through the walker pool, asked for at cycle `at`.
- * Returns the cycle it completes; *res is its result.
+ * The first walk of a miss, through the walker pool, asked for at cycle
+ * `at`: it may queue for a walker, or join a walk in flight for the same
+ * page.  Returns the cycle it completes; *res is its result.
  */
 static uint64_t pool_walk(mmu *m, const mmu_request *req, uint64_t at, mmu_walk_result *res)
 {
-    const mmu_access_type type = (mmu_access_type)req->type;
     uint64_t key = mmu_walk_key(req->asid, req->vaddr >> 12);
     uint64_t root;
     if (!get_root(m, req->asid, &root)) {
-        memset(res, 0, sizeof *res);
-        res->fault = MMU_FAULT_NOT_PRESENT;
-        res->fault_level = -1;
-        res->pwc_level = res->leaf_level = res->first_level = -1;
+        no_root(res);
         return at;
     }
     mmu_walk_grant g;
@@ -372,22 +395,35 @@ static uint64_t pool_walk(mmu *m, const mmu_request *req, uint64_t at, mmu_walk_
     if (g.merged) {
         /* the walk in flight gives the answer; read it without side effects */
         m->stats.walks_merged++;
-        (void)mmu_walk(m->fmt, root, &m->port, NULL, req->vaddr, type, (mmu_priv)req->priv,
-                       req->asid, &m->debug_opts, res);
+        (void)mmu_walk(m->fmt, root, &m->port, NULL, req->vaddr, (mmu_access_type)req->type,
+                       (mmu_priv)req->priv, req->asid, &m->debug_opts, res);
         return g.done_cycle > at ? g.done_cycle : at;
     }
-    (void)mmu_walk(m->fmt, root, &m->port, m->pwc, req->vaddr, type, (mmu_priv)req->priv, req->asid,
-                   &m->opts, res);
-    uint64_t done = g.start_cycle + res->latency;
-    if (mmu_walkers_end(m->walkers, key, g.start_cycle, res->latency, &done) != MMU_OK)
+    uint64_t duration = walk_once(m, req, root, res);
+    uint64_t done = g.start_cycle + duration;
+    if (mmu_walkers_end(m->walkers, key, g.start_cycle, duration, &done) != MMU_OK)
         mmu_walkers_cancel(m->walkers);
-    m->stats.walks++;
     m->stats.walk_queue_cycles += g.queue_cycles;
-    m->stats.walk_cycles += res->latency;
-    unsigned refs = (unsigned)res->reads + res->writes;
-    m->stats.walk_refs[refs > MMU_WALK_REFS_MAX ? MMU_WALK_REFS_MAX : refs]++;
-    m->stats.pte_reads += res->reads;
-    m->stats.ad_writes += res->writes;
+    if (done > m->busy_until)
+        m->busy_until = done;
+    return done;
+}
+
+/*
+ * The walk made again after the fault handler ran, at cycle `at`: by the
+ * faulting core itself as it re-executes the access, not through the pool
+ * (whose walkers it would otherwise reserve in the future, ahead of requests
+ * issued meanwhile).  Requests for the page until it completes join it.
+ */
+static uint64_t rewalk(mmu *m, const mmu_request *req, uint64_t at, mmu_walk_result *res)
+{
+    uint64_t root;
+    if (!get_root(m, req->asid, &root)) {
+        no_root(res);
+        return at;
+    }
+    uint64_t done = at + walk_once(m, req, root, res);
+    mmu_walkers_pending(m->walkers, mmu_walk_key(req->asid, req->vaddr >> 12), done);
     if (done > m->busy_until)
         m->busy_until = done;
     return done;
@@ -400,7 +436,7 @@ static mmu_err radix_miss(mmu *m, const mmu_request *req, mmu_response *resp, ui
     mmu_walk_result res;
     unsigned handled = 0;
     for (;;) {
-        t = pool_walk(m, req, t, &res);
+        t = handled ? rewalk(m, req, t, &res) : pool_walk(m, req, t, &res);
         if (res.fault == MMU_FAULT_NONE)
             break;
         m->stats.walk_faults[res.fault]++;
@@ -408,6 +444,7 @@ static mmu_err radix_miss(mmu *m, const mmu_request *req, mmu_response *resp, ui
         if (handled < m->cfg.walker.max_faults && m->handler.fault &&
             m->handler.fault(m->handler.ctx, req, &res, &cycles)) {
             handled++;
+            resp->page_faults = (uint8_t)handled;
             m->stats.page_faults++;
             m->stats.fault_cycles += cycles;
             t += cycles;
@@ -444,6 +481,7 @@ mmu_err mmu_translate(mmu *m, const mmu_request *req, mmu_response *resp)
     resp->walk_refs = 0;
     resp->pwc_level = -1;
     resp->fault_level = -1;
+    resp->page_faults = 0;
 
     last_hit *lh = &m->last[s];
     if (lh->valid && lh->gen == m->gen && (va >> lh->shift) == lh->vpn && lh->asid == req->asid &&
@@ -596,6 +634,17 @@ mmu_err mmu_translate_debug(const mmu *m, const mmu_request *req, mmu_response *
             return MMU_OK;
         }
     }
+    return mmu_walk_debug(m, req, resp);
+}
+
+mmu_err mmu_walk_debug(const mmu *m, const mmu_request *req, mmu_response *resp)
+{
+    const mmu_access_type type = req->type < MMU_ACCESS_TYPES ? (mmu_access_type)req->type : MMU_READ;
+    memset(resp, 0, sizeof *resp);
+    resp->done_cycle = req->cycle;
+    resp->array = -1;
+    resp->pwc_level = -1;
+    resp->fault_level = -1;
     resp->outcome = MMU_OUT_WALK;
     if (!m->radix) {
         resp->page_size = (uint8_t)m->page_size;
@@ -649,7 +698,7 @@ static int access_pages(mmu *m, const mmu_request *req, mmu_response resp[2])
         return 1;
     uint64_t size = req->size ? req->size : 1;
     uint64_t last = req->vaddr + (size - 1);
-    uint64_t page_mask = (UINT64_C(1) << mmu_page_shift((mmu_page_size)resp[0].page_size)) - 1;
+    uint64_t page_mask = (UINT64_C(1) << tlb_page_shift(resp[0].page_size)) - 1;
     uint64_t page_end = req->vaddr | page_mask;
     if (last <= page_end || last < req->vaddr)
         return 1;
@@ -668,6 +717,15 @@ void mmu_invalidate(mmu *m, mmu_inval_kind kind, uint64_t vaddr, uint16_t asid)
         (void)mmu_tlb_invalidate(m->tlb[i], kind, vaddr, asid);
     if (m->pwc)
         (void)mmu_pwc_invalidate(m->pwc, kind, vaddr, asid);
+}
+
+void mmu_invalidate_range(mmu *m, uint64_t vaddr, uint64_t bytes, uint16_t asid)
+{
+    m->gen++;
+    for (uint32_t i = 0; i < m->n_tlbs; i++)
+        (void)mmu_tlb_invalidate_range(m->tlb[i], vaddr, bytes, asid);
+    if (m->pwc)
+        (void)mmu_pwc_invalidate(m->pwc, MMU_INVAL_ADDR_ASID, vaddr, asid);
 }
 
 void mmu_set_memory(mmu *m, const mmu_mem_port *port)
@@ -747,7 +805,16 @@ const char *mmu_lat_class_name(mmu_lat_class c)
 
 const mmu_hist *mmu_get_latency(const mmu *m, mmu_lat_class c)
 {
-    return &m->lat[(unsigned)c < MMU_LAT_CLASSES ? c : MMU_LAT_ALL];
+    if ((unsigned)c >= MMU_LAT_CLASSES)
+        c = MMU_LAT_ALL;
+    if (c == MMU_LAT_ALL) {
+        /* formed on demand: the per-access path adds to one class only */
+        mmu_hist *all = (mmu_hist *)&m->lat[MMU_LAT_ALL];
+        mmu_hist_clear(all);
+        for (int k = MMU_LAT_ALL + 1; k < MMU_LAT_CLASSES; k++)
+            mmu_hist_merge(all, &m->lat[k]);
+    }
+    return &m->lat[c];
 }
 
 uint32_t mmu_tlb_count(const mmu *m)
@@ -758,4 +825,100 @@ uint32_t mmu_tlb_count(const mmu *m)
 const mmu_tlb *mmu_get_tlb(const mmu *m, uint32_t index)
 {
     return index < m->n_tlbs ? m->tlb[index] : NULL;
+}
+
+/* ---- the OS model behind the MMU ---- */
+
+static int os_root(void *ctx, uint16_t asid, uint64_t *root)
+{
+    mmu *m = ctx;
+    uint64_t r = mmu_os_root(m->os, asid);
+    if (r == MMU_OS_NO_ROOT) {
+        if (m->os_err == MMU_OK)
+            m->os_err = MMU_EFULL;
+        return 0;
+    }
+    *root = r;
+    return 1;
+}
+
+static int os_fault(void *ctx, const mmu_request *req, const mmu_walk_result *w, uint64_t *cycles)
+{
+    mmu *m = ctx;
+    mmu_os_fault_result r;
+    mmu_err e = mmu_os_handle_fault(m->os, req->asid, req->vaddr, (mmu_access_type)req->type,
+                                    (mmu_priv)req->priv, w, &r);
+    if (e != MMU_OK) {
+        if (m->os_err == MMU_OK)
+            m->os_err = e;
+        return 0;
+    }
+    if (r.kind == MMU_OS_FAULT_PROTECTION)
+        return 0;
+    *cycles = r.lat.total;
+    return 1;
+}
+
+static void os_shootdown(void *ctx, uint16_t asid, uint64_t vaddr, mmu_page_size size)
+{
+    /* the whole page: a huge page may be held as smaller entries (splintered) */
+    mmu_invalidate_range(ctx, vaddr, UINT64_C(1) << tlb_page_shift(size), asid);
+}
+
+static void detach_os(mmu *m)
+{
+    if (!m->os)
+        return;
+    (void)mmu_os_remove_shootdown_target(m->os, os_shootdown, m);
+    m->os = NULL;
+    mmu_set_fault_handler(m, NULL);
+    memset(&m->mem, 0, sizeof m->mem);
+}
+
+mmu_err mmu_attach_os(mmu *m, mmu_os *os)
+{
+    detach_os(m);
+    if (!os)
+        return MMU_OK;
+    if (!m->radix || mmu_os_format(os) != m->fmt)
+        return MMU_EINVAL;
+    mmu_err e = mmu_os_add_shootdown_target(os, os_shootdown, m);
+    if (e != MMU_OK)
+        return e;
+    m->os = os;
+    m->os_err = MMU_OK;
+    mmu_set_memory(m, mmu_os_port(os));
+    mmu_fault_handler h = {m, os_root, os_fault};
+    mmu_set_fault_handler(m, &h);
+    return MMU_OK;
+}
+
+mmu_os *mmu_get_os(const mmu *m)
+{
+    return m->os;
+}
+
+mmu_err mmu_os_error(const mmu *m)
+{
+    return m->os_err;
+}
+
+mmu_err mmu_os_create_from_config(const mmu_config *cfg, mmu_os **out, char *msg, size_t msglen)
+{
+    mmu_os_config oc = cfg->os;
+    oc.clock_mhz = cfg->clock_mhz;
+    oc.seed = cfg->seed;
+    const mmu_pt_format *fmt = mmu_pt_format_find(cfg->walker.format);
+    if (!fmt) {
+        if (msg && msglen)
+            snprintf(msg, msglen, "walker.format: unknown format '%s'", cfg->walker.format);
+        return MMU_ECONFIG;
+    }
+    mmu_err e = mmu_os_config_check(&oc, fmt, msg, msglen);
+    if (e != MMU_OK)
+        return e;
+    e = mmu_os_create(&oc, fmt, out);
+    if (e != MMU_OK && msg && msglen)
+        snprintf(msg, msglen, "os: %s", mmu_strerror(e));
+    return e;
 }

@@ -160,10 +160,12 @@ mmu_err mmu_tlb_insert(mmu_tlb *t, const mmu_tlb_entry *e, mmu_tlb_entry *victim
     uint32_t set = tlb_set_of(t, vpn);
     size_t base = (size_t)set * t->ways;
     uint32_t way = t->ways, empty = t->ways;
+    int way_found = 0;
     for (uint32_t w = 0; w < t->ways; w++) {
         if (t->key[base + w] == key &&
             ((t->asid_g[base + w] & ASID_GLOBAL) ? (ag & ASID_GLOBAL) != 0 : t->asid_g[base + w] == ag)) {
             way = w; /* same page, same owner: overwrite in place */
+            way_found = 1;
             break;
         }
         if (empty == t->ways && t->key[base + w] == TLB_INVALID)
@@ -183,13 +185,18 @@ mmu_err mmu_tlb_insert(mmu_tlb *t, const mmu_tlb_entry *e, mmu_tlb_entry *victim
         }
         t->valid++;
     }
+    const int refresh = way_found; /* the same page and owner, rewritten in place */
     t->key[base + way] = key;
     t->asid_g[base + way] = ag;
     t->pbase[base + way] = e->pbase & ~((UINT64_C(1) << shift) - 1);
     t->flags[base + way] = e->flags;
     t->stats.fills++;
     t->touches++;
-    t->ops->fill(&t->repl, set, way);
+    /* a refresh (a re-walk after a write found D clear) counts as a use, not a new fill */
+    if (refresh)
+        t->ops->hit(&t->repl, set, way);
+    else
+        t->ops->fill(&t->repl, set, way);
     return MMU_OK;
 }
 
@@ -232,6 +239,32 @@ uint32_t mmu_tlb_invalidate(mmu_tlb *t, mmu_inval_kind kind, uint64_t vaddr, uin
                 n++;
             }
         }
+    }
+    t->stats.invalidations += n;
+    return n;
+}
+
+uint32_t mmu_tlb_invalidate_range(mmu_tlb *t, uint64_t vaddr, uint64_t bytes, uint16_t asid)
+{
+    if (bytes == 0)
+        return 0;
+    /* entries at least as large as the range: the probe of each size finds them */
+    uint32_t n = 0;
+    unsigned smallest = t->shift[0];
+    if (bytes <= (UINT64_C(1) << smallest))
+        return mmu_tlb_invalidate(t, MMU_INVAL_ADDR_ASID, vaddr, asid);
+    /* smaller entries inside the range: look at every entry */
+    uint64_t end = vaddr + bytes - 1;
+    size_t total = (size_t)t->sets * t->ways;
+    for (size_t i = 0; i < total; i++) {
+        if (t->key[i] == TLB_INVALID || !tlb_asid_match(t->asid_g[i], asid))
+            continue;
+        unsigned sh = tlb_page_shift((unsigned)(t->key[i] & 7));
+        uint64_t lo = (t->key[i] >> 3) << sh, hi = lo + ((UINT64_C(1) << sh) - 1);
+        if (hi < vaddr || lo > end)
+            continue;
+        remove_at(t, i);
+        n++;
     }
     t->stats.invalidations += n;
     return n;

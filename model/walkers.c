@@ -250,6 +250,29 @@ mmu_err mmu_walkers_end(mmu_walkers *p, uint64_t key, uint64_t start_cycle, uint
     return MMU_OK;
 }
 
+void mmu_walkers_pending(mmu_walkers *p, uint64_t key, uint64_t done_cycle)
+{
+    if (p == NULL || !p->cfg.merge)
+        return;
+    for (uint32_t i = 0; i < p->n_inflight; i++) {
+        if (p->inflight[i].key == key) {
+            if (done_cycle > p->inflight[i].done)
+                p->inflight[i].done = done_cycle;
+            return;
+        }
+    }
+    wk_walk walk = {key, done_cycle, done_cycle, UINT32_MAX};
+    if (p->n_inflight == p->cfg.max_inflight) {
+        uint32_t first = 0;
+        for (uint32_t i = 1; i < p->n_inflight; i++)
+            if (p->inflight[i].done < p->inflight[first].done)
+                first = i;
+        p->inflight[first] = p->inflight[--p->n_inflight];
+        p->stats.inflight_overflows++;
+    }
+    p->inflight[p->n_inflight++] = walk;
+}
+
 void mmu_walkers_cancel(mmu_walkers *p)
 {
     if (p != NULL)

@@ -18,6 +18,8 @@ PACKAGES=(
   libzstd-dev liblzma-dev zlib1g-dev         # compressed traces: zstd, xz, gzip
   libcmocka-dev                              # unit tests
   libsystemc-dev                             # the SystemC/TLM-2.0 module and example SoC
+  gnuplot-nox                                # plots of the HTML report (mmusim report)
+  chromium                                   # the test that loads the HTML report in a headless browser
   zstd xz-utils gzip python3                 # command-line tests, validation against the reference model
 )
 

@@ -10,5 +10,6 @@ int tb_cmd_run(int argc, char **argv);
 int tb_cmd_config(int argc, char **argv);
 int tb_cmd_convert(int argc, char **argv);
 int tb_cmd_gen(int argc, char **argv);
+int tb_cmd_report(int argc, char **argv);
 
 #endif /* MMUSIM_TB_CLI_H */

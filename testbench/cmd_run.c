@@ -30,6 +30,12 @@ typedef struct run_opts {
     uint64_t warmup;
     uint64_t timeline;
     int stop_on_fault;
+    int check;
+    int n_prefault;
+    struct {
+        uint16_t asid;
+        uint64_t addr, bytes;
+    } prefault[16];
     int quiet;
     int dump;
     int progress;
@@ -120,6 +126,21 @@ static int parse(int argc, char **argv, run_opts *o, int is_run)
                 fprintf(stderr, "mmusim: --on-fault: '%s' is not stop or continue\n", v);
                 return 2;
             }
+        } else if (is_run && strcmp(a, "--check") == 0) {
+            o->check = 1;
+        } else if (is_run && strcmp(a, "--prefault") == 0) {
+            NEED_VALUE();
+            unsigned long long asid, addr, bytes;
+            char tail;
+            if (o->n_prefault == 16 ||
+                sscanf(v, "%llu:%llx:%llu%c", &asid, &addr, &bytes, &tail) != 3 || asid > 65535) {
+                fprintf(stderr, "mmusim: --prefault '%s': expected ASID:HEXADDR:BYTES (at most 16)\n", v);
+                return 2;
+            }
+            o->prefault[o->n_prefault].asid = (uint16_t)asid;
+            o->prefault[o->n_prefault].addr = addr;
+            o->prefault[o->n_prefault].bytes = bytes;
+            o->n_prefault++;
         } else if (is_run && strcmp(a, "--progress") == 0) {
             o->progress = 1;
         } else if (is_run && strcmp(a, "--no-progress") == 0) {
@@ -176,6 +197,7 @@ typedef struct run_state {
     const run_opts *o;
     tb_run_info *info;
     uint64_t index;       /* accesses read so far, all traces */
+    uint64_t stall;       /* cycles the core stood still in page-fault traps so far */
     FILE *per_access;     /* --per-access, or NULL */
     tb_window cur;        /* the timeline window being filled */
     mmu_stats snap;       /* counters at the start of the window */
@@ -230,6 +252,44 @@ static void show_progress(run_state *r, tb_trace *t, const char *path, int final
     fprintf(stderr, final ? "\n" : "   ");
 }
 
+/*
+ * --check: compare each translation with a functional walk of the page
+ * tables as they are now, and (with the OS model) check the frame belongs
+ * to the process.  Returns 0, or -1 with a message printed.
+ */
+static int check_access(run_state *r, const char *path, const mmu_request *req,
+                        const mmu_response *resp, int k)
+{
+    for (int j = 0; j < k; j++) {
+        mmu_request q = *req;
+        if (j)
+            q.vaddr = (req->vaddr | ((UINT64_C(1) << mmu_page_shift((mmu_page_size)resp[0].page_size)) - 1)) + 1;
+        mmu_response w;
+        (void)mmu_walk_debug(r->m, &q, &w);
+        const char *why = NULL;
+        if (resp[j].fault != w.fault)
+            why = "the fault differs";
+        else if (resp[j].fault == MMU_FAULT_NONE && resp[j].paddr != w.paddr)
+            why = "the physical address differs";
+        mmu_os *os = mmu_get_os(r->m);
+        mmu_os_frame_info fi;
+        if (!why && os && resp[j].fault == MMU_FAULT_NONE &&
+            (mmu_os_frame_info_get(os, resp[j].paddr, &fi) != MMU_OK || fi.kind != MMU_OS_FRAME_DATA ||
+             fi.asid != q.asid))
+            why = "the frame does not belong to the process";
+        if (why) {
+            fprintf(stderr,
+                    "mmusim: %s: access %llu: --check: %s: TLB/MMU answer 0x%llx (%s), page tables "
+                    "now 0x%llx (%s) for vaddr 0x%llx asid %u\n",
+                    path, (unsigned long long)r->index, why, (unsigned long long)resp[j].paddr,
+                    mmu_fault_id((mmu_fault)resp[j].fault), (unsigned long long)w.paddr,
+                    mmu_fault_id((mmu_fault)w.fault), (unsigned long long)q.vaddr, q.asid);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Run one trace; returns 0, or 1 with a message printed. */
 static int run_trace(run_state *r, const char *path)
 {
@@ -251,9 +311,11 @@ static int run_trace(run_state *r, const char *path)
     while (status == 0 && (n = tb_trace_read(t, buf, BATCH, err, sizeof err)) > 0) {
         for (long i = 0; i < n; i++) {
             const tb_access *a = &buf[i];
-            uint64_t cycle = a->has_cycle ? a->cycle : r->index * interval;
+            uint64_t cycle = a->has_cycle ? a->cycle : r->index * interval + r->stall;
             if (r->index == o->warmup && o->warmup) {
                 mmu_clear_stats(m);
+                if (mmu_get_os(m))
+                    mmu_os_clear_stats(mmu_get_os(m));
                 info->accesses = info->translations = info->crossings = 0;
                 info->first_cycle = cycle;
                 info->last_cycle = 0;
@@ -269,6 +331,9 @@ static int run_trace(run_state *r, const char *path)
             req.priv = MMU_PRIV_USER;
             mmu_response resp[2];
             int k = mmu_access(m, &req, resp);
+            /* a page fault is a trap: a core issuing at a rate stops until it returns */
+            if (!a->has_cycle && (resp[0].page_faults || resp[k - 1].page_faults))
+                r->stall += resp[k - 1].done_cycle - cycle;
             info->accesses++;
             info->translations += (uint64_t)k;
             info->crossings += k == 2;
@@ -299,6 +364,19 @@ static int run_trace(run_state *r, const char *path)
                     status = 1;
                     break;
                 }
+            }
+            if (mmu_os_error(m) != MMU_OK) {
+                fprintf(stderr, "mmusim: %s: access %llu (0x%llx, asid %u): the OS model could not "
+                                "handle a page fault: %s (physical memory too small for the page "
+                                "tables, or swap full: see os.phys_mem, os.swap_size)\n",
+                        path, (unsigned long long)r->index, (unsigned long long)a->vaddr, a->asid,
+                        mmu_strerror(mmu_os_error(m)));
+                status = 1;
+                break;
+            }
+            if (o->check && check_access(r, path, &req, resp, k) != 0) {
+                status = 1;
+                break;
             }
             if (o->stop_on_fault && resp[k - 1].fault != MMU_FAULT_NONE) {
                 fprintf(stderr, "mmusim: %s: access %llu (%c 0x%llx, asid %u): %s fault at level %d; "
@@ -354,6 +432,31 @@ int tb_cmd_run(int argc, char **argv)
     mmu *m;
     if (mmu_create(&o.cfg, &m, err, sizeof err) != MMU_OK) {
         fprintf(stderr, "mmusim: %s\n", err);
+        return 2;
+    }
+    mmu_os *os = NULL;
+    if (o.cfg.walker.mode == MMU_WALKER_RADIX && o.cfg.os_enabled) {
+        if (mmu_os_create_from_config(&o.cfg, &os, err, sizeof err) != MMU_OK ||
+            mmu_attach_os(m, os) != MMU_OK) {
+            fprintf(stderr, "mmusim: %s\n", err);
+            mmu_os_destroy(os);
+            mmu_destroy(m);
+            return 2;
+        }
+        for (int i = 0; i < o.n_prefault; i++) {
+            mmu_err e = mmu_os_prefault(os, o.prefault[i].asid, o.prefault[i].addr, o.prefault[i].bytes);
+            if (e != MMU_OK) {
+                fprintf(stderr, "mmusim: --prefault %u:%llx:%llu: %s\n", o.prefault[i].asid,
+                        (unsigned long long)o.prefault[i].addr, (unsigned long long)o.prefault[i].bytes,
+                        mmu_strerror(e));
+                mmu_destroy(m);
+                mmu_os_destroy(os);
+                return 1;
+            }
+        }
+    } else if (o.n_prefault) {
+        fprintf(stderr, "mmusim: --prefault needs the OS model (walker.mode = radix, os.enabled = on)\n");
+        mmu_destroy(m);
         return 2;
     }
     tb_run_info info;
@@ -417,5 +520,6 @@ int tb_cmd_run(int argc, char **argv)
     }
     free(info.windows);
     mmu_destroy(m);
+    mmu_os_destroy(os);
     return status;
 }

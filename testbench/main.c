@@ -5,6 +5,7 @@
  *   mmusim config --dump [options] print the effective configuration
  *   mmusim convert IN OUT [options] convert a trace to another format
  *   mmusim gen KIND OUT [options]  write a synthetic trace
+ *   mmusim report OUT.html IN.json... HTML report of JSON results
  *   mmusim version | help
  */
 #include <stdio.h>
@@ -21,9 +22,10 @@ static void usage(FILE *out)
             "commands:\n"
             "  run TRACE...        run memory-access traces through the MMU model\n"
             "  config --dump       print the effective configuration (INI)\n"
-            "  convert IN OUT      convert a trace to another format or compression (convert --help)\n"
-            "  gen KIND OUT        write a synthetic trace: sequential, strided, uniform, zipf,\n"
-            "                      chase, mix (gen --help)\n"
+            "  convert IN OUT      convert a trace between formats and compressions (see mmusim convert --help)\n"
+            "  gen KIND OUT        write a synthetic trace: sequential, strided, uniform, zipf, chase,\n"
+            "                      mix (see mmusim gen --help)\n"
+            "  report OUT IN...    HTML report with plots of JSON results (see mmusim report --help)\n"
             "  version             print the version\n"
             "  help                this text\n"
             "\n"
@@ -39,6 +41,8 @@ static void usage(FILE *out)
             "  --per-access FILE   write a CSV line per translation\n"
             "  --timeline N        record the main figures per window of N accesses (JSON)\n"
             "  --on-fault A        continue (default) or stop at the first translation fault\n"
+            "  --check             check every translation against a walk of the page tables\n"
+            "  --prefault A:VA:N   map N bytes at hex VA for ASID A before the run (OS model)\n"
             "  --progress          show progress (default: only on a terminal); --no-progress\n"
             "  --warmup N          clear the counters after N accesses\n"
             "  --quiet             no summary on standard output\n");
@@ -59,6 +63,8 @@ int main(int argc, char **argv)
         return tb_cmd_convert(argc - 2, argv + 2);
     if (strcmp(cmd, "gen") == 0)
         return tb_cmd_gen(argc - 2, argv + 2);
+    if (strcmp(cmd, "report") == 0)
+        return tb_cmd_report(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("mmusim %s\n", MMUSIM_VERSION_STRING);
         return 0;

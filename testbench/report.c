@@ -81,6 +81,72 @@ static void report_walker_text(FILE *out, const mmu *m)
     }
 }
 
+static void mib(char *buf, size_t len, uint64_t bytes)
+{
+    if (bytes >= (UINT64_C(1) << 30))
+        snprintf(buf, len, "%.2f GiB", (double)bytes / (double)(UINT64_C(1) << 30));
+    else
+        snprintf(buf, len, "%.2f MiB", (double)bytes / (double)(UINT64_C(1) << 20));
+}
+
+static void report_os_text(FILE *out, const mmu *m)
+{
+    const mmu_os *os = mmu_get_os(m);
+    const mmu_os_config *oc = mmu_os_get_config(os);
+    mmu_os_stats st;
+    mmu_os_get_stats(os, &st);
+    char a[32], b[32], c[32];
+    mib(a, sizeof a, oc->phys_mem);
+    mib(b, sizeof b, st.frames_used * st.frame_bytes);
+    mib(c, sizeof c, st.frames_pt * st.frame_bytes);
+    fprintf(out, "\nOS model       physical memory %s: %s in use (%s page tables), THP %s\n", a, b, c,
+            oc->thp ? "on" : "off");
+    fprintf(out, "page faults    minor %llu, major %llu, A/D %llu, protection %llu\n",
+            (unsigned long long)st.faults[MMU_OS_FAULT_MINOR], (unsigned long long)st.faults[MMU_OS_FAULT_MAJOR],
+            (unsigned long long)st.faults[MMU_OS_FAULT_AD_UPDATE],
+            (unsigned long long)st.faults[MMU_OS_FAULT_PROTECTION]);
+    fprintf(out, "replacement    evictions %llu, write-backs %llu, swap-ins %llu, swap peak %llu pages, "
+                 "shootdowns %llu\n",
+            (unsigned long long)st.evictions, (unsigned long long)st.writebacks,
+            (unsigned long long)st.swap_ins, (unsigned long long)st.swap_slots_peak,
+            (unsigned long long)st.shootdowns);
+    if (oc->thp)
+        fprintf(out, "huge pages     mapped %llu, fallbacks to 4K %llu, splits %llu\n",
+                (unsigned long long)st.thp_mapped, (unsigned long long)st.thp_fallbacks,
+                (unsigned long long)st.thp_splits);
+    if (st.lat.total) {
+        fprintf(out, "fault cycles   %llu:", (unsigned long long)st.lat.total);
+        for (int p = 0; p < MMU_OS_LAT_PARTS; p++)
+            if (st.lat.part[p])
+                fprintf(out, " %s %llu", mmu_os_lat_part_name((mmu_os_lat_part)p),
+                        (unsigned long long)st.lat.part[p]);
+        fprintf(out, "\n");
+    }
+    uint64_t vms_total = 0;
+    fprintf(out, "%-6s %12s %12s %12s %12s %9s %9s %9s %9s\n", "asid", "vms", "rss", "peak rss",
+            "swap", "minor", "major", "swap-in", "swap-out");
+    for (uint32_t i = 0; i < mmu_os_proc_count(os); i++) {
+        mmu_os_proc_stats ps;
+        if (mmu_os_proc_get(os, i, &ps) != MMU_OK)
+            continue;
+        char v[32], r[32], pk[32], sw[32];
+        mib(v, sizeof v, ps.vms);
+        mib(r, sizeof r, ps.rss);
+        mib(pk, sizeof pk, ps.peak_rss);
+        mib(sw, sizeof sw, ps.swap);
+        vms_total += ps.vms;
+        fprintf(out, "%-6u %12s %12s %12s %12s %9llu %9llu %9llu %9llu\n", ps.asid, v, r, pk, sw,
+                (unsigned long long)ps.faults[MMU_OS_FAULT_MINOR],
+                (unsigned long long)ps.faults[MMU_OS_FAULT_MAJOR], (unsigned long long)ps.swap_ins,
+                (unsigned long long)ps.swap_outs);
+    }
+    if (vms_total > oc->phys_mem)
+        fprintf(out, "footprint %s is larger than physical memory %s: the program ran, with %llu "
+                     "evictions and %llu major faults\n",
+                (mib(a, sizeof a, vms_total), a), (mib(b, sizeof b, oc->phys_mem), b),
+                (unsigned long long)st.evictions, (unsigned long long)st.faults[MMU_OS_FAULT_MAJOR]);
+}
+
 void tb_report_text(FILE *out, const mmu *m, const tb_run_info *in)
 {
     const mmu_stats *s = mmu_get_stats(m);
@@ -126,6 +192,8 @@ void tb_report_text(FILE *out, const mmu *m, const tb_run_info *in)
     if (in->instructions)
         fprintf(out, "walks / 1000 instructions  %.3f\n",
                 1000.0 * (double)s->walks / (double)in->instructions);
+    if (mmu_get_os(m))
+        report_os_text(out, m);
     fprintf(out, "\n%-14s %12s %10s %8s %8s %8s %8s %8s\n", "latency (cyc)", "count", "mean", "p50",
             "p90", "p99", "p99.9", "max");
     for (int c = 0; c < MMU_LAT_CLASSES; c++) {
@@ -226,6 +294,62 @@ static json_t *walker_json(const mmu *m)
     return w;
 }
 
+static json_t *os_json(const mmu *m)
+{
+    const mmu_os *os = mmu_get_os(m);
+    mmu_os_stats st;
+    mmu_os_get_stats(os, &st);
+    json_t *o = json_object();
+    json_object_set_new(o, "phys_mem", u64(mmu_os_get_config(os)->phys_mem));
+    json_object_set_new(o, "frame_bytes", u64(st.frame_bytes));
+    json_object_set_new(o, "frames_total", u64(st.frames_total));
+    json_object_set_new(o, "frames_used", u64(st.frames_used));
+    json_object_set_new(o, "frames_page_tables", u64(st.frames_pt));
+    json_t *f = json_object();
+    for (int k = 1; k < MMU_OS_FAULT_KINDS; k++)
+        json_object_set_new(f, mmu_os_fault_kind_name((mmu_os_fault_kind)k), u64(st.faults[k]));
+    json_object_set_new(o, "faults", f);
+    json_object_set_new(o, "evictions", u64(st.evictions));
+    json_object_set_new(o, "writebacks", u64(st.writebacks));
+    json_object_set_new(o, "swap_ins", u64(st.swap_ins));
+    json_object_set_new(o, "swap_slots_used", u64(st.swap_slots_used));
+    json_object_set_new(o, "swap_slots_peak", u64(st.swap_slots_peak));
+    json_object_set_new(o, "clock_visits", u64(st.clock_visits));
+    json_object_set_new(o, "thp_mapped", u64(st.thp_mapped));
+    json_object_set_new(o, "thp_fallbacks", u64(st.thp_fallbacks));
+    json_object_set_new(o, "thp_splits", u64(st.thp_splits));
+    json_object_set_new(o, "shootdowns", u64(st.shootdowns));
+    json_object_set_new(o, "shootdown_ipis", u64(st.shootdown_ipis));
+    json_t *lat = json_object();
+    for (int p = 0; p < MMU_OS_LAT_PARTS; p++)
+        json_object_set_new(lat, mmu_os_lat_part_name((mmu_os_lat_part)p), u64(st.lat.part[p]));
+    json_object_set_new(lat, "total", u64(st.lat.total));
+    json_object_set_new(o, "fault_cycles", lat);
+    json_t *procs = json_array();
+    for (uint32_t i = 0; i < mmu_os_proc_count(os); i++) {
+        mmu_os_proc_stats ps;
+        if (mmu_os_proc_get(os, i, &ps) != MMU_OK)
+            continue;
+        json_t *p = json_object();
+        json_object_set_new(p, "asid", u64(ps.asid));
+        json_object_set_new(p, "vms", u64(ps.vms));
+        json_object_set_new(p, "rss", u64(ps.rss));
+        json_object_set_new(p, "peak_rss", u64(ps.peak_rss));
+        json_object_set_new(p, "swap", u64(ps.swap));
+        json_object_set_new(p, "page_table_bytes", u64(ps.pt_bytes));
+        json_object_set_new(p, "minor_faults", u64(ps.faults[MMU_OS_FAULT_MINOR]));
+        json_object_set_new(p, "major_faults", u64(ps.faults[MMU_OS_FAULT_MAJOR]));
+        json_object_set_new(p, "ad_faults", u64(ps.faults[MMU_OS_FAULT_AD_UPDATE]));
+        json_object_set_new(p, "protection_faults", u64(ps.faults[MMU_OS_FAULT_PROTECTION]));
+        json_object_set_new(p, "swap_ins", u64(ps.swap_ins));
+        json_object_set_new(p, "swap_outs", u64(ps.swap_outs));
+        json_object_set_new(p, "huge_pages", u64(ps.thp));
+        json_array_append_new(procs, p);
+    }
+    json_object_set_new(o, "processes", procs);
+    return o;
+}
+
 json_t *tb_report_build(const mmu *m, const tb_run_info *in)
 {
     const mmu_stats *s = mmu_get_stats(m);
@@ -295,6 +419,7 @@ json_t *tb_report_build(const mmu *m, const tb_run_info *in)
     for (int f = 1; f < MMU_FAULT_CAUSES; f++)
         json_object_set_new(faults, mmu_fault_id((mmu_fault)f), u64(s->faults[f]));
     json_object_set_new(root, "faults", faults);
+    json_object_set_new(root, "os", mmu_get_os(m) ? os_json(m) : json_null());
 
     json_t *lat = json_object();
     for (int c = 0; c < MMU_LAT_CLASSES; c++) {
@@ -309,6 +434,20 @@ json_t *tb_report_build(const mmu *m, const tb_run_info *in)
         json_object_set_new(o, "p99", u64(mmu_hist_percentile(h, 99)));
         json_object_set_new(o, "p99_9", u64(mmu_hist_percentile(h, 99.9)));
         json_object_set_new(o, "max", u64(h->max));
+        /* the non-empty buckets, for a CDF (mmusim report) */
+        json_t *hl = json_array(), *hh = json_array(), *hc = json_array();
+        for (unsigned b = 0; b < MMU_HIST_BUCKETS; b++) {
+            if (!h->bucket[b])
+                continue;
+            json_array_append_new(hl, u64(mmu_hist_bucket_low(b)));
+            json_array_append_new(hh, u64(mmu_hist_bucket_high(b)));
+            json_array_append_new(hc, u64(h->bucket[b]));
+        }
+        json_t *hist = json_object();
+        json_object_set_new(hist, "low", hl);
+        json_object_set_new(hist, "high", hh);
+        json_object_set_new(hist, "count", hc);
+        json_object_set_new(o, "histogram", hist);
         json_object_set_new(lat, mmu_lat_class_name((mmu_lat_class)c), o);
     }
     json_object_set_new(root, "latency", lat);
@@ -387,7 +526,8 @@ static void sb_field(strbuf *b, const char *s)
     sb_add(b, "\"", 1);
 }
 
-/* The timeline is left out of the row: it is one value per window. */
+/* The timeline is left out of the row: it is one value per window; so are the
+ * latency histograms, whose length depends on the results. */
 static void flatten(json_t *v, const char *prefix, strbuf *head, strbuf *row)
 {
     char key[512], num[64];
@@ -395,7 +535,7 @@ static void flatten(json_t *v, const char *prefix, strbuf *head, strbuf *row)
         const char *k;
         json_t *x;
         json_object_foreach(v, k, x) {
-            if (!*prefix && strcmp(k, "timeline") == 0)
+            if ((!*prefix && strcmp(k, "timeline") == 0) || strcmp(k, "histogram") == 0)
                 continue;
             snprintf(key, sizeof key, "%s%s%s", prefix, *prefix ? "." : "", k);
             flatten(x, key, head, row);

@@ -9,6 +9,7 @@ int main()
 {
     mmu_config cfg;
     mmu_config_defaults(&cfg);
+    cfg.walker.mode = MMU_WALKER_FIXED; /* identity mapping: no page tables needed */
     char msg[256];
     mmu *m = nullptr;
     if (mmu_create(&cfg, &m, msg, sizeof msg) != MMU_OK) {

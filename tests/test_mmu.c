@@ -14,6 +14,13 @@
 
 #include "mmusim/mmusim.h"
 
+/* The default TLBs in front of the fixed miss handler (identity map, 30 cycles). */
+static void fixed_defaults(mmu_config *c)
+{
+    mmu_config_defaults(c);
+    c->walker.mode = MMU_WALKER_FIXED;
+}
+
 static mmu *make(const mmu_config *c)
 {
     char msg[256];
@@ -36,7 +43,7 @@ static void test_default_latencies(void **state)
 {
     (void)state;
     mmu_config c;
-    mmu_config_defaults(&c);
+    fixed_defaults(&c);
     mmu *m = make(&c);
     /* default: L1 latency 1, STLB 7, fixed miss 30 */
     mmu_response r = go(m, 0x1234, MMU_READ, 100);
@@ -64,7 +71,10 @@ static void test_default_latencies(void **state)
     assert_int_equal(s->level[1].lookups, 2);
     assert_int_equal(s->level[1].hits, 1);
     assert_int_equal(s->latency_sum, 38 + 1 + 8 + 1);
-    assert_int_equal(s->latency_max, 38);
+    assert_int_equal(mmu_get_latency(m, MMU_LAT_ALL)->max, 38);
+    assert_int_equal(mmu_get_latency(m, MMU_LAT_ALL)->count, 4);
+    assert_int_equal(mmu_get_latency(m, MMU_LAT_L2)->count, 1);
+    assert_int_equal(mmu_get_latency(m, MMU_LAT_WALK)->sum, 38);
     mmu_destroy(m);
 }
 
@@ -72,7 +82,7 @@ static void test_page_crossing(void **state)
 {
     (void)state;
     mmu_config c;
-    mmu_config_defaults(&c);
+    fixed_defaults(&c);
     mmu *m = make(&c);
     mmu_request r = {0x1FFC, 0, 8, 0, MMU_READ, MMU_PRIV_USER};
     mmu_response resp[2];
@@ -91,7 +101,7 @@ static void test_page_crossing(void **state)
 static void two_level(mmu_config *c, mmu_fill_policy fill, uint32_t l2_ways)
 {
     char msg[256];
-    mmu_config_defaults(c);
+    fixed_defaults(c);
     assert_int_equal(mmu_config_set(c, "tlb.arrays", "a b", msg, sizeof msg), MMU_OK);
     assert_int_equal(mmu_config_set(c, "tlb.a.entries", "2", msg, sizeof msg), MMU_OK);
     assert_int_equal(mmu_config_set(c, "tlb.a.ways", "2", msg, sizeof msg), MMU_OK);
@@ -188,7 +198,7 @@ static void test_invalidate_all_arrays(void **state)
 {
     (void)state;
     mmu_config c;
-    mmu_config_defaults(&c);
+    fixed_defaults(&c);
     mmu *m = make(&c);
     go(m, 0x5000, MMU_READ, 0);
     go(m, 0x5000, MMU_FETCH, 0);
@@ -211,7 +221,7 @@ static void test_same_page_shortcut_is_exact(void **state)
     for (int p = 0; p < MMU_REPL_POLICIES; p++) {
         mmu_config c;
         char msg[256];
-        mmu_config_defaults(&c);
+        fixed_defaults(&c);
         assert_int_equal(mmu_config_set(&c, "tlb.arrays", "u", msg, sizeof msg), MMU_OK);
         c.tlb[0].entries = 16;
         c.tlb[0].ways = 4;
@@ -259,7 +269,7 @@ static void test_create_rejects_bad_config(void **state)
     (void)state;
     mmu_config c;
     char msg[256];
-    mmu_config_defaults(&c);
+    fixed_defaults(&c);
     c.tlb[3].ways = 5;
     mmu *m = (mmu *)&c;
     assert_int_equal(mmu_create(&c, &m, msg, sizeof msg), MMU_ECONFIG);

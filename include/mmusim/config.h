@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "mmusim/error.h"
+#include "mmusim/os.h"
 #include "mmusim/pagetable.h"
 #include "mmusim/ptemem.h"
 #include "mmusim/pwc.h"
@@ -70,6 +71,9 @@ typedef struct mmu_config {
     /* [ptemem], [ptemem.l1d], [ptemem.l2], [ptemem.llc] */
     mmu_ptemem_config ptemem;
     uint32_t ptemem_data; /* 1: the trace's data accesses pass through the PTE caches too */
+    /* [os]: the OS model that owns the page tables in trace mode (radix walker) */
+    uint32_t os_enabled;
+    mmu_os_config os;     /* os.clock_mhz and os.seed follow mmu.clock_mhz and mmu.seed */
 } mmu_config;
 
 /* The default configuration (Intel Skylake-like TLBs, fixed-latency misses). */

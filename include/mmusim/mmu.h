@@ -13,6 +13,7 @@
 #include "mmusim/error.h"
 #include "mmusim/hist.h"
 #include "mmusim/memport.h"
+#include "mmusim/os.h"
 #include "mmusim/pagetable.h"
 #include "mmusim/ptemem.h"
 #include "mmusim/pwc.h"
@@ -52,7 +53,6 @@ typedef struct mmu_stats {
     uint64_t fault_cycles;                /* cycles the fault handler charged */
     uint64_t faults[MMU_FAULT_CAUSES];    /* translations that ended in a fault, by cause */
     uint64_t latency_sum;                 /* cycles, over all translations */
-    uint64_t latency_max;
     uint32_t n_levels;
     mmu_level_stats level[MMU_MAX_TLB_LEVELS];
 } mmu_stats;
@@ -87,6 +87,14 @@ int mmu_access(mmu *m, const mmu_request *req, mmu_response resp[2]);
 /* Invalidate TLB entries in every array (and, later, paging-structure caches). */
 void mmu_invalidate(mmu *m, mmu_inval_kind kind, uint64_t vaddr, uint16_t asid);
 
+/*
+ * Invalidate what maps any byte of [vaddr, vaddr + bytes) in asid (and
+ * global entries) in every TLB array, smaller entries of a huge page
+ * included, and the paging-structure-cache entries on the range's path.
+ * The OS model's shootdowns use it.
+ */
+void mmu_invalidate_range(mmu *m, uint64_t vaddr, uint64_t bytes, uint16_t asid);
+
 /* Counters; the pointer stays valid for the instance's life. */
 const mmu_stats *mmu_get_stats(const mmu *m);
 /* Zero every counter (for warm-up); contents of TLBs are kept. */
@@ -107,7 +115,10 @@ typedef enum mmu_lat_class {
 /* Short name of a latency class ("all", "l1_hit", ..., "walk", "fault"). */
 const char *mmu_lat_class_name(mmu_lat_class c);
 
-/* Translation latency histogram of a class (cycles); valid for the instance's life. */
+/*
+ * Translation latency histogram of a class (cycles); valid for the
+ * instance's life.  MMU_LAT_ALL is the sum of the others, formed when asked.
+ */
 const mmu_hist *mmu_get_latency(const mmu *m, mmu_lat_class c);
 
 /* ---- Radix mode: page tables in memory ---- */
@@ -139,6 +150,37 @@ typedef struct mmu_fault_handler {
 } mmu_fault_handler;
 void mmu_set_fault_handler(mmu *m, const mmu_fault_handler *h);
 
+/*
+ * Put an OS model behind the MMU (radix mode; the OS must be for the MMU's
+ * page-table format): the MMU walks the OS's page tables, asks it for the
+ * root of each ASID, hands it every walk fault (minor and major faults and
+ * software A/D updates are resolved and the walk made again; protection
+ * faults come back to the requester), and receives its TLB shootdowns.
+ * Several MMUs (cores) may share one OS.  The OS must outlive the MMU, or
+ * be detached first (mmu_attach_os(m, NULL)).  Returns MMU_OK, MMU_EINVAL
+ * (fixed mode, or another format), MMU_ENOMEM.
+ */
+MMU_MUST_CHECK mmu_err mmu_attach_os(mmu *m, mmu_os *os);
+
+/* The OS attached, or NULL. */
+mmu_os *mmu_get_os(const mmu *m);
+
+/*
+ * The first error the OS returned while handling a fault (MMU_EFULL: no
+ * frame could be freed, every frame holds page tables or swap is full;
+ * MMU_ENOMEM), or MMU_OK.  The fault it happened on was reported as a
+ * fault.  After MMU_ENOMEM the OS must not be used any more.
+ */
+mmu_err mmu_os_error(const mmu *m);
+
+/*
+ * Create the OS model a configuration describes ([os], with mmu.clock_mhz
+ * and mmu.seed, for walker.format).  The caller owns *out.  Returns as
+ * mmu_os_create, with a message.
+ */
+MMU_MUST_CHECK mmu_err mmu_os_create_from_config(const mmu_config *cfg, mmu_os **out, char *msg,
+                                                 size_t msglen);
+
 /* The page-table format in use (radix mode), or NULL. */
 const mmu_pt_format *mmu_get_format(const mmu *m);
 /* Components of radix mode, for their counters (NULL in fixed mode). */
@@ -152,6 +194,14 @@ const mmu_walkers *mmu_get_walkers(const mmu *m);
  * shadow check).  Fills resp (latency 0).  Returns MMU_OK or MMU_EFAULT.
  */
 mmu_err mmu_translate_debug(const mmu *m, const mmu_request *req, mmu_response *resp);
+
+/*
+ * A functional walk of the page tables as they are now, ignoring every TLB
+ * and cache, with no side effect (radix mode; fixed mode gives the identity
+ * mapping).  For shadow checks of what the TLBs answer.  Returns MMU_OK or
+ * MMU_EFAULT (resp->fault says why).
+ */
+mmu_err mmu_walk_debug(const mmu *m, const mmu_request *req, mmu_response *resp);
 
 /* The TLB arrays, in configuration order. */
 uint32_t mmu_tlb_count(const mmu *m);

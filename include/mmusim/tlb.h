@@ -148,6 +148,14 @@ int mmu_tlb_take(mmu_tlb *t, uint64_t vaddr, uint16_t asid, mmu_tlb_entry *out);
  */
 uint32_t mmu_tlb_invalidate(mmu_tlb *t, mmu_inval_kind kind, uint64_t vaddr, uint16_t asid);
 
+/*
+ * Invalidate every entry of asid (and every global entry) that maps any byte
+ * of [vaddr, vaddr + bytes): pages larger than the range that cover it, and
+ * smaller pages inside it (a huge page kept as smaller entries).  Returns
+ * the number removed.
+ */
+uint32_t mmu_tlb_invalidate_range(mmu_tlb *t, uint64_t vaddr, uint64_t bytes, uint16_t asid);
+
 /* Remove the entry for exactly this page (vbase, page size, asid or global). */
 int mmu_tlb_invalidate_entry(mmu_tlb *t, const mmu_tlb_entry *e);
 

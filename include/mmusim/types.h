@@ -115,6 +115,7 @@ typedef struct mmu_response {
     uint8_t walk_refs;   /* page-table memory references made by the walk */
     int8_t pwc_level;    /* paging-structure-cache level that hit, -1 if none */
     int8_t fault_level;  /* page-table level at which the fault was found, -1 */
+    uint8_t page_faults; /* page faults the fault handler (the OS) resolved on the way */
 } mmu_response;
 
 #ifdef __cplusplus

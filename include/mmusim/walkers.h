@@ -167,6 +167,16 @@ void mmu_walkers_cancel(mmu_walkers *p);
 int mmu_walkers_inflight(const mmu_walkers *p, uint64_t cycle, uint64_t key,
                          uint64_t *done_cycle);
 
+/*
+ * Note that the translation of key completes at done_cycle without a walker
+ * of the pool (a walk made again by the faulting core after a page fault's
+ * handler): requests for key issued until then join it, as they join a walk
+ * in flight.  An entry for key already in the table is moved to the later
+ * completion.  No walker is used and no walk is counted.  Does nothing when
+ * merging is off.
+ */
+void mmu_walkers_pending(mmu_walkers *p, uint64_t key, uint64_t done_cycle);
+
 /* The cycle from which walker (an index < count) is free; 0 for a bad index. */
 uint64_t mmu_walkers_free_cycle(const mmu_walkers *p, uint32_t walker);
 

@@ -74,8 +74,8 @@ expect_eq "warmup misses" "$(json_get "$TMP/w.json" 'j["tlb"]["u"]["misses"]')" 
 
 # CSV: one row per run, the header once; per-access CSV: a line per translation; timeline windows.
 rm -f "$TMP/runs.csv"
-"$MMUSIM" run "$TMP/t.txt" "${UTLB[@]}" --quiet --csv "$TMP/runs.csv" --per-access "$TMP/pa.csv" --timeline 3 --json "$TMP/tl.json" || bad "csv run"
-"$MMUSIM" run "$TMP/t.txt" "${UTLB[@]}" --quiet --csv "$TMP/runs.csv" || bad "csv run 2"
+"$MMUSIM" run "$TMP/t.txt" "${UTLB[@]}" --set walker.mode=fixed --quiet --csv "$TMP/runs.csv" --per-access "$TMP/pa.csv" --timeline 3 --json "$TMP/tl.json" || bad "csv run"
+"$MMUSIM" run "$TMP/t.txt" "${UTLB[@]}" --set walker.mode=fixed --quiet --csv "$TMP/runs.csv" || bad "csv run 2"
 expect_eq "csv lines" "$(wc -l < "$TMP/runs.csv")" 3
 expect_eq "csv misses column" "$("$PY" -c "import csv,sys; r=list(csv.DictReader(open(sys.argv[1]))); print(r[1]['tlb.u.misses'])" "$TMP/runs.csv")" 7
 expect_eq "per-access lines" "$(wc -l < "$TMP/pa.csv")" 10

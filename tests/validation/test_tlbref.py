@@ -342,6 +342,20 @@ class Lackey(unittest.TestCase):
                                stdout=subprocess.PIPE, check=True).stdout
             self.assertEqual(self._run(z, suffix=".zst")[1], want)
 
+    def test_truncated_compressed_is_an_error(self):
+        big = self.TRACE * 2000
+        rc, out, err = self._run(gzip.compress(big)[:-200], suffix=".gz")
+        self.assertEqual((rc, out), (1, b""), err)
+        if shutil.which("zstd"):
+            z = subprocess.run(["zstd", "-c", "-q"], input=big,
+                               stdout=subprocess.PIPE, check=True).stdout
+            rc, out, err = self._run(z[:-10], suffix=".zst")
+            self.assertEqual((rc, out), (1, b""), err)
+            self.assertIn("truncated", err)
+            # stopping early (--head) is not an error, and says nothing
+            rc, out, err = self._run(z, "--head", "100", suffix=".zst")
+            self.assertEqual((rc, err), (0, ""))
+
     def test_no_final_newline_and_blank_lines(self):
         rc, out, _ = self._run(b"I  1000,4\n\n L 2000,4\n \n S 1000,4")
         self.assertEqual(rc, 0)

@@ -455,6 +455,7 @@ def lackey_chunks(path):
     f, proc = open_trace(path)
     lineno = 1
     rest = b""
+    complete = False
     try:
         while True:
             try:
@@ -471,16 +472,21 @@ def lackey_chunks(path):
             chunk, rest = data[:cut + 1], data[cut + 1:]
             yield lineno, chunk
             lineno += chunk.count(b"\n")
-        if rest:
-            yield lineno, rest + b"\n"
+        complete = True
     finally:
         if f is not sys.stdin.buffer:
             f.close()
         if proc is not None:
-            rc = proc.wait()
-            if rc != 0:
+            if not complete:
+                # Stopped early (--head, or an error): zstd may be blocked
+                # writing; its exit status means nothing now.
+                proc.terminate()
+                proc.wait()
+            elif proc.wait() != 0:
                 raise TraceError("%s: zstd -dc failed (exit status %d): corrupt or truncated?"
-                                 % (path, rc))
+                                 % (path, proc.returncode))
+    if rest:
+        yield lineno, rest + b"\n"
 
 
 def parse_slow(path, chunk, lineno):

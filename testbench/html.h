@@ -1,0 +1,85 @@
+/*
+ * html.h - helpers of `mmusim report`: a growable text buffer with HTML
+ * escaping, and a batch of gnuplot plots drawn as SVG by one gnuplot child
+ * process.
+ *
+ * The report is built in memory: text goes into a tb_buf, each plot is a
+ * gnuplot script registered in a tb_plots batch and marked in the text by a
+ * placeholder; when the page is complete the batch runs once and the
+ * placeholders are replaced by the SVG (or by a note saying why the plot is
+ * missing).  See docs/report.md.
+ */
+#ifndef MMUSIM_TB_HTML_H
+#define MMUSIM_TB_HTML_H
+
+#include <stddef.h>
+
+/* ---- text buffer ---- */
+
+/*
+ * A growable NUL-terminated string.  Zero-initialise it ({0}); an allocation
+ * failure sets oom and makes every later add a no-op, so callers check once at
+ * the end.  tb_buf_free releases the memory.
+ */
+typedef struct tb_buf {
+    char *p;
+    size_t n, cap;
+    int oom;
+} tb_buf;
+
+void tb_buf_add(tb_buf *b, const char *s, size_t n);
+void tb_buf_str(tb_buf *b, const char *s);
+void tb_buf_printf(tb_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* s escaped for HTML text and attribute values (& < > " '); control characters become '?'. */
+void tb_buf_html(tb_buf *b, const char *s);
+/* s as a gnuplot double-quoted string, quotes included. */
+void tb_buf_gpstr(tb_buf *b, const char *s);
+void tb_buf_free(tb_buf *b);
+
+/* ---- gnuplot batch ---- */
+
+typedef struct tb_plots tb_plots;
+
+/*
+ * Find gnuplot and make a private temporary directory for the batch.  The
+ * program is $MMUSIM_GNUPLOT when that is set (a path, or a name looked up in
+ * PATH; empty means "no plots"), else "gnuplot" looked up in PATH.  When it
+ * cannot be found the batch is still returned and tb_plots_unavailable() says
+ * why; registering plots then costs nothing and running them does nothing.
+ * NULL only when out of memory.  tb_plots_destroy removes the directory.
+ */
+tb_plots *tb_plots_create(void);
+void tb_plots_destroy(tb_plots *p);
+
+/* Why plots cannot be drawn (gnuplot missing, no temporary directory), or NULL. */
+const char *tb_plots_unavailable(const tb_plots *p);
+
+/*
+ * Write data to a new file of the batch and return its path as a gnuplot
+ * string literal (quoted), owned by the batch; NULL when plots are
+ * unavailable or the file cannot be written (the batch then says why).
+ */
+const char *tb_plots_data(tb_plots *p, const tb_buf *data);
+
+/*
+ * Register a plot of width x height pixels drawn by the gnuplot commands in
+ * cmds (after `reset` and the batch's terminal and style settings; cmds use
+ * paths from tb_plots_data).  title becomes the SVG's <title>.  Returns the
+ * plot's index, or -1 when out of memory.
+ */
+int tb_plots_add(tb_plots *p, int width, int height, const char *title, const char *cmds);
+
+/*
+ * Run gnuplot once over every registered plot.  Returns 0 when every plot was
+ * drawn, -1 otherwise (tb_plots_error says why for each missing one).
+ */
+int tb_plots_run(tb_plots *p);
+
+/* The SVG of plot i, ready to inline in HTML (ids made unique), or NULL. */
+const char *tb_plots_svg(const tb_plots *p, int i);
+/* Why plot i is missing. */
+const char *tb_plots_error(const tb_plots *p, int i);
+/* "GNUPLOT 5.4 patchlevel 4" as the SVGs say, or NULL before a successful run. */
+const char *tb_plots_version(const tb_plots *p);
+
+#endif /* MMUSIM_TB_HTML_H */
