@@ -103,6 +103,30 @@ expect_fail "convert truncated binary" "$TMP/trunc.bin: record 1: truncated reco
 [ -e "$TMP/x.bin" ] || [ -e "$TMP/x.txt" ] && bad "a failed convert left its output" || ok
 ls "$TMP" | grep -q '\.tmp\.' && bad "temporary files left behind" || ok
 
+# ---- ChampSim: read (plain and xz, detected), run, converted; run --format knows every name ----
+"$PY" - "$TMP/t.champsim" <<'P'
+import struct, sys
+recs = [(0x401000, [0x7ff0, 0, 0x8000, 0], [0x9000, 0]), (0x401004, [0]*4, [0, 0]), (0x402000, [1, 2, 3, 4], [5, 6])]
+with open(sys.argv[1], 'wb') as f:
+    for ip, src, dst in recs:
+        f.write(struct.pack('<QBB2B4B2Q4Q', ip, 0, 0, 0, 0, 0, 0, 0, 0, *dst, *src))
+P
+xz -k -c "$TMP/t.champsim" > "$TMP/t.cs.xz"
+for f in "$TMP/t.champsim" "$TMP/t.cs.xz"; do
+  "$MMUSIM" run "$f" --quiet --json "$TMP/cs.json" || bad "run champsim $f"
+  expect_eq "champsim accesses" "$(json_get "$TMP/cs.json" 'j["accesses"]')" 12
+  expect_eq "champsim instructions" "$(json_get "$TMP/cs.json" 'j["instructions"]')" 3
+  expect_eq "champsim format" "$(json_get "$TMP/cs.json" 'j["trace"]["format"]')" champsim
+done
+"$MMUSIM" convert "$TMP/t.cs.xz" "$TMP/cs.txt" --quiet || bad "convert champsim"
+expect_eq "champsim as text" "$(head -4 "$TMP/cs.txt" | tr '\n' ' ')" "X 0x401000 4 R 0x7ff0 8 R 0x8000 8 W 0x9000 8 "
+for fmt in text lackey din binary bin; do
+  "$MMUSIM" convert "$TMP/cs.txt" "$TMP/cs.$fmt" --to $fmt --quiet 2>/dev/null
+  "$MMUSIM" run "$TMP/cs.$fmt" --format $fmt --quiet --json "$TMP/f.json" || bad "run --format $fmt"
+  expect_eq "run --format $fmt" "$(json_get "$TMP/f.json" 'j["accesses"]')" 12
+done
+expect_fail "run --format champsim on text" "is_branch" "$MMUSIM" run "$TMP/cs.txt" --format champsim --quiet
+
 # ---- run: the same TLB figures on a converted trace ----
 # a real program's Lackey trace, converted to every format that keeps sizes
 REAL="$SRC/traces/sort.lackey.zst"
