@@ -723,8 +723,10 @@ int tb_ostream_pwrite(tb_ostream *s, const void *buf, size_t len, uint64_t off, 
         copy_msg(err, errlen, s->errmsg);
         return s->err_code;
     }
+    /* only our own file: standard output may be a file we must not rewrite
+     * from offset 0 (">> log"), or a pipe */
     struct stat st;
-    if (s->comp != TB_COMP_NONE || fstat(s->fd, &st) != 0 || !S_ISREG(st.st_mode))
+    if (s->comp != TB_COMP_NONE || !s->tmp || fstat(s->fd, &st) != 0 || !S_ISREG(st.st_mode))
         return MMU_EUNSUPPORTED;
     ssize_t r;
     do

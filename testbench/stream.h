@@ -91,8 +91,8 @@ int tb_ostream_write(tb_ostream *s, const void *buf, size_t len, char *err, size
 /*
  * Overwrite len bytes at offset off of an uncompressed file already written
  * (a header patched at the end).  Returns 0, MMU_EUNSUPPORTED if the stream
- * is compressed or not a regular file (nothing done, no message), or
- * another negative mmu_err with a message.
+ * is compressed or standard output (nothing done, no message), or another
+ * negative mmu_err with a message.
  */
 int tb_ostream_pwrite(tb_ostream *s, const void *buf, size_t len, uint64_t off, char *err,
                       size_t errlen);

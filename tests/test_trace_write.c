@@ -490,6 +490,30 @@ static void test_comment_and_stdout(void **state)
     assert_int_equal(fmt, TB_FMT_BINARY);
     assert_string_equal(comp, "xz");
     assert_int_equal(got[0].vaddr, 0x1000);
+
+    /* plain binary to standard output appended to a file: the writer must
+     * not go back and patch offset 0 of a file that is not its own */
+    out = fopen(p, "w");
+    assert_non_null(out);
+    fputs("KEEP", out);
+    fflush(out);
+    saved = dup(STDOUT_FILENO);
+    assert_int_equal(dup2(fileno(out), STDOUT_FILENO), STDOUT_FILENO);
+    o.comp = TB_COMP_NONE;
+    assert_int_equal(tb_writer_open("-", &o, &w, err, sizeof err), 0);
+    assert_int_equal(tb_writer_write(w, &a, 1, err, sizeof err), 0);
+    assert_int_equal(tb_writer_close(w, err, sizeof err), 0);
+    assert_int_equal(dup2(saved, STDOUT_FILENO), STDOUT_FILENO);
+    close(saved);
+    fclose(out);
+    unsigned char bytes[4 + TB_BIN_HEADER_SIZE + TB_BIN_RECORD_SIZE + 1];
+    f = fopen(p, "rb");
+    assert_non_null(f);
+    assert_int_equal(fread(bytes, 1, sizeof bytes, f), sizeof bytes - 1);
+    fclose(f);
+    assert_memory_equal(bytes, "KEEP", 4);
+    assert_memory_equal(bytes + 4, TB_BIN_MAGIC, TB_BIN_MAGIC_LEN);
+    assert_int_equal(tb_le64(bytes + 4 + 16), TB_BIN_COUNT_UNKNOWN);
     unlink(p);
 }
 
