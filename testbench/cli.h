@@ -8,6 +8,8 @@
 
 int tb_cmd_run(int argc, char **argv);
 int tb_cmd_config(int argc, char **argv);
+int tb_cmd_convert(int argc, char **argv);
+int tb_cmd_gen(int argc, char **argv);
 int tb_cmd_report(int argc, char **argv);
 int tb_cmd_presets(int argc, char **argv);
 int tb_cmd_sweep(int argc, char **argv);

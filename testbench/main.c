@@ -3,6 +3,8 @@
  *
  *   mmusim run TRACE [options]     run a trace through the MMU model
  *   mmusim config --dump [options] print the effective configuration
+ *   mmusim convert IN OUT [options] convert a trace to another format
+ *   mmusim gen KIND OUT [options]  write a synthetic trace
  *   mmusim report OUT.html IN.json... HTML report of JSON results
  *   mmusim presets [NAME]          list the presets of real CPUs
  *   mmusim sweep TRACE... [opts]   run a grid of configurations
@@ -23,6 +25,9 @@ static void usage(FILE *out)
             "commands:\n"
             "  run TRACE...        run memory-access traces through the MMU model\n"
             "  config --dump       print the effective configuration (INI)\n"
+            "  convert IN OUT      convert a trace between formats and compressions (see mmusim convert --help)\n"
+            "  gen KIND OUT        write a synthetic trace: sequential, strided, uniform, zipf, chase,\n"
+            "                      mix (see mmusim gen --help)\n"
             "  report OUT IN...    HTML report with plots of JSON results (see mmusim report --help)\n"
             "  presets [NAME]      list the presets of real CPUs, or show one's sources\n"
             "  sweep TRACE...      run a grid of configurations (--vary), one CSV row per point\n"
@@ -70,6 +75,10 @@ int main(int argc, char **argv)
         return tb_cmd_run(argc - 2, argv + 2);
     if (strcmp(cmd, "config") == 0)
         return tb_cmd_config(argc - 2, argv + 2);
+    if (strcmp(cmd, "convert") == 0)
+        return tb_cmd_convert(argc - 2, argv + 2);
+    if (strcmp(cmd, "gen") == 0)
+        return tb_cmd_gen(argc - 2, argv + 2);
     if (strcmp(cmd, "report") == 0)
         return tb_cmd_report(argc - 2, argv + 2);
     if (strcmp(cmd, "presets") == 0)

@@ -13,6 +13,11 @@
  * streaming decoder.  The end of the data is only accepted when the decoder
  * says its stream (or member, or frame) is complete; running out of input
  * before that is "truncated", a decoder error is "corrupt".
+ *
+ * Output streams compress into a 1 MiB buffer that is written out whenever
+ * it fills; plain output is written straight from the caller's buffer.  The
+ * file is "PATH.tmp.PID" until tb_ostream_close() renames it.  gzip output
+ * carries no time stamp, so the same data always gives the same bytes.
  */
 #include "stream.h"
 
@@ -70,6 +75,44 @@ static const char *const comp_names[TB_COMP_COUNT] = {"none", "gzip", "xz", "zst
 const char *tb_compression_name(tb_compression c)
 {
     return (unsigned)c < TB_COMP_COUNT ? comp_names[c] : "?";
+}
+
+tb_compression tb_compression_parse(const char *name)
+{
+    if (!name)
+        return TB_COMP_COUNT;
+    for (int i = 0; i < TB_COMP_COUNT; i++)
+        if (strcmp(name, comp_names[i]) == 0)
+            return (tb_compression)i;
+    if (strcmp(name, "gz") == 0)
+        return TB_COMP_GZIP;
+    if (strcmp(name, "zst") == 0)
+        return TB_COMP_ZSTD;
+    return TB_COMP_COUNT;
+}
+
+static int has_suffix(const char *s, size_t n, const char *suf)
+{
+    size_t k = strlen(suf);
+    return n > k && strcmp(s + n - k, suf) == 0;
+}
+
+tb_compression tb_compression_from_name(const char *path, size_t *stem_len)
+{
+    static const struct {
+        const char *suffix;
+        tb_compression comp;
+    } map[] = {{".gz", TB_COMP_GZIP}, {".xz", TB_COMP_XZ}, {".zst", TB_COMP_ZSTD}, {".zstd", TB_COMP_ZSTD}};
+    size_t n = path ? strlen(path) : 0;
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (has_suffix(path, n, map[i].suffix)) {
+            if (stem_len)
+                *stem_len = n - strlen(map[i].suffix);
+            return map[i].comp;
+        }
+    if (stem_len)
+        *stem_len = n;
+    return TB_COMP_NONE;
 }
 
 static void copy_msg(char *err, size_t errlen, const char *msg)
@@ -437,6 +480,312 @@ void tb_stream_close(tb_stream *s)
     if (s->own_fd && s->fd >= 0)
         close(s->fd);
     free(s->in);
+    free(s->name);
+    free(s);
+}
+
+/* ---- output ---- */
+
+#define TB_OSTREAM_OUT_CAP ((size_t)1 << 20)
+
+struct tb_ostream {
+    char *name; /* the final name, for messages */
+    char *tmp;  /* the temporary file; NULL for standard output */
+    int fd;
+    tb_compression comp;
+    unsigned char *out; /* compressed output waiting to be written */
+    size_t out_len;
+    uint64_t written;
+    z_stream z;
+    int z_init;
+    lzma_stream x;
+    int x_init;
+    ZSTD_CCtx *zc;
+    int err_code;
+    char errmsg[TB_STREAM_MSG];
+};
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static int ostream_fail(tb_ostream *s, int code, const char *fmt, ...)
+{
+    int n = snprintf(s->errmsg, sizeof s->errmsg, "%s: ", s->name);
+    if (n < 0 || (size_t)n >= sizeof s->errmsg)
+        n = 0;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->errmsg + n, sizeof s->errmsg - (size_t)n, fmt, ap);
+    va_end(ap);
+    s->err_code = code;
+    return code;
+}
+
+static int write_all(tb_ostream *s, const unsigned char *p, size_t len)
+{
+    while (len > 0) {
+        ssize_t r = write(s->fd, p, len > ((size_t)1 << 30) ? (size_t)1 << 30 : len);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return ostream_fail(s, MMU_EIO, "write error: %s", strerror(errno));
+        }
+        p += r;
+        len -= (size_t)r;
+        s->written += (uint64_t)r;
+    }
+    return 0;
+}
+
+/* Write out the compressed bytes gathered so far. */
+static int flush_out(tb_ostream *s)
+{
+    int rc = write_all(s, s->out, s->out_len);
+    s->out_len = 0;
+    return rc;
+}
+
+int tb_ostream_open(const char *path, tb_compression comp, int level, tb_ostream **out, char *err,
+                    size_t errlen)
+{
+    if (out)
+        *out = NULL;
+    if (!path || !out || (unsigned)comp >= TB_COMP_COUNT) {
+        copy_msg(err, errlen, "tb_ostream_open: invalid argument");
+        return MMU_EINVAL;
+    }
+    tb_ostream *s = calloc(1, sizeof *s);
+    if (!s) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s: out of memory", path);
+        return MMU_ENOMEM;
+    }
+    int is_stdout = strcmp(path, "-") == 0;
+    s->fd = -1;
+    s->comp = comp;
+    s->name = strdup(is_stdout ? "<stdout>" : path);
+    size_t tlen = strlen(path) + 32;
+    if (!is_stdout)
+        s->tmp = malloc(tlen);
+    if (comp != TB_COMP_NONE)
+        s->out = malloc(TB_OSTREAM_OUT_CAP);
+    int rc = 0;
+    if (!s->name || (!is_stdout && !s->tmp) || (comp != TB_COMP_NONE && !s->out)) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s: out of memory", path);
+        free(s->name);
+        free(s->tmp);
+        free(s->out);
+        free(s);
+        return MMU_ENOMEM;
+    }
+    switch (comp) {
+    case TB_COMP_GZIP: {
+        int r = deflateInit2(&s->z, level > 0 ? (level > 9 ? 9 : level) : 6, Z_DEFLATED, 15 + 16, 8,
+                             Z_DEFAULT_STRATEGY);
+        if (r != Z_OK) {
+            rc = ostream_fail(s, MMU_ENOMEM, "cannot start the gzip encoder: %s", zError(r));
+            goto fail;
+        }
+        s->z_init = 1;
+        break;
+    }
+    case TB_COMP_XZ: {
+        lzma_stream init = LZMA_STREAM_INIT;
+        s->x = init;
+        uint32_t preset = (uint32_t)(level > 0 ? (level > 9 ? 9 : level) : 6);
+        lzma_ret r = lzma_easy_encoder(&s->x, preset, LZMA_CHECK_CRC64);
+        if (r != LZMA_OK) {
+            rc = ostream_fail(s, MMU_ENOMEM, "cannot start the xz encoder (error %d)", (int)r);
+            goto fail;
+        }
+        s->x_init = 1;
+        break;
+    }
+    case TB_COMP_ZSTD:
+        s->zc = ZSTD_createCCtx();
+        if (!s->zc) {
+            rc = ostream_fail(s, MMU_ENOMEM, "out of memory");
+            goto fail;
+        }
+        if (ZSTD_isError(ZSTD_CCtx_setParameter(s->zc, ZSTD_c_compressionLevel, level > 0 ? level : 3)) ||
+            ZSTD_isError(ZSTD_CCtx_setParameter(s->zc, ZSTD_c_checksumFlag, 1))) {
+            rc = ostream_fail(s, MMU_EINVAL, "bad zstd compression level %d", level);
+            goto fail;
+        }
+        break;
+    default:
+        break;
+    }
+    if (is_stdout) {
+        s->fd = STDOUT_FILENO;
+    } else {
+        snprintf(s->tmp, tlen, "%s.tmp.%ld", path, (long)getpid());
+        s->fd = open(s->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        if (s->fd < 0) {
+            rc = ostream_fail(s, errno == ENOENT ? MMU_ENOTFOUND : MMU_EIO, "%s", strerror(errno));
+            free(s->tmp);
+            s->tmp = NULL;
+            goto fail;
+        }
+    }
+    *out = s;
+    return 0;
+fail:
+    copy_msg(err, errlen, s->errmsg);
+    tb_ostream_abort(s);
+    return rc;
+}
+
+/* Run the encoder over len bytes at buf (finishing the stream if finish). */
+static int encode(tb_ostream *s, const unsigned char *buf, size_t len, int finish)
+{
+    switch (s->comp) {
+    case TB_COMP_GZIP:
+        for (;;) {
+            size_t chunk = len > UINT_MAX ? UINT_MAX : len;
+            s->z.next_in = (Bytef *)(uintptr_t)buf;
+            s->z.avail_in = (uInt)chunk;
+            int last = finish && chunk == len;
+            int r;
+            do {
+                s->z.next_out = s->out + s->out_len;
+                s->z.avail_out = (uInt)(TB_OSTREAM_OUT_CAP - s->out_len);
+                r = deflate(&s->z, last ? Z_FINISH : Z_NO_FLUSH);
+                if (r == Z_STREAM_ERROR)
+                    return ostream_fail(s, MMU_EIO, "gzip encoder error");
+                s->out_len = TB_OSTREAM_OUT_CAP - s->z.avail_out;
+                if (s->out_len == TB_OSTREAM_OUT_CAP && flush_out(s) < 0)
+                    return s->err_code;
+            } while (s->z.avail_in > 0 || (last && r != Z_STREAM_END));
+            buf += chunk;
+            len -= chunk;
+            if (len == 0)
+                return 0;
+        }
+    case TB_COMP_XZ: {
+        s->x.next_in = buf;
+        s->x.avail_in = len;
+        for (;;) {
+            s->x.next_out = s->out + s->out_len;
+            s->x.avail_out = TB_OSTREAM_OUT_CAP - s->out_len;
+            lzma_ret r = lzma_code(&s->x, finish ? LZMA_FINISH : LZMA_RUN);
+            s->out_len = TB_OSTREAM_OUT_CAP - s->x.avail_out;
+            if (r != LZMA_OK && r != LZMA_STREAM_END)
+                return ostream_fail(s, r == LZMA_MEM_ERROR ? MMU_ENOMEM : MMU_EIO,
+                                    "xz encoder error %d", (int)r);
+            if (s->out_len == TB_OSTREAM_OUT_CAP && flush_out(s) < 0)
+                return s->err_code;
+            if (finish ? r == LZMA_STREAM_END : s->x.avail_in == 0)
+                return 0;
+        }
+    }
+    default: {
+        ZSTD_inBuffer ib = {buf, len, 0};
+        for (;;) {
+            ZSTD_outBuffer ob = {s->out, TB_OSTREAM_OUT_CAP, s->out_len};
+            size_t r = ZSTD_compressStream2(s->zc, &ob, &ib, finish ? ZSTD_e_end : ZSTD_e_continue);
+            if (ZSTD_isError(r))
+                return ostream_fail(s, MMU_EIO, "zstd encoder error: %s", ZSTD_getErrorName(r));
+            s->out_len = ob.pos;
+            if (s->out_len == TB_OSTREAM_OUT_CAP && flush_out(s) < 0)
+                return s->err_code;
+            if (finish ? r == 0 : ib.pos == ib.size)
+                return 0;
+        }
+    }
+    }
+}
+
+int tb_ostream_write(tb_ostream *s, const void *buf, size_t len, char *err, size_t errlen)
+{
+    if (!s || (!buf && len)) {
+        copy_msg(err, errlen, "tb_ostream_write: invalid argument");
+        return MMU_EINVAL;
+    }
+    if (!s->err_code && len)
+        (void)(s->comp == TB_COMP_NONE ? write_all(s, buf, len) : encode(s, buf, len, 0));
+    if (s->err_code) {
+        copy_msg(err, errlen, s->errmsg);
+        return s->err_code;
+    }
+    return 0;
+}
+
+int tb_ostream_pwrite(tb_ostream *s, const void *buf, size_t len, uint64_t off, char *err,
+                      size_t errlen)
+{
+    if (!s || !buf) {
+        copy_msg(err, errlen, "tb_ostream_pwrite: invalid argument");
+        return MMU_EINVAL;
+    }
+    if (s->err_code) {
+        copy_msg(err, errlen, s->errmsg);
+        return s->err_code;
+    }
+    /* only our own file: standard output may be a file we must not rewrite
+     * from offset 0 (">> log"), or a pipe */
+    struct stat st;
+    if (s->comp != TB_COMP_NONE || !s->tmp || fstat(s->fd, &st) != 0 || !S_ISREG(st.st_mode))
+        return MMU_EUNSUPPORTED;
+    ssize_t r;
+    do
+        r = pwrite(s->fd, buf, len, (off_t)off);
+    while (r < 0 && errno == EINTR);
+    if (r != (ssize_t)len) {
+        ostream_fail(s, MMU_EIO, "write error: %s", r < 0 ? strerror(errno) : "short write");
+        copy_msg(err, errlen, s->errmsg);
+        return s->err_code;
+    }
+    return 0;
+}
+
+uint64_t tb_ostream_bytes_written(const tb_ostream *s)
+{
+    return s ? s->written + s->out_len : 0;
+}
+
+int tb_ostream_close(tb_ostream *s, char *err, size_t errlen)
+{
+    if (!s)
+        return 0;
+    if (!s->err_code && s->comp != TB_COMP_NONE && encode(s, NULL, 0, 1) == 0)
+        flush_out(s);
+    if (!s->err_code && s->tmp) {
+        int fd = s->fd;
+        s->fd = -1;
+        if (close(fd) != 0)
+            ostream_fail(s, MMU_EIO, "write error: %s", strerror(errno));
+        else if (rename(s->tmp, s->name) != 0)
+            ostream_fail(s, MMU_EIO, "cannot rename %s into place: %s", s->tmp, strerror(errno));
+        else {
+            free(s->tmp);
+            s->tmp = NULL; /* nothing left to remove */
+        }
+    }
+    int rc = s->err_code;
+    if (rc)
+        copy_msg(err, errlen, s->errmsg);
+    tb_ostream_abort(s);
+    return rc;
+}
+
+void tb_ostream_abort(tb_ostream *s)
+{
+    if (!s)
+        return;
+    if (s->tmp) {
+        if (s->fd >= 0)
+            close(s->fd);
+        unlink(s->tmp);
+    }
+    if (s->z_init)
+        deflateEnd(&s->z);
+    if (s->x_init)
+        lzma_end(&s->x);
+    ZSTD_freeCCtx(s->zc);
+    free(s->out);
+    free(s->tmp);
     free(s->name);
     free(s);
 }

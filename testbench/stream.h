@@ -10,6 +10,11 @@
  * the same error messages.  A truncated or corrupt compressed stream is an
  * error ("FILE: truncated zstd stream", "FILE: corrupt gzip stream: DETAIL"),
  * never a silent end.
+ *
+ * The output side (tb_ostream) writes a file compressed with any of the
+ * three, through a temporary file that is renamed into place only when
+ * everything was written, so a failed or interrupted write never leaves a
+ * half-written output under the final name.
  */
 #ifndef MMUSIM_TB_STREAM_H
 #define MMUSIM_TB_STREAM_H
@@ -27,6 +32,14 @@ typedef enum tb_compression {
 
 /* "none", "gzip", "xz", "zstd"; "?" for an invalid value. */
 const char *tb_compression_name(tb_compression c);
+/* Parse "none", "gzip" (or "gz"), "xz", "zstd" (or "zst"); TB_COMP_COUNT if unknown. */
+tb_compression tb_compression_parse(const char *name);
+/*
+ * The compression a file name asks for by its suffix (".gz", ".xz", ".zst"
+ * or ".zstd"; TB_COMP_NONE otherwise).  If stem_len is not NULL it gets the
+ * length of the name without that suffix.
+ */
+tb_compression tb_compression_from_name(const char *path, size_t *stem_len);
 
 typedef struct tb_stream tb_stream;
 
@@ -56,5 +69,45 @@ uint64_t tb_stream_bytes_read(const tb_stream *s);
 uint64_t tb_stream_file_size(const tb_stream *s);
 /* Close the file (never standard input) and free everything; NULL is allowed. */
 void tb_stream_close(tb_stream *s);
+
+/* ---- output ---- */
+
+typedef struct tb_ostream tb_ostream;
+
+/*
+ * Create path for writing, compressed with comp at level (0: the command-line
+ * tool's default: gzip 6, xz 6, zstd 3).  The data goes to "PATH.tmp.PID"
+ * in the same directory and becomes path only in tb_ostream_close(); "-"
+ * writes to standard output directly.  Returns 0 with a new stream in *out,
+ * or a negative mmu_err with "FILE: reason" in err.
+ */
+int tb_ostream_open(const char *path, tb_compression comp, int level, tb_ostream **out, char *err,
+                    size_t errlen);
+
+/* Write len bytes (compressing them).  0, or a negative mmu_err with
+ * "FILE: reason" in err; errors are sticky. */
+int tb_ostream_write(tb_ostream *s, const void *buf, size_t len, char *err, size_t errlen);
+
+/*
+ * Overwrite len bytes at offset off of an uncompressed file already written
+ * (a header patched at the end).  Returns 0, MMU_EUNSUPPORTED if the stream
+ * is compressed or standard output (nothing done, no message), or another
+ * negative mmu_err with a message.
+ */
+int tb_ostream_pwrite(tb_ostream *s, const void *buf, size_t len, uint64_t off, char *err,
+                      size_t errlen);
+
+/* Bytes written to the file so far (compressed, if it is). */
+uint64_t tb_ostream_bytes_written(const tb_ostream *s);
+
+/*
+ * Finish the compressed stream, close the file and rename it into place;
+ * frees s.  On failure returns a negative mmu_err with a message, and the
+ * temporary file is removed (the final name is left as it was).
+ */
+int tb_ostream_close(tb_ostream *s, char *err, size_t errlen);
+
+/* Give up: close and remove the temporary file, free s.  NULL is allowed. */
+void tb_ostream_abort(tb_ostream *s);
 
 #endif /* MMUSIM_TB_STREAM_H */

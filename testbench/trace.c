@@ -1,6 +1,7 @@
 /*
- * trace.c - the text trace readers: mmusim text format and Valgrind Lackey
- * (see trace.h and docs/trace-formats.md).
+ * trace.c - opening a trace, telling its format, and the line formats:
+ * mmusim text, Valgrind Lackey and Dinero IV din (see trace.h and
+ * docs/trace-formats.md).  The binary formats are in trace_bin.c.
  *
  * Traces run to hundreds of millions of lines, so the reader is built for
  * throughput:
@@ -14,10 +15,12 @@
  * The hot loop only learns *that* a line is bad (an error code and where);
  * the message is built on the cold path.
  *
- * The format is decided at open time from the first line that is neither
- * blank, nor a '#' comment, nor a Valgrind '==' line; those lines are only
- * looked at, not consumed, so the chosen parser reads them again and rejects
- * the ones its format does not allow.
+ * The format is decided at open time: an mmusim binary header by its magic
+ * number, ChampSim records by being binary data at all, and the line
+ * formats from the first line that is neither blank, nor a '#' comment, nor
+ * a Valgrind '==' line; those lines are only looked at, not consumed, so the
+ * chosen parser reads them again and rejects the ones its format does not
+ * allow.
  */
 #include "trace.h"
 
@@ -31,61 +34,57 @@
 #include "mmusim/error.h"
 #include "mmusim/types.h"
 #include "stream.h"
+#include "trace_binfmt.h"
+#include "trace_impl.h"
 
 #if defined(__SSE2__) && defined(__GNUC__) && !defined(TB_NO_SIMD)
 #include <emmintrin.h>
 #endif
 
-#define TB_TRACE_BUF ((size_t)4 << 20)
-#define TB_TRACE_PAD 32 /* zero bytes after the data: the SSE2 code reads up to 32 */
 #define TB_TRACE_MAX_LINE 4096 /* bytes, without the line end */
-#define TB_TRACE_MAX_SIZE 4096 /* largest access size in bytes */
-#define TB_TRACE_MSG 512
 #define TB_TRACE_TOKEN 32 /* longest piece of a bad line quoted in a message */
-
-#if defined(__GNUC__)
-#define TB_LIKELY(x) __builtin_expect(!!(x), 1)
-#define TB_UNLIKELY(x) __builtin_expect(!!(x), 0)
-#define TB_ALWAYS_INLINE inline __attribute__((always_inline))
-#define TB_PRINTF(a, b) __attribute__((format(printf, a, b)))
-#else
-#define TB_LIKELY(x) (x)
-#define TB_UNLIKELY(x) (x)
-#define TB_ALWAYS_INLINE inline
-#define TB_PRINTF(a, b)
-#endif
-
-struct tb_trace {
-    tb_stream *st;
-    tb_format fmt;
-    char *buf;      /* TB_TRACE_BUF + 1 + TB_TRACE_PAD bytes: a last '\n' and padding */
-    size_t pos;     /* next byte to parse */
-    size_t lim;     /* end of the whole lines in the buffer (just after a '\n') */
-    size_t len;     /* bytes in the buffer */
-    int eof;        /* the stream has no more bytes */
-    uint64_t line;  /* lines consumed so far */
-    uint64_t accesses;
-    uint64_t instructions;
-    int err_code;   /* sticky error */
-    char errmsg[TB_TRACE_MSG];
-};
+#define TB_PEEK 64 /* bytes looked at to tell a binary format */
 
 /* ---- names ---- */
 
-static const char *const format_names[TB_FMT_COUNT] = {"auto", "text", "lackey"};
+/* What each format is called and which optional fields it carries. */
+static const struct format_info {
+    const char *name;
+    unsigned fields;
+} formats[TB_FMT_COUNT] = {
+    [TB_FMT_AUTO] = {"auto", 0},
+    [TB_FMT_TEXT] = {"text", TB_FIELDS_ALL},
+    [TB_FMT_LACKEY] = {"lackey", TB_FIELD_SIZE},
+    [TB_FMT_DIN] = {"din", 0},
+    [TB_FMT_BINARY] = {"binary", TB_FIELDS_ALL},
+    [TB_FMT_CHAMPSIM] = {"champsim", 0},
+};
 
 const char *tb_format_name(tb_format f)
 {
-    return (unsigned)f < TB_FMT_COUNT ? format_names[f] : "?";
+    return (unsigned)f < TB_FMT_COUNT ? formats[f].name : "?";
 }
 
 tb_format tb_format_parse(const char *name)
 {
-    if (name)
-        for (int i = 0; i < TB_FMT_COUNT; i++)
-            if (strcasecmp(name, format_names[i]) == 0)
-                return (tb_format)i;
+    if (!name)
+        return TB_FMT_COUNT;
+    for (int i = 0; i < TB_FMT_COUNT; i++)
+        if (strcasecmp(name, formats[i].name) == 0)
+            return (tb_format)i;
+    if (strcasecmp(name, "bin") == 0)
+        return TB_FMT_BINARY;
     return TB_FMT_COUNT;
+}
+
+const char *tb_format_list(void)
+{
+    return "auto, text, lackey, din, binary, champsim";
+}
+
+unsigned tb_format_fields(tb_format f)
+{
+    return (unsigned)f < TB_FMT_COUNT ? formats[f].fields : 0;
 }
 
 /* ---- errors ---- */
@@ -96,23 +95,38 @@ static void copy_msg(char *err, size_t errlen, const char *msg)
         snprintf(err, errlen, "%s", msg);
 }
 
+static int vfail(tb_trace *t, const char *where, uint64_t n, int code, const char *fmt, va_list ap)
+{
+    int k;
+    if (n)
+        k = snprintf(t->errmsg, sizeof t->errmsg, "%s%s%" PRIu64 ": ", tb_stream_name(t->st), where, n);
+    else
+        k = snprintf(t->errmsg, sizeof t->errmsg, "%s: ", tb_stream_name(t->st));
+    if (k < 0 || (size_t)k >= sizeof t->errmsg)
+        k = 0;
+    vsnprintf(t->errmsg + k, sizeof t->errmsg - (size_t)k, fmt, ap);
+    t->err_code = code;
+    return code;
+}
+
 /* "FILE:LINE: ..." (line > 0) or "FILE: ..." (line == 0); sticky. */
 TB_PRINTF(4, 5)
 static int trace_fail(tb_trace *t, uint64_t line, int code, const char *fmt, ...)
 {
-    int n;
-    if (line)
-        n = snprintf(t->errmsg, sizeof t->errmsg, "%s:%" PRIu64 ": ", tb_stream_name(t->st), line);
-    else
-        n = snprintf(t->errmsg, sizeof t->errmsg, "%s: ", tb_stream_name(t->st));
-    if (n < 0 || (size_t)n >= sizeof t->errmsg)
-        n = 0;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(t->errmsg + n, sizeof t->errmsg - (size_t)n, fmt, ap);
+    int r = vfail(t, ":", line, code, fmt, ap);
     va_end(ap);
-    t->err_code = code;
-    return code;
+    return r;
+}
+
+int tbt_fail_record(tb_trace *t, uint64_t record, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vfail(t, ": record ", record, code, fmt, ap);
+    va_end(ap);
+    return r;
 }
 
 /* Why a line was rejected. */
@@ -135,6 +149,8 @@ enum parse_error {
     PE_ASID_RANGE = -16,   /* where: the value */
     PE_CYCLE_RANGE = -17,
     PE_VALGRIND_IN_TEXT = -18,
+    PE_DIN_LABEL = -19,       /* where: the label */
+    PE_DIN_LABEL_RANGE = -20, /* where: the label */
 };
 
 /* Is c a character that ends a token (space, tab, CR, LF)? */
@@ -255,6 +271,14 @@ static int line_error(tb_trace *t, uint64_t line, int pe, const char *where, con
     case PE_VALGRIND_IN_TEXT:
         return trace_fail(t, line, MMU_EPARSE,
                           "Valgrind '==' line in a text trace (only Lackey traces may have them)");
+    case PE_DIN_LABEL:
+        quote_token(q, sizeof q, where, 0);
+        return trace_fail(t, line, MMU_EPARSE,
+                          "bad din label %s (expected 0 read, 1 write, 2 fetch, 3 escape or 4 flush)", q);
+    case PE_DIN_LABEL_RANGE:
+        quote_token(q, sizeof q, where, 0);
+        q[strlen(q) - 1] = '\0';
+        return trace_fail(t, line, MMU_ERANGE, "din label %s out of range 0..4", q + 1);
     default:
         return trace_fail(t, line, MMU_EPARSE, "malformed line");
     }
@@ -590,6 +614,76 @@ static int parse_text(const char *p, tb_access *a, const char **where)
     return 1;
 }
 
+/*
+ * Dinero IV din: "LABEL ADDRESS", both hexadecimal (an optional 0x), the
+ * rest of the line ignored.  Label 0 read, 1 write, 2 instruction fetch,
+ * 3 escape (an access of unknown type: Dinero IV counts it as a data
+ * reference, so a read here), 4 escape (cache flush: no access).  din has no
+ * sizes: Dinero IV references the 4-byte word, so every access is 4 bytes.
+ */
+static const uint8_t din_type[5] = {MMU_READ + 1, MMU_WRITE + 1, MMU_FETCH + 1, MMU_READ + 1, 0};
+
+static TB_ALWAYS_INLINE int parse_din(const char *p, tb_access *a, const char **where)
+{
+    const char *q = p;
+    unsigned label = (unsigned)((unsigned char)q[0] - '0');
+    if (TB_LIKELY(label < 10 && (q[1] == ' ' || q[1] == '\t'))) {
+        if (TB_UNLIKELY(label > 4)) {
+            *where = q;
+            return PE_DIN_LABEL_RANGE;
+        }
+        q += 2;
+    } else {
+        while (is_space((unsigned char)*q))
+            q++;
+        if (*q == '\n')
+            return 0;
+        const char *lab = q;
+        if (q[0] == '0' && (q[1] == 'x' || q[1] == 'X'))
+            q += 2;
+        uint64_t v;
+        int nd = parse_hex_scalar(&q, &v);
+        if (nd == 0 || !(is_space((unsigned char)*q) || *q == '\n')) {
+            *where = lab;
+            return PE_DIN_LABEL;
+        }
+        if (nd < 0 || v > 4) {
+            *where = lab;
+            return PE_DIN_LABEL_RANGE;
+        }
+        if (*q == '\n')
+            return PE_NO_ADDR;
+        label = (unsigned)v;
+    }
+    while (is_space((unsigned char)*q))
+        q++;
+    if (TB_UNLIKELY(*q == '\n'))
+        return PE_NO_ADDR;
+    if (q[0] == '0' && (q[1] == 'x' || q[1] == 'X'))
+        q += 2;
+    uint64_t addr;
+    int nd = parse_hex(&q, &addr);
+    if (TB_UNLIKELY(nd <= 0 || !(is_space((unsigned char)*q) || *q == '\n'))) {
+        if (nd < 0)
+            return PE_ADDR_RANGE;
+        if (!(is_space((unsigned char)*q) || *q == '\n')) {
+            *where = q;
+            return PE_BAD_HEX;
+        }
+        return PE_ADDR_NO_DIGITS;
+    }
+    unsigned type1 = din_type[label];
+    if (TB_UNLIKELY(type1 == 0))
+        return 0; /* a flush: nothing to translate */
+    a->vaddr = addr;
+    a->cycle = 0;
+    a->size = 4;
+    a->asid = 0;
+    a->type = (uint8_t)(type1 - 1);
+    a->has_cycle = 0;
+    return 1;
+}
+
 /* ---- buffer ---- */
 
 /*
@@ -640,6 +734,32 @@ static int advance(tb_trace *t)
     }
 }
 
+int tbt_fill(tb_trace *t, size_t need)
+{
+    if (t->err_code)
+        return t->err_code;
+    while (t->len - t->pos < need && !t->eof) {
+        size_t rem = t->len - t->pos;
+        if (t->pos) {
+            memmove(t->buf, t->buf + t->pos, rem);
+            t->pos = t->lim = 0;
+            t->len = rem;
+        }
+        long r = tb_stream_read(t->st, t->buf + t->len, TB_TRACE_BUF - t->len, t->errmsg,
+                                sizeof t->errmsg);
+        if (r < 0) {
+            t->err_code = (int)r;
+            return (int)r;
+        }
+        if (r == 0)
+            t->eof = 1;
+        else
+            t->len += (size_t)r;
+    }
+    memset(t->buf + t->len, 0, TB_TRACE_PAD);
+    return 0;
+}
+
 /* Is the line [p, next) longer than allowed?  (Its end may be "\r\n".) */
 static int too_long(const char *p, const char *next)
 {
@@ -669,7 +789,14 @@ static TB_ALWAYS_INLINE const char *find_newline(const char *p, const char *end)
     return memchr(p, '\n', (size_t)(end - p));
 }
 
-static TB_ALWAYS_INLINE long read_loop(tb_trace *t, tb_access *out, size_t max, int lackey)
+static TB_ALWAYS_INLINE int parse_line(tb_format fmt, const char *p, tb_access *a, const char **where)
+{
+    return fmt == TB_FMT_LACKEY ? parse_lackey(p, a, where)
+           : fmt == TB_FMT_DIN  ? parse_din(p, a, where)
+                                : parse_text(p, a, where);
+}
+
+static TB_ALWAYS_INLINE long read_loop(tb_trace *t, tb_access *out, size_t max, tb_format fmt)
 {
     size_t n = 0;
     while (n < max) {
@@ -687,7 +814,7 @@ static TB_ALWAYS_INLINE long read_loop(tb_trace *t, tb_access *out, size_t max, 
         const char *next = p, *where = p;
         while (p < end && n < max) {
             next = find_newline(p, end) + 1;
-            rc = lackey ? parse_lackey(p, &out[n], &where) : parse_text(p, &out[n], &where);
+            rc = parse_line(fmt, p, &out[n], &where);
             if (TB_UNLIKELY(rc < 0))
                 break;
             if (TB_UNLIKELY(next - p > TB_TRACE_MAX_LINE + 1) && too_long(p, next)) {
@@ -727,7 +854,14 @@ long tb_trace_read(tb_trace *t, tb_access *buf, size_t max, char *err, size_t er
     }
     if (max > (size_t)1 << 30)
         max = (size_t)1 << 30;
-    long n = t->fmt == TB_FMT_LACKEY ? read_loop(t, buf, max, 1) : read_loop(t, buf, max, 0);
+    long n;
+    switch (t->fmt) {
+    case TB_FMT_LACKEY: n = read_loop(t, buf, max, TB_FMT_LACKEY); break;
+    case TB_FMT_DIN: n = read_loop(t, buf, max, TB_FMT_DIN); break;
+    case TB_FMT_BINARY: n = tbt_bin_read(t, buf, max); break;
+    case TB_FMT_CHAMPSIM: n = tbt_champsim_read(t, buf, max); break;
+    default: n = read_loop(t, buf, max, TB_FMT_TEXT); break;
+    }
     if (n > 0) {
         t->accesses += (uint64_t)n;
     } else if (n == 0 && max && t->accesses == 0) {
@@ -804,25 +938,59 @@ static int detect(tb_trace *t, tb_format want)
             want = TB_FMT_LACKEY;
         else if (*first && strchr("RWXrwx", *first))
             want = TB_FMT_TEXT;
+        else if (*first >= '0' && *first <= '9')
+            want = TB_FMT_DIN;
         else {
             char q[TB_TRACE_TOKEN * 4 + 16];
             quote_token(q, sizeof q, first, 0);
             return trace_fail(t, line + 1, MMU_EPARSE,
                               "cannot tell the trace format from %s (expected a text record "
-                              "R/W/X or a Lackey record I/L/S/M)", q);
+                              "R/W/X, a Lackey record I/L/S/M or a din record LABEL ADDRESS)", q);
         }
     }
     t->fmt = want;
-    /* A consumed line the chosen format does not allow is still an error. */
+    /* A consumed line the chosen format does not allow is still an error:
+     * '#' lines in Lackey and din, '==' lines in text and din. */
     saved_line *bad = want == TB_FMT_LACKEY ? &hash : &valgrind;
+    if (want == TB_FMT_DIN && hash.line && (!valgrind.line || hash.line < valgrind.line))
+        bad = &hash;
     if (bad->line && bad->line <= t->line) {
         tb_access a;
         const char *where = bad->text;
-        int rc = want == TB_FMT_LACKEY ? parse_lackey(bad->text, &a, &where)
-                                       : parse_text(bad->text, &a, &where);
+        int rc = parse_line(want, bad->text, &a, &where);
         return line_error(t, bad->line, rc < 0 ? rc : PE_BAD_OP, where, bad->text);
     }
     return 0;
+}
+
+/* Could the n bytes at b be the start of an mmusim binary trace? */
+static int bin_magic(const unsigned char *b, size_t n)
+{
+    if (n > TB_BIN_MAGIC_LEN)
+        n = TB_BIN_MAGIC_LEN;
+    return n > 0 && memcmp(b, TB_BIN_MAGIC, n) == 0;
+}
+
+/*
+ * Tell a binary format from the first bytes: the mmusim magic number, or
+ * binary data (a NUL byte, which no text trace has) whose first record looks
+ * like ChampSim's (is_branch and branch_taken are 0 or 1).  Returns the
+ * format, TB_FMT_AUTO for text, or an error.
+ */
+static int detect_binary(tb_trace *t)
+{
+    const unsigned char *b = (const unsigned char *)t->buf + t->pos;
+    size_t n = t->len - t->pos;
+    if (bin_magic(b, n))
+        return TB_FMT_BINARY;
+    if (memchr(b, 0, n < TB_PEEK ? n : TB_PEEK) == NULL)
+        return TB_FMT_AUTO;
+    if (n >= TB_CHAMPSIM_OFF_TAKEN + 1 && b[TB_CHAMPSIM_OFF_IS_BRANCH] <= 1 &&
+        b[TB_CHAMPSIM_OFF_TAKEN] <= 1)
+        return TB_FMT_CHAMPSIM;
+    return trace_fail(t, 0, MMU_EPARSE,
+                      "cannot tell the trace format: binary data that is neither an mmusim "
+                      "binary trace (no magic number) nor a ChampSim trace");
 }
 
 int tb_trace_open(const char *path, tb_format fmt, tb_trace **out, char *err, size_t errlen)
@@ -850,9 +1018,31 @@ int tb_trace_open(const char *path, tb_format fmt, tb_trace **out, char *err, si
         goto fail;
     }
     t->fmt = fmt;
-    rc = detect(t, fmt);
+    rc = tbt_fill(t, TB_PEEK);
     if (rc < 0)
         goto fail;
+    if (t->len == 0) {
+        rc = trace_fail(t, 0, MMU_EPARSE, "empty trace (no accesses)");
+        goto fail;
+    }
+    if (fmt == TB_FMT_AUTO) {
+        rc = detect_binary(t);
+        if (rc < 0)
+            goto fail;
+        fmt = (tb_format)rc;
+    }
+    t->fmt = fmt;
+    t->fields = tb_format_fields(fmt);
+    if (fmt == TB_FMT_BINARY)
+        rc = tbt_bin_header(t);
+    else if (fmt != TB_FMT_CHAMPSIM)
+        rc = detect(t, fmt);
+    if (rc < 0)
+        goto fail;
+    t->fields = tb_format_fields(t->fmt);
+    if (t->fmt == TB_FMT_BINARY)
+        t->fields = TB_FIELD_SIZE | (t->bin_flags & TB_BIN_FLAG_ASID ? TB_FIELD_ASID : 0) |
+                    (t->bin_flags & TB_BIN_FLAG_CYCLE ? TB_FIELD_CYCLE : 0);
     *out = t;
     return 0;
 fail:
@@ -894,6 +1084,16 @@ const char *tb_trace_name(const tb_trace *t)
 uint64_t tb_trace_lines(const tb_trace *t)
 {
     return t ? t->line : 0;
+}
+
+uint64_t tb_trace_records(const tb_trace *t)
+{
+    return t ? t->record : 0;
+}
+
+unsigned tb_trace_fields(const tb_trace *t)
+{
+    return t ? t->fields : 0;
 }
 
 void tb_trace_close(tb_trace *t)

@@ -3,9 +3,10 @@
  *
  * A trace is opened by path; compression (gzip, xz, zstd) is detected by
  * magic number whatever the file name, and the format is given by name or
- * guessed from the first lines.  Each call to tb_trace_read() yields up to N
- * memory access.  Errors carry "FILE:LINE: what was wrong" (or
- * "FILE: record N: ..." for binary formats).
+ * guessed from the first bytes (docs/trace-formats.md).  Each call to
+ * tb_trace_read() yields up to N memory accesses.  Errors carry
+ * "FILE:LINE: what was wrong" for the line formats and "FILE: record N:
+ * what was wrong" for the binary ones.
  */
 #ifndef MMUSIM_TB_TRACE_H
 #define MMUSIM_TB_TRACE_H
@@ -18,12 +19,27 @@ typedef enum tb_format {
     TB_FMT_AUTO = 0, /* guess from the content */
     TB_FMT_TEXT,     /* mmusim text format (docs/trace-formats.md) */
     TB_FMT_LACKEY,   /* valgrind --tool=lackey --trace-mem=yes */
+    TB_FMT_DIN,      /* Dinero IV "din": LABEL ADDRESS per line */
+    TB_FMT_BINARY,   /* mmusim binary: 16-byte records after a 32-byte header */
+    TB_FMT_CHAMPSIM, /* ChampSim instruction traces: 64-byte records */
     TB_FMT_COUNT
 } tb_format;
 
+/* "auto", "text", "lackey", "din", "binary", "champsim"; "?" if invalid. */
 const char *tb_format_name(tb_format f);
-/* Parse a format name ("text", "lackey", "auto"); TB_FMT_COUNT if unknown. */
+/* Parse a format name (any case; "bin" is also binary); TB_FMT_COUNT if
+ * unknown. */
 tb_format tb_format_parse(const char *name);
+/* The names tb_format_parse() knows, for messages: "auto, text, ...". */
+const char *tb_format_list(void);
+
+/* Optional fields a format can carry (besides address and type). */
+#define TB_FIELD_SIZE 0x1u  /* the access size in bytes */
+#define TB_FIELD_ASID 0x2u  /* the address space */
+#define TB_FIELD_CYCLE 0x4u /* the issue cycle */
+#define TB_FIELDS_ALL (TB_FIELD_SIZE | TB_FIELD_ASID | TB_FIELD_CYCLE)
+/* The fields format f can represent (0 for auto or an invalid value). */
+unsigned tb_format_fields(tb_format f);
 
 /* One memory access. */
 typedef struct tb_access {
@@ -53,8 +69,12 @@ int tb_trace_open(const char *path, tb_format fmt, tb_trace **out, char *err, si
  */
 long tb_trace_read(tb_trace *t, tb_access *buf, size_t max, char *err, size_t errlen);
 
-/* Instructions seen so far (Lackey 'I' records, text 'X' records). */
+/* Instructions seen so far: the fetch accesses (Lackey 'I' records, text
+ * 'X' records, din label 2, binary fetch records, ChampSim records). */
 uint64_t tb_trace_instructions(const tb_trace *t);
+/* The optional fields this trace carries: its format's, narrowed by the
+ * header flags of a binary trace. */
+unsigned tb_trace_fields(const tb_trace *t);
 /* The format in use (after auto-detection). */
 tb_format tb_trace_format(const tb_trace *t);
 /* Compression detected: "none", "gzip", "xz", "zstd". */
@@ -64,8 +84,12 @@ uint64_t tb_trace_bytes_read(const tb_trace *t);
 uint64_t tb_trace_file_size(const tb_trace *t);
 /* The file name used in messages: the path, or "<stdin>" for "-". */
 const char *tb_trace_name(const tb_trace *t);
-/* Lines of (decompressed) text consumed so far, '==' and comment lines included. */
+/* Lines of (decompressed) text consumed so far, '==' and comment lines
+ * included; 0 for the binary formats. */
 uint64_t tb_trace_lines(const tb_trace *t);
+/* Records consumed so far by the binary formats (control records
+ * included); 0 for the line formats. */
+uint64_t tb_trace_records(const tb_trace *t);
 void tb_trace_close(tb_trace *t);
 
 #endif /* MMUSIM_TB_TRACE_H */

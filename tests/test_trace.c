@@ -1,8 +1,9 @@
 /*
- * test_trace.c - the trace readers (testbench/trace.c, testbench/stream.c):
- * the text and Lackey formats, format detection, gzip/xz/zstd detection by
- * magic number, and every kind of bad input with its exact "FILE:LINE:"
- * message.  Fixtures are written at run time into a temporary directory,
+ * test_trace.c - the line-format trace readers (testbench/trace.c,
+ * testbench/stream.c): text, Lackey and Dinero IV din, format detection,
+ * gzip/xz/zstd detection by magic number, and every kind of bad input with
+ * its exact "FILE:LINE:" message.  The binary formats are in
+ * test_trace_bin.c, the writers in test_trace_write.c.  Fixtures are written at run time into a temporary directory,
  * compressed with the libraries themselves.
  */
 #include <setjmp.h>
@@ -293,7 +294,7 @@ static int group_teardown(void **state)
     static const char *const names[] = {
         "bad.trace", "t.lackey", "t.txt", "t.gz", "t.xz", "t.zst", "t.cat.gz", "t.cat.xz",
         "t.cat.zst", "trunc", "corrupt", "empty", "big.txt", "comments", "valgrind",
-        "long", "stdin.gz", "dir/x", "skip.zst", "looks.txt",
+        "long", "stdin.gz", "dir/x", "skip.zst", "looks.txt", "t.din", "t.din.xz",
     };
     char path[256];
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -317,7 +318,19 @@ static void test_format_names(void **state)
     assert_int_equal(tb_format_parse("text"), TB_FMT_TEXT);
     assert_int_equal(tb_format_parse("LACKEY"), TB_FMT_LACKEY);
     assert_int_equal(tb_format_parse("auto"), TB_FMT_AUTO);
-    assert_int_equal(tb_format_parse("din"), TB_FMT_COUNT);
+    assert_string_equal(tb_format_name(TB_FMT_DIN), "din");
+    assert_string_equal(tb_format_name(TB_FMT_BINARY), "binary");
+    assert_string_equal(tb_format_name(TB_FMT_CHAMPSIM), "champsim");
+    assert_int_equal(tb_format_parse("din"), TB_FMT_DIN);
+    assert_int_equal(tb_format_parse("Binary"), TB_FMT_BINARY);
+    assert_int_equal(tb_format_parse("bin"), TB_FMT_BINARY);
+    assert_int_equal(tb_format_parse("champsim"), TB_FMT_CHAMPSIM);
+    assert_int_equal(tb_format_parse("dinero"), TB_FMT_COUNT);
+    assert_int_equal(tb_format_fields(TB_FMT_TEXT), TB_FIELDS_ALL);
+    assert_int_equal(tb_format_fields(TB_FMT_LACKEY), TB_FIELD_SIZE);
+    assert_int_equal(tb_format_fields(TB_FMT_DIN), 0);
+    assert_int_equal(tb_format_fields(TB_FMT_CHAMPSIM), 0);
+    assert_int_equal(tb_format_fields(TB_FMT_COUNT), 0);
     assert_int_equal(tb_format_parse(NULL), TB_FMT_COUNT);
 }
 
@@ -386,8 +399,8 @@ static void test_auto_detection(void **state)
     check_lackey(r);
     /* a format that cannot be told */
     EXPECT_ERROR(TB_FMT_AUTO, "# x\nhello world\n",
-                 ":2: cannot tell the trace format from 'hello' (expected a text record R/W/X or "
-                 "a Lackey record I/L/S/M)");
+                 ":2: cannot tell the trace format from 'hello' (expected a text record R/W/X, "
+                 "a Lackey record I/L/S/M or a din record LABEL ADDRESS)");
     /* the wrong format, forced */
     EXPECT_ERROR(TB_FMT_TEXT, "==1== x\nI  0400,3\n",
                  ":1: Valgrind '==' line in a text trace (only Lackey traces may have them)");
@@ -400,6 +413,85 @@ static void test_auto_detection(void **state)
     /* and text from its first record; a '==' line is then an error */
     EXPECT_ERROR(TB_FMT_AUTO, "==1== x\nR 400\n",
                  ":1: Valgrind '==' line in a text trace (only Lackey traces may have them)");
+}
+
+/* ---- tests: Dinero IV din ---- */
+
+static const char din_text[] =
+    "2 0\n"
+    "0 1000\n"
+    "0 70f60888 the rest of the line is a comment\n"
+    "1 0x70f60890\n"
+    "  2\t2cb5\n"
+    "3 400\n"
+    "4 0\n"
+    "0x1 ffffffffffffffff\n"
+    "1 10 8\n"
+    "\n"
+    "2 00000000000000000000abc\r\n"
+    "00 7";
+
+static void check_din(const result *r)
+{
+    assert_int_equal(r->rc, 0);
+    assert_int_equal(r->fmt, TB_FMT_DIN);
+    assert_int_equal(r->n, 10);
+    assert_int_equal(r->instructions, 3);
+    check_access(&r->acc[0], MMU_FETCH, 0, 4);
+    check_access(&r->acc[1], MMU_READ, 0x1000, 4);
+    check_access(&r->acc[2], MMU_READ, 0x70f60888, 4);
+    check_access(&r->acc[3], MMU_WRITE, 0x70f60890, 4);
+    check_access(&r->acc[4], MMU_FETCH, 0x2cb5, 4);  /* the address as written: not masked */
+    check_access(&r->acc[5], MMU_READ, 0x400, 4);    /* label 3: unknown type, a data read */
+    check_access(&r->acc[6], MMU_WRITE, UINT64_MAX, 4); /* label 4 (a flush) made no access */
+    check_access(&r->acc[7], MMU_WRITE, 0x10, 4);    /* "8" is part of the ignored rest */
+    check_access(&r->acc[8], MMU_FETCH, 0xabc, 4);
+    check_access(&r->acc[9], MMU_READ, 7, 4);
+    for (size_t i = 0; i < r->n; i++) {
+        assert_int_equal(r->acc[i].asid, 0);
+        assert_int_equal(r->acc[i].has_cycle, 0);
+    }
+}
+
+static void test_din(void **state)
+{
+    (void)state;
+    const char *path = fixture_str("t.din", din_text);
+    check_din(read_all(path, TB_FMT_DIN));
+    check_din(read_all(path, TB_FMT_AUTO));
+    check_din(read_all_max(path, TB_FMT_AUTO, 1));
+    buf x = xz_bytes(din_text, sizeof din_text - 1);
+    result *r = read_all(fixture("t.din.xz", x.p, x.len), TB_FMT_AUTO);
+    check_din(r);
+    assert_string_equal(r->comp, "xz");
+    free(x.p);
+}
+
+static void test_din_errors(void **state)
+{
+    (void)state;
+    EXPECT_ERROR(TB_FMT_DIN, "0 1000\n5 2000\n", ":2: din label 5 out of range 0..4");
+    EXPECT_ERROR(TB_FMT_DIN, "0 1000\n12 2000\n", ":2: din label 12 out of range 0..4");
+    EXPECT_ERROR(TB_FMT_DIN, "0 1000\nx 2000\n",
+                 ":2: bad din label 'x' (expected 0 read, 1 write, 2 fetch, 3 escape or 4 flush)");
+    EXPECT_ERROR(TB_FMT_DIN, "0,1000\n",
+                 ":1: bad din label '0,1000' (expected 0 read, 1 write, 2 fetch, 3 escape or 4 flush)");
+    EXPECT_ERROR(TB_FMT_DIN, "0 1\n0 2\n0 10g0\n", ":3: bad hex digit 'g' in address");
+    EXPECT_ERROR(TB_FMT_DIN, "0 1000,8\n", ":1: bad hex digit ',' in address");
+    EXPECT_ERROR(TB_FMT_DIN, "0\n", ":1: missing address");
+    EXPECT_ERROR(TB_FMT_DIN, "1 \r\n", ":1: missing address");
+    EXPECT_ERROR(TB_FMT_DIN, "1 0x\n", ":1: address has no hex digits");
+    EXPECT_ERROR(TB_FMT_DIN, "0 11112222333344445\n", ":1: address does not fit in 64 bits");
+    EXPECT_ERROR(TB_FMT_DIN, "R 1000\n",
+                 ":1: bad din label 'R' (expected 0 read, 1 write, 2 fetch, 3 escape or 4 flush)");
+    /* din has no comment lines and no Valgrind lines */
+    EXPECT_ERROR(TB_FMT_AUTO, "# c\n0 1000\n",
+                 ":1: bad din label '#' (expected 0 read, 1 write, 2 fetch, 3 escape or 4 flush)");
+    EXPECT_ERROR(TB_FMT_AUTO, "\n==1== x\n# c\n0 1000\n",
+                 ":2: bad din label '==1==' (expected 0 read, 1 write, 2 fetch, 3 escape or 4 flush)");
+    /* only flushes: no access */
+    EXPECT_ERROR(TB_FMT_DIN, "4 0\n4 1000\n", ": empty trace (no accesses)");
+    EXPECT_ERROR(TB_FMT_AUTO, "\n\n", ": empty trace (no accesses)");
 }
 
 /* ---- tests: bad input ---- */
@@ -933,6 +1025,8 @@ int main(void)
         cmocka_unit_test(test_text),
         cmocka_unit_test(test_crlf_and_last_line),
         cmocka_unit_test(test_auto_detection),
+        cmocka_unit_test(test_din),
+        cmocka_unit_test(test_din_errors),
         cmocka_unit_test(test_text_errors),
         cmocka_unit_test(test_lackey_errors),
         cmocka_unit_test(test_empty_and_missing),
