@@ -67,6 +67,9 @@ static const key_def mmu_keys[] = {
     KU64(mmu_config, seed, 0, UINT64_MAX, "seed of every random choice (random replacement, ...)"),
     KU32(mmu_config, issue_interval, 0, 1000000,
          "cycles between consecutive accesses of a trace that carries no cycles"),
+    KU32(mmu_config, max_outstanding, 1, 4096,
+         "accesses of such a trace in flight at most (a core's load/store buffers): the next "
+         "waits for the oldest to complete"),
 };
 
 static const key_def tlb_keys[] = {
@@ -248,6 +251,7 @@ void mmu_config_defaults(mmu_config *c)
     c->clock_mhz = 3000;
     c->seed = 1;
     c->issue_interval = 1;
+    c->max_outstanding = 64;
     c->fill = MMU_FILL_NONINCLUSIVE;
     /* Intel Skylake (Optimization Reference Manual 248966, table 2-15), 4K/2M parts */
     add_array(c, "l1i", 1, MMU_SIDE_INSTR, 128, 8, 1u << MMU_PS_4K, 1);

@@ -149,7 +149,7 @@ static int parse(int argc, char **argv, run_opts *o, int is_run)
             NEED_VALUE();
             o->format = tb_format_parse(v);
             if (o->format == TB_FMT_COUNT) {
-                fprintf(stderr, "mmusim: --format: unknown trace format '%s' (auto, lackey, text)\n", v);
+                fprintf(stderr, "mmusim: --format: unknown trace format '%s' (auto, text, lackey, binary, din, champsim)\n", v);
                 return 2;
             }
         } else if (is_run && strcmp(a, "--warmup") == 0) {
@@ -197,7 +197,8 @@ typedef struct run_state {
     const run_opts *o;
     tb_run_info *info;
     uint64_t index;       /* accesses read so far, all traces */
-    uint64_t stall;       /* cycles the core stood still in page-fault traps so far */
+    uint64_t next_issue;  /* earliest issue cycle of the next access (traces without cycles) */
+    uint64_t *done_ring;  /* completion cycles of the last max_outstanding accesses */
     FILE *per_access;     /* --per-access, or NULL */
     tb_window cur;        /* the timeline window being filled */
     mmu_stats snap;       /* counters at the start of the window */
@@ -304,6 +305,7 @@ static int run_trace(run_state *r, const char *path)
     }
     static tb_access buf[BATCH];
     const uint32_t interval = mmu_get_config(m)->issue_interval;
+    const uint32_t window = mmu_get_config(m)->max_outstanding;
     uint64_t instr_base = info->instructions;
     long n;
     int status = 0;
@@ -311,7 +313,10 @@ static int run_trace(run_state *r, const char *path)
     while (status == 0 && (n = tb_trace_read(t, buf, BATCH, err, sizeof err)) > 0) {
         for (long i = 0; i < n; i++) {
             const tb_access *a = &buf[i];
-            uint64_t cycle = a->has_cycle ? a->cycle : r->index * interval + r->stall;
+            uint64_t cycle = a->has_cycle ? a->cycle : r->next_issue;
+            uint64_t *oldest = &r->done_ring[r->index % window];
+            if (!a->has_cycle && *oldest > cycle)
+                cycle = *oldest; /* every slot busy: wait for the oldest access */
             if (r->index == o->warmup && o->warmup) {
                 mmu_clear_stats(m);
                 if (mmu_get_os(m))
@@ -331,9 +336,11 @@ static int run_trace(run_state *r, const char *path)
             req.priv = MMU_PRIV_USER;
             mmu_response resp[2];
             int k = mmu_access(m, &req, resp);
+            *oldest = resp[k - 1].done_cycle;
+            r->next_issue = cycle + interval;
             /* a page fault is a trap: a core issuing at a rate stops until it returns */
             if (!a->has_cycle && (resp[0].page_faults || resp[k - 1].page_faults))
-                r->stall += resp[k - 1].done_cycle - cycle;
+                r->next_issue = resp[k - 1].done_cycle;
             info->accesses++;
             info->translations += (uint64_t)k;
             info->crossings += k == 2;
@@ -472,6 +479,13 @@ int tb_cmd_run(int argc, char **argv)
     r.info = &info;
     r.progress = o.progress > 0 || (o.progress == 0 && isatty(STDERR_FILENO));
     r.t0 = r.last_progress = now_s();
+    r.done_ring = calloc(o.cfg.max_outstanding, sizeof *r.done_ring);
+    if (!r.done_ring) {
+        fprintf(stderr, "mmusim: out of memory\n");
+        mmu_destroy(m);
+        mmu_os_destroy(os);
+        return 1;
+    }
     int status = 0;
     char tmp[4200];
     if (o.per_access) {
@@ -519,6 +533,7 @@ int tb_cmd_run(int argc, char **argv)
         json_decref(doc);
     }
     free(info.windows);
+    free(r.done_ring);
     mmu_destroy(m);
     mmu_os_destroy(os);
     return status;

@@ -41,7 +41,7 @@ static void usage(FILE *out)
             "  --set SEC.KEY=VAL   override one value, e.g. --set tlb.stlb.entries=2048\n"
             "\n"
             "run options:\n"
-            "  --format F          trace format: auto (default), lackey, text\n"
+            "  --format F          trace format: auto (default), text, lackey, binary, din, champsim\n"
             "  --json FILE         write the results as JSON ('-' for standard output)\n"
             "  --csv FILE          append one CSV row of results (flat column names)\n"
             "  --per-access FILE   write a CSV line per translation\n"

@@ -163,7 +163,8 @@ void tb_report_text(FILE *out, const mmu *m, const tb_run_info *in)
             (unsigned long long)in->translations, (unsigned long long)in->crossings);
     fprintf(out, "issue          %s\n",
             in->has_cycles ? "cycles from the trace"
-                           : "one access every mmu.issue_interval cycles (trace has no cycles)");
+                           : "one access every mmu.issue_interval cycles, at most mmu.max_outstanding "
+                             "in flight, page faults stall (trace has no cycles)");
     fprintf(out, "\n%-10s %5s %14s %14s %14s %8s %12s\n", "TLB array", "level", "lookups", "hits",
             "misses", "miss%", "evictions");
     for (uint32_t i = 0; i < mmu_tlb_count(m); i++) {

@@ -59,6 +59,7 @@ typedef struct mmu_config {
     uint32_t clock_mhz;      /* converts µs/ns figures into cycles */
     uint64_t seed;           /* seeds every random choice */
     uint32_t issue_interval; /* cycles between accesses of a trace without cycles */
+    uint32_t max_outstanding; /* such a trace's accesses in flight at most: the next waits for the oldest */
     /* [tlb] */
     uint32_t fill;     /* mmu_fill_policy */
     uint32_t n_tlbs;   /* arrays in use */
