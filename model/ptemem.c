@@ -29,6 +29,7 @@ typedef struct pm_level {
     uint32_t sets;
     uint32_t ways;
     uint32_t latency;
+    uint32_t set_mask; /* sets - 1 when sets is a power of two, else 0 */
     uint8_t id; /* mmu_ptemem_level */
 } pm_level;
 
@@ -208,7 +209,9 @@ static void fixed_reset(mmu_ptemem *m)
 
 static pm_line *set_of(const pm_level *lv, uint64_t line)
 {
-    return &lv->lines[(size_t)(line % lv->sets) * lv->ways];
+    /* a division per lookup would dominate the per-access cost: mask when we can */
+    size_t set = lv->set_mask || lv->sets == 1 ? (size_t)(line & lv->set_mask) : (size_t)(line % lv->sets);
+    return &lv->lines[set * lv->ways];
 }
 
 static pm_line *find_line(const pm_level *lv, uint64_t line)
@@ -322,6 +325,7 @@ mmu_err mmu_ptemem_create(const mmu_ptemem_config *cfg, mmu_ptemem **out)
             }
             lv->ways = lc->ways;
             lv->sets = (uint32_t)(lines / lc->ways);
+            lv->set_mask = (lv->sets & (lv->sets - 1)) == 0 ? lv->sets - 1 : 0;
             lv->latency = lc->latency;
             lv->id = (uint8_t)i;
             m->n_levels++;
