@@ -209,6 +209,20 @@ mmu_err mmu_walkers_begin(mmu_walkers *p, uint64_t issue_cycle, uint64_t key,
     return MMU_OK;
 }
 
+/* Enter a walk in the in-flight table; a full table drops the walk that completes first. */
+static void inflight_add(mmu_walkers *p, const wk_walk *walk)
+{
+    if (p->n_inflight == p->cfg.max_inflight) {
+        uint32_t first = 0;
+        for (uint32_t i = 1; i < p->n_inflight; i++)
+            if (p->inflight[i].done < p->inflight[first].done)
+                first = i;
+        p->inflight[first] = p->inflight[--p->n_inflight];
+        p->stats.inflight_overflows++;
+    }
+    p->inflight[p->n_inflight++] = *walk;
+}
+
 mmu_err mmu_walkers_end(mmu_walkers *p, uint64_t key, uint64_t start_cycle, uint64_t duration,
                         uint64_t *done_cycle)
 {
@@ -234,17 +248,8 @@ mmu_err mmu_walkers_end(mmu_walkers *p, uint64_t key, uint64_t start_cycle, uint
     p->stats.busy_cycles[walk.walker] += duration;
     note_cycles(p, p->grant_issue, walk.done);
 
-    if (p->cfg.merge) {
-        if (p->n_inflight == p->cfg.max_inflight) {
-            uint32_t first = 0;
-            for (uint32_t i = 1; i < p->n_inflight; i++)
-                if (p->inflight[i].done < p->inflight[first].done)
-                    first = i;
-            p->inflight[first] = p->inflight[--p->n_inflight];
-            p->stats.inflight_overflows++;
-        }
-        p->inflight[p->n_inflight++] = walk;
-    }
+    if (p->cfg.merge)
+        inflight_add(p, &walk);
     if (done_cycle != NULL)
         *done_cycle = walk.done;
     return MMU_OK;
@@ -262,15 +267,7 @@ void mmu_walkers_pending(mmu_walkers *p, uint64_t key, uint64_t done_cycle)
         }
     }
     wk_walk walk = {key, done_cycle, done_cycle, UINT32_MAX};
-    if (p->n_inflight == p->cfg.max_inflight) {
-        uint32_t first = 0;
-        for (uint32_t i = 1; i < p->n_inflight; i++)
-            if (p->inflight[i].done < p->inflight[first].done)
-                first = i;
-        p->inflight[first] = p->inflight[--p->n_inflight];
-        p->stats.inflight_overflows++;
-    }
-    p->inflight[p->n_inflight++] = walk;
+    inflight_add(p, &walk);
 }
 
 void mmu_walkers_cancel(mmu_walkers *p)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cfgfile.h"
 #include "mmusim/mmusim.h"
 
@@ -479,57 +480,25 @@ json_t *tb_report_build(const mmu *m, const tb_run_info *in)
 
 /* ---- CSV: the JSON document flattened into one row ---- */
 
-typedef struct strbuf {
-    char *p;
-    size_t n, cap;
-    int oom;
-} strbuf;
-
-static void sb_add(strbuf *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        char *q = realloc(b->p, cap);
-        if (!q) {
-            b->oom = 1;
-            return;
-        }
-        b->p = q;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = 0;
-}
-
-static void sb_str(strbuf *b, const char *s)
-{
-    sb_add(b, s, strlen(s));
-}
-
 /* A CSV field: quoted when it holds a comma, a quote or a newline. */
-static void sb_field(strbuf *b, const char *s)
+static void csv_field(tb_buf *b, const char *s)
 {
     if (!strpbrk(s, ",\"\n")) {
-        sb_str(b, s);
+        tb_buf_str(b, s);
         return;
     }
-    sb_add(b, "\"", 1);
+    tb_buf_add(b, "\"", 1);
     for (; *s; s++) {
         if (*s == '"')
-            sb_add(b, "\"", 1);
-        sb_add(b, s, 1);
+            tb_buf_add(b, "\"", 1);
+        tb_buf_add(b, s, 1);
     }
-    sb_add(b, "\"", 1);
+    tb_buf_add(b, "\"", 1);
 }
 
 /* The timeline is left out of the row: it is one value per window; so are the
  * latency histograms, whose length depends on the results. */
-static void flatten(json_t *v, const char *prefix, strbuf *head, strbuf *row)
+static void flatten(json_t *v, const char *prefix, tb_buf *head, tb_buf *row)
 {
     char key[512], num[64];
     if (json_is_object(v)) {
@@ -553,31 +522,31 @@ static void flatten(json_t *v, const char *prefix, strbuf *head, strbuf *row)
         return;
     }
     if (head->n)
-        sb_add(head, ",", 1);
+        tb_buf_add(head, ",", 1);
     if (row->n)
-        sb_add(row, ",", 1);
-    sb_field(head, prefix);
+        tb_buf_add(row, ",", 1);
+    csv_field(head, prefix);
     if (json_is_string(v))
-        sb_field(row, json_string_value(v));
+        csv_field(row, json_string_value(v));
     else if (json_is_integer(v)) {
         snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
-        sb_str(row, num);
+        tb_buf_str(row, num);
     } else if (json_is_real(v)) {
         snprintf(num, sizeof num, "%.6g", json_real_value(v));
-        sb_str(row, num);
+        tb_buf_str(row, num);
     } else if (json_is_true(v))
-        sb_str(row, "true");
+        tb_buf_str(row, "true");
     else if (json_is_false(v))
-        sb_str(row, "false");
+        tb_buf_str(row, "false");
     /* null: an empty field */
 }
 
 int tb_report_csv(const char *path, json_t *doc, char *err, size_t errlen)
 {
-    strbuf head = {0}, row = {0};
+    tb_buf head = {0}, row = {0};
     flatten(doc, "", &head, &row);
-    sb_add(&head, "\n", 1);
-    sb_add(&row, "\n", 1);
+    tb_buf_add(&head, "\n", 1);
+    tb_buf_add(&row, "\n", 1);
     int rc = -1;
     if (head.oom || row.oom) {
         snprintf(err, errlen, "%s: out of memory", path);
@@ -600,10 +569,10 @@ int tb_report_csv(const char *path, json_t *doc, char *err, size_t errlen)
     } else {
         /* header and row in one write when the file is new */
         if (got <= 0) {
-            sb_add(&head, row.p, row.n);
+            tb_buf_add(&head, row.p, row.n);
             row.n = 0;
         }
-        const strbuf *out = got <= 0 ? &head : &row;
+        const tb_buf *out = got <= 0 ? &head : &row;
         rc = 0;
         if (out->oom || write(fileno(f), out->p, out->n) != (ssize_t)out->n) {
             snprintf(err, errlen, "%s: %s", path, out->oom ? "out of memory" : strerror(errno));
@@ -616,8 +585,8 @@ int tb_report_csv(const char *path, json_t *doc, char *err, size_t errlen)
         rc = -1;
     }
 out:
-    free(head.p);
-    free(row.p);
+    tb_buf_free(&head);
+    tb_buf_free(&row);
     return rc;
 }
 
