@@ -115,10 +115,18 @@ tb_compression tb_compression_from_name(const char *path, size_t *stem_len)
     return TB_COMP_NONE;
 }
 
-static void copy_msg(char *err, size_t errlen, const char *msg)
+void tb_copy_msg(char *err, size_t errlen, const char *msg)
 {
     if (err && errlen)
         snprintf(err, errlen, "%s", msg);
+}
+
+void tb_vname_msg(char *dst, size_t len, const char *name, const char *fmt, va_list ap)
+{
+    int n = snprintf(dst, len, "%s: ", name);
+    if (n < 0 || (size_t)n >= len)
+        n = 0;
+    vsnprintf(dst + n, len - (size_t)n, fmt, ap);
 }
 
 #if defined(__GNUC__)
@@ -126,12 +134,9 @@ __attribute__((format(printf, 3, 4)))
 #endif
 static int stream_fail(tb_stream *s, int code, const char *fmt, ...)
 {
-    int n = snprintf(s->errmsg, sizeof s->errmsg, "%s: ", s->name);
-    if (n < 0 || (size_t)n >= sizeof s->errmsg)
-        n = 0;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(s->errmsg + n, sizeof s->errmsg - (size_t)n, fmt, ap);
+    tb_vname_msg(s->errmsg, sizeof s->errmsg, s->name, fmt, ap);
     va_end(ap);
     s->err_code = code;
     return code;
@@ -205,7 +210,7 @@ int tb_stream_open(const char *path, tb_stream **out, char *err, size_t errlen)
     if (out)
         *out = NULL;
     if (!path || !out) {
-        copy_msg(err, errlen, "tb_stream_open: invalid argument");
+        tb_copy_msg(err, errlen, "tb_stream_open: invalid argument");
         return MMU_EINVAL;
     }
     tb_stream *s = calloc(1, sizeof *s);
@@ -266,7 +271,7 @@ int tb_stream_open(const char *path, tb_stream **out, char *err, size_t errlen)
     *out = s;
     return 0;
 fail:
-    copy_msg(err, errlen, s->errmsg);
+    tb_copy_msg(err, errlen, s->errmsg);
     tb_stream_close(s);
     return rc;
 }
@@ -406,11 +411,11 @@ static long read_compressed(tb_stream *s, unsigned char *buf, size_t len)
 long tb_stream_read(tb_stream *s, void *buf, size_t len, char *err, size_t errlen)
 {
     if (!s || !buf) {
-        copy_msg(err, errlen, "tb_stream_read: invalid argument");
+        tb_copy_msg(err, errlen, "tb_stream_read: invalid argument");
         return MMU_EINVAL;
     }
     if (s->err_code) {
-        copy_msg(err, errlen, s->errmsg);
+        tb_copy_msg(err, errlen, s->errmsg);
         return s->err_code;
     }
     if (len == 0 || s->done)
@@ -438,7 +443,7 @@ long tb_stream_read(tb_stream *s, void *buf, size_t len, char *err, size_t errle
         r = read_compressed(s, buf, len);
     }
     if (r < 0) {
-        copy_msg(err, errlen, s->errmsg);
+        tb_copy_msg(err, errlen, s->errmsg);
         return r;
     }
     if (r == 0)
@@ -510,12 +515,9 @@ __attribute__((format(printf, 3, 4)))
 #endif
 static int ostream_fail(tb_ostream *s, int code, const char *fmt, ...)
 {
-    int n = snprintf(s->errmsg, sizeof s->errmsg, "%s: ", s->name);
-    if (n < 0 || (size_t)n >= sizeof s->errmsg)
-        n = 0;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(s->errmsg + n, sizeof s->errmsg - (size_t)n, fmt, ap);
+    tb_vname_msg(s->errmsg, sizeof s->errmsg, s->name, fmt, ap);
     va_end(ap);
     s->err_code = code;
     return code;
@@ -551,7 +553,7 @@ int tb_ostream_open(const char *path, tb_compression comp, int level, tb_ostream
     if (out)
         *out = NULL;
     if (!path || !out || (unsigned)comp >= TB_COMP_COUNT) {
-        copy_msg(err, errlen, "tb_ostream_open: invalid argument");
+        tb_copy_msg(err, errlen, "tb_ostream_open: invalid argument");
         return MMU_EINVAL;
     }
     tb_ostream *s = calloc(1, sizeof *s);
@@ -632,7 +634,7 @@ int tb_ostream_open(const char *path, tb_compression comp, int level, tb_ostream
     *out = s;
     return 0;
 fail:
-    copy_msg(err, errlen, s->errmsg);
+    tb_copy_msg(err, errlen, s->errmsg);
     tb_ostream_abort(s);
     return rc;
 }
@@ -700,13 +702,13 @@ static int encode(tb_ostream *s, const unsigned char *buf, size_t len, int finis
 int tb_ostream_write(tb_ostream *s, const void *buf, size_t len, char *err, size_t errlen)
 {
     if (!s || (!buf && len)) {
-        copy_msg(err, errlen, "tb_ostream_write: invalid argument");
+        tb_copy_msg(err, errlen, "tb_ostream_write: invalid argument");
         return MMU_EINVAL;
     }
     if (!s->err_code && len)
         (void)(s->comp == TB_COMP_NONE ? write_all(s, buf, len) : encode(s, buf, len, 0));
     if (s->err_code) {
-        copy_msg(err, errlen, s->errmsg);
+        tb_copy_msg(err, errlen, s->errmsg);
         return s->err_code;
     }
     return 0;
@@ -716,11 +718,11 @@ int tb_ostream_pwrite(tb_ostream *s, const void *buf, size_t len, uint64_t off, 
                       size_t errlen)
 {
     if (!s || !buf) {
-        copy_msg(err, errlen, "tb_ostream_pwrite: invalid argument");
+        tb_copy_msg(err, errlen, "tb_ostream_pwrite: invalid argument");
         return MMU_EINVAL;
     }
     if (s->err_code) {
-        copy_msg(err, errlen, s->errmsg);
+        tb_copy_msg(err, errlen, s->errmsg);
         return s->err_code;
     }
     /* only our own file: standard output may be a file we must not rewrite
@@ -734,7 +736,7 @@ int tb_ostream_pwrite(tb_ostream *s, const void *buf, size_t len, uint64_t off, 
     while (r < 0 && errno == EINTR);
     if (r != (ssize_t)len) {
         ostream_fail(s, MMU_EIO, "write error: %s", r < 0 ? strerror(errno) : "short write");
-        copy_msg(err, errlen, s->errmsg);
+        tb_copy_msg(err, errlen, s->errmsg);
         return s->err_code;
     }
     return 0;
@@ -765,7 +767,7 @@ int tb_ostream_close(tb_ostream *s, char *err, size_t errlen)
     }
     int rc = s->err_code;
     if (rc)
-        copy_msg(err, errlen, s->errmsg);
+        tb_copy_msg(err, errlen, s->errmsg);
     tb_ostream_abort(s);
     return rc;
 }

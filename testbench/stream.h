@@ -19,6 +19,7 @@
 #ifndef MMUSIM_TB_STREAM_H
 #define MMUSIM_TB_STREAM_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -109,5 +110,11 @@ int tb_ostream_close(tb_ostream *s, char *err, size_t errlen);
 
 /* Give up: close and remove the temporary file, free s.  NULL is allowed. */
 void tb_ostream_abort(tb_ostream *s);
+
+/* Copy msg into err (if err is non-NULL and errlen > 0). */
+void tb_copy_msg(char *err, size_t errlen, const char *msg);
+
+/* Write "NAME: <formatted message>" into dst (the testbench's error messages). */
+void tb_vname_msg(char *dst, size_t len, const char *name, const char *fmt, va_list ap);
 
 #endif /* MMUSIM_TB_STREAM_H */

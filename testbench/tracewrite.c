@@ -74,23 +74,15 @@ void tb_output_kind(const char *path, tb_format *fmt, tb_compression *comp)
     }
 }
 
-static void copy_msg(char *err, size_t errlen, const char *msg)
-{
-    if (err && errlen)
-        snprintf(err, errlen, "%s", msg);
-}
 
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
 static int writer_fail(tb_writer *w, int code, const char *fmt, ...)
 {
-    int n = snprintf(w->errmsg, sizeof w->errmsg, "%s: ", w->name);
-    if (n < 0 || (size_t)n >= sizeof w->errmsg)
-        n = 0;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(w->errmsg + n, sizeof w->errmsg - (size_t)n, fmt, ap);
+    tb_vname_msg(w->errmsg, sizeof w->errmsg, w->name, fmt, ap);
     va_end(ap);
     w->err_code = code;
     return code;
@@ -256,7 +248,7 @@ int tb_writer_open(const char *path, const tb_writer_opts *o, tb_writer **out, c
     if (out)
         *out = NULL;
     if (!path || !o || !out || (unsigned)o->comp >= TB_COMP_COUNT) {
-        copy_msg(err, errlen, "tb_writer_open: invalid argument");
+        tb_copy_msg(err, errlen, "tb_writer_open: invalid argument");
         return MMU_EINVAL;
     }
     if (!tb_format_writable(o->format)) {
@@ -309,7 +301,7 @@ int tb_writer_open(const char *path, const tb_writer_opts *o, tb_writer **out, c
 int tb_writer_write(tb_writer *w, const tb_access *a, size_t n, char *err, size_t errlen)
 {
     if (!w || (!a && n)) {
-        copy_msg(err, errlen, "tb_writer_write: invalid argument");
+        tb_copy_msg(err, errlen, "tb_writer_write: invalid argument");
         return MMU_EINVAL;
     }
     for (size_t i = 0; i < n && !w->err_code; i++) {
@@ -338,7 +330,7 @@ int tb_writer_write(tb_writer *w, const tb_access *a, size_t n, char *err, size_
         w->accesses++;
     }
     if (w->err_code) {
-        copy_msg(err, errlen, w->errmsg);
+        tb_copy_msg(err, errlen, w->errmsg);
         return w->err_code;
     }
     return 0;
@@ -372,7 +364,7 @@ int tb_writer_close(tb_writer *w, char *err, size_t errlen)
     }
     int rc = w->err_code;
     if (rc)
-        copy_msg(err, errlen, w->errmsg);
+        tb_copy_msg(err, errlen, w->errmsg);
     tb_writer_abort(w);
     return rc;
 }
