@@ -199,6 +199,7 @@ typedef struct run_state {
     uint64_t index;       /* accesses read so far, all traces */
     uint64_t next_issue;  /* earliest issue cycle of the next access (traces without cycles) */
     uint64_t *done_ring;  /* completion cycles of the last max_outstanding accesses */
+    uint32_t ring_pos;    /* slot of the oldest of them */
     FILE *per_access;     /* --per-access, or NULL */
     tb_window cur;        /* the timeline window being filled */
     mmu_stats snap;       /* counters at the start of the window */
@@ -314,7 +315,9 @@ static int run_trace(run_state *r, const char *path)
         for (long i = 0; i < n; i++) {
             const tb_access *a = &buf[i];
             uint64_t cycle = a->has_cycle ? a->cycle : r->next_issue;
-            uint64_t *oldest = &r->done_ring[r->index % window];
+            uint64_t *oldest = &r->done_ring[r->ring_pos];
+            if (++r->ring_pos == window)
+                r->ring_pos = 0;
             if (!a->has_cycle && *oldest > cycle)
                 cycle = *oldest; /* every slot busy: wait for the oldest access */
             if (r->index == o->warmup && o->warmup) {

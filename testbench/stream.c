@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,33 @@ struct tb_stream {
 
     int err_code; /* sticky error */
     char errmsg[TB_STREAM_MSG];
+
+    struct stream_thread *thr; /* compressed input: decompressed by a second thread */
+};
+
+/*
+ * Decompression on a second thread (compressed input only): the thread
+ * fills a ring of chunks with read_sync(); tb_stream_read() hands them out
+ * in order.  An error is delivered after every byte decoded before it, as
+ * read_sync() would deliver it.  The two threads share only the ring, under
+ * one mutex.
+ */
+#define THR_CHUNK ((size_t)1 << 20)
+static void start_thread(tb_stream *s);
+#define THR_CHUNKS 4
+
+struct stream_thread {
+    pthread_t tid;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;     /* a chunk was filled, or one was freed, or stop */
+    unsigned char *buf[THR_CHUNKS];
+    size_t len[THR_CHUNKS];
+    unsigned head, count;  /* chunks ready: head .. head + count - 1 */
+    size_t pos;            /* consumer's offset in the head chunk */
+    int end;               /* the producer reached the end (or an error) after the ready chunks */
+    long end_code;         /* 0 at the end of the data, or the error code */
+    int stop;              /* the consumer closes the stream */
+    uint64_t bytes_read;   /* compressed bytes consumed by the producer */
 };
 
 static const char *const comp_names[TB_COMP_COUNT] = {"none", "gzip", "xz", "zstd"};
@@ -268,6 +296,8 @@ int tb_stream_open(const char *path, tb_stream **out, char *err, size_t errlen)
     rc = init_decoder(s);
     if (rc < 0)
         goto fail;
+    if (s->comp != TB_COMP_NONE && !getenv("MMUSIM_NO_THREADS"))
+        start_thread(s);
     *out = s;
     return 0;
 fail:
@@ -408,16 +438,11 @@ static long read_compressed(tb_stream *s, unsigned char *buf, size_t len)
     }
 }
 
-long tb_stream_read(tb_stream *s, void *buf, size_t len, char *err, size_t errlen)
+/* One read on the calling thread: bytes (0 at the end) or an error code with s->errmsg. */
+static long read_sync(tb_stream *s, void *buf, size_t len)
 {
-    if (!s || !buf) {
-        tb_copy_msg(err, errlen, "tb_stream_read: invalid argument");
-        return MMU_EINVAL;
-    }
-    if (s->err_code) {
-        tb_copy_msg(err, errlen, s->errmsg);
+    if (s->err_code)
         return s->err_code;
-    }
     if (len == 0 || s->done)
         return 0;
     if (len > LONG_MAX)
@@ -442,12 +467,140 @@ long tb_stream_read(tb_stream *s, void *buf, size_t len, char *err, size_t errle
     } else {
         r = read_compressed(s, buf, len);
     }
-    if (r < 0) {
-        tb_copy_msg(err, errlen, s->errmsg);
+    if (r < 0)
         return r;
-    }
     if (r == 0)
         s->done = 1;
+    return r;
+}
+
+static void *producer(void *arg)
+{
+    tb_stream *s = arg;
+    struct stream_thread *t = s->thr;
+    for (;;) {
+        pthread_mutex_lock(&t->mu);
+        while (t->count == THR_CHUNKS && !t->stop)
+            pthread_cond_wait(&t->cv, &t->mu);
+        int stop = t->stop;
+        unsigned slot = (t->head + t->count) % THR_CHUNKS;
+        pthread_mutex_unlock(&t->mu);
+        if (stop)
+            return NULL;
+        /* fill one chunk outside the lock */
+        size_t n = 0;
+        long r = 1;
+        while (n < THR_CHUNK && (r = read_sync(s, t->buf[slot] + n, THR_CHUNK - n)) > 0)
+            n += (size_t)r;
+        pthread_mutex_lock(&t->mu);
+        t->bytes_read = s->raw_total - (uint64_t)(s->in_len - s->in_pos);
+        if (n > 0) {
+            t->len[slot] = n;
+            t->count++;
+        }
+        if (r <= 0) {
+            t->end = 1;
+            t->end_code = r;
+        }
+        pthread_cond_broadcast(&t->cv);
+        pthread_mutex_unlock(&t->mu);
+        if (r <= 0)
+            return NULL;
+    }
+}
+
+/* Start the decompression thread; on failure the stream stays synchronous. */
+static void start_thread(tb_stream *s)
+{
+    struct stream_thread *t = calloc(1, sizeof *t);
+    if (!t)
+        return;
+    for (int i = 0; i < THR_CHUNKS; i++)
+        if (!(t->buf[i] = malloc(THR_CHUNK)))
+            goto fail;
+    if (pthread_mutex_init(&t->mu, NULL) != 0)
+        goto fail;
+    if (pthread_cond_init(&t->cv, NULL) != 0) {
+        pthread_mutex_destroy(&t->mu);
+        goto fail;
+    }
+    s->thr = t;
+    if (pthread_create(&t->tid, NULL, producer, s) == 0)
+        return;
+    s->thr = NULL;
+    pthread_cond_destroy(&t->cv);
+    pthread_mutex_destroy(&t->mu);
+fail:
+    for (int i = 0; i < THR_CHUNKS; i++)
+        free(t->buf[i]);
+    free(t);
+}
+
+static void stop_thread(tb_stream *s)
+{
+    struct stream_thread *t = s->thr;
+    if (!t)
+        return;
+    pthread_mutex_lock(&t->mu);
+    t->stop = 1;
+    pthread_cond_broadcast(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+    pthread_join(t->tid, NULL);
+    pthread_cond_destroy(&t->cv);
+    pthread_mutex_destroy(&t->mu);
+    for (int i = 0; i < THR_CHUNKS; i++)
+        free(t->buf[i]);
+    free(t);
+    s->thr = NULL;
+}
+
+/* tb_stream_read with the decompression thread: copy out of the ready chunks. */
+static long read_threaded(tb_stream *s, unsigned char *buf, size_t len)
+{
+    struct stream_thread *t = s->thr;
+    size_t got = 0;
+    long rc = 0;
+    pthread_mutex_lock(&t->mu);
+    while (got < len) {
+        if (t->count > 0) {
+            unsigned h = t->head;
+            size_t n = t->len[h] - t->pos;
+            if (n > len - got)
+                n = len - got;
+            memcpy(buf + got, t->buf[h] + t->pos, n);
+            got += n;
+            t->pos += n;
+            if (t->pos == t->len[h]) {
+                t->head = (h + 1) % THR_CHUNKS;
+                t->count--;
+                t->pos = 0;
+                pthread_cond_broadcast(&t->cv);
+            }
+            continue;
+        }
+        if (t->end) {
+            rc = t->end_code;
+            break;
+        }
+        if (got > 0)
+            break; /* hand out what is here rather than wait */
+        pthread_cond_wait(&t->cv, &t->mu);
+    }
+    pthread_mutex_unlock(&t->mu);
+    return got > 0 ? (long)got : rc;
+}
+
+long tb_stream_read(tb_stream *s, void *buf, size_t len, char *err, size_t errlen)
+{
+    if (!s || !buf) {
+        tb_copy_msg(err, errlen, "tb_stream_read: invalid argument");
+        return MMU_EINVAL;
+    }
+    if (len > LONG_MAX)
+        len = LONG_MAX;
+    long r = s->thr ? read_threaded(s, buf, len) : read_sync(s, buf, len);
+    if (r < 0)
+        tb_copy_msg(err, errlen, s->errmsg);
     return r;
 }
 
@@ -465,6 +618,12 @@ uint64_t tb_stream_bytes_read(const tb_stream *s)
 {
     if (!s)
         return 0;
+    if (s->thr) {
+        pthread_mutex_lock(&s->thr->mu);
+        uint64_t n = s->thr->bytes_read;
+        pthread_mutex_unlock(&s->thr->mu);
+        return n;
+    }
     return s->raw_total - (uint64_t)(s->in_len - s->in_pos);
 }
 
@@ -477,6 +636,7 @@ void tb_stream_close(tb_stream *s)
 {
     if (!s)
         return;
+    stop_thread(s);
     if (s->z_init)
         inflateEnd(&s->z);
     if (s->x_init)
