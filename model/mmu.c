@@ -512,7 +512,7 @@ mmu_err mmu_translate(mmu *m, const mmu_request *req, mmu_response *resp)
             if (lh->hitmask & (1u << k))
                 t->stats.hits[type]++;
             else
-                t->stats.misses[type]++;
+                t->stats.elsewhere[type]++;
         }
         m->stats.level[0].lookups++;
         m->stats.level[0].hits++;
@@ -544,6 +544,12 @@ mmu_err mmu_translate(mmu *m, const mmu_request *req, mmu_response *resp)
             continue;
         }
         m->stats.level[l].hits++;
+        if (lv->n > 1) /* the arrays of the level that missed: the level did not */
+            for (uint32_t k = 0; k < lv->n; k++)
+                if (!(hitmask & (1u << k))) {
+                    m->tlb[lv->idx[k]]->stats.misses[type]--;
+                    m->tlb[lv->idx[k]]->stats.elsewhere[type]++;
+                }
         uint8_t allow = allowed_types(m, e.flags, (mmu_priv)req->priv);
         lh->valid = 0;
         if (l == 0 && (hitmask & (hitmask - 1)) == 0) {

@@ -307,7 +307,6 @@ static int run_trace(run_state *r, const char *path)
     static tb_access buf[BATCH];
     const uint32_t interval = mmu_get_config(m)->issue_interval;
     const uint32_t window = mmu_get_config(m)->max_outstanding;
-    uint64_t instr_base = info->instructions;
     long n;
     int status = 0;
     static const char type_char[MMU_ACCESS_TYPES] = {'R', 'W', 'X'};
@@ -324,7 +323,7 @@ static int run_trace(run_state *r, const char *path)
                 mmu_clear_stats(m);
                 if (mmu_get_os(m))
                     mmu_os_clear_stats(mmu_get_os(m));
-                info->accesses = info->translations = info->crossings = 0;
+                info->accesses = info->translations = info->crossings = info->instructions = 0;
                 info->first_cycle = cycle;
                 info->last_cycle = 0;
                 r->snap = *mmu_get_stats(m);
@@ -345,6 +344,7 @@ static int run_trace(run_state *r, const char *path)
             if (!a->has_cycle && (resp[0].page_faults || resp[k - 1].page_faults))
                 r->next_issue = resp[k - 1].done_cycle;
             info->accesses++;
+            info->instructions += a->type == MMU_FETCH; /* an instruction is its fetch */
             info->translations += (uint64_t)k;
             info->crossings += k == 2;
             if (resp[k - 1].done_cycle > info->last_cycle)
@@ -410,7 +410,6 @@ static int run_trace(run_state *r, const char *path)
     }
     if (r->progress && status == 0)
         show_progress(r, t, path, 1);
-    info->instructions = instr_base + tb_trace_instructions(t);
     info->trace_format = tb_format_name(tb_trace_format(t));
     info->compression = tb_trace_compression(t);
     tb_trace_close(t);

@@ -166,19 +166,24 @@ void tb_report_text(FILE *out, const mmu *m, const tb_run_info *in)
             in->has_cycles ? "cycles from the trace"
                            : "one access every mmu.issue_interval cycles, at most mmu.max_outstanding "
                              "in flight, page faults stall (trace has no cycles)");
-    fprintf(out, "\n%-10s %5s %14s %14s %14s %8s %12s\n", "TLB array", "level", "lookups", "hits",
-            "misses", "miss%", "evictions");
+    fprintf(out, "\n%-10s %5s %14s %14s %14s %8s %12s %9s\n", "TLB array", "level", "lookups", "hits",
+            "misses", "miss%", "evictions", "MPKI");
     for (uint32_t i = 0; i < mmu_tlb_count(m); i++) {
         const mmu_tlb *t = mmu_get_tlb(m, i);
         const mmu_tlb_stats *ts = mmu_tlb_get_stats(t);
-        uint64_t h = 0, mi = 0;
+        uint64_t h = 0, mi = 0, el = 0;
         for (int k = 0; k < MMU_ACCESS_TYPES; k++) {
             h += ts->hits[k];
             mi += ts->misses[k];
+            el += ts->elsewhere[k];
         }
-        fprintf(out, "%-10s %5u %14llu %14llu %14llu %7.3f%% %12llu\n", mmu_tlb_get_config(t)->name,
-                mmu_tlb_get_config(t)->level, (unsigned long long)(h + mi), (unsigned long long)h,
-                (unsigned long long)mi, pct(mi, h + mi), (unsigned long long)ts->evictions);
+        fprintf(out, "%-10s %5u %14llu %14llu %14llu %7.3f%% %12llu", mmu_tlb_get_config(t)->name,
+                mmu_tlb_get_config(t)->level, (unsigned long long)(h + mi + el), (unsigned long long)h,
+                (unsigned long long)mi, pct(mi, h + mi + el), (unsigned long long)ts->evictions);
+        if (in->instructions)
+            fprintf(out, " %9.3f\n", 1000.0 * (double)mi / (double)in->instructions);
+        else
+            fprintf(out, " %9s\n", "-");
     }
     fprintf(out, "\n%-10s %5s %14s %14s %14s %8s\n", "TLB level", "", "lookups", "hits", "misses",
             "miss%");
@@ -384,19 +389,24 @@ json_t *tb_report_build(const mmu *m, const tb_run_info *in)
         const mmu_tlb *t = mmu_get_tlb(m, i);
         const mmu_tlb_stats *ts = mmu_tlb_get_stats(t);
         json_t *a = json_object();
-        uint64_t h = 0, mi = 0;
+        uint64_t h = 0, mi = 0, el = 0;
         json_t *hb = json_object(), *mb = json_object();
         for (int k = 0; k < MMU_ACCESS_TYPES; k++) {
             h += ts->hits[k];
             mi += ts->misses[k];
+            el += ts->elsewhere[k];
             json_object_set_new(hb, type_names[k], u64(ts->hits[k]));
             json_object_set_new(mb, type_names[k], u64(ts->misses[k]));
         }
         json_object_set_new(a, "level", u64(mmu_tlb_get_config(t)->level));
-        json_object_set_new(a, "lookups", u64(h + mi));
+        json_object_set_new(a, "lookups", u64(h + mi + el));
         json_object_set_new(a, "hits", u64(h));
         json_object_set_new(a, "misses", u64(mi));
+        json_object_set_new(a, "hit_elsewhere", u64(el));
         json_object_set_new(a, "evictions", u64(ts->evictions));
+        json_object_set_new(a, "mpki", in->instructions
+                                           ? json_real(1000.0 * (double)mi / (double)in->instructions)
+                                           : json_null());
         json_object_set_new(a, "fills", u64(ts->fills));
         json_object_set_new(a, "invalidations", u64(ts->invalidations));
         json_object_set_new(a, "hits_by_type", hb);

@@ -21,7 +21,7 @@ typedef struct tb_run_info {
     uint64_t accesses;     /* memory accesses read from the trace */
     uint64_t translations; /* translations made (>= accesses: page-crossing ones make 2) */
     uint64_t crossings;    /* accesses that spanned two pages */
-    uint64_t instructions; /* instruction records in the trace */
+    uint64_t instructions; /* instructions: fetch accesses counted (Lackey I, ChampSim records, text X) */
     uint64_t warmup;       /* accesses run before the counters were cleared */
     uint64_t first_cycle;  /* issue cycle of the first counted access */
     uint64_t last_cycle;   /* completion cycle of the last translation */

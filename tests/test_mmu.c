@@ -71,6 +71,12 @@ static void test_default_latencies(void **state)
     assert_int_equal(s->level[1].lookups, 2);
     assert_int_equal(s->level[1].hits, 1);
     assert_int_equal(s->latency_sum, 38 + 1 + 8 + 1);
+    /* l1d_2m is looked up beside l1d: its miss is the level's miss, its other lookup a hit elsewhere */
+    const mmu_tlb_stats *big = mmu_tlb_get_stats(mmu_get_tlb(m, 2));
+    assert_string_equal(mmu_tlb_get_config(mmu_get_tlb(m, 2))->name, "l1d_2m");
+    assert_int_equal(big->misses[MMU_READ], 1);
+    assert_int_equal(big->elsewhere[MMU_READ], 1);
+    assert_int_equal(big->hits[MMU_READ], 0);
     assert_int_equal(mmu_get_latency(m, MMU_LAT_ALL)->max, 38);
     assert_int_equal(mmu_get_latency(m, MMU_LAT_ALL)->count, 4);
     assert_int_equal(mmu_get_latency(m, MMU_LAT_L2)->count, 1);

@@ -81,10 +81,18 @@ typedef struct mmu_tlb_entry {
     uint8_t flags;      /* MMU_TLB_* */
 } mmu_tlb_entry;
 
-/* Counters of one array.  lookups = sum(hits) + sum(misses). */
+/*
+ * Counters of one array.  lookups = sum(hits) + sum(misses) + sum(elsewhere).
+ * In an MMU, the arrays of a level are looked up in parallel: when one of
+ * them hits, the others count the lookup in `elsewhere`, not as a miss, so
+ * a miss of an array is a miss of its whole level (a 2M-page array beside a
+ * 4K-page one does not count a miss for every 4K hit).  An array used on its
+ * own never counts `elsewhere`.
+ */
 typedef struct mmu_tlb_stats {
     uint64_t hits[MMU_ACCESS_TYPES];
     uint64_t misses[MMU_ACCESS_TYPES];
+    uint64_t elsewhere[MMU_ACCESS_TYPES]; /* missed here, hit in another array of the level */
     uint64_t fills;         /* entries written */
     uint64_t evictions;     /* valid entries displaced by a fill */
     uint64_t invalidations; /* valid entries removed by invalidation */
