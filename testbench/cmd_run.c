@@ -31,11 +31,12 @@ typedef struct run_opts {
     uint64_t timeline;
     int stop_on_fault;
     int check;
-    int n_prefault;
+    int n_prefault, n_map;
     struct {
         uint16_t asid;
         uint64_t addr, bytes;
-    } prefault[16];
+        uint32_t prot; /* --map only */
+    } prefault[16], map[16];
     int quiet;
     int dump;
     int progress;
@@ -141,6 +142,33 @@ static int parse(int argc, char **argv, run_opts *o, int is_run)
             o->prefault[o->n_prefault].addr = addr;
             o->prefault[o->n_prefault].bytes = bytes;
             o->n_prefault++;
+        } else if (is_run && strcmp(a, "--map") == 0) {
+            NEED_VALUE();
+            unsigned long long asid, addr, bytes;
+            char prot[16];
+            uint32_t p = 0;
+            int bad = o->n_map == 16 ||
+                      sscanf(v, "%llu:%llx:%llu:%15s", &asid, &addr, &bytes, prot) != 4 || asid > 65535;
+            for (const char *c = prot; !bad && *c; c++) {
+                switch (*c) {
+                case 'r': p |= MMU_OS_PROT_READ; break;
+                case 'w': p |= MMU_OS_PROT_WRITE; break;
+                case 'x': p |= MMU_OS_PROT_EXEC; break;
+                case 'u': p |= MMU_OS_PROT_USER; break;
+                case 'g': p |= MMU_OS_PROT_GLOBAL; break;
+                default: bad = 1;
+                }
+            }
+            if (bad || !(p & MMU_OS_PROT_READ)) {
+                fprintf(stderr, "mmusim: --map '%s': expected ASID:HEXADDR:BYTES:PROT, PROT of r (required), "
+                                "w, x, u (user; without it supervisor only), g (global); at most 16\n", v);
+                return 2;
+            }
+            o->map[o->n_map].asid = (uint16_t)asid;
+            o->map[o->n_map].addr = addr;
+            o->map[o->n_map].bytes = bytes;
+            o->map[o->n_map].prot = p;
+            o->n_map++;
         } else if (is_run && strcmp(a, "--progress") == 0) {
             o->progress = 1;
         } else if (is_run && strcmp(a, "--no-progress") == 0) {
@@ -452,6 +480,20 @@ int tb_cmd_run(int argc, char **argv)
             mmu_destroy(m);
             return 2;
         }
+        for (int i = 0; i < o.n_map; i++) {
+            /* populated: the pages exist (as kernel memory does), so an access the
+               protection refuses faults with its real cause, not as not-present */
+            mmu_err e = mmu_os_map(os, o.map[i].asid, o.map[i].addr, o.map[i].bytes, o.map[i].prot,
+                                   MMU_OS_MAP_POPULATE);
+            if (e != MMU_OK) {
+                fprintf(stderr, "mmusim: --map %u:%llx:%llu: %s\n", o.map[i].asid,
+                        (unsigned long long)o.map[i].addr, (unsigned long long)o.map[i].bytes,
+                        mmu_strerror(e));
+                mmu_destroy(m);
+                mmu_os_destroy(os);
+                return 1;
+            }
+        }
         for (int i = 0; i < o.n_prefault; i++) {
             mmu_err e = mmu_os_prefault(os, o.prefault[i].asid, o.prefault[i].addr, o.prefault[i].bytes);
             if (e != MMU_OK) {
@@ -463,8 +505,8 @@ int tb_cmd_run(int argc, char **argv)
                 return 1;
             }
         }
-    } else if (o.n_prefault) {
-        fprintf(stderr, "mmusim: --prefault needs the OS model (walker.mode = radix, os.enabled = on)\n");
+    } else if (o.n_prefault || o.n_map) {
+        fprintf(stderr, "mmusim: --prefault and --map need the OS model (walker.mode = radix, os.enabled = on)\n");
         mmu_destroy(m);
         return 2;
     }

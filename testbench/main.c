@@ -49,6 +49,7 @@ static void usage(FILE *out)
             "  --on-fault A        continue (default) or stop at the first translation fault\n"
             "  --check             check every translation against a walk of the page tables\n"
             "  --prefault A:VA:N   map N bytes at hex VA for ASID A before the run (OS model)\n"
+            "  --map A:VA:N:PROT   map a region now with PROT of r, w, x, u (user), g (global)\n"
             "  --progress          show progress (default: only on a terminal); --no-progress\n"
             "  --warmup N          clear the counters after N accesses\n"
             "  --quiet             no summary on standard output\n"

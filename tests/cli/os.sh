@@ -65,6 +65,15 @@ expect_fail "stop on fault" "access 1 (R 0x8000000000000000, asid 0): non-canoni
   "$MMUSIM" run "$TMP/bad.txt" --on-fault stop
 expect_fail "memory too small" "os.phys_mem" "$MMUSIM" run "$TMP/touch.txt" --set os.phys_mem=8K
 
+# A region mapped for the kernel only: user accesses fault (user_super), reported, not resolved;
+# a read-only region refuses writes.
+printf 'R 50000000 8\nR 50001000 8\nW 60000000 8\nR 60000008 8\nR 70000000 8\n' > "$TMP/prot.txt"
+"$MMUSIM" run "$TMP/prot.txt" --map 0:50000000:8192:rw --map 0:60000000:4096:ru --quiet --json "$TMP/prot.json" --check || bad "protected regions"
+expect_eq "user access to kernel pages" "$(json_get "$TMP/prot.json" 'j["faults"]["user_super"]')" 2
+expect_eq "write to read-only" "$(json_get "$TMP/prot.json" 'j["faults"]["write_ro"]')" 1
+expect_eq "protection faults counted by the OS" "$(json_get "$TMP/prot.json" 'j["os"]["faults"]["protection"]')" 3
+expect_fail "bad --map" "expected ASID:HEXADDR:BYTES:PROT" "$MMUSIM" run "$TMP/prot.txt" --map 0:50000000:8192:rq
+
 # The shadow check on a real trace under memory pressure, every supported format family.
 for fmt in x86_64 sv39 aarch64_4k; do
   "$MMUSIM" run "$SRC/traces/mawk.lackey.zst" --set walker.format=$fmt --set os.phys_mem=512K \
