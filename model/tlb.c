@@ -2,7 +2,7 @@
  * tlb.c - one TLB array.
  *
  * Storage is structure-of-arrays, sets x ways: a key per way (virtual page
- * number at the entry's page size, shifted left 3, OR the page-size index;
+ * number at the entry's page size, shifted left 4, OR the page-size index;
  * TLB_INVALID when empty), the ASID with a global bit, and the payload.  A
  * lookup probes each page size the array holds: set = VPN mod sets (sets
  * need not be a power of two), then compares the keys of that set's ways.
@@ -155,7 +155,7 @@ mmu_err mmu_tlb_insert(mmu_tlb *t, const mmu_tlb_entry *e, mmu_tlb_entry *victim
         return MMU_EINVAL;
     unsigned shift = mmu_page_shift((mmu_page_size)e->page_size);
     uint64_t vpn = e->vbase >> shift;
-    uint64_t key = (vpn << 3) | e->page_size;
+    uint64_t key = (vpn << TLB_PS_BITS) | e->page_size;
     uint32_t ag = (e->flags & MMU_TLB_GLOBAL) ? (ASID_GLOBAL | e->asid) : e->asid;
     uint32_t set = tlb_set_of(t, vpn);
     size_t base = (size_t)set * t->ways;
@@ -228,7 +228,7 @@ uint32_t mmu_tlb_invalidate(mmu_tlb *t, mmu_inval_kind kind, uint64_t vaddr, uin
     } else {
         for (unsigned s = 0; s < t->nsizes; s++) {
             uint64_t vpn = vaddr >> t->shift[s];
-            uint64_t key = (vpn << 3) | t->psidx[s];
+            uint64_t key = (vpn << TLB_PS_BITS) | t->psidx[s];
             size_t base = (size_t)tlb_set_of(t, vpn) * t->ways;
             for (uint32_t w = 0; w < t->ways; w++) {
                 if (t->key[base + w] != key)
@@ -259,8 +259,8 @@ uint32_t mmu_tlb_invalidate_range(mmu_tlb *t, uint64_t vaddr, uint64_t bytes, ui
     for (size_t i = 0; i < total; i++) {
         if (t->key[i] == TLB_INVALID || !tlb_asid_match(t->asid_g[i], asid))
             continue;
-        unsigned sh = tlb_page_shift((unsigned)(t->key[i] & 7));
-        uint64_t lo = (t->key[i] >> 3) << sh, hi = lo + ((UINT64_C(1) << sh) - 1);
+        unsigned sh = tlb_page_shift((unsigned)(t->key[i] & TLB_PS_MASK));
+        uint64_t lo = (t->key[i] >> TLB_PS_BITS) << sh, hi = lo + ((UINT64_C(1) << sh) - 1);
         if (hi < vaddr || lo > end)
             continue;
         remove_at(t, i);
@@ -275,7 +275,7 @@ int mmu_tlb_invalidate_entry(mmu_tlb *t, const mmu_tlb_entry *e)
     if (e->page_size >= MMU_PAGE_SIZES || !(t->cfg.page_sizes & (1u << e->page_size)))
         return 0;
     uint64_t vpn = e->vbase >> mmu_page_shift((mmu_page_size)e->page_size);
-    uint64_t key = (vpn << 3) | e->page_size;
+    uint64_t key = (vpn << TLB_PS_BITS) | e->page_size;
     uint32_t ag = (e->flags & MMU_TLB_GLOBAL) ? ASID_GLOBAL : e->asid;
     size_t base = (size_t)tlb_set_of(t, vpn) * t->ways;
     for (uint32_t w = 0; w < t->ways; w++) {

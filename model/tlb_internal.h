@@ -16,6 +16,10 @@
  * the lookup.  Only tlb.c changes it, apart from tlb_lookup() below.
  */
 #define TLB_INVALID UINT64_MAX
+/* key = VPN << TLB_PS_BITS | page-size index (MMU_PAGE_SIZES <= 16) */
+#define TLB_PS_BITS 4
+#define TLB_PS_MASK ((UINT64_C(1) << TLB_PS_BITS) - 1)
+_Static_assert(MMU_PAGE_SIZES <= 16, "page-size index must fit TLB_PS_BITS");
 #define ASID_GLOBAL (1u << 16)
 
 struct mmu_tlb {
@@ -67,7 +71,7 @@ static inline int tlb_find(const mmu_tlb *t, uint64_t vaddr, uint16_t asid, uint
 {
     for (unsigned i = 0; i < t->nsizes; i++) {
         uint64_t vpn = vaddr >> t->shift[i];
-        uint64_t key = (vpn << 3) | t->psidx[i];
+        uint64_t key = (vpn << TLB_PS_BITS) | t->psidx[i];
         uint32_t s = tlb_set_of(t, vpn);
         size_t base = (size_t)s * t->ways;
         const uint64_t *k = t->key + base;
@@ -97,9 +101,9 @@ static inline int tlb_find(const mmu_tlb *t, uint64_t vaddr, uint16_t asid, uint
 
 static inline void tlb_copy_out(const mmu_tlb *t, size_t i, mmu_tlb_entry *out)
 {
-    unsigned ps = (unsigned)(t->key[i] & 7);
+    unsigned ps = (unsigned)(t->key[i] & TLB_PS_MASK);
     out->page_size = (uint8_t)ps;
-    out->vbase = (t->key[i] >> 3) << tlb_page_shift(ps);
+    out->vbase = (t->key[i] >> TLB_PS_BITS) << tlb_page_shift(ps);
     out->pbase = t->pbase[i];
     out->asid = (uint16_t)(t->asid_g[i] & 0xFFFF);
     out->flags = t->flags[i];
