@@ -202,6 +202,9 @@ static const section_def flat_sections[] = {
 
 /* ---------------------------------------------------------------- */
 
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 5)))
+#endif
 static mmu_err fail(mmu_err e, char *msg, size_t msglen, const char *fmt, ...)
 {
     if (msg && msglen) {

@@ -115,6 +115,10 @@ void tb_ostream_abort(tb_ostream *s);
 void tb_copy_msg(char *err, size_t errlen, const char *msg);
 
 /* Write "NAME: <formatted message>" into dst (the testbench's error messages). */
-void tb_vname_msg(char *dst, size_t len, const char *name, const char *fmt, va_list ap);
+void tb_vname_msg(char *dst, size_t len, const char *name, const char *fmt, va_list ap)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 0)))
+#endif
+    ;
 
 #endif /* MMUSIM_TB_STREAM_H */

@@ -89,12 +89,9 @@ unsigned tb_format_fields(tb_format f)
 
 /* ---- errors ---- */
 
-static void copy_msg(char *err, size_t errlen, const char *msg)
-{
-    if (err && errlen)
-        snprintf(err, errlen, "%s", msg);
-}
-
+#if defined(__GNUC__)
+__attribute__((format(printf, 5, 0)))
+#endif
 static int vfail(tb_trace *t, const char *where, uint64_t n, int code, const char *fmt, va_list ap)
 {
     int k;
@@ -845,11 +842,11 @@ static TB_ALWAYS_INLINE long read_loop(tb_trace *t, tb_access *out, size_t max, 
 long tb_trace_read(tb_trace *t, tb_access *buf, size_t max, char *err, size_t errlen)
 {
     if (!t || (!buf && max)) {
-        copy_msg(err, errlen, "tb_trace_read: invalid argument");
+        tb_copy_msg(err, errlen, "tb_trace_read: invalid argument");
         return MMU_EINVAL;
     }
     if (t->err_code) {
-        copy_msg(err, errlen, t->errmsg);
+        tb_copy_msg(err, errlen, t->errmsg);
         return t->err_code;
     }
     if (max > (size_t)1 << 30)
@@ -868,7 +865,7 @@ long tb_trace_read(tb_trace *t, tb_access *buf, size_t max, char *err, size_t er
         n = trace_fail(t, 0, MMU_EPARSE, "empty trace (no accesses)");
     }
     if (n < 0)
-        copy_msg(err, errlen, t->errmsg);
+        tb_copy_msg(err, errlen, t->errmsg);
     return n;
 }
 
@@ -998,7 +995,7 @@ int tb_trace_open(const char *path, tb_format fmt, tb_trace **out, char *err, si
     if (out)
         *out = NULL;
     if (!path || !out || (unsigned)fmt >= TB_FMT_COUNT) {
-        copy_msg(err, errlen, "tb_trace_open: invalid argument");
+        tb_copy_msg(err, errlen, "tb_trace_open: invalid argument");
         return MMU_EINVAL;
     }
     tb_trace *t = calloc(1, sizeof *t);
@@ -1046,7 +1043,7 @@ int tb_trace_open(const char *path, tb_format fmt, tb_trace **out, char *err, si
     *out = t;
     return 0;
 fail:
-    copy_msg(err, errlen, t->errmsg);
+    tb_copy_msg(err, errlen, t->errmsg);
     tb_trace_close(t);
     return rc;
 }

@@ -1,0 +1,48 @@
+/*
+ * fuzz_trace.c - libFuzzer target: any bytes, as a trace file of every
+ * format (and auto-detection), read to the end or to the first error.
+ * Nothing may crash, hang or leak; errors must come with a message.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "trace.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char path[] = "/dev/shm/mmusim_fuzz_XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return 0;
+    if (write(fd, data, size) != (ssize_t)size) {
+        close(fd);
+        unlink(path);
+        return 0;
+    }
+    close(fd);
+    static tb_access buf[256];
+    for (int f = 0; f < TB_FMT_COUNT; f++) {
+        tb_trace *t;
+        char err[512] = "";
+        if (tb_trace_open(path, (tb_format)f, &t, err, sizeof err) < 0) {
+            if (!err[0])
+                abort(); /* an error without a message */
+            continue;
+        }
+        long n;
+        while ((n = tb_trace_read(t, buf, 256, err, sizeof err)) > 0)
+            for (long i = 0; i < n; i++)
+                if (buf[i].type > 2 || buf[i].size == 0)
+                    abort(); /* an access no reader may produce */
+        if (n < 0 && !err[0])
+            abort();
+        tb_trace_close(t);
+    }
+    unlink(path);
+    return 0;
+}
