@@ -18,14 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct pm_line {
-    uint64_t line;  /* line address (paddr / line_size) */
-    uint64_t stamp; /* last use; 0: invalid */
-    uint8_t src;    /* mmu_ptemem_source of the access that filled it */
-} pm_line;
-
+/* A level's lines, sets * ways, set-major, as separate arrays so that a
+   lookup scans the tags alone. */
 typedef struct pm_level {
-    pm_line *lines; /* sets * ways, set-major */
+    uint64_t *tag;   /* line address (paddr / line_size) + 1; 0: invalid */
+    uint64_t *stamp; /* last use; 0: invalid */
+    uint8_t *src;    /* mmu_ptemem_source of the access that filled it */
+    size_t last;     /* index of the last line used: looked at before the set */
     uint32_t sets;
     uint32_t ways;
     uint32_t latency;
@@ -207,37 +206,40 @@ static void fixed_reset(mmu_ptemem *m)
 
 /* ---- cache model ---- */
 
-static pm_line *set_of(const pm_level *lv, uint64_t line)
+static size_t set_base(const pm_level *lv, uint64_t line)
 {
     /* a division per lookup would dominate the per-access cost: mask when we can */
     size_t set = lv->set_mask || lv->sets == 1 ? (size_t)(line & lv->set_mask) : (size_t)(line % lv->sets);
-    return &lv->lines[set * lv->ways];
+    return set * lv->ways;
 }
 
-static pm_line *find_line(const pm_level *lv, uint64_t line)
+/* Index of the line in its level, or -1. */
+static long find_line(const pm_level *lv, uint64_t line)
 {
-    pm_line *s = set_of(lv, line);
+    if (lv->tag[lv->last] == line + 1) /* the line used last: most accesses */
+        return (long)lv->last;
+    size_t b = set_base(lv, line);
     for (uint32_t w = 0; w < lv->ways; w++)
-        if (s[w].stamp != 0 && s[w].line == line)
-            return &s[w];
-    return NULL;
+        if (lv->tag[b + w] == line + 1)
+            return (long)(b + w);
+    return -1;
 }
 
 static void fill_line(mmu_ptemem *m, pm_level *lv, uint64_t line, mmu_ptemem_source src)
 {
-    pm_line *s = set_of(lv, line);
-    pm_line *victim = &s[0];
+    size_t b = set_base(lv, line), v = b;
     for (uint32_t w = 1; w < lv->ways; w++)
-        if (s[w].stamp < victim->stamp)
-            victim = &s[w];
-    if (victim->stamp != 0) {
-        m->stats.evictions[victim->src][lv->id]++;
-        if (victim->src == MMU_PTEMEM_SRC_PTE && src == MMU_PTEMEM_SRC_DATA)
+        if (lv->stamp[b + w] < lv->stamp[v])
+            v = b + w;
+    if (lv->stamp[v] != 0) {
+        m->stats.evictions[lv->src[v]][lv->id]++;
+        if (lv->src[v] == MMU_PTEMEM_SRC_PTE && src == MMU_PTEMEM_SRC_DATA)
             m->stats.pte_evicted_by_data[lv->id]++;
     }
-    victim->line = line;
-    victim->stamp = m->clock;
-    victim->src = (uint8_t)src;
+    lv->tag[v] = line + 1;
+    lv->stamp[v] = m->clock;
+    lv->src[v] = (uint8_t)src;
+    lv->last = v;
 }
 
 static uint64_t cache_access(mmu_ptemem *m, uint64_t paddr, mmu_ptemem_source src,
@@ -251,9 +253,10 @@ static uint64_t cache_access(mmu_ptemem *m, uint64_t paddr, mmu_ptemem_source sr
     for (i = 0; i < m->n_levels; i++) {
         pm_level *lv = &m->level[i];
         lat += lv->latency;
-        pm_line *hit = find_line(lv, line);
-        if (hit != NULL) {
-            hit->stamp = m->clock;
+        long hit = find_line(lv, line);
+        if (hit >= 0) {
+            lv->stamp[hit] = m->clock;
+            lv->last = (size_t)hit;
             m->stats.hits[src][lv->id]++;
             break;
         }
@@ -275,7 +278,7 @@ static mmu_ptemem_level cache_probe(const mmu_ptemem *m, uint64_t paddr)
 {
     uint64_t line = paddr >> m->line_shift;
     for (unsigned i = 0; i < m->n_levels; i++)
-        if (find_line(&m->level[i], line) != NULL)
+        if (find_line(&m->level[i], line) >= 0)
             return (mmu_ptemem_level)m->level[i].id;
     return MMU_PTEMEM_DRAM;
 }
@@ -284,7 +287,11 @@ static void cache_reset(mmu_ptemem *m)
 {
     for (unsigned i = 0; i < m->n_levels; i++) {
         pm_level *lv = &m->level[i];
-        memset(lv->lines, 0, (size_t)lv->sets * lv->ways * sizeof *lv->lines);
+        size_t n = (size_t)lv->sets * lv->ways;
+        memset(lv->tag, 0, n * sizeof *lv->tag);
+        memset(lv->stamp, 0, n * sizeof *lv->stamp);
+        memset(lv->src, 0, n);
+        lv->last = 0;
     }
     m->clock = 0;
 }
@@ -318,8 +325,11 @@ mmu_err mmu_ptemem_create(const mmu_ptemem_config *cfg, mmu_ptemem **out)
             if (lines == 0)
                 continue;
             pm_level *lv = &m->level[m->n_levels];
-            lv->lines = calloc((size_t)lines, sizeof *lv->lines);
-            if (lv->lines == NULL) {
+            lv->tag = calloc((size_t)lines, sizeof *lv->tag);
+            lv->stamp = calloc((size_t)lines, sizeof *lv->stamp);
+            lv->src = calloc((size_t)lines, 1);
+            m->n_levels++; /* freed by destroy from here on */
+            if (lv->tag == NULL || lv->stamp == NULL || lv->src == NULL) {
                 mmu_ptemem_destroy(m);
                 return MMU_ENOMEM;
             }
@@ -328,7 +338,6 @@ mmu_err mmu_ptemem_create(const mmu_ptemem_config *cfg, mmu_ptemem **out)
             lv->set_mask = (lv->sets & (lv->sets - 1)) == 0 ? lv->sets - 1 : 0;
             lv->latency = lc->latency;
             lv->id = (uint8_t)i;
-            m->n_levels++;
         }
     }
     *out = m;
@@ -339,8 +348,11 @@ void mmu_ptemem_destroy(mmu_ptemem *m)
 {
     if (m == NULL)
         return;
-    for (unsigned i = 0; i < m->n_levels; i++)
-        free(m->level[i].lines);
+    for (unsigned i = 0; i < m->n_levels; i++) {
+        free(m->level[i].tag);
+        free(m->level[i].stamp);
+        free(m->level[i].src);
+    }
     free(m);
 }
 
