@@ -14,6 +14,7 @@
 #include "mmusim/mmusim.h"
 #include "report.h"
 #include "trace.h"
+#include "trace_async.h"
 
 #define MAX_TRACES 64
 #define BATCH 4096
@@ -234,6 +235,7 @@ typedef struct run_state {
     size_t cap_windows;
     double t0, last_progress;
     int progress;
+    tb_async *async;      /* the trace being read on a second thread, or NULL */
 } run_state;
 
 static double now_s(void)
@@ -272,7 +274,8 @@ static void show_progress(run_state *r, tb_trace *t, const char *path, int final
         return;
     r->last_progress = now;
     double rate = (double)r->index / (now - r->t0 > 1e-9 ? now - r->t0 : 1e-9);
-    uint64_t size = tb_trace_file_size(t), done = tb_trace_bytes_read(t);
+    uint64_t size = tb_trace_file_size(t);
+    uint64_t done = r->async ? tb_async_bytes_read(r->async) : tb_trace_bytes_read(t);
     fprintf(stderr, "\r%s: %.1fM accesses, %.1fM/s", path, (double)r->index / 1e6, rate / 1e6);
     if (size && done <= size) {
         double frac = (double)done / (double)size;
@@ -338,9 +341,14 @@ static int run_trace(run_state *r, const char *path)
     long n;
     int status = 0;
     static const char type_char[MMU_ACCESS_TYPES] = {'R', 'W', 'X'};
-    while (status == 0 && (n = tb_trace_read(t, buf, BATCH, err, sizeof err)) > 0) {
+    /* the trace is parsed on a second thread while this one simulates */
+    tb_async *as = getenv("MMUSIM_NO_THREADS") ? NULL : tb_async_start(t);
+    r->async = as;
+    const tb_access *batch = buf;
+    while (status == 0 &&
+           (n = as ? tb_async_read(as, &batch, err, sizeof err) : tb_trace_read(t, buf, BATCH, err, sizeof err)) > 0) {
         for (long i = 0; i < n; i++) {
-            const tb_access *a = &buf[i];
+            const tb_access *a = &batch[i];
             uint64_t cycle = a->has_cycle ? a->cycle : r->next_issue;
             uint64_t *oldest = &r->done_ring[r->ring_pos];
             if (++r->ring_pos == window)
@@ -440,6 +448,8 @@ static int run_trace(run_state *r, const char *path)
         show_progress(r, t, path, 1);
     info->trace_format = tb_format_name(tb_trace_format(t));
     info->compression = tb_trace_compression(t);
+    tb_async_stop(as);
+    r->async = NULL;
     tb_trace_close(t);
     return status;
 }

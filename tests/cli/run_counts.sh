@@ -61,6 +61,11 @@ done
 "$MMUSIM" run "$TMP/t.lackey" --set tlb.stlb.policy=random --json "$TMP/r2.json" >"$TMP/r2.out"
 cmp -s "$TMP/r1.json" "$TMP/r2.json" && cmp -s "$TMP/r1.out" "$TMP/r2.out" && ok || bad "identical outputs"
 
+# Reading on a second thread (the default) gives what reading on one gives, to the byte.
+"$MMUSIM" run "$SRC/traces/sort.lackey.zst" --quiet --json "$TMP/thr.json" || bad "threaded run"
+MMUSIM_NO_THREADS=1 "$MMUSIM" run "$SRC/traces/sort.lackey.zst" --quiet --json "$TMP/nothr.json" || bad "unthreaded run"
+cmp -s "$TMP/thr.json" "$TMP/nothr.json" && ok || bad "threaded and unthreaded results differ"
+
 # config --dump reads back to the same configuration.
 "$MMUSIM" config --dump --set tlb.stlb.entries=2048 --set tlb.stlb.ways=16 --set mmu.seed=9 > "$TMP/c1.ini" || bad "dump"
 "$MMUSIM" config --dump --config "$TMP/c1.ini" > "$TMP/c2.ini" || bad "dump of dump"
