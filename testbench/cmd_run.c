@@ -59,6 +59,28 @@ static int parse_u64_arg(const char *opt, const char *v, uint64_t *out)
     return 0;
 }
 
+static const char run_usage[] =
+    "usage: mmusim run TRACE... [options]\n"
+    "  --preset NAME       start from a preset of a real CPU (mmusim presets)\n"
+    "  --config FILE       an INI configuration file (docs/configuration.md)\n"
+    "  --set SEC.KEY=VAL   override one value (applied in order)\n"
+    "  --format F          auto (default), text, lackey, binary, din, champsim\n"
+    "  --json FILE         results as JSON ('-': standard output; docs/json-schema.md)\n"
+    "  --csv FILE          append one CSV row of results\n"
+    "  --per-access FILE   a CSV line per translation\n"
+    "  --timeline N        the main figures per window of N accesses (JSON)\n"
+    "  --warmup N          clear the counters after N accesses\n"
+    "  --prefault A:VA:N   map N bytes at hex VA for ASID A before the run\n"
+    "  --map A:VA:N:PROT   map a region now with PROT of r, w, x, u (user), g (global)\n"
+    "  --check             check every translation against a walk of the page tables\n"
+    "  --on-fault A        continue (default) or stop at the first translation fault\n"
+    "  --progress, --no-progress   (default: progress only on a terminal)\n"
+    "  --quiet             no summary on standard output\n";
+
+static const char config_usage[] =
+    "usage: mmusim config --dump [--preset NAME] [--config FILE] [--set SEC.KEY=VAL]...\n"
+    "  prints the effective configuration as a commented INI file\n";
+
 /* Parse options shared by run and config; returns 0, or an exit status. */
 static int parse(int argc, char **argv, run_opts *o, int is_run)
 {
@@ -77,7 +99,10 @@ static int parse(int argc, char **argv, run_opts *o, int is_run)
         }                                                             \
         i++;                                                          \
     } while (0)
-        if (strcmp(a, "--config") == 0 || strcmp(a, "-c") == 0) {
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(is_run ? run_usage : config_usage, stdout);
+            return -1; /* done: exit 0 */
+        } else if (strcmp(a, "--config") == 0 || strcmp(a, "-c") == 0) {
             NEED_VALUE();
             if (tb_config_load(&o->cfg, v, err, sizeof err) != 0) {
                 fprintf(stderr, "mmusim: %s\n", err);
@@ -211,9 +236,9 @@ int tb_cmd_config(int argc, char **argv)
     run_opts o;
     int rc = parse(argc, argv, &o, 0);
     if (rc)
-        return rc;
+        return rc < 0 ? 0 : rc;
     if (!o.dump) {
-        fprintf(stderr, "usage: mmusim config --dump [--config FILE] [--set SEC.KEY=VAL]...\n");
+        fputs(config_usage, stderr);
         return 2;
     }
     tb_config_dump(&o.cfg, stdout, 1);
@@ -469,10 +494,9 @@ int tb_cmd_run(int argc, char **argv)
     run_opts o;
     int rc = parse(argc, argv, &o, 1);
     if (rc)
-        return rc;
+        return rc < 0 ? 0 : rc;
     if (o.n_traces == 0) {
-        fprintf(stderr, "usage: mmusim run TRACE... [--config FILE] [--set SEC.KEY=VAL]... "
-                        "[--json FILE] [--format F] [--warmup N] [--quiet]\n");
+        fputs(run_usage, stderr);
         return 2;
     }
     char err[1024];
