@@ -10,6 +10,7 @@
 #include "mmusim/config.h"
 
 #include "mmusim/walkers.h"
+#include "msg.h"
 #include "tlb_internal.h"
 
 #include <ctype.h>
@@ -202,19 +203,7 @@ static const section_def flat_sections[] = {
 
 /* ---------------------------------------------------------------- */
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 4, 5)))
-#endif
-static mmu_err fail(mmu_err e, char *msg, size_t msglen, const char *fmt, ...)
-{
-    if (msg && msglen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, msglen, fmt, ap);
-        va_end(ap);
-    }
-    return e;
-}
+#define fail model_msg
 
 static void set_name(char *dst, const char *src)
 {

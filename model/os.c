@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "mmusim/os.h"
+#include "msg.h"
 
 #define CHUNK_SHIFT 6
 #define CHUNK_FRAMES (1u << CHUNK_SHIFT)
@@ -195,19 +196,7 @@ void mmu_os_config_defaults(mmu_os_config *cfg)
     cfg->swap_write_us = 100.0;
 }
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static mmu_err bad(char *msg, size_t msglen, const char *fmt, ...)
-{
-    if (msg && msglen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, msglen, fmt, ap);
-        va_end(ap);
-    }
-    return MMU_ECONFIG;
-}
+#define bad(msg, msglen, ...) model_msg(MMU_ECONFIG, msg, msglen, __VA_ARGS__)
 
 mmu_err mmu_os_config_check(const mmu_os_config *cfg, const mmu_pt_format *fmt, char *msg,
                             size_t msglen)

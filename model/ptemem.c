@@ -11,6 +11,7 @@
  * lowest way first.
  */
 #include "mmusim/ptemem.h"
+#include "msg.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -111,24 +112,7 @@ void mmu_ptemem_config_defaults(mmu_ptemem_config *cfg)
     cfg->level[MMU_PTEMEM_LLC] = (mmu_ptemem_level_config){ 8u << 20, 0, 16, 30 };
 }
 
-#if defined(__GNUC__)
-#define PM_PRINTF_(f, a) __attribute__((format(printf, f, a)))
-#else
-#define PM_PRINTF_(f, a)
-#endif
-
-static mmu_err cfg_fail(char *msg, size_t msglen, const char *fmt, ...) PM_PRINTF_(3, 4);
-
-static mmu_err cfg_fail(char *msg, size_t msglen, const char *fmt, ...)
-{
-    if (msg != NULL && msglen > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, msglen, fmt, ap);
-        va_end(ap);
-    }
-    return MMU_ECONFIG;
-}
+#define cfg_fail(msg, msglen, ...) model_msg(MMU_ECONFIG, msg, msglen, __VA_ARGS__)
 
 /* Lines of a level once checked (size takes precedence when both are set). */
 static uint64_t level_lines(const mmu_ptemem_level_config *lc, uint32_t line_size)

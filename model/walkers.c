@@ -10,6 +10,7 @@
  * queued walks.  Its capacity is fixed at creation.
  */
 #include "mmusim/walkers.h"
+#include "msg.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,24 +40,7 @@ struct mmu_walkers {
     mmu_walkers_stats stats;
 };
 
-#if defined(__GNUC__)
-#define WK_PRINTF_(f, a) __attribute__((format(printf, f, a)))
-#else
-#define WK_PRINTF_(f, a)
-#endif
-
-static mmu_err cfg_fail(char *msg, size_t msglen, const char *fmt, ...) WK_PRINTF_(3, 4);
-
-static mmu_err cfg_fail(char *msg, size_t msglen, const char *fmt, ...)
-{
-    if (msg != NULL && msglen > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, msglen, fmt, ap);
-        va_end(ap);
-    }
-    return MMU_ECONFIG;
-}
+#define cfg_fail(msg, msglen, ...) model_msg(MMU_ECONFIG, msg, msglen, __VA_ARGS__)
 
 void mmu_walkers_config_defaults(mmu_walkers_config *cfg)
 {
