@@ -441,6 +441,7 @@ static uint64_t rewalk(mmu *m, const mmu_request *req, uint64_t at, mmu_walk_res
         no_root(res);
         return at;
     }
+    m->stats.fault_rewalks++;
     uint64_t done = at + walk_once(m, req, root, res);
     mmu_walkers_pending(m->walkers, mmu_walk_key(req->asid, req->vaddr >> 12), done);
     if (done > m->busy_until)

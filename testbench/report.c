@@ -33,9 +33,12 @@ static void report_walker_text(FILE *out, const mmu *m)
     const mmu_stats *s = mmu_get_stats(m);
     const mmu_config *cfg = mmu_get_config(m);
     fprintf(out, "\nwalker         %s, %u walkers\n", cfg->walker.format, cfg->walker.count);
-    fprintf(out, "walks          %llu  (%.3f%% of translations), merged %llu, dirty re-walks %llu\n",
-            (unsigned long long)s->walks, pct(s->walks, s->requests),
-            (unsigned long long)s->walks_merged, (unsigned long long)s->dirty_rewalks);
+    fprintf(out, "walks          %llu: %llu for TLB misses, %llu again after page faults, %llu dirty "
+                 "re-walks; %llu requests joined a walk in flight\n",
+            (unsigned long long)s->walks,
+            (unsigned long long)(s->walks - s->fault_rewalks - s->dirty_rewalks),
+            (unsigned long long)s->fault_rewalks, (unsigned long long)s->dirty_rewalks,
+            (unsigned long long)s->walks_merged);
     if (s->walks) {
         fprintf(out, "walk cycles    mean %.2f, queueing mean %.2f per walk\n",
                 (double)s->walk_cycles / (double)s->walks,
@@ -254,6 +257,8 @@ static json_t *walker_json(const mmu *m)
     json_object_set_new(w, "pte_reads", u64(s->pte_reads));
     json_object_set_new(w, "ad_writes", u64(s->ad_writes));
     json_object_set_new(w, "dirty_rewalks", u64(s->dirty_rewalks));
+    json_object_set_new(w, "fault_rewalks", u64(s->fault_rewalks));
+    json_object_set_new(w, "miss_walks", u64(s->walks - s->fault_rewalks - s->dirty_rewalks));
     json_t *refs = json_array();
     for (int r = 0; r <= MMU_WALK_REFS_MAX; r++)
         json_array_append_new(refs, u64(s->walk_refs[r]));

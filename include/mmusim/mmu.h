@@ -40,7 +40,9 @@ typedef struct mmu_level_stats {
 typedef struct mmu_stats {
     uint64_t requests;                    /* translations asked for */
     uint64_t by_type[MMU_ACCESS_TYPES];   /* translations per access type */
-    uint64_t walks;                       /* page walks made (fixed mode: misses in every level) */
+    uint64_t walks;                       /* page walks made: for TLB misses, dirty re-walks and
+                                             walks again after page faults (fixed mode: misses in
+                                             every level) */
     uint64_t walks_merged;                /* requests that joined a walk in flight */
     uint64_t walk_queue_cycles;           /* cycles walks waited for a free walker */
     uint64_t walk_cycles;                 /* cycles of the walks themselves */
@@ -48,6 +50,7 @@ typedef struct mmu_stats {
     uint64_t pte_reads;                   /* PTE reads of all walks */
     uint64_t ad_writes;                   /* PTE writes of all walks (accessed/dirty updates) */
     uint64_t dirty_rewalks;               /* writes that hit a TLB entry with D clear and walked */
+    uint64_t fault_rewalks;               /* walks made again after the fault handler resolved a fault */
     uint64_t walk_faults[MMU_FAULT_CAUSES]; /* faults found by walks, resolved or not */
     uint64_t page_faults;                 /* faults the fault handler (the OS) resolved */
     uint64_t fault_cycles;                /* cycles the fault handler charged */

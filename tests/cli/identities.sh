@@ -10,6 +10,10 @@ for fmt in x86_64 x86_64_la57 sv39 sv48 aarch64_4k aarch64_64k; do
     --quiet --json "$TMP/$fmt.json" || { bad "$fmt run"; continue; }
   expect_eq "$fmt walks" "$(json_get "$TMP/$fmt.json" 'j["walker"]["walks"]')" \
     "$(json_get "$TMP/$fmt.json" 'j["tlb_levels"][-1]["misses"] + j["walker"]["page_faults"] + j["walker"]["dirty_rewalks"]')"
+  expect_eq "$fmt walks for misses" "$(json_get "$TMP/$fmt.json" 'j["walker"]["miss_walks"]')" \
+    "$(json_get "$TMP/$fmt.json" 'j["tlb_levels"][-1]["misses"]')"
+  expect_eq "$fmt walks again after faults" "$(json_get "$TMP/$fmt.json" 'j["walker"]["fault_rewalks"]')" \
+    "$(json_get "$TMP/$fmt.json" 'j["walker"]["page_faults"]')"
   expect_eq "$fmt minor faults = pages touched" "$(json_get "$TMP/$fmt.json" 'j["os"]["faults"]["minor"]')" \
     "$(json_get "$TMP/$fmt.json" 'j["os"]["processes"][0]["vms"] // j["os"]["frame_bytes"]')"
   expect_eq "$fmt page faults" "$(json_get "$TMP/$fmt.json" 'j["walker"]["page_faults"]')" \
