@@ -28,3 +28,27 @@ for trace in "$SRC"/traces/*.lackey.zst; do
     "$a" "$(calc "$lines / $a / 1000000")" "$(calc "$a / $f")" \
     "$b" "$(calc "$lines / $b / 1000000")" "$(calc "$b / $f")"
 done
+
+# The same accesses in the binary and din formats (converted once, zstd),
+# beside their own decompress-and-count floor (`zstd -dc | wc -c`: binary
+# records have no lines).
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+trace="$SRC/traces/xz.lackey.zst"
+"$MMUSIM" convert "$trace" "$work/xz.bin.zst" --to binary --quiet 2>/dev/null
+"$MMUSIM" convert "$trace" "$work/xz.din.zst" --to din --quiet 2>/dev/null
+n=$(zstd -dc "$trace" | grep -c -v '^==' || true)
+for f in "$work/xz.bin.zst" "$work/xz.din.zst"; do
+  floor=(); full=(); fixed=()
+  for _ in $(seq $REPS); do
+    floor+=("$(t bash -c "zstd -dc '$f' | wc -c")")
+    full+=("$(t "$MMUSIM" run "$f" --quiet)")
+    fixed+=("$(t "$MMUSIM" run "$f" --quiet --set walker.mode=fixed)")
+  done
+  fl=$(printf '%s\n' "${floor[@]}" | median)
+  a=$(printf '%s\n' "${full[@]}" | median)
+  b=$(printf '%s\n' "${fixed[@]}" | median)
+  printf 'bench_run %-16s %8d accesses  floor %.3f s | default %.3f s (%.1f M/s) %.2fx | TLBs only %.3f s (%.1f M/s) %.2fx\n' \
+    "$(basename "$f" .zst)" "$n" "$fl" "$a" "$(calc "$n / $a / 1000000")" "$(calc "$a / $fl")" \
+    "$b" "$(calc "$n / $b / 1000000")" "$(calc "$b / $fl")"
+done
