@@ -684,6 +684,32 @@ static TB_ALWAYS_INLINE int parse_din(const char *p, tb_access *a, const char **
 /* ---- buffer ---- */
 
 /*
+ * Move the unread bytes to the front of the buffer and read more after
+ * them.  Returns 0 (t->eof set at the end of the stream) or an error.
+ */
+static int refill(tb_trace *t)
+{
+    size_t rem = t->len - t->pos;
+    if (t->pos) {
+        memmove(t->buf, t->buf + t->pos, rem);
+        t->pos = t->lim = 0;
+        t->len = rem;
+    }
+    long r = tb_stream_read(t->st, t->buf + t->len, TB_TRACE_BUF - t->len, t->errmsg,
+                            sizeof t->errmsg);
+    if (r < 0) {
+        t->err_code = (int)r;
+        return (int)r;
+    }
+    if (r == 0)
+        t->eof = 1;
+    else
+        t->len += (size_t)r;
+    memset(t->buf + t->len, 0, TB_TRACE_PAD);
+    return 0;
+}
+
+/*
  * Make whole lines available at pos (pos == lim on entry).  Returns 1 if
  * there are some, 0 at the end of the trace, or an error.
  */
@@ -712,22 +738,9 @@ static int advance(tb_trace *t)
             memset(t->buf + t->len, 0, TB_TRACE_PAD);
             continue;
         }
-        if (t->pos) {
-            memmove(t->buf, t->buf + t->pos, rem);
-            t->pos = t->lim = 0;
-            t->len = rem;
-        }
-        long r = tb_stream_read(t->st, t->buf + t->len, TB_TRACE_BUF - t->len, t->errmsg,
-                                sizeof t->errmsg);
-        if (r < 0) {
-            t->err_code = (int)r;
-            return (int)r;
-        }
-        if (r == 0)
-            t->eof = 1;
-        else
-            t->len += (size_t)r;
-        memset(t->buf + t->len, 0, TB_TRACE_PAD);
+        int rc = refill(t);
+        if (rc < 0)
+            return rc;
     }
 }
 
@@ -736,22 +749,9 @@ int tbt_fill(tb_trace *t, size_t need)
     if (t->err_code)
         return t->err_code;
     while (t->len - t->pos < need && !t->eof) {
-        size_t rem = t->len - t->pos;
-        if (t->pos) {
-            memmove(t->buf, t->buf + t->pos, rem);
-            t->pos = t->lim = 0;
-            t->len = rem;
-        }
-        long r = tb_stream_read(t->st, t->buf + t->len, TB_TRACE_BUF - t->len, t->errmsg,
-                                sizeof t->errmsg);
-        if (r < 0) {
-            t->err_code = (int)r;
-            return (int)r;
-        }
-        if (r == 0)
-            t->eof = 1;
-        else
-            t->len += (size_t)r;
+        int rc = refill(t);
+        if (rc < 0)
+            return rc;
     }
     memset(t->buf + t->len, 0, TB_TRACE_PAD);
     return 0;
