@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "cfgfile.h"
+#include "mmusim/io/config_file.h"
 #include "mmusim/mmusim.h"
 
 static char msg[512];
@@ -145,7 +145,7 @@ static void test_ini_file(void **state)
     /* array sections may come before the list that declares them */
     char *p = write_tmp("; a unified TLB\n[tlb.u]\nentries = 128\nways = 8 ; inline comment\n"
                         "[tlb]\narrays = u\n[mmu]\nseed = 5\n");
-    assert_int_equal(tb_config_load(&c, p, err, sizeof err), 0);
+    assert_int_equal(mmusim_config_load(&c, p, err, sizeof err), 0);
     unlink(p);
     assert_int_equal(c.n_tlbs, 1);
     assert_int_equal(c.tlb[0].entries, 128);
@@ -154,7 +154,7 @@ static void test_ini_file(void **state)
 
     mmu_config_defaults(&c);
     p = write_tmp("[mmu]\nseed = 5\n\n[tlb.l1d]\nwayz = 4\n");
-    assert_int_equal(tb_config_load(&c, p, err, sizeof err), -1);
+    assert_int_equal(mmusim_config_load(&c, p, err, sizeof err), -1);
     char expect[256];
     snprintf(expect, sizeof expect, "%s:5: tlb.l1d: unknown key 'wayz'", p);
     assert_string_equal(err, expect);
@@ -162,19 +162,19 @@ static void test_ini_file(void **state)
 
     mmu_config_defaults(&c);
     p = write_tmp("[mmu]\nseed = 5\n[nonsense]\n");
-    assert_int_equal(tb_config_load(&c, p, err, sizeof err), -1);
+    assert_int_equal(mmusim_config_load(&c, p, err, sizeof err), -1);
     snprintf(expect, sizeof expect, "%s:3: unknown section [nonsense]", p);
     assert_string_equal(err, expect);
     unlink(p);
 
     mmu_config_defaults(&c);
     p = write_tmp("[mmu]\nthis line is not ini\n");
-    assert_int_equal(tb_config_load(&c, p, err, sizeof err), -1);
+    assert_int_equal(mmusim_config_load(&c, p, err, sizeof err), -1);
     snprintf(expect, sizeof expect, "%s:2: malformed line", p);
     assert_memory_equal(err, expect, strlen(expect));
     unlink(p);
 
-    assert_int_equal(tb_config_load(&c, "/nonexistent/x.ini", err, sizeof err), -1);
+    assert_int_equal(mmusim_config_load(&c, "/nonexistent/x.ini", err, sizeof err), -1);
     assert_string_equal(err, "/nonexistent/x.ini: No such file or directory");
 }
 
@@ -192,11 +192,11 @@ static void test_dump_reads_back(void **state)
     char path[] = "/tmp/mmusim_dump_XXXXXX";
     int fd = mkstemp(path);
     FILE *f = fdopen(fd, "w");
-    tb_config_dump(&c, f, 1);
+    mmusim_config_dump(&c, f, 1);
     fclose(f);
     /* read it into a configuration that starts out different */
     mmu_config_defaults(&d);
-    assert_int_equal(tb_config_load(&d, path, err, sizeof err), 0);
+    assert_int_equal(mmusim_config_load(&d, path, err, sizeof err), 0);
     unlink(path);
     assert_memory_equal(&c, &d, sizeof c);
 }

@@ -1,6 +1,6 @@
 /*
- * test_trace.c - the line-format trace readers (testbench/trace.c,
- * testbench/stream.c): text, Lackey and Dinero IV din, format detection,
+ * test_trace.c - the line-format trace readers (io/trace/trace.c,
+ * io/stream.c): text, Lackey and Dinero IV din, format detection,
  * gzip/xz/zstd detection by magic number, and every kind of bad input with
  * its exact "FILE:LINE:" message.  The binary formats are in
  * test_trace_bin.c, the writers in test_trace_write.c.  Fixtures are written at run time into a temporary directory,
@@ -26,8 +26,8 @@
 
 #include "mmusim/error.h"
 #include "mmusim/types.h"
-#include "stream.h"
-#include "trace.h"
+#include "mmusim/io/stream.h"
+#include "mmusim/io/trace.h"
 
 static char tmpdir[64];
 
@@ -123,37 +123,37 @@ static buf zstd_bytes(const void *in, size_t len, int checksum)
 typedef struct result {
     int rc;              /* 0, or the first error (from open or read) */
     size_t n;            /* accesses read */
-    tb_access acc[64];   /* the first 64 */
+    mmusim_access acc[64];   /* the first 64 */
     uint64_t instructions;
-    tb_format fmt;
+    mmusim_format fmt;
     char comp[8];
     uint64_t bytes_read, file_size;
     char err[512];
 } result;
 
-static result *read_all_max(const char *path, tb_format fmt, size_t max)
+static result *read_all_max(const char *path, mmusim_format fmt, size_t max)
 {
     static result r;
     memset(&r, 0, sizeof r);
-    tb_trace *t = NULL;
-    r.rc = tb_trace_open(path, fmt, &t, r.err, sizeof r.err);
+    mmusim_trace *t = NULL;
+    r.rc = mmusim_trace_open(path, fmt, &t, r.err, sizeof r.err);
     if (r.rc < 0) {
         assert_null(t);
         return &r;
     }
     assert_int_equal(r.rc, 0);
-    r.fmt = tb_trace_format(t);
-    snprintf(r.comp, sizeof r.comp, "%s", tb_trace_compression(t));
-    tb_access a[8];
+    r.fmt = mmusim_trace_format(t);
+    snprintf(r.comp, sizeof r.comp, "%s", mmusim_trace_compression(t));
+    mmusim_access a[8];
     if (max > 8)
         max = 8;
     for (;;) {
-        long k = tb_trace_read(t, a, max, r.err, sizeof r.err);
+        long k = mmusim_trace_read(t, a, max, r.err, sizeof r.err);
         if (k < 0) {
             r.rc = (int)k;
             /* sticky: the same error again */
             char again[512];
-            assert_int_equal(tb_trace_read(t, a, max, again, sizeof again), k);
+            assert_int_equal(mmusim_trace_read(t, a, max, again, sizeof again), k);
             assert_string_equal(again, r.err);
             break;
         }
@@ -164,20 +164,20 @@ static result *read_all_max(const char *path, tb_format fmt, size_t max)
             if (r.n < 64)
                 r.acc[r.n] = a[i];
     }
-    r.instructions = tb_trace_instructions(t);
-    r.bytes_read = tb_trace_bytes_read(t);
-    r.file_size = tb_trace_file_size(t);
-    tb_trace_close(t);
+    r.instructions = mmusim_trace_instructions(t);
+    r.bytes_read = mmusim_trace_bytes_read(t);
+    r.file_size = mmusim_trace_file_size(t);
+    mmusim_trace_close(t);
     return &r;
 }
 
-static result *read_all(const char *path, tb_format fmt)
+static result *read_all(const char *path, mmusim_format fmt)
 {
     return read_all_max(path, fmt, 8);
 }
 
 /* The file named name holding text, read as fmt, fails with "PATH" + suffix. */
-static void expect_error(tb_format fmt, const char *text, size_t len, const char *suffix)
+static void expect_error(mmusim_format fmt, const char *text, size_t len, const char *suffix)
 {
     const char *path = fixture("bad.trace", text, len);
     char want[600];
@@ -191,7 +191,7 @@ static void expect_error(tb_format fmt, const char *text, size_t len, const char
 
 #define EXPECT_ERROR(fmt, text, suffix) expect_error(fmt, text, sizeof(text) - 1, suffix)
 
-static void check_access(const tb_access *a, int type, uint64_t vaddr, uint32_t size)
+static void check_access(const mmusim_access *a, int type, uint64_t vaddr, uint32_t size)
 {
     assert_int_equal(a->type, type);
     assert_int_equal(a->vaddr, vaddr);
@@ -222,7 +222,7 @@ static void check_lackey(const result *r)
     assert_int_equal(r->rc, 0);
     assert_int_equal(r->n, 10);
     assert_int_equal(r->instructions, 4);
-    assert_int_equal(r->fmt, TB_FMT_LACKEY);
+    assert_int_equal(r->fmt, MMUSIM_FMT_LACKEY);
     check_access(&r->acc[0], MMU_FETCH, 0x4017a0, 3);
     check_access(&r->acc[1], MMU_WRITE, UINT64_C(0x1ffefffd78), 8);
     check_access(&r->acc[2], MMU_FETCH, 0x4017a3, 5);
@@ -257,7 +257,7 @@ static void check_text(const result *r)
     assert_int_equal(r->rc, 0);
     assert_int_equal(r->n, 7);
     assert_int_equal(r->instructions, 2);
-    assert_int_equal(r->fmt, TB_FMT_TEXT);
+    assert_int_equal(r->fmt, MMUSIM_FMT_TEXT);
     check_access(&r->acc[0], MMU_READ, 0x1000, 1);
     assert_int_equal(r->acc[0].asid, 0);
     assert_int_equal(r->acc[0].has_cycle, 0);
@@ -311,57 +311,57 @@ static int group_teardown(void **state)
 static void test_format_names(void **state)
 {
     (void)state;
-    assert_string_equal(tb_format_name(TB_FMT_AUTO), "auto");
-    assert_string_equal(tb_format_name(TB_FMT_TEXT), "text");
-    assert_string_equal(tb_format_name(TB_FMT_LACKEY), "lackey");
-    assert_string_equal(tb_format_name(TB_FMT_COUNT), "?");
-    assert_int_equal(tb_format_parse("text"), TB_FMT_TEXT);
-    assert_int_equal(tb_format_parse("LACKEY"), TB_FMT_LACKEY);
-    assert_int_equal(tb_format_parse("auto"), TB_FMT_AUTO);
-    assert_string_equal(tb_format_name(TB_FMT_DIN), "din");
-    assert_string_equal(tb_format_name(TB_FMT_BINARY), "binary");
-    assert_string_equal(tb_format_name(TB_FMT_CHAMPSIM), "champsim");
-    assert_int_equal(tb_format_parse("din"), TB_FMT_DIN);
-    assert_int_equal(tb_format_parse("Binary"), TB_FMT_BINARY);
-    assert_int_equal(tb_format_parse("bin"), TB_FMT_BINARY);
-    assert_int_equal(tb_format_parse("champsim"), TB_FMT_CHAMPSIM);
-    assert_int_equal(tb_format_parse("dinero"), TB_FMT_COUNT);
-    assert_int_equal(tb_format_fields(TB_FMT_TEXT), TB_FIELDS_ALL);
-    assert_int_equal(tb_format_fields(TB_FMT_LACKEY), TB_FIELD_SIZE);
-    assert_int_equal(tb_format_fields(TB_FMT_DIN), 0);
-    assert_int_equal(tb_format_fields(TB_FMT_CHAMPSIM), 0);
-    assert_int_equal(tb_format_fields(TB_FMT_COUNT), 0);
-    assert_int_equal(tb_format_parse(NULL), TB_FMT_COUNT);
+    assert_string_equal(mmusim_format_name(MMUSIM_FMT_AUTO), "auto");
+    assert_string_equal(mmusim_format_name(MMUSIM_FMT_TEXT), "text");
+    assert_string_equal(mmusim_format_name(MMUSIM_FMT_LACKEY), "lackey");
+    assert_string_equal(mmusim_format_name(MMUSIM_FMT_COUNT), "?");
+    assert_int_equal(mmusim_format_parse("text"), MMUSIM_FMT_TEXT);
+    assert_int_equal(mmusim_format_parse("LACKEY"), MMUSIM_FMT_LACKEY);
+    assert_int_equal(mmusim_format_parse("auto"), MMUSIM_FMT_AUTO);
+    assert_string_equal(mmusim_format_name(MMUSIM_FMT_DIN), "din");
+    assert_string_equal(mmusim_format_name(MMUSIM_FMT_BINARY), "binary");
+    assert_string_equal(mmusim_format_name(MMUSIM_FMT_CHAMPSIM), "champsim");
+    assert_int_equal(mmusim_format_parse("din"), MMUSIM_FMT_DIN);
+    assert_int_equal(mmusim_format_parse("Binary"), MMUSIM_FMT_BINARY);
+    assert_int_equal(mmusim_format_parse("bin"), MMUSIM_FMT_BINARY);
+    assert_int_equal(mmusim_format_parse("champsim"), MMUSIM_FMT_CHAMPSIM);
+    assert_int_equal(mmusim_format_parse("dinero"), MMUSIM_FMT_COUNT);
+    assert_int_equal(mmusim_format_fields(MMUSIM_FMT_TEXT), MMUSIM_FIELDS_ALL);
+    assert_int_equal(mmusim_format_fields(MMUSIM_FMT_LACKEY), MMUSIM_FIELD_SIZE);
+    assert_int_equal(mmusim_format_fields(MMUSIM_FMT_DIN), 0);
+    assert_int_equal(mmusim_format_fields(MMUSIM_FMT_CHAMPSIM), 0);
+    assert_int_equal(mmusim_format_fields(MMUSIM_FMT_COUNT), 0);
+    assert_int_equal(mmusim_format_parse(NULL), MMUSIM_FMT_COUNT);
 }
 
 static void test_lackey(void **state)
 {
     (void)state;
     const char *path = fixture_str("t.lackey", lackey_text);
-    result *r = read_all(path, TB_FMT_LACKEY);
+    result *r = read_all(path, MMUSIM_FMT_LACKEY);
     check_lackey(r);
     assert_string_equal(r->comp, "none");
     assert_int_equal(r->file_size, sizeof lackey_text - 1);
     assert_int_equal(r->bytes_read, sizeof lackey_text - 1);
     /* one access per call must give the same */
-    check_lackey(read_all_max(path, TB_FMT_LACKEY, 1));
-    check_lackey(read_all_max(path, TB_FMT_AUTO, 3));
+    check_lackey(read_all_max(path, MMUSIM_FMT_LACKEY, 1));
+    check_lackey(read_all_max(path, MMUSIM_FMT_AUTO, 3));
 }
 
 static void test_text(void **state)
 {
     (void)state;
     const char *path = fixture_str("t.txt", text_text);
-    check_text(read_all(path, TB_FMT_TEXT));
-    check_text(read_all(path, TB_FMT_AUTO));
-    check_text(read_all_max(path, TB_FMT_AUTO, 1));
+    check_text(read_all(path, MMUSIM_FMT_TEXT));
+    check_text(read_all(path, MMUSIM_FMT_AUTO));
+    check_text(read_all_max(path, MMUSIM_FMT_AUTO, 1));
 }
 
 static void test_crlf_and_last_line(void **state)
 {
     (void)state;
     /* CRLF, and a last line without a newline, in both formats */
-    result *r = read_all(fixture_str("t.txt", "R 10 4\r\nW 20 asid=2\r\n\r\nX 30"), TB_FMT_AUTO);
+    result *r = read_all(fixture_str("t.txt", "R 10 4\r\nW 20 asid=2\r\n\r\nX 30"), MMUSIM_FMT_AUTO);
     assert_int_equal(r->rc, 0);
     assert_int_equal(r->n, 3);
     check_access(&r->acc[0], MMU_READ, 0x10, 4);
@@ -370,15 +370,15 @@ static void test_crlf_and_last_line(void **state)
     check_access(&r->acc[2], MMU_FETCH, 0x30, 1);
     assert_int_equal(r->instructions, 1);
 
-    r = read_all(fixture_str("t.lackey", "==1== x\r\nI  0400,3\r\n L 0800,8"), TB_FMT_AUTO);
+    r = read_all(fixture_str("t.lackey", "==1== x\r\nI  0400,3\r\n L 0800,8"), MMUSIM_FMT_AUTO);
     assert_int_equal(r->rc, 0);
-    assert_int_equal(r->fmt, TB_FMT_LACKEY);
+    assert_int_equal(r->fmt, MMUSIM_FMT_LACKEY);
     assert_int_equal(r->n, 2);
     check_access(&r->acc[0], MMU_FETCH, 0x400, 3);
     check_access(&r->acc[1], MMU_READ, 0x800, 8);
 
     /* a last line of comment without a newline */
-    r = read_all(fixture_str("t.txt", "R 10\n# end"), TB_FMT_AUTO);
+    r = read_all(fixture_str("t.txt", "R 10\n# end"), MMUSIM_FMT_AUTO);
     assert_int_equal(r->rc, 0);
     assert_int_equal(r->n, 1);
 }
@@ -387,31 +387,31 @@ static void test_auto_detection(void **state)
 {
     (void)state;
     /* comments, blank and '==' lines before the first record are looked past */
-    result *r = read_all(fixture_str("t.txt", "\n\n# c\n  \nW 1\n"), TB_FMT_AUTO);
+    result *r = read_all(fixture_str("t.txt", "\n\n# c\n  \nW 1\n"), MMUSIM_FMT_AUTO);
     assert_int_equal(r->rc, 0);
-    assert_int_equal(r->fmt, TB_FMT_TEXT);
-    r = read_all(fixture_str("t.lackey", "==9== x\n\n M 0400,8\n"), TB_FMT_AUTO);
+    assert_int_equal(r->fmt, MMUSIM_FMT_TEXT);
+    r = read_all(fixture_str("t.lackey", "==9== x\n\n M 0400,8\n"), MMUSIM_FMT_AUTO);
     assert_int_equal(r->rc, 0);
-    assert_int_equal(r->fmt, TB_FMT_LACKEY);
+    assert_int_equal(r->fmt, MMUSIM_FMT_LACKEY);
     check_access(&r->acc[0], MMU_WRITE, 0x400, 8);
     /* the file name does not matter */
-    r = read_all(fixture_str("looks.txt", lackey_text), TB_FMT_AUTO);
+    r = read_all(fixture_str("looks.txt", lackey_text), MMUSIM_FMT_AUTO);
     check_lackey(r);
     /* a format that cannot be told */
-    EXPECT_ERROR(TB_FMT_AUTO, "# x\nhello world\n",
+    EXPECT_ERROR(MMUSIM_FMT_AUTO, "# x\nhello world\n",
                  ":2: cannot tell the trace format from 'hello' (expected a text record R/W/X, "
                  "a Lackey record I/L/S/M or a din record LABEL ADDRESS)");
     /* the wrong format, forced */
-    EXPECT_ERROR(TB_FMT_TEXT, "==1== x\nI  0400,3\n",
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "==1== x\nI  0400,3\n",
                  ":1: Valgrind '==' line in a text trace (only Lackey traces may have them)");
-    EXPECT_ERROR(TB_FMT_TEXT, "I  0400,3\n", ":1: unknown operation 'I' (expected R, W or X)");
-    EXPECT_ERROR(TB_FMT_LACKEY, "R 400\n",
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "I  0400,3\n", ":1: unknown operation 'I' (expected R, W or X)");
+    EXPECT_ERROR(MMUSIM_FMT_LACKEY, "R 400\n",
                  ":1: unknown Lackey record 'R' (expected I, L, S, M or a '==' line)");
     /* auto picks lackey from the first record; a '#' line is then an error */
-    EXPECT_ERROR(TB_FMT_AUTO, "# x\nI  0400,3\n",
+    EXPECT_ERROR(MMUSIM_FMT_AUTO, "# x\nI  0400,3\n",
                  ":1: unknown Lackey record '#' (expected I, L, S, M or a '==' line)");
     /* and text from its first record; a '==' line is then an error */
-    EXPECT_ERROR(TB_FMT_AUTO, "==1== x\nR 400\n",
+    EXPECT_ERROR(MMUSIM_FMT_AUTO, "==1== x\nR 400\n",
                  ":1: Valgrind '==' line in a text trace (only Lackey traces may have them)");
 }
 
@@ -434,7 +434,7 @@ static const char din_text[] =
 static void check_din(const result *r)
 {
     assert_int_equal(r->rc, 0);
-    assert_int_equal(r->fmt, TB_FMT_DIN);
+    assert_int_equal(r->fmt, MMUSIM_FMT_DIN);
     assert_int_equal(r->n, 10);
     assert_int_equal(r->instructions, 3);
     check_access(&r->acc[0], MMU_FETCH, 0, 4);
@@ -457,11 +457,11 @@ static void test_din(void **state)
 {
     (void)state;
     const char *path = fixture_str("t.din", din_text);
-    check_din(read_all(path, TB_FMT_DIN));
-    check_din(read_all(path, TB_FMT_AUTO));
-    check_din(read_all_max(path, TB_FMT_AUTO, 1));
+    check_din(read_all(path, MMUSIM_FMT_DIN));
+    check_din(read_all(path, MMUSIM_FMT_AUTO));
+    check_din(read_all_max(path, MMUSIM_FMT_AUTO, 1));
     buf x = xz_bytes(din_text, sizeof din_text - 1);
-    result *r = read_all(fixture("t.din.xz", x.p, x.len), TB_FMT_AUTO);
+    result *r = read_all(fixture("t.din.xz", x.p, x.len), MMUSIM_FMT_AUTO);
     check_din(r);
     assert_string_equal(r->comp, "xz");
     free(x.p);
@@ -470,28 +470,28 @@ static void test_din(void **state)
 static void test_din_errors(void **state)
 {
     (void)state;
-    EXPECT_ERROR(TB_FMT_DIN, "0 1000\n5 2000\n", ":2: din label 5 out of range 0..4");
-    EXPECT_ERROR(TB_FMT_DIN, "0 1000\n12 2000\n", ":2: din label 12 out of range 0..4");
-    EXPECT_ERROR(TB_FMT_DIN, "0 1000\nx 2000\n",
+    EXPECT_ERROR(MMUSIM_FMT_DIN, "0 1000\n5 2000\n", ":2: din label 5 out of range 0..4");
+    EXPECT_ERROR(MMUSIM_FMT_DIN, "0 1000\n12 2000\n", ":2: din label 12 out of range 0..4");
+    EXPECT_ERROR(MMUSIM_FMT_DIN, "0 1000\nx 2000\n",
                  ":2: bad din label 'x' (expected 0 read, 1 write, 2 fetch, 3 escape or 4 flush)");
-    EXPECT_ERROR(TB_FMT_DIN, "0,1000\n",
+    EXPECT_ERROR(MMUSIM_FMT_DIN, "0,1000\n",
                  ":1: bad din label '0,1000' (expected 0 read, 1 write, 2 fetch, 3 escape or 4 flush)");
-    EXPECT_ERROR(TB_FMT_DIN, "0 1\n0 2\n0 10g0\n", ":3: bad hex digit 'g' in address");
-    EXPECT_ERROR(TB_FMT_DIN, "0 1000,8\n", ":1: bad hex digit ',' in address");
-    EXPECT_ERROR(TB_FMT_DIN, "0\n", ":1: missing address");
-    EXPECT_ERROR(TB_FMT_DIN, "1 \r\n", ":1: missing address");
-    EXPECT_ERROR(TB_FMT_DIN, "1 0x\n", ":1: address has no hex digits");
-    EXPECT_ERROR(TB_FMT_DIN, "0 11112222333344445\n", ":1: address does not fit in 64 bits");
-    EXPECT_ERROR(TB_FMT_DIN, "R 1000\n",
+    EXPECT_ERROR(MMUSIM_FMT_DIN, "0 1\n0 2\n0 10g0\n", ":3: bad hex digit 'g' in address");
+    EXPECT_ERROR(MMUSIM_FMT_DIN, "0 1000,8\n", ":1: bad hex digit ',' in address");
+    EXPECT_ERROR(MMUSIM_FMT_DIN, "0\n", ":1: missing address");
+    EXPECT_ERROR(MMUSIM_FMT_DIN, "1 \r\n", ":1: missing address");
+    EXPECT_ERROR(MMUSIM_FMT_DIN, "1 0x\n", ":1: address has no hex digits");
+    EXPECT_ERROR(MMUSIM_FMT_DIN, "0 11112222333344445\n", ":1: address does not fit in 64 bits");
+    EXPECT_ERROR(MMUSIM_FMT_DIN, "R 1000\n",
                  ":1: bad din label 'R' (expected 0 read, 1 write, 2 fetch, 3 escape or 4 flush)");
     /* din has no comment lines and no Valgrind lines */
-    EXPECT_ERROR(TB_FMT_AUTO, "# c\n0 1000\n",
+    EXPECT_ERROR(MMUSIM_FMT_AUTO, "# c\n0 1000\n",
                  ":1: bad din label '#' (expected 0 read, 1 write, 2 fetch, 3 escape or 4 flush)");
-    EXPECT_ERROR(TB_FMT_AUTO, "\n==1== x\n# c\n0 1000\n",
+    EXPECT_ERROR(MMUSIM_FMT_AUTO, "\n==1== x\n# c\n0 1000\n",
                  ":2: bad din label '==1==' (expected 0 read, 1 write, 2 fetch, 3 escape or 4 flush)");
     /* only flushes: no access */
-    EXPECT_ERROR(TB_FMT_DIN, "4 0\n4 1000\n", ": empty trace (no accesses)");
-    EXPECT_ERROR(TB_FMT_AUTO, "\n\n", ": empty trace (no accesses)");
+    EXPECT_ERROR(MMUSIM_FMT_DIN, "4 0\n4 1000\n", ": empty trace (no accesses)");
+    EXPECT_ERROR(MMUSIM_FMT_AUTO, "\n\n", ": empty trace (no accesses)");
 }
 
 /* ---- tests: bad input ---- */
@@ -499,68 +499,68 @@ static void test_din_errors(void **state)
 static void test_text_errors(void **state)
 {
     (void)state;
-    EXPECT_ERROR(TB_FMT_TEXT, "R 1\nR 2\nR 3\nR 4\nR 5\nR 6\nR 10g0\n",
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 1\nR 2\nR 3\nR 4\nR 5\nR 6\nR 10g0\n",
                  ":7: bad hex digit 'g' in address");
-    EXPECT_ERROR(TB_FMT_TEXT, "R 1\nQ 10\n", ":2: unknown operation 'Q' (expected R, W or X)");
-    EXPECT_ERROR(TB_FMT_TEXT, "R 1\nREAD 10\n", ":2: unknown operation 'READ' (expected R, W or X)");
-    EXPECT_ERROR(TB_FMT_TEXT, "R 1\nR 2\nR 3\nR 10 0\n", ":4: size 0 out of range 1..4096");
-    EXPECT_ERROR(TB_FMT_TEXT, "R 10 4097\n", ":1: size 4097 out of range 1..4096");
-    EXPECT_ERROR(TB_FMT_TEXT, "R 10 99999999999999999999999\n",
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 1\nQ 10\n", ":2: unknown operation 'Q' (expected R, W or X)");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 1\nREAD 10\n", ":2: unknown operation 'READ' (expected R, W or X)");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 1\nR 2\nR 3\nR 10 0\n", ":4: size 0 out of range 1..4096");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 4097\n", ":1: size 4097 out of range 1..4096");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 99999999999999999999999\n",
                  ":1: size 99999999999999999999999 out of range 1..4096");
-    EXPECT_ERROR(TB_FMT_TEXT, "R 1\nR 2\nR 3\nR 4\nR 1ffffffffffffffff\n",
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 1\nR 2\nR 3\nR 4\nR 1ffffffffffffffff\n",
                  ":5: address does not fit in 64 bits");
-    EXPECT_ERROR(TB_FMT_TEXT, "R 0x00000000000000010000000000000000\n",
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 0x00000000000000010000000000000000\n",
                  ":1: address does not fit in 64 bits");
-    EXPECT_ERROR(TB_FMT_TEXT, "R 10 8 foo=1\n", ":1: unknown key 'foo' (expected asid or cycle)");
-    EXPECT_ERROR(TB_FMT_TEXT, "R 10 asid=1 asid=2\n", ":1: duplicate key 'asid'");
-    EXPECT_ERROR(TB_FMT_TEXT, "R 10 cycle=1 cycle=2\n", ":1: duplicate key 'cycle'");
-    EXPECT_ERROR(TB_FMT_TEXT, "R 10 asid=65536\n", ":1: asid 65536 out of range 0..65535");
-    EXPECT_ERROR(TB_FMT_TEXT, "R 10 asid=1x\n", ":1: bad digit 'x' in asid");
-    EXPECT_ERROR(TB_FMT_TEXT, "R 10 asid=\n", ":1: missing value for key 'asid'");
-    EXPECT_ERROR(TB_FMT_TEXT, "R 10 cycle=18446744073709551616\n", ":1: cycle does not fit in 64 bits");
-    EXPECT_ERROR(TB_FMT_TEXT, "R 10 cycle=-1\n", ":1: bad digit '-' in cycle");
-    EXPECT_ERROR(TB_FMT_TEXT, "R 10 asid=3 8\n", ":1: size '8' must come right after the address");
-    EXPECT_ERROR(TB_FMT_TEXT, "R 10 8 9\n", ":1: size '9' must come right after the address");
-    EXPECT_ERROR(TB_FMT_TEXT, "R 10 8x\n", ":1: bad digit 'x' in size");
-    EXPECT_ERROR(TB_FMT_TEXT, "R 10 =3\n", ":1: unexpected '=3' (expected SIZE, asid=N or cycle=N)");
-    EXPECT_ERROR(TB_FMT_TEXT, "R 10 hello\n",
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 8 foo=1\n", ":1: unknown key 'foo' (expected asid or cycle)");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 asid=1 asid=2\n", ":1: duplicate key 'asid'");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 cycle=1 cycle=2\n", ":1: duplicate key 'cycle'");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 asid=65536\n", ":1: asid 65536 out of range 0..65535");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 asid=1x\n", ":1: bad digit 'x' in asid");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 asid=\n", ":1: missing value for key 'asid'");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 cycle=18446744073709551616\n", ":1: cycle does not fit in 64 bits");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 cycle=-1\n", ":1: bad digit '-' in cycle");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 asid=3 8\n", ":1: size '8' must come right after the address");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 8 9\n", ":1: size '9' must come right after the address");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 8x\n", ":1: bad digit 'x' in size");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 =3\n", ":1: unexpected '=3' (expected SIZE, asid=N or cycle=N)");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 hello\n",
                  ":1: unexpected 'hello' (expected SIZE, asid=N or cycle=N)");
-    EXPECT_ERROR(TB_FMT_TEXT, "R\n", ":1: missing address");
-    EXPECT_ERROR(TB_FMT_TEXT, "W   # nothing\n", ":1: missing address");
-    EXPECT_ERROR(TB_FMT_TEXT, "X 0x\n", ":1: address has no hex digits");
-    EXPECT_ERROR(TB_FMT_TEXT, "R -10\n", ":1: bad hex digit '-' in address");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R\n", ":1: missing address");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "W   # nothing\n", ":1: missing address");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "X 0x\n", ":1: address has no hex digits");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R -10\n", ":1: bad hex digit '-' in address");
     /* a NUL byte and a non-ASCII byte are quoted, not printed raw */
-    EXPECT_ERROR(TB_FMT_TEXT, "R 10\0\n", ":1: bad hex digit '\\x00' in address");
-    EXPECT_ERROR(TB_FMT_TEXT, "R 1\n\xff 10\n", ":2: unknown operation '\\xff' (expected R, W or X)");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10\0\n", ":1: bad hex digit '\\x00' in address");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 1\n\xff 10\n", ":2: unknown operation '\\xff' (expected R, W or X)");
 }
 
 static void test_lackey_errors(void **state)
 {
     (void)state;
-    EXPECT_ERROR(TB_FMT_LACKEY, "I  0400,3\nI  0401,3\n L 0400\n", ":3: missing ',size'");
-    EXPECT_ERROR(TB_FMT_LACKEY, "I  0400 ,3\n", ":1: missing ',size'");
-    EXPECT_ERROR(TB_FMT_LACKEY, "I  04g0,3\n", ":1: bad hex digit 'g' in address");
-    EXPECT_ERROR(TB_FMT_LACKEY, "I  0x400,3\n", ":1: bad hex digit 'x' in address");
-    EXPECT_ERROR(TB_FMT_LACKEY, "I  ,3\n", ":1: address has no hex digits");
-    EXPECT_ERROR(TB_FMT_LACKEY, "I  \n", ":1: missing address");
-    EXPECT_ERROR(TB_FMT_LACKEY, " L\r\n", ":1: missing address");
-    EXPECT_ERROR(TB_FMT_LACKEY, " S 0400,\n", ":1: missing size after ','");
-    EXPECT_ERROR(TB_FMT_LACKEY, " S 0400,x\n", ":1: bad digit 'x' in size");
-    EXPECT_ERROR(TB_FMT_LACKEY, " S 0400,8x\n", ":1: bad digit 'x' in size");
-    EXPECT_ERROR(TB_FMT_LACKEY, " S 0400,0\n", ":1: size 0 out of range 1..4096");
-    EXPECT_ERROR(TB_FMT_LACKEY, " S 0400,4097\n", ":1: size 4097 out of range 1..4096");
-    EXPECT_ERROR(TB_FMT_LACKEY, " S 0400,8 junk\n", ":1: unexpected 'junk' after the size");
-    EXPECT_ERROR(TB_FMT_LACKEY, " S 11112222333344445,8\n", ":1: address does not fit in 64 bits");
-    EXPECT_ERROR(TB_FMT_LACKEY, "I  0400,3\nX 0400,3\n",
+    EXPECT_ERROR(MMUSIM_FMT_LACKEY, "I  0400,3\nI  0401,3\n L 0400\n", ":3: missing ',size'");
+    EXPECT_ERROR(MMUSIM_FMT_LACKEY, "I  0400 ,3\n", ":1: missing ',size'");
+    EXPECT_ERROR(MMUSIM_FMT_LACKEY, "I  04g0,3\n", ":1: bad hex digit 'g' in address");
+    EXPECT_ERROR(MMUSIM_FMT_LACKEY, "I  0x400,3\n", ":1: bad hex digit 'x' in address");
+    EXPECT_ERROR(MMUSIM_FMT_LACKEY, "I  ,3\n", ":1: address has no hex digits");
+    EXPECT_ERROR(MMUSIM_FMT_LACKEY, "I  \n", ":1: missing address");
+    EXPECT_ERROR(MMUSIM_FMT_LACKEY, " L\r\n", ":1: missing address");
+    EXPECT_ERROR(MMUSIM_FMT_LACKEY, " S 0400,\n", ":1: missing size after ','");
+    EXPECT_ERROR(MMUSIM_FMT_LACKEY, " S 0400,x\n", ":1: bad digit 'x' in size");
+    EXPECT_ERROR(MMUSIM_FMT_LACKEY, " S 0400,8x\n", ":1: bad digit 'x' in size");
+    EXPECT_ERROR(MMUSIM_FMT_LACKEY, " S 0400,0\n", ":1: size 0 out of range 1..4096");
+    EXPECT_ERROR(MMUSIM_FMT_LACKEY, " S 0400,4097\n", ":1: size 4097 out of range 1..4096");
+    EXPECT_ERROR(MMUSIM_FMT_LACKEY, " S 0400,8 junk\n", ":1: unexpected 'junk' after the size");
+    EXPECT_ERROR(MMUSIM_FMT_LACKEY, " S 11112222333344445,8\n", ":1: address does not fit in 64 bits");
+    EXPECT_ERROR(MMUSIM_FMT_LACKEY, "I  0400,3\nX 0400,3\n",
                  ":2: unknown Lackey record 'X' (expected I, L, S, M or a '==' line)");
-    EXPECT_ERROR(TB_FMT_LACKEY, "I0400,3\n",
+    EXPECT_ERROR(MMUSIM_FMT_LACKEY, "I0400,3\n",
                  ":1: unknown Lackey record 'I0400,3' (expected I, L, S, M or a '==' line)");
-    EXPECT_ERROR(TB_FMT_LACKEY, "I  0400,3\n--123-- verbose\n",
+    EXPECT_ERROR(MMUSIM_FMT_LACKEY, "I  0400,3\n--123-- verbose\n",
                  ":2: unknown Lackey record '--123--' (expected I, L, S, M or a '==' line)");
-    EXPECT_ERROR(TB_FMT_LACKEY, "SB 04017a0\n",
+    EXPECT_ERROR(MMUSIM_FMT_LACKEY, "SB 04017a0\n",
                  ":1: unknown Lackey record 'SB' (trace without --trace-superblocks=yes)");
     /* the program's own output mixed into the trace */
-    EXPECT_ERROR(TB_FMT_AUTO, "==1== x\nI  0400,3\nHello, world!\n L 0800,8\n",
+    EXPECT_ERROR(MMUSIM_FMT_AUTO, "==1== x\nI  0400,3\nHello, world!\n L 0800,8\n",
                  ":3: unknown Lackey record 'Hello,' (expected I, L, S, M or a '==' line)");
 }
 
@@ -570,19 +570,19 @@ static void test_empty_and_missing(void **state)
     char want[600];
     const char *path = fixture("empty", "", 0);
     snprintf(want, sizeof want, "%s: empty trace (no accesses)", path);
-    for (int f = TB_FMT_AUTO; f < TB_FMT_COUNT; f++) {
-        result *r = read_all(path, (tb_format)f);
+    for (int f = MMUSIM_FMT_AUTO; f < MMUSIM_FMT_COUNT; f++) {
+        result *r = read_all(path, (mmusim_format)f);
         assert_true(r->rc < 0);
         assert_string_equal(r->err, want);
     }
-    EXPECT_ERROR(TB_FMT_AUTO, "# nothing\n\n", ": empty trace (no accesses)");
-    EXPECT_ERROR(TB_FMT_LACKEY, "==1== nothing\n==1== at all\n", ": empty trace (no accesses)");
-    EXPECT_ERROR(TB_FMT_TEXT, "   \n# nothing\n", ": empty trace (no accesses)");
+    EXPECT_ERROR(MMUSIM_FMT_AUTO, "# nothing\n\n", ": empty trace (no accesses)");
+    EXPECT_ERROR(MMUSIM_FMT_LACKEY, "==1== nothing\n==1== at all\n", ": empty trace (no accesses)");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "   \n# nothing\n", ": empty trace (no accesses)");
 
     char missing[256];
     path_of(missing, sizeof missing, "no-such-file.txt");
     snprintf(want, sizeof want, "%s: No such file or directory", missing);
-    result *r = read_all(missing, TB_FMT_AUTO);
+    result *r = read_all(missing, MMUSIM_FMT_AUTO);
     assert_int_equal(r->rc, MMU_ENOTFOUND);
     assert_string_equal(r->err, want);
 
@@ -590,18 +590,18 @@ static void test_empty_and_missing(void **state)
     path_of(dir, sizeof dir, "dir");
     assert_int_equal(mkdir(dir, 0700), 0);
     snprintf(want, sizeof want, "%s: Is a directory", dir);
-    r = read_all(dir, TB_FMT_AUTO);
+    r = read_all(dir, MMUSIM_FMT_AUTO);
     assert_true(r->rc < 0);
     assert_string_equal(r->err, want);
 
     /* bad arguments */
-    tb_trace *t = (tb_trace *)1;
+    mmusim_trace *t = (mmusim_trace *)1;
     char err[64];
-    assert_int_equal(tb_trace_open(NULL, TB_FMT_AUTO, &t, err, sizeof err), MMU_EINVAL);
+    assert_int_equal(mmusim_trace_open(NULL, MMUSIM_FMT_AUTO, &t, err, sizeof err), MMU_EINVAL);
     assert_null(t);
-    assert_int_equal(tb_trace_open(path, TB_FMT_COUNT, &t, err, sizeof err), MMU_EINVAL);
-    assert_int_equal(tb_trace_read(NULL, NULL, 1, err, sizeof err), MMU_EINVAL);
-    tb_trace_close(NULL);
+    assert_int_equal(mmusim_trace_open(path, MMUSIM_FMT_COUNT, &t, err, sizeof err), MMU_EINVAL);
+    assert_int_equal(mmusim_trace_read(NULL, NULL, 1, err, sizeof err), MMU_EINVAL);
+    mmusim_trace_close(NULL);
 }
 
 static void test_long_lines(void **state)
@@ -622,7 +622,7 @@ static void test_long_lines(void **state)
     memcpy(text + n, "X 3", 3);
     n += 4096;
     text[n++] = '\n';
-    result *r = read_all(fixture("long", text, n), TB_FMT_AUTO);
+    result *r = read_all(fixture("long", text, n), MMUSIM_FMT_AUTO);
     assert_int_equal(r->rc, 0);
     assert_int_equal(r->n, 3);
     check_access(&r->acc[2], MMU_FETCH, 3, 1);
@@ -634,7 +634,7 @@ static void test_long_lines(void **state)
     char want[600];
     const char *path = fixture("long", text, n);
     snprintf(want, sizeof want, "%s:3: line longer than 4096 bytes", path);
-    r = read_all(path, TB_FMT_AUTO);
+    r = read_all(path, MMUSIM_FMT_AUTO);
     assert_true(r->rc < 0);
     assert_string_equal(r->err, want);
     assert_int_equal(r->n, 2); /* the lines before it were read */
@@ -643,7 +643,7 @@ static void test_long_lines(void **state)
     memset(text, 'R', 9000);
     path = fixture("long", text, 9000);
     snprintf(want, sizeof want, "%s:1: line longer than 4096 bytes", path);
-    r = read_all(path, TB_FMT_TEXT);
+    r = read_all(path, MMUSIM_FMT_TEXT);
     assert_true(r->rc < 0);
     assert_string_equal(r->err, want);
     free(text);
@@ -653,21 +653,21 @@ static void test_error_after_accesses(void **state)
 {
     (void)state;
     const char *path = fixture_str("bad.trace", "R 1\nW 2\nX 3\nR zz\nR 5\n");
-    tb_trace *t;
+    mmusim_trace *t;
     char err[300], want[600];
-    assert_int_equal(tb_trace_open(path, TB_FMT_AUTO, &t, err, sizeof err), 0);
-    tb_access a[16];
+    assert_int_equal(mmusim_trace_open(path, MMUSIM_FMT_AUTO, &t, err, sizeof err), 0);
+    mmusim_access a[16];
     /* the three good accesses first, then the error */
-    assert_int_equal(tb_trace_read(t, a, 16, err, sizeof err), 3);
-    assert_int_equal(tb_trace_instructions(t), 1);
-    assert_int_equal(tb_trace_lines(t), 3);
-    assert_int_equal(tb_trace_read(t, a, 16, err, sizeof err), MMU_EPARSE);
+    assert_int_equal(mmusim_trace_read(t, a, 16, err, sizeof err), 3);
+    assert_int_equal(mmusim_trace_instructions(t), 1);
+    assert_int_equal(mmusim_trace_lines(t), 3);
+    assert_int_equal(mmusim_trace_read(t, a, 16, err, sizeof err), MMU_EPARSE);
     snprintf(want, sizeof want, "%s:4: bad hex digit 'z' in address", path);
     assert_string_equal(err, want);
-    assert_int_equal(tb_trace_read(t, a, 16, err, sizeof err), MMU_EPARSE);
-    assert_int_equal(tb_trace_read(t, a, 0, NULL, 0), MMU_EPARSE);
-    assert_string_equal(tb_trace_name(t), path);
-    tb_trace_close(t);
+    assert_int_equal(mmusim_trace_read(t, a, 16, err, sizeof err), MMU_EPARSE);
+    assert_int_equal(mmusim_trace_read(t, a, 0, NULL, 0), MMU_EPARSE);
+    assert_string_equal(mmusim_trace_name(t), path);
+    mmusim_trace_close(t);
 }
 
 /* Many lines: buffer refills, line numbers past the first buffer. */
@@ -686,13 +686,13 @@ static void test_big_trace(void **state)
     char path[256];
     path_of(path, sizeof path, "big.txt");
     write_bytes(path, b.p, b.len);
-    tb_trace *t;
+    mmusim_trace *t;
     char err[300], want[600];
-    assert_int_equal(tb_trace_open(path, TB_FMT_AUTO, &t, err, sizeof err), 0);
-    tb_access a[7]; /* an odd batch size */
+    assert_int_equal(mmusim_trace_open(path, MMUSIM_FMT_AUTO, &t, err, sizeof err), 0);
+    mmusim_access a[7]; /* an odd batch size */
     uint64_t seen = 0;
     long k;
-    while ((k = tb_trace_read(t, a, 7, err, sizeof err)) > 0) {
+    while ((k = mmusim_trace_read(t, a, 7, err, sizeof err)) > 0) {
         for (long j = 0; j < k; j++) {
             unsigned i = (unsigned)++seen;
             assert_int_equal(a[j].vaddr, (uint64_t)i * 64);
@@ -704,7 +704,7 @@ static void test_big_trace(void **state)
     assert_int_equal(seen, BAD - 1);
     snprintf(want, sizeof want, "%s:%d: bad hex digit 'q' in address", path, BAD);
     assert_string_equal(err, want);
-    tb_trace_close(t);
+    mmusim_trace_close(t);
 
     /* the same through zstd, read to the end without the bad line */
     snprintf(line, sizeof line, "W %xq 8\n", BAD);
@@ -714,7 +714,7 @@ static void test_big_trace(void **state)
     buf z = zstd_bytes(b.p, b.len, 0);
     path_of(path, sizeof path, "t.zst");
     write_bytes(path, z.p, z.len);
-    result *r = read_all(path, TB_FMT_AUTO);
+    result *r = read_all(path, MMUSIM_FMT_AUTO);
     assert_int_equal(r->rc, 0);
     assert_int_equal(r->n, LINES);
     assert_int_equal(r->instructions, LINES / 3);
@@ -741,12 +741,12 @@ static void test_long_preamble(void **state)
     /* auto: Lackey, so the first '#' line is an error even though it was passed */
     snprintf(want, sizeof want, "%s:1: unknown Lackey record '#' (expected I, L, S, M or a '==' line)",
              path);
-    result *r = read_all(path, TB_FMT_AUTO);
+    result *r = read_all(path, MMUSIM_FMT_AUTO);
     assert_true(r->rc < 0);
     assert_string_equal(r->err, want);
     /* text: comments are fine and the Lackey line is the error */
     snprintf(want, sizeof want, "%s:%d: unknown operation 'I' (expected R, W or X)", path, SKIPPED + 1);
-    r = read_all(path, TB_FMT_TEXT);
+    r = read_all(path, MMUSIM_FMT_TEXT);
     assert_string_equal(r->err, want);
     free(b.p);
 
@@ -759,9 +759,9 @@ static void test_long_preamble(void **state)
     buf_append(&b, "I  0400,3\n L 0800,8\n S 08g0,8\n", 30);
     path_of(path, sizeof path, "valgrind");
     write_bytes(path, b.p, b.len);
-    r = read_all(path, TB_FMT_AUTO);
+    r = read_all(path, MMUSIM_FMT_AUTO);
     snprintf(want, sizeof want, "%s:%d: bad hex digit 'g' in address", path, SKIPPED + 3);
-    assert_int_equal(r->fmt, TB_FMT_LACKEY);
+    assert_int_equal(r->fmt, MMUSIM_FMT_LACKEY);
     assert_int_equal(r->n, 2);
     assert_string_equal(r->err, want);
     free(b.p);
@@ -774,7 +774,7 @@ static void test_gzip(void **state)
     (void)state;
     buf g = gzip_bytes(lackey_text, sizeof lackey_text - 1);
     const char *path = fixture("t.gz", g.p, g.len);
-    result *r = read_all(path, TB_FMT_AUTO);
+    result *r = read_all(path, MMUSIM_FMT_AUTO);
     check_lackey(r);
     assert_string_equal(r->comp, "gzip");
     assert_int_equal(r->bytes_read, g.len);
@@ -786,7 +786,7 @@ static void test_gzip(void **state)
     buf a = gzip_bytes(text_text, half);
     buf c = gzip_bytes(text_text + half, sizeof text_text - 1 - half);
     buf_append(&a, c.p, c.len);
-    r = read_all(fixture("t.cat.gz", a.p, a.len), TB_FMT_AUTO);
+    r = read_all(fixture("t.cat.gz", a.p, a.len), MMUSIM_FMT_AUTO);
     check_text(r);
     assert_string_equal(r->comp, "gzip");
     free(a.p);
@@ -797,7 +797,7 @@ static void test_xz(void **state)
 {
     (void)state;
     buf x = xz_bytes(lackey_text, sizeof lackey_text - 1);
-    result *r = read_all(fixture("t.xz", x.p, x.len), TB_FMT_AUTO);
+    result *r = read_all(fixture("t.xz", x.p, x.len), MMUSIM_FMT_AUTO);
     check_lackey(r);
     assert_string_equal(r->comp, "xz");
     assert_int_equal(r->bytes_read, x.len);
@@ -807,7 +807,7 @@ static void test_xz(void **state)
     buf a = xz_bytes(text_text, half);
     buf c = xz_bytes(text_text + half, sizeof text_text - 1 - half);
     buf_append(&a, c.p, c.len);
-    r = read_all(fixture("t.cat.xz", a.p, a.len), TB_FMT_AUTO);
+    r = read_all(fixture("t.cat.xz", a.p, a.len), MMUSIM_FMT_AUTO);
     check_text(r);
     assert_string_equal(r->comp, "xz");
     free(a.p);
@@ -818,7 +818,7 @@ static void test_zstd(void **state)
 {
     (void)state;
     buf z = zstd_bytes(lackey_text, sizeof lackey_text - 1, 1);
-    result *r = read_all(fixture("t.zst", z.p, z.len), TB_FMT_AUTO);
+    result *r = read_all(fixture("t.zst", z.p, z.len), MMUSIM_FMT_AUTO);
     check_lackey(r);
     assert_string_equal(r->comp, "zstd");
     assert_int_equal(r->bytes_read, z.len);
@@ -831,7 +831,7 @@ static void test_zstd(void **state)
     buf d = zstd_bytes(text_text + 2 * third, sizeof text_text - 1 - 2 * third, 0);
     buf_append(&a, c.p, c.len);
     buf_append(&a, d.p, d.len);
-    r = read_all(fixture("t.cat.zst", a.p, a.len), TB_FMT_AUTO);
+    r = read_all(fixture("t.cat.zst", a.p, a.len), MMUSIM_FMT_AUTO);
     check_text(r);
     assert_string_equal(r->comp, "zstd");
     free(a.p);
@@ -844,7 +844,7 @@ static void test_zstd(void **state)
     buf_append(&s, skip, sizeof skip);
     z = zstd_bytes(text_text, sizeof text_text - 1, 0);
     buf_append(&s, z.p, z.len);
-    r = read_all(fixture("skip.zst", s.p, s.len), TB_FMT_AUTO);
+    r = read_all(fixture("skip.zst", s.p, s.len), MMUSIM_FMT_AUTO);
     check_text(r);
     assert_string_equal(r->comp, "zstd");
     free(s.p);
@@ -858,7 +858,7 @@ static void check_truncated(const buf *c, size_t keep, const char *name)
     path_of(path, sizeof path, "trunc");
     write_bytes(path, c->p, keep);
     snprintf(want, sizeof want, "%s: truncated %s stream", path, name);
-    result *r = read_all(path, TB_FMT_AUTO);
+    result *r = read_all(path, MMUSIM_FMT_AUTO);
     if (r->rc >= 0 || strcmp(r->err, want) != 0)
         print_error("%s cut to %zu of %zu bytes: got \"%s\" (rc %d)\n", name, keep, c->len, r->err,
                     r->rc);
@@ -904,7 +904,7 @@ static void check_corrupt(const buf *c, size_t at, const char *prefix)
     write_bytes(path, copy, c->len);
     free(copy);
     snprintf(want, sizeof want, "%s: %s", path, prefix);
-    result *r = read_all(path, TB_FMT_AUTO);
+    result *r = read_all(path, MMUSIM_FMT_AUTO);
     if (r->rc >= 0 || strncmp(r->err, want, strlen(want)) != 0)
         print_error("byte %zu of %zu flipped: got \"%s\" (rc %d)\n", at, c->len, r->err, r->rc);
     assert_true(r->rc < 0);
@@ -930,12 +930,12 @@ static void test_corrupt(void **state)
     path_of(path, sizeof path, "corrupt");
     write_bytes(path, g.p, g.len);
     snprintf(want, sizeof want, "%s: corrupt gzip stream: ", path);
-    result *r = read_all(path, TB_FMT_AUTO);
+    result *r = read_all(path, MMUSIM_FMT_AUTO);
     assert_memory_equal(r->err, want, strlen(want));
     buf_append(&z, "junk", 4);
     write_bytes(path, z.p, z.len);
     snprintf(want, sizeof want, "%s: corrupt zstd stream: ", path);
-    r = read_all(path, TB_FMT_AUTO);
+    r = read_all(path, MMUSIM_FMT_AUTO);
     assert_memory_equal(r->err, want, strlen(want));
     free(g.p);
     free(x.p);
@@ -949,12 +949,12 @@ static void test_empty_compressed(void **state)
     buf g = gzip_bytes("", 0);
     const char *path = fixture("t.gz", g.p, g.len);
     snprintf(want, sizeof want, "%s: empty trace (no accesses)", path);
-    result *r = read_all(path, TB_FMT_AUTO);
+    result *r = read_all(path, MMUSIM_FMT_AUTO);
     assert_string_equal(r->err, want);
     buf z = zstd_bytes("# nothing\n", 10, 0);
     path = fixture("t.zst", z.p, z.len);
     snprintf(want, sizeof want, "%s: empty trace (no accesses)", path);
-    r = read_all(path, TB_FMT_AUTO);
+    r = read_all(path, MMUSIM_FMT_AUTO);
     assert_string_equal(r->err, want);
     free(g.p);
     free(z.p);
@@ -971,7 +971,7 @@ static void test_stdin(void **state)
     assert_true(fd >= 0);
     assert_int_equal(dup2(fd, STDIN_FILENO), STDIN_FILENO);
     close(fd);
-    result *r = read_all("-", TB_FMT_AUTO);
+    result *r = read_all("-", MMUSIM_FMT_AUTO);
     assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
     close(saved);
     check_text(r);
@@ -986,7 +986,7 @@ static void test_stdin(void **state)
     assert_true(fd >= 0 && saved >= 0);
     assert_int_equal(dup2(fd, STDIN_FILENO), STDIN_FILENO);
     close(fd);
-    r = read_all("-", TB_FMT_AUTO);
+    r = read_all("-", MMUSIM_FMT_AUTO);
     assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
     close(saved);
     assert_string_equal(r->err, "<stdin>:2: bad hex digit 'x' in address");
@@ -999,21 +999,21 @@ static void test_stream_direct(void **state)
     /* the byte layer by itself: the exact bytes back, whatever the compressor */
     buf x = xz_bytes(text_text, sizeof text_text - 1);
     const char *path = fixture("t.xz", x.p, x.len);
-    tb_stream *s;
+    mmusim_stream *s;
     char err[300];
-    assert_int_equal(tb_stream_open(path, &s, err, sizeof err), 0);
-    assert_int_equal(tb_stream_compression(s), TB_COMP_XZ);
-    assert_string_equal(tb_compression_name(TB_COMP_ZSTD), "zstd");
+    assert_int_equal(mmusim_stream_open(path, &s, err, sizeof err), 0);
+    assert_int_equal(mmusim_stream_compression(s), MMUSIM_COMP_XZ);
+    assert_string_equal(mmusim_compression_name(MMUSIM_COMP_ZSTD), "zstd");
     char out[sizeof text_text + 16];
     size_t n = 0;
     long k;
-    while ((k = tb_stream_read(s, out + n, 7, err, sizeof err)) > 0)
+    while ((k = mmusim_stream_read(s, out + n, 7, err, sizeof err)) > 0)
         n += (size_t)k;
     assert_int_equal(k, 0);
     assert_int_equal(n, sizeof text_text - 1);
     assert_memory_equal(out, text_text, n);
-    assert_int_equal(tb_stream_read(s, out, 7, err, sizeof err), 0);
-    tb_stream_close(s);
+    assert_int_equal(mmusim_stream_read(s, out, 7, err, sizeof err), 0);
+    mmusim_stream_close(s);
     free(x.p);
 }
 

@@ -1,5 +1,5 @@
 /*
- * test_trace_bin.c - the binary trace readers (testbench/trace_bin.c): the
+ * test_trace_bin.c - the binary trace readers (io/trace/trace_bin.c): the
  * mmusim binary format (header checks, records, cycles and control records,
  * the record count) and ChampSim instruction records, plain and
  * compressed, and every kind of bad input with its exact "FILE: record N:"
@@ -23,7 +23,7 @@
 
 #include "mmusim/error.h"
 #include "mmusim/types.h"
-#include "trace.h"
+#include "mmusim/io/trace.h"
 #include "trace_binfmt.h"
 
 static char tmpdir[64];
@@ -108,23 +108,23 @@ static buf zstd_bytes(const void *in, size_t len)
 /* mmusim binary pieces */
 static void hdr(buf *b, unsigned version, unsigned flags, uint64_t count)
 {
-    unsigned char h[TB_BIN_HEADER_SIZE] = {0};
-    memcpy(h, TB_BIN_MAGIC, TB_BIN_MAGIC_LEN);
-    tb_put16(h + 8, (uint16_t)version);
-    tb_put16(h + 10, TB_BIN_HEADER_SIZE);
-    tb_put16(h + 12, TB_BIN_RECORD_SIZE);
-    tb_put16(h + 14, (uint16_t)flags);
-    tb_put64(h + 16, count);
+    unsigned char h[MMUSIM_BIN_HEADER_SIZE] = {0};
+    memcpy(h, MMUSIM_BIN_MAGIC, MMUSIM_BIN_MAGIC_LEN);
+    mmusim_put16(h + 8, (uint16_t)version);
+    mmusim_put16(h + 10, MMUSIM_BIN_HEADER_SIZE);
+    mmusim_put16(h + 12, MMUSIM_BIN_RECORD_SIZE);
+    mmusim_put16(h + 14, (uint16_t)flags);
+    mmusim_put64(h + 16, count);
     buf_append(b, h, sizeof h);
 }
 
 static void rec(buf *b, uint64_t va, uint32_t delta, uint16_t asid, unsigned size, unsigned type, int hc)
 {
-    unsigned char r[TB_BIN_RECORD_SIZE];
-    tb_put64(r, va);
-    tb_put32(r + 8, delta);
-    tb_put16(r + 12, asid);
-    tb_put16(r + 14, (uint16_t)(size | type << 13 | (hc ? 0x8000u : 0)));
+    unsigned char r[MMUSIM_BIN_RECORD_SIZE];
+    mmusim_put64(r, va);
+    mmusim_put32(r + 8, delta);
+    mmusim_put16(r + 12, asid);
+    mmusim_put16(r + 14, (uint16_t)(size | type << 13 | (hc ? 0x8000u : 0)));
     buf_append(b, r, sizeof r);
 }
 
@@ -132,51 +132,51 @@ static void rec(buf *b, uint64_t va, uint32_t delta, uint16_t asid, unsigned siz
 static void crec(buf *b, uint64_t ip, const uint64_t src[4], const uint64_t dst[2], unsigned br)
 {
     unsigned char r[64] = {0};
-    tb_put64(r, ip);
+    mmusim_put64(r, ip);
     r[8] = (unsigned char)br;
     r[9] = (unsigned char)br;
     r[10] = 3; /* registers are ignored */
     r[12] = 6;
     for (int i = 0; i < 2; i++)
-        tb_put64(r + 16 + 8 * i, dst ? dst[i] : 0);
+        mmusim_put64(r + 16 + 8 * i, dst ? dst[i] : 0);
     for (int i = 0; i < 4; i++)
-        tb_put64(r + 32 + 8 * i, src ? src[i] : 0);
+        mmusim_put64(r + 32 + 8 * i, src ? src[i] : 0);
     buf_append(b, r, sizeof r);
 }
 
 typedef struct result {
     int rc;
     size_t n;
-    tb_access acc[64];
+    mmusim_access acc[64];
     uint64_t instructions, records;
-    tb_format fmt;
+    mmusim_format fmt;
     unsigned fields;
     char comp[8];
     char err[512];
 } result;
 
-static result *read_all(const char *path, tb_format fmt, size_t max)
+static result *read_all(const char *path, mmusim_format fmt, size_t max)
 {
     static result r;
     memset(&r, 0, sizeof r);
-    tb_trace *t = NULL;
-    r.rc = tb_trace_open(path, fmt, &t, r.err, sizeof r.err);
+    mmusim_trace *t = NULL;
+    r.rc = mmusim_trace_open(path, fmt, &t, r.err, sizeof r.err);
     if (r.rc < 0) {
         assert_null(t);
         return &r;
     }
-    r.fmt = tb_trace_format(t);
-    r.fields = tb_trace_fields(t);
-    snprintf(r.comp, sizeof r.comp, "%s", tb_trace_compression(t));
-    tb_access a[16];
+    r.fmt = mmusim_trace_format(t);
+    r.fields = mmusim_trace_fields(t);
+    snprintf(r.comp, sizeof r.comp, "%s", mmusim_trace_compression(t));
+    mmusim_access a[16];
     if (max > 16)
         max = 16;
     for (;;) {
-        long k = tb_trace_read(t, a, max, r.err, sizeof r.err);
+        long k = mmusim_trace_read(t, a, max, r.err, sizeof r.err);
         if (k < 0) {
             r.rc = (int)k;
             char again[512];
-            assert_int_equal(tb_trace_read(t, a, max, again, sizeof again), k);
+            assert_int_equal(mmusim_trace_read(t, a, max, again, sizeof again), k);
             assert_string_equal(again, r.err);
             break;
         }
@@ -186,13 +186,13 @@ static result *read_all(const char *path, tb_format fmt, size_t max)
             if (r.n < 64)
                 r.acc[r.n] = a[i];
     }
-    r.instructions = tb_trace_instructions(t);
-    r.records = tb_trace_records(t);
-    tb_trace_close(t);
+    r.instructions = mmusim_trace_instructions(t);
+    r.records = mmusim_trace_records(t);
+    mmusim_trace_close(t);
     return &r;
 }
 
-static void check_access(const tb_access *a, int type, uint64_t vaddr, uint32_t size, unsigned asid)
+static void check_access(const mmusim_access *a, int type, uint64_t vaddr, uint32_t size, unsigned asid)
 {
     assert_int_equal(a->type, type);
     assert_int_equal(a->vaddr, vaddr);
@@ -201,7 +201,7 @@ static void check_access(const tb_access *a, int type, uint64_t vaddr, uint32_t 
 }
 
 /* The bytes, read as fmt, fail with "PATH" + suffix. */
-static void expect_error(tb_format fmt, const buf *b, const char *suffix)
+static void expect_error(mmusim_format fmt, const buf *b, const char *suffix)
 {
     const char *path = fixture("bad.bin", b->p, b->len);
     char want[600];
@@ -241,13 +241,13 @@ static int group_teardown(void **state)
 static buf sample_bin(uint64_t count)
 {
     buf b = {NULL, 0, 0};
-    hdr(&b, 1, TB_BIN_FLAG_ASID | TB_BIN_FLAG_CYCLE, count);
+    hdr(&b, 1, MMUSIM_BIN_FLAG_ASID | MMUSIM_BIN_FLAG_CYCLE, count);
     rec(&b, 0x400000, 0, 1, 4, MMU_FETCH, 0);
     rec(&b, 0x7ffd1230, 100, 1, 8, MMU_READ, 1);           /* cycle 100 */
     rec(&b, 0x601040, 5, 2, 4096, MMU_WRITE, 1);           /* cycle 105 */
-    rec(&b, 50, 0, 0, TB_BIN_CTL_SET_CYCLE, 3, 0);         /* control: previous cycle = 50 */
+    rec(&b, 50, 0, 0, MMUSIM_BIN_CTL_SET_CYCLE, 3, 0);         /* control: previous cycle = 50 */
     rec(&b, UINT64_MAX, 1, 65535, 1, MMU_READ, 1);         /* cycle 51 */
-    rec(&b, UINT64_C(0xffffffff00000000), 0, 0, TB_BIN_CTL_SET_CYCLE, 3, 0);
+    rec(&b, UINT64_C(0xffffffff00000000), 0, 0, MMUSIM_BIN_CTL_SET_CYCLE, 3, 0);
     rec(&b, 0x1000, 0xffffffffu, 0, 2, MMU_FETCH, 1);      /* cycle 0xffffffff00000000 + 0xffffffff */
     return b;
 }
@@ -255,11 +255,11 @@ static buf sample_bin(uint64_t count)
 static void check_sample(const result *r)
 {
     assert_int_equal(r->rc, 0);
-    assert_int_equal(r->fmt, TB_FMT_BINARY);
+    assert_int_equal(r->fmt, MMUSIM_FMT_BINARY);
     assert_int_equal(r->n, 5);
     assert_int_equal(r->instructions, 2);
     assert_int_equal(r->records, 7);
-    assert_int_equal(r->fields, TB_FIELDS_ALL);
+    assert_int_equal(r->fields, MMUSIM_FIELDS_ALL);
     check_access(&r->acc[0], MMU_FETCH, 0x400000, 4, 1);
     assert_int_equal(r->acc[0].has_cycle, 0);
     assert_int_equal(r->acc[0].cycle, 0);
@@ -280,36 +280,36 @@ static void test_binary(void **state)
     buf b = sample_bin(7);
     const char *path = fixture("t.bin", b.p, b.len);
     for (size_t max = 1; max <= 16; max += 3) {
-        check_sample(read_all(path, TB_FMT_AUTO, max));
-        check_sample(read_all(path, TB_FMT_BINARY, max));
+        check_sample(read_all(path, MMUSIM_FMT_AUTO, max));
+        check_sample(read_all(path, MMUSIM_FMT_BINARY, max));
     }
     buf_free(&b);
     /* count unknown (a streamed file) */
-    b = sample_bin(TB_BIN_COUNT_UNKNOWN);
-    check_sample(read_all(fixture("t.bin", b.p, b.len), TB_FMT_AUTO, 16));
+    b = sample_bin(MMUSIM_BIN_COUNT_UNKNOWN);
+    check_sample(read_all(fixture("t.bin", b.p, b.len), MMUSIM_FMT_AUTO, 16));
 
     /* every compression, detected by magic number */
     buf g = gzip_bytes(b.p, b.len), x = xz_bytes(b.p, b.len), z = zstd_bytes(b.p, b.len);
-    result *r = read_all(fixture("t.bin.gz", g.p, g.len), TB_FMT_AUTO, 3);
+    result *r = read_all(fixture("t.bin.gz", g.p, g.len), MMUSIM_FMT_AUTO, 3);
     check_sample(r);
     assert_string_equal(r->comp, "gzip");
-    r = read_all(fixture("t.bin.xz", x.p, x.len), TB_FMT_AUTO, 3);
+    r = read_all(fixture("t.bin.xz", x.p, x.len), MMUSIM_FMT_AUTO, 3);
     check_sample(r);
     assert_string_equal(r->comp, "xz");
-    r = read_all(fixture("t.bin.zst", z.p, z.len), TB_FMT_BINARY, 3);
+    r = read_all(fixture("t.bin.zst", z.p, z.len), MMUSIM_FMT_BINARY, 3);
     check_sample(r);
     assert_string_equal(r->comp, "zstd");
     /* a truncated and a corrupt compressed binary trace */
     char want[600];
     const char *tp = fixture("trunc.zst", z.p, z.len - 3);
     snprintf(want, sizeof want, "%s: truncated zstd stream", tp);
-    r = read_all(tp, TB_FMT_AUTO, 16);
+    r = read_all(tp, MMUSIM_FMT_AUTO, 16);
     assert_true(r->rc < 0);
     assert_string_equal(r->err, want);
     g.p[g.len - 6] ^= 0x55; /* the CRC */
     tp = fixture("t.bin.gz", g.p, g.len);
     snprintf(want, sizeof want, "%s: corrupt gzip stream: incorrect data check", tp);
-    r = read_all(tp, TB_FMT_AUTO, 16);
+    r = read_all(tp, MMUSIM_FMT_AUTO, 16);
     assert_true(r->rc < 0);
     assert_string_equal(r->err, want);
     buf_free(&g);
@@ -322,9 +322,9 @@ static void test_binary(void **state)
     b.len = b.cap = 0;
     hdr(&b, 1, 0, 1);
     rec(&b, 0x1000, 0, 0, 8, MMU_WRITE, 0);
-    r = read_all(fixture("t.bin", b.p, b.len), TB_FMT_AUTO, 16);
+    r = read_all(fixture("t.bin", b.p, b.len), MMUSIM_FMT_AUTO, 16);
     assert_int_equal(r->rc, 0);
-    assert_int_equal(r->fields, TB_FIELD_SIZE);
+    assert_int_equal(r->fields, MMUSIM_FIELD_SIZE);
     check_access(&r->acc[0], MMU_WRITE, 0x1000, 8, 0);
     buf_free(&b);
 }
@@ -335,19 +335,19 @@ static void test_binary_big(void **state)
     (void)state;
     enum { N = 600000 }; /* 9.6 MB: more than two 4 MiB buffers */
     buf b = {NULL, 0, 0};
-    hdr(&b, 1, TB_BIN_FLAG_ASID, N);
+    hdr(&b, 1, MMUSIM_BIN_FLAG_ASID, N);
     for (uint32_t i = 0; i < N; i++)
         rec(&b, (uint64_t)i * 4096 + 3, 0, (uint16_t)(i % 7), 1 + i % 4096, i % 3, 0);
     buf z = zstd_bytes(b.p, b.len);
     for (int pass = 0; pass < 2; pass++) {
         const char *path = pass ? fixture("t.bin.zst", z.p, z.len) : fixture("big.bin", b.p, b.len);
-        tb_trace *t;
+        mmusim_trace *t;
         char err[512];
-        assert_int_equal(tb_trace_open(path, TB_FMT_AUTO, &t, err, sizeof err), 0);
-        tb_access a[1000];
+        assert_int_equal(mmusim_trace_open(path, MMUSIM_FMT_AUTO, &t, err, sizeof err), 0);
+        mmusim_access a[1000];
         uint64_t seen = 0;
         long k;
-        while ((k = tb_trace_read(t, a, 1000, err, sizeof err)) > 0)
+        while ((k = mmusim_trace_read(t, a, 1000, err, sizeof err)) > 0)
             for (long j = 0; j < k; j++, seen++) {
                 assert_int_equal(a[j].vaddr, seen * 4096 + 3);
                 assert_int_equal(a[j].size, 1 + seen % 4096);
@@ -356,8 +356,8 @@ static void test_binary_big(void **state)
             }
         assert_int_equal(k, 0);
         assert_int_equal(seen, N);
-        assert_int_equal(tb_trace_instructions(t), N / 3);
-        tb_trace_close(t);
+        assert_int_equal(mmusim_trace_instructions(t), N / 3);
+        mmusim_trace_close(t);
     }
     buf_free(&z);
     buf_free(&b);
@@ -369,102 +369,102 @@ static void test_binary_errors(void **state)
     buf b = {NULL, 0, 0};
     /* header */
     buf_append(&b, "MMUTRACE and more bytes after that, enough for a header", 56);
-    expect_error(TB_FMT_BINARY, &b, ": not an mmusim binary trace (bad magic number)");
+    expect_error(MMUSIM_FMT_BINARY, &b, ": not an mmusim binary trace (bad magic number)");
     buf_free(&b);
     hdr(&b, 2, 0, 1);
     rec(&b, 0x1000, 0, 0, 8, MMU_READ, 0);
-    expect_error(TB_FMT_AUTO, &b, ": unsupported mmusim binary trace version 2 (this reader knows version 1)");
+    expect_error(MMUSIM_FMT_AUTO, &b, ": unsupported mmusim binary trace version 2 (this reader knows version 1)");
     buf_free(&b);
     hdr(&b, 1, 0, 1);
     b.len = 20;
-    expect_error(TB_FMT_AUTO, &b, ": truncated header (20 of 32 bytes)");
+    expect_error(MMUSIM_FMT_AUTO, &b, ": truncated header (20 of 32 bytes)");
     b.len = 5; /* only part of the magic number: still recognised */
-    expect_error(TB_FMT_AUTO, &b, ": truncated header (5 of 32 bytes)");
+    expect_error(MMUSIM_FMT_AUTO, &b, ": truncated header (5 of 32 bytes)");
     buf_free(&b);
     hdr(&b, 1, 0x4, 1);
-    expect_error(TB_FMT_AUTO, &b, ": bad header: unknown flags 0x4");
+    expect_error(MMUSIM_FMT_AUTO, &b, ": bad header: unknown flags 0x4");
     buf_free(&b);
     hdr(&b, 1, 0, 1);
     b.p[12] = 24;
-    expect_error(TB_FMT_AUTO, &b, ": bad header: record size 24 (expected 16)");
+    expect_error(MMUSIM_FMT_AUTO, &b, ": bad header: record size 24 (expected 16)");
     b.p[12] = 16;
     b.p[10] = 40;
-    expect_error(TB_FMT_AUTO, &b, ": bad header: header size 40 (expected 32)");
+    expect_error(MMUSIM_FMT_AUTO, &b, ": bad header: header size 40 (expected 32)");
     b.p[10] = 32;
     b.p[30] = 1;
-    expect_error(TB_FMT_AUTO, &b, ": bad header: reserved bytes 24..31 are not zero");
+    expect_error(MMUSIM_FMT_AUTO, &b, ": bad header: reserved bytes 24..31 are not zero");
     buf_free(&b);
     /* empty: a header and no record, or not even a header */
     hdr(&b, 1, 0, 0);
-    expect_error(TB_FMT_AUTO, &b, ": empty trace (no accesses)");
+    expect_error(MMUSIM_FMT_AUTO, &b, ": empty trace (no accesses)");
     buf_free(&b);
-    hdr(&b, 1, TB_BIN_FLAG_CYCLE, TB_BIN_COUNT_UNKNOWN);
-    rec(&b, 9, 0, 0, TB_BIN_CTL_SET_CYCLE, 3, 0);
-    expect_error(TB_FMT_AUTO, &b, ": empty trace (no accesses)");
+    hdr(&b, 1, MMUSIM_BIN_FLAG_CYCLE, MMUSIM_BIN_COUNT_UNKNOWN);
+    rec(&b, 9, 0, 0, MMUSIM_BIN_CTL_SET_CYCLE, 3, 0);
+    expect_error(MMUSIM_FMT_AUTO, &b, ": empty trace (no accesses)");
     buf_free(&b);
     buf_append(&b, "", 0);
-    expect_error(TB_FMT_BINARY, &b, ": empty trace (no accesses)");
+    expect_error(MMUSIM_FMT_BINARY, &b, ": empty trace (no accesses)");
 
     /* records */
-    hdr(&b, 1, 0, TB_BIN_COUNT_UNKNOWN);
+    hdr(&b, 1, 0, MMUSIM_BIN_COUNT_UNKNOWN);
     rec(&b, 0x1000, 0, 0, 8, MMU_READ, 0);
     rec(&b, 0x2000, 0, 0, 8, MMU_READ, 0);
     size_t good = b.len;
     rec(&b, 0x3000, 0, 0, 8, MMU_READ, 0);
     b.len -= 11;
-    expect_error(TB_FMT_AUTO, &b, ": record 3: truncated record (5 of 16 bytes)");
+    expect_error(MMUSIM_FMT_AUTO, &b, ": record 3: truncated record (5 of 16 bytes)");
     b.len = good;
     rec(&b, 0x3000, 0, 0, 0, MMU_READ, 0);
-    expect_error(TB_FMT_AUTO, &b, ": record 3: size 0 out of range 1..4096");
+    expect_error(MMUSIM_FMT_AUTO, &b, ": record 3: size 0 out of range 1..4096");
     b.len = good;
     rec(&b, 0x3000, 0, 0, 4097, MMU_READ, 0);
-    expect_error(TB_FMT_AUTO, &b, ": record 3: size 4097 out of range 1..4096");
+    expect_error(MMUSIM_FMT_AUTO, &b, ": record 3: size 4097 out of range 1..4096");
     b.len = good;
     rec(&b, 0x3000, 0, 0, 2, 3, 0);
-    expect_error(TB_FMT_AUTO, &b, ": record 3: unknown control record kind 2");
+    expect_error(MMUSIM_FMT_AUTO, &b, ": record 3: unknown control record kind 2");
     b.len = good;
-    rec(&b, 0x3000, 0, 0, TB_BIN_CTL_SET_CYCLE, 3, 0);
-    expect_error(TB_FMT_AUTO, &b, ": record 3: cycle control record, but the header says there are no cycles");
+    rec(&b, 0x3000, 0, 0, MMUSIM_BIN_CTL_SET_CYCLE, 3, 0);
+    expect_error(MMUSIM_FMT_AUTO, &b, ": record 3: cycle control record, but the header says there are no cycles");
     b.len = good;
     rec(&b, 0x3000, 0, 5, 8, MMU_READ, 0);
-    expect_error(TB_FMT_AUTO, &b, ": record 3: asid 5, but the header says there are no ASIDs");
+    expect_error(MMUSIM_FMT_AUTO, &b, ": record 3: asid 5, but the header says there are no ASIDs");
     b.len = good;
     rec(&b, 0x3000, 7, 0, 8, MMU_READ, 1);
-    expect_error(TB_FMT_AUTO, &b, ": record 3: record with a cycle, but the header says there are no cycles");
+    expect_error(MMUSIM_FMT_AUTO, &b, ": record 3: record with a cycle, but the header says there are no cycles");
     b.len = good;
     rec(&b, 0x3000, 7, 0, 8, MMU_READ, 0);
-    expect_error(TB_FMT_AUTO, &b, ": record 3: cycle delta 7 in a record without a cycle");
+    expect_error(MMUSIM_FMT_AUTO, &b, ": record 3: cycle delta 7 in a record without a cycle");
     buf_free(&b);
-    hdr(&b, 1, TB_BIN_FLAG_CYCLE, 2);
+    hdr(&b, 1, MMUSIM_BIN_FLAG_CYCLE, 2);
     rec(&b, 0x3000, 7, 0, 8, MMU_READ, 1);
-    rec(&b, 0x3000, 1, 0, TB_BIN_CTL_SET_CYCLE, 3, 0);
-    expect_error(TB_FMT_AUTO, &b, ": record 2: control record with non-zero delta, asid or cycle bit");
+    rec(&b, 0x3000, 1, 0, MMUSIM_BIN_CTL_SET_CYCLE, 3, 0);
+    expect_error(MMUSIM_FMT_AUTO, &b, ": record 2: control record with non-zero delta, asid or cycle bit");
     buf_free(&b);
 
     /* the record count */
     hdr(&b, 1, 0, 3);
     rec(&b, 0x1000, 0, 0, 8, MMU_READ, 0);
     rec(&b, 0x2000, 0, 0, 8, MMU_READ, 0);
-    expect_error(TB_FMT_AUTO, &b, ": record 3: missing: the data ends after 2 records, the header says 3");
+    expect_error(MMUSIM_FMT_AUTO, &b, ": record 3: missing: the data ends after 2 records, the header says 3");
     b.p[16] = 1;
-    expect_error(TB_FMT_AUTO, &b, ": record 2: more records than the header's count (1)");
+    expect_error(MMUSIM_FMT_AUTO, &b, ": record 2: more records than the header's count (1)");
     buf_free(&b);
 
     /* the accesses before a bad record come first */
-    hdr(&b, 1, 0, TB_BIN_COUNT_UNKNOWN);
+    hdr(&b, 1, 0, MMUSIM_BIN_COUNT_UNKNOWN);
     rec(&b, 0x1000, 0, 0, 8, MMU_READ, 0);
     rec(&b, 0x2000, 0, 0, 8, MMU_READ, 0);
     rec(&b, 0x3000, 0, 0, 0, MMU_READ, 0);
     const char *path = fixture("bad.bin", b.p, b.len);
-    tb_trace *t;
+    mmusim_trace *t;
     char err[512];
-    tb_access a[16];
-    assert_int_equal(tb_trace_open(path, TB_FMT_AUTO, &t, err, sizeof err), 0);
-    assert_int_equal(tb_trace_read(t, a, 16, err, sizeof err), 2);
-    assert_int_equal(tb_trace_read(t, a, 16, err, sizeof err), MMU_ERANGE);
-    assert_int_equal(tb_trace_records(t), 2);
-    assert_int_equal(tb_trace_lines(t), 0);
-    tb_trace_close(t);
+    mmusim_access a[16];
+    assert_int_equal(mmusim_trace_open(path, MMUSIM_FMT_AUTO, &t, err, sizeof err), 0);
+    assert_int_equal(mmusim_trace_read(t, a, 16, err, sizeof err), 2);
+    assert_int_equal(mmusim_trace_read(t, a, 16, err, sizeof err), MMU_ERANGE);
+    assert_int_equal(mmusim_trace_records(t), 2);
+    assert_int_equal(mmusim_trace_lines(t), 0);
+    mmusim_trace_close(t);
     buf_free(&b);
 }
 
@@ -485,7 +485,7 @@ static buf sample_champsim(void)
 static void check_champsim(const result *r)
 {
     assert_int_equal(r->rc, 0);
-    assert_int_equal(r->fmt, TB_FMT_CHAMPSIM);
+    assert_int_equal(r->fmt, MMUSIM_FMT_CHAMPSIM);
     assert_int_equal(r->fields, 0);
     assert_true(r->n >= 14);
     const struct {
@@ -499,7 +499,7 @@ static void check_champsim(const result *r)
     };
     for (int i = 0; i < 14; i++)
         check_access(&r->acc[i], want[i].type, want[i].va,
-                     want[i].type == MMU_FETCH ? TB_CHAMPSIM_FETCH_SIZE : TB_CHAMPSIM_DATA_SIZE, 0);
+                     want[i].type == MMU_FETCH ? MMUSIM_CHAMPSIM_FETCH_SIZE : MMUSIM_CHAMPSIM_DATA_SIZE, 0);
 }
 
 static void test_champsim(void **state)
@@ -510,16 +510,16 @@ static void test_champsim(void **state)
     crec(&b, 0x401010, NULL, NULL, 0);
     const char *path = fixture("t.cs", b.p, b.len);
     for (size_t max = 1; max <= 16; max++) {
-        result *r = read_all(path, max % 2 ? TB_FMT_AUTO : TB_FMT_CHAMPSIM, max);
+        result *r = read_all(path, max % 2 ? MMUSIM_FMT_AUTO : MMUSIM_FMT_CHAMPSIM, max);
         check_champsim(r);
         assert_int_equal(r->n, 15);
         assert_int_equal(r->records, 5);
         assert_int_equal(r->instructions, 5);
-        check_access(&r->acc[14], MMU_FETCH, 0x401010, TB_CHAMPSIM_FETCH_SIZE, 0);
+        check_access(&r->acc[14], MMU_FETCH, 0x401010, MMUSIM_CHAMPSIM_FETCH_SIZE, 0);
     }
     /* ChampSim traces come as .xz */
     buf x = xz_bytes(b.p, b.len);
-    result *r = read_all(fixture("t.cs.xz", x.p, x.len), TB_FMT_AUTO, 7);
+    result *r = read_all(fixture("t.cs.xz", x.p, x.len), MMUSIM_FMT_AUTO, 7);
     assert_string_equal(r->comp, "xz");
     assert_int_equal(r->n, 15);
     buf_free(&x);
@@ -532,19 +532,19 @@ static void test_champsim_errors(void **state)
     buf b = sample_champsim();
     size_t whole = b.len;
     b.len -= 54;
-    expect_error(TB_FMT_CHAMPSIM, &b, ": record 4: truncated record (10 of 64 bytes)");
+    expect_error(MMUSIM_FMT_CHAMPSIM, &b, ": record 4: truncated record (10 of 64 bytes)");
     b.len = whole;
     b.p[64 + 8] = 7;
-    expect_error(TB_FMT_CHAMPSIM, &b,
+    expect_error(MMUSIM_FMT_CHAMPSIM, &b,
                  ": record 2: is_branch 7 and branch_taken 1 must be 0 or 1 (not a ChampSim trace?)");
     /* auto: binary data that is neither format */
     b.p[8] = 9;
-    expect_error(TB_FMT_AUTO, &b,
+    expect_error(MMUSIM_FMT_AUTO, &b,
                  ": cannot tell the trace format: binary data that is neither an mmusim binary "
                  "trace (no magic number) nor a ChampSim trace");
     buf_free(&b);
     buf_append(&b, "", 0);
-    expect_error(TB_FMT_CHAMPSIM, &b, ": empty trace (no accesses)");
+    expect_error(MMUSIM_FMT_CHAMPSIM, &b, ": empty trace (no accesses)");
     buf_free(&b);
 }
 

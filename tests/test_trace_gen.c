@@ -1,5 +1,5 @@
 /*
- * test_trace_gen.c - the synthetic trace generators (testbench/gen.c):
+ * test_trace_gen.c - the synthetic trace generators (io/trace/gen.c):
  * determinism (same seed, same accesses and the same bytes on disk; a
  * different seed, different ones), each generator's defining property
  * (docs/generators.md), the write ratio, and the parameter checks.
@@ -17,43 +17,43 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gen.h"
+#include "mmusim/io/gen.h"
 #include "mmusim/error.h"
 #include "mmusim/types.h"
-#include "trace.h"
-#include "tracewrite.h"
+#include "mmusim/io/trace.h"
+#include "mmusim/io/tracewrite.h"
 
 /* All accesses of a generator (caller frees). */
-static tb_access *generate(const tb_gen_params *p, size_t *n)
+static mmusim_access *generate(const mmusim_gen_params *p, size_t *n)
 {
-    tb_gen *g;
+    mmusim_gen *g;
     char err[256];
-    int rc = tb_gen_create(p, &g, err, sizeof err);
+    int rc = mmusim_gen_create(p, &g, err, sizeof err);
     if (rc < 0)
         print_error("%s\n", err);
     assert_int_equal(rc, 0);
-    tb_access *a = malloc((p->accesses + 1) * sizeof *a);
+    mmusim_access *a = malloc((p->accesses + 1) * sizeof *a);
     assert_non_null(a);
     size_t k = 0, got;
     /* odd batch sizes, so quanta and batches do not line up */
-    while ((got = tb_gen_next(g, a + k, k % 2 ? 777 : 1000)) > 0)
+    while ((got = mmusim_gen_next(g, a + k, k % 2 ? 777 : 1000)) > 0)
         k += got;
-    assert_int_equal(tb_gen_next(g, a, 10), 0);
-    tb_gen_destroy(g);
+    assert_int_equal(mmusim_gen_next(g, a, 10), 0);
+    mmusim_gen_destroy(g);
     *n = k;
     return a;
 }
 
-static tb_gen_params params(tb_gen_kind kind, uint64_t accesses)
+static mmusim_gen_params params(mmusim_gen_kind kind, uint64_t accesses)
 {
-    tb_gen_params p;
-    tb_gen_defaults(&p);
+    mmusim_gen_params p;
+    mmusim_gen_defaults(&p);
     p.kind = kind;
     p.accesses = accesses;
     return p;
 }
 
-static int same(const tb_access *a, const tb_access *b, size_t n)
+static int same(const mmusim_access *a, const mmusim_access *b, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (a[i].vaddr != b[i].vaddr || a[i].type != b[i].type || a[i].asid != b[i].asid ||
@@ -65,31 +65,31 @@ static int same(const tb_access *a, const tb_access *b, size_t n)
 static void test_names(void **state)
 {
     (void)state;
-    assert_string_equal(tb_gen_kind_name(TB_GEN_ZIPF), "zipf");
-    assert_string_equal(tb_gen_kind_name(TB_GEN_KINDS), "?");
-    assert_int_equal(tb_gen_kind_parse("random"), TB_GEN_UNIFORM);
-    assert_int_equal(tb_gen_kind_parse("Chase"), TB_GEN_CHASE);
-    assert_int_equal(tb_gen_kind_parse("pointer-chase"), TB_GEN_CHASE);
-    assert_int_equal(tb_gen_kind_parse("mix"), TB_GEN_MIX);
-    assert_int_equal(tb_gen_kind_parse("gauss"), TB_GEN_KINDS);
+    assert_string_equal(mmusim_gen_kind_name(MMUSIM_GEN_ZIPF), "zipf");
+    assert_string_equal(mmusim_gen_kind_name(MMUSIM_GEN_KINDS), "?");
+    assert_int_equal(mmusim_gen_kind_parse("random"), MMUSIM_GEN_UNIFORM);
+    assert_int_equal(mmusim_gen_kind_parse("Chase"), MMUSIM_GEN_CHASE);
+    assert_int_equal(mmusim_gen_kind_parse("pointer-chase"), MMUSIM_GEN_CHASE);
+    assert_int_equal(mmusim_gen_kind_parse("mix"), MMUSIM_GEN_MIX);
+    assert_int_equal(mmusim_gen_kind_parse("gauss"), MMUSIM_GEN_KINDS);
 }
 
 /* Same seed: the same accesses; another seed: others (for the random kinds). */
 static void test_determinism(void **state)
 {
     (void)state;
-    for (int k = 0; k < TB_GEN_KINDS; k++) {
-        tb_gen_params p = params((tb_gen_kind)k, 20000);
+    for (int k = 0; k < MMUSIM_GEN_KINDS; k++) {
+        mmusim_gen_params p = params((mmusim_gen_kind)k, 20000);
         p.write_ratio = 0.3;
-        p.pattern = TB_GEN_ZIPF;
+        p.pattern = MMUSIM_GEN_ZIPF;
         p.quantum = 333;
         size_t n1, n2, n3;
-        tb_access *a = generate(&p, &n1), *b = generate(&p, &n2);
+        mmusim_access *a = generate(&p, &n1), *b = generate(&p, &n2);
         assert_int_equal(n1, 20000);
         assert_int_equal(n2, 20000);
         assert_true(same(a, b, n1));
         p.seed = 2;
-        tb_access *c = generate(&p, &n3);
+        mmusim_access *c = generate(&p, &n3);
         /* sequential and strided addresses do not depend on the seed; their
          * read/write choices do */
         assert_false(same(a, c, n1));
@@ -107,26 +107,26 @@ static void test_same_bytes(void **state)
     const char *base = getenv("TMPDIR");
     snprintf(dir, sizeof dir, "%s/test_trace_gen_XXXXXX", base && *base && strlen(base) < 36 ? base : "/tmp");
     assert_non_null(mkdtemp(dir));
-    static const tb_format fmts[] = {TB_FMT_TEXT, TB_FMT_BINARY, TB_FMT_LACKEY, TB_FMT_DIN};
+    static const mmusim_format fmts[] = {MMUSIM_FMT_TEXT, MMUSIM_FMT_BINARY, MMUSIM_FMT_LACKEY, MMUSIM_FMT_DIN};
     for (int f = 0; f < 4; f++)
-        for (int c = 0; c < TB_COMP_COUNT; c++) {
+        for (int c = 0; c < MMUSIM_COMP_COUNT; c++) {
             for (int i = 0; i < 3; i++) {
-                tb_gen_params gp = params(TB_GEN_MIX, 5000);
+                mmusim_gen_params gp = params(MMUSIM_GEN_MIX, 5000);
                 gp.seed = i == 2 ? 99 : 7;
                 gp.write_ratio = 0.5;
                 size_t n;
-                tb_access *a = generate(&gp, &n);
+                mmusim_access *a = generate(&gp, &n);
                 snprintf(p[i], sizeof p[i], "%s/g%d", dir, i);
-                tb_writer_opts o;
-                tb_writer_opts_init(&o);
+                mmusim_writer_opts o;
+                mmusim_writer_opts_init(&o);
                 o.format = fmts[f];
-                o.comp = (tb_compression)c;
+                o.comp = (mmusim_compression)c;
                 o.level = 1;
-                tb_writer *w;
+                mmusim_writer *w;
                 char err[256];
-                assert_int_equal(tb_writer_open(p[i], &o, &w, err, sizeof err), 0);
-                assert_int_equal(tb_writer_write(w, a, n, err, sizeof err), 0);
-                assert_int_equal(tb_writer_close(w, err, sizeof err), 0);
+                assert_int_equal(mmusim_writer_open(p[i], &o, &w, err, sizeof err), 0);
+                assert_int_equal(mmusim_writer_write(w, a, n, err, sizeof err), 0);
+                assert_int_equal(mmusim_writer_close(w, err, sizeof err), 0);
                 free(a);
             }
             snprintf(cmd, sizeof cmd, "cmp -s %s %s", p[0], p[1]);
@@ -142,10 +142,10 @@ static void test_same_bytes(void **state)
 static void test_sequential(void **state)
 {
     (void)state;
-    tb_gen_params p = params(TB_GEN_SEQUENTIAL, 3000);
+    mmusim_gen_params p = params(MMUSIM_GEN_SEQUENTIAL, 3000);
     p.footprint = 1000 * 8 + 5; /* not a multiple of the size: the tail is not used */
     size_t n;
-    tb_access *a = generate(&p, &n);
+    mmusim_access *a = generate(&p, &n);
     for (size_t i = 0; i < n; i++) {
         assert_int_equal(a[i].vaddr, p.base + (i % 1000) * 8);
         assert_int_equal(a[i].size, 8);
@@ -160,12 +160,12 @@ static void test_sequential(void **state)
 static void test_strided(void **state)
 {
     (void)state;
-    tb_gen_params p = params(TB_GEN_STRIDED, 5000);
+    mmusim_gen_params p = params(MMUSIM_GEN_STRIDED, 5000);
     p.stride = 3 * 4096 + 64;
     p.footprint = 1 << 20;
     p.size = 4;
     size_t n;
-    tb_access *a = generate(&p, &n);
+    mmusim_access *a = generate(&p, &n);
     assert_int_equal(a[0].vaddr, p.base);
     for (size_t i = 1; i < n; i++)
         assert_int_equal(a[i].vaddr - p.base, (a[i - 1].vaddr - p.base + p.stride) % p.footprint);
@@ -184,11 +184,11 @@ static void test_uniform(void **state)
 {
     (void)state;
     enum { PAGES = 64, N = 128000 };
-    tb_gen_params p = params(TB_GEN_UNIFORM, N);
+    mmusim_gen_params p = params(MMUSIM_GEN_UNIFORM, N);
     p.pages = PAGES;
     p.footprint = 1; /* --pages wins */
     size_t n, count[PAGES] = {0}, slots[512] = {0};
-    tb_access *a = generate(&p, &n);
+    mmusim_access *a = generate(&p, &n);
     for (size_t i = 0; i < n; i++) {
         uint64_t off = a[i].vaddr - p.base;
         assert_true(a[i].vaddr >= p.base);
@@ -220,12 +220,12 @@ static void test_zipf(void **state)
     static const double alphas[] = {0.6, 1.0, 1.4};
     for (int k = 0; k < 3; k++) {
         enum { PAGES = 2000, N = 400000, FIT = 100 };
-        tb_gen_params p = params(TB_GEN_ZIPF, N);
+        mmusim_gen_params p = params(MMUSIM_GEN_ZIPF, N);
         p.pages = PAGES;
         p.alpha = alphas[k];
         size_t n;
         size_t *count = calloc(PAGES, sizeof *count);
-        tb_access *a = generate(&p, &n);
+        mmusim_access *a = generate(&p, &n);
         for (size_t i = 0; i < n; i++) {
             uint64_t off = a[i].vaddr - p.base;
             assert_true(off < (uint64_t)PAGES * 4096);
@@ -261,12 +261,12 @@ static void test_chase(void **state)
     (void)state;
     for (uint64_t seed = 1; seed <= 5; seed++) {
         enum { PAGES = 997 };
-        tb_gen_params p = params(TB_GEN_CHASE, 3 * PAGES);
+        mmusim_gen_params p = params(MMUSIM_GEN_CHASE, 3 * PAGES);
         p.pages = PAGES;
         p.seed = seed;
         p.unit = 64; /* lines, this time */
         size_t n;
-        tb_access *a = generate(&p, &n);
+        mmusim_access *a = generate(&p, &n);
         unsigned char seen[PAGES] = {0};
         assert_int_equal(a[0].vaddr, p.base);
         for (size_t i = 0; i < PAGES; i++) {
@@ -281,10 +281,10 @@ static void test_chase(void **state)
         free(a);
     }
     /* one page: always the same */
-    tb_gen_params p = params(TB_GEN_CHASE, 10);
+    mmusim_gen_params p = params(MMUSIM_GEN_CHASE, 10);
     p.pages = 1;
     size_t n;
-    tb_access *a = generate(&p, &n);
+    mmusim_access *a = generate(&p, &n);
     for (size_t i = 0; i < n; i++)
         assert_int_equal(a[i].vaddr, p.base);
     free(a);
@@ -296,13 +296,13 @@ static void test_mix(void **state)
 {
     (void)state;
     enum { P = 5, Q = 37, N = 20000 };
-    tb_gen_params p = params(TB_GEN_MIX, N);
+    mmusim_gen_params p = params(MMUSIM_GEN_MIX, N);
     p.procs = P;
     p.quantum = Q;
-    p.pattern = TB_GEN_SEQUENTIAL;
+    p.pattern = MMUSIM_GEN_SEQUENTIAL;
     p.footprint = 1 << 20;
     size_t n;
-    tb_access *a = generate(&p, &n);
+    mmusim_access *a = generate(&p, &n);
     assert_int_equal(n, N);
     uint64_t next[P + 1];
     for (int i = 0; i <= P; i++)
@@ -315,7 +315,7 @@ static void test_mix(void **state)
     }
     free(a);
     /* random patterns: the processes differ from one another */
-    p.pattern = TB_GEN_UNIFORM;
+    p.pattern = MMUSIM_GEN_UNIFORM;
     a = generate(&p, &n);
     assert_false(same(a, a + Q, Q));
     free(a);
@@ -324,11 +324,11 @@ static void test_mix(void **state)
 static void test_write_ratio(void **state)
 {
     (void)state;
-    tb_gen_params p = params(TB_GEN_UNIFORM, 100000);
+    mmusim_gen_params p = params(MMUSIM_GEN_UNIFORM, 100000);
     size_t n, m;
-    tb_access *r = generate(&p, &n);
+    mmusim_access *r = generate(&p, &n);
     p.write_ratio = 0.25;
-    tb_access *w = generate(&p, &m);
+    mmusim_access *w = generate(&p, &m);
     size_t writes = 0;
     for (size_t i = 0; i < n; i++) {
         assert_int_equal(r[i].type, MMU_READ);
@@ -345,11 +345,11 @@ static void test_write_ratio(void **state)
     free(r);
 }
 
-static void expect_bad(tb_gen_params p, const char *want)
+static void expect_bad(mmusim_gen_params p, const char *want)
 {
-    tb_gen *g = (tb_gen *)1;
+    mmusim_gen *g = (mmusim_gen *)1;
     char err[256];
-    assert_true(tb_gen_create(&p, &g, err, sizeof err) < 0);
+    assert_true(mmusim_gen_create(&p, &g, err, sizeof err) < 0);
     assert_null(g);
     assert_string_equal(err, want);
 }
@@ -357,10 +357,10 @@ static void expect_bad(tb_gen_params p, const char *want)
 static void test_bad_params(void **state)
 {
     (void)state;
-    tb_gen_params p = params(TB_GEN_STRIDED, 10);
+    mmusim_gen_params p = params(MMUSIM_GEN_STRIDED, 10);
     p.stride = 0;
     expect_bad(p, "--stride must be at least 1");
-    p = params(TB_GEN_UNIFORM, 10);
+    p = params(MMUSIM_GEN_UNIFORM, 10);
     p.size = 0;
     expect_bad(p, "--size 0 out of range 1..4096");
     p.size = 8;
@@ -369,31 +369,31 @@ static void test_bad_params(void **state)
     p.write_ratio = 0;
     p.footprint = 100;
     expect_bad(p, "--footprint 100 holds no unit of 4096 bytes (or give --pages)");
-    p = params(TB_GEN_ZIPF, 10);
+    p = params(MMUSIM_GEN_ZIPF, 10);
     p.pages = (1 << 24) + 1;
     expect_bad(p, "zipf: at most 16777216 pages (16777217 asked)");
     p.pages = 10;
     p.alpha = -1;
     expect_bad(p, "--alpha -1 out of range 0..100");
-    p = params(TB_GEN_SEQUENTIAL, 10);
+    p = params(MMUSIM_GEN_SEQUENTIAL, 10);
     p.footprint = 4;
     expect_bad(p, "--footprint 4 is smaller than --size 8");
     p.footprint = 4096;
     p.base = UINT64_MAX - 100;
     expect_bad(p, "--base plus the footprint does not fit in 64 bits");
-    p = params(TB_GEN_MIX, 10);
+    p = params(MMUSIM_GEN_MIX, 10);
     p.procs = 0;
     expect_bad(p, "--procs 0 out of range 1..65535");
     p.procs = 2;
     p.quantum = 0;
     expect_bad(p, "--quantum must be at least 1 access");
     p.quantum = 5;
-    p.pattern = TB_GEN_MIX;
+    p.pattern = MMUSIM_GEN_MIX;
     expect_bad(p, "--pattern must be sequential, strided, uniform, zipf or chase");
-    p.pattern = TB_GEN_STRIDED;
+    p.pattern = MMUSIM_GEN_STRIDED;
     p.stride = 0;
     expect_bad(p, "--stride must be at least 1");
-    p = params(TB_GEN_CHASE, 10);
+    p = params(MMUSIM_GEN_CHASE, 10);
     p.pages = ((uint64_t)1 << 26) + 1;
     expect_bad(p, "chase: at most 67108864 elements (67108865 asked)");
 }

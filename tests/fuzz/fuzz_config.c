@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cfgfile.h"
+#include "mmusim/io/config_file.h"
 #include "mmusim/mmusim.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mmu_config cfg;
     mmu_config_defaults(&cfg);
     char err[1024] = "";
-    int rc = tb_config_load(&cfg, path, err, sizeof err);
+    int rc = mmusim_config_load(&cfg, path, err, sizeof err);
     unlink(path);
     if (rc != 0) {
         if (!err[0])

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "trace.h"
+#include "mmusim/io/trace.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -25,23 +25,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     close(fd);
-    static tb_access buf[256];
-    for (int f = 0; f < TB_FMT_COUNT; f++) {
-        tb_trace *t;
+    static mmusim_access buf[256];
+    for (int f = 0; f < MMUSIM_FMT_COUNT; f++) {
+        mmusim_trace *t;
         char err[512] = "";
-        if (tb_trace_open(path, (tb_format)f, &t, err, sizeof err) < 0) {
+        if (mmusim_trace_open(path, (mmusim_format)f, &t, err, sizeof err) < 0) {
             if (!err[0])
                 abort(); /* an error without a message */
             continue;
         }
         long n;
-        while ((n = tb_trace_read(t, buf, 256, err, sizeof err)) > 0)
+        while ((n = mmusim_trace_read(t, buf, 256, err, sizeof err)) > 0)
             for (long i = 0; i < n; i++)
                 if (buf[i].type > 2 || buf[i].size == 0)
                     abort(); /* an access no reader may produce */
         if (n < 0 && !err[0])
             abort();
-        tb_trace_close(t);
+        mmusim_trace_close(t);
     }
     unlink(path);
     return 0;

@@ -68,10 +68,10 @@ static int checks = 0;
 #define CHECK_TIME(a, b)                                                                         \
     do {                                                                                         \
         checks++;                                                                                \
-        const sc_time ta_ = (a), tb_ = (b);                                                      \
-        if (ta_ != tb_) {                                                                        \
+        const sc_time ta_ = (a), mmusim_ = (b);                                                      \
+        if (ta_ != mmusim_) {                                                                        \
             std::fprintf(stderr, "%s:%d: CHECK_TIME failed: %s == %s (%s != %s)\n", __FILE__, __LINE__, \
-                         #a, #b, ta_.to_string().c_str(), tb_.to_string().c_str());              \
+                         #a, #b, ta_.to_string().c_str(), mmusim_.to_string().c_str());              \
             failures++;                                                                          \
         }                                                                                        \
     } while (0)

@@ -1,0 +1,219 @@
+/*
+ * trace_core.cpp - the trace-driven CPU model of the example SoC (trace_core.h).
+ */
+#include "trace_core.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include <tlm_utils/tlm_quantumkeeper.h>
+
+using namespace sc_core;
+using namespace tlm;
+
+namespace mmusim {
+namespace soc {
+
+static const size_t BATCH = 4096;
+
+trace_core::trace_core(sc_module_name name, const options &opt) : sc_module(name), socket("socket"), opt_(opt)
+{
+    socket.register_nb_transport_bw(this, &trace_core::nb_transport_bw);
+    const unsigned n = std::max(1u, opt_.outstanding);
+    for (unsigned i = 0; i < n; i++) {
+        slot *s = new slot;
+        s->gp.set_extension(&s->ext);
+        slots_.push_back(s);
+        free_.push_back(s);
+    }
+    buf_.resize(BATCH);
+    char err[1024];
+    if (mmusim_trace_open(opt_.trace.c_str(), opt_.format, &trace_, err, sizeof err) < 0) {
+        trace_ = nullptr;
+        res_.failed = true;
+        res_.error = err;
+    }
+    SC_HAS_PROCESS(trace_core);
+    SC_THREAD(run);
+}
+
+trace_core::~trace_core()
+{
+    for (slot *s : slots_) {
+        s->gp.clear_extension(&s->ext);
+        delete s;
+    }
+    if (trace_)
+        mmusim_trace_close(trace_);
+}
+
+bool trace_core::next(mmusim_access &a)
+{
+    if (opt_.max_accesses && res_.accesses >= opt_.max_accesses)
+        return false;
+    if (pos_ == fill_) {
+        if (eof_ || !trace_)
+            return false;
+        char err[1024];
+        const long n = mmusim_trace_read(trace_, buf_.data(), buf_.size(), err, sizeof err);
+        if (n < 0) {
+            res_.failed = true;
+            res_.error = err;
+            eof_ = true;
+            return false;
+        }
+        if (n == 0) {
+            eof_ = true;
+            return false;
+        }
+        pos_ = 0;
+        fill_ = static_cast<size_t>(n);
+    }
+    a = buf_[pos_++];
+    return true;
+}
+
+void trace_core::prepare(slot &s, const mmusim_access &a)
+{
+    tlm_generic_payload &t = s.gp;
+    const unsigned len = std::min<uint32_t>(std::max<uint32_t>(a.size, 1), sizeof s.data);
+    t.set_command(a.type == MMU_WRITE ? TLM_WRITE_COMMAND : TLM_READ_COMMAND);
+    t.set_address(a.vaddr);
+    t.set_data_ptr(s.data);
+    t.set_data_length(len);
+    t.set_streaming_width(len);
+    t.set_byte_enable_ptr(nullptr);
+    t.set_byte_enable_length(0);
+    t.set_dmi_allowed(false);
+    t.set_response_status(TLM_INCOMPLETE_RESPONSE);
+    s.ext.asid = static_cast<uint16_t>(a.asid + opt_.asid_offset);
+    s.ext.priv = MMU_PRIV_USER;
+    s.ext.fetch = a.type == MMU_FETCH;
+    s.ext.core_id = opt_.core_id;
+}
+
+/* When access a may issue: its cycle, or `interval` cycles after the previous issue. */
+sc_time trace_core::issue_time(const mmusim_access &a, bool first, const sc_time &prev) const
+{
+    const uint64_t p = opt_.period.value();
+    if (a.has_cycle)
+        return sc_time::from_value(p * a.cycle);
+    return first ? SC_ZERO_TIME : prev + sc_time::from_value(p * opt_.interval);
+}
+
+void trace_core::run()
+{
+    if (opt_.outstanding <= 1)
+        run_lt();
+    else
+        run_at();
+    if (trace_) {
+        res_.instructions = mmusim_trace_instructions(trace_);
+        res_.format = mmusim_format_name(mmusim_trace_format(trace_));
+        res_.compression = mmusim_trace_compression(trace_);
+    }
+    res_.finish = sc_time_stamp();
+    done_ = true;
+    done_ev_.notify(SC_ZERO_TIME);
+}
+
+void trace_core::run_lt()
+{
+    tlm_utils::tlm_quantumkeeper qk;
+    qk.reset();
+    slot &s = *slots_[0];
+    mmusim_access a;
+    sc_time prev_issue = SC_ZERO_TIME;
+    bool first = true;
+    while (next(a)) {
+        const sc_time target = issue_time(a, first, prev_issue);
+        const sc_time now = qk.get_current_time();
+        if (target > now)
+            qk.inc(target - now);
+        prev_issue = qk.get_current_time();
+        first = false;
+        prepare(s, a);
+        sc_time delay = qk.get_local_time();
+        socket->b_transport(s.gp, delay);
+        qk.set(delay);
+        res_.accesses++;
+        if (!s.gp.is_response_ok())
+            res_.errors++;
+        if (qk.need_sync())
+            qk.sync();
+    }
+    qk.sync();
+}
+
+void trace_core::complete(tlm_generic_payload &t)
+{
+    if (!t.is_response_ok())
+        res_.errors++;
+    for (slot *s : slots_)
+        if (&s->gp == &t)
+            free_.push_back(s);
+    in_flight_--;
+    slot_ev_.notify(SC_ZERO_TIME);
+}
+
+void trace_core::run_at()
+{
+    mmusim_access a;
+    sc_time prev_issue = SC_ZERO_TIME;
+    bool first = true;
+    while (next(a)) {
+        while (free_.empty())
+            wait(slot_ev_);
+        while (req_busy_)
+            wait(end_req_ev_);
+        const sc_time target = issue_time(a, first, prev_issue);
+        if (target > sc_time_stamp())
+            wait(target - sc_time_stamp());
+        prev_issue = sc_time_stamp();
+        first = false;
+        slot *s = free_.back();
+        free_.pop_back();
+        prepare(*s, a);
+        in_flight_++;
+        res_.accesses++;
+        tlm_phase ph = BEGIN_REQ;
+        sc_time d = SC_ZERO_TIME;
+        switch (socket->nb_transport_fw(s->gp, ph, d)) {
+        case TLM_ACCEPTED:
+            req_busy_ = &s->gp;
+            break;
+        case TLM_UPDATED:
+            if (ph == BEGIN_RESP) {
+                tlm_phase end = END_RESP;
+                sc_time d2 = d;
+                (void)socket->nb_transport_fw(s->gp, end, d2);
+                complete(s->gp);
+            }
+            if (d != SC_ZERO_TIME)
+                wait(d);
+            break;
+        case TLM_COMPLETED:
+            complete(s->gp);
+            break;
+        }
+    }
+    while (in_flight_)
+        wait(slot_ev_);
+}
+
+tlm_sync_enum trace_core::nb_transport_bw(tlm_generic_payload &t, tlm_phase &ph, sc_time &)
+{
+    if (req_busy_ == &t) {
+        req_busy_ = nullptr;
+        end_req_ev_.notify(SC_ZERO_TIME);
+    }
+    if (ph == BEGIN_RESP) {
+        complete(t);
+        ph = END_RESP;
+        return TLM_COMPLETED;
+    }
+    return TLM_ACCEPTED; /* END_REQ */
+}
+
+} // namespace soc
+} // namespace mmusim

@@ -1,0 +1,69 @@
+/*
+ * report.h - results of a run: the terminal summary and the JSON document.
+ */
+#ifndef MMUSIM_IO_REPORT_H
+#define MMUSIM_IO_REPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "mmusim/mmu.h"
+
+#define MMUSIM_JSON_SCHEMA "mmusim.run/1"
+
+/* What the testbench knows of a run besides the MMU's own counters. */
+typedef struct mmusim_run_info {
+    const char *trace_path;
+    const char *trace_format;
+    const char *compression;
+    uint64_t accesses;     /* memory accesses read from the trace */
+    uint64_t translations; /* translations made (>= accesses: page-crossing ones make 2) */
+    uint64_t crossings;    /* accesses that spanned two pages */
+    uint64_t instructions; /* instructions: fetch accesses counted (Lackey I, ChampSim records, text X) */
+    uint64_t warmup;       /* accesses run before the counters were cleared */
+    uint64_t first_cycle;  /* issue cycle of the first counted access */
+    uint64_t last_cycle;   /* completion cycle of the last translation */
+    int has_cycles;        /* the trace carried issue cycles */
+    const char *preset;    /* preset the configuration started from, or NULL */
+    /* timeline: one window of timeline_window accesses each */
+    uint64_t timeline_window;
+    size_t n_windows;
+    struct mmusim_window *windows;
+} mmusim_run_info;
+
+/* The main figures of one window of accesses (differences of the counters). */
+typedef struct mmusim_window {
+    uint64_t accesses;
+    uint64_t translations;
+    uint64_t l1_misses;    /* level-1 lookups that missed */
+    uint64_t walks;
+    uint64_t page_faults;
+    uint64_t latency_sum;  /* cycles */
+    uint64_t first_cycle;  /* issue cycle of the window's first access */
+    uint64_t last_cycle;   /* completion of its last translation */
+} mmusim_window;
+
+/* Human summary on out. */
+void mmusim_report_text(FILE *out, const mmu *m, const mmusim_run_info *info);
+
+/* The JSON document of a run (the caller owns it: json_decref). NULL if out of memory. */
+json_t *mmusim_report_build(const mmu *m, const mmusim_run_info *info);
+
+/*
+ * Append one CSV row (with a header line if the file is empty) holding the
+ * JSON document flattened: nested keys joined with '.', arrays indexed
+ * ("walker.refs_per_walk.3").  The row is written with one write() on a file
+ * opened for appending, so parallel runs can share a file.  A non-empty file
+ * whose header differs is refused.  Returns 0, or -1 with a message.
+ */
+int mmusim_report_csv(const char *path, json_t *doc, char *err, size_t errlen);
+
+/*
+ * Write the JSON document to path atomically (a temporary file renamed into
+ * place, so no half-written file is left).  Returns 0, or -1 with a message.
+ */
+int mmusim_report_json(const char *path, const mmu *m, const mmusim_run_info *info, char *err, size_t errlen);
+
+#endif /* MMUSIM_IO_REPORT_H */

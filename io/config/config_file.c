@@ -1,0 +1,232 @@
+/*
+ * cfgfile.c - INI configuration files through libinih, --set overrides,
+ * and the dump of a configuration in the same format.
+ */
+#include "mmusim/io/config_file.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <ini.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct ini_item {
+    char *section, *key, *value;
+    int line;
+} ini_item;
+
+typedef struct ini_collect {
+    ini_item *items;
+    size_t n, cap;
+    int oom;
+    FILE *file;
+    int line;             /* line the reader returned last */
+    char bad_section[128]; /* first section header the configuration does not know */
+    int bad_line;
+    const mmu_config *cfg;
+} ini_collect;
+
+/* libinih reader: counts lines, so that every key gets the line it stands on. */
+static char *read_line(char *buf, int size, void *stream)
+{
+    ini_collect *c = stream;
+    char *r = fgets(buf, size, c->file);
+    if (r) {
+        c->line++;
+        /* a section header with no key below it never reaches the handler:
+           note it here so that an unknown section is never silently accepted */
+        const char *p = buf;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '[' && !c->bad_line) {
+            const char *end = strchr(p, ']');
+            size_t n = end ? (size_t)(end - p - 1) : 0;
+            if (end && n < sizeof c->bad_section) {
+                memcpy(c->bad_section, p + 1, n);
+                c->bad_section[n] = 0;
+                if (mmu_config_has_section(c->cfg, c->bad_section))
+                    c->bad_section[0] = 0;
+                else
+                    c->bad_line = c->line;
+            }
+        }
+    }
+    return r;
+}
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+static int collect(void *user, const char *section, const char *name, const char *value)
+{
+    ini_collect *c = user;
+    if (!name) /* a section header alone: nothing to apply */
+        return 1;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 32;
+        ini_item *p = realloc(c->items, cap * sizeof *p);
+        if (!p) {
+            c->oom = 1;
+            return 0;
+        }
+        c->items = p;
+        c->cap = cap;
+    }
+    ini_item *it = &c->items[c->n];
+    it->section = dup_str(section);
+    it->key = dup_str(name);
+    it->value = dup_str(value ? value : "");
+    it->line = c->line;
+    if (!it->section || !it->key || !it->value) {
+        free(it->section);
+        free(it->key);
+        free(it->value);
+        c->oom = 1;
+        return 0;
+    }
+    c->n++;
+    return 1;
+}
+
+int mmusim_config_load(mmu_config *cfg, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    ini_collect c = {0};
+    c.file = f;
+    c.cfg = cfg;
+    int rc = ini_parse_stream(read_line, &c, collect, &c);
+    fclose(f);
+    int status = 0;
+    if (c.oom) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        status = -1;
+    } else if (rc > 0) {
+        snprintf(err, errlen, "%s:%d: malformed line (expected [section], key = value, or a ; comment)",
+                 path, rc);
+        status = -1;
+    } else if (rc < 0) {
+        snprintf(err, errlen, "%s: cannot read the file", path);
+        status = -1;
+    }
+    /* pass 1: the list of TLB arrays; pass 2: everything else in file order */
+    for (int pass = 0; pass < 2 && status == 0; pass++) {
+        for (size_t i = 0; i < c.n && status == 0; i++) {
+            ini_item *it = &c.items[i];
+            int is_arrays = strcmp(it->section, "tlb") == 0 && strcmp(it->key, "arrays") == 0;
+            if (is_arrays != (pass == 0))
+                continue;
+            char msg[512];
+            if (mmu_config_set2(cfg, it->section, it->key, it->value, msg, sizeof msg) != MMU_OK) {
+                snprintf(err, errlen, "%s:%d: %s", path, it->line, msg);
+                status = -1;
+            }
+        }
+    }
+    /* a header for a section no key went into: known by now, or an error */
+    if (status == 0 && c.bad_line && !mmu_config_has_section(cfg, c.bad_section)) {
+        snprintf(err, errlen, "%s:%d: unknown section [%s]", path, c.bad_line, c.bad_section);
+        status = -1;
+    }
+    for (size_t i = 0; i < c.n; i++) {
+        free(c.items[i].section);
+        free(c.items[i].key);
+        free(c.items[i].value);
+    }
+    free(c.items);
+    return status;
+}
+
+static int is_dir(const char *p)
+{
+    struct stat st;
+    return p && *p && stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *mmusim_preset_dir(void)
+{
+    const char *env = getenv("MMUSIM_PRESET_DIR");
+    if (is_dir(env))
+        return env;
+    if (is_dir(MMUSIM_PRESET_DIR))
+        return MMUSIM_PRESET_DIR;
+    return MMUSIM_INSTALLED_PRESET_DIR;
+}
+
+int mmusim_preset_path(const char *name, char *buf, size_t len, char *err, size_t errlen)
+{
+    for (const char *p = name; *p; p++)
+        if (!(isalnum((unsigned char)*p) || *p == '_' || *p == '-')) {
+            snprintf(err, errlen, "--preset '%s': a preset name is letters, digits, '_' and '-'", name);
+            return -1;
+        }
+    const char *dir = mmusim_preset_dir();
+    snprintf(buf, len, "%s/%s.ini", dir, name);
+    if (access(buf, R_OK) != 0) {
+        snprintf(err, errlen, "--preset '%s': no such preset in %s (see mmusim presets)", name, dir);
+        return -1;
+    }
+    return 0;
+}
+
+int mmusim_config_override(mmu_config *cfg, const char *assignment, char *err, size_t errlen)
+{
+    const char *eq = strchr(assignment, '=');
+    if (!eq || eq == assignment) {
+        snprintf(err, errlen, "--set '%s': expected section.key=value", assignment);
+        return -1;
+    }
+    char key[256];
+    size_t n = (size_t)(eq - assignment);
+    if (n >= sizeof key) {
+        snprintf(err, errlen, "--set '%s': key too long", assignment);
+        return -1;
+    }
+    memcpy(key, assignment, n);
+    key[n] = 0;
+    char msg[512];
+    if (mmu_config_set(cfg, key, eq + 1, msg, sizeof msg) != MMU_OK) {
+        snprintf(err, errlen, "--set %s: %s", assignment, msg);
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct dump_ctx {
+    FILE *out;
+    int comments;
+    int first;
+} dump_ctx;
+
+static void dump_visit(void *vctx, const char *section, const char *key, const char *value,
+                       const char *desc)
+{
+    dump_ctx *d = vctx;
+    if (!key) {
+        fprintf(d->out, "%s[%s]\n", d->first ? "" : "\n", section);
+        if (d->comments && desc)
+            fprintf(d->out, "; %s\n", desc);
+        d->first = 0;
+        return;
+    }
+    if (d->comments && desc)
+        fprintf(d->out, "; %s\n", desc);
+    fprintf(d->out, "%s = %s\n", key, value);
+}
+
+void mmusim_config_dump(const mmu_config *cfg, FILE *out, int with_comments)
+{
+    dump_ctx d = {out, with_comments, 1};
+    mmu_config_foreach(cfg, dump_visit, &d);
+}

@@ -1,0 +1,644 @@
+/*
+ * report.c - the terminal summary and the JSON results of a run (jansson).
+ * The JSON layout is documented in docs/json-schema.md; it mirrors the
+ * configuration tree.
+ */
+#include "mmusim/io/report.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "mmusim/io/config_file.h"
+#include "mmusim/mmusim.h"
+
+static const char *const type_names[MMU_ACCESS_TYPES] = {"read", "write", "fetch"};
+
+static double pct(uint64_t a, uint64_t b)
+{
+    return b ? 100.0 * (double)a / (double)b : 0.0;
+}
+
+static const char *const pte_level_names[MMU_PTEMEM_LEVELS] = {
+#define PL_NAME_(name, id) id,
+    MMU_PTEMEM_LEVEL_MAP(PL_NAME_)
+#undef PL_NAME_
+};
+
+static void report_walker_text(FILE *out, const mmu *m)
+{
+    const mmu_stats *s = mmu_get_stats(m);
+    const mmu_config *cfg = mmu_get_config(m);
+    fprintf(out, "\nwalker         %s, %u walkers\n", cfg->walker.format, cfg->walker.count);
+    fprintf(out, "walks          %llu: %llu for TLB misses, %llu again after page faults, %llu dirty "
+                 "re-walks; %llu requests joined a walk in flight\n",
+            (unsigned long long)s->walks,
+            (unsigned long long)(s->walks - s->fault_rewalks - s->dirty_rewalks),
+            (unsigned long long)s->fault_rewalks, (unsigned long long)s->dirty_rewalks,
+            (unsigned long long)s->walks_merged);
+    if (s->walks) {
+        fprintf(out, "walk cycles    mean %.2f, queueing mean %.2f per walk\n",
+                (double)s->walk_cycles / (double)s->walks,
+                (double)s->walk_queue_cycles / (double)s->walks);
+        fprintf(out, "PTE refs       reads %llu, A/D writes %llu, %.3f per walk; by walk:",
+                (unsigned long long)s->pte_reads, (unsigned long long)s->ad_writes,
+                (double)(s->pte_reads + s->ad_writes) / (double)s->walks);
+        for (int r = 0; r <= MMU_WALK_REFS_MAX; r++)
+            if (s->walk_refs[r])
+                fprintf(out, " %d%s:%llu", r, r == MMU_WALK_REFS_MAX ? "+" : "",
+                        (unsigned long long)s->walk_refs[r]);
+        fprintf(out, "\n");
+    }
+    const mmu_pwc *pwc = mmu_get_pwc(m);
+    const mmu_pt_format *fmt = mmu_get_format(m);
+    if (pwc) {
+        const mmu_pwc_stats *ps = mmu_pwc_get_stats(pwc);
+        for (unsigned l = 1; l < fmt->levels; l++)
+            if (mmu_pwc_get_config(pwc)->level[l].entries)
+                fprintf(out, "PWC %-10s lookups %llu, hits %llu (%.2f%%)\n", fmt->level_names[l],
+                        (unsigned long long)ps->level[l].lookups, (unsigned long long)ps->level[l].hits,
+                        pct(ps->level[l].hits, ps->level[l].lookups));
+    }
+    const mmu_ptemem *pm = mmu_get_ptemem(m);
+    if (pm) {
+        mmu_ptemem_stats st;
+        mmu_ptemem_get_stats(pm, &st);
+        fprintf(out, "PTE refs served");
+        for (int l = 0; l < MMU_PTEMEM_LEVELS; l++)
+            fprintf(out, " %s:%llu", pte_level_names[l],
+                    (unsigned long long)st.served[MMU_PTEMEM_SRC_PTE][l]);
+        fprintf(out, "  (%s model)\n", mmu_ptemem_mode_name((mmu_ptemem_mode)cfg->ptemem.mode));
+    }
+    uint64_t nf = 0;
+    for (int f = 1; f < MMU_FAULT_CAUSES; f++)
+        nf += s->walk_faults[f];
+    if (nf) {
+        fprintf(out, "walk faults   ");
+        for (int f = 1; f < MMU_FAULT_CAUSES; f++)
+            if (s->walk_faults[f])
+                fprintf(out, " %s:%llu", mmu_fault_id((mmu_fault)f), (unsigned long long)s->walk_faults[f]);
+        fprintf(out, "  (page faults resolved %llu, %llu cycles)\n", (unsigned long long)s->page_faults,
+                (unsigned long long)s->fault_cycles);
+    }
+}
+
+static void mib(char *buf, size_t len, uint64_t bytes)
+{
+    if (bytes >= (UINT64_C(1) << 30))
+        snprintf(buf, len, "%.2f GiB", (double)bytes / (double)(UINT64_C(1) << 30));
+    else
+        snprintf(buf, len, "%.2f MiB", (double)bytes / (double)(UINT64_C(1) << 20));
+}
+
+static void report_os_text(FILE *out, const mmu *m)
+{
+    const mmu_os *os = mmu_get_os(m);
+    const mmu_os_config *oc = mmu_os_get_config(os);
+    mmu_os_stats st;
+    mmu_os_get_stats(os, &st);
+    char a[32], b[32], c[32];
+    mib(a, sizeof a, oc->phys_mem);
+    mib(b, sizeof b, st.frames_used * st.frame_bytes);
+    mib(c, sizeof c, st.frames_pt * st.frame_bytes);
+    fprintf(out, "\nOS model       physical memory %s: %s in use (%s page tables), THP %s\n", a, b, c,
+            oc->thp ? "on" : "off");
+    fprintf(out, "page faults    minor %llu, major %llu, A/D %llu, protection %llu\n",
+            (unsigned long long)st.faults[MMU_OS_FAULT_MINOR], (unsigned long long)st.faults[MMU_OS_FAULT_MAJOR],
+            (unsigned long long)st.faults[MMU_OS_FAULT_AD_UPDATE],
+            (unsigned long long)st.faults[MMU_OS_FAULT_PROTECTION]);
+    fprintf(out, "replacement    evictions %llu, write-backs %llu, swap-ins %llu, swap peak %llu pages, "
+                 "shootdowns %llu\n",
+            (unsigned long long)st.evictions, (unsigned long long)st.writebacks,
+            (unsigned long long)st.swap_ins, (unsigned long long)st.swap_slots_peak,
+            (unsigned long long)st.shootdowns);
+    if (oc->thp)
+        fprintf(out, "huge pages     mapped %llu, fallbacks to 4K %llu, splits %llu\n",
+                (unsigned long long)st.thp_mapped, (unsigned long long)st.thp_fallbacks,
+                (unsigned long long)st.thp_splits);
+    if (st.lat.total) {
+        fprintf(out, "fault cycles   %llu:", (unsigned long long)st.lat.total);
+        for (int p = 0; p < MMU_OS_LAT_PARTS; p++)
+            if (st.lat.part[p])
+                fprintf(out, " %s %llu", mmu_os_lat_part_name((mmu_os_lat_part)p),
+                        (unsigned long long)st.lat.part[p]);
+        fprintf(out, "\n");
+    }
+    uint64_t vms_total = 0;
+    fprintf(out, "%-6s %12s %12s %12s %12s %9s %9s %9s %9s\n", "asid", "vms", "rss", "peak rss",
+            "swap", "minor", "major", "swap-in", "swap-out");
+    for (uint32_t i = 0; i < mmu_os_proc_count(os); i++) {
+        mmu_os_proc_stats ps;
+        if (mmu_os_proc_get(os, i, &ps) != MMU_OK)
+            continue;
+        char v[32], r[32], pk[32], sw[32];
+        mib(v, sizeof v, ps.vms);
+        mib(r, sizeof r, ps.rss);
+        mib(pk, sizeof pk, ps.peak_rss);
+        mib(sw, sizeof sw, ps.swap);
+        vms_total += ps.vms;
+        fprintf(out, "%-6u %12s %12s %12s %12s %9llu %9llu %9llu %9llu\n", ps.asid, v, r, pk, sw,
+                (unsigned long long)ps.faults[MMU_OS_FAULT_MINOR],
+                (unsigned long long)ps.faults[MMU_OS_FAULT_MAJOR], (unsigned long long)ps.swap_ins,
+                (unsigned long long)ps.swap_outs);
+    }
+    if (vms_total > oc->phys_mem)
+        fprintf(out, "footprint %s is larger than physical memory %s: the program ran, with %llu "
+                     "evictions and %llu major faults\n",
+                (mib(a, sizeof a, vms_total), a), (mib(b, sizeof b, oc->phys_mem), b),
+                (unsigned long long)st.evictions, (unsigned long long)st.faults[MMU_OS_FAULT_MAJOR]);
+}
+
+void mmusim_report_text(FILE *out, const mmu *m, const mmusim_run_info *in)
+{
+    const mmu_stats *s = mmu_get_stats(m);
+    const mmu_config *cfg = mmu_get_config(m);
+    fprintf(out, "mmusim %s\n", MMUSIM_VERSION_STRING);
+    fprintf(out, "trace          %s (%s, %s)\n", in->trace_path, in->trace_format, in->compression);
+    fprintf(out, "accesses       %llu", (unsigned long long)in->accesses);
+    if (in->instructions)
+        fprintf(out, "  (instructions %llu)", (unsigned long long)in->instructions);
+    if (in->warmup)
+        fprintf(out, "  after a warm-up of %llu", (unsigned long long)in->warmup);
+    fprintf(out, "\n");
+    fprintf(out, "translations   %llu  (%llu accesses spanned two pages)\n",
+            (unsigned long long)in->translations, (unsigned long long)in->crossings);
+    fprintf(out, "issue          %s\n",
+            in->has_cycles ? "cycles from the trace"
+                           : "one access every mmu.issue_interval cycles, at most mmu.max_outstanding "
+                             "in flight, page faults stall (trace has no cycles)");
+    fprintf(out, "\n%-10s %5s %14s %14s %14s %8s %12s %9s\n", "TLB array", "level", "lookups", "hits",
+            "misses", "miss%", "evictions", "MPKI");
+    for (uint32_t i = 0; i < mmu_tlb_count(m); i++) {
+        const mmu_tlb *t = mmu_get_tlb(m, i);
+        const mmu_tlb_stats *ts = mmu_tlb_get_stats(t);
+        uint64_t h = 0, mi = 0, el = 0;
+        for (int k = 0; k < MMU_ACCESS_TYPES; k++) {
+            h += ts->hits[k];
+            mi += ts->misses[k];
+            el += ts->elsewhere[k];
+        }
+        fprintf(out, "%-10s %5u %14llu %14llu %14llu %7.3f%% %12llu", mmu_tlb_get_config(t)->name,
+                mmu_tlb_get_config(t)->level, (unsigned long long)(h + mi + el), (unsigned long long)h,
+                (unsigned long long)mi, pct(mi, h + mi + el), (unsigned long long)ts->evictions);
+        if (in->instructions)
+            fprintf(out, " %9.3f\n", 1000.0 * (double)mi / (double)in->instructions);
+        else
+            fprintf(out, " %9s\n", "-");
+    }
+    fprintf(out, "\n%-10s %5s %14s %14s %14s %8s\n", "TLB level", "", "lookups", "hits", "misses",
+            "miss%");
+    for (uint32_t l = 0; l < s->n_levels; l++)
+        fprintf(out, "L%-9u %5s %14llu %14llu %14llu %7.3f%%\n", l + 1, "",
+                (unsigned long long)s->level[l].lookups, (unsigned long long)s->level[l].hits,
+                (unsigned long long)s->level[l].misses, pct(s->level[l].misses, s->level[l].lookups));
+    if (cfg->walker.mode == MMU_WALKER_FIXED)
+        fprintf(out, "\nwalks          %llu  (%.3f%% of translations; fixed miss latency %u cycles)\n",
+                (unsigned long long)s->walks, pct(s->walks, s->requests), cfg->walker.latency);
+    else
+        report_walker_text(out, m);
+    if (in->instructions)
+        fprintf(out, "walks / 1000 instructions  %.3f\n",
+                1000.0 * (double)s->walks / (double)in->instructions);
+    if (mmu_get_os(m))
+        report_os_text(out, m);
+    fprintf(out, "\n%-14s %12s %10s %8s %8s %8s %8s %8s\n", "latency (cyc)", "count", "mean", "p50",
+            "p90", "p99", "p99.9", "max");
+    for (int c = 0; c < MMU_LAT_CLASSES; c++) {
+        const mmu_hist *h = mmu_get_latency(m, (mmu_lat_class)c);
+        if (h->count == 0 && c != MMU_LAT_ALL)
+            continue;
+        fprintf(out, "%-14s %12llu %10.3f %8llu %8llu %8llu %8llu %8llu\n",
+                mmu_lat_class_name((mmu_lat_class)c), (unsigned long long)h->count, mmu_hist_mean(h),
+                (unsigned long long)mmu_hist_percentile(h, 50),
+                (unsigned long long)mmu_hist_percentile(h, 90),
+                (unsigned long long)mmu_hist_percentile(h, 99),
+                (unsigned long long)mmu_hist_percentile(h, 99.9), (unsigned long long)h->max);
+    }
+}
+
+/* ---- JSON ---- */
+
+static json_t *u64(uint64_t v)
+{
+    return json_integer((json_int_t)v);
+}
+
+typedef struct cfg_json_ctx {
+    json_t *root;
+    json_t *cur;
+} cfg_json_ctx;
+
+static void cfg_visit(void *vctx, const char *section, const char *key, const char *value,
+                      const char *desc)
+{
+    (void)desc;
+    cfg_json_ctx *c = vctx;
+    if (!key) {
+        c->cur = json_object();
+        json_object_set_new(c->root, section, c->cur);
+        return;
+    }
+    json_object_set_new(c->cur, key, json_string(value));
+}
+
+static json_t *walker_json(const mmu *m)
+{
+    const mmu_stats *s = mmu_get_stats(m);
+    const mmu_config *cfg = mmu_get_config(m);
+    json_t *w = json_object();
+    json_object_set_new(w, "mode", json_string(cfg->walker.mode == MMU_WALKER_FIXED ? "fixed" : "radix"));
+    json_object_set_new(w, "walks", u64(s->walks));
+    json_object_set_new(w, "merged", u64(s->walks_merged));
+    json_object_set_new(w, "queue_cycles", u64(s->walk_queue_cycles));
+    json_object_set_new(w, "walk_cycles", u64(s->walk_cycles));
+    json_object_set_new(w, "pte_reads", u64(s->pte_reads));
+    json_object_set_new(w, "ad_writes", u64(s->ad_writes));
+    json_object_set_new(w, "dirty_rewalks", u64(s->dirty_rewalks));
+    json_object_set_new(w, "fault_rewalks", u64(s->fault_rewalks));
+    json_object_set_new(w, "miss_walks", u64(s->walks - s->fault_rewalks - s->dirty_rewalks));
+    json_t *refs = json_array();
+    for (int r = 0; r <= MMU_WALK_REFS_MAX; r++)
+        json_array_append_new(refs, u64(s->walk_refs[r]));
+    json_object_set_new(w, "refs_per_walk", refs);
+    json_object_set_new(w, "page_faults", u64(s->page_faults));
+    json_object_set_new(w, "fault_cycles", u64(s->fault_cycles));
+    json_t *wf = json_object();
+    for (int f = 1; f < MMU_FAULT_CAUSES; f++)
+        json_object_set_new(wf, mmu_fault_id((mmu_fault)f), u64(s->walk_faults[f]));
+    json_object_set_new(w, "walk_faults", wf);
+    const mmu_pt_format *fmt = mmu_get_format(m);
+    if (fmt) {
+        json_object_set_new(w, "format", json_string(fmt->name));
+        json_object_set_new(w, "walkers", u64(cfg->walker.count));
+        json_t *pwc = json_object();
+        const mmu_pwc_stats *ps = mmu_pwc_get_stats(mmu_get_pwc(m));
+        for (unsigned l = 1; l < fmt->levels; l++) {
+            if (!mmu_pwc_get_config(mmu_get_pwc(m))->level[l].entries)
+                continue;
+            json_t *o = json_object();
+            json_object_set_new(o, "entry", json_string(fmt->level_names[l]));
+            json_object_set_new(o, "lookups", u64(ps->level[l].lookups));
+            json_object_set_new(o, "hits", u64(ps->level[l].hits));
+            json_object_set_new(o, "misses", u64(ps->level[l].misses));
+            char key[8];
+            snprintf(key, sizeof key, "l%u", l);
+            json_object_set_new(pwc, key, o);
+        }
+        json_object_set_new(w, "pwc", pwc);
+        mmu_ptemem_stats st;
+        mmu_ptemem_get_stats(mmu_get_ptemem(m), &st);
+        json_t *pm = json_object();
+        json_object_set_new(pm, "mode",
+                            json_string(mmu_ptemem_mode_name((mmu_ptemem_mode)cfg->ptemem.mode)));
+        const char *src_names[MMU_PTEMEM_SOURCES] = {"pte", "data"};
+        for (int src = 0; src < MMU_PTEMEM_SOURCES; src++) {
+            json_t *o = json_object();
+            json_object_set_new(o, "accesses", u64(st.accesses[src]));
+            for (int l = 0; l < MMU_PTEMEM_LEVELS; l++)
+                json_object_set_new(o, pte_level_names[l], u64(st.served[src][l]));
+            json_object_set_new(pm, src_names[src], o);
+        }
+        json_object_set_new(w, "ptemem", pm);
+    }
+    return w;
+}
+
+static json_t *os_json(const mmu *m)
+{
+    const mmu_os *os = mmu_get_os(m);
+    mmu_os_stats st;
+    mmu_os_get_stats(os, &st);
+    json_t *o = json_object();
+    json_object_set_new(o, "phys_mem", u64(mmu_os_get_config(os)->phys_mem));
+    json_object_set_new(o, "frame_bytes", u64(st.frame_bytes));
+    json_object_set_new(o, "frames_total", u64(st.frames_total));
+    json_object_set_new(o, "frames_used", u64(st.frames_used));
+    json_object_set_new(o, "frames_page_tables", u64(st.frames_pt));
+    json_t *f = json_object();
+    for (int k = 1; k < MMU_OS_FAULT_KINDS; k++)
+        json_object_set_new(f, mmu_os_fault_kind_name((mmu_os_fault_kind)k), u64(st.faults[k]));
+    json_object_set_new(o, "faults", f);
+    json_object_set_new(o, "evictions", u64(st.evictions));
+    json_object_set_new(o, "writebacks", u64(st.writebacks));
+    json_object_set_new(o, "swap_ins", u64(st.swap_ins));
+    json_object_set_new(o, "swap_slots_used", u64(st.swap_slots_used));
+    json_object_set_new(o, "swap_slots_peak", u64(st.swap_slots_peak));
+    json_object_set_new(o, "clock_visits", u64(st.clock_visits));
+    json_object_set_new(o, "thp_mapped", u64(st.thp_mapped));
+    json_object_set_new(o, "thp_fallbacks", u64(st.thp_fallbacks));
+    json_object_set_new(o, "thp_splits", u64(st.thp_splits));
+    json_object_set_new(o, "shootdowns", u64(st.shootdowns));
+    json_object_set_new(o, "shootdown_ipis", u64(st.shootdown_ipis));
+    json_t *lat = json_object();
+    for (int p = 0; p < MMU_OS_LAT_PARTS; p++)
+        json_object_set_new(lat, mmu_os_lat_part_name((mmu_os_lat_part)p), u64(st.lat.part[p]));
+    json_object_set_new(lat, "total", u64(st.lat.total));
+    json_object_set_new(o, "fault_cycles", lat);
+    json_t *procs = json_array();
+    for (uint32_t i = 0; i < mmu_os_proc_count(os); i++) {
+        mmu_os_proc_stats ps;
+        if (mmu_os_proc_get(os, i, &ps) != MMU_OK)
+            continue;
+        json_t *p = json_object();
+        json_object_set_new(p, "asid", u64(ps.asid));
+        json_object_set_new(p, "vms", u64(ps.vms));
+        json_object_set_new(p, "rss", u64(ps.rss));
+        json_object_set_new(p, "peak_rss", u64(ps.peak_rss));
+        json_object_set_new(p, "swap", u64(ps.swap));
+        json_object_set_new(p, "page_table_bytes", u64(ps.pt_bytes));
+        json_object_set_new(p, "minor_faults", u64(ps.faults[MMU_OS_FAULT_MINOR]));
+        json_object_set_new(p, "major_faults", u64(ps.faults[MMU_OS_FAULT_MAJOR]));
+        json_object_set_new(p, "ad_faults", u64(ps.faults[MMU_OS_FAULT_AD_UPDATE]));
+        json_object_set_new(p, "protection_faults", u64(ps.faults[MMU_OS_FAULT_PROTECTION]));
+        json_object_set_new(p, "swap_ins", u64(ps.swap_ins));
+        json_object_set_new(p, "swap_outs", u64(ps.swap_outs));
+        json_object_set_new(p, "huge_pages", u64(ps.thp));
+        json_array_append_new(procs, p);
+    }
+    json_object_set_new(o, "processes", procs);
+    return o;
+}
+
+json_t *mmusim_report_build(const mmu *m, const mmusim_run_info *in)
+{
+    const mmu_stats *s = mmu_get_stats(m);
+    json_t *root = json_object();
+    json_object_set_new(root, "schema", json_string(MMUSIM_JSON_SCHEMA));
+    json_object_set_new(root, "mmusim_version", json_string(MMUSIM_VERSION_STRING));
+
+    json_t *tr = json_object();
+    json_object_set_new(tr, "path", json_string(in->trace_path));
+    json_object_set_new(tr, "format", json_string(in->trace_format));
+    json_object_set_new(tr, "compression", json_string(in->compression));
+    json_object_set_new(tr, "has_cycles", json_boolean(in->has_cycles));
+    json_object_set_new(root, "trace", tr);
+    json_object_set_new(root, "preset", in->preset ? json_string(in->preset) : json_null());
+
+    json_object_set_new(root, "accesses", u64(in->accesses));
+    json_object_set_new(root, "translations", u64(in->translations));
+    json_object_set_new(root, "page_crossings", u64(in->crossings));
+    json_object_set_new(root, "instructions", u64(in->instructions));
+    json_object_set_new(root, "warmup_accesses", u64(in->warmup));
+    json_object_set_new(root, "cycles", u64(in->last_cycle - in->first_cycle));
+
+    json_t *by = json_object();
+    for (int k = 0; k < MMU_ACCESS_TYPES; k++)
+        json_object_set_new(by, type_names[k], u64(s->by_type[k]));
+    json_object_set_new(root, "translations_by_type", by);
+
+    json_t *tlb = json_object();
+    for (uint32_t i = 0; i < mmu_tlb_count(m); i++) {
+        const mmu_tlb *t = mmu_get_tlb(m, i);
+        const mmu_tlb_stats *ts = mmu_tlb_get_stats(t);
+        json_t *a = json_object();
+        uint64_t h = 0, mi = 0, el = 0;
+        json_t *hb = json_object(), *mb = json_object();
+        for (int k = 0; k < MMU_ACCESS_TYPES; k++) {
+            h += ts->hits[k];
+            mi += ts->misses[k];
+            el += ts->elsewhere[k];
+            json_object_set_new(hb, type_names[k], u64(ts->hits[k]));
+            json_object_set_new(mb, type_names[k], u64(ts->misses[k]));
+        }
+        json_object_set_new(a, "level", u64(mmu_tlb_get_config(t)->level));
+        json_object_set_new(a, "lookups", u64(h + mi + el));
+        json_object_set_new(a, "hits", u64(h));
+        json_object_set_new(a, "misses", u64(mi));
+        json_object_set_new(a, "hit_elsewhere", u64(el));
+        json_object_set_new(a, "evictions", u64(ts->evictions));
+        json_object_set_new(a, "mpki", in->instructions
+                                           ? json_real(1000.0 * (double)mi / (double)in->instructions)
+                                           : json_null());
+        json_object_set_new(a, "fills", u64(ts->fills));
+        json_object_set_new(a, "invalidations", u64(ts->invalidations));
+        json_object_set_new(a, "hits_by_type", hb);
+        json_object_set_new(a, "misses_by_type", mb);
+        json_object_set_new(tlb, mmu_tlb_get_config(t)->name, a);
+    }
+    json_object_set_new(root, "tlb", tlb);
+
+    json_t *levels = json_array();
+    for (uint32_t l = 0; l < s->n_levels; l++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "level", u64(l + 1));
+        json_object_set_new(o, "lookups", u64(s->level[l].lookups));
+        json_object_set_new(o, "hits", u64(s->level[l].hits));
+        json_object_set_new(o, "misses", u64(s->level[l].misses));
+        json_array_append_new(levels, o);
+    }
+    json_object_set_new(root, "tlb_levels", levels);
+
+    json_object_set_new(root, "walker", walker_json(m));
+    json_t *faults = json_object();
+    for (int f = 1; f < MMU_FAULT_CAUSES; f++)
+        json_object_set_new(faults, mmu_fault_id((mmu_fault)f), u64(s->faults[f]));
+    json_object_set_new(root, "faults", faults);
+    json_object_set_new(root, "os", mmu_get_os(m) ? os_json(m) : json_null());
+
+    json_t *lat = json_object();
+    for (int c = 0; c < MMU_LAT_CLASSES; c++) {
+        const mmu_hist *h = mmu_get_latency(m, (mmu_lat_class)c);
+        json_t *o = json_object();
+        json_object_set_new(o, "count", u64(h->count));
+        json_object_set_new(o, "sum", u64(h->sum));
+        json_object_set_new(o, "mean", json_real(mmu_hist_mean(h)));
+        json_object_set_new(o, "min", u64(h->min));
+        json_object_set_new(o, "p50", u64(mmu_hist_percentile(h, 50)));
+        json_object_set_new(o, "p90", u64(mmu_hist_percentile(h, 90)));
+        json_object_set_new(o, "p99", u64(mmu_hist_percentile(h, 99)));
+        json_object_set_new(o, "p99_9", u64(mmu_hist_percentile(h, 99.9)));
+        json_object_set_new(o, "max", u64(h->max));
+        /* the non-empty buckets, for a CDF (mmusim report) */
+        json_t *hl = json_array(), *hh = json_array(), *hc = json_array();
+        for (unsigned b = 0; b < MMU_HIST_BUCKETS; b++) {
+            if (!h->bucket[b])
+                continue;
+            json_array_append_new(hl, u64(mmu_hist_bucket_low(b)));
+            json_array_append_new(hh, u64(mmu_hist_bucket_high(b)));
+            json_array_append_new(hc, u64(h->bucket[b]));
+        }
+        json_t *hist = json_object();
+        json_object_set_new(hist, "low", hl);
+        json_object_set_new(hist, "high", hh);
+        json_object_set_new(hist, "count", hc);
+        json_object_set_new(o, "histogram", hist);
+        json_object_set_new(lat, mmu_lat_class_name((mmu_lat_class)c), o);
+    }
+    json_object_set_new(root, "latency", lat);
+
+    if (in->timeline_window) {
+        json_t *tl = json_object();
+        json_object_set_new(tl, "window", u64(in->timeline_window));
+        const char *cols[] = {"accesses", "translations", "l1_misses", "walks", "page_faults",
+                              "latency_sum", "first_cycle", "last_cycle"};
+        for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
+            json_t *a = json_array();
+            for (size_t w = 0; w < in->n_windows; w++) {
+                const mmusim_window *x = &in->windows[w];
+                const uint64_t v[] = {x->accesses, x->translations, x->l1_misses, x->walks,
+                                      x->page_faults, x->latency_sum, x->first_cycle, x->last_cycle};
+                json_array_append_new(a, u64(v[c]));
+            }
+            json_object_set_new(tl, cols[c], a);
+        }
+        json_object_set_new(root, "timeline", tl);
+    }
+
+    cfg_json_ctx c = {json_object(), NULL};
+    mmu_config_foreach(mmu_get_config(m), cfg_visit, &c);
+    json_object_set_new(root, "config", c.root);
+    return root;
+}
+
+/* ---- CSV: the JSON document flattened into one row ---- */
+
+/* A CSV field: quoted when it holds a comma, a quote or a newline. */
+static void csv_field(mmusim_buf *b, const char *s)
+{
+    if (!strpbrk(s, ",\"\n")) {
+        mmusim_buf_str(b, s);
+        return;
+    }
+    mmusim_buf_add(b, "\"", 1);
+    for (; *s; s++) {
+        if (*s == '"')
+            mmusim_buf_add(b, "\"", 1);
+        mmusim_buf_add(b, s, 1);
+    }
+    mmusim_buf_add(b, "\"", 1);
+}
+
+/* The timeline is left out of the row: it is one value per window; so are the
+ * latency histograms, whose length depends on the results. */
+static void flatten(json_t *v, const char *prefix, mmusim_buf *head, mmusim_buf *row)
+{
+    char key[512], num[64];
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *x;
+        json_object_foreach(v, k, x) {
+            if ((!*prefix && strcmp(k, "timeline") == 0) || strcmp(k, "histogram") == 0)
+                continue;
+            snprintf(key, sizeof key, "%s%s%s", prefix, *prefix ? "." : "", k);
+            flatten(x, key, head, row);
+        }
+        return;
+    }
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x) {
+            snprintf(key, sizeof key, "%s.%zu", prefix, i);
+            flatten(x, key, head, row);
+        }
+        return;
+    }
+    if (head->n)
+        mmusim_buf_add(head, ",", 1);
+    if (row->n)
+        mmusim_buf_add(row, ",", 1);
+    csv_field(head, prefix);
+    if (json_is_string(v))
+        csv_field(row, json_string_value(v));
+    else if (json_is_integer(v)) {
+        snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+        mmusim_buf_str(row, num);
+    } else if (json_is_real(v)) {
+        snprintf(num, sizeof num, "%.6g", json_real_value(v));
+        mmusim_buf_str(row, num);
+    } else if (json_is_true(v))
+        mmusim_buf_str(row, "true");
+    else if (json_is_false(v))
+        mmusim_buf_str(row, "false");
+    /* null: an empty field */
+}
+
+int mmusim_report_csv(const char *path, json_t *doc, char *err, size_t errlen)
+{
+    mmusim_buf head = {0}, row = {0};
+    flatten(doc, "", &head, &row);
+    mmusim_buf_add(&head, "\n", 1);
+    mmusim_buf_add(&row, "\n", 1);
+    int rc = -1;
+    if (head.oom || row.oom) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        goto out;
+    }
+    FILE *f = fopen(path, "a+");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    /* an existing file must have the same columns */
+    rewind(f);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got = getline(&line, &cap, f);
+    if (got > 0 && strcmp(line, head.p) != 0) {
+        snprintf(err, errlen,
+                 "%s: its columns differ from this run's (another configuration shape); use another file",
+                 path);
+    } else {
+        /* header and row in one write when the file is new */
+        if (got <= 0) {
+            mmusim_buf_add(&head, row.p, row.n);
+            row.n = 0;
+        }
+        const mmusim_buf *out = got <= 0 ? &head : &row;
+        rc = 0;
+        if (out->oom || write(fileno(f), out->p, out->n) != (ssize_t)out->n) {
+            snprintf(err, errlen, "%s: %s", path, out->oom ? "out of memory" : strerror(errno));
+            rc = -1;
+        }
+    }
+    free(line);
+    if (fclose(f) != 0 && rc == 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        rc = -1;
+    }
+out:
+    mmusim_buf_free(&head);
+    mmusim_buf_free(&row);
+    return rc;
+}
+
+int mmusim_report_json(const char *path, const mmu *m, const mmusim_run_info *in, char *err, size_t errlen)
+{
+    json_t *root = mmusim_report_build(m, in);
+    if (!root) {
+        snprintf(err, errlen, "%s: out of memory building the JSON document", path);
+        return -1;
+    }
+    int rc = -1;
+    if (strcmp(path, "-") == 0) {
+        rc = json_dumpf(root, stdout, JSON_INDENT(2)) == 0 && fputc('\n', stdout) != EOF ? 0 : -1;
+        if (rc)
+            snprintf(err, errlen, "standard output: write failed");
+    } else {
+        size_t n = strlen(path) + 32;
+        char *tmp = malloc(n);
+        FILE *f = NULL;
+        if (tmp) {
+            snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+            f = fopen(tmp, "w");
+        }
+        if (!f) {
+            snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        } else {
+            int ok = json_dumpf(root, f, JSON_INDENT(2)) == 0 && fputc('\n', f) != EOF;
+            ok = (fclose(f) == 0) && ok;
+            if (ok && rename(tmp, path) == 0) {
+                rc = 0;
+            } else {
+                snprintf(err, errlen, "%s: %s", path, strerror(errno ? errno : EIO));
+                remove(tmp);
+            }
+        }
+        free(tmp);
+    }
+    json_decref(root);
+    return rc;
+}

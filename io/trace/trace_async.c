@@ -1,0 +1,139 @@
+/*
+ * trace_async.c - a producer thread calls mmusim_trace_read() into a ring of
+ * batches; the consumer takes them in order.  Results are those of reading
+ * on one thread: the same accesses in the same order, then the same end or
+ * error.
+ */
+#include "trace_async.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmusim/io/stream.h"
+
+#define ASYNC_BATCH 8192
+#define ASYNC_SLOTS 4
+
+struct mmusim_async {
+    mmusim_trace *t;
+    pthread_t tid;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    mmusim_access *buf[ASYNC_SLOTS];
+    long len[ASYNC_SLOTS];
+    unsigned head, count; /* batches ready: head .. head + count - 1 */
+    int held;             /* the consumer holds the head batch */
+    int end;              /* the producer stopped after the ready batches */
+    long end_code;        /* 0, or the reader's error */
+    char errmsg[1024];
+    int stop;
+    uint64_t bytes_read;  /* mmusim_trace_bytes_read after the last batch */
+};
+
+static void *producer(void *arg)
+{
+    mmusim_async *a = arg;
+    for (;;) {
+        pthread_mutex_lock(&a->mu);
+        while (a->count == ASYNC_SLOTS && !a->stop)
+            pthread_cond_wait(&a->cv, &a->mu);
+        int stop = a->stop;
+        unsigned slot = (a->head + a->count) % ASYNC_SLOTS;
+        pthread_mutex_unlock(&a->mu);
+        if (stop)
+            return NULL;
+        char err[1024] = "";
+        long n = mmusim_trace_read(a->t, a->buf[slot], ASYNC_BATCH, err, sizeof err);
+        uint64_t bytes = mmusim_trace_bytes_read(a->t);
+        pthread_mutex_lock(&a->mu);
+        a->bytes_read = bytes;
+        if (n > 0) {
+            a->len[slot] = n;
+            a->count++;
+        } else {
+            a->end = 1;
+            a->end_code = n;
+            memcpy(a->errmsg, err, sizeof err);
+        }
+        pthread_cond_broadcast(&a->cv);
+        pthread_mutex_unlock(&a->mu);
+        if (n <= 0)
+            return NULL;
+    }
+}
+
+mmusim_async *mmusim_async_start(mmusim_trace *t)
+{
+    mmusim_async *a = calloc(1, sizeof *a);
+    if (!a)
+        return NULL;
+    a->t = t;
+    for (int i = 0; i < ASYNC_SLOTS; i++)
+        if (!(a->buf[i] = malloc(ASYNC_BATCH * sizeof(mmusim_access))))
+            goto fail;
+    if (pthread_mutex_init(&a->mu, NULL) != 0)
+        goto fail;
+    if (pthread_cond_init(&a->cv, NULL) != 0) {
+        pthread_mutex_destroy(&a->mu);
+        goto fail;
+    }
+    if (pthread_create(&a->tid, NULL, producer, a) == 0)
+        return a;
+    pthread_cond_destroy(&a->cv);
+    pthread_mutex_destroy(&a->mu);
+fail:
+    for (int i = 0; i < ASYNC_SLOTS; i++)
+        free(a->buf[i]);
+    free(a);
+    return NULL;
+}
+
+long mmusim_async_read(mmusim_async *a, const mmusim_access **batch, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&a->mu);
+    if (a->held) { /* the batch handed out last time is done with */
+        a->head = (a->head + 1) % ASYNC_SLOTS;
+        a->count--;
+        a->held = 0;
+        pthread_cond_broadcast(&a->cv);
+    }
+    while (a->count == 0 && !a->end)
+        pthread_cond_wait(&a->cv, &a->mu);
+    long n;
+    if (a->count > 0) {
+        *batch = a->buf[a->head];
+        n = a->len[a->head];
+        a->held = 1;
+    } else {
+        n = a->end_code;
+        if (n < 0)
+            mmusim_copy_msg(err, errlen, a->errmsg);
+    }
+    pthread_mutex_unlock(&a->mu);
+    return n;
+}
+
+uint64_t mmusim_async_bytes_read(mmusim_async *a)
+{
+    pthread_mutex_lock(&a->mu);
+    uint64_t n = a->bytes_read;
+    pthread_mutex_unlock(&a->mu);
+    return n;
+}
+
+void mmusim_async_stop(mmusim_async *a)
+{
+    if (!a)
+        return;
+    pthread_mutex_lock(&a->mu);
+    a->stop = 1;
+    pthread_cond_broadcast(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+    pthread_join(a->tid, NULL);
+    pthread_cond_destroy(&a->cv);
+    pthread_mutex_destroy(&a->mu);
+    for (int i = 0; i < ASYNC_SLOTS; i++)
+        free(a->buf[i]);
+    free(a);
+}

@@ -1,0 +1,35 @@
+/*
+ * trace_async.h - reading a trace on a second thread: batches of accesses
+ * are parsed ahead while the caller simulates the previous ones.
+ */
+#ifndef MMUSIM_IO_TRACE_ASYNC_H
+#define MMUSIM_IO_TRACE_ASYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mmusim/io/trace.h"
+
+typedef struct mmusim_async mmusim_async;
+
+/*
+ * Start reading t on a second thread (t must stay open until
+ * mmusim_async_stop).  Returns NULL if no thread could be started: the caller
+ * then reads t itself.
+ */
+mmusim_async *mmusim_async_start(mmusim_trace *t);
+
+/*
+ * The next batch: returns the number of accesses (0 at the end) and points
+ * *batch at them (valid until the next call), or a negative value with the
+ * reader's message in err, after every access read before the error.
+ */
+long mmusim_async_read(mmusim_async *a, const mmusim_access **batch, char *err, size_t errlen);
+
+/* Bytes of the trace file consumed so far (for progress), safe to ask from the caller's thread. */
+uint64_t mmusim_async_bytes_read(mmusim_async *a);
+
+/* Stop the thread (at any point) and free the batches. */
+void mmusim_async_stop(mmusim_async *a);
+
+#endif /* MMUSIM_IO_TRACE_ASYNC_H */
