@@ -1,0 +1,106 @@
+/*
+ * mmu_reports.cpp - statistics and reports of the MMU module (the io layer's summary and JSON writers).
+ */
+#include "mmusim/systemc/mmu_module.h"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#include "module_internal.h"
+
+extern "C" {
+#include "mmusim/io/report.h"
+}
+
+using namespace sc_core;
+using namespace tlm;
+
+namespace mmusim {
+namespace sc {
+
+/* ---- statistics ---- */
+
+void mmu_module::clear_stats()
+{
+    mmu_clear_stats(m_);
+    ms_ = module_stats();
+}
+
+static mmusim_run_info run_info(const char *name, const mmu_module::workload &w, const module_stats &ms,
+                            const mmu_stats &s)
+{
+    mmusim_run_info info;
+    std::memset(&info, 0, sizeof info);
+    info.trace_path = w.name.empty() ? name : w.name.c_str();
+    info.trace_format = w.format.c_str();
+    info.compression = w.compression.c_str();
+    info.instructions = w.instructions;
+    info.accesses = ms.b_transport + ms.nb_requests;
+    info.translations = s.requests;
+    info.crossings = ms.crossings;
+    info.first_cycle = ms.first_cycle == UINT64_MAX ? 0 : ms.first_cycle;
+    info.last_cycle = ms.last_cycle;
+    info.has_cycles = 1;
+    return info;
+}
+
+void mmu_module::report_text(FILE *out) const
+{
+    const mmusim_run_info info = run_info(name(), workload_, ms_, stats());
+    mmusim_report_text(out, m_, &info);
+    std::fprintf(out,
+                 "\nSystemC        LT %llu, AT %llu, debug %llu; faults %llu; page-crossing %llu "
+                 "(split %llu, burst errors %llu)\n",
+                 static_cast<unsigned long long>(ms_.b_transport), static_cast<unsigned long long>(ms_.nb_requests),
+                 static_cast<unsigned long long>(ms_.debug), static_cast<unsigned long long>(ms_.faults),
+                 static_cast<unsigned long long>(ms_.crossings), static_cast<unsigned long long>(ms_.splits),
+                 static_cast<unsigned long long>(ms_.burst_errors));
+    std::fprintf(out, "               issue cycles from simulated time, clock period %s\n",
+                 period_.to_string().c_str());
+    if (mode_ == page_table_mode::cosim)
+        std::fprintf(out, "PTE socket     reads %llu, writes %llu, errors %llu\n",
+                     static_cast<unsigned long long>(ms_.pte_reads), static_cast<unsigned long long>(ms_.pte_writes),
+                     static_cast<unsigned long long>(ms_.pte_errors));
+    std::fprintf(out, "DMI            grants %llu, denials %llu, invalidations %llu\n",
+                 static_cast<unsigned long long>(ms_.dmi_grants), static_cast<unsigned long long>(ms_.dmi_denials),
+                 static_cast<unsigned long long>(ms_.dmi_invalidations));
+}
+
+bool mmu_module::report_json(const std::string &path, std::string *err) const
+{
+    const mmusim_run_info info = run_info(name(), workload_, ms_, stats());
+    char msg[1024];
+    if (mmusim_report_json(path.c_str(), m_, &info, msg, sizeof msg) != 0) {
+        if (err)
+            *err = msg;
+        return false;
+    }
+    return true;
+}
+
+void mmu_module::write_reports() const
+{
+    if (!opt_.stats_text.empty()) {
+        if (opt_.stats_text == "-") {
+            report_text(stdout);
+        } else if (FILE *f = std::fopen(opt_.stats_text.c_str(), "w")) {
+            report_text(f);
+            if (std::fclose(f) != 0)
+                SC_REPORT_WARNING(MSG_TYPE, ("cannot write " + opt_.stats_text).c_str());
+        } else {
+            SC_REPORT_WARNING(MSG_TYPE, ("cannot open " + opt_.stats_text).c_str());
+        }
+    }
+    std::string err;
+    if (!opt_.stats_json.empty() && !report_json(opt_.stats_json, &err))
+        SC_REPORT_WARNING(MSG_TYPE, err.c_str());
+}
+
+void mmu_module::end_of_simulation()
+{
+    write_reports();
+}
+
+} // namespace sc
+} // namespace mmusim
