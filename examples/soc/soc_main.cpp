@@ -69,7 +69,7 @@ void usage(FILE *out)
                  "  --outstanding N       transactions in flight per core: 1 = LT with a quantum keeper,\n"
                  "                        more = AT (default 1)\n"
                  "  --interval N          cycles between accesses of a trace without cycles\n"
-                 "                        (default mmu.issue_interval)\n"
+                 "                        (default core.issue_interval)\n"
                  "  --quantum NS          global quantum of LT cores in ns (default 1000)\n"
                  "  --mem-latency N       memory latency in cycles (default 100)\n"
                  "  --bus-latency N       bus latency in cycles (default 2)\n"
@@ -190,7 +190,7 @@ int parse(int argc, char **argv, soc_opts &o)
         return 2;
     }
     if (o.interval < 0)
-        o.interval = o.cfg.issue_interval;
+        o.interval = o.cfg.core.issue_interval;
     return 0;
 }
 
