@@ -83,7 +83,8 @@ void mmu_driver_set_ticks_per_cycle(mmu_driver *d, uint64_t ticks_per_cycle)
     d->interval = (uint64_t)d->interval_cycles * (ticks_per_cycle ? ticks_per_cycle : 1);
 }
 
-uint64_t mmu_driver_next_issue(const mmu_driver *d, int own_cycle, uint64_t cycle)
+/* The rule, inlined into mmu_driver_access (the per-access path) and behind the public calls. */
+static inline uint64_t rule_next(const mmu_driver *d, int own_cycle, uint64_t cycle)
 {
     if (own_cycle)
         return cycle;
@@ -91,7 +92,7 @@ uint64_t mmu_driver_next_issue(const mmu_driver *d, int own_cycle, uint64_t cycl
     return oldest > d->next_issue ? oldest : d->next_issue;
 }
 
-void mmu_driver_record(mmu_driver *d, int own_cycle, uint64_t issue, uint64_t done, int page_fault)
+static inline void rule_record(mmu_driver *d, int own_cycle, uint64_t issue, uint64_t done, int page_fault)
 {
     d->done[d->pos] = done;
     if (++d->pos == d->window)
@@ -102,11 +103,20 @@ void mmu_driver_record(mmu_driver *d, int own_cycle, uint64_t issue, uint64_t do
         d->next_issue = done;
 }
 
+uint64_t mmu_driver_next_issue(const mmu_driver *d, int own_cycle, uint64_t cycle)
+{
+    return rule_next(d, own_cycle, cycle);
+}
+
+void mmu_driver_record(mmu_driver *d, int own_cycle, uint64_t issue, uint64_t done, int page_fault)
+{
+    rule_record(d, own_cycle, issue, done, page_fault);
+}
+
 int mmu_driver_access(mmu_driver *d, mmu_request *req, int own_cycle, mmu_response resp[2])
 {
-    req->cycle = mmu_driver_next_issue(d, own_cycle, req->cycle);
+    req->cycle = rule_next(d, own_cycle, req->cycle);
     const int k = mmu_access(d->m, req, resp);
-    mmu_driver_record(d, own_cycle, req->cycle, resp[k - 1].done_cycle,
-                      resp[0].page_faults || resp[k - 1].page_faults);
+    rule_record(d, own_cycle, req->cycle, resp[k - 1].done_cycle, (resp[0].page_faults | resp[k - 1].page_faults) != 0);
     return k;
 }
