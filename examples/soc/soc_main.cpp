@@ -145,6 +145,10 @@ int parse(int argc, char **argv, soc_opts &o)
                 std::fprintf(stderr, "mmusim-soc: %s must be 1..4096\n", a.c_str());
                 return 2;
             }
+            if (a == "--interval" && n > 1000000) {
+                std::fprintf(stderr, "mmusim-soc: --interval must be 0..1000000 (as core.issue_interval)\n");
+                return 2;
+            }
             if (a == "--cores")
                 o.cores = static_cast<unsigned>(n);
             else if (a == "--outstanding")
