@@ -1,6 +1,8 @@
 /*
  * cmd_run.c - "mmusim run" and "mmusim config": build the configuration
- * from files and overrides, run traces through one MMU, report.
+ * from files and overrides, run traces through one MMU, report.  The run
+ * itself is mmusim_replay (io/replay.c), which an integrator calls the same
+ * way; this file maps options onto it and writes the outputs.
  */
 #include <errno.h>
 #include <stdio.h>
