@@ -1,6 +1,8 @@
 /*
  * cmd_run.c - "mmusim run" and "mmusim config": build the configuration
- * from files and overrides, run traces through one MMU, report.
+ * from files and overrides, run traces through one MMU, report.  The run
+ * itself is mmusim_replay (io/replay.c), which an integrator calls the same
+ * way; this file maps options onto it and writes the outputs.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,12 +14,11 @@
 #include "mmusim/io/config_file.h"
 #include "cli.h"
 #include "mmusim/mmusim.h"
+#include "mmusim/io/replay.h"
 #include "mmusim/io/report.h"
 #include "mmusim/io/trace.h"
-#include "trace_async.h"
 
 #define MAX_TRACES 64
-#define BATCH 4096
 
 typedef struct run_opts {
     mmu_config cfg;
@@ -245,23 +246,11 @@ int cli_cmd_config(int argc, char **argv)
     return 0;
 }
 
-/* State of one run across its traces. */
-typedef struct run_state {
-    mmu *m;
-    const run_opts *o;
-    mmusim_run_info *info;
-    uint64_t index;       /* accesses read so far, all traces */
-    uint64_t next_issue;  /* earliest issue cycle of the next access (traces without cycles) */
-    uint64_t *done_ring;  /* completion cycles of the last max_outstanding accesses */
-    uint32_t ring_pos;    /* slot of the oldest of them */
-    FILE *per_access;     /* --per-access, or NULL */
-    mmusim_window cur;        /* the timeline window being filled */
-    mmu_stats snap;       /* counters at the start of the window */
-    size_t cap_windows;
-    double t0, last_progress;
-    int progress;
-    mmusim_async *async;      /* the trace being read on a second thread, or NULL */
-} run_state;
+/* --progress: a line on standard error, at most twice a second. */
+typedef struct progress_state {
+    double t0, last;
+    int shown;
+} progress_state;
 
 static double now_s(void)
 {
@@ -270,213 +259,22 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static int close_window(run_state *r)
+static void show_progress(void *ctx, const mmusim_replay_progress *p)
 {
-    const mmu_stats *s = mmu_get_stats(r->m);
-    mmusim_window *w = &r->cur;
-    w->l1_misses = s->level[0].misses - r->snap.level[0].misses;
-    w->walks = s->walks - r->snap.walks;
-    w->page_faults = s->page_faults - r->snap.page_faults;
-    w->latency_sum = s->latency_sum - r->snap.latency_sum;
-    if (r->info->n_windows == r->cap_windows) {
-        size_t cap = r->cap_windows ? 2 * r->cap_windows : 64;
-        mmusim_window *p = realloc(r->info->windows, cap * sizeof *p);
-        if (!p)
-            return -1;
-        r->info->windows = p;
-        r->cap_windows = cap;
-    }
-    r->info->windows[r->info->n_windows++] = *w;
-    memset(w, 0, sizeof *w);
-    r->snap = *s;
-    return 0;
-}
-
-static void show_progress(run_state *r, mmusim_trace *t, const char *path, int final)
-{
+    progress_state *ps = ctx;
     double now = now_s();
-    if (!final && now - r->last_progress < 0.5)
+    if (!p->final && now - ps->last < 0.5)
         return;
-    r->last_progress = now;
-    double rate = (double)r->index / (now - r->t0 > 1e-9 ? now - r->t0 : 1e-9);
-    uint64_t size = mmusim_trace_file_size(t);
-    uint64_t done = r->async ? mmusim_async_bytes_read(r->async) : mmusim_trace_bytes_read(t);
-    fprintf(stderr, "\r%s: %.1fM accesses, %.1fM/s", path, (double)r->index / 1e6, rate / 1e6);
-    if (size && done <= size) {
-        double frac = (double)done / (double)size;
-        double eta = frac > 0 ? (now - r->t0) * (1 - frac) / frac : 0;
+    ps->last = now;
+    ps->shown = !p->final;
+    double rate = (double)p->accesses / (now - ps->t0 > 1e-9 ? now - ps->t0 : 1e-9);
+    fprintf(stderr, "\r%s: %.1fM accesses, %.1fM/s", p->trace_path, (double)p->accesses / 1e6, rate / 1e6);
+    if (p->file_size && p->bytes_read <= p->file_size) {
+        double frac = (double)p->bytes_read / (double)p->file_size;
+        double eta = frac > 0 ? (now - ps->t0) * (1 - frac) / frac : 0;
         fprintf(stderr, ", %3.0f%%, ETA %.0fs", 100 * frac, eta);
     }
-    fprintf(stderr, final ? "\n" : "   ");
-}
-
-/*
- * --check: compare each translation with a functional walk of the page
- * tables as they are now, and (with the OS model) check the frame belongs
- * to the process.  Returns 0, or -1 with a message printed.
- */
-static int check_access(run_state *r, const char *path, const mmu_request *req,
-                        const mmu_response *resp, int k)
-{
-    for (int j = 0; j < k; j++) {
-        mmu_request q = *req;
-        if (j)
-            q.vaddr = (req->vaddr | ((UINT64_C(1) << mmu_page_shift((mmu_page_size)resp[0].page_size)) - 1)) + 1;
-        mmu_response w;
-        (void)mmu_walk_debug(r->m, &q, &w);
-        const char *why = NULL;
-        if (resp[j].fault != w.fault)
-            why = "the fault differs";
-        else if (resp[j].fault == MMU_FAULT_NONE && resp[j].paddr != w.paddr)
-            why = "the physical address differs";
-        mmu_os *os = mmu_get_os(r->m);
-        mmu_os_frame_info fi;
-        if (!why && os && resp[j].fault == MMU_FAULT_NONE &&
-            (mmu_os_frame_info_get(os, resp[j].paddr, &fi) != MMU_OK || fi.kind != MMU_OS_FRAME_DATA ||
-             fi.asid != q.asid))
-            why = "the frame does not belong to the process";
-        if (why) {
-            fprintf(stderr,
-                    "mmusim: %s: access %llu: --check: %s: TLB/MMU answer 0x%llx (%s), page tables "
-                    "now 0x%llx (%s) for vaddr 0x%llx asid %u\n",
-                    path, (unsigned long long)r->index, why, (unsigned long long)resp[j].paddr,
-                    mmu_fault_id((mmu_fault)resp[j].fault), (unsigned long long)w.paddr,
-                    mmu_fault_id((mmu_fault)w.fault), (unsigned long long)q.vaddr, q.asid);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* Run one trace; returns 0, or 1 with a message printed. */
-static int run_trace(run_state *r, const char *path)
-{
-    char err[1024];
-    mmusim_trace *t;
-    const run_opts *o = r->o;
-    mmusim_run_info *info = r->info;
-    mmu *m = r->m;
-    if (mmusim_trace_open(path, o->format, &t, err, sizeof err) < 0) {
-        fprintf(stderr, "mmusim: %s\n", err);
-        return 1;
-    }
-    static mmusim_access buf[BATCH];
-    const uint32_t interval = mmu_get_config(m)->issue_interval;
-    const uint32_t window = mmu_get_config(m)->max_outstanding;
-    long n;
-    int status = 0;
-    static const char type_char[MMU_ACCESS_TYPES] = {'R', 'W', 'X'};
-    /* the trace is parsed on a second thread while this one simulates */
-    mmusim_async *as = getenv("MMUSIM_NO_THREADS") ? NULL : mmusim_async_start(t);
-    r->async = as;
-    const mmusim_access *batch = buf;
-    while (status == 0 &&
-           (n = as ? mmusim_async_read(as, &batch, err, sizeof err) : mmusim_trace_read(t, buf, BATCH, err, sizeof err)) > 0) {
-        for (long i = 0; i < n; i++) {
-            const mmusim_access *a = &batch[i];
-            uint64_t cycle = a->has_cycle ? a->cycle : r->next_issue;
-            uint64_t *oldest = &r->done_ring[r->ring_pos];
-            if (++r->ring_pos == window)
-                r->ring_pos = 0;
-            if (!a->has_cycle && *oldest > cycle)
-                cycle = *oldest; /* every slot busy: wait for the oldest access */
-            if (r->index == o->warmup && o->warmup) {
-                mmu_clear_stats(m);
-                if (mmu_get_os(m))
-                    mmu_os_clear_stats(mmu_get_os(m));
-                info->accesses = info->translations = info->crossings = info->instructions = 0;
-                info->first_cycle = cycle;
-                info->last_cycle = 0;
-                r->snap = *mmu_get_stats(m);
-                memset(&r->cur, 0, sizeof r->cur);
-            }
-            mmu_request req;
-            req.vaddr = a->vaddr;
-            req.cycle = cycle;
-            req.size = a->size;
-            req.asid = a->asid;
-            req.type = a->type;
-            req.priv = MMU_PRIV_USER;
-            mmu_response resp[2];
-            int k = mmu_access(m, &req, resp);
-            *oldest = resp[k - 1].done_cycle;
-            r->next_issue = cycle + interval;
-            /* a page fault is a trap: a core issuing at a rate stops until it returns */
-            if (!a->has_cycle && (resp[0].page_faults || resp[k - 1].page_faults))
-                r->next_issue = resp[k - 1].done_cycle;
-            info->accesses++;
-            info->instructions += a->type == MMU_FETCH; /* an instruction is its fetch */
-            info->translations += (uint64_t)k;
-            info->crossings += k == 2;
-            if (resp[k - 1].done_cycle > info->last_cycle)
-                info->last_cycle = resp[k - 1].done_cycle;
-            info->has_cycles |= a->has_cycle;
-            if (r->per_access) {
-                for (int j = 0; j < k; j++)
-                    fprintf(r->per_access, "%llu,%llu,%c,0x%llx,%u,0x%llx,%s,%s,%u,%u,%u,%s\n",
-                            (unsigned long long)r->index, (unsigned long long)(j ? resp[0].done_cycle : cycle),
-                            type_char[a->type % MMU_ACCESS_TYPES],
-                            (unsigned long long)(j ? (a->vaddr | ((UINT64_C(1) << mmu_page_shift((mmu_page_size)resp[0].page_size)) - 1)) + 1 : a->vaddr),
-                            a->asid, (unsigned long long)resp[j].paddr,
-                            mmu_page_size_name((mmu_page_size)resp[j].page_size),
-                            resp[j].outcome == MMU_OUT_TLB ? "tlb" : resp[j].outcome == MMU_OUT_WALK ? "walk" : "fault",
-                            resp[j].level, resp[j].latency, resp[j].walk_refs,
-                            mmu_fault_id((mmu_fault)resp[j].fault));
-            }
-            if (o->timeline) {
-                if (r->cur.accesses == 0)
-                    r->cur.first_cycle = cycle;
-                r->cur.accesses++;
-                r->cur.translations += (uint64_t)k;
-                if (resp[k - 1].done_cycle > r->cur.last_cycle)
-                    r->cur.last_cycle = resp[k - 1].done_cycle;
-                if (r->cur.accesses == o->timeline && close_window(r) != 0) {
-                    fprintf(stderr, "mmusim: out of memory for the timeline\n");
-                    status = 1;
-                    break;
-                }
-            }
-            if (resp[k - 1].fault != MMU_FAULT_NONE && mmu_os_error(m) != MMU_OK) {
-                fprintf(stderr, "mmusim: %s: access %llu (0x%llx, asid %u): the OS model could not "
-                                "handle a page fault: %s (physical memory too small for the page "
-                                "tables, or swap full: see os.phys_mem, os.swap_size)\n",
-                        path, (unsigned long long)r->index, (unsigned long long)a->vaddr, a->asid,
-                        mmu_strerror(mmu_os_error(m)));
-                status = 1;
-                break;
-            }
-            if (o->check && check_access(r, path, &req, resp, k) != 0) {
-                status = 1;
-                break;
-            }
-            if (o->stop_on_fault && resp[k - 1].fault != MMU_FAULT_NONE) {
-                fprintf(stderr, "mmusim: %s: access %llu (%c 0x%llx, asid %u): %s fault at level %d; "
-                                "stopping (--on-fault stop)\n",
-                        path, (unsigned long long)r->index, type_char[a->type % MMU_ACCESS_TYPES],
-                        (unsigned long long)a->vaddr, a->asid,
-                        mmu_fault_name((mmu_fault)resp[k - 1].fault), resp[k - 1].fault_level);
-                status = 1;
-                break;
-            }
-            r->index++;
-        }
-        if (r->progress)
-            show_progress(r, t, path, 0);
-    }
-    if (status == 0 && n < 0) {
-        if (r->progress)
-            fprintf(stderr, "\n");
-        fprintf(stderr, "mmusim: %s\n", err);
-        status = 1;
-    }
-    if (r->progress && status == 0)
-        show_progress(r, t, path, 1);
-    info->trace_format = mmusim_format_name(mmusim_trace_format(t));
-    info->compression = mmusim_trace_compression(t);
-    mmusim_async_stop(as);
-    r->async = NULL;
-    mmusim_trace_close(t);
-    return status;
+    fprintf(stderr, p->final ? "\n" : "   ");
 }
 
 /* Open the per-access CSV under a temporary name (renamed into place at the end). */
@@ -501,19 +299,12 @@ int cli_cmd_run(int argc, char **argv)
     }
     char err[1024];
     mmu *m;
-    if (mmu_create(&o.cfg, &m, err, sizeof err) != MMU_OK) {
+    mmu_os *os;
+    if (mmusim_mmu_create(&o.cfg, &m, &os, err, sizeof err) != 0) {
         fprintf(stderr, "mmusim: %s\n", err);
         return 2;
     }
-    mmu_os *os = NULL;
-    if (o.cfg.walker.mode == MMU_WALKER_RADIX && o.cfg.os_enabled) {
-        if (mmu_os_create_from_config(&o.cfg, &os, err, sizeof err) != MMU_OK ||
-            mmu_attach_os(m, os) != MMU_OK) {
-            fprintf(stderr, "mmusim: %s\n", err);
-            mmu_os_destroy(os);
-            mmu_destroy(m);
-            return 2;
-        }
+    if (os) {
         for (int i = 0; i < o.n_map; i++) {
             /* populated: the pages exist (as kernel memory does), so an access the
                protection refuses faults with its real cause, not as not-present */
@@ -546,47 +337,33 @@ int cli_cmd_run(int argc, char **argv)
     }
     mmusim_run_info info;
     memset(&info, 0, sizeof info);
-    info.trace_path = o.traces[0];
-    info.warmup = o.warmup;
     info.preset = o.preset;
-    info.timeline_window = o.timeline;
-    run_state r;
-    memset(&r, 0, sizeof r);
-    r.m = m;
-    r.o = &o;
-    r.info = &info;
-    r.progress = o.progress > 0 || (o.progress == 0 && isatty(STDERR_FILENO));
-    r.t0 = r.last_progress = now_s();
-    r.done_ring = calloc(o.cfg.max_outstanding, sizeof *r.done_ring);
-    if (!r.done_ring) {
-        fprintf(stderr, "mmusim: out of memory\n");
-        mmu_destroy(m);
-        mmu_os_destroy(os);
-        return 1;
+    progress_state ps = {now_s(), 0, 0};
+    ps.last = ps.t0;
+    mmusim_replay_opts ro;
+    memset(&ro, 0, sizeof ro);
+    ro.format = o.format;
+    ro.warmup = o.warmup;
+    ro.timeline = o.timeline;
+    ro.check = o.check;
+    ro.stop_on_fault = o.stop_on_fault;
+    if (o.progress > 0 || (o.progress == 0 && isatty(STDERR_FILENO))) {
+        ro.on_progress = show_progress;
+        ro.ctx = &ps;
     }
     int status = 0;
     char tmp[4200];
     if (o.per_access) {
-        r.per_access = open_tmp(o.per_access, tmp, sizeof tmp);
-        if (!r.per_access)
+        ro.per_access = open_tmp(o.per_access, tmp, sizeof tmp);
+        if (!ro.per_access)
             status = 1;
-        else
-            fprintf(r.per_access, "access,cycle,type,vaddr,asid,paddr,page_size,outcome,level,latency,"
-                                  "walk_refs,fault\n");
     }
-    for (int i = 0; i < o.n_traces && status == 0; i++)
-        status = run_trace(&r, o.traces[i]);
-    if (status == 0 && o.warmup && r.index <= o.warmup) {
-        fprintf(stderr, "mmusim: --warmup %llu: the trace has only %llu accesses\n",
-                (unsigned long long)o.warmup, (unsigned long long)r.index);
+    if (status == 0 && mmusim_replay_traces(m, o.traces, (size_t)o.n_traces, &ro, &info, err, sizeof err) != 0) {
+        fprintf(stderr, "%smmusim: %s\n", ps.shown ? "\n" : "", err);
         status = 1;
     }
-    if (status == 0 && o.timeline && r.cur.accesses && close_window(&r) != 0) {
-        fprintf(stderr, "mmusim: out of memory for the timeline\n");
-        status = 1;
-    }
-    if (r.per_access) {
-        int ok = fclose(r.per_access) == 0;
+    if (ro.per_access) {
+        int ok = fclose(ro.per_access) == 0;
         if (status == 0 && ok && rename(tmp, o.per_access) != 0)
             ok = 0;
         if (status != 0 || !ok) {
@@ -610,8 +387,7 @@ int cli_cmd_run(int argc, char **argv)
         }
         json_decref(doc);
     }
-    free(info.windows);
-    free(r.done_ring);
+    mmusim_run_info_release(&info);
     mmu_destroy(m);
     mmu_os_destroy(os);
     return status;

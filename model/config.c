@@ -66,9 +66,20 @@ static const char *const ptemem_mode_names[] = {
 static const key_def mmu_keys[] = {
     KU32(mmu_config, clock_mhz, 1, 100000, "core clock in MHz (converts us/ns figures into cycles)"),
     KU64(mmu_config, seed, 0, UINT64_MAX, "seed of every random choice (random replacement, ...)"),
-    KU32(mmu_config, issue_interval, 0, 1000000,
+};
+
+/* Keys that moved to another section: refused with the new name. */
+static const struct {
+    const char *old_section, *key, *new_section;
+} moved_keys[] = {
+    {"mmu", "issue_interval", "core"},
+    {"mmu", "max_outstanding", "core"},
+};
+
+static const key_def core_keys[] = {
+    KU32(mmu_core_config, issue_interval, 0, 1000000,
          "cycles between consecutive accesses of a trace that carries no cycles"),
-    KU32(mmu_config, max_outstanding, 1, 4096,
+    KU32(mmu_core_config, max_outstanding, 1, 4096,
          "accesses of such a trace in flight at most (a core's load/store buffers): the next "
          "waits for the oldest to complete"),
 };
@@ -242,8 +253,7 @@ void mmu_config_defaults(mmu_config *c)
     memset(c, 0, sizeof *c);
     c->clock_mhz = 3000;
     c->seed = 1;
-    c->issue_interval = 1;
-    c->max_outstanding = 64;
+    mmu_core_config_defaults(&c->core);
     c->fill = MMU_FILL_NONINCLUSIVE;
     /* Intel Skylake (Optimization Reference Manual 248966, table 2-15), 4K/2M parts */
     add_array(c, "l1i", 1, MMU_SIDE_INSTR, 128, 8, 1u << MMU_PS_4K, 1);
@@ -279,7 +289,8 @@ int mmu_config_find_tlb(const mmu_config *c, const char *name)
 
 int mmu_config_has_section(const mmu_config *c, const char *section)
 {
-    if (strcmp(section, "mmu") == 0 || strcmp(section, "tlb") == 0 || strcmp(section, "walker") == 0)
+    if (strcmp(section, "mmu") == 0 || strcmp(section, "core") == 0 || strcmp(section, "tlb") == 0 ||
+        strcmp(section, "walker") == 0)
         return 1;
     for (size_t i = 0; i < N_(flat_sections); i++)
         if (strcmp(section, flat_sections[i].name) == 0)
@@ -302,6 +313,8 @@ mmu_err mmu_config_validate(const mmu_config *c, char *msg, size_t msglen)
 {
     if (c->clock_mhz < 1 || c->clock_mhz > 100000)
         return fail(MMU_ECONFIG, msg, msglen, "mmu.clock_mhz (%u) must be 1..100000", c->clock_mhz);
+    if (mmu_core_config_check(&c->core, msg, msglen) != MMU_OK)
+        return MMU_ECONFIG;
     if (c->fill > MMU_FILL_EXCLUSIVE)
         return fail(MMU_ECONFIG, msg, msglen, "tlb.fill (%u) is not a fill policy", c->fill);
     if (c->n_tlbs > MMU_MAX_TLB_ARRAYS)
@@ -638,8 +651,14 @@ mmu_err mmu_config_set2(mmu_config *c, const char *section, const char *key, con
 {
     if (!c || !section || !key || !value)
         return MMU_EINVAL;
+    for (size_t i = 0; i < N_(moved_keys); i++)
+        if (strcmp(section, moved_keys[i].old_section) == 0 && strcmp(key, moved_keys[i].key) == 0)
+            return fail(MMU_EUNKNOWN, msg, msglen, "%s.%s is now %s.%s (section [%s])", section, key,
+                        moved_keys[i].new_section, key, moved_keys[i].new_section);
     if (strcmp(section, "mmu") == 0)
         return set_in_table(c, mmu_keys, N_(mmu_keys), section, key, value, msg, msglen);
+    if (strcmp(section, "core") == 0)
+        return set_in_table(&c->core, core_keys, N_(core_keys), section, key, value, msg, msglen);
     if (strcmp(section, "walker") == 0)
         return set_in_table(&c->walker, walker_keys, N_(walker_keys), section, key, value, msg,
                             msglen);
@@ -711,6 +730,9 @@ void mmu_config_foreach(const mmu_config *c, mmu_config_visit_fn visit, void *ct
 {
     visit(ctx, "mmu", NULL, NULL, "the core the MMU belongs to");
     visit_table(c, mmu_keys, N_(mmu_keys), "mmu", visit, ctx);
+
+    visit(ctx, "core", NULL, NULL, "the core replaying the trace: when accesses without cycles issue");
+    visit_table(&c->core, core_keys, N_(core_keys), "core", visit, ctx);
 
     visit(ctx, "tlb", NULL, NULL, "the TLB hierarchy");
     char names[MMU_MAX_TLB_ARRAYS * MMU_NAME_MAX + 1] = "";

@@ -69,7 +69,7 @@ void usage(FILE *out)
                  "  --outstanding N       transactions in flight per core: 1 = LT with a quantum keeper,\n"
                  "                        more = AT (default 1)\n"
                  "  --interval N          cycles between accesses of a trace without cycles\n"
-                 "                        (default mmu.issue_interval)\n"
+                 "                        (default core.issue_interval)\n"
                  "  --quantum NS          global quantum of LT cores in ns (default 1000)\n"
                  "  --mem-latency N       memory latency in cycles (default 100)\n"
                  "  --bus-latency N       bus latency in cycles (default 2)\n"
@@ -145,6 +145,10 @@ int parse(int argc, char **argv, soc_opts &o)
                 std::fprintf(stderr, "mmusim-soc: %s must be 1..4096\n", a.c_str());
                 return 2;
             }
+            if (a == "--interval" && n > 1000000) {
+                std::fprintf(stderr, "mmusim-soc: --interval must be 0..1000000 (as core.issue_interval)\n");
+                return 2;
+            }
             if (a == "--cores")
                 o.cores = static_cast<unsigned>(n);
             else if (a == "--outstanding")
@@ -190,7 +194,7 @@ int parse(int argc, char **argv, soc_opts &o)
         return 2;
     }
     if (o.interval < 0)
-        o.interval = o.cfg.issue_interval;
+        o.interval = o.cfg.core.issue_interval;
     return 0;
 }
 

@@ -28,7 +28,20 @@ trace_core::trace_core(sc_module_name name, const options &opt) : sc_module(name
     }
     buf_.resize(BATCH);
     char err[1024];
-    if (mmusim_trace_open(opt_.trace.c_str(), opt_.format, &trace_, err, sizeof err) < 0) {
+    /* the core's issue rule (driver.h), in sc_time ticks; what is in flight is bounded by the
+       slots here (the blocking b_transport in LT), so the driver keeps one */
+    mmu_core_config core;
+    mmu_core_config_defaults(&core);
+    core.issue_interval = opt_.interval > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(opt_.interval);
+    core.max_outstanding = 1;
+    if (mmu_driver_create(nullptr, &core, &drv_, err, sizeof err) != MMU_OK) {
+        drv_ = nullptr;
+        res_.failed = true;
+        res_.error = err;
+    } else {
+        mmu_driver_set_ticks_per_cycle(drv_, opt_.period.value());
+    }
+    if (drv_ && mmusim_trace_open(opt_.trace.c_str(), opt_.format, &trace_, err, sizeof err) < 0) {
         trace_ = nullptr;
         res_.failed = true;
         res_.error = err;
@@ -45,6 +58,7 @@ trace_core::~trace_core()
     }
     if (trace_)
         mmusim_trace_close(trace_);
+    mmu_driver_destroy(drv_);
 }
 
 bool trace_core::next(mmusim_access &a)
@@ -92,13 +106,10 @@ void trace_core::prepare(slot &s, const mmusim_access &a)
     s.ext.core_id = opt_.core_id;
 }
 
-/* When access a may issue: its cycle, or `interval` cycles after the previous issue. */
-sc_time trace_core::issue_time(const mmusim_access &a, bool first, const sc_time &prev) const
+/* When access a may issue by the core's issue rule (its cycle, or the interval after the previous). */
+sc_time trace_core::issue_time(const mmusim_access &a) const
 {
-    const uint64_t p = opt_.period.value();
-    if (a.has_cycle)
-        return sc_time::from_value(p * a.cycle);
-    return first ? SC_ZERO_TIME : prev + sc_time::from_value(p * opt_.interval);
+    return sc_time::from_value(mmu_driver_next_issue(drv_, a.has_cycle, opt_.period.value() * a.cycle));
 }
 
 void trace_core::run()
@@ -123,19 +134,20 @@ void trace_core::run_lt()
     qk.reset();
     slot &s = *slots_[0];
     mmusim_access a;
-    sc_time prev_issue = SC_ZERO_TIME;
-    bool first = true;
     while (next(a)) {
-        const sc_time target = issue_time(a, first, prev_issue);
+        const sc_time target = issue_time(a);
         const sc_time now = qk.get_current_time();
         if (target > now)
             qk.inc(target - now);
-        prev_issue = qk.get_current_time();
-        first = false;
+        const sc_time issue = qk.get_current_time();
         prepare(s, a);
+        s.ext.translated = false;
         sc_time delay = qk.get_local_time();
         socket->b_transport(s.gp, delay);
         qk.set(delay);
+        /* blocking: the access completed when b_transport returned */
+        mmu_driver_record(drv_, a.has_cycle, issue.value(), qk.get_current_time().value(),
+                          s.ext.translated && s.ext.response.page_faults);
         res_.accesses++;
         if (!s.gp.is_response_ok())
             res_.errors++;
@@ -159,18 +171,16 @@ void trace_core::complete(tlm_generic_payload &t)
 void trace_core::run_at()
 {
     mmusim_access a;
-    sc_time prev_issue = SC_ZERO_TIME;
-    bool first = true;
     while (next(a)) {
         while (free_.empty())
             wait(slot_ev_);
         while (req_busy_)
             wait(end_req_ev_);
-        const sc_time target = issue_time(a, first, prev_issue);
+        const sc_time target = issue_time(a);
         if (target > sc_time_stamp())
             wait(target - sc_time_stamp());
-        prev_issue = sc_time_stamp();
-        first = false;
+        /* the completion comes later; the slots bound what is in flight */
+        mmu_driver_record(drv_, a.has_cycle, sc_time_stamp().value(), sc_time_stamp().value(), 0);
         slot *s = free_.back();
         free_.pop_back();
         prepare(*s, a);

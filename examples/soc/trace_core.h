@@ -4,13 +4,17 @@
  * transaction per access, with the translation attributes (ASID, user
  * privilege, instruction fetch, core id) in the MMU's extension.
  *
- * Issue: an access carrying a cycle is issued at that cycle; otherwise one
- * access every `interval` cycles.  Either way no earlier than the core can:
+ * Issue: the core's issue rule (mmusim/driver.h, the one `mmusim run` uses):
+ * an access carrying a cycle is issued at that cycle; otherwise one access
+ * every `interval` cycles.  Either way no earlier than the core can:
  *   outstanding == 1  loosely timed, an in-order core: b_transport with a
  *                     tlm_quantumkeeper, the next access after the previous
  *                     one completed (in local time);
  *   outstanding  > 1  approximately timed: up to that many transactions in
- *                     flight, base-protocol phases.
+ *                     flight, base-protocol phases; a transaction's slot frees
+ *                     when it completes (in any order), and a page fault does
+ *                     not hold back the accesses issued while it is handled
+ *                     (its response comes after they issued).
  * A transaction answered with an error (a fault the OS did not resolve)
  * is counted and the core goes on.
  */
@@ -27,6 +31,7 @@
 
 #include "mmusim/systemc/extension.h"
 
+#include "mmusim/driver.h"
 extern "C" {
 #include "mmusim/io/trace.h"
 }
@@ -79,13 +84,14 @@ private:
     void run_at();
     bool next(mmusim_access &a);
     void prepare(slot &s, const mmusim_access &a);
-    sc_core::sc_time issue_time(const mmusim_access &a, bool first, const sc_core::sc_time &prev) const;
+    sc_core::sc_time issue_time(const mmusim_access &a) const;
     void complete(tlm::tlm_generic_payload &t);
     tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload &t, tlm::tlm_phase &ph, sc_core::sc_time &d);
 
     options opt_;
     results res_;
     mmusim_trace *trace_ = nullptr;
+    mmu_driver *drv_ = nullptr;       /* the core's issue rule (no MMU: the rule alone) */
     std::vector<mmusim_access> buf_;
     size_t pos_ = 0, fill_ = 0;
     bool eof_ = false;

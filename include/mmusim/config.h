@@ -2,9 +2,10 @@
  * mmusim/config.h - the whole configuration of one MMU instance: a plain
  * struct, a defaults function, a validator, and setters by name.
  *
- * Names mirror the component tree: "mmu.seed", "tlb.fill",
- * "tlb.l1d.entries", "walker.latency".  A configuration file (INI) has one
- * section per component ([mmu], [tlb], [tlb.l1d], [walker]); the testbench
+ * Names mirror the component tree: "mmu.seed", "core.issue_interval",
+ * "tlb.fill", "tlb.l1d.entries", "walker.latency".  A configuration file
+ * (INI) has one section per component ([mmu], [core], [tlb], [tlb.l1d],
+ * [walker]); the testbench
  * reads the file and hands each key to mmu_config_set().  Unknown sections
  * and keys are errors.
  */
@@ -14,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mmusim/driver.h"
 #include "mmusim/error.h"
 #include "mmusim/os.h"
 #include "mmusim/pagetable.h"
@@ -58,8 +60,8 @@ typedef struct mmu_config {
     /* [mmu] */
     uint32_t clock_mhz;      /* converts µs/ns figures into cycles */
     uint64_t seed;           /* seeds every random choice */
-    uint32_t issue_interval; /* cycles between accesses of a trace without cycles */
-    uint32_t max_outstanding; /* such a trace's accesses in flight at most: the next waits for the oldest */
+    /* [core]: the issue rule of the core replaying accesses (driver.h) */
+    mmu_core_config core;
     /* [tlb] */
     uint32_t fill;     /* mmu_fill_policy */
     uint32_t n_tlbs;   /* arrays in use */

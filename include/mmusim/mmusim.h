@@ -5,6 +5,7 @@
 #define MMUSIM_MMUSIM_H
 
 #include "mmusim/config.h"
+#include "mmusim/driver.h"
 #include "mmusim/error.h"
 #include "mmusim/hist.h"
 #include "mmusim/mmu.h"

@@ -167,7 +167,7 @@ void mmusim_report_text(FILE *out, const mmu *m, const mmusim_run_info *in)
             (unsigned long long)in->translations, (unsigned long long)in->crossings);
     fprintf(out, "issue          %s\n",
             in->has_cycles ? "cycles from the trace"
-                           : "one access every mmu.issue_interval cycles, at most mmu.max_outstanding "
+                           : "one access every core.issue_interval cycles, at most core.max_outstanding "
                              "in flight, page faults stall (trace has no cycles)");
     fprintf(out, "\n%-10s %5s %14s %14s %14s %8s %12s %9s\n", "TLB array", "level", "lookups", "hits",
             "misses", "miss%", "evictions", "MPKI");
