@@ -36,6 +36,11 @@ if(MMUSIM_SYSTEMC)
 endif()
 
 install(TARGETS mmusim_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+if(BUILD_SHARED_LIBS)
+  # the installed program finds the installed libraries wherever the prefix is moved
+  file(RELATIVE_PATH _mmusim_bin_to_lib ${CMAKE_INSTALL_FULL_BINDIR} ${CMAKE_INSTALL_FULL_LIBDIR})
+  set_target_properties(mmusim_cli PROPERTIES INSTALL_RPATH "$ORIGIN/${_mmusim_bin_to_lib}")
+endif()
 if(MMUSIM_SYSTEMC)
   install(DIRECTORY include/mmusim DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h")
 else()
