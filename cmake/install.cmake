@@ -64,6 +64,8 @@ install(FILES ${PROJECT_BINARY_DIR}/mmusimConfig.cmake ${PROJECT_BINARY_DIR}/mmu
 # A static library's dependencies must be on its consumer's link line, so
 # they are Requires (and Libs) when the libraries are static, and
 # Requires.private (Libs.private) when they are shared.
+# a sanitized library needs its runtime wherever it is linked
+string(REPLACE ";" " " MMUSIM_PC_EXTRA_LIBS "${MMUSIM_SAN_FLAGS}")
 file(RELATIVE_PATH MMUSIM_PC_UP /x/${CMAKE_INSTALL_LIBDIR}/pkgconfig /x)
 string(REGEX REPLACE "/$" "" MMUSIM_PC_UP "${MMUSIM_PC_UP}")
 set(MMUSIM_IO_PC_DEPS "inih libzstd liblzma zlib")
