@@ -92,8 +92,9 @@ int cli_cmd_presets(int argc, char **argv)
     if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
         printf("usage: mmusim presets [NAME | --dir]\n"
                "Lists the presets of real CPUs (name and summary), or shows one preset's sources,\n"
-               "or prints the directory they are read from ($MMUSIM_PRESET_DIR, the source tree's\n"
-               "presets/, or the installed share/mmusim/presets).\n");
+               "or prints the directory they are read from ($MMUSIM_PRESET_DIR, the share/mmusim/presets\n"
+               "beside the installed program, the source tree's presets/, or the configured\n"
+               "install prefix's share/mmusim/presets).\n");
         return 0;
     }
     if (argc > 1) {

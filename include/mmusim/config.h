@@ -79,7 +79,15 @@ typedef struct mmu_config {
     mmu_os_config os;     /* os.clock_mhz and os.seed follow mmu.clock_mhz and mmu.seed */
 } mmu_config;
 
-/* The default configuration (Intel Skylake-like TLBs, fixed-latency misses). */
+/*
+ * The default configuration: Intel Skylake-like TLBs (l1i, l1d, l1d_2m,
+ * stlb), misses resolved by radix page walks of x86-64 page tables
+ * (walker.mode = radix) with the paging-structure caches and the PTE memory
+ * model, and the OS model enabled (os.enabled), which owns the page tables
+ * and handles page faults once attached (mmu_os_create_from_config,
+ * mmu_attach_os); without an OS every translation faults.  Fixed-latency
+ * misses with an identity map are walker.mode = fixed.
+ */
 void mmu_config_defaults(mmu_config *cfg);
 
 /* Default parameters of a newly declared TLB array called name. */

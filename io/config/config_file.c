@@ -2,10 +2,18 @@
  * cfgfile.c - INI configuration files through libinih, --set overrides,
  * and the dump of a configuration in the same format.
  */
+#ifdef MMUSIM_IO_SHARED
+#define _GNU_SOURCE /* dladdr */
+#include <dlfcn.h>
+#elif !defined(_XOPEN_SOURCE)
+#define _XOPEN_SOURCE 700 /* realpath */
+#endif
 #include "mmusim/io/config_file.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <ini.h>
@@ -154,13 +162,51 @@ static int is_dir(const char *p)
     return p && *p && stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/*
+ * The installed presets seen from the installed program or library: the
+ * file holding this code (the program for the static library, the shared
+ * library itself otherwise), symlinks resolved, then the relative path from
+ * its install directory to share/mmusim/presets.  Found once.
+ */
+static char preset_dir_rel[PATH_MAX];
+static pthread_once_t preset_dir_once = PTHREAD_ONCE_INIT;
+
+static void find_preset_dir_rel(void)
+{
+    char self[PATH_MAX], real[PATH_MAX];
+#ifdef MMUSIM_IO_SHARED
+    Dl_info dl;
+    if (!dladdr((void *)mmusim_preset_dir, &dl) || !dl.dli_fname ||
+        snprintf(self, sizeof self, "%s", dl.dli_fname) >= (int)sizeof self)
+        return;
+#else
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return;
+    self[n] = 0;
+#endif
+    if (!realpath(self, real))
+        return;
+    char *slash = strrchr(real, '/');
+    if (!slash)
+        return;
+    *slash = 0;
+    char dir[PATH_MAX + 64];
+    snprintf(dir, sizeof dir, "%s/%s", real, MMUSIM_PRESET_DIR_RELATIVE);
+    if (!realpath(dir, preset_dir_rel)) /* absent: this is not an installed copy */
+        preset_dir_rel[0] = 0;
+}
+
 const char *mmusim_preset_dir(void)
 {
     const char *env = getenv("MMUSIM_PRESET_DIR");
     if (is_dir(env))
         return env;
-    if (is_dir(MMUSIM_PRESET_DIR))
-        return MMUSIM_PRESET_DIR;
+    pthread_once(&preset_dir_once, find_preset_dir_rel);
+    if (is_dir(preset_dir_rel))
+        return preset_dir_rel;
+    if (is_dir(MMUSIM_SOURCE_PRESET_DIR))
+        return MMUSIM_SOURCE_PRESET_DIR;
     return MMUSIM_INSTALLED_PRESET_DIR;
 }
 

@@ -23,8 +23,15 @@ int mmusim_config_override(mmu_config *cfg, const char *assignment, char *err, s
 
 /*
  * Find a preset (a configuration of a real CPU, presets/NAME.ini).  Looks in
- * $MMUSIM_PRESET_DIR, then the source tree's presets/, then the installed
- * share/mmusim/presets.  Returns 0 with the path in buf, or -1 with a message.
+ * $MMUSIM_PRESET_DIR; then share/mmusim/presets of the installation the
+ * running program (static library) or libmmusim-io (shared library) belongs
+ * to, found from its location (so a moved installation still finds its
+ * own); then the source tree's presets/ mmusim was built from; then the
+ * share/mmusim/presets of the install prefix it was configured with.
+ * Returns 0 with the path in buf, or -1 with a message.  A program built
+ * against an installed mmusim elsewhere can also load a preset by its path:
+ * MMUSIM_PRESET_DIR (CMake package) or presetdir (pkg-config) name the
+ * installed directory.
  */
 int mmusim_preset_path(const char *name, char *buf, size_t len, char *err, size_t errlen);
 
