@@ -210,6 +210,14 @@ const char *mmusim_preset_dir(void)
     return MMUSIM_INSTALLED_PRESET_DIR;
 }
 
+int mmusim_config_load_preset(mmu_config *cfg, const char *name, char *err, size_t errlen)
+{
+    char path[4096];
+    if (mmusim_preset_path(name, path, sizeof path, err, errlen) != 0)
+        return -1;
+    return mmusim_config_load(cfg, path, err, errlen);
+}
+
 int mmusim_preset_path(const char *name, char *buf, size_t len, char *err, size_t errlen)
 {
     for (const char *p = name; *p; p++)

@@ -35,6 +35,12 @@ int mmusim_config_override(mmu_config *cfg, const char *assignment, char *err, s
  */
 int mmusim_preset_path(const char *name, char *buf, size_t len, char *err, size_t errlen);
 
+/*
+ * Load preset NAME into cfg (mmusim_preset_path, then mmusim_config_load):
+ * what `--preset NAME` does.  Returns 0, or -1 with a message in err.
+ */
+int mmusim_config_load_preset(mmu_config *cfg, const char *name, char *err, size_t errlen);
+
 /* The directory presets are listed from (the first of the above that exists). */
 const char *mmusim_preset_dir(void);
 
