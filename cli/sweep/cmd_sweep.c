@@ -40,6 +40,7 @@
 #include "cli.h"
 #include "mmusim/mmusim.h"
 #include "mmusim/io/trace.h"
+#include "sweep_slurm.h"
 
 #define MAX_VARY 32
 #define MAX_SWEEP_TRACES 1024
@@ -366,6 +367,7 @@ static int csv_read(const char *path, csv_table *t, int missing_ok, char *err, s
 /* the grid                                                            */
 
 typedef struct vary {
+    const char *arg; /* "tlb.stlb.entries=1024,2048", as given */
     char *key;     /* "tlb.stlb.entries" */
     char **vals;   /* as given */
     size_t n;
@@ -393,6 +395,7 @@ typedef struct sweep {
     unsigned long shard_k, shard_n; /* 1-based; 0/0: no sharding */
     int resume, strict, dry_run, quiet, progress;
     size_t n_columns_failed; /* points refused by OUT for other columns */
+    cli_slurm_opts slurm;    /* --slurm: a job array instead of running here */
     point *pts;
     size_t n_points;
     size_t combos; /* points per trace */
@@ -983,6 +986,11 @@ static int parse_sweep(int argc, char **argv, sweep *s)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int sl = cli_slurm_option(&s->slurm, argc, argv, &i);
+        if (sl < 0)
+            return EXIT_USAGE;
+        if (sl)
+            continue;
         int takes = strcmp(a, "--vary") == 0 || strcmp(a, "--preset") == 0 || strcmp(a, "-p") == 0 ||
                     strcmp(a, "--config") == 0 || strcmp(a, "-c") == 0 || strcmp(a, "--set") == 0 ||
                     strcmp(a, "-s") == 0 || strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0 ||
@@ -1008,6 +1016,7 @@ static int parse_sweep(int argc, char **argv, sweep *s)
                 return EXIT_USAGE;
             }
             vary *vy = &s->vary[s->n_vary];
+            vy->arg = v;
             if (parse_vary(v, vy) != 0) {
                 s->n_vary++; /* freed with the others */
                 return EXIT_USAGE;
@@ -1122,6 +1131,16 @@ static int parse_sweep(int argc, char **argv, sweep *s)
     if (s->n_traces == 0 || !s->out) {
         fprintf(stderr, "mmusim sweep: %s\n", s->n_traces == 0 ? "no trace given" : "--out FILE is required");
         sweep_usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (s->slurm.on && (s->shard_n || s->dry_run)) {
+        fprintf(stderr, "mmusim sweep: --slurm makes the shards itself: no %s (--slurm-no-submit writes the "
+                        "scripts without submitting them)\n", s->shard_n ? "--shard" : "--dry-run");
+        return EXIT_USAGE;
+    }
+    if (!s->slurm.on && (s->slurm.dir || s->slurm.partition || s->slurm.time || s->slurm.mem || s->slurm.tasks ||
+                         s->slurm.throttle || s->slurm.cpus || s->slurm.n_extra)) {
+        fprintf(stderr, "mmusim sweep: the --slurm-* options need --slurm\n");
         return EXIT_USAGE;
     }
     if (s->jobs == 0) {
@@ -1308,6 +1327,29 @@ int cli_cmd_sweep(int argc, char **argv)
             rc = EXIT_FAILED;
             goto out;
         }
+
+    if (s->slurm.on) {
+        /* the task's command line: the grid and the options every point shares */
+        size_t cap = s->n_traces + s->n_base + 2 * s->n_vary + 4, n_fwd = 0;
+        const char **fwd = xmalloc(cap * sizeof *fwd);
+        for (size_t t = 0; t < s->n_traces; t++)
+            fwd[n_fwd++] = s->traces[t];
+        for (size_t k = 0; k < s->n_base; k++)
+            fwd[n_fwd++] = s->base[k];
+        for (size_t k = 0; k < s->n_vary; k++) {
+            fwd[n_fwd++] = "--vary";
+            fwd[n_fwd++] = s->vary[k].arg;
+        }
+        if (s->json_dir) {
+            fwd[n_fwd++] = "--json";
+            fwd[n_fwd++] = s->json_dir;
+        }
+        if (s->strict)
+            fwd[n_fwd++] = "--strict";
+        rc = cli_slurm_submit(&s->slurm, s->out, fwd, n_fwd, s->n_points, s->resume, s->quiet);
+        free(fwd);
+        goto out;
+    }
 
     /* what OUT holds already */
     char err[1024];
