@@ -40,6 +40,7 @@
 #include "cli.h"
 #include "mmusim/mmusim.h"
 #include "mmusim/io/trace.h"
+#include "sweep_onepass.h"
 #include "sweep_slurm.h"
 
 #define MAX_VARY 32
@@ -396,6 +397,7 @@ typedef struct sweep {
     int resume, strict, dry_run, quiet, progress;
     size_t n_columns_failed; /* points refused by OUT for other columns */
     cli_slurm_opts slurm;    /* --slurm: a job array instead of running here */
+    int one_pass;            /* --one-pass: every geometry of one LRU array in one pass per trace */
     point *pts;
     size_t n_points;
     size_t combos; /* points per trace */
@@ -845,7 +847,7 @@ static void sweep_usage(FILE *out)
     fprintf(out,
             "usage: mmusim sweep TRACE... --out FILE [--vary SEC.KEY=V1,V2,...]...\n"
             "                    [--preset NAME] [--config FILE] [--set SEC.KEY=VAL]...\n"
-            "                    [-j N] [--resume] [--shard K/N] [--strict] [--dry-run] [--json DIR]\n"
+            "                    [-j N] [--resume] [--shard K/N] [--strict] [--dry-run] [--json DIR] [--one-pass]\n"
             "                    [--format F] [--warmup N] [--on-fault A] [--check] [--prefault A:VA:N]...\n"
             "                    [--progress|--no-progress] [--quiet] [--slurm [SLURM OPTIONS]]\n"
             "Runs every trace with every combination of the --vary values, one 'mmusim run'\n"
@@ -877,6 +879,10 @@ static void sweep_help(void)
            "  --dry-run, -n          print each point (number, state, trace, values); run nothing\n"
            "  --json DIR             also keep each point's JSON results as DIR/sweep-point-N.json\n"
            "                         (N zero-padded), for 'mmusim report OUT.html DIR/sweep-point-*.json'\n"
+           "  --one-pass             every entries x ways point of one unified LRU array (fixed walker)\n"
+           "                         in one pass per trace, from LRU stack distances: the TLB, level\n"
+           "                         and walk counts only, exactly those of separate runs; refused,\n"
+           "                         with the reason, when not exact; writes FILE whole\n"
            "  --format F, --warmup N, --on-fault stop|continue, --check, --prefault A:VA:N\n"
            "                         passed to every point's 'mmusim run' (see mmusim run --help)\n"
            "  --progress, --no-progress  a progress line on standard error (default: on a terminal)\n"
@@ -1104,6 +1110,8 @@ static int parse_sweep(int argc, char **argv, sweep *s)
             s->resume = 1;
         } else if (strcmp(a, "--strict") == 0) {
             s->strict = 1;
+        } else if (strcmp(a, "--one-pass") == 0) {
+            s->one_pass = 1;
         } else if (strcmp(a, "--dry-run") == 0 || strcmp(a, "-n") == 0) {
             s->dry_run = 1;
         } else if (strcmp(a, "--progress") == 0) {
@@ -1304,6 +1312,125 @@ static int plan(sweep *s, uint64_t *shape_out)
     return 0;
 }
 
+/* Write the whole of text to path through a temporary file renamed into place. */
+static int write_whole(const char *path, const char *text, size_t n)
+{
+    size_t tl = strlen(path) + 32;
+    char *tmp = xmalloc(tl);
+    snprintf(tmp, tl, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    int ok = f != NULL;
+    if (f) {
+        ok = fwrite(text, 1, n, f) == n;
+        ok = fclose(f) == 0 && ok;
+    }
+    if (ok && rename(tmp, path) == 0) {
+        free(tmp);
+        return 0;
+    }
+    fprintf(stderr, "mmusim sweep: %s: %s\n", path, strerror(errno ? errno : EIO));
+    remove(tmp);
+    free(tmp);
+    return -1;
+}
+
+/*
+ * --one-pass: check that every valid point is exact in one pass, then run
+ * each trace once for all its points (sweep_onepass.c) and write OUT whole.
+ */
+static int run_one_pass(sweep *s)
+{
+    const char *no = s->shard_n ? "--shard" : s->resume ? "--resume" : s->json_dir ? "--json" : s->slurm.on ? "--slurm"
+                   : s->dry_run ? "--dry-run" : NULL;
+    int format = 0;
+    unsigned long warmup = 0;
+    for (size_t k = 0; k < s->n_base; k++) {
+        if (strcmp(s->base[k], "--check") == 0 || strcmp(s->base[k], "--prefault") == 0)
+            no = s->base[k];
+        else if (strcmp(s->base[k], "--format") == 0)
+            format = (int)mmusim_format_parse(s->base[k + 1]);
+        else if (strcmp(s->base[k], "--warmup") == 0)
+            (void)parse_uint(s->base[k + 1], &warmup);
+    }
+    if (no) {
+        fprintf(stderr, "mmusim sweep: --one-pass runs every point of the grid in one pass per trace: no %s\n", no);
+        return EXIT_USAGE;
+    }
+    struct stat st;
+    if (stat(s->out, &st) == 0 && st.st_size > 0) {
+        fprintf(stderr, "mmusim sweep: %s exists; --one-pass writes it whole: remove it or give another --out\n",
+                s->out);
+        return EXIT_USAGE;
+    }
+    const char *keys[MAX_VARY];
+    for (size_t k = 0; k < s->n_vary; k++)
+        keys[k] = s->vary[k].key;
+    mmu_config *cfgs = xmalloc(s->combos * sizeof *cfgs);
+    size_t n_invalid = 0;
+    cli_text head = {0}, rows = {0};
+    int rc = EXIT_OK;
+    for (size_t tr = 0; tr < s->n_traces && rc == EXIT_OK; tr++) {
+        size_t n = 0;
+        for (size_t c = 0; c < s->combos; c++) {
+            size_t i = tr * s->combos + c;
+            if (s->pts[i].state == P_INVALID) {
+                n_invalid++;
+                continue;
+            }
+            size_t vi[MAX_VARY];
+            point_combo(s, i, vi);
+            mmu_config cfg = s->base_cfg;
+            char msg[512];
+            for (size_t k = 0; k < s->n_vary; k++)
+                if (mmu_config_set(&cfg, s->vary[k].key, s->vary[k].vals[vi[k]], msg, sizeof msg) != MMU_OK)
+                    break; /* cannot happen: plan() set them all */
+            if (!cli_onepass_eligible(&cfg, keys, s->n_vary, msg, sizeof msg)) {
+                char name[2048];
+                point_name(s, i, name, sizeof name);
+                fprintf(stderr, "mmusim sweep: --one-pass: point %zu (%s) is not exact in one pass: %s; "
+                                "sweep without --one-pass\n", i + 1, name, msg);
+                rc = EXIT_USAGE;
+                break;
+            }
+            cfgs[n++] = cfg;
+        }
+        if (rc != EXIT_OK || n == 0)
+            continue;
+        char err[1024];
+        if (cli_onepass_trace(s->traces[tr], format, warmup, cfgs, n, &head, &rows, err, sizeof err) != 0) {
+            fprintf(stderr, "mmusim sweep: %s\n", err);
+            rc = EXIT_FAILED;
+        }
+    }
+    if (n_invalid && s->strict && rc == EXIT_OK) {
+        fprintf(stderr, "mmusim sweep: %zu invalid point%s (--strict): nothing run\n", n_invalid,
+                n_invalid == 1 ? "" : "s");
+        rc = EXIT_USAGE;
+    }
+    if (rc == EXIT_OK) {
+        size_t n = head.n + rows.n;
+        char *all = xmalloc(n + 1);
+        memcpy(all, head.p, head.n);
+        if (rows.n)
+            memcpy(all + head.n, rows.p, rows.n);
+        if (write_whole(s->out, all, n) != 0)
+            rc = EXIT_FAILED;
+        free(all);
+    }
+    if (rc == EXIT_OK && !s->quiet) {
+        size_t ran = s->n_points - n_invalid;
+        printf("sweep: %zu point%s in one pass over each of %zu trace%s (LRU stack distances): %zu run, 0 failed",
+               s->n_points, s->n_points == 1 ? "" : "s", s->n_traces, s->n_traces == 1 ? "" : "s", ran);
+        if (n_invalid)
+            printf(", %zu invalid (skipped)", n_invalid);
+        printf("; rows in %s\n", s->out);
+    }
+    free(head.p);
+    free(rows.p);
+    free(cfgs);
+    return rc;
+}
+
 int cli_cmd_sweep(int argc, char **argv)
 {
     sweep *s = calloc(1, sizeof *s);
@@ -1328,6 +1455,10 @@ int cli_cmd_sweep(int argc, char **argv)
             goto out;
         }
 
+    if (s->one_pass) {
+        rc = run_one_pass(s);
+        goto out;
+    }
     if (s->slurm.on) {
         /* the task's command line: the grid and the options every point shares */
         size_t cap = s->n_traces + s->n_base + 2 * s->n_vary + 4, n_fwd = 0;
