@@ -1460,6 +1460,15 @@ int cli_cmd_sweep(int argc, char **argv)
         goto out;
     }
     if (s->slurm.on) {
+        size_t n_inv = 0;
+        for (size_t i = 0; i < s->n_points; i++)
+            n_inv += s->pts[i].state == P_INVALID;
+        if (n_inv && s->strict) {
+            fprintf(stderr, "mmusim sweep: %zu invalid point%s (--strict): nothing submitted\n", n_inv,
+                    n_inv == 1 ? "" : "s");
+            rc = EXIT_USAGE;
+            goto out;
+        }
         /* the task's command line: the grid and the options every point shares */
         size_t cap = s->n_traces + s->n_base + 2 * s->n_vary + 4, n_fwd = 0;
         const char **fwd = xmalloc(cap * sizeof *fwd);

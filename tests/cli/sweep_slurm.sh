@@ -58,6 +58,9 @@ expect_fail "blank in --slurm-time" "cannot hold blanks" "$MMUSIM" sweep t.txt -
 expect_fail "sbatch argument" "expected an sbatch option" "$MMUSIM" sweep t.txt --slurm --slurm-arg hold --out x.csv
 "$MMUSIM" sweep t.txt u.txt "${BASE[@]}" "${GRID[@]}" --out ns.csv --slurm-no-submit --slurm-tasks 3 >/dev/null 2>&1
 expect_eq "resubmission without --resume refused" "$?" 2
+expect_fail "--strict with an invalid point" "(--strict): nothing submitted" \
+  "$MMUSIM" sweep t.txt "${BASE[@]}" --vary tlb.u.ways=3,4 --strict --out st.csv --slurm-no-submit
+[ ! -e st.csv.slurm ] && ok || bad "--strict refusal wrote scripts"
 
 # ---- a real cluster ----
 if ! slurm_have; then
