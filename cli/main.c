@@ -62,7 +62,9 @@ static void usage(FILE *out)
             "  --resume            skip the points whose row FILE holds already\n"
             "  --shard K/N         run only the K-th (1..N) of N slices of the points\n"
             "  --strict            refuse the sweep if a point is invalid (default: skip it)\n"
-            "  --dry-run           list the points and what would happen to each\n");
+            "  --dry-run           list the points and what would happen to each\n"
+            "  --json DIR          also keep each point's JSON as DIR/sweep-point-N.json\n"
+            "  --slurm             run it as a Slurm job array and a merge job (mmusim sweep --help)\n");
 }
 
 int main(int argc, char **argv)

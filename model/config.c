@@ -339,11 +339,23 @@ mmu_err mmu_config_validate(const mmu_config *c, char *msg, size_t msglen)
         for (uint32_t i = 0; i < c->n_tlbs; i++)
             if (c->tlb[i].side & side)
                 present |= 1u << (c->tlb[i].level - 1);
-        if (present & (present + 1))
+        if (present & (present + 1)) {
+            /* name the arrays and their levels, and the first level missing */
+            char have[MMU_MAX_TLB_ARRAYS * (MMU_NAME_MAX + 16)] = "";
+            for (uint32_t i = 0; i < c->n_tlbs; i++)
+                if (c->tlb[i].side & side) {
+                    size_t used = strlen(have);
+                    snprintf(have + used, sizeof have - used, "%s%s (level %u)", used ? ", " : "",
+                             c->tlb[i].name, c->tlb[i].level);
+                }
+            unsigned gap = 1;
+            while (present & (1u << (gap - 1)))
+                gap++;
             return fail(MMU_ECONFIG, msg, msglen,
-                        "tlb: the %s-side arrays skip a level (levels present: mask 0x%x); "
-                        "levels must run 1, 2, ... without a gap",
-                        side == MMU_SIDE_INSTR ? "instruction" : "data", present);
+                        "tlb: the %s-side arrays skip a level: %s, and none at level %u; levels must "
+                        "run 1, 2, ... without a gap (set tlb.NAME.level, or tlb.NAME.side)",
+                        side == MMU_SIDE_INSTR ? "instruction" : "data", have, gap);
+        }
     }
     if (c->walker.mode > MMU_WALKER_RADIX)
         return fail(MMU_ECONFIG, msg, msglen, "walker.mode (%u) is not a walker mode", c->walker.mode);

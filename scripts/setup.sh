@@ -20,6 +20,7 @@ PACKAGES=(
   libsystemc-dev                             # the SystemC/TLM-2.0 module and example SoC
   gnuplot-nox                                # plots of the HTML report (mmusim report)
   chromium                                   # the test that loads the HTML report in a headless browser
+  slurmctld slurmd slurm-client munge        # the test that runs a sweep as a Slurm job array (sweep --slurm)
   zstd xz-utils gzip python3                 # command-line tests, validation against the reference model
 )
 

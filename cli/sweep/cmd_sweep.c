@@ -36,9 +36,12 @@
 #include <unistd.h>
 
 #include "mmusim/io/config_file.h"
+#include "mmusim/io/report.h"
 #include "cli.h"
 #include "mmusim/mmusim.h"
 #include "mmusim/io/trace.h"
+#include "sweep_onepass.h"
+#include "sweep_slurm.h"
 
 #define MAX_VARY 32
 #define MAX_SWEEP_TRACES 1024
@@ -365,6 +368,7 @@ static int csv_read(const char *path, csv_table *t, int missing_ok, char *err, s
 /* the grid                                                            */
 
 typedef struct vary {
+    const char *arg; /* "tlb.stlb.entries=1024,2048", as given */
     char *key;     /* "tlb.stlb.entries" */
     char **vals;   /* as given */
     size_t n;
@@ -387,9 +391,13 @@ typedef struct sweep {
     size_t n_base;
     mmu_config base_cfg;
     const char *out;
+    const char *json_dir; /* --json DIR: each point's JSON as DIR/sweep-point-N.json */
     unsigned long jobs;
     unsigned long shard_k, shard_n; /* 1-based; 0/0: no sharding */
     int resume, strict, dry_run, quiet, progress;
+    size_t n_columns_failed; /* points refused by OUT for other columns */
+    cli_slurm_opts slurm;    /* --slurm: a job array instead of running here */
+    int one_pass;            /* --one-pass: every geometry of one LRU array in one pass per trace */
     point *pts;
     size_t n_points;
     size_t combos; /* points per trace */
@@ -441,7 +449,14 @@ static void collect_visit(void *ctx, const char *section, const char *key, const
     char *name = xmalloc(n);
     snprintf(name, n, "config.%s.%s", section, key);
     c->it[c->n].name = name;
-    c->it[c->n].value = xstrdup(value);
+    /* as the CSV row shows it: sizes in bytes */
+    char v[64];
+    if (strlen(value) < sizeof v) {
+        mmusim_csv_config_value(name, value, v, sizeof v);
+        c->it[c->n].value = xstrdup(v);
+    } else {
+        c->it[c->n].value = xstrdup(value);
+    }
     c->n++;
 }
 
@@ -475,6 +490,44 @@ static uint64_t point_identity(const char *trace, const mmu_config *cfg, uint64_
     free(c.it);
     *shape = sh;
     return h;
+}
+
+/*
+ * What of a configuration decides which result columns a run reports beyond
+ * its configuration keys (report.c): the walker mode; in radix mode the
+ * page-table format (its levels), the PWC levels that have entries and
+ * whether the OS model is on.  Written as text, equal for points whose rows
+ * can share a CSV file.
+ */
+static void result_shape(const mmu_config *c, char *buf, size_t len)
+{
+    if (c->walker.mode != MMU_WALKER_RADIX) {
+        snprintf(buf, len, "walker.mode=fixed");
+        return;
+    }
+    const mmu_pt_format *fmt = mmu_pt_format_find(c->walker.format);
+    size_t used = (size_t)snprintf(buf, len, "walker.mode=radix walker.format=%s (%u levels), PWC levels with entries:",
+                                   c->walker.format, fmt ? fmt->levels : 0u);
+    int any = 0;
+    for (unsigned l = 1; fmt && l < fmt->levels && used < len; l++)
+        if (c->pwc.level[l].entries) {
+            used += (size_t)snprintf(buf + used, len - used, " pwc.l%u", l);
+            any = 1;
+        }
+    if (used < len)
+        snprintf(buf + used, len - used, "%s, os.enabled=%s", any ? "" : " none", c->os_enabled ? "on" : "off");
+}
+
+/* The first --vary whose value differs between points a and b (-1 if none). */
+static int differing_axis(const sweep *s, size_t a, size_t b)
+{
+    size_t va[MAX_VARY], vb[MAX_VARY];
+    point_combo(s, a, va);
+    point_combo(s, b, vb);
+    for (size_t k = 0; k < s->n_vary; k++)
+        if (va[k] != vb[k])
+            return (int)k;
+    return -1;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -513,6 +566,13 @@ static void self_path(char *buf, size_t len)
     snprintf(buf, len, "mmusim"); /* found through PATH */
 }
 
+/* DIR/sweep-point-N.json, N zero-padded to the width of the last point's number. */
+static void point_json_path(const sweep *s, size_t i, char *buf, size_t len)
+{
+    int width = snprintf(NULL, 0, "%zu", s->n_points);
+    snprintf(buf, len, "%s/sweep-point-%0*zu.json", s->json_dir, width, i + 1);
+}
+
 /* argv of point i's child; owned strings are freed by free_argv. */
 static char **point_argv(const sweep *s, size_t i, const char *self)
 {
@@ -534,6 +594,12 @@ static char **point_argv(const sweep *s, size_t i, const char *self)
     }
     av[n++] = xstrdup("--csv");
     av[n++] = xstrdup(s->out);
+    if (s->json_dir) {
+        char path[4096];
+        point_json_path(s, i, path, sizeof path);
+        av[n++] = xstrdup("--json");
+        av[n++] = xstrdup(path);
+    }
     av[n++] = xstrdup("--quiet");
     av[n++] = xstrdup("--no-progress");
     av[n] = NULL;
@@ -605,6 +671,17 @@ static void show_child_stderr(FILE *ef)
         size_t n = strlen(line);
         fprintf(stderr, "  %s%s", line, n && line[n - 1] == '\n' ? "" : "\n");
     }
+}
+
+/* Whether a child's standard error holds the text. */
+static int child_said(FILE *ef, const char *text)
+{
+    char line[4096];
+    rewind(ef);
+    while (fgets(line, sizeof line, ef))
+        if (strstr(line, text))
+            return 1;
+    return 0;
 }
 
 typedef struct progress {
@@ -711,11 +788,11 @@ static size_t run_points(sweep *s, const size_t *todo, size_t n_todo, int *inter
         slots[k] = slots[--running];
         point *p = &s->pts[sl.point];
         pr.running = running;
-        pr.done++;
         char name[2048];
         point_name(s, sl.point, name, sizeof name);
         if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
             p->state = P_OK;
+            pr.done++;
             /* a successful run is quiet; anything it said is shown */
             if (ftell(sl.err) > 0) {
                 progress_clear(&pr);
@@ -729,6 +806,7 @@ static size_t run_points(sweep *s, const size_t *todo, size_t n_todo, int *inter
         } else {
             p->state = P_FAILED;
             failed++;
+            pr.done++; /* it ran: counted done, and failed */
             pr.failed++;
             progress_clear(&pr);
             if (WIFEXITED(st))
@@ -738,6 +816,11 @@ static size_t run_points(sweep *s, const size_t *todo, size_t n_todo, int *inter
                 fprintf(stderr, "mmusim sweep: point %zu (%s) failed (killed by signal %d):\n", sl.point + 1,
                         name, WIFSIGNALED(st) ? WTERMSIG(st) : 0);
             show_child_stderr(sl.err);
+            if (child_said(sl.err, "its columns differ")) {
+                s->n_columns_failed++;
+                fprintf(stderr, "  (its results have other columns than the rows of %s: --resume cannot add "
+                                "this point to that file; sweep it into another --out file)\n", s->out);
+            }
             /* the configurations were checked here, so a usage error of run
                comes from the options every point shares: no use going on */
             if (WIFEXITED(st) && WEXITSTATUS(st) == EXIT_USAGE && !*usage_error) {
@@ -764,11 +847,63 @@ static void sweep_usage(FILE *out)
     fprintf(out,
             "usage: mmusim sweep TRACE... --out FILE [--vary SEC.KEY=V1,V2,...]...\n"
             "                    [--preset NAME] [--config FILE] [--set SEC.KEY=VAL]...\n"
-            "                    [-j N] [--resume] [--shard K/N] [--strict] [--dry-run]\n"
+            "                    [-j N] [--resume] [--shard K/N] [--strict] [--dry-run] [--json DIR] [--one-pass]\n"
             "                    [--format F] [--warmup N] [--on-fault A] [--check] [--prefault A:VA:N]...\n"
-            "                    [--progress|--no-progress] [--quiet]\n"
+            "                    [--progress|--no-progress] [--quiet] [--slurm [SLURM OPTIONS]]\n"
             "Runs every trace with every combination of the --vary values, one 'mmusim run'\n"
-            "per point, N at a time, appending one CSV row per point to FILE (see docs/sweep.md).\n");
+            "per point, N at a time, appending one CSV row per point to FILE (see docs/sweep.md;\n"
+            "'mmusim sweep --help' explains every option).\n");
+}
+
+static void sweep_help(void)
+{
+    sweep_usage(stdout);
+    printf("\n"
+           "The grid: every TRACE times every combination of the --vary values; the first --vary\n"
+           "varies slowest. Points are numbered from 1 in that order.\n"
+           "\n"
+           "  --out FILE, -o FILE    the CSV file each point appends its row to (required)\n"
+           "  --vary SEC.KEY=V1,V2   one axis of the grid; repeat for more axes. A list value\n"
+           "                         (page_sizes, tlb.arrays) separates its items with '|' or spaces.\n"
+           "                         Sizes in other units (1M, 1024K) are the same value: refused twice.\n"
+           "  --preset NAME, -p      base configuration: a preset (mmusim presets)\n"
+           "  --config FILE, -c      base configuration: an INI file\n"
+           "  --set SEC.KEY=VAL, -s  base configuration: one key; these three apply in order\n"
+           "  -j N, -jN, --jobs N    points run in parallel; 0 or absent: one per online processor\n"
+           "  --resume               skip the points whose row FILE holds already (same trace path\n"
+           "                         and every config.* column); without it an existing FILE is refused\n"
+           "  --shard K/N            run only the K-th of N round-robin slices of the points;\n"
+           "                         K is 1-based (1..N); a shard with no point leaves an empty FILE\n"
+           "  --strict               refuse the whole sweep if any point of the shard is an invalid\n"
+           "                         configuration (default: report it and skip it)\n"
+           "  --dry-run, -n          print each point (number, state, trace, values); run nothing\n"
+           "  --json DIR             also keep each point's JSON results as DIR/sweep-point-N.json\n"
+           "                         (N zero-padded), for 'mmusim report OUT.html DIR/sweep-point-*.json'\n"
+           "  --one-pass             every entries x ways point of one unified LRU array (fixed walker)\n"
+           "                         in one pass per trace, from LRU stack distances: the TLB, level\n"
+           "                         and walk counts only, exactly those of separate runs; refused,\n"
+           "                         with the reason, when not exact; writes FILE whole\n"
+           "  --format F, --warmup N, --on-fault stop|continue, --check, --prefault A:VA:N\n"
+           "                         passed to every point's 'mmusim run' (see mmusim run --help)\n"
+           "  --progress, --no-progress  a progress line on standard error (default: on a terminal)\n"
+           "  --quiet, -q            no summary line on standard output\n"
+           "\n"
+           "On a Slurm cluster (a job array, one shard per task, then a merge job):\n"
+           "  --slurm                write DIR/tasks.sbatch and DIR/merge.sbatch and submit them with\n"
+           "                         sbatch; the merge job reruns failed points (--resume), then\n"
+           "                         merges every shard into FILE\n"
+           "  --slurm-dir DIR        where scripts, shard files and logs go (default: FILE.slurm)\n"
+           "  --slurm-tasks N        array tasks, i.e. shards (default: the points, at most 100)\n"
+           "  --slurm-throttle N     at most N tasks at once (--array=1-T%%N)\n"
+           "  --slurm-partition P, --slurm-time T, --slurm-mem M, --slurm-cpus N\n"
+           "                         sbatch --partition, --time, --mem, --cpus-per-task (each task\n"
+           "                         runs -j N points at a time)\n"
+           "  --slurm-arg ARG        one more sbatch argument for both jobs (repeat)\n"
+           "  --slurm-no-submit      write the scripts and print the sbatch commands; submit nothing\n"
+           "\n"
+           "Exit status: 0 every valid point of the shard has its row; 1 a point failed or I/O\n"
+           "trouble (--resume reruns the failed points); 2 a bad command line, no valid point,\n"
+           "--strict with an invalid point, an existing FILE without --resume; 130/143 SIGINT/SIGTERM.\n");
 }
 
 /* Parse "--vary key=v1,v2,..." into v; returns 0, or -1 with a message printed. */
@@ -857,12 +992,17 @@ static int parse_sweep(int argc, char **argv, sweep *s)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int sl = cli_slurm_option(&s->slurm, argc, argv, &i);
+        if (sl < 0)
+            return EXIT_USAGE;
+        if (sl)
+            continue;
         int takes = strcmp(a, "--vary") == 0 || strcmp(a, "--preset") == 0 || strcmp(a, "-p") == 0 ||
                     strcmp(a, "--config") == 0 || strcmp(a, "-c") == 0 || strcmp(a, "--set") == 0 ||
                     strcmp(a, "-s") == 0 || strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0 ||
                     strcmp(a, "--out") == 0 || strcmp(a, "-o") == 0 || strcmp(a, "--shard") == 0 ||
                     strcmp(a, "--format") == 0 || strcmp(a, "--warmup") == 0 || strcmp(a, "--on-fault") == 0 ||
-                    strcmp(a, "--prefault") == 0;
+                    strcmp(a, "--prefault") == 0 || strcmp(a, "--json") == 0;
         if (takes) {
             if (!v) {
                 fprintf(stderr, "mmusim sweep: %s needs a value\n", a);
@@ -882,6 +1022,7 @@ static int parse_sweep(int argc, char **argv, sweep *s)
                 return EXIT_USAGE;
             }
             vary *vy = &s->vary[s->n_vary];
+            vy->arg = v;
             if (parse_vary(v, vy) != 0) {
                 s->n_vary++; /* freed with the others */
                 return EXIT_USAGE;
@@ -960,6 +1101,8 @@ static int parse_sweep(int argc, char **argv, sweep *s)
             }
         } else if (strcmp(a, "--out") == 0 || strcmp(a, "-o") == 0) {
             s->out = v;
+        } else if (strcmp(a, "--json") == 0) {
+            s->json_dir = v;
         } else if (strcmp(a, "--shard") == 0) {
             if (parse_shard(v, &s->shard_k, &s->shard_n) != 0)
                 return EXIT_USAGE;
@@ -967,6 +1110,8 @@ static int parse_sweep(int argc, char **argv, sweep *s)
             s->resume = 1;
         } else if (strcmp(a, "--strict") == 0) {
             s->strict = 1;
+        } else if (strcmp(a, "--one-pass") == 0) {
+            s->one_pass = 1;
         } else if (strcmp(a, "--dry-run") == 0 || strcmp(a, "-n") == 0) {
             s->dry_run = 1;
         } else if (strcmp(a, "--progress") == 0) {
@@ -976,7 +1121,7 @@ static int parse_sweep(int argc, char **argv, sweep *s)
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             s->quiet = 1;
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            sweep_usage(stdout);
+            sweep_help();
             return -1;
         } else if (a[0] != '-') {
             if (s->n_traces == MAX_SWEEP_TRACES) {
@@ -996,11 +1141,31 @@ static int parse_sweep(int argc, char **argv, sweep *s)
         sweep_usage(stderr);
         return EXIT_USAGE;
     }
+    if (s->slurm.on && (s->shard_n || s->dry_run)) {
+        fprintf(stderr, "mmusim sweep: --slurm makes the shards itself: no %s (--slurm-no-submit writes the "
+                        "scripts without submitting them)\n", s->shard_n ? "--shard" : "--dry-run");
+        return EXIT_USAGE;
+    }
+    if (!s->slurm.on && (s->slurm.dir || s->slurm.partition || s->slurm.time || s->slurm.mem || s->slurm.tasks ||
+                         s->slurm.throttle || s->slurm.cpus || s->slurm.n_extra)) {
+        fprintf(stderr, "mmusim sweep: the --slurm-* options need --slurm\n");
+        return EXIT_USAGE;
+    }
     if (s->jobs == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         s->jobs = n > 0 ? (unsigned long)n : 1;
     }
     return 0;
+}
+
+static const point *sort_points; /* qsort has no context argument */
+static int cmp_point_id(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    uint64_t ix = sort_points[x].id, iy = sort_points[y].id;
+    if (ix != iy)
+        return ix < iy ? -1 : 1;
+    return x < y ? -1 : x > y;
 }
 
 /* Build and check every point; returns 0, or an exit status with a message printed. */
@@ -1045,11 +1210,13 @@ static int plan(sweep *s, uint64_t *shape_out)
     }
     int have_shape = 0;
     uint64_t shape0 = 0;
-    size_t valid = 0;
+    size_t valid = 0, first_valid = 0;
+    char rshape0[512] = "", tlbs0[512] = "";
     for (size_t i = 0; i < s->n_points; i++) {
         point *p = &s->pts[i];
         p->trace = (uint32_t)(i / combos);
         p->state = P_TODO;
+        p->id = 0; /* set for a valid configuration */
         if (s->shard_n && i % s->shard_n != s->shard_k - 1)
             p->state = P_OTHER_SHARD;
         size_t vi[MAX_VARY];
@@ -1072,27 +1239,196 @@ static int plan(sweep *s, uint64_t *shape_out)
                 p->state = P_INVALID;
             continue;
         }
-        valid++;
         uint64_t shape;
         p->id = point_identity(s->traces[p->trace], &c, &shape);
+        char rshape[512], tlbs[512] = "";
+        result_shape(&c, rshape, sizeof rshape);
+        for (uint32_t j = 0; j < c.n_tlbs; j++) {
+            size_t used = strlen(tlbs);
+            snprintf(tlbs + used, sizeof tlbs - used, "%s%s", used ? " " : "", c.tlb[j].name);
+        }
         if (!have_shape) {
             shape0 = shape;
             have_shape = 1;
-        } else if (shape != shape0) {
-            char name[2048];
+            first_valid = i;
+            snprintf(rshape0, sizeof rshape0, "%s", rshape);
+            snprintf(tlbs0, sizeof tlbs0, "%s", tlbs);
+        } else if (shape != shape0 || strcmp(rshape, rshape0) != 0) {
+            /* one CSV file holds one set of columns: say which differ and what to do */
+            char name[2048], name0[2048];
             point_name(s, i, name, sizeof name);
-            fprintf(stderr, "mmusim sweep: point %zu (%s) has other configuration keys than point 1 "
-                            "(a --vary of tlb.arrays?): their rows cannot share one CSV file\n",
-                    i + 1, name);
+            point_name(s, first_valid, name0, sizeof name0);
+            int k = differing_axis(s, first_valid, i);
+            fprintf(stderr, "mmusim sweep: point %zu (%s) and point %zu (%s) report different CSV columns, "
+                            "which one file cannot hold:\n",
+                    i + 1, name, first_valid + 1, name0);
+            if (shape != shape0)
+                fprintf(stderr, "  their TLB arrays differ ('%s' and '%s'), and so do their tlb.NAME.* columns\n",
+                        tlbs, tlbs0);
+            else
+                fprintf(stderr, "  %s\n  %s\n  (radix runs add walker.format, walker.pwc.*, walker.ptemem.* and "
+                                "os.* columns, the PWC levels and the OS model theirs)\n",
+                        rshape, rshape0);
+            fprintf(stderr, "  run one sweep per value of %s%s, each with its own --out file (--set %s=VALUE "
+                            "--out FILE-VALUE.csv); --json DIR keeps every point's JSON, which `mmusim report` "
+                            "reads whatever its columns\n",
+                    k >= 0 ? "--vary " : "the differing key", k >= 0 ? s->vary[k].key : "",
+                    k >= 0 ? s->vary[k].key : "KEY");
             return EXIT_USAGE;
         }
+        valid++;
     }
     if (valid == 0) {
         fprintf(stderr, "mmusim sweep: no point of the grid is a valid configuration\n");
         return EXIT_USAGE;
     }
+    /* the same configuration twice (1M and 1024K, say): an error of the command line */
+    size_t *order = xmalloc(s->n_points * sizeof *order);
+    size_t n_ord = 0;
+    for (size_t i = 0; i < s->n_points; i++)
+        if (s->pts[i].id)
+            order[n_ord++] = i;
+    sort_points = s->pts;
+    qsort(order, n_ord, sizeof *order, cmp_point_id);
+    for (size_t j = 1; j < n_ord; j++) {
+        size_t a = order[j - 1], b = order[j];
+        if (s->pts[a].id != s->pts[b].id)
+            continue;
+        int k = differing_axis(s, a, b);
+        size_t va[MAX_VARY], vb[MAX_VARY];
+        point_combo(s, a, va);
+        point_combo(s, b, vb);
+        if (k >= 0)
+            fprintf(stderr, "mmusim sweep: --vary %s: '%s' and '%s' are the same value (points %zu and %zu "
+                            "would be the same configuration); give it once\n",
+                    s->vary[k].key, s->vary[k].vals[va[k]], s->vary[k].vals[vb[k]], a + 1, b + 1);
+        else
+            fprintf(stderr, "mmusim sweep: points %zu and %zu are the same configuration\n", a + 1, b + 1);
+        free(order);
+        return EXIT_USAGE;
+    }
+    free(order);
     *shape_out = shape0;
     return 0;
+}
+
+/* Write the whole of text to path through a temporary file renamed into place. */
+static int write_whole(const char *path, const char *text, size_t n)
+{
+    size_t tl = strlen(path) + 32;
+    char *tmp = xmalloc(tl);
+    snprintf(tmp, tl, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    int ok = f != NULL;
+    if (f) {
+        ok = fwrite(text, 1, n, f) == n;
+        ok = fclose(f) == 0 && ok;
+    }
+    if (ok && rename(tmp, path) == 0) {
+        free(tmp);
+        return 0;
+    }
+    fprintf(stderr, "mmusim sweep: %s: %s\n", path, strerror(errno ? errno : EIO));
+    remove(tmp);
+    free(tmp);
+    return -1;
+}
+
+/*
+ * --one-pass: check that every valid point is exact in one pass, then run
+ * each trace once for all its points (sweep_onepass.c) and write OUT whole.
+ */
+static int run_one_pass(sweep *s)
+{
+    const char *no = s->shard_n ? "--shard" : s->resume ? "--resume" : s->json_dir ? "--json" : s->slurm.on ? "--slurm"
+                   : s->dry_run ? "--dry-run" : NULL;
+    int format = 0;
+    unsigned long warmup = 0;
+    for (size_t k = 0; k < s->n_base; k++) {
+        if (strcmp(s->base[k], "--check") == 0 || strcmp(s->base[k], "--prefault") == 0)
+            no = s->base[k];
+        else if (strcmp(s->base[k], "--format") == 0)
+            format = (int)mmusim_format_parse(s->base[k + 1]);
+        else if (strcmp(s->base[k], "--warmup") == 0)
+            (void)parse_uint(s->base[k + 1], &warmup);
+    }
+    if (no) {
+        fprintf(stderr, "mmusim sweep: --one-pass runs every point of the grid in one pass per trace: no %s\n", no);
+        return EXIT_USAGE;
+    }
+    struct stat st;
+    if (stat(s->out, &st) == 0 && st.st_size > 0) {
+        fprintf(stderr, "mmusim sweep: %s exists; --one-pass writes it whole: remove it or give another --out\n",
+                s->out);
+        return EXIT_USAGE;
+    }
+    const char *keys[MAX_VARY];
+    for (size_t k = 0; k < s->n_vary; k++)
+        keys[k] = s->vary[k].key;
+    mmu_config *cfgs = xmalloc(s->combos * sizeof *cfgs);
+    size_t n_invalid = 0;
+    cli_text head = {0}, rows = {0};
+    int rc = EXIT_OK;
+    for (size_t tr = 0; tr < s->n_traces && rc == EXIT_OK; tr++) {
+        size_t n = 0;
+        for (size_t c = 0; c < s->combos; c++) {
+            size_t i = tr * s->combos + c;
+            if (s->pts[i].state == P_INVALID) {
+                n_invalid++;
+                continue;
+            }
+            size_t vi[MAX_VARY];
+            point_combo(s, i, vi);
+            mmu_config cfg = s->base_cfg;
+            char msg[512];
+            for (size_t k = 0; k < s->n_vary; k++)
+                if (mmu_config_set(&cfg, s->vary[k].key, s->vary[k].vals[vi[k]], msg, sizeof msg) != MMU_OK)
+                    break; /* cannot happen: plan() set them all */
+            if (!cli_onepass_eligible(&cfg, keys, s->n_vary, msg, sizeof msg)) {
+                char name[2048];
+                point_name(s, i, name, sizeof name);
+                fprintf(stderr, "mmusim sweep: --one-pass: point %zu (%s) is not exact in one pass: %s; "
+                                "sweep without --one-pass\n", i + 1, name, msg);
+                rc = EXIT_USAGE;
+                break;
+            }
+            cfgs[n++] = cfg;
+        }
+        if (rc != EXIT_OK || n == 0)
+            continue;
+        char err[1024];
+        if (cli_onepass_trace(s->traces[tr], format, warmup, cfgs, n, &head, &rows, err, sizeof err) != 0) {
+            fprintf(stderr, "mmusim sweep: %s\n", err);
+            rc = EXIT_FAILED;
+        }
+    }
+    if (n_invalid && s->strict && rc == EXIT_OK) {
+        fprintf(stderr, "mmusim sweep: %zu invalid point%s (--strict): nothing run\n", n_invalid,
+                n_invalid == 1 ? "" : "s");
+        rc = EXIT_USAGE;
+    }
+    if (rc == EXIT_OK) {
+        size_t n = head.n + rows.n;
+        char *all = xmalloc(n + 1);
+        memcpy(all, head.p, head.n);
+        if (rows.n)
+            memcpy(all + head.n, rows.p, rows.n);
+        if (write_whole(s->out, all, n) != 0)
+            rc = EXIT_FAILED;
+        free(all);
+    }
+    if (rc == EXIT_OK && !s->quiet) {
+        size_t ran = s->n_points - n_invalid;
+        printf("sweep: %zu point%s in one pass over each of %zu trace%s (LRU stack distances): %zu run, 0 failed",
+               s->n_points, s->n_points == 1 ? "" : "s", s->n_traces, s->n_traces == 1 ? "" : "s", ran);
+        if (n_invalid)
+            printf(", %zu invalid (skipped)", n_invalid);
+        printf("; rows in %s\n", s->out);
+    }
+    free(head.p);
+    free(rows.p);
+    free(cfgs);
+    return rc;
 }
 
 int cli_cmd_sweep(int argc, char **argv)
@@ -1118,6 +1454,42 @@ int cli_cmd_sweep(int argc, char **argv)
             rc = EXIT_FAILED;
             goto out;
         }
+
+    if (s->one_pass) {
+        rc = run_one_pass(s);
+        goto out;
+    }
+    if (s->slurm.on) {
+        size_t n_inv = 0;
+        for (size_t i = 0; i < s->n_points; i++)
+            n_inv += s->pts[i].state == P_INVALID;
+        if (n_inv && s->strict) {
+            fprintf(stderr, "mmusim sweep: %zu invalid point%s (--strict): nothing submitted\n", n_inv,
+                    n_inv == 1 ? "" : "s");
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        /* the task's command line: the grid and the options every point shares */
+        size_t cap = s->n_traces + s->n_base + 2 * s->n_vary + 4, n_fwd = 0;
+        const char **fwd = xmalloc(cap * sizeof *fwd);
+        for (size_t t = 0; t < s->n_traces; t++)
+            fwd[n_fwd++] = s->traces[t];
+        for (size_t k = 0; k < s->n_base; k++)
+            fwd[n_fwd++] = s->base[k];
+        for (size_t k = 0; k < s->n_vary; k++) {
+            fwd[n_fwd++] = "--vary";
+            fwd[n_fwd++] = s->vary[k].arg;
+        }
+        if (s->json_dir) {
+            fwd[n_fwd++] = "--json";
+            fwd[n_fwd++] = s->json_dir;
+        }
+        if (s->strict)
+            fwd[n_fwd++] = "--strict";
+        rc = cli_slurm_submit(&s->slurm, s->out, fwd, n_fwd, s->n_points, s->resume, s->quiet);
+        free(fwd);
+        goto out;
+    }
 
     /* what OUT holds already */
     char err[1024];
@@ -1188,6 +1560,20 @@ int cli_cmd_sweep(int argc, char **argv)
         goto out;
     }
 
+    if (s->json_dir && mkdir(s->json_dir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "mmusim sweep: --json %s: %s\n", s->json_dir, strerror(errno));
+        free(todo);
+        rc = EXIT_FAILED;
+        goto out;
+    }
+    struct stat jst;
+    if (s->json_dir && (stat(s->json_dir, &jst) != 0 || !S_ISDIR(jst.st_mode))) {
+        fprintf(stderr, "mmusim sweep: --json %s: not a directory\n", s->json_dir);
+        free(todo);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -1227,11 +1613,25 @@ int cli_cmd_sweep(int argc, char **argv)
     } else if (usage_error) {
         rc = EXIT_USAGE;
     } else if (failed) {
-        fprintf(stderr, "mmusim sweep: %zu point%s failed (see above); --resume reruns them\n", failed,
-                failed == 1 ? "" : "s");
+        if (s->n_columns_failed < failed)
+            fprintf(stderr, "mmusim sweep: %zu point%s failed (see above); --resume reruns them\n",
+                    failed - s->n_columns_failed, failed - s->n_columns_failed == 1 ? "" : "s");
+        if (s->n_columns_failed)
+            fprintf(stderr, "mmusim sweep: %zu point%s failed because %s has other columns (see above); "
+                            "--resume cannot add them: sweep them into another --out file\n",
+                    s->n_columns_failed, s->n_columns_failed == 1 ? "" : "s", s->out);
         rc = EXIT_FAILED;
     } else {
         rc = EXIT_OK;
+        /* every point of the shard has its row; a shard with no point to run
+           still leaves its (empty) file, which merge takes */
+        int fd = open(s->out, O_WRONLY | O_CREAT | O_EXCL, 0666);
+        if (fd >= 0)
+            close(fd);
+        else if (errno != EEXIST) {
+            fprintf(stderr, "mmusim sweep: %s: %s\n", s->out, strerror(errno));
+            rc = EXIT_FAILED;
+        }
     }
 out:
     free_sweep(s);

@@ -511,8 +511,46 @@ static void csv_field(mmusim_buf *b, const char *s)
     mmusim_buf_add(b, "\"", 1);
 }
 
+int mmusim_csv_config_value(const char *column, const char *text, char *buf, size_t len)
+{
+    size_t n = strspn(text, "0123456789"), cl = strlen(column);
+    unsigned shift = 0;
+    /* a list of page sizes stays a list, even of one item */
+    int list = cl >= 11 && strcmp(column + cl - 11, ".page_sizes") == 0;
+    if (!list && n > 0 && n <= 19 && text[n] && !text[n + 1]) {
+        switch (text[n]) {
+        case 'K': shift = 10; break;
+        case 'M': shift = 20; break;
+        case 'G': shift = 30; break;
+        case 'T': shift = 40; break;
+        default: break;
+        }
+    }
+    if (shift) {
+        unsigned long long x = strtoull(text, NULL, 10);
+        if (x <= (~0ULL >> shift)) {
+            snprintf(buf, len, "%llu", x << shift);
+            return 1;
+        }
+    }
+    snprintf(buf, len, "%s", text);
+    return 0;
+}
+
+/* A real number in the fewest significant digits that read back as the
+ * same double (at most 17), so that a CSV value round-trips. */
+static void real_text(char *buf, size_t len, double x)
+{
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, len, "%.*g", prec, x);
+        if (strtod(buf, NULL) == x)
+            return;
+    }
+}
+
 /* The timeline is left out of the row: it is one value per window; so are the
- * latency histograms, whose length depends on the results. */
+ * latency histograms, whose length depends on the results.  Configuration
+ * values written with a K, M, G suffix are written as bytes. */
 static void flatten(json_t *v, const char *prefix, mmusim_buf *head, mmusim_buf *row)
 {
     char key[512], num[64];
@@ -541,13 +579,21 @@ static void flatten(json_t *v, const char *prefix, mmusim_buf *head, mmusim_buf 
     if (row->n)
         mmusim_buf_add(row, ",", 1);
     csv_field(head, prefix);
-    if (json_is_string(v))
+    if (json_is_string(v) && strncmp(prefix, "config.", 7) == 0) {
+        char val[64];
+        if (strlen(json_string_value(v)) < sizeof val) {
+            mmusim_csv_config_value(prefix, json_string_value(v), val, sizeof val);
+            csv_field(row, val);
+        } else {
+            csv_field(row, json_string_value(v));
+        }
+    } else if (json_is_string(v))
         csv_field(row, json_string_value(v));
     else if (json_is_integer(v)) {
         snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
         mmusim_buf_str(row, num);
     } else if (json_is_real(v)) {
-        snprintf(num, sizeof num, "%.6g", json_real_value(v));
+        real_text(num, sizeof num, json_real_value(v));
         mmusim_buf_str(row, num);
     } else if (json_is_true(v))
         mmusim_buf_str(row, "true");

@@ -61,6 +61,16 @@ json_t *mmusim_report_build(const mmu *m, const mmusim_run_info *info);
 int mmusim_report_csv(const char *path, json_t *doc, char *err, size_t errlen);
 
 /*
+ * A configuration value as the CSV row shows it in column ("config.os.phys_mem"):
+ * a size or page size written with a K, M, G or T suffix ("32K", "4G") becomes
+ * its number of bytes ("32768"), so that the column sorts and compares as
+ * numbers; lists (page_sizes, even of one item) and any other text are copied.  Returns 1 if the value was converted.  "mmusim sweep"
+ * identifies a point by the same text.  (Real numbers in the row are written
+ * in the fewest digits that read back as the same double.)
+ */
+int mmusim_csv_config_value(const char *column, const char *text, char *buf, size_t len);
+
+/*
  * Write the JSON document to path atomically (a temporary file renamed into
  * place, so no half-written file is left).  Returns 0, or -1 with a message.
  */
