@@ -885,8 +885,10 @@ static void test_protection(void **state)
         assert_int_equal(mmu_os_map(os, 1, SUP, ps, MMU_OS_PROT_READ | MMU_OS_PROT_WRITE, 0), MMU_OK);
         assert_int_equal(mmu_os_map(os, 1, NX, ps, MMU_OS_PROT_READ | MMU_OS_PROT_WRITE | MMU_OS_PROT_USER, 0),
                          MMU_OK);
+        /* global: refused (no frame is shared between address spaces) */
         assert_int_equal(mmu_os_map(os, 1, GL, ps, MMU_OS_PROT_DEFAULT | MMU_OS_PROT_GLOBAL,
-                                    MMU_OS_MAP_POPULATE), MMU_OK);
+                                    MMU_OS_MAP_POPULATE), MMU_EUNSUPPORTED);
+        assert_int_equal(mmu_os_map(os, 1, GL, ps, MMU_OS_PROT_DEFAULT, MMU_OS_MAP_POPULATE), MMU_OK);
         kinds k = {0};
         uint64_t used = stats(os).frames_used;
         /* a write to a read-only region: refused before anything is mapped */
@@ -907,12 +909,12 @@ static void test_protection(void **state)
         assert_int_equal(touch(os, 1, NX, MMU_WRITE, MMU_PRIV_USER, NULL, &k), MMU_OK);
         assert_int_equal(touch(os, 1, NX, MMU_FETCH, MMU_PRIV_USER, NULL, &k), MMU_EFAULT);
         assert_int_equal(k.last.cause, MMU_FAULT_NX_FETCH);
-        /* global, mapped by POPULATE: no fault */
+        /* mapped by POPULATE: no fault, and not global */
         mmu_walk_result w;
         kinds kg = {0};
         assert_int_equal(touch(os, 1, GL, MMU_READ, MMU_PRIV_USER, &w, &kg), MMU_OK);
         assert_int_equal(kg.n[MMU_OS_FAULT_MINOR], 0);
-        assert_true(w.tlb_flags & MMU_TLB_GLOBAL);
+        assert_false(w.tlb_flags & MMU_TLB_GLOBAL);
         /* non-canonical (a canonical-zero format's upper addresses too) */
         assert_int_equal(touch(os, 1, 0x8000000000000000ull, MMU_READ, MMU_PRIV_USER, NULL, &k),
                          MMU_EFAULT);

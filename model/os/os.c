@@ -61,6 +61,7 @@ mmu_err mmu_os_create(const mmu_os_config *cfg, const mmu_pt_format *fmt, mmu_os
     os->nblocks = os->thp_ok ? os->nframes / os->R : 0;
     os->blocks_free = os->nblocks;
     os->rng = cfg->seed;
+    os->hold_pfn = UINT64_MAX;
     os->slot_limit = cfg->swap_size ? cfg->swap_size >> os->shift : (uint64_t)UINT32_MAX - 1;
     os->swap_read_cyc = us_to_cycles(cfg->swap_read_us, cfg->clock_mhz);
     os->swap_write_cyc = us_to_cycles(cfg->swap_write_us, cfg->clock_mhz);

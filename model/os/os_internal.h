@@ -100,6 +100,7 @@ struct mmu_os {
     uint64_t frames_used, frames_pt;
     uint64_t hint;          /* no free frame below word hint */
     uint64_t hand;          /* clock hand (frame number) */
+    uint64_t hold_pfn;      /* first frame of the page mmu_os_hold keeps resident; UINT64_MAX: none */
     uint64_t rng;
 
     uint64_t slot_limit, slot_next, slots_used, slots_peak;

@@ -149,6 +149,8 @@ mmu_err mmu_os_map(mmu_os *os, uint16_t asid, uint64_t vaddr, uint64_t bytes, ui
                          MMU_OS_PROT_USER | MMU_OS_PROT_GLOBAL;
     if (!(prot & MMU_OS_PROT_READ) || (prot & ~all) || (flags & ~(uint32_t)MMU_OS_MAP_POPULATE))
         return MMU_EINVAL;
+    if (prot & MMU_OS_PROT_GLOBAL) /* one frame per process: a global TLB entry would leak it */
+        return MMU_EUNSUPPORTED;
     mmu_err e = range_op(os, asid, vaddr, bytes, OP_PROTECT, prot);
     if (e == MMU_OK && (flags & MMU_OS_MAP_POPULATE))
         e = range_op(os, asid, vaddr, bytes, OP_PREFAULT, 0);

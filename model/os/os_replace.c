@@ -66,7 +66,7 @@ mmu_err mmusim_os_evict_one(mmu_os *os, struct fctx *fc)
         }
         uint64_t next = pfn + (f->kind == FK_HEAD ? os->R : 1);
         os->hand = next >= os->nframes ? 0 : next;
-        if ((f->kind != FK_DATA && f->kind != FK_HEAD) || (f->flags & FR_PINNED))
+        if ((f->kind != FK_DATA && f->kind != FK_HEAD) || (f->flags & FR_PINNED) || pfn == os->hold_pfn)
             continue;
         os->st.clock_visits++;
         unsigned level = f->kind == FK_HEAD ? 1 : 0;
@@ -91,4 +91,23 @@ mmu_err mmusim_os_evict_one(mmu_os *os, struct fctx *fc)
         return level ? mmusim_os_evict_huge(os, pfn, f, dirty, fc) : evict_page(os, pfn, f, dirty, fc);
     }
     return MMU_EFULL;
+}
+
+void mmu_os_hold(mmu_os *os, uint64_t paddr)
+{
+    if (!os)
+        return;
+    uint64_t pfn = paddr >> os->shift;
+    const struct frame *f = pfn < os->nframes ? frame_at(os, pfn) : NULL;
+    if (!f || (f->kind != FK_DATA && f->kind != FK_HEAD && f->kind != FK_TAIL)) {
+        os->hold_pfn = UINT64_MAX;
+        return;
+    }
+    os->hold_pfn = f->kind == FK_TAIL ? pfn - pfn % os->R : pfn; /* a huge page: its head */
+}
+
+void mmu_os_release(mmu_os *os)
+{
+    if (os)
+        os->hold_pfn = UINT64_MAX;
 }
