@@ -512,13 +512,8 @@ mmu_err mmu_translate(mmu *m, const mmu_request *req, mmu_response *resp)
         m->tlb[lh->array]->touches == lh->touches && ((lh->allow >> type) & 1) &&
         lh->priv == req->priv && req->cycle >= m->busy_until) {
         const level *lv = &m->lv[s][0];
-        for (uint32_t k = 0; k < lv->n; k++) {
-            mmu_tlb *t = m->tlb[lv->idx[k]];
-            if (lh->hitmask & (1u << k))
-                t->stats.hits[type]++;
-            else
-                t->stats.elsewhere[type]++;
-        }
+        for (uint32_t k = 0; k < lv->n; k++)
+            tlb_count(m->tlb[lv->idx[k]], type, (lh->hitmask >> k) & 1, 1);
         m->stats.level[0].lookups++;
         m->stats.level[0].hits++;
         resp->outcome = MMU_OUT_TLB;
@@ -535,26 +530,23 @@ mmu_err mmu_translate(mmu *m, const mmu_request *req, mmu_response *resp)
         int hit = -1;
         uint32_t hitmask = 0;
         lat += lv->latency;
-        /* the arrays of a level are looked up in parallel: each counts the lookup */
+        /* the arrays of a level are looked up in parallel; each counts its
+           lookup by the level's outcome (hit, elsewhere in the level, miss) */
         for (uint32_t k = 0; k < lv->n; k++) {
-            if (tlb_lookup(m->tlb[lv->idx[k]], va, req->asid, type, hit < 0 ? &e : NULL)) {
+            if (tlb_lookup_level(m->tlb[lv->idx[k]], va, req->asid, hit < 0 ? &e : NULL)) {
                 hitmask |= 1u << k;
                 if (hit < 0)
                     hit = lv->idx[k];
             }
         }
+        for (uint32_t k = 0; k < lv->n; k++)
+            tlb_count(m->tlb[lv->idx[k]], type, (hitmask >> k) & 1, hit >= 0);
         m->stats.level[l].lookups++;
         if (hit < 0) {
             m->stats.level[l].misses++;
             continue;
         }
         m->stats.level[l].hits++;
-        if (lv->n > 1) /* the arrays of the level that missed: the level did not */
-            for (uint32_t k = 0; k < lv->n; k++)
-                if (!(hitmask & (1u << k))) {
-                    m->tlb[lv->idx[k]]->stats.misses[type]--;
-                    m->tlb[lv->idx[k]]->stats.elsewhere[type]++;
-                }
         uint8_t allow = allowed_types(m, e.flags, (mmu_priv)req->priv);
         lh->valid = 0;
         if (l == 0 && (hitmask & (hitmask - 1)) == 0) {
