@@ -72,7 +72,7 @@ static const char run_usage[] =
     "  --timeline N        the main figures per window of N accesses (JSON)\n"
     "  --warmup N          clear the counters after N accesses\n"
     "  --prefault A:VA:N   map N bytes at hex VA for ASID A before the run\n"
-    "  --map A:VA:N:PROT   map a region now with PROT of r, w, x, u (user), g (global)\n"
+    "  --map A:VA:N:PROT   map a region now with PROT of r, w, x, u (user)\n"
     "  --check             check every translation against a walk of the page tables\n"
     "  --on-fault A        continue (default) or stop at the first translation fault\n"
     "  --progress, --no-progress   (default: progress only on a terminal)\n"
@@ -182,13 +182,17 @@ static int parse(int argc, char **argv, run_opts *o, int is_run)
                 case 'w': p |= MMU_OS_PROT_WRITE; break;
                 case 'x': p |= MMU_OS_PROT_EXEC; break;
                 case 'u': p |= MMU_OS_PROT_USER; break;
-                case 'g': p |= MMU_OS_PROT_GLOBAL; break;
+                case 'g':
+                    fprintf(stderr, "mmusim: --map '%s': g (global) is refused: the OS model gives each "
+                                    "address space its own frames, so a global TLB entry would hand one "
+                                    "process's frame to every other (docs/os-model.md)\n", v);
+                    return 2;
                 default: bad = 1;
                 }
             }
             if (bad || !(p & MMU_OS_PROT_READ)) {
                 fprintf(stderr, "mmusim: --map '%s': expected ASID:HEXADDR:BYTES:PROT, PROT of r (required), "
-                                "w, x, u (user; without it supervisor only), g (global); at most 16\n", v);
+                                "w, x, u (user; without it supervisor only); at most 16\n", v);
                 return 2;
             }
             o->map[o->n_map].asid = (uint16_t)asid;

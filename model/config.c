@@ -658,6 +658,23 @@ static mmu_err set_in_table(void *base, const key_def *keys, size_t n, const cha
     return fail(MMU_EUNKNOWN, msg, msglen, "%s: unknown key '%s'", section, key);
 }
 
+/*
+ * The paging-structure caches of c->walker.format's levels that no key has
+ * set take the format's defaults; the other levels are left alone (a format
+ * ignores levels at or above its root).
+ */
+static void pwc_format_defaults(mmu_config *c)
+{
+    const mmu_pt_format *fmt = mmu_pt_format_find(c->walker.format);
+    if (!fmt)
+        return; /* the validator names the unknown format */
+    mmu_pwc_config d;
+    mmu_pwc_config_defaults(&d, fmt);
+    for (unsigned l = 1; l < fmt->levels && l < MMU_PT_MAX_LEVELS; l++)
+        if (!(c->pwc_set & (1u << l)))
+            c->pwc.level[l] = d.level[l];
+}
+
 mmu_err mmu_config_set2(mmu_config *c, const char *section, const char *key, const char *value,
                         char *msg, size_t msglen)
 {
@@ -671,9 +688,13 @@ mmu_err mmu_config_set2(mmu_config *c, const char *section, const char *key, con
         return set_in_table(c, mmu_keys, N_(mmu_keys), section, key, value, msg, msglen);
     if (strcmp(section, "core") == 0)
         return set_in_table(&c->core, core_keys, N_(core_keys), section, key, value, msg, msglen);
-    if (strcmp(section, "walker") == 0)
-        return set_in_table(&c->walker, walker_keys, N_(walker_keys), section, key, value, msg,
-                            msglen);
+    if (strcmp(section, "walker") == 0) {
+        mmu_err e = set_in_table(&c->walker, walker_keys, N_(walker_keys), section, key, value, msg,
+                                 msglen);
+        if (e == MMU_OK && strcmp(key, "format") == 0)
+            pwc_format_defaults(c);
+        return e;
+    }
     if (strcmp(section, "tlb") == 0) {
         if (strcmp(key, "arrays") == 0) {
             arrays_ctx a = {.cfg = c, .n = 0, .msg = msg, .msglen = msglen};
@@ -690,10 +711,15 @@ mmu_err mmu_config_set2(mmu_config *c, const char *section, const char *key, con
         }
         return set_in_table(c, tlb_keys, N_(tlb_keys), section, key, value, msg, msglen);
     }
-    for (size_t i = 0; i < N_(flat_sections); i++)
-        if (strcmp(section, flat_sections[i].name) == 0)
-            return set_in_table(c, flat_sections[i].keys, flat_sections[i].n, section, key, value,
-                                msg, msglen);
+    for (size_t i = 0; i < N_(flat_sections); i++) {
+        if (strcmp(section, flat_sections[i].name) == 0) {
+            mmu_err e = set_in_table(c, flat_sections[i].keys, flat_sections[i].n, section, key,
+                                     value, msg, msglen);
+            if (e == MMU_OK && strncmp(section, "pwc.l", 5) == 0)
+                c->pwc_set |= 1u << (section[5] - '0'); /* "pwc.l1" .. "pwc.l4" */
+            return e;
+        }
+    }
     if (strncmp(section, "tlb.", 4) == 0) {
         int i = mmu_config_find_tlb(c, section + 4);
         if (i < 0) {

@@ -76,6 +76,9 @@ struct mmu {
     uint8_t allow[2][64];     /* [priv][TLB entry flags]: access types the entry allows */
     mmu_os *os;               /* the OS model behind the MMU, or NULL */
     mmu_err os_err;           /* first error the OS returned */
+    /* a page-crossing access watches its first page while the second is translated */
+    uint64_t watch_lo, watch_hi; /* inclusive; lo > hi: not watching */
+    int watch_hit;               /* an invalidation touched [watch_lo, watch_hi] */
     mmu_config cfg;
 };
 
@@ -170,6 +173,7 @@ mmu_err mmu_create(const mmu_config *cfg, mmu **out, char *msg, size_t msglen)
     if (!m)
         return MMU_ENOMEM;
     m->cfg = *cfg;
+    m->watch_lo = 1; /* not watching */
     m->n_tlbs = cfg->n_tlbs;
     for (uint32_t i = 0; i < cfg->n_tlbs; i++) {
         mmu_tlb_config tc = cfg->tlb[i];
@@ -508,13 +512,8 @@ mmu_err mmu_translate(mmu *m, const mmu_request *req, mmu_response *resp)
         m->tlb[lh->array]->touches == lh->touches && ((lh->allow >> type) & 1) &&
         lh->priv == req->priv && req->cycle >= m->busy_until) {
         const level *lv = &m->lv[s][0];
-        for (uint32_t k = 0; k < lv->n; k++) {
-            mmu_tlb *t = m->tlb[lv->idx[k]];
-            if (lh->hitmask & (1u << k))
-                t->stats.hits[type]++;
-            else
-                t->stats.elsewhere[type]++;
-        }
+        for (uint32_t k = 0; k < lv->n; k++)
+            tlb_count(m->tlb[lv->idx[k]], type, (lh->hitmask >> k) & 1, 1);
         m->stats.level[0].lookups++;
         m->stats.level[0].hits++;
         resp->outcome = MMU_OUT_TLB;
@@ -531,26 +530,23 @@ mmu_err mmu_translate(mmu *m, const mmu_request *req, mmu_response *resp)
         int hit = -1;
         uint32_t hitmask = 0;
         lat += lv->latency;
-        /* the arrays of a level are looked up in parallel: each counts the lookup */
+        /* the arrays of a level are looked up in parallel; each counts its
+           lookup by the level's outcome (hit, elsewhere in the level, miss) */
         for (uint32_t k = 0; k < lv->n; k++) {
-            if (tlb_lookup(m->tlb[lv->idx[k]], va, req->asid, type, hit < 0 ? &e : NULL)) {
+            if (tlb_lookup_level(m->tlb[lv->idx[k]], va, req->asid, hit < 0 ? &e : NULL)) {
                 hitmask |= 1u << k;
                 if (hit < 0)
                     hit = lv->idx[k];
             }
         }
+        for (uint32_t k = 0; k < lv->n; k++)
+            tlb_count(m->tlb[lv->idx[k]], type, (hitmask >> k) & 1, hit >= 0);
         m->stats.level[l].lookups++;
         if (hit < 0) {
             m->stats.level[l].misses++;
             continue;
         }
         m->stats.level[l].hits++;
-        if (lv->n > 1) /* the arrays of the level that missed: the level did not */
-            for (uint32_t k = 0; k < lv->n; k++)
-                if (!(hitmask & (1u << k))) {
-                    m->tlb[lv->idx[k]]->stats.misses[type]--;
-                    m->tlb[lv->idx[k]]->stats.elsewhere[type]++;
-                }
         uint8_t allow = allowed_types(m, e.flags, (mmu_priv)req->priv);
         lh->valid = 0;
         if (l == 0 && (hitmask & (hitmask - 1)) == 0) {
@@ -717,6 +713,18 @@ int mmu_access(mmu *m, const mmu_request *req, mmu_response resp[2])
     return n;
 }
 
+/* Rounds of a page-crossing access whose first page keeps being invalidated. */
+#define CROSSING_ROUNDS 4
+
+/*
+ * A page-crossing access: the first page's translation, then the second's
+ * at the cycle the first completed.  The first page must still be mapped
+ * as translated when the access completes: the OS model keeps it resident
+ * while the second page's fault is handled (mmu_os_hold), and if anything
+ * else invalidates it meanwhile (another fault handler), the first page is
+ * translated again after the second, then the second again, at most
+ * CROSSING_ROUNDS rounds (docs/os-model.md, "Page-crossing accesses").
+ */
 static int access_pages(mmu *m, const mmu_request *req, mmu_response resp[2])
 {
     mmu_err e = mmu_translate(m, req, &resp[0]);
@@ -724,21 +732,45 @@ static int access_pages(mmu *m, const mmu_request *req, mmu_response resp[2])
         return 1;
     uint64_t size = req->size ? req->size : 1;
     uint64_t last = req->vaddr + (size - 1);
-    uint64_t page_mask = (UINT64_C(1) << tlb_page_shift(resp[0].page_size)) - 1;
-    uint64_t page_end = req->vaddr | page_mask;
-    if (last <= page_end || last < req->vaddr)
-        return 1;
-    mmu_request second = *req;
-    second.vaddr = page_end + 1;
-    second.cycle = resp[0].done_cycle;
-    (void)mmu_translate(m, &second, &resp[1]);
-    return 2;
+    for (int round = 1;; round++) {
+        uint64_t page_mask = (UINT64_C(1) << tlb_page_shift(resp[0].page_size)) - 1;
+        uint64_t page_end = req->vaddr | page_mask;
+        if (last <= page_end || last < req->vaddr)
+            return 1;
+        mmu_request second = *req;
+        second.vaddr = page_end + 1;
+        second.cycle = resp[0].done_cycle;
+        m->watch_lo = req->vaddr & ~page_mask;
+        m->watch_hi = page_end;
+        m->watch_hit = 0;
+        if (m->os)
+            mmu_os_hold(m->os, resp[0].paddr);
+        e = mmu_translate(m, &second, &resp[1]);
+        if (m->os)
+            mmu_os_release(m->os);
+        m->watch_lo = 1;
+        m->watch_hi = 0;
+        if (e != MMU_OK || !m->watch_hit || round == CROSSING_ROUNDS)
+            return 2;
+        /* the first page changed under the second's fault: translate it again */
+        mmu_request first = *req;
+        first.cycle = resp[1].done_cycle;
+        unsigned faults = resp[0].page_faults;
+        e = mmu_translate(m, &first, &resp[0]);
+        uint64_t lat = resp[0].done_cycle - req->cycle; /* the first page's row covers every round */
+        resp[0].latency = lat > UINT32_MAX ? UINT32_MAX : (uint32_t)lat;
+        faults += resp[0].page_faults;
+        resp[0].page_faults = (uint8_t)(faults > 255 ? 255 : faults);
+        if (e != MMU_OK)
+            return 1;
+    }
 }
 
 
 void mmu_invalidate(mmu *m, mmu_inval_kind kind, uint64_t vaddr, uint16_t asid)
 {
     m->gen++;
+    m->watch_hit |= m->watch_lo <= m->watch_hi; /* any kind may cover the watched page */
     for (uint32_t i = 0; i < m->n_tlbs; i++)
         (void)mmu_tlb_invalidate(m->tlb[i], kind, vaddr, asid);
     if (m->pwc)
@@ -748,6 +780,8 @@ void mmu_invalidate(mmu *m, mmu_inval_kind kind, uint64_t vaddr, uint16_t asid)
 void mmu_invalidate_range(mmu *m, uint64_t vaddr, uint64_t bytes, uint16_t asid)
 {
     m->gen++;
+    if (bytes && vaddr <= m->watch_hi && m->watch_lo <= vaddr + (bytes - 1))
+        m->watch_hit = 1;
     for (uint32_t i = 0; i < m->n_tlbs; i++)
         (void)mmu_tlb_invalidate_range(m->tlb[i], vaddr, bytes, asid);
     if (m->pwc)

@@ -109,16 +109,52 @@ static inline void tlb_copy_out(const mmu_tlb *t, size_t i, mmu_tlb_entry *out)
     out->flags = t->flags[i];
 }
 
-/* mmu_tlb_lookup, inline. */
+/*
+ * Count one lookup of an array that is one of a level's arrays looked up in
+ * parallel, by the level's outcome: a hit here, a miss here while the level
+ * hit in another array (elsewhere), or a miss of the whole level.  An array
+ * alone in its level (or looked up on its own) never counts elsewhere.
+ */
+static inline void tlb_count(mmu_tlb *t, mmu_access_type type, int hit_here, int level_hit)
+{
+    if (hit_here)
+        t->stats.hits[type]++;
+    else if (level_hit)
+        t->stats.elsewhere[type]++;
+    else
+        t->stats.misses[type]++;
+}
+
+/*
+ * Look vaddr up in one array of a level, updating the replacement state on
+ * a hit; the caller counts the lookup with tlb_count once the level's
+ * outcome is known.
+ */
+static inline int tlb_lookup_level(mmu_tlb *t, uint64_t vaddr, uint16_t asid, mmu_tlb_entry *out)
+{
+    uint32_t set, way;
+    if (t->valid == 0 || !tlb_find(t, vaddr, asid, &set, &way))
+        return 0;
+    t->touches++;
+    if (t->policy == MMU_REPL_LRU)
+        t->repl.stamp[(size_t)set * t->ways + way] = ++t->repl.clock;
+    else
+        t->ops->hit(&t->repl, set, way);
+    if (out)
+        tlb_copy_out(t, (size_t)set * t->ways + way, out);
+    return 1;
+}
+
+/* mmu_tlb_lookup, inline: an array on its own (its own level). */
 static inline int tlb_lookup(mmu_tlb *t, uint64_t vaddr, uint16_t asid, mmu_access_type type,
                              mmu_tlb_entry *out)
 {
     uint32_t set, way;
     if (t->valid == 0 || !tlb_find(t, vaddr, asid, &set, &way)) {
-        t->stats.misses[type]++;
+        tlb_count(t, type, 0, 0);
         return 0;
     }
-    t->stats.hits[type]++;
+    tlb_count(t, type, 1, 1);
     t->touches++;
     if (t->policy == MMU_REPL_LRU)
         t->repl.stamp[(size_t)set * t->ways + way] = ++t->repl.clock;

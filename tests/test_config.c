@@ -198,7 +198,48 @@ static void test_dump_reads_back(void **state)
     mmu_config_defaults(&d);
     assert_int_equal(mmusim_config_load(&d, path, err, sizeof err), 0);
     unlink(path);
+    assert_int_equal(d.pwc_set, 0x1e); /* the dump sets every level's keys */
+    d.pwc_set = c.pwc_set;
     assert_memory_equal(&c, &d, sizeof c);
+}
+
+/* The paging-structure caches follow walker.format unless set (issue 10, item 4). */
+static void test_pwc_format_defaults(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *format;
+        uint32_t l3, l4; /* entries */
+    } want[] = {{"x86_64", 4, 0}, {"x86_64_la57", 4, 2}, {"sv39", 4, 0}, {"sv48", 4, 0},
+                {"sv57", 4, 2}, {"aarch64_4k", 4, 0}, {"aarch64_64k", 4, 0}};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        mmu_config c;
+        mmu_config_defaults(&c);
+        assert_int_equal(mmu_config_set(&c, "walker.format", want[i].format, msg, sizeof msg), MMU_OK);
+        assert_int_equal(c.pwc.level[3].entries, want[i].l3);
+        assert_int_equal(c.pwc.level[4].entries, want[i].l4);
+        assert_int_equal(c.pwc.level[4].ways, want[i].l4);
+        assert_int_equal(c.pwc.level[4].latency, want[i].l4 ? 1 : 0);
+        assert_int_equal(mmu_config_validate(&c, msg, sizeof msg), MMU_OK);
+    }
+    /* a level set before the format keeps its value; one set after wins */
+    mmu_config c;
+    mmu_config_defaults(&c);
+    assert_int_equal(mmu_config_set(&c, "pwc.l4.entries", "0", msg, sizeof msg), MMU_OK);
+    assert_int_equal(mmu_config_set(&c, "pwc.l1.entries", "16", msg, sizeof msg), MMU_OK);
+    assert_int_equal(mmu_config_set(&c, "walker.format", "sv57", msg, sizeof msg), MMU_OK);
+    assert_int_equal(c.pwc.level[4].entries, 0);
+    assert_int_equal(c.pwc.level[1].entries, 16);
+    assert_int_equal(c.pwc.level[2].entries, 8);
+    assert_int_equal(mmu_config_set(&c, "pwc.l4.entries", "8", msg, sizeof msg), MMU_OK);
+    assert_int_equal(c.pwc.level[4].entries, 8);
+    /* an MMU of a 5-level format caches level-4 entries by default */
+    mmu_config_defaults(&c);
+    assert_int_equal(mmu_config_set(&c, "walker.format", "x86_64_la57", msg, sizeof msg), MMU_OK);
+    mmu *m;
+    assert_int_equal(mmu_create(&c, &m, msg, sizeof msg), MMU_OK);
+    assert_int_equal(mmu_pwc_get_config(mmu_get_pwc(m))->level[4].entries, 2);
+    mmu_destroy(m);
 }
 
 int main(void)
@@ -207,7 +248,7 @@ int main(void)
         cmocka_unit_test(test_defaults_valid),   cmocka_unit_test(test_set_each_type),
         cmocka_unit_test(test_set_errors),       cmocka_unit_test(test_validate_messages),
         cmocka_unit_test(test_arrays_list),      cmocka_unit_test(test_ini_file),
-        cmocka_unit_test(test_dump_reads_back),
+        cmocka_unit_test(test_dump_reads_back),  cmocka_unit_test(test_pwc_format_defaults),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

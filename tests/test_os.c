@@ -20,6 +20,7 @@
 
 #include "mmusim/config.h"
 #include "mmusim/memport.h"
+#include "mmusim/mmu.h"
 #include "mmusim/os.h"
 #include "mmusim/pagetable.h"
 #include "mmusim/pwc.h"
@@ -500,6 +501,105 @@ static void test_isolation(void **state)
     }
 }
 
+/*
+ * The whole MMU (TLBs, PWC, walker) over the OS model, as `mmusim run`
+ * drives it: four processes over the same virtual pages, memory pressure,
+ * and one access in eight crossing into the next page.  A global mapping is
+ * refused.  After every access each translation it made (both halves of a
+ * crossing) matches its own process's page tables as they are now and lands
+ * in a data frame of that process; every 250 accesses the page tables of all
+ * processes are scanned: no frame is mapped twice (by two processes, or at
+ * two addresses).  Before issue 10 the second half's fault could evict the
+ * first half's page, and the first half then kept the old frame.
+ */
+static void mmu_isolation_run(const char *fname)
+{
+    char m_msg[256];
+    mmu_config c;
+    mmu_config_defaults(&c);
+    assert_int_equal(mmu_config_set(&c, "walker.format", fname, m_msg, sizeof m_msg), MMU_OK);
+    const mmu_pt_format *f = mmu_pt_format_find(fname);
+    uint64_t ps = 1ull << f->shift[0];
+    const unsigned pages = 48, procs = 4;
+    c.os.phys_mem = (f->levels * procs + 40) * ps; /* tables of 4 processes and 40 data frames */
+    mmu *m;
+    mmu_os *os;
+    assert_int_equal(mmu_create(&c, &m, m_msg, sizeof m_msg), MMU_OK);
+    assert_int_equal(mmu_os_create_from_config(&c, &os, m_msg, sizeof m_msg), MMU_OK);
+    assert_int_equal(mmu_attach_os(m, os), MMU_OK);
+    const uint64_t base = 0x10000000ull;
+    assert_int_equal(mmu_os_map(os, 1, base, ps, MMU_OS_PROT_DEFAULT | MMU_OS_PROT_GLOBAL,
+                                MMU_OS_MAP_POPULATE), MMU_EUNSUPPORTED);
+    uint64_t seed = 0xabcdef, cycle = 0, crossings = 0;
+    uint64_t *owner = calloc(c.os.phys_mem / ps, sizeof *owner); /* frame -> 1 + (asid, page) */
+    for (unsigned i = 0; i < 20000; i++) {
+        mmu_request req;
+        req.asid = (uint16_t)(1 + (i / 1000) % procs); /* time slices of 1000 accesses */
+        uint64_t page = rnd(&seed) % pages;
+        int cross = rnd(&seed) % 8 == 0 && page + 1 < pages;
+        req.vaddr = base + page * ps + (cross ? ps - 4 : rnd(&seed) % (ps - 8));
+        req.size = 8;
+        req.type = (uint8_t)(rnd(&seed) % 3 == 0 ? MMU_WRITE : MMU_READ);
+        req.priv = MMU_PRIV_USER;
+        req.cycle = cycle;
+        mmu_response r[2];
+        int n = mmu_access(m, &req, r);
+        /* a TLB holding the page as smaller entries (splintered) crosses at their size */
+        assert_true(n == 2 || !cross);
+        crossings += (uint64_t)cross;
+        cycle = r[n - 1].done_cycle + 1;
+        for (int j = 0; j < n; j++) {
+            mmu_request q = req;
+            q.vaddr = j ? (req.vaddr | ((1ull << mmu_page_shift((mmu_page_size)r[0].page_size)) - 1)) + 1
+                        : req.vaddr;
+            mmu_response w;
+            assert_int_equal(r[j].fault, MMU_FAULT_NONE);
+            assert_int_equal(mmu_walk_debug(m, &q, &w), MMU_OK);
+            if (w.paddr != r[j].paddr)
+                fail_msg("%s access %u half %d: 0x%llx -> 0x%llx, page tables now 0x%llx", fname, i, j,
+                         (unsigned long long)q.vaddr, (unsigned long long)r[j].paddr,
+                         (unsigned long long)w.paddr);
+            mmu_os_frame_info fi;
+            assert_int_equal(mmu_os_frame_info_get(os, r[j].paddr, &fi), MMU_OK);
+            assert_int_equal(fi.kind, MMU_OS_FRAME_DATA);
+            assert_int_equal(fi.asid, req.asid);
+        }
+        if (cross) /* two pages of the format: two frames */
+            assert_true(r[0].paddr >> f->shift[0] != r[1].paddr >> f->shift[0]);
+        if (i % 250 != 249)
+            continue;
+        memset(owner, 0, c.os.phys_mem / ps * sizeof *owner);
+        for (uint16_t a = 1; a <= procs; a++) {
+            for (uint64_t p = 0; p < pages; p++) {
+                mmu_request q = {base + p * ps, 0, 1, a, MMU_READ, MMU_PRIV_USER};
+                mmu_response w;
+                if (mmu_walk_debug(m, &q, &w) != MMU_OK)
+                    continue; /* not resident */
+                uint64_t fr = w.paddr / ps, who = 1 + ((uint64_t)a << 32 | p);
+                if (owner[fr])
+                    fail_msg("%s: frame %llu mapped by asid %u page %llu and asid %u page %llu", fname,
+                             (unsigned long long)fr, (unsigned)((owner[fr] - 1) >> 32),
+                             (unsigned long long)((owner[fr] - 1) & 0xffffffff), a,
+                             (unsigned long long)p);
+                owner[fr] = who;
+            }
+        }
+    }
+    free(owner);
+    assert_true(crossings > 300);
+    assert_true(stats(os).evictions > 500);
+    assert_int_equal(mmu_os_error(m), MMU_OK);
+    mmu_destroy(m);
+    mmu_os_destroy(os);
+}
+
+static void test_isolation_mmu(void **state)
+{
+    (void)state;
+    for (unsigned fi = 0; fi < sizeof all_formats / sizeof all_formats[0]; fi++)
+        mmu_isolation_run(all_formats[fi]);
+}
+
 /* Same virtual address in two processes: different frames, different roots. */
 static void test_two_processes(void **state)
 {
@@ -885,8 +985,10 @@ static void test_protection(void **state)
         assert_int_equal(mmu_os_map(os, 1, SUP, ps, MMU_OS_PROT_READ | MMU_OS_PROT_WRITE, 0), MMU_OK);
         assert_int_equal(mmu_os_map(os, 1, NX, ps, MMU_OS_PROT_READ | MMU_OS_PROT_WRITE | MMU_OS_PROT_USER, 0),
                          MMU_OK);
+        /* global: refused (no frame is shared between address spaces) */
         assert_int_equal(mmu_os_map(os, 1, GL, ps, MMU_OS_PROT_DEFAULT | MMU_OS_PROT_GLOBAL,
-                                    MMU_OS_MAP_POPULATE), MMU_OK);
+                                    MMU_OS_MAP_POPULATE), MMU_EUNSUPPORTED);
+        assert_int_equal(mmu_os_map(os, 1, GL, ps, MMU_OS_PROT_DEFAULT, MMU_OS_MAP_POPULATE), MMU_OK);
         kinds k = {0};
         uint64_t used = stats(os).frames_used;
         /* a write to a read-only region: refused before anything is mapped */
@@ -907,12 +1009,12 @@ static void test_protection(void **state)
         assert_int_equal(touch(os, 1, NX, MMU_WRITE, MMU_PRIV_USER, NULL, &k), MMU_OK);
         assert_int_equal(touch(os, 1, NX, MMU_FETCH, MMU_PRIV_USER, NULL, &k), MMU_EFAULT);
         assert_int_equal(k.last.cause, MMU_FAULT_NX_FETCH);
-        /* global, mapped by POPULATE: no fault */
+        /* mapped by POPULATE: no fault, and not global */
         mmu_walk_result w;
         kinds kg = {0};
         assert_int_equal(touch(os, 1, GL, MMU_READ, MMU_PRIV_USER, &w, &kg), MMU_OK);
         assert_int_equal(kg.n[MMU_OS_FAULT_MINOR], 0);
-        assert_true(w.tlb_flags & MMU_TLB_GLOBAL);
+        assert_false(w.tlb_flags & MMU_TLB_GLOBAL);
         /* non-canonical (a canonical-zero format's upper addresses too) */
         assert_int_equal(touch(os, 1, 0x8000000000000000ull, MMU_READ, MMU_PRIV_USER, NULL, &k),
                          MMU_EFAULT);
@@ -1243,6 +1345,7 @@ int main(void)
         cmocka_unit_test(test_sweep_writebacks),
         cmocka_unit_test(test_swap_full),
         cmocka_unit_test(test_isolation),
+        cmocka_unit_test(test_isolation_mmu),
         cmocka_unit_test(test_two_processes),
         cmocka_unit_test(test_thp_512x),
         cmocka_unit_test(test_thp_fragmentation),

@@ -369,7 +369,7 @@ static void test_pte_round_trip(void **state)
                     if (leaf) {
                         fl |= R; /* W needs R */
                     } else {
-                        fl &= ~(W | X);
+                        fl &= ~(W | X | U | A | D); /* reserved in a pointer */
                     }
                     break;
                 default:

@@ -247,7 +247,7 @@ static const char text_text[] =
     "W 0x2000 8 asid=3 cycle=99\n"
     "  X 0XaBcDeF 4096 cycle=18446744073709551615 asid=65535   # a comment\n"
     "\t# indented comment\n"
-    "r ffffffffffffffff 2#comment right after\n"
+    "r fffffffffffffffe 2#comment right after\n"
     "w 0 asid=0\n"
     "x 7 cycle=0\n"
     "R 00000000000000000000001 4\n";
@@ -269,7 +269,7 @@ static void check_text(const result *r)
     assert_int_equal(r->acc[2].asid, 65535);
     assert_int_equal(r->acc[2].cycle, UINT64_MAX);
     assert_int_equal(r->acc[2].has_cycle, 1);
-    check_access(&r->acc[3], MMU_READ, UINT64_MAX, 2);
+    check_access(&r->acc[3], MMU_READ, UINT64_MAX - 1, 2); /* the last 2 bytes */
     check_access(&r->acc[4], MMU_WRITE, 0, 1);
     assert_int_equal(r->acc[4].has_cycle, 0);
     check_access(&r->acc[5], MMU_FETCH, 7, 1);
@@ -425,7 +425,7 @@ static const char din_text[] =
     "  2\t2cb5\n"
     "3 400\n"
     "4 0\n"
-    "0x1 ffffffffffffffff\n"
+    "0x1 fffffffffffffffc\n"
     "1 10 8\n"
     "\n"
     "2 00000000000000000000abc\r\n"
@@ -443,7 +443,7 @@ static void check_din(const result *r)
     check_access(&r->acc[3], MMU_WRITE, 0x70f60890, 4);
     check_access(&r->acc[4], MMU_FETCH, 0x2cb5, 4);  /* the address as written: not masked */
     check_access(&r->acc[5], MMU_READ, 0x400, 4);    /* label 3: unknown type, a data read */
-    check_access(&r->acc[6], MMU_WRITE, UINT64_MAX, 4); /* label 4 (a flush) made no access */
+    check_access(&r->acc[6], MMU_WRITE, UINT64_MAX - 3, 4); /* label 4 (a flush) made no access */
     check_access(&r->acc[7], MMU_WRITE, 0x10, 4);    /* "8" is part of the ignored rest */
     check_access(&r->acc[8], MMU_FETCH, 0xabc, 4);
     check_access(&r->acc[9], MMU_READ, 7, 4);
@@ -511,6 +511,19 @@ static void test_text_errors(void **state)
                  ":5: address does not fit in 64 bits");
     EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 0x00000000000000010000000000000000\n",
                  ":1: address does not fit in 64 bits");
+    /* an access whose bytes wrap past 2^64 (issue 10, item 5): refused, not cut */
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 1\nR ffffffffffffffff 8\n",
+                 ":2: the access's bytes run past the end of the address space (address + size - 1 "
+                 "wraps past 2^64)");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "W fffffffffffffff9 8 asid=2\n",
+                 ":1: the access's bytes run past the end of the address space (address + size - 1 "
+                 "wraps past 2^64)");
+    EXPECT_ERROR(MMUSIM_FMT_LACKEY, " L 10,8\n S fffffffffffff001,4096\n",
+                 ":2: the access's bytes run past the end of the address space (address + size - 1 "
+                 "wraps past 2^64)");
+    EXPECT_ERROR(MMUSIM_FMT_DIN, "0 10\n1 fffffffffffffffd\n",
+                 ":2: the access's bytes run past the end of the address space (address + size - 1 "
+                 "wraps past 2^64)");
     EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 8 foo=1\n", ":1: unknown key 'foo' (expected asid or cycle)");
     EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 asid=1 asid=2\n", ":1: duplicate key 'asid'");
     EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 cycle=1 cycle=2\n", ":1: duplicate key 'cycle'");

@@ -65,7 +65,7 @@ static void sample(mmusim_access *a)
         {0x7ffd1230, 10, 8, 1, MMU_READ, 1},
         {0x601040, 12, 4096, 2, MMU_WRITE, 1},
         {0xfff, 0, 2, 0, MMU_READ, 0},           /* crosses a page */
-        {UINT64_MAX, 3, 1, 65535, MMU_WRITE, 1},  /* the cycle goes back */
+        {UINT64_MAX - 3, 3, 1, 65535, MMU_WRITE, 1}, /* the cycle goes back; din reads 4 bytes: the last 4 */
         {0, UINT64_C(0x500000000), 16, 7, MMU_FETCH, 1}, /* jumps past 2^32 */
         {0x1ffefffd78, UINT64_C(0x500000001), 8, 7, MMU_READ, 1},
         {0x4017a3, 0, 5, 0, MMU_FETCH, 0},

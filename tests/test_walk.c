@@ -446,6 +446,20 @@ static void test_riscv_reserved_encodings(void **state)
                 expect_fault(e, va, MMU_READ, MMU_PRIV_USER, NULL, MMU_FAULT_RESERVED, 0);
             }
             env_free(e);
+            /* a pointer (non-leaf) with U (bit 4), A (6) or D (7) set: reserved, a page fault */
+            if (lvl == 0)
+                continue;
+            for (unsigned bit = 4; bit <= 7; bit++) {
+                if (bit == 5) /* G is allowed in a pointer */
+                    continue;
+                e = env_new(names[n]);
+                va = test_va(e->f, 1);
+                map(e, va, test_pa(e->f, 0), 0, ALL);
+                expect_ok(e, va, MMU_READ, MMU_PRIV_USER, NULL, NULL);
+                poke(e, va, lvl, 1ull << bit, 0);
+                expect_fault(e, va, MMU_READ, MMU_PRIV_USER, NULL, MMU_FAULT_RESERVED, (int)lvl);
+                env_free(e);
+            }
         }
     }
 }

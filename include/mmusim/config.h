@@ -69,8 +69,12 @@ typedef struct mmu_config {
     /* [walker] */
     mmu_walker_config walker;
     /* [pwc.l1] .. [pwc.l4]: paging-structure caches by page-table level (1 = entries
-       pointing to leaf tables: x86 PDE cache; 2 = PDPTE; 3 = PML4E; 4 = PML5E) */
+       pointing to leaf tables: x86 PDE cache; 2 = PDPTE; 3 = PML4E; 4 = PML5E).
+       Setting walker.format (mmu_config_set) gives every level the format has
+       the format's default (mmu_pwc_config_defaults), unless a key of that
+       level was set: a 5-level format gets a level-4 (PML5E, Sv57 level 4) cache. */
     mmu_pwc_config pwc;
+    uint32_t pwc_set; /* bit l: a [pwc.l<l>] key was set; the format's default no longer applies */
     /* [ptemem], [ptemem.l1d], [ptemem.l2], [ptemem.llc] */
     mmu_ptemem_config ptemem;
     uint32_t ptemem_data; /* 1: the trace's data accesses pass through the PTE caches too */

@@ -83,7 +83,12 @@ mmu_err mmu_translate(mmu *m, const mmu_request *req, mmu_response *resp);
  * mapping found), the page of the last byte as a second translation issued
  * at the cycle the first completed.  resp must have room for 2.  Returns the
  * number of translations made (1 or 2); resp[n-1].done_cycle is when the
- * access's translation is complete.  A fault stops it.
+ * access's translation is complete.  A fault stops it.  Both translations
+ * are valid when the access completes: with the OS model the first page is
+ * held resident (mmu_os_hold) while the second page's fault is handled;
+ * with another fault handler, a first page invalidated meanwhile is
+ * translated again, then the second, at most 4 rounds (resp[0] then covers
+ * every round).  docs/os-model.md, "Page-crossing accesses".
  */
 int mmu_access(mmu *m, const mmu_request *req, mmu_response resp[2]);
 

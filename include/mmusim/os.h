@@ -102,7 +102,10 @@ enum {
     MMU_OS_PROT_WRITE = 1u << 1,
     MMU_OS_PROT_EXEC = 1u << 2,
     MMU_OS_PROT_USER = 1u << 3,   /* clear: supervisor only */
-    MMU_OS_PROT_GLOBAL = 1u << 4, /* global mapping (TLB entries match every ASID) */
+    /* global mapping (TLB entries match every ASID): mmu_os_map refuses it
+       (MMU_EUNSUPPORTED), since every process gets its own frames and a global
+       entry would hand one process's frame to all (docs/os-model.md) */
+    MMU_OS_PROT_GLOBAL = 1u << 4,
     /* what the OS maps where nothing else was said: user, read, write, execute */
     MMU_OS_PROT_DEFAULT = MMU_OS_PROT_READ | MMU_OS_PROT_WRITE | MMU_OS_PROT_EXEC | MMU_OS_PROT_USER
 };
@@ -269,6 +272,17 @@ const mmu_sparse_mem *mmu_os_memory(const mmu_os *os);
 uint64_t mmu_os_root(mmu_os *os, uint16_t asid);
 
 /*
+ * Keep the page in the frame holding paddr resident: the clock passes over
+ * it until mmu_os_release.  The MMU holds the first page of a page-crossing
+ * access while the second page's fault is handled, so that both
+ * translations of the access are still valid when it completes
+ * (docs/os-model.md, "Page-crossing accesses").  One page at a time: a new
+ * hold replaces the previous one.
+ */
+void mmu_os_hold(mmu_os *os, uint64_t paddr);
+void mmu_os_release(mmu_os *os);
+
+/*
  * Register a shootdown target (one per MMU or core).  Returns MMU_OK,
  * MMU_EINVAL (fn NULL) or MMU_ENOMEM.  The OS keeps fn and ctx, owns neither.
  */
@@ -306,8 +320,9 @@ MMU_MUST_CHECK mmu_err mmu_os_handle_fault(mmu_os *os, uint16_t asid, uint64_t v
  * shootdown; a huge page partly inside is split first).  With
  * MMU_OS_MAP_POPULATE the pages are then mapped as by mmu_os_prefault.
  * Setup: nothing is charged or counted as a fault.  Returns MMU_OK,
- * MMU_EINVAL (bad prot, a range that wraps or is not canonical), MMU_EFULL,
- * MMU_ENOMEM.
+ * MMU_EINVAL (bad prot, a range that wraps or is not canonical),
+ * MMU_EUNSUPPORTED (MMU_OS_PROT_GLOBAL: the OS model has no frames shared
+ * between address spaces), MMU_EFULL, MMU_ENOMEM.
  */
 MMU_MUST_CHECK mmu_err mmu_os_map(mmu_os *os, uint16_t asid, uint64_t vaddr, uint64_t bytes,
                                   uint32_t prot, uint32_t flags);

@@ -148,6 +148,7 @@ enum parse_error {
     PE_VALGRIND_IN_TEXT = -18,
     PE_DIN_LABEL = -19,       /* where: the label */
     PE_DIN_LABEL_RANGE = -20, /* where: the label */
+    PE_WRAP = -21,            /* the bytes run past 2^64 */
 };
 
 /* Is c a character that ends a token (space, tab, CR, LF)? */
@@ -276,6 +277,10 @@ static int line_error(mmusim_trace *t, uint64_t line, int pe, const char *where,
         quote_token(q, sizeof q, where, 0);
         q[strlen(q) - 1] = '\0';
         return trace_fail(t, line, MMU_ERANGE, "din label %s out of range 0..4", q + 1);
+    case PE_WRAP:
+        return trace_fail(t, line, MMU_ERANGE,
+                          "the access's bytes run past the end of the address space (address + size - 1 "
+                          "wraps past 2^64)");
     default:
         return trace_fail(t, line, MMU_EPARSE, "malformed line");
     }
@@ -474,6 +479,8 @@ static MMUSIM_ALWAYS_INLINE int parse_lackey(const char *p, mmusim_access *a, co
         *where = sz;
         return PE_SIZE_RANGE;
     }
+    if (MMUSIM_UNLIKELY(addr + (size - 1) < addr))
+        return PE_WRAP;
     a->vaddr = addr;
     a->cycle = 0;
     a->size = size;
@@ -602,6 +609,8 @@ static int parse_text(const char *p, mmusim_access *a, const char **where)
         }
         fields++;
     }
+    if (addr + (size - 1) < addr)
+        return PE_WRAP;
     a->vaddr = addr;
     a->cycle = cycle;
     a->size = size;
@@ -672,6 +681,8 @@ static MMUSIM_ALWAYS_INLINE int parse_din(const char *p, mmusim_access *a, const
     unsigned type1 = din_type[label];
     if (MMUSIM_UNLIKELY(type1 == 0))
         return 0; /* a flush: nothing to translate */
+    if (MMUSIM_UNLIKELY(addr > UINT64_MAX - 3))
+        return PE_WRAP; /* 4 bytes */
     a->vaddr = addr;
     a->cycle = 0;
     a->size = 4;

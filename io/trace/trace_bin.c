@@ -88,6 +88,10 @@ static int bin_slow(mmusim_trace *t, const unsigned char *p, uint64_t rec)
     if (size - 1 >= MMUSIM_TRACE_MAX_SIZE)
         return tbt_fail_record(t, rec, MMU_ERANGE, "size %u out of range 1..%d", size,
                                MMUSIM_TRACE_MAX_SIZE);
+    if (mmusim_le64(p) + (size - 1) < mmusim_le64(p))
+        return tbt_fail_record(t, rec, MMU_ERANGE,
+                               "the access's bytes run past the end of the address space (address "
+                               "+ size - 1 wraps past 2^64)");
     if (asid && !(t->bin_flags & MMUSIM_BIN_FLAG_ASID))
         return tbt_fail_record(t, rec, MMU_EPARSE, "asid %u, but the header says there are no ASIDs",
                                asid);
@@ -152,7 +156,7 @@ long tbt_bin_read(mmusim_trace *t, mmusim_access *out, size_t max)
             unsigned hc = info >> 15;
             unsigned bad_cycle = hc ? !cycles : delta != 0;
             if (MMUSIM_UNLIKELY((size - 1 >= MMUSIM_TRACE_MAX_SIZE) | (type == MMUSIM_BIN_TYPE_CONTROL) |
-                            ((asid & ~asid_ok) != 0) | bad_cycle))
+                            ((asid & ~asid_ok) != 0) | bad_cycle | (va + (size - 1) < va)))
                 break;
             prev += delta;
             a->vaddr = va;
@@ -183,6 +187,20 @@ long tbt_bin_read(mmusim_trace *t, mmusim_access *out, size_t max)
 }
 
 /* ---- ChampSim ---- */
+
+/* Does an access of the record at p run past 2^64 (fetch 4 bytes, data 8)? */
+static int champsim_wraps(const unsigned char *p)
+{
+    if (mmusim_le64(p) > UINT64_MAX - (MMUSIM_CHAMPSIM_FETCH_SIZE - 1))
+        return 1;
+    for (int i = 0; i < MMUSIM_CHAMPSIM_SRC; i++)
+        if (mmusim_le64(p + MMUSIM_CHAMPSIM_OFF_SRC_MEM + 8 * i) > UINT64_MAX - (MMUSIM_CHAMPSIM_DATA_SIZE - 1))
+            return 1;
+    for (int i = 0; i < MMUSIM_CHAMPSIM_DST; i++)
+        if (mmusim_le64(p + MMUSIM_CHAMPSIM_OFF_DST_MEM + 8 * i) > UINT64_MAX - (MMUSIM_CHAMPSIM_DATA_SIZE - 1))
+            return 1;
+    return 0;
+}
 
 /* The accesses of the record at p, in order; returns how many (1..7). */
 static unsigned champsim_decode(const unsigned char *p, mmusim_access *a)
@@ -250,6 +268,13 @@ long tbt_champsim_read(mmusim_trace *t, mmusim_access *out, size_t max)
                                            "is_branch %u and branch_taken %u must be 0 or 1 (not a "
                                            "ChampSim trace?)",
                                            p[MMUSIM_CHAMPSIM_OFF_IS_BRANCH], p[MMUSIM_CHAMPSIM_OFF_TAKEN]);
+                return n ? (long)n : code;
+            }
+            if (MMUSIM_UNLIKELY(champsim_wraps(p))) {
+                t->pos = (size_t)((const char *)p - t->buf);
+                int code = tbt_fail_record(t, t->record + 1, MMU_ERANGE,
+                                           "an access runs past the end of the address space "
+                                           "(address + size - 1 wraps past 2^64)");
                 return n ? (long)n : code;
             }
             if (max - n >= MOST) {

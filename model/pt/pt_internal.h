@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "mmusim/pagetable.h"
+#include "mmusim/tlb.h"
 
 /* Bits hi..lo (inclusive) set. */
 #define PT_BITS(hi, lo) ((~0ull >> (63 - (hi))) & ~((1ull << (lo)) - 1))
@@ -38,5 +39,28 @@ struct mmu_pt_ops {
 extern const struct mmu_pt_ops mmusim_pt_x86_ops;
 extern const struct mmu_pt_ops mmusim_pt_riscv_ops;
 extern const struct mmu_pt_ops mmusim_pt_arm_ops;
+
+/*
+ * MMU_TLB_* flags of a leaf with MMU_PTE_* flags f: what mmu_pt_check_access
+ * takes.  The walk, TLB hits and the OS model (whose leaf and protection
+ * checks go through mmu_pt_check_access too) share this one permission check.
+ */
+static inline unsigned mmusim_pt_tlb_flags(uint32_t f)
+{
+    unsigned t = 0;
+    if (f & MMU_PTE_GLOBAL)
+        t |= MMU_TLB_GLOBAL;
+    if (f & MMU_PTE_WRITE)
+        t |= MMU_TLB_WRITE;
+    if (f & MMU_PTE_USER)
+        t |= MMU_TLB_USER;
+    if (f & MMU_PTE_EXEC)
+        t |= MMU_TLB_EXEC;
+    if (f & MMU_PTE_DIRTY)
+        t |= MMU_TLB_DIRTY;
+    if (f & MMU_PTE_READ)
+        t |= MMU_TLB_READ;
+    return t;
+}
 
 #endif /* MMUSIM_PT_INTERNAL_H */

@@ -4,7 +4,8 @@
  * following): V(0) R(1) W(2) X(3) U(4) G(5) A(6) D(7) RSW(9:8) PPN(53:10)
  * reserved(60:54) PBMT(62:61) N(63).  Svpbmt and Svnapot are not modelled:
  * bits 63:54 are reserved and make the entry fault.  R=W=X=0 is a pointer
- * to the next table; W=1 with R=0 is a reserved encoding.
+ * to the next table, in which D, A and U are reserved (set: the walk faults
+ * as on any reserved bit); W=1 with R=0 is a reserved encoding.
  */
 #include "mmusim/pagetable.h"
 #include "pt_internal.h"
@@ -54,6 +55,8 @@ static void rv_decode(const mmu_pt_format *fmt, unsigned level, uint64_t raw, mm
     pte->reserved = raw & RV_RSVD;
     if ((raw & (RV_R | RV_W)) == RV_W) /* W without R: reserved encoding */
         pte->reserved |= RV_W;
+    if (!(raw & (RV_R | RV_W | RV_X))) /* a pointer: D, A and U are reserved (spec: "for non-leaf PTEs") */
+        pte->reserved |= raw & (RV_D | RV_A | RV_U);
     pte->other = raw & RV_RSW;
 }
 

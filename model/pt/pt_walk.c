@@ -48,24 +48,6 @@ mmu_fault mmu_pt_check_access(const mmu_walk_opts *opts, unsigned f, mmu_access_
     return MMU_FAULT_NONE;
 }
 
-static unsigned tlb_flags_of(uint32_t f)
-{
-    unsigned t = 0;
-    if (f & MMU_PTE_GLOBAL)
-        t |= MMU_TLB_GLOBAL;
-    if (f & MMU_PTE_WRITE)
-        t |= MMU_TLB_WRITE;
-    if (f & MMU_PTE_USER)
-        t |= MMU_TLB_USER;
-    if (f & MMU_PTE_EXEC)
-        t |= MMU_TLB_EXEC;
-    if (f & MMU_PTE_DIRTY)
-        t |= MMU_TLB_DIRTY;
-    if (f & MMU_PTE_READ)
-        t |= MMU_TLB_READ;
-    return t;
-}
-
 static mmu_err fault(mmu_walk_result *res, mmu_fault cause, int level)
 {
     res->fault = (uint8_t)cause;
@@ -181,7 +163,7 @@ mmu_err mmu_walk(const mmu_pt_format *fmt, uint64_t root, const mmu_mem_port *po
                 f = pxn ? f & ~MMU_PTE_EXEC : f | MMU_PTE_EXEC;
         }
         res->leaf_level = (int8_t)level;
-        mmu_fault pf = mmu_pt_check_access(opts, tlb_flags_of(f), type, priv);
+        mmu_fault pf = mmu_pt_check_access(opts, mmusim_pt_tlb_flags(f), type, priv);
         if (pf != MMU_FAULT_NONE)
             return fault(res, pf, level);
 
@@ -208,7 +190,7 @@ mmu_err mmu_walk(const mmu_pt_format *fmt, uint64_t root, const mmu_mem_port *po
         res->page_shift = (uint8_t)shift;
         res->page_size = fmt->page_size[level];
         res->pte_flags = (uint16_t)f;
-        res->tlb_flags = (uint8_t)tlb_flags_of(f);
+        res->tlb_flags = (uint8_t)mmusim_pt_tlb_flags(f);
         res->latency = res->mem_latency + res->pwc_latency;
         return MMU_OK;
     }
