@@ -43,6 +43,7 @@ struct mmusim_trace {
     uint64_t record; /* binary formats: records consumed so far */
     uint64_t accesses;
     uint64_t instructions;
+    int drop_line;   /* line formats: dropping the rest of a long comment line up to its '\n' */
 
     /* mmusim binary */
     uint64_t bin_count; /* records the header announces, or MMUSIM_BIN_COUNT_UNKNOWN */

@@ -55,4 +55,58 @@ expect_fail "16K TLB under x86_64" "tlb.l1d.page_sizes (16K) has no page size of
 "$MMUSIM" run "$TMP/ok.txt" --set walker.format=aarch64_4k --set tlb.l1d.page_sizes=16K --quiet > /dev/null \
   && ok || bad "16K array under aarch64_4k"
 
+# ---- traces ----
+# zeros are not a ChampSim trace (they read as endless fetches at 0)
+head -c 65536 /dev/zero > "$TMP/zero.bin"
+expect_fail "64 KiB of zeros" "$TMP/zero.bin: cannot tell the trace format: the data starts with 64 zero bytes" \
+  timeout 20 "$MMUSIM" run "$TMP/zero.bin" --quiet
+expect_fail "/dev/zero" "/dev/zero: cannot tell the trace format" timeout 20 "$MMUSIM" run /dev/zero --quiet
+expect_fail "/dev/zero as champsim" "/dev/zero: record 1: instruction pointer 0" \
+  timeout 20 "$MMUSIM" run /dev/zero --format champsim --quiet
+
+# Valgrind commentary has no length limit (a Command: line with long arguments)
+"$PY" - "$TMP" <<'PYEOF'
+import sys
+d = sys.argv[1]
+with open(d + '/longcmd.lackey', 'w') as f:
+    f.write('==4242== Lackey, an example Valgrind tool\n==4242== Command: ./prog ' + 'a' * 10000 + '\n')
+    f.write(' I  04000000,3\n L 00001000,8\n==4242== ' + 'b' * 9000000 + '\n S 00002000,8\n')
+    f.write('==4242== ' + 'c' * 5000)  # a last line without a newline
+with open(d + '/longc.txt', 'w') as f:
+    f.write('# ' + 'c' * 5000 + '\nR 1000 8\n# ' + 'd' * 6000000 + '\nW 2000 8\n')
+with open(d + '/longbad.lackey', 'w') as f:
+    f.write(' L 00001000,8\n S ' + '0' * 5000 + '\n')
+PYEOF
+"$MMUSIM" run "$TMP/longcmd.lackey" --quiet --json "$TMP/longcmd.json" || bad "long Valgrind lines"
+expect_eq "accesses after long Valgrind lines" "$(json_get "$TMP/longcmd.json" 'j["accesses"]')" 3
+"$MMUSIM" run "$TMP/longc.txt" --quiet --json "$TMP/longc.json" || bad "long # comments"
+expect_eq "accesses after long # comments" "$(json_get "$TMP/longc.json" 'j["accesses"]')" 2
+expect_fail "a long record is still refused" "$TMP/longbad.lackey:2: " \
+  "$MMUSIM" run "$TMP/longbad.lackey"
+
+# a broken compressed stream says how far reading got
+"$PY" -c "
+with open('$TMP/big.lackey', 'w') as f:
+    for i in range(1, 200001):
+        f.write(' L %08x,8\\n' % ((i * 7919 % 999983) * 64))
+"
+for c in gzip xz zstd; do
+  "$c" -c "$TMP/big.lackey" > "$TMP/big.$c"
+  head -c $(($(stat -c %s "$TMP/big.$c") / 2)) "$TMP/big.$c" > "$TMP/half.$c"
+  out=$("$MMUSIM" run "$TMP/half.$c" --quiet 2>&1 >/dev/null) && bad "truncated $c accepted"
+  if [[ "$out" =~ half\.$c:([0-9]+):\ truncated\ $c\ stream\ \(after\ ([0-9]+)\ whole\ lines\) ]] &&
+     [ "${BASH_REMATCH[1]}" -gt 1000 ] && [ "${BASH_REMATCH[2]}" -eq $((BASH_REMATCH[1] - 1)) ]; then
+    ok
+  else
+    bad "truncated $c: '$out' does not say the line reached"
+  fi
+done
+printf '\037\213junk, not deflate data' > "$TMP/junk.gz"
+expect_fail "junk after a gzip magic" "$TMP/junk.gz:1: corrupt gzip stream" "$MMUSIM" run "$TMP/junk.gz"
+"$MMUSIM" convert "$TMP/big.lackey" "$TMP/big.bin.zst" > /dev/null || bad "convert to binary"
+head -c $(($(stat -c %s "$TMP/big.bin.zst") / 2)) "$TMP/big.bin.zst" > "$TMP/half.bin.zst"
+out=$("$MMUSIM" run "$TMP/half.bin.zst" --quiet 2>&1 >/dev/null) && bad "truncated binary accepted"
+[[ "$out" =~ half\.bin\.zst:\ record\ ([0-9]+):\ truncated\ zstd\ stream\ \(after\ ([0-9]+)\ whole\ records\) ]] &&
+  [ "${BASH_REMATCH[1]}" -gt 1000 ] && ok || bad "truncated binary: '$out' does not say the record reached"
+
 finish
