@@ -686,7 +686,9 @@ static MMUSIM_ALWAYS_INLINE int parse_din(const char *p, mmusim_access *a, const
 /*
  * A stream error ("FILE: truncated zstd stream") gets the position the
  * reader had reached: "FILE:LINE: ... (after N whole lines)", or for the
- * binary formats "FILE: record N: ... (after N-1 whole records)".  Everything
+ * binary formats "FILE: record N: ... (after N-1 whole records)", or, before
+ * the format is known and nothing was read, "FILE: ... (at the start of the
+ * data)".  Everything
  * before that position was read and handed out.
  */
 static void stream_error_position(mmusim_trace *t)
@@ -698,7 +700,9 @@ static void stream_error_position(mmusim_trace *t)
     if (strncmp(m, name, nl) == 0 && m[nl] == ':' && m[nl + 1] == ' ')
         m += nl + 2;
     snprintf(msg, sizeof msg, "%s", m);
-    if (t->fmt == MMUSIM_FMT_BINARY || t->fmt == MMUSIM_FMT_CHAMPSIM)
+    if (t->fmt == MMUSIM_FMT_AUTO && t->line == 0)
+        trace_fail(t, 0, t->err_code, "%s (at the start of the data)", msg);
+    else if (t->fmt == MMUSIM_FMT_BINARY || t->fmt == MMUSIM_FMT_CHAMPSIM)
         tbt_fail_record(t, t->record + 1, t->err_code, "%s (after %" PRIu64 " whole records)", msg,
                         t->record);
     else
