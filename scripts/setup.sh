@@ -21,6 +21,7 @@ PACKAGES=(
   gnuplot-nox                                # plots of the HTML report (mmusim report)
   chromium                                   # the test that loads the HTML report in a headless browser
   zstd xz-utils gzip python3                 # command-line tests, validation against the reference model
+  clang libclang-rt-14-dev                   # the libFuzzer targets (tests/fuzz/, run by .ci/run)
 )
 
 missing=()

@@ -721,7 +721,7 @@ static int refill(mmusim_trace *t)
         t->pos = t->lim = 0;
         t->len = rem;
     }
-    long r = mmusim_stream_read(t->st, t->buf + t->len, MMUSIM_TRACE_BUF - t->len, t->errmsg,
+    long r = mmusim_stream_read(t->st, t->buf + t->len, t->cap - t->len, t->errmsg,
                             sizeof t->errmsg);
     if (r < 0) {
         t->err_code = (int)r;
@@ -1063,6 +1063,26 @@ static int detect_binary(mmusim_trace *t)
                       "binary trace (no magic number) nor a ChampSim trace");
 }
 
+/*
+ * The buffer for a trace: MMUSIM_TRACE_BUF, or for a small regular file
+ * what its data can fill (its size, or 8 times that if compressed), rounded
+ * up to 4 KiB, and never less than 8 KiB, so that the longest line (4096
+ * bytes) and the binary header always fit.  Only the number of refills
+ * depends on it (a file that grows while it is read is still read whole).
+ */
+static size_t trace_buffer_size(const mmusim_stream *st)
+{
+    uint64_t size = mmusim_stream_file_size(st);
+    if (size == 0)
+        return MMUSIM_TRACE_BUF;
+    if (mmusim_stream_compression(st) != MMUSIM_COMP_NONE)
+        size = size < MMUSIM_TRACE_BUF / 8 ? size * 8 : MMUSIM_TRACE_BUF;
+    if (size >= MMUSIM_TRACE_BUF)
+        return MMUSIM_TRACE_BUF;
+    size_t cap = ((size_t)size + 1 + 4095) & ~(size_t)4095;
+    return cap < 8192 ? 8192 : cap;
+}
+
 int mmusim_trace_open(const char *path, mmusim_format fmt, mmusim_trace **out, char *err, size_t errlen)
 {
     if (out)
@@ -1082,7 +1102,8 @@ int mmusim_trace_open(const char *path, mmusim_format fmt, mmusim_trace **out, c
         free(t);
         return rc;
     }
-    t->buf = malloc(MMUSIM_TRACE_BUF + 1 + MMUSIM_TRACE_PAD);
+    t->cap = trace_buffer_size(t->st);
+    t->buf = malloc(t->cap + 1 + MMUSIM_TRACE_PAD);
     if (!t->buf) {
         rc = trace_fail(t, 0, MMU_ENOMEM, "out of memory");
         goto fail;
