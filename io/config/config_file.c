@@ -26,17 +26,16 @@ typedef struct ini_collect {
     char bad_section[128]; /* first section header the configuration does not know */
     int bad_line;
     const mmu_config *cfg;
-    char *lbuf;           /* the whole current line (getline) */
-    size_t lcap;
+    char lbuf[1024];      /* the start of the current line */
     char line_err[160];   /* why the reader stopped at line_err_line */
     int line_err_line;
 } ini_collect;
 
 /*
- * libinih reader: reads each whole line itself, so that libinih never sees a
- * line it would split (libinih cuts lines at its buffer size, INI_MAX_LINE,
- * and parses the tail as a new line) and every key gets the line it stands
- * on.  It rejects what libinih would accept silently: a line too long for
+ * libinih reader: reads each whole line itself, in bounded memory, so that
+ * libinih never sees a line it would split (libinih cuts lines at its buffer
+ * size, INI_MAX_LINE, and parses the tail as a new line) and every key gets
+ * the line it stands on.  It rejects what libinih would accept silently: a line too long for
  * libinih's buffer (a comment line of any length is handed over as a blank
  * line), a NUL byte (libinih would end the line there) and an indented line
  * (libinih would take it as the continuation of the previous value).  A
@@ -48,20 +47,31 @@ static char *read_line(char *buf, int size, void *stream)
     ini_collect *c = stream;
     if (c->line_err_line)
         return NULL;
-    errno = 0;
-    ssize_t len = getline(&c->lbuf, &c->lcap, c->file);
-    if (len < 0) {
-        if (errno == ENOMEM)
-            c->oom = 1;
-        return NULL;
+    /* one line, of any length, in bounded memory: its start in lbuf, its
+       length in total; a NUL byte stops the reading (/dev/zero) */
+    size_t n = 0, total = 0;
+    int ch, nul = 0;
+    while ((ch = getc(c->file)) != EOF) {
+        total++;
+        if (ch == 0) {
+            nul = 1;
+            break;
+        }
+        if (n < sizeof c->lbuf - 1)
+            c->lbuf[n++] = (char)ch;
+        if (ch == '\n')
+            break;
     }
+    if (total == 0)
+        return NULL;
+    c->lbuf[n] = 0;
     c->line++;
-    const char *p = c->lbuf;
-    if (memchr(p, 0, (size_t)len)) {
+    if (nul) {
         snprintf(c->line_err, sizeof c->line_err, "NUL byte in the line (not a text file?)");
         c->line_err_line = c->line;
         return NULL;
     }
+    const char *p = c->lbuf;
     while (*p == ' ' || *p == '\t')
         p++;
     int comment = *p == ';' || *p == '#';
@@ -75,8 +85,10 @@ static char *read_line(char *buf, int size, void *stream)
     }
     /* libinih needs room for the text, "\r\n" and the terminating NUL */
     size_t room = size > 3 ? (size_t)size - 3 : 0;
-    size_t text = (size_t)len;
-    while (text > 0 && (c->lbuf[text - 1] == '\n' || c->lbuf[text - 1] == '\r'))
+    if (room > sizeof c->lbuf - 3)
+        room = sizeof c->lbuf - 3;
+    size_t text = total - (ch == '\n'); /* without the line end */
+    if (n == total && text > 0 && c->lbuf[text - 1] == '\r')
         text--;
     if (comment && text > room) {
         snprintf(buf, (size_t)size, "\n");
@@ -88,16 +100,15 @@ static char *read_line(char *buf, int size, void *stream)
         c->line_err_line = c->line;
         return NULL;
     }
-    memcpy(buf, c->lbuf, (size_t)len);
-    buf[len] = 0;
+    memcpy(buf, c->lbuf, n + 1);
     /* a section header with no key below it never reaches the handler:
        note it here so that an unknown section is never silently accepted */
     if (*p == '[' && !c->bad_line) {
         const char *end = strchr(p, ']');
-        size_t n = end ? (size_t)(end - p - 1) : 0;
-        if (end && n < sizeof c->bad_section) {
-            memcpy(c->bad_section, p + 1, n);
-            c->bad_section[n] = 0;
+        size_t len = end ? (size_t)(end - p - 1) : 0;
+        if (end && len < sizeof c->bad_section) {
+            memcpy(c->bad_section, p + 1, len);
+            c->bad_section[len] = 0;
             if (mmu_config_has_section(c->cfg, c->bad_section))
                 c->bad_section[0] = 0;
             else
@@ -158,7 +169,6 @@ int mmusim_config_load(mmu_config *cfg, const char *path, char *err, size_t errl
     c.file = f;
     c.cfg = cfg;
     int rc = ini_parse_stream(read_line, &c, collect, &c);
-    free(c.lbuf);
     int status = 0;
     if (c.oom) {
         snprintf(err, errlen, "%s: out of memory", path);
