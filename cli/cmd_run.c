@@ -4,6 +4,7 @@
  * itself is mmusim_replay (io/replay.c), which an integrator calls the same
  * way; this file maps options onto it and writes the outputs.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,19 +45,52 @@ typedef struct run_opts {
     int progress;
 } run_opts;
 
+/* One unsigned number in base 10 or 16 at s: digits only (no sign, no
+ * space), and no wrap-around: a value above UINT64_MAX is an error, never
+ * clamped.  Returns the end of the digits, or NULL. */
+static const char *scan_u64(const char *s, int base, unsigned long long *out)
+{
+    if (!isxdigit((unsigned char)*s) || (base == 10 && !isdigit((unsigned char)*s)))
+        return NULL;
+    char *end;
+    errno = 0;
+    *out = strtoull(s, &end, base);
+    return errno == ERANGE ? NULL : end;
+}
+
 static int parse_u64_arg(const char *opt, const char *v, uint64_t *out)
 {
-    char *end;
     if (!v || !*v || *v == '-') {
         fprintf(stderr, "mmusim: %s needs a non-negative integer\n", opt);
         return -1;
     }
-    unsigned long long x = strtoull(v, &end, 10);
-    if (*end) {
-        fprintf(stderr, "mmusim: %s: '%s' is not a non-negative integer\n", opt, v);
+    unsigned long long x;
+    const char *end = scan_u64(v, 10, &x);
+    if (!end || *end) {
+        fprintf(stderr, "mmusim: %s: '%s' is not %s\n", opt, v,
+                end || !isdigit((unsigned char)*v) ? "a non-negative integer"
+                                                    : "an integer below 2^64");
         return -1;
     }
     *out = x;
+    return 0;
+}
+
+/* "ASID:HEXADDR:BYTES" then, if prot is not NULL, ":PROT" (up to protlen-1
+ * letters, copied).  Returns 0, or -1 if anything is malformed or too large. */
+static int parse_region(const char *v, unsigned long long *asid, unsigned long long *addr,
+                        unsigned long long *bytes, char *prot, size_t protlen)
+{
+    const char *s = scan_u64(v, 10, asid);
+    if (!s || *s != ':' || *asid > 65535 || !(s = scan_u64(s + 1, 16, addr)) || *s != ':' ||
+        !(s = scan_u64(s + 1, 10, bytes)))
+        return -1;
+    if (!prot)
+        return *s ? -1 : 0;
+    size_t n = strlen(s);
+    if (*s != ':' || n < 2 || n - 1 >= protlen)
+        return -1;
+    memcpy(prot, s + 1, n);
     return 0;
 }
 
@@ -159,9 +193,7 @@ static int parse(int argc, char **argv, run_opts *o, int is_run)
         } else if (is_run && strcmp(a, "--prefault") == 0) {
             NEED_VALUE();
             unsigned long long asid, addr, bytes;
-            char tail;
-            if (o->n_prefault == 16 ||
-                sscanf(v, "%llu:%llx:%llu%c", &asid, &addr, &bytes, &tail) != 3 || asid > 65535) {
+            if (o->n_prefault == 16 || parse_region(v, &asid, &addr, &bytes, NULL, 0) != 0) {
                 fprintf(stderr, "mmusim: --prefault '%s': expected ASID:HEXADDR:BYTES (at most 16)\n", v);
                 return 2;
             }
@@ -174,8 +206,7 @@ static int parse(int argc, char **argv, run_opts *o, int is_run)
             unsigned long long asid, addr, bytes;
             char prot[16];
             uint32_t p = 0;
-            int bad = o->n_map == 16 ||
-                      sscanf(v, "%llu:%llx:%llu:%15s", &asid, &addr, &bytes, prot) != 4 || asid > 65535;
+            int bad = o->n_map == 16 || parse_region(v, &asid, &addr, &bytes, prot, sizeof prot) != 0;
             for (const char *c = prot; !bad && *c; c++) {
                 switch (*c) {
                 case 'r': p |= MMU_OS_PROT_READ; break;

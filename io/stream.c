@@ -49,6 +49,7 @@ struct mmusim_stream {
     mmusim_compression comp;
 
     unsigned char *in; /* compressed input (or the first plain bytes) */
+    size_t in_cap;     /* its size: MMUSIM_STREAM_IN_CAP, or less for a small file */
     size_t in_pos, in_len;
     int in_eof;        /* read(2) returned 0 */
 
@@ -250,9 +251,8 @@ int mmusim_stream_open(const char *path, mmusim_stream **out, char *err, size_t 
     int is_stdin = strcmp(path, "-") == 0;
     s->fd = -1;
     s->name = strdup(is_stdin ? "<stdin>" : path);
-    s->in = malloc(MMUSIM_STREAM_IN_CAP);
     int rc;
-    if (!s->name || !s->in) {
+    if (!s->name) {
         if (err && errlen)
             snprintf(err, errlen, "%s: out of memory", path);
         mmusim_stream_close(s);
@@ -279,9 +279,18 @@ int mmusim_stream_open(const char *path, mmusim_stream **out, char *err, size_t 
         if (S_ISREG(st.st_mode))
             s->file_size = (uint64_t)st.st_size;
     }
+    /* a small file needs no 1 MiB input buffer (many small files: tests, fuzzing) */
+    s->in_cap = MMUSIM_STREAM_IN_CAP;
+    if (s->file_size > 0 && s->file_size < MMUSIM_STREAM_IN_CAP)
+        s->in_cap = (size_t)s->file_size + 1 < 64 ? 64 : (size_t)s->file_size + 1;
+    s->in = malloc(s->in_cap);
+    if (!s->in) {
+        rc = stream_fail(s, MMU_ENOMEM, "out of memory");
+        goto fail;
+    }
     /* Enough bytes to recognise a magic number (a pipe may give them in pieces). */
     while (s->in_len < MMUSIM_STREAM_MAGIC_MIN) {
-        long r = read_raw(s, s->in + s->in_len, MMUSIM_STREAM_IN_CAP - s->in_len);
+        long r = read_raw(s, s->in + s->in_len, s->in_cap - s->in_len);
         if (r < 0) {
             rc = (int)r;
             goto fail;
@@ -400,7 +409,7 @@ static long read_compressed(mmusim_stream *s, unsigned char *buf, size_t len)
         if (s->dec_end)
             return 0;
         if (s->in_pos == s->in_len && !s->in_eof) {
-            long r = read_raw(s, s->in, MMUSIM_STREAM_IN_CAP);
+            long r = read_raw(s, s->in, s->in_cap);
             if (r < 0)
                 return r;
             s->in_pos = 0;
@@ -487,10 +496,13 @@ static void *producer(void *arg)
         pthread_mutex_unlock(&t->mu);
         if (stop)
             return NULL;
-        /* fill one chunk outside the lock */
+        /* fill one chunk outside the lock (allocated when first needed:
+           a small stream never needs all of them) */
         size_t n = 0;
         long r = 1;
-        while (n < THR_CHUNK && (r = read_sync(s, t->buf[slot] + n, THR_CHUNK - n)) > 0)
+        if (!t->buf[slot] && !(t->buf[slot] = malloc(THR_CHUNK)))
+            r = stream_fail(s, MMU_ENOMEM, "out of memory");
+        while (r > 0 && n < THR_CHUNK && (r = read_sync(s, t->buf[slot] + n, THR_CHUNK - n)) > 0)
             n += (size_t)r;
         pthread_mutex_lock(&t->mu);
         t->bytes_read = s->raw_total - (uint64_t)(s->in_len - s->in_pos);
@@ -515,9 +527,6 @@ static void start_thread(mmusim_stream *s)
     struct stream_thread *t = calloc(1, sizeof *t);
     if (!t)
         return;
-    for (int i = 0; i < THR_CHUNKS; i++)
-        if (!(t->buf[i] = malloc(THR_CHUNK)))
-            goto fail;
     if (pthread_mutex_init(&t->mu, NULL) != 0)
         goto fail;
     if (pthread_cond_init(&t->cv, NULL) != 0) {

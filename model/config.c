@@ -309,6 +309,73 @@ static int valid_name(const char *s)
     return 1;
 }
 
+/* "4K 2M 1G": the sizes of a page-size mask. */
+static void ps_mask_text(uint32_t mask, char *buf, size_t len)
+{
+    buf[0] = 0;
+    for (unsigned p = 0; p < MMU_PAGE_SIZES; p++) {
+        size_t used = strlen(buf);
+        if ((mask & (1u << p)) && used < len)
+            snprintf(buf + used, len - used, "%s%s", used ? " " : "",
+                     mmu_page_size_name((mmu_page_size)p));
+    }
+}
+
+/*
+ * Page sizes and physical-address width against the page-table format:
+ *   - a TLB array must hold some size the format's architecture maps (in
+ *     any of its formats: an Arm TLB holds 4K, 16K and 64K entries whatever
+ *     the granule), or one no larger than the format's base page (splinters
+ *     of base pages); an array of 16K entries under x86-64 never fills;
+ *   - walker.pa_bits (0: the format's widest) must fit the format, leave
+ *     room for a frame, and reach every frame of os.phys_mem (frames sit at
+ *     physical addresses 0 .. phys_mem-1); narrower, every access faults.
+ */
+static mmu_err radix_sizes_check(const mmu_config *c, const mmu_pt_format *fmt, char *msg,
+                                 size_t msglen)
+{
+    uint32_t arch_sizes = 0;
+    for (unsigned i = 0; i < mmu_pt_format_count(); i++)
+        if (mmu_pt_format_get(i)->arch == fmt->arch)
+            arch_sizes |= mmu_pt_format_get(i)->page_sizes;
+    for (unsigned p = 0; p < MMU_PAGE_SIZES; p++)
+        if (mmu_page_shift((mmu_page_size)p) <= fmt->shift[0])
+            arch_sizes |= 1u << p;
+    for (uint32_t i = 0; i < c->n_tlbs; i++) {
+        const mmu_tlb_config *t = &c->tlb[i];
+        if (t->page_sizes & arch_sizes)
+            continue;
+        char have[96], fsz[96];
+        ps_mask_text(t->page_sizes, have, sizeof have);
+        ps_mask_text(fmt->page_sizes, fsz, sizeof fsz);
+        return fail(MMU_ECONFIG, msg, msglen,
+                    "tlb.%s.page_sizes (%s) has no page size of walker.format %s (%s): that TLB "
+                    "would never fill",
+                    t->name, have, fmt->name, fsz);
+    }
+    unsigned pa = c->walker.pa_bits;
+    if (pa == 0)
+        return MMU_OK;
+    if (pa > fmt->max_pa_bits)
+        return fail(MMU_ECONFIG, msg, msglen,
+                    "walker.pa_bits (%u) is more than walker.format %s encodes (%u; 0 = that)", pa,
+                    fmt->name, fmt->max_pa_bits);
+    if (pa <= fmt->shift[0])
+        return fail(MMU_ECONFIG, msg, msglen,
+                    "walker.pa_bits (%u) leaves no room for a frame (%s pages are 2^%u bytes)", pa,
+                    fmt->name, fmt->shift[0]);
+    if (c->os_enabled && pa < 64 && c->os.phys_mem > (UINT64_C(1) << pa)) {
+        unsigned need = 0;
+        while (need < 64 && (UINT64_C(1) << need) < c->os.phys_mem)
+            need++;
+        return fail(MMU_ECONFIG, msg, msglen,
+                    "walker.pa_bits (%u) is too narrow for os.phys_mem (%llu bytes, which needs %u "
+                    "bits): frames above 2^%u would fault",
+                    pa, (unsigned long long)c->os.phys_mem, need, pa);
+    }
+    return MMU_OK;
+}
+
 mmu_err mmu_config_validate(const mmu_config *c, char *msg, size_t msglen)
 {
     if (c->clock_mhz < 1 || c->clock_mhz > 100000)
@@ -371,6 +438,8 @@ mmu_err mmu_config_validate(const mmu_config *c, char *msg, size_t msglen)
             return fail(MMU_ECONFIG, msg, msglen, "walker.format: '%s' is not one of %s",
                         c->walker.format, names);
         }
+        if (radix_sizes_check(c, fmt, msg, msglen) != MMU_OK)
+            return MMU_ECONFIG;
         if (c->walker.ad > MMU_AD_FAULT)
             return fail(MMU_ECONFIG, msg, msglen, "walker.ad (%u) is not an A/D mode", c->walker.ad);
         mmu_walkers_config wc = {c->walker.count, c->walker.max_inflight, c->walker.merge};
@@ -417,9 +486,13 @@ static mmu_err parse_u64(const char *v, uint64_t *out)
     v = skip_space(v);
     if (!isdigit((unsigned char)*v))
         return MMU_EPARSE;
+    /* decimal, leading zeros included ("010" is ten, never octal); "0x" is hex */
+    int hex = v[0] == '0' && (v[1] == 'x' || v[1] == 'X');
+    if (hex && !isxdigit((unsigned char)v[2]))
+        return MMU_EPARSE;
     errno = 0;
     char *end;
-    unsigned long long x = strtoull(v, &end, 0);
+    unsigned long long x = strtoull(v, &end, hex ? 16 : 10);
     if (errno == ERANGE)
         return MMU_ERANGE;
     if (*skip_space(end) != 0 || end == v)

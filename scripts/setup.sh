@@ -22,6 +22,7 @@ PACKAGES=(
   chromium                                   # the test that loads the HTML report in a headless browser
   slurmctld slurmd slurm-client munge        # the test that runs a sweep as a Slurm job array (sweep --slurm)
   zstd xz-utils gzip python3                 # command-line tests, validation against the reference model
+  clang libclang-rt-14-dev                   # the libFuzzer targets (tests/fuzz/, run by .ci/run)
 )
 
 missing=()

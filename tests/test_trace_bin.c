@@ -302,13 +302,13 @@ static void test_binary(void **state)
     /* a truncated and a corrupt compressed binary trace */
     char want[600];
     const char *tp = fixture("trunc.zst", z.p, z.len - 3);
-    snprintf(want, sizeof want, "%s: truncated zstd stream", tp);
+    snprintf(want, sizeof want, "%s: truncated zstd stream (at the start of the data)", tp);
     r = read_all(tp, MMUSIM_FMT_AUTO, 16);
     assert_true(r->rc < 0);
     assert_string_equal(r->err, want);
     g.p[g.len - 6] ^= 0x55; /* the CRC */
     tp = fixture("t.bin.gz", g.p, g.len);
-    snprintf(want, sizeof want, "%s: corrupt gzip stream: incorrect data check", tp);
+    snprintf(want, sizeof want, "%s: corrupt gzip stream: incorrect data check (at the start of the data)", tp);
     r = read_all(tp, MMUSIM_FMT_AUTO, 16);
     assert_true(r->rc < 0);
     assert_string_equal(r->err, want);

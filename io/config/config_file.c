@@ -34,34 +34,96 @@ typedef struct ini_collect {
     char bad_section[128]; /* first section header the configuration does not know */
     int bad_line;
     const mmu_config *cfg;
+    char lbuf[1024];      /* the start of the current line */
+    char line_err[160];   /* why the reader stopped at line_err_line */
+    int line_err_line;
 } ini_collect;
 
-/* libinih reader: counts lines, so that every key gets the line it stands on. */
+/*
+ * libinih reader: reads each whole line itself, in bounded memory, so that
+ * libinih never sees a line it would split (libinih cuts lines at its buffer
+ * size, INI_MAX_LINE, and parses the tail as a new line) and every key gets
+ * the line it stands on.  It rejects what libinih would accept silently: a line too long for
+ * libinih's buffer (a comment line of any length is handed over as a blank
+ * line), a NUL byte (libinih would end the line there) and an indented line
+ * (libinih would take it as the continuation of the previous value).  A
+ * rejected line ends the input (the reader reports end of file), with the
+ * reason in line_err.
+ */
 static char *read_line(char *buf, int size, void *stream)
 {
     ini_collect *c = stream;
-    char *r = fgets(buf, size, c->file);
-    if (r) {
-        c->line++;
-        /* a section header with no key below it never reaches the handler:
-           note it here so that an unknown section is never silently accepted */
-        const char *p = buf;
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (*p == '[' && !c->bad_line) {
-            const char *end = strchr(p, ']');
-            size_t n = end ? (size_t)(end - p - 1) : 0;
-            if (end && n < sizeof c->bad_section) {
-                memcpy(c->bad_section, p + 1, n);
-                c->bad_section[n] = 0;
-                if (mmu_config_has_section(c->cfg, c->bad_section))
-                    c->bad_section[0] = 0;
-                else
-                    c->bad_line = c->line;
-            }
+    if (c->line_err_line)
+        return NULL;
+    /* one line, of any length, in bounded memory: its start in lbuf, its
+       length in total; a NUL byte stops the reading (/dev/zero) */
+    size_t n = 0, total = 0;
+    int ch, nul = 0;
+    while ((ch = getc(c->file)) != EOF) {
+        total++;
+        if (ch == 0) {
+            nul = 1;
+            break;
+        }
+        if (n < sizeof c->lbuf - 1)
+            c->lbuf[n++] = (char)ch;
+        if (ch == '\n')
+            break;
+    }
+    if (total == 0)
+        return NULL;
+    c->lbuf[n] = 0;
+    c->line++;
+    if (nul) {
+        snprintf(c->line_err, sizeof c->line_err, "NUL byte in the line (not a text file?)");
+        c->line_err_line = c->line;
+        return NULL;
+    }
+    const char *p = c->lbuf;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    int comment = *p == ';' || *p == '#';
+    int blank = *p == '\n' || *p == '\r' || *p == 0;
+    if (p > c->lbuf && !comment && !blank) {
+        snprintf(c->line_err, sizeof c->line_err,
+                 "indented line (a line may not start with spaces or tabs: it would continue the "
+                 "value above)");
+        c->line_err_line = c->line;
+        return NULL;
+    }
+    /* libinih needs room for the text, "\r\n" and the terminating NUL */
+    size_t room = size > 3 ? (size_t)size - 3 : 0;
+    if (room > sizeof c->lbuf - 3)
+        room = sizeof c->lbuf - 3;
+    size_t text = total - (ch == '\n'); /* without the line end */
+    if (n == total && text > 0 && c->lbuf[text - 1] == '\r')
+        text--;
+    if (comment && text > room) {
+        snprintf(buf, (size_t)size, "\n");
+        return buf;
+    }
+    if (text > room) {
+        snprintf(c->line_err, sizeof c->line_err, "line too long (%zu bytes; at most %zu)", text,
+                 room);
+        c->line_err_line = c->line;
+        return NULL;
+    }
+    memcpy(buf, c->lbuf, n + 1);
+    /* a section header with no key below it never reaches the handler:
+       note it here so that an unknown section is never silently accepted */
+    if (*p == '[' && !c->bad_line) {
+        const char *end = strchr(p, ']');
+        size_t len = end ? (size_t)(end - p - 1) : 0;
+        if (end && len < sizeof c->bad_section) {
+            memcpy(c->bad_section, p + 1, len);
+            c->bad_section[len] = 0;
+            if (mmu_config_has_section(c->cfg, c->bad_section))
+                c->bad_section[0] = 0;
+            else
+                c->bad_line = c->line;
         }
     }
-    return r;
+    return buf;
 }
 
 static char *dup_str(const char *s)
@@ -115,19 +177,32 @@ int mmusim_config_load(mmu_config *cfg, const char *path, char *err, size_t errl
     c.file = f;
     c.cfg = cfg;
     int rc = ini_parse_stream(read_line, &c, collect, &c);
-    fclose(f);
     int status = 0;
     if (c.oom) {
         snprintf(err, errlen, "%s: out of memory", path);
         status = -1;
-    } else if (rc > 0) {
+    } else if (rc > 0 && (!c.line_err_line || rc < c.line_err_line)) {
         snprintf(err, errlen, "%s:%d: malformed line (expected [section], key = value, or a ; comment)",
                  path, rc);
         status = -1;
-    } else if (rc < 0) {
+    } else if (c.line_err_line) {
+        snprintf(err, errlen, "%s:%d: %s", path, c.line_err_line, c.line_err);
+        status = -1;
+    } else if (rc < 0 || ferror(f)) {
         snprintf(err, errlen, "%s: cannot read the file", path);
         status = -1;
     }
+    /* a key set twice: libinih would hand over both, and the last would win */
+    for (size_t i = 1; i < c.n && status == 0; i++)
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(c.items[i].section, c.items[j].section) == 0 &&
+                strcmp(c.items[i].key, c.items[j].key) == 0) {
+                snprintf(err, errlen, "%s:%d: %s.%s is set again (first on line %d)", path,
+                         c.items[i].line, c.items[i].section, c.items[i].key, c.items[j].line);
+                status = -1;
+                break;
+            }
+    fclose(f);
     /* pass 1: the list of TLB arrays; pass 2: everything else in file order */
     for (int pass = 0; pass < 2 && status == 0; pass++) {
         for (size_t i = 0; i < c.n && status == 0; i++) {

@@ -695,6 +695,32 @@ static MMUSIM_ALWAYS_INLINE int parse_din(const char *p, mmusim_access *a, const
 /* ---- buffer ---- */
 
 /*
+ * A stream error ("FILE: truncated zstd stream") gets the position the
+ * reader had reached: "FILE:LINE: ... (after N whole lines)", or for the
+ * binary formats "FILE: record N: ... (after N-1 whole records)", or, before
+ * the format is known and nothing was read, "FILE: ... (at the start of the
+ * data)".  Everything
+ * before that position was read and handed out.
+ */
+static void stream_error_position(mmusim_trace *t)
+{
+    char msg[MMUSIM_TRACE_MSG];
+    const char *name = mmusim_stream_name(t->st);
+    size_t nl = strlen(name);
+    const char *m = t->errmsg;
+    if (strncmp(m, name, nl) == 0 && m[nl] == ':' && m[nl + 1] == ' ')
+        m += nl + 2;
+    snprintf(msg, sizeof msg, "%s", m);
+    if (t->fmt == MMUSIM_FMT_AUTO && t->line == 0)
+        trace_fail(t, 0, t->err_code, "%s (at the start of the data)", msg);
+    else if (t->fmt == MMUSIM_FMT_BINARY || t->fmt == MMUSIM_FMT_CHAMPSIM)
+        tbt_fail_record(t, t->record + 1, t->err_code, "%s (after %" PRIu64 " whole records)", msg,
+                        t->record);
+    else
+        trace_fail(t, t->line + 1, t->err_code, "%s (after %" PRIu64 " whole lines)", msg, t->line);
+}
+
+/*
  * Move the unread bytes to the front of the buffer and read more after
  * them.  Returns 0 (t->eof set at the end of the stream) or an error.
  */
@@ -706,19 +732,49 @@ static int refill(mmusim_trace *t)
         t->pos = t->lim = 0;
         t->len = rem;
     }
-    long r = mmusim_stream_read(t->st, t->buf + t->len, MMUSIM_TRACE_BUF - t->len, t->errmsg,
+    long r = mmusim_stream_read(t->st, t->buf + t->len, t->cap - t->len, t->errmsg,
                             sizeof t->errmsg);
     if (r < 0) {
         t->err_code = (int)r;
+        stream_error_position(t);
         return (int)r;
     }
-    if (r == 0)
+    if (r == 0) {
         t->eof = 1;
-    else
-        t->len += (size_t)r;
+    } else {
+        size_t got = (size_t)r;
+        if (t->drop_line) {
+            /* the middle of a long comment line: keep from its '\n' on */
+            char *nb = t->buf + t->len;
+            char *nl = memchr(nb, '\n', got);
+            if (nl) {
+                got -= (size_t)(nl - nb);
+                memmove(nb, nl, got);
+                t->drop_line = 0;
+            } else {
+                got = 0;
+            }
+        }
+        t->len += got;
+    }
     memset(t->buf + t->len, 0, MMUSIM_TRACE_PAD);
     return 0;
 }
+
+/*
+ * Is the line at p a comment of the format (or, before the format is known,
+ * of any format)?  Comments have no length limit: a Valgrind "==PID==
+ * Command:" line carries the whole command line.
+ */
+static int comment_line(mmusim_format fmt, const char *p)
+{
+    if (p[0] == '=' && p[1] == '=')
+        return fmt == MMUSIM_FMT_LACKEY || fmt == MMUSIM_FMT_AUTO;
+    return p[0] == '#' && (fmt == MMUSIM_FMT_TEXT || fmt == MMUSIM_FMT_AUTO);
+}
+
+/* Bytes of a long comment line kept: enough to quote it in a message. */
+#define MMUSIM_COMMENT_KEEP 128
 
 /*
  * Make whole lines available at pos (pos == lim on entry).  Returns 1 if
@@ -739,9 +795,16 @@ static int advance(mmusim_trace *t)
             }
         }
         /* rem bytes without a newline: the start of one line */
-        if (rem > MMUSIM_TRACE_MAX_LINE + 1)
-            return trace_fail(t, t->line + 1, MMU_EPARSE, "line longer than %d bytes",
-                              MMUSIM_TRACE_MAX_LINE);
+        if (rem > MMUSIM_TRACE_MAX_LINE + 1) {
+            if (!comment_line(t->fmt, t->buf + t->pos))
+                return trace_fail(t, t->line + 1, MMU_EPARSE, "line longer than %d bytes",
+                                  MMUSIM_TRACE_MAX_LINE);
+            /* keep the start of the comment, drop the rest of it as it arrives */
+            t->len = t->pos + MMUSIM_COMMENT_KEEP;
+            memset(t->buf + t->len, 0, MMUSIM_TRACE_PAD);
+            t->drop_line = !t->eof;
+            continue;
+        }
         if (t->eof) {
             if (rem == 0)
                 return 0;
@@ -825,7 +888,8 @@ static MMUSIM_ALWAYS_INLINE long read_loop(mmusim_trace *t, mmusim_access *out, 
             rc = parse_line(fmt, p, &out[n], &where);
             if (MMUSIM_UNLIKELY(rc < 0))
                 break;
-            if (MMUSIM_UNLIKELY(next - p > MMUSIM_TRACE_MAX_LINE + 1) && too_long(p, next)) {
+            if (MMUSIM_UNLIKELY(next - p > MMUSIM_TRACE_MAX_LINE + 1) && too_long(p, next) &&
+                !comment_line(fmt, p)) {
                 rc = 2;
                 break;
             }
@@ -982,7 +1046,9 @@ static int bin_magic(const unsigned char *b, size_t n)
 /*
  * Tell a binary format from the first bytes: the mmusim magic number, or
  * binary data (a NUL byte, which no text trace has) whose first record looks
- * like ChampSim's (is_branch and branch_taken are 0 or 1).  Returns the
+ * like ChampSim's (is_branch and branch_taken are 0 or 1, and an instruction
+ * pointer other than 0).  Zeros alone (/dev/zero, a file of holes) are
+ * refused: they would read as endless fetches at address 0.  Returns the
  * format, MMUSIM_FMT_AUTO for text, or an error.
  */
 static int detect_binary(mmusim_trace *t)
@@ -993,12 +1059,39 @@ static int detect_binary(mmusim_trace *t)
         return MMUSIM_FMT_BINARY;
     if (memchr(b, 0, n < MMUSIM_PEEK ? n : MMUSIM_PEEK) == NULL)
         return MMUSIM_FMT_AUTO;
+    size_t zeros = 0;
+    while (zeros < n && zeros < MMUSIM_PEEK && b[zeros] == 0)
+        zeros++;
+    if (zeros == n || zeros == MMUSIM_PEEK)
+        return trace_fail(t, 0, MMU_EPARSE,
+                          "cannot tell the trace format: the data starts with %zu zero bytes "
+                          "(not a trace)", zeros);
     if (n >= MMUSIM_CHAMPSIM_OFF_TAKEN + 1 && b[MMUSIM_CHAMPSIM_OFF_IS_BRANCH] <= 1 &&
-        b[MMUSIM_CHAMPSIM_OFF_TAKEN] <= 1)
+        b[MMUSIM_CHAMPSIM_OFF_TAKEN] <= 1 && mmusim_le64(b) != 0)
         return MMUSIM_FMT_CHAMPSIM;
     return trace_fail(t, 0, MMU_EPARSE,
                       "cannot tell the trace format: binary data that is neither an mmusim "
                       "binary trace (no magic number) nor a ChampSim trace");
+}
+
+/*
+ * The buffer for a trace: MMUSIM_TRACE_BUF, or for a small regular file
+ * what its data can fill (its size, or 8 times that if compressed), rounded
+ * up to 4 KiB, and never less than 8 KiB, so that the longest line (4096
+ * bytes) and the binary header always fit.  Only the number of refills
+ * depends on it (a file that grows while it is read is still read whole).
+ */
+static size_t trace_buffer_size(const mmusim_stream *st)
+{
+    uint64_t size = mmusim_stream_file_size(st);
+    if (size == 0)
+        return MMUSIM_TRACE_BUF;
+    if (mmusim_stream_compression(st) != MMUSIM_COMP_NONE)
+        size = size < MMUSIM_TRACE_BUF / 8 ? size * 8 : MMUSIM_TRACE_BUF;
+    if (size >= MMUSIM_TRACE_BUF)
+        return MMUSIM_TRACE_BUF;
+    size_t cap = ((size_t)size + 1 + 4095) & ~(size_t)4095;
+    return cap < 8192 ? 8192 : cap;
 }
 
 int mmusim_trace_open(const char *path, mmusim_format fmt, mmusim_trace **out, char *err, size_t errlen)
@@ -1020,7 +1113,8 @@ int mmusim_trace_open(const char *path, mmusim_format fmt, mmusim_trace **out, c
         free(t);
         return rc;
     }
-    t->buf = malloc(MMUSIM_TRACE_BUF + 1 + MMUSIM_TRACE_PAD);
+    t->cap = trace_buffer_size(t->st);
+    t->buf = malloc(t->cap + 1 + MMUSIM_TRACE_PAD);
     if (!t->buf) {
         rc = trace_fail(t, 0, MMU_ENOMEM, "out of memory");
         goto fail;

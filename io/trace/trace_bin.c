@@ -262,9 +262,14 @@ long tbt_champsim_read(mmusim_trace *t, mmusim_access *out, size_t max)
         const unsigned char *p = (const unsigned char *)t->buf + t->pos;
         const unsigned char *end = p + avail - avail % MMUSIM_CHAMPSIM_RECORD_SIZE;
         for (; p < end && n < max; p += MMUSIM_CHAMPSIM_RECORD_SIZE) {
-            if (MMUSIM_UNLIKELY(p[MMUSIM_CHAMPSIM_OFF_IS_BRANCH] > 1 || p[MMUSIM_CHAMPSIM_OFF_TAKEN] > 1)) {
+            if (MMUSIM_UNLIKELY(p[MMUSIM_CHAMPSIM_OFF_IS_BRANCH] > 1 || p[MMUSIM_CHAMPSIM_OFF_TAKEN] > 1 ||
+                                mmusim_le64(p) == 0)) {
                 t->pos = (size_t)((const char *)p - t->buf);
-                int code = tbt_fail_record(t, t->record + 1, MMU_EPARSE,
+                /* no program runs at address 0: zeros are not instructions (/dev/zero) */
+                int code = mmusim_le64(p) == 0
+                               ? tbt_fail_record(t, t->record + 1, MMU_EPARSE,
+                                                 "instruction pointer 0 (not a ChampSim trace?)")
+                               : tbt_fail_record(t, t->record + 1, MMU_EPARSE,
                                            "is_branch %u and branch_taken %u must be 0 or 1 (not a "
                                            "ChampSim trace?)",
                                            p[MMUSIM_CHAMPSIM_OFF_IS_BRANCH], p[MMUSIM_CHAMPSIM_OFF_TAKEN]);

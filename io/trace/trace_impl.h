@@ -34,7 +34,8 @@ struct mmusim_trace {
     mmusim_stream *st;
     mmusim_format fmt;
     unsigned fields; /* MMUSIM_FIELD_* this trace carries */
-    char *buf;       /* MMUSIM_TRACE_BUF + 1 + MMUSIM_TRACE_PAD bytes: a last '\n' and padding */
+    char *buf;       /* cap + 1 + MMUSIM_TRACE_PAD bytes: a last '\n' and padding */
+    size_t cap;      /* MMUSIM_TRACE_BUF, or less for a small file (trace_buffer_size()) */
     size_t pos;      /* next byte to parse */
     size_t lim;      /* line formats: end of the whole lines in the buffer (just after a '\n') */
     size_t len;      /* bytes in the buffer */
@@ -43,6 +44,7 @@ struct mmusim_trace {
     uint64_t record; /* binary formats: records consumed so far */
     uint64_t accesses;
     uint64_t instructions;
+    int drop_line;   /* line formats: dropping the rest of a long comment line up to its '\n' */
 
     /* mmusim binary */
     uint64_t bin_count; /* records the header announces, or MMUSIM_BIN_COUNT_UNKNOWN */
