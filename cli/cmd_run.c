@@ -544,6 +544,18 @@ int cli_cmd_run(int argc, char **argv)
         mmu_destroy(m);
         return 2;
     }
+    mmu_static_map *smap = NULL; /* [map]: page tables built from regions, no OS */
+    if (o.cfg.walker.mode == MMU_WALKER_RADIX && !o.cfg.os_enabled && o.cfg.map.n_regions) {
+        mmu_err e = mmu_static_map_create(&o.cfg, &smap, err, sizeof err);
+        if (e == MMU_OK && (e = mmu_static_map_attach(smap, m)) != MMU_OK)
+            snprintf(err, sizeof err, "map: %s", mmu_strerror(e));
+        if (e != MMU_OK) {
+            fprintf(stderr, "mmusim: %s\n", err);
+            mmu_destroy(m);
+            mmu_static_map_destroy(smap);
+            return 2;
+        }
+    }
     mmusim_run_info info;
     memset(&info, 0, sizeof info);
     info.trace_path = o.traces[0];
@@ -562,6 +574,7 @@ int cli_cmd_run(int argc, char **argv)
         fprintf(stderr, "mmusim: out of memory\n");
         mmu_destroy(m);
         mmu_os_destroy(os);
+        mmu_static_map_destroy(smap);
         return 1;
     }
     int status = 0;
@@ -614,5 +627,6 @@ int cli_cmd_run(int argc, char **argv)
     free(r.done_ring);
     mmu_destroy(m);
     mmu_os_destroy(os);
+    mmu_static_map_destroy(smap);
     return status;
 }
