@@ -71,6 +71,9 @@ typedef struct mmu_map_config {
 MMU_MUST_CHECK mmu_err mmu_map_parse_regions(mmu_map_config *map, const char *text, char *msg,
                                              size_t msglen);
 
+/* Append one region (checked with the rest by mmu_map_check).  Returns MMU_EFULL when full. */
+MMU_MUST_CHECK mmu_err mmu_map_add_region(mmu_map_config *map, const mmu_map_region *region);
+
 /* The region list as text that mmu_map_parse_regions reads back ("" for none). */
 void mmu_map_format_regions(const mmu_map_config *map, char *buf, size_t len);
 

@@ -177,6 +177,16 @@ mmu_err mmu_map_parse_regions(mmu_map_config *map, const char *text, char *msg, 
     return MMU_OK;
 }
 
+mmu_err mmu_map_add_region(mmu_map_config *map, const mmu_map_region *region)
+{
+    if (!map || !region)
+        return MMU_EINVAL;
+    if (map->n_regions >= MMU_MAP_MAX_REGIONS)
+        return MMU_EFULL;
+    map->region[map->n_regions++] = *region;
+    return MMU_OK;
+}
+
 static void format_size(uint64_t x, char *buf, size_t len)
 {
     if (x && (x & ((UINT64_C(1) << 30) - 1)) == 0)
