@@ -252,9 +252,13 @@ sc_time mmu_module::translate(tlm_generic_payload &t, translation_extension *ext
         ext->response = last;
         ext->fault.valid = false;
     }
-    if (den_ == 1)
-        return sc_time::from_value((last.done_cycle - x.req.cycle) * num_);
-    return sc_time::from_value(ticks_at(last.done_cycle) - ticks_at(x.req.cycle));
+    const uint64_t ticks = den_ == 1 ? (last.done_cycle - x.req.cycle) * num_
+                                     : ticks_at(last.done_cycle) - ticks_at(x.req.cycle);
+    if (ticks != lat_ticks_) { /* a hit stream takes the same latency again and again */
+        lat_ticks_ = ticks;
+        lat_time_ = sc_time::from_value(ticks);
+    }
+    return lat_time_;
 }
 
 /* Answer t with the fault of x, known at sc_time_stamp() + offset. */

@@ -375,6 +375,8 @@ private:
     sc_core::sc_time period_;
     uint64_t num_ = 1, den_ = 1; /* the period in ticks: num / den */
     double inv_num_ = 1.0, inv_den_ = 1.0;
+    uint64_t lat_ticks_ = 0;         /* the last translation latency, and as time */
+    sc_core::sc_time lat_time_;
     module_stats ms_;
     mutable bool auto_reports_done_ = false;
 
