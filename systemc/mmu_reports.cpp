@@ -120,40 +120,36 @@ static bool write_text(const mmu_module &m, const std::string &path, std::string
     return true;
 }
 
+/* Both reports; false if one could not be written (warned). */
+static bool write_both(const mmu_module &m, const std::string &text, const std::string &json, bool at_exit)
+{
+    std::string err;
+    bool ok = true;
+    if (!text.empty()) {
+        if (text == "-") {
+            m.report_text(stdout);
+            std::fflush(stdout);
+        } else if (!write_text(m, text, &err)) {
+            warn(err, at_exit);
+            ok = false;
+        }
+    }
+    if (!json.empty() && !m.report_json(json, &err)) {
+        warn(err, at_exit);
+        ok = false;
+    }
+    return ok;
+}
+
 void mmu_module::write_reports_now(bool at_exit) const
 {
     auto_reports_done_ = true;
-    std::string err;
-    if (!opt_.stats_text.empty()) {
-        if (opt_.stats_text == "-") {
-            report_text(stdout);
-            std::fflush(stdout);
-        } else if (!write_text(*this, opt_.stats_text, &err)) {
-            warn(err, at_exit);
-        }
-    }
-    if (!opt_.stats_json.empty() && !report_json(opt_.stats_json, &err))
-        warn(err, at_exit);
+    (void)write_both(*this, opt_.stats_text, opt_.stats_json, at_exit);
 }
 
 bool mmu_module::write_reports() const
 {
-    std::string err;
-    bool ok = true;
-    if (!opt_.stats_text.empty()) {
-        if (opt_.stats_text == "-") {
-            report_text(stdout);
-            std::fflush(stdout);
-        } else if (!write_text(*this, opt_.stats_text, &err)) {
-            warn(err, false);
-            ok = false;
-        }
-    }
-    if (!opt_.stats_json.empty() && !report_json(opt_.stats_json, &err)) {
-        warn(err, false);
-        ok = false;
-    }
-    return ok;
+    return write_both(*this, opt_.stats_text, opt_.stats_json, false);
 }
 
 void mmu_module::end_of_simulation()

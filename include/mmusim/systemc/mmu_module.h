@@ -71,6 +71,9 @@
 namespace mmusim {
 namespace sc {
 
+/* Products of cycles and ticks need 128 bits (a GCC/Clang extension, quiet under -pedantic). */
+__extension__ typedef unsigned __int128 u128;
+
 /*
  * A configuration: the defaults with key=value settings applied
  * (mmu_config_set names: {"walker.mode", "radix"}, {"tlb.stlb.entries",
@@ -122,7 +125,7 @@ struct module_stats {
     uint64_t debug = 0;        /* transport_dbg calls */
     uint64_t faults = 0;       /* transactions answered with a fault */
     uint64_t crossings = 0;    /* accesses that spanned two pages */
-    uint64_t splits = 0;       /* LT accesses forwarded in two pieces (pages not contiguous) */
+    uint64_t splits = 0;       /* accesses forwarded in two pieces (pages not contiguous), LT and AT */
     uint64_t burst_errors = 0; /* accesses refused with TLM_BURST_ERROR_RESPONSE */
     uint64_t pte_reads = 0;    /* co-simulation: PTE reads sent on mem_socket */
     uint64_t pte_writes = 0;   /* co-simulation: PTE writes sent on mem_socket */
@@ -223,11 +226,11 @@ public:
                 c++;
             return c;
         }
-        const unsigned __int128 x = static_cast<unsigned __int128>(v) * den_;
+        const u128 x = static_cast<u128>(v) * den_;
         uint64_t c = static_cast<uint64_t>(static_cast<double>(x) * inv_num_);
-        while (c && static_cast<unsigned __int128>(c) * num_ > x)
+        while (c && static_cast<u128>(c) * num_ > x)
             c--;
-        while (static_cast<unsigned __int128>(c + 1) * num_ <= x)
+        while (static_cast<u128>(c + 1) * num_ <= x)
             c++;
         return c;
     }
@@ -236,11 +239,11 @@ public:
     {
         if (den_ == 1)
             return c * num_;
-        const unsigned __int128 x = static_cast<unsigned __int128>(c) * num_;
+        const u128 x = static_cast<u128>(c) * num_;
         uint64_t q = static_cast<uint64_t>(static_cast<double>(x) * inv_den_);
-        while (q && static_cast<unsigned __int128>(q - 1) * den_ >= x)
+        while (q && static_cast<u128>(q - 1) * den_ >= x)
             q--;
-        while (static_cast<unsigned __int128>(q) * den_ < x)
+        while (static_cast<u128>(q) * den_ < x)
             q++;
         return q;
     }
@@ -252,7 +255,7 @@ public:
     {
         if (den_ == 1)
             return (ticks + num_ - 1) / num_;
-        const unsigned __int128 x = static_cast<unsigned __int128>(ticks) * den_;
+        const u128 x = static_cast<u128>(ticks) * den_;
         return static_cast<uint64_t>((x + num_ - 1) / num_);
     }
 
