@@ -13,6 +13,8 @@
  *   static_map   [map] regions into both memories, the tables in mem1
  *   at           AT: completion never earlier than without the module, a TLB hit later by
  *                exactly the TLB latency, the four phases seen by the initiator
+ *   at_completed, at_no_end_req   the same with memories that take the base protocol's
+ *                shortcuts (TLM_COMPLETED at once; BEGIN_RESP in place of END_REQ)
  *   starvation   the reports are written when the simulation ends by starvation
  * Exit status 0 if every check passed.
  */
@@ -52,7 +54,13 @@ static int failures = 0, checks = 0;
         }                                                                                 \
     } while (0)
 
-/* ---- a generic memory: LT, AT (END_REQ after an accept delay, one request phase at a time), debug ---- */
+/*
+ * ---- a generic memory: LT, AT, debug ----
+ * AT, by mode: 0: END_REQ after an accept delay (one request phase at a time), BEGIN_RESP after the
+ * latency, held until END_RESP; 1: BEGIN_REQ completed at once (TLM_COMPLETED, the delay annotated);
+ * 2: no END_REQ: BEGIN_RESP in its place after accept + latency.
+ */
+static int memory_mode = 0;
 
 struct gen_memory : sc_module {
     tlm_utils::simple_target_socket<gen_memory> socket;
@@ -109,6 +117,12 @@ struct gen_memory : sc_module {
     }
     tlm_sync_enum nb_transport_fw(tlm_generic_payload &t, tlm_phase &ph, sc_time &d)
     {
+        if (ph == BEGIN_REQ && memory_mode == 1) {
+            accesses++;
+            access(t);
+            d += accept + latency;
+            return TLM_COMPLETED;
+        }
         if (ph == BEGIN_REQ) {
             req_peq.notify(t, d);
             return TLM_ACCEPTED;
@@ -133,6 +147,11 @@ struct gen_memory : sc_module {
             wait(accept);
             accesses++;
             access(*t);
+            if (memory_mode == 2) { /* BEGIN_RESP will end the request phase; none other until then */
+                resp_peq.notify(*t, latency);
+                wait(latency);
+                continue;
+            }
             tlm_phase ph = END_REQ;
             sc_time d = SC_ZERO_TIME;
             (void)socket->nb_transport_bw(*t, ph, d);
@@ -351,7 +370,14 @@ struct at_initiator : sc_module {
             sc_time d = SC_ZERO_TIME;
             req_open = true;
             const tlm_sync_enum s = socket->nb_transport_fw(t, ph, d);
-            if (s != TLM_ACCEPTED) {
+            if (s == TLM_COMPLETED) { /* done with it when the response would have been: d + resp_delay */
+                shortcuts++;
+                req_open = false;
+                end_resp++;
+                done[i] = sc_time_stamp() + d + resp_delay;
+                CHECK(t.is_response_ok());
+                wait(d);
+            } else if (s != TLM_ACCEPTED) {
                 shortcuts++;
                 req_open = false;
             }
@@ -616,10 +642,17 @@ int sc_main(int argc, char **argv)
         scenario_static_map();
     else if (s == "at")
         scenario_at();
+    else if (s == "at_completed") {
+        memory_mode = 1;
+        scenario_at();
+    } else if (s == "at_no_end_req") {
+        memory_mode = 2;
+        scenario_at();
+    }
     else if (s == "starvation")
         scenario_starvation();
     else {
-        std::fprintf(stderr, "usage: test_platform default|static_map|at|starvation\n");
+        std::fprintf(stderr, "usage: test_platform default|static_map|at|at_completed|at_no_end_req|starvation\n");
         return 2;
     }
     std::printf("%s: %d checks, %d failed\n", s.c_str(), checks, failures);
