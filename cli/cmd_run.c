@@ -335,7 +335,8 @@ int cli_cmd_run(int argc, char **argv)
     char err[1024];
     mmu *m;
     mmu_os *os;
-    if (mmusim_mmu_create(&o.cfg, &m, &os, err, sizeof err) != 0) {
+    mmu_static_map *smap; /* [map]: page tables built from regions, no OS */
+    if (mmusim_mmu_create_map(&o.cfg, &m, &os, &smap, err, sizeof err) != 0) {
         fprintf(stderr, "mmusim: %s\n", err);
         return 2;
     }
@@ -425,5 +426,6 @@ int cli_cmd_run(int argc, char **argv)
     mmusim_run_info_release(&info);
     mmu_destroy(m);
     mmu_os_destroy(os);
+    mmu_static_map_destroy(smap);
     return status;
 }

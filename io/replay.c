@@ -9,6 +9,7 @@
  * hook.  Nothing is allocated per access.
  */
 #include "mmusim/io/replay.h"
+#include "mmusim/static_map.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -320,23 +321,46 @@ void mmusim_run_info_release(mmusim_run_info *info)
     info->n_windows = 0;
 }
 
-int mmusim_mmu_create(const mmu_config *cfg, mmu **m, mmu_os **os, char *err, size_t errlen)
+int mmusim_mmu_create_map(const mmu_config *cfg, mmu **m, mmu_os **os, mmu_static_map **smap,
+                          char *err, size_t errlen)
 {
     *m = NULL;
     *os = NULL;
+    if (smap)
+        *smap = NULL;
     if (mmu_create(cfg, m, err, errlen) != MMU_OK)
         return -1;
+    mmu_err e = MMU_OK;
     if (cfg->walker.mode == MMU_WALKER_RADIX && cfg->os_enabled) {
-        mmu_err e = mmu_os_create_from_config(cfg, os, err, errlen);
+        e = mmu_os_create_from_config(cfg, os, err, errlen);
         if (e == MMU_OK && (e = mmu_attach_os(*m, *os)) != MMU_OK)
             msg(err, errlen, "attaching the OS model: %s", mmu_strerror(e));
-        if (e != MMU_OK) {
-            mmu_destroy(*m);
-            mmu_os_destroy(*os);
-            *m = NULL;
-            *os = NULL;
-            return -1;
+    } else if (cfg->walker.mode == MMU_WALKER_RADIX && cfg->map.n_regions) {
+        if (!smap) {
+            e = MMU_EINVAL;
+            msg(err, errlen, "the configuration has a static map ([map] regions): create the MMU with "
+                             "mmusim_mmu_create_map, which builds it");
+        } else {
+            e = mmu_static_map_create(cfg, smap, err, errlen);
+            if (e == MMU_OK && (e = mmu_static_map_attach(*smap, *m)) != MMU_OK)
+                msg(err, errlen, "map: %s", mmu_strerror(e));
         }
     }
+    if (e != MMU_OK) {
+        mmu_destroy(*m);
+        mmu_os_destroy(*os);
+        if (smap) {
+            mmu_static_map_destroy(*smap);
+            *smap = NULL;
+        }
+        *m = NULL;
+        *os = NULL;
+        return -1;
+    }
     return 0;
+}
+
+int mmusim_mmu_create(const mmu_config *cfg, mmu **m, mmu_os **os, char *err, size_t errlen)
+{
+    return mmusim_mmu_create_map(cfg, m, os, NULL, err, errlen);
 }

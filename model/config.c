@@ -29,7 +29,9 @@ typedef enum key_type {
     K_PS,     /* one page size, stored as uint32_t mmu_page_size */
     K_STR,    /* a name, stored as char[MMU_NAME_MAX] */
     K_SIZE,   /* bytes with an optional K, M or G suffix, stored as uint64_t */
-    K_DOUBLE  /* a non-negative number, stored as double */
+    K_DOUBLE, /* a non-negative number, stored as double */
+    K_ADDR,   /* an address, stored as uint64_t, shown in hexadecimal */
+    K_REGIONS /* a static map's region list, stored as mmu_map_config */
 } key_type;
 
 typedef struct key_def {
@@ -200,6 +202,16 @@ typedef struct section_def {
     const char *desc;
 } section_def;
 
+static const key_def map_keys[] = {
+    {"regions", K_REGIONS, offsetof(mmu_config, map), 0, 0, NULL, 0,
+     "static map (radix mode, os.enabled = off): VBASE:PBASE:SIZE:PERMS[:PAGE][:asid=N|:global], ... "
+     "(PERMS: r w x s; PAGE 4K by default; global by default); empty: no static map"},
+    {"table_base", K_ADDR, offsetof(mmu_config, map.table_base), 0, UINT64_MAX, NULL, 0,
+     "static map: physical base of the range its page tables are built in (4K-aligned)"},
+    {"table_size", K_SIZE, offsetof(mmu_config, map.table_size), 0, UINT64_C(1) << 40, NULL, 0,
+     "static map: bytes of that range (K, M, G suffixes)"},
+};
+
 static const section_def flat_sections[] = {
     {"pwc.l1", pwc1_keys, N_(pwc1_keys), "paging-structure cache of level-1 entries (x86 PDE)"},
     {"pwc.l2", pwc2_keys, N_(pwc2_keys), "paging-structure cache of level-2 entries (x86 PDPTE)"},
@@ -210,6 +222,7 @@ static const section_def flat_sections[] = {
     {"ptemem.l2", ptemem_l2_keys, N_(ptemem_l2_keys), "cache mode: second-level cache"},
     {"ptemem.llc", ptemem_llc_keys, N_(ptemem_llc_keys), "cache mode: last-level cache"},
     {"os", os_keys, N_(os_keys), "the OS model: demand paging, page replacement, swap, huge pages"},
+    {"map", map_keys, N_(map_keys), "a static virtual-to-physical map: page tables built from regions, no OS"},
 };
 
 /* ---------------------------------------------------------------- */
@@ -463,6 +476,14 @@ mmu_err mmu_config_validate(const mmu_config *c, char *msg, size_t msglen)
                 return MMU_ECONFIG;
         }
     }
+    if (c->map.n_regions) {
+        if (c->walker.mode != MMU_WALKER_RADIX || c->os_enabled)
+            return fail(MMU_ECONFIG, msg, msglen,
+                        "map.regions: a static map needs walker.mode = radix and os.enabled = off "
+                        "(it replaces the OS model)");
+        if (mmu_map_check(&c->map, mmu_pt_format_find(c->walker.format), msg, msglen) != MMU_OK)
+            return MMU_ECONFIG;
+    }
     if (c->walker.latency > 1000000)
         return fail(MMU_ECONFIG, msg, msglen, "walker.latency (%u) is more than 1000000 cycles",
                     c->walker.latency);
@@ -539,7 +560,8 @@ static mmu_err set_key(void *base, const key_def *k, const char *section, const 
     uint32_t *u32 = (uint32_t *)((char *)base + k->offset);
     switch (k->type) {
     case K_U32:
-    case K_U64: {
+    case K_U64:
+    case K_ADDR: {
         uint64_t x;
         mmu_err e = parse_u64(value, &x);
         if (e == MMU_EPARSE)
@@ -630,6 +652,8 @@ static mmu_err set_key(void *base, const key_def *k, const char *section, const 
         *(double *)((char *)base + k->offset) = x;
         return MMU_OK;
     }
+    case K_REGIONS:
+        return mmu_map_parse_regions((mmu_map_config *)((char *)base + k->offset), value, msg, msglen);
     case K_PS: {
         mmu_page_size ps = mmu_page_size_parse(skip_space(value));
         if (ps >= MMU_PAGE_SIZES)
@@ -653,6 +677,13 @@ static void format_key(const void *base, const key_def *k, char *buf, size_t len
     case K_U64:
         snprintf(buf, len, "%llu",
                  (unsigned long long)*(const uint64_t *)((const char *)base + k->offset));
+        break;
+    case K_ADDR:
+        snprintf(buf, len, "0x%llx",
+                 (unsigned long long)*(const uint64_t *)((const char *)base + k->offset));
+        break;
+    case K_REGIONS:
+        mmu_map_format_regions((const mmu_map_config *)((const char *)base + k->offset), buf, len);
         break;
     case K_ENUM:
         snprintf(buf, len, "%s", u32 < k->n_names && k->names[u32] ? k->names[u32] : "?");
@@ -830,7 +861,7 @@ mmu_err mmu_config_set(mmu_config *c, const char *key, const char *value, char *
 static void visit_table(const void *base, const key_def *keys, size_t n, const char *section,
                         mmu_config_visit_fn visit, void *ctx)
 {
-    char buf[256];
+    char buf[64 * MMU_MAP_MAX_REGIONS];
     for (size_t i = 0; i < n; i++) {
         format_key(base, &keys[i], buf, sizeof buf);
         visit(ctx, section, keys[i].key, buf, keys[i].desc);

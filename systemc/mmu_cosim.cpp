@@ -1,5 +1,6 @@
 /*
- * mmu_cosim.cpp - co-simulation: PTE references of the MMU module on its memory socket.
+ * mmu_cosim.cpp - co-simulation: PTE references of the MMU module on its
+ * memory socket, and the static map's tables built in that memory.
  */
 #include "mmusim/systemc/mmu_module.h"
 
@@ -79,7 +80,7 @@ uint32_t mmu_module::pte_access(bool write, uint64_t pa, uint64_t *v)
         const uint64_t spent = (sc_time_stamp() - before).value() + d.value();
         const uint64_t base = port_offset_.value();
         const uint64_t ticks = spent > base ? spent - base : 0;
-        const uint64_t c = (ticks + period_ticks_ - 1) / period_ticks_;
+        const uint64_t c = cycles_in(ticks);
         cycles = c > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(c);
         ok = p.is_response_ok();
         if (write)
@@ -100,6 +101,74 @@ uint32_t mmu_module::pte_access(bool write, uint64_t pa, uint64_t *v)
         *v = x;
     }
     return cycles;
+}
+
+/* ---- static map: the tables built in the memory behind mem_socket ---- */
+
+/* A table word written by debug transport; a write the memory refuses is counted. */
+uint32_t mmu_module::map_write(void *ctx, uint64_t pa, uint64_t v)
+{
+    auto *self = static_cast<mmu_module *>(ctx);
+    unsigned char buf[8];
+    for (int i = 0; i < 8; i++)
+        buf[i] = static_cast<unsigned char>(v >> (8 * i));
+    tlm_generic_payload p;
+    p.set_command(TLM_WRITE_COMMAND);
+    p.set_address(pa);
+    p.set_data_ptr(buf);
+    p.set_data_length(8);
+    p.set_streaming_width(8);
+    if (self->mem_socket->transport_dbg(p) != 8 && self->map_errors_++ == 0)
+        self->map_error_addr_ = pa;
+    return 0;
+}
+
+int mmu_module::map_root(void *ctx, uint16_t asid, uint64_t *root)
+{
+    *root = mmu_map_root(&static_cast<const mmu_module *>(ctx)->map_tables_, asid);
+    return 1;
+}
+
+/* Every ASID the map does not name walks the global regions' root; faults go to the requester. */
+void mmu_module::set_map_handler()
+{
+    const mmu_fault_handler h = {this, &mmu_module::map_root, nullptr};
+    mmu_set_fault_handler(m_, &h);
+}
+
+void mmu_module::build_static_map()
+{
+    map_pending_ = false;
+    const mmu_mem_port port = {this, &mmu_module::port_read_dbg, &mmu_module::map_write,
+                               &mmu_module::port_read_dbg};
+    char msg[512];
+    mmu_err e = mmu_map_build(&map_cfg_, mmu_get_format(m_), &port, &map_tables_, msg, sizeof msg);
+    if (e == MMU_OK && map_errors_) {
+        std::snprintf(msg, sizeof msg,
+                      "static map: the memory behind mem_socket refused %llu debug writes of the page tables "
+                      "(the first at 0x%llx): map.table_base must name memory that accepts transport_dbg writes",
+                      static_cast<unsigned long long>(map_errors_), static_cast<unsigned long long>(map_error_addr_));
+        e = MMU_ECONFIG;
+    }
+    if (e == MMU_OK) {
+        for (uint32_t k = 0; k < map_tables_.n_roots && e == MMU_OK; k++)
+            e = set_root(map_tables_.asid[k], map_tables_.root[k]);
+        if (e != MMU_OK)
+            std::snprintf(msg, sizeof msg, "static map: %s", mmu_strerror(e));
+    }
+    if (e != MMU_OK) {
+        const std::string text = std::string(name()) + ": " + msg;
+        SC_REPORT_ERROR(MSG_TYPE, text.c_str());
+        return;
+    }
+    set_map_handler();
+    mmu_invalidate(m_, MMU_INVAL_ALL, 0, 0);
+}
+
+void mmu_module::start_of_simulation()
+{
+    if (map_pending_ && mode_ == page_table_mode::static_map)
+        build_static_map();
 }
 
 } // namespace sc

@@ -35,6 +35,33 @@ mmu_config make_config(std::initializer_list<std::pair<std::string, std::string>
     return cfg;
 }
 
+void add_map_region(mmu_config &cfg, uint64_t vbase, uint64_t pbase, uint64_t size, unsigned perms,
+                    mmu_page_size page_size, int asid)
+{
+    mmu_map_region r{};
+    r.vbase = vbase;
+    r.pbase = pbase;
+    r.size = size;
+    r.perms = perms;
+    r.page_size = static_cast<uint32_t>(page_size);
+    r.global = asid < 0;
+    r.asid = static_cast<uint16_t>(asid < 0 ? 0 : asid);
+    if (asid > 0xFFFF)
+        throw std::invalid_argument("add_map_region: an ASID is 0..65535");
+    if (mmu_map_add_region(&cfg.map, &r) != MMU_OK)
+        throw std::invalid_argument("map.regions: at most " + std::to_string(MMU_MAP_MAX_REGIONS) + " regions");
+}
+
+static uint64_t gcd64(uint64_t a, uint64_t b)
+{
+    while (b) {
+        const uint64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
 /* No translation: the address is wrong.  A translation that refuses the access: the command is. */
 static tlm_response_status fault_status(unsigned cause)
 {
@@ -55,19 +82,37 @@ mmu_module::mmu_module(sc_module_name name, const mmu_config &cfg)
 
 mmu_module::mmu_module(sc_module_name name, const mmu_config &cfg, const options &opt)
     : sc_module(name), cpu_socket("cpu_socket"), mem_socket("mem_socket"), ctrl_socket("ctrl_socket"),
-      irq("irq"), opt_(opt), req_peq_("req_peq"), down_peq_("down_peq"), up_peq_("up_peq")
+      irq("irq"), opt_(opt), req_peq_("req_peq"), up_peq_("up_peq")
 {
     char msg[512];
-    if (mmu_create(&cfg, &m_, msg, sizeof msg) != MMU_OK) {
+    const bool in_platform = cfg.walker.mode == MMU_WALKER_RADIX && !cfg.os_enabled;
+    mmu_config c = cfg;
+    if (in_platform && opt.platform_pte_cost) {
+        /* the platform's memory prices each PTE reference: no model on top */
+        c.ptemem.mode = MMU_PTEMEM_FIXED;
+        c.ptemem.fixed_latency = 0;
+        c.ptemem_data = 0;
+    }
+    if (mmu_create(&c, &m_, msg, sizeof msg) != MMU_OK) {
         m_ = nullptr;
         std::string text = std::string(this->name()) + ": " + msg;
         SC_REPORT_ERROR(MSG_TYPE, text.c_str());
         throw std::invalid_argument(text);
     }
-    period_ = opt.clock_period != SC_ZERO_TIME ? opt.clock_period : sc_time(1e6 / cfg.clock_mhz, SC_PS);
-    period_ticks_ = period_.value();
-    inv_period_ = 1.0 / static_cast<double>(period_ticks_ ? period_ticks_ : 1);
-    if (period_ticks_ == 0) {
+    if (opt.clock_period != SC_ZERO_TIME) {
+        num_ = opt.clock_period.value();
+        den_ = 1;
+    } else {
+        /* ticks per microsecond / MHz, in lowest terms */
+        const uint64_t per_us = sc_time(1, SC_US).value();
+        const uint64_t g = gcd64(per_us, cfg.clock_mhz);
+        num_ = per_us / g;
+        den_ = cfg.clock_mhz / g;
+    }
+    period_ = sc_time::from_value(num_ / den_);
+    inv_num_ = 1.0 / static_cast<double>(num_ ? num_ : 1);
+    inv_den_ = 1.0 / static_cast<double>(den_);
+    if (num_ < den_) {
         mmu_destroy(m_);
         m_ = nullptr;
         std::string text = std::string(this->name()) + ": the clock period is below the time resolution";
@@ -86,6 +131,11 @@ mmu_module::mmu_module(sc_module_name name, const mmu_config &cfg, const options
 
     if (cfg.walker.mode == MMU_WALKER_RADIX) {
         use_socket_port();
+        if (!cfg.os_enabled && cfg.map.n_regions) {
+            mode_ = page_table_mode::static_map; /* built at the start of simulation */
+            map_cfg_ = cfg.map;
+            map_pending_ = true;
+        }
         if (cfg.os_enabled) {
             ::mmu_os *os = nullptr;
             mmu_err e = mmu_os_create_from_config(&cfg, &os, msg, sizeof msg);
@@ -108,9 +158,6 @@ mmu_module::mmu_module(sc_module_name name, const mmu_config &cfg, const options
 
     SC_HAS_PROCESS(mmu_module);
     SC_THREAD(at_translate_thread);
-    SC_METHOD(down_method);
-    sensitive << down_peq_.get_event() << down_free_ev_;
-    dont_initialize();
     SC_METHOD(up_method);
     sensitive << up_peq_.get_event() << up_free_ev_;
     dont_initialize();
@@ -121,6 +168,8 @@ mmu_module::mmu_module(sc_module_name name, const mmu_config &cfg, const options
 
 mmu_module::~mmu_module()
 {
+    if (!auto_reports_done_ && m_)
+        write_reports_now(true); /* the simulation never reached end_of_simulation() */
     dmi_.clear(); /* no calls upstream: the initiator may be gone already */
     const mmu_err e = attach_os(nullptr); /* cannot fail */
     (void)e;
@@ -154,8 +203,8 @@ void mmu_module::make_request(const tlm_generic_payload &t, const translation_ex
         req.type = t.is_write() ? MMU_WRITE : ext->fetch ? MMU_FETCH : MMU_READ;
     } else {
         req.asid = opt_.default_asid;
-        req.priv = MMU_PRIV_SUPER;
-        req.type = t.is_write() ? MMU_WRITE : MMU_READ;
+        req.priv = static_cast<uint8_t>(opt_.default_priv);
+        req.type = t.is_write() ? MMU_WRITE : opt_.default_fetch ? MMU_FETCH : MMU_READ;
     }
 }
 
@@ -203,7 +252,13 @@ sc_time mmu_module::translate(tlm_generic_payload &t, translation_extension *ext
         ext->response = last;
         ext->fault.valid = false;
     }
-    return time_of(last.done_cycle - x.req.cycle);
+    const uint64_t ticks = den_ == 1 ? (last.done_cycle - x.req.cycle) * num_
+                                     : ticks_at(last.done_cycle) - ticks_at(x.req.cycle);
+    if (ticks != lat_ticks_) { /* a hit stream takes the same latency again and again */
+        lat_ticks_ = ticks;
+        lat_time_ = sc_time::from_value(ticks);
+    }
+    return lat_time_;
 }
 
 /* Answer t with the fault of x, known at sc_time_stamp() + offset. */
@@ -231,6 +286,16 @@ void mmu_module::fault(tlm_generic_payload &t, translation_extension *ext, const
     irq_ev_.notify(offset);
 }
 
+/* Whether t can be cut at the page boundary: no streaming burst, byte enables that repeat there. */
+bool mmu_module::splittable(const tlm_generic_payload &t, const xlate &x) const
+{
+    const unsigned len = t.get_data_length();
+    const unsigned sw = t.get_streaming_width();
+    const unsigned char *be = t.get_byte_enable_ptr();
+    const unsigned be_len = t.get_byte_enable_length();
+    return !((sw && sw < len) || (be && be_len < len && x.len0 % be_len != 0));
+}
+
 /* Two pages not physically contiguous: each piece goes downstream on its own. */
 void mmu_module::forward_split(tlm_generic_payload &t, sc_time &delay, const xlate &x)
 {
@@ -240,7 +305,7 @@ void mmu_module::forward_split(tlm_generic_payload &t, sc_time &delay, const xla
     const unsigned sw = t.get_streaming_width();
     unsigned char *const be = t.get_byte_enable_ptr();
     const unsigned be_len = t.get_byte_enable_length();
-    if ((sw && sw < len) || (be && be_len < len && x.len0 % be_len != 0)) {
+    if (!splittable(t, x)) {
         ms_.burst_errors++;
         t.set_response_status(TLM_BURST_ERROR_RESPONSE);
         return;

@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <cerrno>
 #include <stdexcept>
+
+#include <unistd.h>
 
 #include "module_internal.h"
 
@@ -56,9 +59,19 @@ void mmu_module::report_text(FILE *out) const
                  static_cast<unsigned long long>(ms_.debug), static_cast<unsigned long long>(ms_.faults),
                  static_cast<unsigned long long>(ms_.crossings), static_cast<unsigned long long>(ms_.splits),
                  static_cast<unsigned long long>(ms_.burst_errors));
-    std::fprintf(out, "               issue cycles from simulated time, clock period %s\n",
-                 period_.to_string().c_str());
-    if (mode_ == page_table_mode::cosim)
+    if (den_ == 1)
+        std::fprintf(out, "               issue cycles from simulated time, clock period %s\n",
+                     period_.to_string().c_str());
+    else
+        std::fprintf(out, "               issue cycles from simulated time, clock period %llu/%llu x %s (exact)\n",
+                     static_cast<unsigned long long>(num_), static_cast<unsigned long long>(den_),
+                     sc_get_time_resolution().to_string().c_str());
+    if (mode_ == page_table_mode::static_map)
+        std::fprintf(out, "static map     %u regions, %u tables (%llu bytes at 0x%llx), %llu leaves\n",
+                     map_cfg_.n_regions, map_tables_.tables, static_cast<unsigned long long>(map_tables_.bytes),
+                     static_cast<unsigned long long>(map_cfg_.table_base),
+                     static_cast<unsigned long long>(map_tables_.leaves));
+    if (mode_ == page_table_mode::cosim || mode_ == page_table_mode::static_map)
         std::fprintf(out, "PTE socket     reads %llu, writes %llu, errors %llu\n",
                      static_cast<unsigned long long>(ms_.pte_reads), static_cast<unsigned long long>(ms_.pte_writes),
                      static_cast<unsigned long long>(ms_.pte_errors));
@@ -79,27 +92,70 @@ bool mmu_module::report_json(const std::string &path, std::string *err) const
     return true;
 }
 
-void mmu_module::write_reports() const
+/* A warning: through the SystemC report handler, or on stderr at destruction (it may run after the kernel). */
+static void warn(const std::string &text, bool at_exit)
 {
-    if (!opt_.stats_text.empty()) {
-        if (opt_.stats_text == "-") {
-            report_text(stdout);
-        } else if (FILE *f = std::fopen(opt_.stats_text.c_str(), "w")) {
-            report_text(f);
-            if (std::fclose(f) != 0)
-                SC_REPORT_WARNING(MSG_TYPE, ("cannot write " + opt_.stats_text).c_str());
-        } else {
-            SC_REPORT_WARNING(MSG_TYPE, ("cannot open " + opt_.stats_text).c_str());
+    if (at_exit)
+        std::fprintf(stderr, "Warning: %s: %s\n", MSG_TYPE, text.c_str());
+    else
+        SC_REPORT_WARNING(MSG_TYPE, text.c_str());
+}
+
+/* The text summary into path, atomically (a temporary file renamed into place). */
+static bool write_text(const mmu_module &m, const std::string &path, std::string *err)
+{
+    const std::string tmp = path + ".tmp." + std::to_string(static_cast<long>(getpid()));
+    FILE *f = std::fopen(tmp.c_str(), "w");
+    if (!f) {
+        *err = path + ": " + std::strerror(errno);
+        return false;
+    }
+    m.report_text(f);
+    const bool ok = !std::ferror(f);
+    if (std::fclose(f) != 0 || !ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+        *err = path + ": " + std::strerror(errno ? errno : EIO);
+        std::remove(tmp.c_str());
+        return false;
+    }
+    return true;
+}
+
+/* Both reports; false if one could not be written (warned). */
+static bool write_both(const mmu_module &m, const std::string &text, const std::string &json, bool at_exit)
+{
+    std::string err;
+    bool ok = true;
+    if (!text.empty()) {
+        if (text == "-") {
+            m.report_text(stdout);
+            std::fflush(stdout);
+        } else if (!write_text(m, text, &err)) {
+            warn(err, at_exit);
+            ok = false;
         }
     }
-    std::string err;
-    if (!opt_.stats_json.empty() && !report_json(opt_.stats_json, &err))
-        SC_REPORT_WARNING(MSG_TYPE, err.c_str());
+    if (!json.empty() && !m.report_json(json, &err)) {
+        warn(err, at_exit);
+        ok = false;
+    }
+    return ok;
+}
+
+void mmu_module::write_reports_now(bool at_exit) const
+{
+    auto_reports_done_ = true;
+    (void)write_both(*this, opt_.stats_text, opt_.stats_json, at_exit);
+}
+
+bool mmu_module::write_reports() const
+{
+    return write_both(*this, opt_.stats_text, opt_.stats_json, false);
 }
 
 void mmu_module::end_of_simulation()
 {
-    write_reports();
+    if (!auto_reports_done_)
+        write_reports_now(false);
 }
 
 } // namespace sc

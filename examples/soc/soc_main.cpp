@@ -245,10 +245,12 @@ int sc_main(int argc, char **argv)
 
     /* one OS for every core: shared page tables, shootdowns to every TLB */
     mmu_os *os = nullptr;
-    if (o.cfg.walker.mode == MMU_WALKER_RADIX) {
+    if (o.cfg.walker.mode == MMU_WALKER_RADIX && !o.cfg.os_enabled && o.cfg.map.n_regions) {
+        /* a static map: each MMU builds the same tables in the SoC's memory at map.table_base */
+    } else if (o.cfg.walker.mode == MMU_WALKER_RADIX) {
         if (!o.cfg.os_enabled) {
-            std::fprintf(stderr, "mmusim-soc: radix mode needs the OS model (os.enabled = on): no software "
-                                 "on this SoC writes page tables\n");
+            std::fprintf(stderr, "mmusim-soc: radix mode needs the OS model (os.enabled = on) or a static map "
+                                 "(map.regions): no software on this SoC writes page tables\n");
             return 2;
         }
         mmu_config oc = o.cfg;

@@ -21,6 +21,7 @@
 #include "mmusim/pagetable.h"
 #include "mmusim/ptemem.h"
 #include "mmusim/pwc.h"
+#include "mmusim/static_map.h"
 #include "mmusim/tlb.h"
 
 #ifdef __cplusplus
@@ -81,6 +82,8 @@ typedef struct mmu_config {
     /* [os]: the OS model that owns the page tables in trace mode (radix walker) */
     uint32_t os_enabled;
     mmu_os_config os;     /* os.clock_mhz and os.seed follow mmu.clock_mhz and mmu.seed */
+    /* [map]: a static map (radix mode without the OS model): page tables built from regions */
+    mmu_map_config map;
 } mmu_config;
 
 /*

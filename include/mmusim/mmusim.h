@@ -9,6 +9,7 @@
 #include "mmusim/error.h"
 #include "mmusim/hist.h"
 #include "mmusim/mmu.h"
+#include "mmusim/static_map.h"
 #include "mmusim/tlb.h"
 #include "mmusim/types.h"
 

@@ -34,6 +34,7 @@
 #include "mmusim/io/report.h"
 #include "mmusim/io/trace.h"
 #include "mmusim/mmu.h"
+#include "mmusim/static_map.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -108,6 +109,16 @@ void mmusim_run_info_release(mmusim_run_info *info);
  * message (nothing is left allocated).
  */
 int mmusim_mmu_create(const mmu_config *cfg, mmu **m, mmu_os **os, char *err, size_t errlen);
+
+/*
+ * The same, for any configuration `mmusim run` takes: also builds the
+ * static map ([map] regions, os.enabled = off) and attaches it; *smap gets
+ * it (NULL when there is none).  The caller destroys m, then os, then
+ * mmu_static_map_destroy(*smap).  mmusim_mmu_create refuses a
+ * configuration with a static map (it could not hand the map back).
+ */
+int mmusim_mmu_create_map(const mmu_config *cfg, mmu **m, mmu_os **os, mmu_static_map **smap,
+                          char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

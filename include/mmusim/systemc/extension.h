@@ -3,9 +3,10 @@
  * transaction (address space, privilege, instruction fetch, core id) and
  * what the MMU module answers (the C model's response and a fault record).
  *
- * The extension is ignorable: a transaction without it is a supervisor data
- * access (read or write by its command) in the module's default address
- * space, so the module binds to any base-protocol initiator.  An initiator
+ * The extension is ignorable: a transaction without it is a data access
+ * (read or write by its command) with the module's defaults (options:
+ * default_priv, user unless set; default_asid; default_fetch), so the
+ * module binds to any base-protocol initiator.  An initiator
  * that wants other attributes sets the extension on its payload; the module
  * only reads the attributes and writes the results, and never adds,
  * removes or frees the extension.  Nothing here is memory-managed: use

@@ -15,10 +15,12 @@
  *    rewrite the address, forward, restore the virtual address.  Works with
  *    tlm_utils::tlm_quantumkeeper.
  *  - nb_transport_fw/bw (approximately timed, base protocol, four phases):
- *    requests are accepted at once (END_REQ) so several can be outstanding;
- *    each is translated when it arrives, in arrival order, so their walks
- *    overlap in the C model's walker pool, and goes downstream when its
- *    translation completes.
+ *    a request is translated when it arrives and goes downstream when its
+ *    translation completes; END_REQ goes back upstream when the downstream
+ *    request phase ended, BEGIN_RESP and END_RESP are passed through with
+ *    their timing, and backpressure either way is honoured.  An access
+ *    that crosses onto a frame not contiguous with the first is split
+ *    into two downstream transactions, one after the other.
  *  - transport_dbg: translate with mmu_translate_debug (no timing, no TLB
  *    fill, no A/D update, no fault handling) and forward.
  *  - DMI: granted per page for a page the TLB holds, narrowed to the page
@@ -35,7 +37,12 @@
  *    several modules with attach_os()); co-simulation (radix mode with
  *    os.enabled = off, or attach_os(nullptr)): the tables live in the
  *    memory behind mem_socket, PTE reads and writes are 8-byte transactions
- *    on it, and faults go back to the requester.
+ *    on it, and faults go back to the requester; static map (co-simulation
+ *    with [map] regions): the module builds the tables of the regions in
+ *    the memory behind mem_socket (at map.table_base, by debug transport,
+ *    at the start of simulation) and walks them there.
+ *  - A transaction without the extension is a data access (read or write
+ *    by its command) of options::default_priv (user) in default_asid.
  *
  * See docs/systemc.md for the rules in full.
  */
@@ -46,6 +53,7 @@
 #include <cstdio>
 #include <deque>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -62,6 +70,9 @@
 
 namespace mmusim {
 namespace sc {
+
+/* Products of cycles and ticks need 128 bits (a GCC/Clang extension, quiet under -pedantic). */
+__extension__ typedef unsigned __int128 u128;
 
 /*
  * A configuration: the defaults with key=value settings applied
@@ -93,8 +104,19 @@ static constexpr uint64_t REG_ID_VALUE = 0x53554d4dull | (1ull << 32); /* "MMUS"
 enum class page_table_mode {
     fixed,      /* walker.mode = fixed: no page tables (identity map, fixed miss latency) */
     cosim,      /* in the memory behind mem_socket; faults go back to the requester */
-    standalone  /* in the OS model (attach_os); page faults are handled there */
+    standalone, /* in the OS model (attach_os); page faults are handled there */
+    static_map  /* built from [map] in the memory behind mem_socket; faults go back to the requester */
 };
+
+/*
+ * Append a region to a configuration's static map ([map]; the module builds
+ * its tables): perms of MMU_MAP_READ, _WRITE, _EXEC, _SUPER; asid < 0:
+ * global.  Throws std::invalid_argument when the map is full.  The
+ * configuration also needs os.enabled = off, map.table_base and
+ * map.table_size (make_config checks it).
+ */
+void add_map_region(mmu_config &cfg, uint64_t vbase, uint64_t pbase, uint64_t size, unsigned perms,
+                    mmu_page_size page_size = MMU_PS_4K, int asid = -1);
 
 /* The module's own counters (the model's are in stats()). */
 struct module_stats {
@@ -103,7 +125,7 @@ struct module_stats {
     uint64_t debug = 0;        /* transport_dbg calls */
     uint64_t faults = 0;       /* transactions answered with a fault */
     uint64_t crossings = 0;    /* accesses that spanned two pages */
-    uint64_t splits = 0;       /* LT accesses forwarded in two pieces (pages not contiguous) */
+    uint64_t splits = 0;       /* accesses forwarded in two pieces (pages not contiguous), LT and AT */
     uint64_t burst_errors = 0; /* accesses refused with TLM_BURST_ERROR_RESPONSE */
     uint64_t pte_reads = 0;    /* co-simulation: PTE reads sent on mem_socket */
     uint64_t pte_writes = 0;   /* co-simulation: PTE writes sent on mem_socket */
@@ -118,12 +140,22 @@ struct module_stats {
 class mmu_module : public sc_core::sc_module {
 public:
     struct options {
-        /* Core clock period: cycles <-> time.  Zero: 1 / mmu.clock_mhz, rounded to the time resolution. */
+        /* Core clock period: cycles <-> time.  Zero: exactly 1 / mmu.clock_mhz (conversions are exact
+           even when the period is not a whole number of time-resolution ticks: see time_at). */
         sc_core::sc_time clock_period = sc_core::SC_ZERO_TIME;
-        uint16_t default_asid = 0;   /* address space of transactions without the extension */
+        /* Transactions without the extension: a data access (a read or a write by the command, or a
+           fetch when default_fetch and a read) of this privilege in this address space. */
+        uint16_t default_asid = 0;
+        mmu_priv default_priv = MMU_PRIV_USER;
+        bool default_fetch = false;
         uint32_t core_id = 0;        /* core id of fault records of transactions without the extension */
-        std::string stats_text;      /* end of simulation: text summary to this file ("-": stdout) */
-        std::string stats_json;      /* end of simulation: JSON results to this file */
+        /* Page tables in the platform's memory (co-simulation or static map at construction): a PTE
+           reference costs what that memory takes, and the [ptemem] model is not added on top
+           (the C model is created with ptemem.mode = fixed, fixed_latency = 0, data = off).
+           false: the [ptemem] model prices each reference in addition. */
+        bool platform_pte_cost = true;
+        std::string stats_text;      /* text summary to this file ("-": stdout) */
+        std::string stats_json;      /* JSON results to this file */
     };
 
     tlm_utils::simple_target_socket<mmu_module> cpu_socket;             /* from the CPU */
@@ -175,27 +207,56 @@ public:
     void clear_fault();
     void set_irq_enable(bool on);
 
-    /* ---- time ---- */
+    /* ---- time ----
+     * The period is num/den time-resolution ticks (a fraction in lowest terms: 3000 MHz at 1 ps is
+     * 1000/3).  Cycle c starts at time_at(c) = ceil(c * num / den) ticks, so time never drifts:
+     * 3000 cycles of 3000 MHz are exactly 1 us.  clock_period() is the period rounded to a tick. */
     const sc_core::sc_time &clock_period() const { return period_; }
+    bool clock_exact() const { return den_ == 1; } /* the period is a whole number of ticks */
     /* The cycle a time falls in (floor). */
     uint64_t cycle_of(const sc_core::sc_time &t) const
     {
         const uint64_t v = t.value();
-        /* a multiplication by the reciprocal, corrected to the exact floor: no division per transaction */
-        uint64_t c = static_cast<uint64_t>(static_cast<double>(v) * inv_period_);
-        while (c && c * period_ticks_ > v)
+        if (den_ == 1) {
+            /* a multiplication by the reciprocal, corrected to the exact floor: no division */
+            uint64_t c = static_cast<uint64_t>(static_cast<double>(v) * inv_num_);
+            while (c && c * num_ > v)
+                c--;
+            while ((c + 1) * num_ <= v)
+                c++;
+            return c;
+        }
+        const u128 x = static_cast<u128>(v) * den_;
+        uint64_t c = static_cast<uint64_t>(static_cast<double>(x) * inv_num_);
+        while (c && static_cast<u128>(c) * num_ > x)
             c--;
-        while ((c + 1) * period_ticks_ <= v)
+        while (static_cast<u128>(c + 1) * num_ <= x)
             c++;
         return c;
     }
-    sc_core::sc_time time_of(uint64_t cycles) const
+    /* The start of cycle c, in ticks (ceil(c * num / den)). */
+    uint64_t ticks_at(uint64_t c) const
     {
-        if (cycles != tc_cycles_) { /* most translations take the same few latencies */
-            tc_cycles_ = cycles;
-            tc_time_ = sc_core::sc_time::from_value(cycles * period_ticks_);
-        }
-        return tc_time_;
+        if (den_ == 1)
+            return c * num_;
+        const u128 x = static_cast<u128>(c) * num_;
+        uint64_t q = static_cast<uint64_t>(static_cast<double>(x) * inv_den_);
+        while (q && static_cast<u128>(q - 1) * den_ >= x)
+            q--;
+        while (static_cast<u128>(q) * den_ < x)
+            q++;
+        return q;
+    }
+    sc_core::sc_time time_at(uint64_t c) const { return sc_core::sc_time::from_value(ticks_at(c)); }
+    /* The time cycles take from cycle 0 (from cycle c: time_at(c + cycles) - time_at(c)). */
+    sc_core::sc_time time_of(uint64_t cycles) const { return time_at(cycles); }
+    /* Cycles a span of ticks takes, rounded up. */
+    uint64_t cycles_in(uint64_t ticks) const
+    {
+        if (den_ == 1)
+            return (ticks + num_ - 1) / num_;
+        const u128 x = static_cast<u128>(ticks) * den_;
+        return static_cast<uint64_t>((x + num_ - 1) / num_);
     }
 
     /* ---- statistics ---- */
@@ -217,16 +278,29 @@ public:
     void report_text(FILE *out) const;
     /* The testbench's JSON document, written atomically.  Returns false with *err set on failure. */
     bool report_json(const std::string &path, std::string *err) const;
-    /* Write the reports options.stats_text / stats_json name (end_of_simulation does it). */
-    void write_reports() const;
+    /*
+     * Write the reports options.stats_text / stats_json name, now.  They are also written
+     * automatically, once: from end_of_simulation() (after sc_stop()), or, when the simulation
+     * never gets there (it ended by starvation, or sc_start(duration) returned), when the module
+     * is destroyed.  Returns false if a report could not be written (a warning says why).
+     */
+    bool write_reports() const;
+    /* The tables of the static map, built at the start of simulation (mode() == static_map). */
+    const mmu_map_tables &map_tables() const { return map_tables_; }
 
 protected:
+    void start_of_simulation() override;
     void end_of_simulation() override;
 
 private:
+    /* An AT transaction the module holds. */
     struct at_state {
         uint64_t vaddr;
-        uint64_t paddr;
+        tlm::tlm_generic_payload *down = nullptr; /* what went downstream last: t, or its second piece */
+        tlm::tlm_generic_payload *piece[2] = {nullptr, nullptr}; /* split: the pieces */
+        bool owe_end_resp = false; /* the downstream response phase is open (END_RESP to send) */
+        bool req_ended = false;    /* END_REQ was sent upstream */
+        bool resp_waiting = false; /* the response came before END_REQ was sent upstream */
     };
     struct dmi_region {
         uint64_t vstart, vend;     /* granted virtual range */
@@ -259,6 +333,12 @@ private:
     void fault(tlm::tlm_generic_payload &t, translation_extension *ext, const xlate &x,
                const sc_core::sc_time &offset);
     void forward_split(tlm::tlm_generic_payload &t, sc_core::sc_time &delay, const xlate &x);
+    bool splittable(const tlm::tlm_generic_payload &t, const xlate &x) const;
+    void write_reports_now(bool at_exit) const;
+    void build_static_map();
+    static uint32_t map_write(void *ctx, uint64_t pa, uint64_t v);
+    static int map_root(void *ctx, uint16_t asid, uint64_t *root);
+    void set_map_handler();
     void enter();
     void leave();
     void use_socket_port();
@@ -279,11 +359,14 @@ private:
 
     /* AT processes */
     void at_translate_thread();
-    void down_method();
     void up_method();
     void irq_method();
-    void down_response(tlm::tlm_generic_payload &t, const sc_core::sc_time &d);
-    void down_release(tlm::tlm_generic_payload &t, const sc_core::sc_time &d);
+    void at_forward(tlm::tlm_generic_payload &t, at_state &st, const xlate &x);
+    bool at_send_down(tlm::tlm_generic_payload &g, bool last);
+    void at_end_req(tlm::tlm_generic_payload &t, at_state &st);
+    void at_respond(tlm::tlm_generic_payload &t, const sc_core::sc_time &d);
+    void at_end_resp(tlm::tlm_generic_payload &t, const sc_core::sc_time &d);
+    tlm::tlm_generic_payload *piece_get();
     void finish(tlm::tlm_generic_payload &t);
 
     ::mmu *m_ = nullptr;
@@ -293,11 +376,12 @@ private:
     workload workload_;
     page_table_mode mode_ = page_table_mode::fixed;
     sc_core::sc_time period_;
-    uint64_t period_ticks_ = 1;
-    double inv_period_ = 1.0;
-    mutable uint64_t tc_cycles_ = 0;
-    mutable sc_core::sc_time tc_time_;
+    uint64_t num_ = 1, den_ = 1; /* the period in ticks: num / den */
+    double inv_num_ = 1.0, inv_den_ = 1.0;
+    uint64_t lat_ticks_ = 0;         /* the last translation latency, and as time */
+    sc_core::sc_time lat_time_;
     module_stats ms_;
+    mutable bool auto_reports_done_ = false;
 
     /* one translation at a time: the C model is not re-entrant, and a
        co-simulation walk can wait inside the memory */
@@ -310,14 +394,20 @@ private:
 
     /* AT */
     tlm_utils::peq_with_get<tlm::tlm_generic_payload> req_peq_;
-    tlm_utils::peq_with_get<tlm::tlm_generic_payload> down_peq_;
     tlm_utils::peq_with_get<tlm::tlm_generic_payload> up_peq_;
-    std::deque<tlm::tlm_generic_payload *> down_queue_, up_queue_;
-    tlm::tlm_generic_payload *down_busy_ = nullptr; /* waiting for END_REQ downstream */
-    tlm::tlm_generic_payload *up_busy_ = nullptr;   /* waiting for END_RESP upstream */
-    sc_core::sc_time down_free_at_, up_free_at_;   /* END_REQ / END_RESP annotated into the future */
-    sc_core::sc_event down_free_ev_, up_free_ev_;
+    std::deque<tlm::tlm_generic_payload *> up_queue_;
+    tlm::tlm_generic_payload *up_busy_ = nullptr;  /* waiting for END_RESP upstream */
+    sc_core::sc_time up_free_at_;                  /* END_RESP annotated into the future */
+    sc_core::sc_event up_free_ev_;
+    /* the downstream request in progress (the translate thread waits for its END_REQ) */
+    tlm::tlm_generic_payload *down_wait_ = nullptr;
+    bool down_end_req_ = false, down_resp_ = false; /* END_REQ (or BEGIN_RESP) / a piece's response seen */
+    sc_core::sc_time down_at_;                     /* when */
+    sc_core::sc_event down_ev_;
     std::unordered_map<tlm::tlm_generic_payload *, at_state> at_;
+    std::unordered_map<tlm::tlm_generic_payload *, tlm::tlm_generic_payload *> parent_; /* piece -> t */
+    std::vector<tlm::tlm_generic_payload *> piece_pool_;
+    std::vector<std::unique_ptr<tlm::tlm_generic_payload>> pieces_;
 
     /* faults and interrupt */
     fault_record last_fault_;
@@ -329,6 +419,12 @@ private:
     std::vector<dmi_region> dmi_;
     std::unordered_map<uint16_t, uint64_t> roots_;
     uint64_t reg_asid_ = 0, reg_inval_addr_ = 0;
+
+    /* static map */
+    bool map_pending_ = false;
+    mmu_map_config map_cfg_{};
+    mmu_map_tables map_tables_{};
+    uint64_t map_errors_ = 0, map_error_addr_ = 0;
 };
 
 } // namespace sc
