@@ -21,6 +21,8 @@ PACKAGES=(
   gnuplot-nox                                # plots of the HTML report (mmusim report)
   chromium                                   # the test that loads the HTML report in a headless browser
   zstd xz-utils gzip python3                 # command-line tests, validation against the reference model
+  qemu-user valgrind                         # the QEMU plugin's tests and benchmark (Lackey beside it)
+  gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu libc6-dev-arm64-cross libc6-dev-riscv64-cross  # their guests
 )
 
 missing=()
