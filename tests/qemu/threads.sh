@@ -1,7 +1,8 @@
 # A 2-thread guest (two vCPUs, one MMU each, one shared OS model) on each
 # guest architecture runs to completion; the per-vCPU figures add up to the
 # totals, the OS model's page faults are the sum of every vCPU's, and the
-# two threads' pages are faulted exactly once each (baseline + 2N).
+# two threads' pages are faulted exactly once each (baseline + 2N); under
+# memory pressure, shootdowns reach the other vCPU.
 . "$(dirname "$0")/lib.inc"
 need_tools qemu-x86_64 qemu-aarch64 qemu-riscv64 cc aarch64-linux-gnu-gcc riscv64-linux-gnu-gcc
 
@@ -24,5 +25,14 @@ for arch in x86_64 aarch64 riscv64; do
   expect_eq "$arch: minor faults = baseline $base + 2 x $N" \
     "$(json_get "$TMP/t.json" "j['vcpus'][0]['os']['faults']['minor']")" $((base + 2 * N))
   grep -q "== all 2 vCPUs ==" "$TMP/summary.txt" && ok || bad "$arch: the summary has no totals"
+  # memory pressure: the OS evicts pages of both threads; each eviction is shot
+  # down in the faulting vCPU at once and queued for the other
+  guest $arch "$TMP/p.json" set=os.thp=off set=os.phys_mem=16777216 -- $N 50000 2 || bad "$arch: under pressure"
+  expect_eq "$arch: evictions and major faults under pressure" \
+    "$(json_get "$TMP/p.json" "j['vcpus'][0]['os']['evictions'] > 1000 and j['vcpus'][0]['os']['faults']['major'] > 1000")" True
+  expect_eq "$arch: both vCPUs received shootdowns from the other" \
+    "$(json_get "$TMP/p.json" "all(v['shootdowns_received'] > 0 for v in j['vcpus'])")" True
+  expect_eq "$arch: under pressure, page faults still add up" \
+    "$(json_get "$TMP/p.json" "sum(v['walker']['page_faults'] for v in j['vcpus']) == sum(j['vcpus'][0]['os']['faults'][k] for k in ('minor','major','ad_update'))")" True
 done
 finish
