@@ -17,10 +17,10 @@
  *     holds os_mu.  Page-table frames are never freed, so a walk reading one
  *     PTE at a time under the lock sees each entry either before or after an
  *     update, as a hardware walker racing the kernel does.
- *   - A shootdown the OS sends while handling one vCPU's fault is applied at
- *     once to that vCPU's own MMU and queued for every other vCPU, which
- *     applies it before its next access (an IPI taken at the next instruction
- *     boundary).  So no thread ever touches another vCPU's MMU, and lock
+ *   - A shootdown the OS sends while handling one vCPU's fault (g.in_os,
+ *     under os_mu) is applied at once to that vCPU's own MMU and queued for
+ *     every other vCPU, which applies it before its next access (an IPI
+ *     taken at the next instruction boundary).  So no thread ever touches another vCPU's MMU, and lock
  *     order is simply: os_mu, then a vCPU's queue lock (sd_mu), never back.
  *   - Reports are written at exit, after QEMU has stopped every vCPU.
  *
@@ -89,12 +89,11 @@ static struct {
     mmu_mem_port os_port;     /* the OS model's own memory port */
     pthread_mutex_t os_mu;    /* every call into the OS model */
     mmu_err os_err;           /* first error of the OS model (under os_mu) */
+    vcpu *in_os;              /* the vCPU whose walk called into the OS model (under os_mu) */
     pthread_mutex_t vcpus_mu; /* creation of vCPUs */
     _Atomic(vcpu *) vcpus[MAX_VCPUS];
     atomic_uint n_vcpus;      /* 1 + highest index seen */
 } g = {.fetches = 1, .os_mu = PTHREAD_MUTEX_INITIALIZER, .vcpus_mu = PTHREAD_MUTEX_INITIALIZER};
-
-static __thread vcpu *self; /* the vCPU this thread is running, for shootdowns */
 
 /*
  * A message on standard error (QEMU's own qemu_plugin_outs() shows only
@@ -157,8 +156,8 @@ static uint32_t os_debug_read(void *ctx, uint64_t pa, uint64_t *v)
 
 static int os_root(void *ctx, uint16_t asid, uint64_t *root)
 {
-    (void)ctx;
     pthread_mutex_lock(&g.os_mu);
+    g.in_os = ctx; /* creating the process may evict a page: its shootdowns */
     uint64_t r = mmu_os_root(g.os, asid);
     if (r == MMU_OS_NO_ROOT && g.os_err == MMU_OK)
         g.os_err = MMU_EFULL;
@@ -171,9 +170,9 @@ static int os_root(void *ctx, uint16_t asid, uint64_t *root)
 
 static int os_fault(void *ctx, const mmu_request *req, const mmu_walk_result *w, uint64_t *cycles)
 {
-    (void)ctx;
     mmu_os_fault_result r;
     pthread_mutex_lock(&g.os_mu);
+    g.in_os = ctx;
     mmu_err e = mmu_os_handle_fault(g.os, req->asid, req->vaddr, (mmu_access_type)req->type,
                                     (mmu_priv)req->priv, w, &r);
     if (e != MMU_OK && g.os_err == MMU_OK)
@@ -190,7 +189,7 @@ static void os_shootdown(void *ctx, uint16_t asid, uint64_t vaddr, mmu_page_size
 {
     vcpu *v = ctx;
     uint64_t bytes = UINT64_C(1) << mmu_page_shift(size);
-    if (v == self) {
+    if (v == g.in_os) {
         mmu_invalidate_range(v->m, vaddr, bytes, asid);
         return;
     }
@@ -290,7 +289,7 @@ static vcpu *vcpu_get(unsigned index)
 static void vcpu_init(qemu_plugin_id_t id, unsigned int index)
 {
     (void)id;
-    self = vcpu_get(index);
+    (void)vcpu_get(index);
 }
 
 /* ---- the accesses ---- */
@@ -376,12 +375,11 @@ static inline void do_access(vcpu *v, uint64_t vaddr, uint32_t size, mmu_access_
         fault_seen(v, &req, &resp[k - 1]);
 }
 
+/* The vCPU running: created by vcpu_init before it runs (vcpu_get covers a late start). */
 static inline vcpu *cur(unsigned index)
 {
-    vcpu *v = self;
-    if (__builtin_expect(!v || v->index != index, 0))
-        self = v = vcpu_get(index);
-    return v;
+    vcpu *v = index < MAX_VCPUS ? atomic_load_explicit(&g.vcpus[index], memory_order_acquire) : NULL;
+    return __builtin_expect(v != NULL, 1) ? v : vcpu_get(index);
 }
 
 /* udata of a fetch: the instruction's address << 4 | its size (at most 15 bytes) */
