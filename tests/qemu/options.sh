@@ -33,4 +33,15 @@ expect_fail "bad warmup" "warmup=x" guest x86_64 "$TMP/x.json" warmup=x -- 0 0
 expect_fail "bad fetches" "fetches=maybe" guest x86_64 "$TMP/x.json" fetches=maybe -- 0 0
 expect_fail "missing config" "config=" guest x86_64 "$TMP/x.json" config=$TMP/none.ini -- 0 0
 [ ! -e "$TMP/x.json" ] && ok || bad "a refused run wrote its JSON"
+# installed with mmusim, and it loads from there with the installed presets
+cmake --install "$(dirname "$MMUSIM")" --prefix "$TMP/prefix" > "$TMP/install.log" 2>&1 || bad "cmake --install"
+inst=$(ls "$TMP"/prefix/lib*/mmusim/libmmusim-qemu.so 2>/dev/null | head -1)
+if [ -n "$inst" ]; then
+  ok
+  MMUSIM_PRESET_DIR="$TMP/prefix/share/mmusim/presets" qemu-x86_64 -plugin "$inst,preset=zen2,json=$TMP/i.json,summary=/dev/null" \
+    "$TMP/fp-x86_64" 10 10 || bad "the installed plugin"
+  expect_eq "installed plugin ran" "$(json_get "$TMP/i.json" "j['vcpus'][0]['preset']")" "zen2"
+else
+  bad "the plugin is not installed under lib/mmusim"
+fi
 finish
