@@ -4,15 +4,16 @@
 #   QEMU alone; QEMU with an empty plugin (the same callbacks, counting only);
 #   QEMU with mmusim (libmmusim-qemu.so, the default preset of the guest);
 #   Valgrind Lackey piped into `mmusim run -` (same preset).
-# The program: xz -3 of $BENCH_QEMU_KB KiB (default 2048) of this repository's
-# sources, 1 thread and 2 threads (xz -T2 with 512 KiB blocks).  Lackey runs
-# on an eighth of the input (it is slow); every rate is the accesses mmusim
-# counted in that run divided by its time, so the rates compare.
+# The program: xz -3 of $BENCH_QEMU_KB KiB (default 1024) of this repository's
+# sources, 1 thread and 2 threads (xz -T2 with blocks of a quarter of the
+# input: 2 worker threads busy).  Lackey runs on 1/64 of the input (it is
+# about 100x slower); every rate is the accesses mmusim counted in that run
+# divided by its time, so the rates compare.
 #   bench_qemu.sh PLUGIN COUNT_PLUGIN MMUSIM SRC
 set -euo pipefail
 PLUGIN=$1 COUNT=$2 MMUSIM=$3 SRC=$4
 RUNS=${BENCH_RUNS:-3}
-KB=${BENCH_QEMU_KB:-2048}
+KB=${BENCH_QEMU_KB:-1024}
 for t in qemu-x86_64 xz valgrind; do
   command -v $t >/dev/null || { echo "bench_qemu: $t is missing (scripts/setup.sh installs it); skipped"; exit 0; }
 done
@@ -23,7 +24,7 @@ while [ "$(stat -c %s "$work/in" 2>/dev/null || echo 0)" -lt $((KB * 1024)) ]; d
   cat "$SRC"/model/*.c "$SRC"/io/*/*.c "$SRC"/cli/*.c >> "$work/in"
 done
 head -c $((KB * 1024)) "$work/in" > "$work/input"
-head -c $((KB * 128)) "$work/in" > "$work/small"
+head -c $((KB * 16)) "$work/in" > "$work/small"
 XZ=$(command -v xz)
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -31,7 +32,7 @@ calc() { awk "BEGIN { print $1 }"; }
 t() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); calc "$e - $s"; }
 
 for threads in 1 2; do
-  xzargs=(-3 -c); [ $threads -eq 2 ] && xzargs=(-3 -c -T2 --block-size=512KiB)
+  xzargs=(-3 -c); [ $threads -eq 2 ] && xzargs=(-3 -c -T2 --block-size=$((KB / 4))KiB)
   # accesses: counted by mmusim in one run of each kind
   qemu-x86_64 -plugin "$PLUGIN,json=$work/q.json,summary=/dev/null" "$XZ" "${xzargs[@]}" "$work/input" >/dev/null
   nq=$(python3 -c "import json; print(json.load(open('$work/q.json'))['total']['accesses'])")
@@ -51,7 +52,7 @@ for threads in 1 2; do
   m=$(printf '%s\n' "${mm[@]}" | median)
   l=$(printf '%s\n' "${lk[@]}" | median)
   printf 'bench_qemu xz -3, %d thread(s) (%d vCPUs), %d KiB, %d M accesses (Lackey: %d KiB, %.1f M); medians of %d\n' \
-    $threads "$vq" "$KB" $((nq / 1000000)) $((KB / 8)) "$(calc "$nl / 1000000")" "$RUNS"
+    $threads "$vq" "$KB" $((nq / 1000000)) $((KB / 64)) "$(calc "$nl / 1000000")" "$RUNS"
   printf '  %-34s %8.2f s %9.1f M accesses/s\n' "QEMU alone" "$a" "$(calc "$nq / $a / 1000000")"
   printf '  %-34s %8.2f s %9.1f M accesses/s\n' "QEMU + empty counting plugin" "$e" "$(calc "$nq / $e / 1000000")"
   printf '  %-34s %8.2f s %9.1f M accesses/s  (%.1fx the empty plugin)\n' "QEMU + mmusim" "$m" \
