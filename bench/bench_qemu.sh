@@ -5,8 +5,8 @@
 #   QEMU with mmusim (libmmusim-qemu.so, the default preset of the guest);
 #   Valgrind Lackey piped into `mmusim run -` (same preset).
 # The program: xz -3 of $BENCH_QEMU_KB KiB (default 1024) of this repository's
-# sources, 1 thread and 2 threads (xz -T2 with blocks of a quarter of the
-# input: 2 worker threads busy).  Lackey runs on 1/64 of the input (it is
+# sources in blocks of a quarter of it, on 1 thread (-T1) and 2 threads
+# (-T2: two compressing threads): the same work, so the rates compare.  Lackey runs on 1/64 of the input (it is
 # about 100x slower); every rate is the accesses mmusim counted in that run
 # divided by its time, so the rates compare.
 #   bench_qemu.sh PLUGIN COUNT_PLUGIN MMUSIM SRC
@@ -32,7 +32,8 @@ calc() { awk "BEGIN { print $1 }"; }
 t() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); calc "$e - $s"; }
 
 for threads in 1 2; do
-  xzargs=(-3 -c); [ $threads -eq 2 ] && xzargs=(-3 -c -T2 --block-size=$((KB / 4))KiB)
+  # the same blocks in both: the same work, on 1 or 2 compressing threads
+  xzargs=(-3 -c -T$threads --block-size=$((KB / 4))KiB)
   # accesses: counted by mmusim in one run of each kind
   qemu-x86_64 -plugin "$PLUGIN,json=$work/q.json,summary=/dev/null" "$XZ" "${xzargs[@]}" "$work/input" >/dev/null
   nq=$(python3 -c "import json; print(json.load(open('$work/q.json'))['total']['accesses'])")
