@@ -24,8 +24,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +48,9 @@ struct mmusim_stream {
     char *name;    /* for messages */
     int fd;
     int own_fd;    /* 0 for standard input */
+    int is_pipe;   /* not a regular file: reads wait in poll(), so an abort can end them */
+    int raw_eof;   /* read(2) itself returned 0: the producer closed its end */
+    atomic_int aborted; /* mmusim_stream_abort: the consumer gave up */
     mmusim_compression comp;
 
     unsigned char *in; /* compressed input (or the first plain bytes) */
@@ -177,9 +182,20 @@ static long read_raw(mmusim_stream *s, void *buf, size_t len)
     if (len > (size_t)1 << 30)
         len = (size_t)1 << 30;
     for (;;) {
+        if (s->is_pipe) {
+            /* a pipe may stay silent for long: wait in steps of 0.1 s, so that
+               mmusim_stream_abort() ends the wait (the stream then reads as ended) */
+            if (atomic_load_explicit(&s->aborted, memory_order_relaxed))
+                return 0;
+            struct pollfd p = {s->fd, POLLIN, 0};
+            int pr = poll(&p, 1, 100);
+            if (pr == 0 || (pr < 0 && errno == EINTR))
+                continue;
+        }
         ssize_t r = read(s->fd, buf, len);
         if (r >= 0) {
             s->raw_total += (uint64_t)r;
+            s->raw_eof |= r == 0;
             return (long)r;
         }
         if (errno != EINTR)
@@ -260,6 +276,8 @@ int mmusim_stream_open(const char *path, mmusim_stream **out, char *err, size_t 
     }
     if (is_stdin) {
         s->fd = STDIN_FILENO;
+        struct stat st;
+        s->is_pipe = fstat(s->fd, &st) != 0 || !S_ISREG(st.st_mode);
     } else {
         s->fd = open(path, O_RDONLY | O_CLOEXEC);
         if (s->fd < 0) {
@@ -278,6 +296,8 @@ int mmusim_stream_open(const char *path, mmusim_stream **out, char *err, size_t 
         }
         if (S_ISREG(st.st_mode))
             s->file_size = (uint64_t)st.st_size;
+        else
+            s->is_pipe = 1; /* a named pipe or a device */
     }
     /* a small file needs no 1 MiB input buffer (many small files: tests, fuzzing) */
     s->in_cap = MMUSIM_STREAM_IN_CAP;
@@ -641,11 +661,28 @@ uint64_t mmusim_stream_file_size(const mmusim_stream *s)
     return s ? s->file_size : 0;
 }
 
+void mmusim_stream_abort(mmusim_stream *s)
+{
+    if (s)
+        atomic_store_explicit(&s->aborted, 1, memory_order_relaxed);
+}
+
 void mmusim_stream_close(mmusim_stream *s)
 {
     if (!s)
         return;
+    mmusim_stream_abort(s); /* a decompression thread waiting on a pipe stops too */
     stop_thread(s);
+    if (!s->own_fd && s->fd == STDIN_FILENO && s->is_pipe && !s->raw_eof) {
+        /* standard input left before its end: let go of the pipe now, so the
+           producer's next write fails (EPIPE, SIGPIPE) rather than waiting for
+           this process to exit; standard input reads as empty from now on */
+        int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (nul >= 0) {
+            (void)dup2(nul, STDIN_FILENO);
+            close(nul);
+        }
+    }
     if (s->z_init)
         inflateEnd(&s->z);
     if (s->x_init)

@@ -23,6 +23,8 @@ PACKAGES=(
   slurmctld slurmd slurm-client munge        # the test that runs a sweep as a Slurm job array (sweep --slurm)
   zstd xz-utils gzip python3                 # command-line tests, validation against the reference model
   clang libclang-rt-14-dev                   # the libFuzzer targets (tests/fuzz/, run by .ci/run)
+  qemu-user valgrind                         # the QEMU plugin's tests and benchmark (Lackey beside it)
+  gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu libc6-dev-arm64-cross libc6-dev-riscv64-cross  # their guests
 )
 
 missing=()

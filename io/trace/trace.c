@@ -1198,6 +1198,12 @@ unsigned mmusim_trace_fields(const mmusim_trace *t)
     return t ? t->fields : 0;
 }
 
+void mmusim_trace_abort(mmusim_trace *t)
+{
+    if (t)
+        mmusim_stream_abort(t->st);
+}
+
 void mmusim_trace_close(mmusim_trace *t)
 {
     if (!t)

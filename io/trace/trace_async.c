@@ -130,6 +130,9 @@ void mmusim_async_stop(mmusim_async *a)
     a->stop = 1;
     pthread_cond_broadcast(&a->cv);
     pthread_mutex_unlock(&a->mu);
+    /* the reader may be waiting on a silent pipe: end the wait (at the end
+       of the data the abort changes nothing) */
+    mmusim_trace_abort(a->t);
     pthread_join(a->tid, NULL);
     pthread_cond_destroy(&a->cv);
     pthread_mutex_destroy(&a->mu);

@@ -68,7 +68,18 @@ mmusim_compression mmusim_stream_compression(const mmusim_stream *s);
 uint64_t mmusim_stream_bytes_read(const mmusim_stream *s);
 /* Size of the file in bytes; 0 for standard input or anything not a regular file. */
 uint64_t mmusim_stream_file_size(const mmusim_stream *s);
-/* Close the file (never standard input) and free everything; NULL is allowed. */
+/*
+ * The consumer gives up on the stream: a read waiting on a pipe (standard
+ * input, a named pipe) returns within 0.1 s, as at the end of the data.
+ * Safe to call from another thread than the one reading.  NULL is allowed.
+ */
+void mmusim_stream_abort(mmusim_stream *s);
+/*
+ * Close the file and free everything; NULL is allowed.  Standard input is
+ * not closed, but when it is a pipe not read to its end, /dev/null replaces
+ * it, so the producer writing into the pipe stops at once (EPIPE, SIGPIPE)
+ * instead of writing on until this process exits.
+ */
 void mmusim_stream_close(mmusim_stream *s);
 
 /* ---- output ---- */

@@ -90,6 +90,11 @@ uint64_t mmusim_trace_lines(const mmusim_trace *t);
 /* Records consumed so far by the binary formats (control records
  * included); 0 for the line formats. */
 uint64_t mmusim_trace_records(const mmusim_trace *t);
+/*
+ * Give up on the trace from another thread: a read waiting on a pipe returns
+ * within 0.1 s (mmusim_stream_abort).  Then close it with mmusim_trace_close.
+ */
+void mmusim_trace_abort(mmusim_trace *t);
 void mmusim_trace_close(mmusim_trace *t);
 
 #endif /* MMUSIM_IO_TRACE_H */

@@ -1,0 +1,767 @@
+/*
+ * mmusim_qemu.c - a QEMU TCG plugin that runs every instruction fetch, load
+ * and store of the guest through mmusim as it executes:
+ *
+ *   qemu-x86_64 -plugin libmmusim-qemu.so,preset=skylake,json=out.json PROG ARGS
+ *
+ * One MMU per vCPU (in qemu-user, one per guest thread), one OS model shared
+ * by all of them (the guest process is one ASID); the summary, JSON and CSV
+ * are those of `mmusim run`, per vCPU.  docs/qemu.md describes the options,
+ * how QEMU's view of the accesses differs from Valgrind Lackey's, and the
+ * thread-safety rules this file relies on:
+ *
+ *   - A vCPU's MMU (TLBs, PWCs, walker pool, PTE memory model, counters) is
+ *     used only by the thread running that vCPU; no lock on the hit path.
+ *   - The OS model (page tables in its memory, frames, processes) is shared:
+ *     every call into it (PTE reads and writes of a walk, a root, a fault)
+ *     holds os_mu.  Page-table frames are never freed, so a walk reading one
+ *     PTE at a time under the lock sees each entry either before or after an
+ *     update, as a hardware walker racing the kernel does.
+ *   - A shootdown the OS sends while handling one vCPU's fault (g.in_os,
+ *     under os_mu) is applied at once to that vCPU's own MMU and queued for
+ *     every other vCPU, which applies it before its next access (an IPI
+ *     taken at the next instruction boundary).  So no thread ever touches another vCPU's MMU, and lock
+ *     order is simply: os_mu, then a vCPU's queue lock (sd_mu), never back.
+ *   - Reports are written at exit, after QEMU has stopped every vCPU.
+ *
+ * Licence: GPL-2.0-or-later, see LICENSE.md in this folder.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "mmusim/io/config_file.h"
+#include "mmusim/io/report.h"
+#include "mmusim/mmusim.h"
+#include "qemu_api.h"
+
+/* Provided by QEMU 7.2 too: the guest program's path (the caller frees it). */
+char *qemu_plugin_path_to_binary(void);
+
+MMUSIM_QEMU_EXPORT int qemu_plugin_version = MMUSIM_QEMU_API_VERSION;
+
+#define MAX_VCPUS 1024
+#define SD_QUEUE_MAX 4096 /* queued shootdowns past this become one full flush */
+#define ASID 0            /* the guest process (as in a Lackey trace) */
+
+typedef struct shoot {
+    uint64_t vaddr, bytes;
+    uint16_t asid;
+} shoot;
+
+typedef struct vcpu {
+    unsigned index;
+    mmu *m;
+    uint64_t *done_ring;      /* completion cycles of the last max_outstanding accesses */
+    uint32_t ring_pos, window, interval;
+    uint64_t next_issue;      /* earliest issue cycle of the next access */
+    uint64_t seen;            /* accesses, warm-up included */
+    mmusim_run_info info;     /* counted accesses, translations, crossings, instructions, cycles */
+    uint64_t shootdowns_in;   /* shootdowns from other vCPUs applied here */
+    char path[4200];          /* "PROGRAM (vCPU n)" for the reports */
+    /* shootdowns queued by other vCPUs' faults */
+    pthread_mutex_t sd_mu;
+    atomic_int sd_pending;
+    int sd_flush;             /* the queue overflowed: drop every entry */
+    shoot *sd;
+    size_t n_sd, cap_sd;
+} vcpu;
+
+static struct {
+    mmu_config cfg;
+    char preset[64];
+    int have_preset;
+    char *json, *csv, *summary;
+    uint64_t warmup;
+    int fetches;
+    char target[32];
+    char *program;
+    pid_t pid;
+    const mmu_pt_format *fmt;
+    mmu_os *os;
+    mmu_mem_port os_port;     /* the OS model's own memory port */
+    pthread_mutex_t os_mu;    /* every call into the OS model */
+    mmu_err os_err;           /* first error of the OS model (under os_mu) */
+    vcpu *in_os;              /* the vCPU whose walk called into the OS model (under os_mu) */
+    pthread_mutex_t vcpus_mu; /* creation of vCPUs */
+    _Atomic(vcpu *) vcpus[MAX_VCPUS];
+    atomic_uint n_vcpus;      /* 1 + highest index seen */
+} g = {.fetches = 1, .os_mu = PTHREAD_MUTEX_INITIALIZER, .vcpus_mu = PTHREAD_MUTEX_INITIALIZER};
+
+/*
+ * A message on standard error (QEMU's own qemu_plugin_outs() shows only
+ * with -d plugin).  One write, so lines of several threads do not mix.
+ */
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+    char buf[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n > sizeof buf - 2)
+        n = (int)sizeof buf - 2;
+    buf[n] = '\n';
+    ssize_t w = write(STDERR_FILENO, buf, (size_t)n + 1);
+    (void)w; /* the guest may have closed its standard error: nothing else to tell */
+}
+
+/* Stop the guest: the model cannot go on meaningfully.  No output file is written. */
+static void die(void) __attribute__((noreturn));
+static void die(void)
+{
+    fflush(NULL);
+    _exit(1);
+}
+
+/* ---- the shared OS model, under os_mu ---- */
+
+static uint32_t os_read(void *ctx, uint64_t pa, uint64_t *v)
+{
+    (void)ctx;
+    pthread_mutex_lock(&g.os_mu);
+    uint32_t lat = g.os_port.read64(g.os_port.ctx, pa, v);
+    pthread_mutex_unlock(&g.os_mu);
+    return lat;
+}
+
+static uint32_t os_write(void *ctx, uint64_t pa, uint64_t v)
+{
+    (void)ctx;
+    pthread_mutex_lock(&g.os_mu);
+    uint32_t lat = g.os_port.write64(g.os_port.ctx, pa, v);
+    pthread_mutex_unlock(&g.os_mu);
+    return lat;
+}
+
+static uint32_t os_debug_read(void *ctx, uint64_t pa, uint64_t *v)
+{
+    (void)ctx;
+    pthread_mutex_lock(&g.os_mu);
+    uint32_t lat = g.os_port.debug_read64 ? g.os_port.debug_read64(g.os_port.ctx, pa, v)
+                                          : g.os_port.read64(g.os_port.ctx, pa, v);
+    pthread_mutex_unlock(&g.os_mu);
+    return lat;
+}
+
+static int os_root(void *ctx, uint16_t asid, uint64_t *root)
+{
+    pthread_mutex_lock(&g.os_mu);
+    g.in_os = ctx; /* creating the process may evict a page: its shootdowns */
+    uint64_t r = mmu_os_root(g.os, asid);
+    if (r == MMU_OS_NO_ROOT && g.os_err == MMU_OK)
+        g.os_err = MMU_EFULL;
+    pthread_mutex_unlock(&g.os_mu);
+    if (r == MMU_OS_NO_ROOT)
+        return 0;
+    *root = r;
+    return 1;
+}
+
+static int os_fault(void *ctx, const mmu_request *req, const mmu_walk_result *w, uint64_t *cycles)
+{
+    mmu_os_fault_result r;
+    pthread_mutex_lock(&g.os_mu);
+    g.in_os = ctx;
+    mmu_err e = mmu_os_handle_fault(g.os, req->asid, req->vaddr, (mmu_access_type)req->type,
+                                    (mmu_priv)req->priv, w, &r);
+    if (e != MMU_OK && g.os_err == MMU_OK)
+        g.os_err = e;
+    pthread_mutex_unlock(&g.os_mu);
+    if (e != MMU_OK || r.kind == MMU_OS_FAULT_PROTECTION)
+        return 0;
+    *cycles = r.lat.total;
+    return 1;
+}
+
+/* Called by the OS model (os_mu held): the faulting vCPU's own MMU now, the others later. */
+static void os_shootdown(void *ctx, uint16_t asid, uint64_t vaddr, mmu_page_size size)
+{
+    vcpu *v = ctx;
+    uint64_t bytes = UINT64_C(1) << mmu_page_shift(size);
+    if (v == g.in_os) {
+        mmu_invalidate_range(v->m, vaddr, bytes, asid);
+        return;
+    }
+    pthread_mutex_lock(&v->sd_mu);
+    if (v->n_sd == v->cap_sd && !v->sd_flush) {
+        size_t cap = v->cap_sd ? 2 * v->cap_sd : 64;
+        shoot *p = cap <= SD_QUEUE_MAX ? realloc(v->sd, cap * sizeof *p) : NULL;
+        if (p) {
+            v->sd = p;
+            v->cap_sd = cap;
+        } else {
+            v->sd_flush = 1; /* too many (or no memory): drop everything instead */
+        }
+    }
+    if (!v->sd_flush)
+        v->sd[v->n_sd++] = (shoot){vaddr, bytes, asid};
+    atomic_store_explicit(&v->sd_pending, 1, memory_order_release);
+    pthread_mutex_unlock(&v->sd_mu);
+}
+
+static void apply_shootdowns(vcpu *v)
+{
+    pthread_mutex_lock(&v->sd_mu);
+    if (v->sd_flush)
+        mmu_invalidate(v->m, MMU_INVAL_ALL, 0, 0);
+    else
+        for (size_t i = 0; i < v->n_sd; i++)
+            mmu_invalidate_range(v->m, v->sd[i].vaddr, v->sd[i].bytes, v->sd[i].asid);
+    v->shootdowns_in += v->sd_flush ? 1 : v->n_sd;
+    v->n_sd = 0;
+    v->sd_flush = 0;
+    atomic_store_explicit(&v->sd_pending, 0, memory_order_relaxed);
+    pthread_mutex_unlock(&v->sd_mu);
+}
+
+/* ---- vCPUs ---- */
+
+static vcpu *vcpu_create(unsigned index)
+{
+    char err[1024];
+    vcpu *v = calloc(1, sizeof *v);
+    if (!v) {
+        say("mmusim: out of memory");
+        die();
+    }
+    v->index = index;
+    if (mmu_create(&g.cfg, &v->m, err, sizeof err) != MMU_OK) {
+        say("mmusim: %s", err);
+        die();
+    }
+    v->window = g.cfg.max_outstanding;
+    v->interval = g.cfg.issue_interval;
+    v->done_ring = calloc(v->window, sizeof *v->done_ring);
+    pthread_mutex_init(&v->sd_mu, NULL);
+    if (!v->done_ring) {
+        say("mmusim: out of memory");
+        die();
+    }
+    if (g.os) {
+        mmu_mem_port port = {v, os_read, os_write, os_debug_read};
+        mmu_set_memory(v->m, &port);
+        mmu_fault_handler h = {v, os_root, os_fault};
+        mmu_set_fault_handler(v->m, &h);
+        pthread_mutex_lock(&g.os_mu);
+        mmu_err e = mmu_os_add_shootdown_target(g.os, os_shootdown, v);
+        pthread_mutex_unlock(&g.os_mu);
+        if (e != MMU_OK) {
+            say("mmusim: %s", mmu_strerror(e));
+            die();
+        }
+    }
+    return v;
+}
+
+/* The vCPU of index, created on first use (a new guest thread). */
+static vcpu *vcpu_get(unsigned index)
+{
+    if (index >= MAX_VCPUS) {
+        say("mmusim: vCPU %u: at most %d vCPUs (guest threads alive at once)", index, MAX_VCPUS);
+        die();
+    }
+    vcpu *v = atomic_load_explicit(&g.vcpus[index], memory_order_acquire);
+    if (v)
+        return v;
+    pthread_mutex_lock(&g.vcpus_mu);
+    v = atomic_load_explicit(&g.vcpus[index], memory_order_relaxed);
+    if (!v) {
+        v = vcpu_create(index);
+        atomic_store_explicit(&g.vcpus[index], v, memory_order_release);
+        if (atomic_load(&g.n_vcpus) <= index)
+            atomic_store(&g.n_vcpus, index + 1);
+    }
+    pthread_mutex_unlock(&g.vcpus_mu);
+    return v;
+}
+
+static void vcpu_init(qemu_plugin_id_t id, unsigned int index)
+{
+    (void)id;
+    (void)vcpu_get(index);
+}
+
+/* ---- the accesses ---- */
+
+/* The smallest format of the same architecture that maps vaddr, or NULL. */
+static const mmu_pt_format *wider_format(uint64_t vaddr)
+{
+    const mmu_pt_format *best = NULL;
+    for (unsigned i = 0; i < mmu_pt_format_count(); i++) {
+        const mmu_pt_format *f = mmu_pt_format_get(i);
+        if (f->arch != g.fmt->arch || f->va_bits <= g.fmt->va_bits || (vaddr >> (f->va_bits - 1)) != 0)
+            continue;
+        if (!best || f->va_bits < best->va_bits)
+            best = f;
+    }
+    return best;
+}
+
+static void fault_seen(vcpu *v, const mmu_request *req, const mmu_response *resp)
+{
+    static const char *const what[MMU_ACCESS_TYPES] = {"load from", "store to", "fetch from"};
+    if (resp->fault == MMU_FAULT_NONCANONICAL) {
+        const mmu_pt_format *w = wider_format(req->vaddr);
+        say("mmusim: the %s guest's %s 0x%llx is outside what %s page tables map (%u-bit virtual "
+            "addresses; QEMU user mode places the guest's memory where the host's address space "
+            "allows, e.g. a riscv64 guest's heap at 2^38, outside Sv39)%s%s%s",
+            g.target, what[req->type % MMU_ACCESS_TYPES], (unsigned long long)req->vaddr,
+            g.fmt->name, g.fmt->va_bits, w ? ": use a format with more bits, e.g. set=walker.format=" : "",
+            w ? w->name : "", w ? "" : ": no format of this architecture maps it");
+        die();
+    }
+    pthread_mutex_lock(&g.os_mu);
+    mmu_err e = g.os_err;
+    pthread_mutex_unlock(&g.os_mu);
+    if (e != MMU_OK) {
+        say("mmusim: vCPU %u: %s 0x%llx: the OS model could not handle a page fault: %s (physical "
+            "memory too small for the page tables, or swap full: see os.phys_mem, os.swap_size)",
+            v->index, what[req->type % MMU_ACCESS_TYPES], (unsigned long long)req->vaddr, mmu_strerror(e));
+        die();
+    }
+}
+
+static void warm_up(vcpu *v, uint64_t cycle)
+{
+    mmu_clear_stats(v->m);
+    if (g.os && v->index == 0) {
+        pthread_mutex_lock(&g.os_mu);
+        mmu_os_clear_stats(g.os);
+        pthread_mutex_unlock(&g.os_mu);
+    }
+    v->info.accesses = v->info.translations = v->info.crossings = v->info.instructions = 0;
+    v->info.first_cycle = cycle;
+    v->info.last_cycle = 0;
+}
+
+static inline void do_access(vcpu *v, uint64_t vaddr, uint32_t size, mmu_access_type type)
+{
+    if (atomic_load_explicit(&v->sd_pending, memory_order_acquire))
+        apply_shootdowns(v);
+    uint64_t *oldest = &v->done_ring[v->ring_pos];
+    if (++v->ring_pos == v->window)
+        v->ring_pos = 0;
+    uint64_t cycle = v->next_issue;
+    if (*oldest > cycle)
+        cycle = *oldest; /* every slot busy: wait for the oldest access */
+    if (v->seen++ == g.warmup && g.warmup)
+        warm_up(v, cycle);
+    mmu_request req = {vaddr, cycle, size, ASID, (uint8_t)type, MMU_PRIV_USER};
+    mmu_response resp[2];
+    int k = mmu_access(v->m, &req, resp);
+    uint64_t done = resp[k - 1].done_cycle;
+    *oldest = done;
+    v->next_issue = cycle + v->interval;
+    if (resp[0].page_faults || resp[k - 1].page_faults)
+        v->next_issue = done; /* a page fault is a trap: the core stops until it returns */
+    v->info.accesses++;
+    v->info.instructions += type == MMU_FETCH;
+    v->info.translations += (uint64_t)k;
+    v->info.crossings += k == 2;
+    if (done > v->info.last_cycle)
+        v->info.last_cycle = done;
+    if (resp[k - 1].fault != MMU_FAULT_NONE)
+        fault_seen(v, &req, &resp[k - 1]);
+}
+
+/* The vCPU running: created by vcpu_init before it runs (vcpu_get covers a late start). */
+static inline vcpu *cur(unsigned index)
+{
+    vcpu *v = index < MAX_VCPUS ? atomic_load_explicit(&g.vcpus[index], memory_order_acquire) : NULL;
+    return __builtin_expect(v != NULL, 1) ? v : vcpu_get(index);
+}
+
+/* udata of a fetch: the instruction's address << 4 | its size (at most 15 bytes) */
+static void on_fetch(unsigned int index, void *udata)
+{
+    uintptr_t u = (uintptr_t)udata;
+    do_access(cur(index), (uint64_t)(u >> 4), (uint32_t)(u & 15), MMU_FETCH);
+}
+
+static void on_mem(unsigned int index, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
+{
+    (void)udata;
+    do_access(cur(index), vaddr, 1u << qemu_plugin_mem_size_shift(info),
+              qemu_plugin_mem_is_store(info) ? MMU_WRITE : MMU_READ);
+}
+
+static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
+{
+    (void)id;
+    size_t n = qemu_plugin_tb_n_insns(tb);
+    for (size_t i = 0; i < n; i++) {
+        struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+        if (g.fetches) {
+            uint64_t va = qemu_plugin_insn_vaddr(insn);
+            size_t size = qemu_plugin_insn_size(insn);
+            if (size > 15)
+                size = 15;
+            qemu_plugin_register_vcpu_insn_exec_cb(insn, on_fetch, QEMU_PLUGIN_CB_NO_REGS,
+                                                   (void *)(uintptr_t)(va << 4 | size));
+        }
+        qemu_plugin_register_vcpu_mem_cb(insn, on_mem, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_RW, NULL);
+    }
+}
+
+/* ---- results ---- */
+
+static void fill_info(vcpu *v)
+{
+    snprintf(v->path, sizeof v->path, "%s (vCPU %u)", g.program ? g.program : "guest", v->index);
+    v->info.trace_path = v->path;
+    v->info.trace_format = "qemu";
+    v->info.compression = "none";
+    v->info.warmup = g.warmup;
+    v->info.preset = g.have_preset ? g.preset : NULL;
+}
+
+/* Totals over every vCPU, for the summary's last lines and the JSON "total". */
+typedef struct totals {
+    uint64_t accesses, translations, crossings, instructions, walks, page_faults, l1_misses,
+        last_misses, shootdowns_in;
+} totals;
+
+static void sum(totals *t, unsigned nv)
+{
+    memset(t, 0, sizeof *t);
+    for (unsigned i = 0; i < nv; i++) {
+        vcpu *v = g.vcpus[i];
+        if (!v)
+            continue;
+        const mmu_stats *s = mmu_get_stats(v->m);
+        t->accesses += v->info.accesses;
+        t->translations += v->info.translations;
+        t->crossings += v->info.crossings;
+        t->instructions += v->info.instructions;
+        t->walks += s->walks;
+        t->page_faults += s->page_faults;
+        t->l1_misses += s->level[0].misses;
+        t->last_misses += s->n_levels ? s->level[s->n_levels - 1].misses : 0;
+        t->shootdowns_in += v->shootdowns_in;
+    }
+}
+
+static int write_summary(FILE *out, unsigned nv)
+{
+    for (unsigned i = 0; i < nv; i++) {
+        vcpu *v = g.vcpus[i];
+        if (!v)
+            continue;
+        if (nv > 1)
+            fprintf(out, "%s== vCPU %u ==\n", i ? "\n" : "", i);
+        mmusim_report_text(out, v->m, &v->info);
+    }
+    if (nv > 1) {
+        totals t;
+        sum(&t, nv);
+        fprintf(out, "\n== all %u vCPUs ==\naccesses %llu, translations %llu, instructions %llu, "
+                     "L1 misses %llu, last-level misses %llu, walks %llu, page faults %llu, "
+                     "shootdowns from other vCPUs %llu\n",
+                nv, (unsigned long long)t.accesses, (unsigned long long)t.translations,
+                (unsigned long long)t.instructions, (unsigned long long)t.l1_misses,
+                (unsigned long long)t.last_misses, (unsigned long long)t.walks,
+                (unsigned long long)t.page_faults, (unsigned long long)t.shootdowns_in);
+    }
+    return ferror(out) ? -1 : 0;
+}
+
+/* The summary into a file, atomically. */
+static int summary_file(const char *path, unsigned nv)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        say("mmusim: summary=%s: %s", path, strerror(errno));
+        return -1;
+    }
+    int bad = write_summary(f, nv) != 0;
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path) != 0) {
+        say("mmusim: summary=%s: %s", path, strerror(errno));
+        remove(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+static int json_file(const char *path, unsigned nv)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, "schema", json_string("mmusim.qemu/1"));
+    json_object_set_new(root, "mmusim_version", json_string(MMUSIM_VERSION_STRING));
+    json_object_set_new(root, "guest", json_string(g.target));
+    json_object_set_new(root, "program", json_string(g.program ? g.program : ""));
+    json_object_set_new(root, "fetches", json_boolean(g.fetches));
+    json_t *arr = json_array();
+    for (unsigned i = 0; i < nv; i++) {
+        vcpu *v = g.vcpus[i];
+        if (!v)
+            continue;
+        json_t *d = mmusim_report_build(v->m, &v->info);
+        if (!d) {
+            json_decref(root);
+            json_decref(arr);
+            say("mmusim: out of memory");
+            return -1;
+        }
+        json_object_set_new(d, "vcpu", json_integer(i));
+        json_object_set_new(d, "shootdowns_received", json_integer((json_int_t)v->shootdowns_in));
+        json_array_append_new(arr, d);
+    }
+    json_object_set_new(root, "vcpus", arr);
+    totals t;
+    sum(&t, nv);
+    json_t *tot = json_object();
+    json_object_set_new(tot, "accesses", json_integer((json_int_t)t.accesses));
+    json_object_set_new(tot, "translations", json_integer((json_int_t)t.translations));
+    json_object_set_new(tot, "page_crossings", json_integer((json_int_t)t.crossings));
+    json_object_set_new(tot, "instructions", json_integer((json_int_t)t.instructions));
+    json_object_set_new(tot, "l1_misses", json_integer((json_int_t)t.l1_misses));
+    json_object_set_new(tot, "last_level_misses", json_integer((json_int_t)t.last_misses));
+    json_object_set_new(tot, "walks", json_integer((json_int_t)t.walks));
+    json_object_set_new(tot, "page_faults", json_integer((json_int_t)t.page_faults));
+    json_object_set_new(root, "total", tot);
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    int rc = json_dump_file(root, tmp, JSON_INDENT(2) | JSON_SORT_KEYS);
+    json_decref(root);
+    if (rc != 0 || rename(tmp, path) != 0) {
+        say("mmusim: json=%s: cannot write it%s%s", path, errno ? ": " : "", errno ? strerror(errno) : "");
+        remove(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+static int csv_file(const char *path, unsigned nv)
+{
+    char err[1024];
+    for (unsigned i = 0; i < nv; i++) {
+        vcpu *v = g.vcpus[i];
+        if (!v)
+            continue;
+        json_t *d = mmusim_report_build(v->m, &v->info);
+        if (d)
+            json_object_set_new(d, "vcpu", json_integer(i));
+        if (!d || mmusim_report_csv(path, d, err, sizeof err) != 0) {
+            say("mmusim: csv=%s: %s", path, d ? err : "out of memory");
+            json_decref(d);
+            return -1;
+        }
+        json_decref(d);
+    }
+    return 0;
+}
+
+static void at_exit(qemu_plugin_id_t id, void *udata)
+{
+    (void)id;
+    (void)udata;
+    if (getpid() != g.pid)
+        return; /* a forked child of the guest: its copy of the model is not reported */
+    unsigned nv = atomic_load(&g.n_vcpus);
+    /* known only once the guest runs (QEMU's allocation, never freed: the process ends) */
+    g.program = qemu_plugin_path_to_binary();
+    for (unsigned i = 0; i < nv; i++) {
+        vcpu *v = g.vcpus[i];
+        if (v)
+            fill_info(v);
+        if (v && v->info.accesses == 0 && g.warmup && v->seen <= g.warmup)
+            say("mmusim: warmup=%llu: vCPU %u made only %llu accesses", (unsigned long long)g.warmup,
+                i, (unsigned long long)v->seen);
+    }
+    /* the OS model (shared) is reported with vCPU 0, whose MMU it is attached to now */
+    vcpu *v0 = nv ? g.vcpus[0] : NULL;
+    if (g.os && v0 && mmu_attach_os(v0->m, g.os) != MMU_OK)
+        say("mmusim: cannot report the OS model");
+    int bad = 0;
+    if (g.summary)
+        bad |= summary_file(g.summary, nv) != 0;
+    else
+        bad |= write_summary(stderr, nv) != 0;
+    if (g.json)
+        bad |= json_file(g.json, nv) != 0;
+    if (g.csv)
+        bad |= csv_file(g.csv, nv) != 0;
+    fflush(NULL);
+    if (bad)
+        _exit(1);
+}
+
+/* ---- options ---- */
+
+static const char usage[] =
+    "mmusim QEMU plugin options (comma-separated after the plugin's path):\n"
+    "  preset=NAME       a preset of a real CPU (default per guest: skylake, neoverse_n1, sifive_u74 with sv48)\n"
+    "  config=FILE       an INI configuration file (applied after the preset)\n"
+    "  set=SEC.KEY=VAL   override one value (repeatable, applied in order)\n"
+    "  json=FILE         results as JSON (per vCPU and totals)\n"
+    "  csv=FILE          append one CSV row per vCPU\n"
+    "  summary=FILE      the summary into a file (default: standard error)\n"
+    "  warmup=N          clear each vCPU's counters after its first N accesses\n"
+    "  fetches=on|off    count instruction fetches (default on)\n";
+
+static const char *default_preset(const char *target, const char **set)
+{
+    *set = NULL;
+    if (strcmp(target, "x86_64") == 0)
+        return "skylake";
+    if (strcmp(target, "aarch64") == 0)
+        return "neoverse_n1";
+    if (strcmp(target, "riscv64") == 0) {
+        *set = "walker.format=sv48"; /* QEMU-user puts a riscv64 guest's heap above Sv39 */
+        return "sifive_u74";
+    }
+    return NULL;
+}
+
+static int load_preset(const char *name)
+{
+    char path[4096], err[1024];
+    if (mmusim_preset_path(name, path, sizeof path, err, sizeof err) != 0 ||
+        mmusim_config_load(&g.cfg, path, err, sizeof err) != 0) {
+        say("mmusim: preset=%s: %s", name, err);
+        return -1;
+    }
+    snprintf(g.preset, sizeof g.preset, "%s", name);
+    g.have_preset = 1;
+    return 0;
+}
+
+static int parse_u64(const char *key, const char *v, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (!*v || *v == '-') {
+        say("mmusim: %s: needs a non-negative integer", key);
+        return -1;
+    }
+    unsigned long long x = strtoull(v, &end, 10);
+    if (*end || errno) {
+        say("mmusim: %s=%s: not a non-negative integer", key, v);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+static int arch_matches(const char *target, const mmu_pt_format *f)
+{
+    if (strcmp(target, "x86_64") == 0)
+        return f->arch == MMU_PT_ARCH_X86;
+    if (strcmp(target, "aarch64") == 0)
+        return f->arch == MMU_PT_ARCH_ARM;
+    if (strcmp(target, "riscv64") == 0)
+        return f->arch == MMU_PT_ARCH_RISCV;
+    return 1; /* another guest: the configuration decides */
+}
+
+MMUSIM_QEMU_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc,
+                                           char **argv)
+{
+    char err[1024];
+    snprintf(g.target, sizeof g.target, "%s", info->target_name ? info->target_name : "?");
+    g.pid = getpid();
+    mmu_config_defaults(&g.cfg);
+    /* a preset comes first wherever it stands, so config and set apply on top of it */
+    const char *preset = NULL;
+    for (int i = 0; i < argc; i++)
+        if (strncmp(argv[i], "preset=", 7) == 0)
+            preset = argv[i] + 7;
+    const char *dset = NULL;
+    if (!preset)
+        preset = default_preset(g.target, &dset);
+    if (preset && load_preset(preset) != 0)
+        return -1;
+    if (dset && mmusim_config_override(&g.cfg, dset, err, sizeof err) != 0) {
+        say("mmusim: %s", err);
+        return -1;
+    }
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *eq = strchr(a, '=');
+        if (!eq) {
+            say("mmusim: option '%s': expected KEY=VALUE\n%s", a, usage);
+            return -1;
+        }
+        size_t kl = (size_t)(eq - a);
+        const char *v = eq + 1;
+#define KEY(k) (kl == sizeof(k) - 1 && strncmp(a, k, kl) == 0)
+        if (KEY("preset")) {
+            continue;
+        } else if (KEY("config")) {
+            if (mmusim_config_load(&g.cfg, v, err, sizeof err) != 0) {
+                say("mmusim: config=%s", err);
+                return -1;
+            }
+        } else if (KEY("set")) {
+            if (mmusim_config_override(&g.cfg, v, err, sizeof err) != 0) {
+                say("mmusim: set=%s: %s", v, err);
+                return -1;
+            }
+        } else if (KEY("json") || KEY("csv") || KEY("summary")) {
+            if (!*v) {
+                say("mmusim: %.*s= needs a file name", (int)kl, a);
+                return -1;
+            }
+            char **slot = KEY("json") ? &g.json : KEY("csv") ? &g.csv : &g.summary;
+            free(*slot);
+            *slot = strdup(v);
+        } else if (KEY("warmup")) {
+            if (parse_u64("warmup", v, &g.warmup) != 0)
+                return -1;
+        } else if (KEY("fetches")) {
+            if (strcasecmp(v, "on") == 0 || strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0)
+                g.fetches = 1;
+            else if (strcasecmp(v, "off") == 0 || strcasecmp(v, "false") == 0 || strcmp(v, "0") == 0)
+                g.fetches = 0;
+            else {
+                say("mmusim: fetches=%s: expected on or off", v);
+                return -1;
+            }
+        } else {
+            say("mmusim: unknown option '%.*s'\n%s", (int)kl, a, usage);
+            return -1;
+        }
+#undef KEY
+    }
+    if (mmu_config_validate(&g.cfg, err, sizeof err) != MMU_OK) {
+        say("mmusim: invalid configuration: %s", err);
+        return -1;
+    }
+    if (g.cfg.walker.mode == MMU_WALKER_RADIX) {
+        g.fmt = mmu_pt_format_find(g.cfg.walker.format);
+        if (g.fmt && !arch_matches(g.target, g.fmt)) {
+            say("mmusim: walker.format %s (from %s%s) is not a page-table format of the %s guest: "
+                "choose a preset of its architecture (x86_64: skylake, golden_cove, zen2; aarch64: "
+                "neoverse_n1, cortex_a76, cortex_a72, apple_m1; riscv64: sifive_u74 or rocket, with "
+                "set=walker.format=sv48) or set walker.format",
+                g.fmt->name, g.have_preset ? "preset " : "the configuration", g.have_preset ? g.preset : "",
+                g.target);
+            return -1;
+        }
+        if (g.cfg.os_enabled) {
+            if (mmu_os_create_from_config(&g.cfg, &g.os, err, sizeof err) != MMU_OK) {
+                say("mmusim: %s", err);
+                return -1;
+            }
+            g.os_port = *mmu_os_port(g.os);
+        }
+    }
+    qemu_plugin_register_vcpu_init_cb(id, vcpu_init);
+    qemu_plugin_register_vcpu_tb_trans_cb(id, on_translate);
+    qemu_plugin_register_atexit_cb(id, at_exit, NULL);
+    return 0;
+}
