@@ -240,8 +240,8 @@ static vcpu *vcpu_create(unsigned index)
         say("mmusim: %s", err);
         die();
     }
-    v->window = g.cfg.max_outstanding;
-    v->interval = g.cfg.issue_interval;
+    v->window = g.cfg.core.max_outstanding;
+    v->interval = g.cfg.core.issue_interval;
     v->done_ring = calloc(v->window, sizeof *v->done_ring);
     pthread_mutex_init(&v->sd_mu, NULL);
     if (!v->done_ring) {
