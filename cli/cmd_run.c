@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "mmusim/mmusim.h"
 #include "mmusim/io/report.h"
+#include "mmusim/io/stream.h"
 #include "mmusim/io/trace.h"
 #include "trace_async.h"
 
@@ -254,7 +255,7 @@ typedef struct run_state {
     uint64_t next_issue;  /* earliest issue cycle of the next access (traces without cycles) */
     uint64_t *done_ring;  /* completion cycles of the last max_outstanding accesses */
     uint32_t ring_pos;    /* slot of the oldest of them */
-    FILE *per_access;     /* --per-access, or NULL */
+    FILE *per_access;     /* --per-access (a stream on per_access_file), or NULL */
     mmusim_window cur;        /* the timeline window being filled */
     mmu_stats snap;       /* counters at the start of the window */
     size_t cap_windows;
@@ -479,14 +480,24 @@ static int run_trace(run_state *r, const char *path)
     return status;
 }
 
-/* Open the per-access CSV under a temporary name (renamed into place at the end). */
-static FILE *open_tmp(const char *path, char *tmp, size_t len)
+/*
+ * Check that every output can be written before the run starts, so a typo in
+ * a path does not cost the results of a long run (docs/outputs.md).  Returns
+ * 0, or 1 with a message printed.
+ */
+static int check_outputs(const run_opts *o)
 {
-    snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        fprintf(stderr, "mmusim: %s: %s\n", path, strerror(errno));
-    return f;
+    char err[1024];
+    const struct {
+        const char *opt, *path;
+        int append;
+    } outs[] = {{"--json", o->json, 0}, {"--csv", o->csv, 1}, {"--per-access", o->per_access, 0}};
+    for (size_t i = 0; i < sizeof outs / sizeof *outs; i++)
+        if (outs[i].path && mmusim_output_check(outs[i].path, outs[i].append, err, sizeof err) != 0) {
+            fprintf(stderr, "mmusim: %s %s\n", outs[i].opt, err);
+            return 1;
+        }
+    return 0;
 }
 
 int cli_cmd_run(int argc, char **argv)
@@ -499,6 +510,8 @@ int cli_cmd_run(int argc, char **argv)
         fputs(run_usage, stderr);
         return 2;
     }
+    if (check_outputs(&o) != 0)
+        return 1;
     char err[1024];
     mmu *m;
     if (mmu_create(&o.cfg, &m, err, sizeof err) != MMU_OK) {
@@ -565,14 +578,18 @@ int cli_cmd_run(int argc, char **argv)
         return 1;
     }
     int status = 0;
-    char tmp[4200];
+    mmusim_ofile *per_access = NULL; /* committed (renamed into place) only if the run succeeds */
     if (o.per_access) {
-        r.per_access = open_tmp(o.per_access, tmp, sizeof tmp);
-        if (!r.per_access)
+        if (mmusim_ofile_open(o.per_access, &per_access, err, sizeof err) != 0) {
+            fprintf(stderr, "mmusim: %s\n", err);
             status = 1;
-        else
+        } else if (!(r.per_access = mmusim_ofile_stdio(per_access))) {
+            fprintf(stderr, "mmusim: %s: out of memory\n", o.per_access);
+            status = 1;
+        } else {
             fprintf(r.per_access, "access,cycle,type,vaddr,asid,paddr,page_size,outcome,level,latency,"
                                   "walk_refs,fault\n");
+        }
     }
     for (int i = 0; i < o.n_traces && status == 0; i++)
         status = run_trace(&r, o.traces[i]);
@@ -585,14 +602,12 @@ int cli_cmd_run(int argc, char **argv)
         fprintf(stderr, "mmusim: out of memory for the timeline\n");
         status = 1;
     }
-    if (r.per_access) {
-        int ok = fclose(r.per_access) == 0;
-        if (status == 0 && ok && rename(tmp, o.per_access) != 0)
-            ok = 0;
-        if (status != 0 || !ok) {
-            if (status == 0)
-                fprintf(stderr, "mmusim: %s: %s\n", o.per_access, strerror(errno));
-            remove(tmp);
+    if (per_access) {
+        r.per_access = NULL;
+        if (status != 0) {
+            mmusim_ofile_abort(per_access);
+        } else if (mmusim_ofile_commit(per_access, err, sizeof err) != 0) {
+            fprintf(stderr, "mmusim: %s\n", err);
             status = 1;
         }
     }

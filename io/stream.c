@@ -15,10 +15,13 @@
  * before that is "truncated", a decoder error is "corrupt".
  *
  * Output streams compress into a 1 MiB buffer that is written out whenever
- * it fills; plain output is written straight from the caller's buffer.  The
- * file is "PATH.tmp.PID" until mmusim_ostream_close() renames it.  gzip output
- * carries no time stamp, so the same data always gives the same bytes.
+ * it fills; plain output is written straight from the caller's buffer.  A
+ * regular file is "PATH.tmp.PID" until mmusim_ostream_close() renames it
+ * (mmusim_ofile: devices, FIFOs and standard output are written in place).
+ * gzip output carries no time stamp, so the same data always gives the same
+ * bytes.
  */
+#define _GNU_SOURCE /* fopencookie: stdio on an output that keeps the errno of a failed write */
 #include "mmusim/io/stream.h"
 
 #include <errno.h>
@@ -26,6 +29,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -649,13 +653,417 @@ void mmusim_stream_close(mmusim_stream *s)
     free(s);
 }
 
-/* ---- output ---- */
+/* ---- output files ---- */
+
+/*
+ * The registry of temporary files, for mmusim_tmp_cleanup() in a signal
+ * handler: fixed slots (no allocation, no lock).  A slot is FREE, BUSY while
+ * its path is being copied in, LIVE while the file may exist, or GONE once
+ * a handler took it (the process is about to die).
+ */
+#define TMP_SLOTS 64
+enum { SLOT_FREE, SLOT_BUSY, SLOT_LIVE, SLOT_GONE };
+static _Atomic int tmp_state[TMP_SLOTS];
+static char tmp_paths[TMP_SLOTS][PATH_MAX];
+
+/* Register path; returns the slot, or -1 (no room: the file is then not
+ * removed on a signal, everything else works). */
+static int tmp_register(const char *path)
+{
+    size_t n = strlen(path);
+    if (n >= PATH_MAX)
+        return -1;
+    for (int i = 0; i < TMP_SLOTS; i++) {
+        int expect = SLOT_FREE;
+        if (atomic_compare_exchange_strong(&tmp_state[i], &expect, SLOT_BUSY)) {
+            memcpy(tmp_paths[i], path, n + 1);
+            atomic_store(&tmp_state[i], SLOT_LIVE);
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* The file of slot i is gone (renamed or removed by us). */
+static void tmp_unregister(int i)
+{
+    if (i < 0)
+        return;
+    int expect = SLOT_LIVE;
+    (void)atomic_compare_exchange_strong(&tmp_state[i], &expect, SLOT_FREE);
+}
+
+void mmusim_tmp_cleanup(void)
+{
+    int saved = errno;
+    for (int i = 0; i < TMP_SLOTS; i++) {
+        int expect = SLOT_LIVE;
+        if (atomic_compare_exchange_strong(&tmp_state[i], &expect, SLOT_GONE))
+            unlink(tmp_paths[i]);
+    }
+    errno = saved;
+}
+
+struct mmusim_ofile {
+    char *name;   /* the path given, for messages ("<stdout>" for "-") */
+    char *target; /* the file renamed over (symbolic links followed); NULL if written in place */
+    char *tmp;    /* the temporary file; NULL if written in place */
+    int slot;     /* registry slot of tmp */
+    int fd;
+    int own_fd;   /* 0 for standard output */
+    FILE *fp;     /* mmusim_ofile_stdio() */
+    int werr;     /* errno of the first failed write through fp */
+};
+
+/* What a path names, symbolic links followed (a dangling link names its
+ * target, which does not exist).  Returns the path of the last name of the
+ * chain (malloc'd) with *exists and st filled, or NULL with errno set. */
+static char *resolve_target(const char *path, struct stat *st, int *exists)
+{
+    char *cur = strdup(path);
+    for (int hops = 0; cur; hops++) {
+        if (lstat(cur, st) != 0) {
+            if (errno != ENOENT)
+                break;
+            *exists = 0;
+            return cur;
+        }
+        if (!S_ISLNK(st->st_mode)) {
+            *exists = 1;
+            return cur;
+        }
+        char link[PATH_MAX];
+        ssize_t n = hops < 40 ? readlink(cur, link, sizeof link - 1) : -1;
+        if (hops >= 40)
+            errno = ELOOP;
+        if (n < 0)
+            break;
+        link[n] = 0;
+        const char *slash = strrchr(cur, '/');
+        size_t dirlen = link[0] == '/' || !slash ? 0 : (size_t)(slash - cur) + 1;
+        char *next = malloc(dirlen + (size_t)n + 1);
+        if (!next) {
+            errno = ENOMEM;
+            break;
+        }
+        memcpy(next, cur, dirlen);
+        memcpy(next + dirlen, link, (size_t)n + 1);
+        free(cur);
+        cur = next;
+    }
+    int e = cur ? errno : ENOMEM;
+    free(cur);
+    errno = e;
+    return NULL;
+}
+
+/* Why a file of this type cannot be an output, or NULL if it can. */
+static const char *refused_type(mode_t m)
+{
+    if (S_ISDIR(m))
+        return "is a directory, not a file";
+    if (S_ISSOCK(m))
+        return "is a socket, not a file";
+    if (!S_ISREG(m) && !S_ISCHR(m) && !S_ISBLK(m) && !S_ISFIFO(m))
+        return "is not a file, device or FIFO";
+    return NULL;
+}
+
+static int errno_code(int e)
+{
+    return e == ENOENT ? MMU_ENOTFOUND : e == ENOMEM ? MMU_ENOMEM : MMU_EIO;
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 5)))
+#endif
+static void path_msg(char *err, size_t errlen, const char *path, const char *fmt, ...)
+{
+    char msg[MMUSIM_STREAM_MSG];
+    va_list ap;
+    va_start(ap, fmt);
+    mmusim_vname_msg(msg, sizeof msg, path, fmt, ap);
+    va_end(ap);
+    mmusim_copy_msg(err, errlen, msg);
+}
+
+int mmusim_ofile_open(const char *path, mmusim_ofile **out, char *err, size_t errlen)
+{
+    if (out)
+        *out = NULL;
+    if (!path || !out) {
+        mmusim_copy_msg(err, errlen, "mmusim_ofile_open: invalid argument");
+        return MMU_EINVAL;
+    }
+    mmusim_ofile *f = calloc(1, sizeof *f);
+    int is_stdout = strcmp(path, "-") == 0;
+    if (!f || !(f->name = strdup(is_stdout ? "<stdout>" : path))) {
+        free(f);
+        path_msg(err, errlen, path, "out of memory");
+        return MMU_ENOMEM;
+    }
+    f->slot = -1;
+    f->fd = -1;
+    if (is_stdout) {
+        f->fd = STDOUT_FILENO;
+        *out = f;
+        return 0;
+    }
+    struct stat st;
+    int exists = 0;
+    f->target = resolve_target(path, &st, &exists);
+    if (!f->target) {
+        int e = errno;
+        path_msg(err, errlen, path, "%s", strerror(e));
+        mmusim_ofile_abort(f);
+        return errno_code(e);
+    }
+    const char *why = exists ? refused_type(st.st_mode) : NULL;
+    if (why) {
+        path_msg(err, errlen, path, "%s", why);
+        mmusim_ofile_abort(f);
+        return MMU_EINVAL;
+    }
+    if (exists && !S_ISREG(st.st_mode)) {
+        /* a device or a FIFO: written in place, never replaced */
+        free(f->target);
+        f->target = NULL;
+        do
+            f->fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+        while (f->fd < 0 && errno == EINTR);
+        if (f->fd < 0) {
+            int e = errno;
+            path_msg(err, errlen, path, "%s", strerror(e));
+            mmusim_ofile_abort(f);
+            return errno_code(e);
+        }
+        f->own_fd = 1;
+        *out = f;
+        return 0;
+    }
+    size_t tlen = strlen(f->target) + 32;
+    f->tmp = malloc(tlen);
+    if (!f->tmp) {
+        path_msg(err, errlen, path, "out of memory");
+        mmusim_ofile_abort(f);
+        return MMU_ENOMEM;
+    }
+    snprintf(f->tmp, tlen, "%s.tmp.%ld", f->target, (long)getpid());
+    f->slot = tmp_register(f->tmp);
+    f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (f->fd < 0) {
+        int e = errno;
+        tmp_unregister(f->slot);
+        f->slot = -1;
+        free(f->tmp);
+        f->tmp = NULL;
+        path_msg(err, errlen, path, "%s", strerror(e));
+        mmusim_ofile_abort(f);
+        return errno_code(e);
+    }
+    f->own_fd = 1;
+    /* the new file keeps the permission bits of the one it replaces */
+    if (exists)
+        (void)fchmod(f->fd, st.st_mode & 07777);
+    *out = f;
+    return 0;
+}
+
+int mmusim_ofile_fd(const mmusim_ofile *f)
+{
+    return f ? f->fd : -1;
+}
+
+/* The stdio stream's writes: straight to the descriptor, the first error kept. */
+static ssize_t ofile_cookie_write(void *c, const char *buf, size_t n)
+{
+    mmusim_ofile *f = c;
+    size_t done = 0;
+    while (done < n) {
+        ssize_t w = write(f->fd, buf + done, n - done);
+        if (w <= 0) {
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (!f->werr)
+                f->werr = w < 0 ? errno : EIO;
+            return (ssize_t)done;
+        }
+        done += (size_t)w;
+    }
+    return (ssize_t)n;
+}
+
+static int ofile_cookie_close(void *c)
+{
+    (void)c; /* the descriptor is closed by mmusim_ofile_commit/abort */
+    return 0;
+}
+
+FILE *mmusim_ofile_stdio(mmusim_ofile *f)
+{
+    if (!f)
+        return NULL;
+    if (!f->fp) {
+        cookie_io_functions_t io = {NULL, ofile_cookie_write, NULL, ofile_cookie_close};
+        if (!f->own_fd)
+            fflush(stdout); /* what was printed before comes first */
+        f->fp = fopencookie(f, "w", io);
+        if (f->fp)
+            setvbuf(f->fp, NULL, _IOFBF, (size_t)1 << 16);
+    }
+    return f->fp;
+}
+
+int mmusim_ofile_replaces(const mmusim_ofile *f)
+{
+    return f && f->tmp != NULL;
+}
+
+int mmusim_ofile_commit(mmusim_ofile *f, char *err, size_t errlen)
+{
+    if (!f)
+        return 0;
+    int e = 0;
+    if (f->fp) {
+        if (fflush(f->fp) != 0 || ferror(f->fp))
+            e = f->werr ? f->werr : EIO;
+        fclose(f->fp);
+        f->fp = NULL;
+    }
+    /* a device or FIFO that cannot sync says so with EINVAL or ENOTSUP */
+    if (!e && f->own_fd && fsync(f->fd) != 0 && (f->tmp || (errno != EINVAL && errno != ENOTSUP && errno != EROFS)))
+        e = errno;
+    if (f->own_fd) {
+        if (close(f->fd) != 0 && !e)
+            e = errno;
+        f->fd = -1;
+        f->own_fd = 0;
+    }
+    if (!e && f->tmp) {
+        if (rename(f->tmp, f->target) != 0) {
+            e = errno;
+            path_msg(err, errlen, f->name, "cannot rename %s into place: %s", f->tmp, strerror(e));
+            mmusim_ofile_abort(f);
+            return MMU_EIO;
+        }
+        tmp_unregister(f->slot);
+        f->slot = -1;
+        free(f->tmp);
+        f->tmp = NULL;
+    }
+    if (e) {
+        path_msg(err, errlen, f->name, "write error: %s", strerror(e));
+        mmusim_ofile_abort(f);
+        return e == ENOMEM ? MMU_ENOMEM : MMU_EIO;
+    }
+    mmusim_ofile_abort(f);
+    return 0;
+}
+
+void mmusim_ofile_abort(mmusim_ofile *f)
+{
+    if (!f)
+        return;
+    if (f->fp)
+        fclose(f->fp);
+    if (f->own_fd)
+        close(f->fd);
+    if (f->tmp) {
+        unlink(f->tmp);
+        tmp_unregister(f->slot);
+    }
+    free(f->tmp);
+    free(f->target);
+    free(f->name);
+    free(f);
+}
+
+/* What kind of file this is, for messages. */
+static const char *kind_name(mode_t m)
+{
+    return S_ISREG(m) ? "a regular file" : S_ISDIR(m) ? "a directory" : S_ISCHR(m) ? "a character device"
+         : S_ISBLK(m) ? "a block device" : S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket" : "a special file";
+}
+
+int mmusim_input_check(int fd, const char *path, int pipes_ok, char *err, size_t errlen)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        path_msg(err, errlen, path ? path : "?", "%s", strerror(errno));
+        return MMU_EIO;
+    }
+    if (S_ISREG(st.st_mode) || (pipes_ok && S_ISFIFO(st.st_mode)))
+        return 0;
+    path_msg(err, errlen, path ? path : "?", "is %s, not a regular file%s", kind_name(st.st_mode),
+             pipes_ok ? " or a pipe" : "");
+    return MMU_EINVAL;
+}
+
+int mmusim_output_check(const char *path, int append, char *err, size_t errlen)
+{
+    if (!path) {
+        mmusim_copy_msg(err, errlen, "mmusim_output_check: invalid argument");
+        return MMU_EINVAL;
+    }
+    if (strcmp(path, "-") == 0)
+        return 0;
+    struct stat st;
+    int exists = 0;
+    char *target = resolve_target(path, &st, &exists);
+    if (!target) {
+        int e = errno;
+        path_msg(err, errlen, path, "%s", strerror(e));
+        return errno_code(e);
+    }
+    const char *why = exists ? refused_type(st.st_mode) : NULL;
+    int rc = 0, e = 0;
+    if (why) {
+        path_msg(err, errlen, path, "%s", why);
+        rc = MMU_EINVAL;
+    } else if (exists && S_ISFIFO(st.st_mode)) {
+        /* opening it would wait for a reader */
+    } else if (exists && (!S_ISREG(st.st_mode) || append)) {
+        int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK | (append ? O_APPEND : 0));
+        if (fd < 0)
+            e = errno;
+        else
+            close(fd);
+    } else {
+        /* a new file in the target's directory: the probe is the temporary
+         * name the output will use, removed at once */
+        size_t tlen = strlen(target) + 32;
+        char *probe = malloc(tlen);
+        if (!probe) {
+            e = ENOMEM;
+        } else {
+            snprintf(probe, tlen, "%s.tmp.%ld", target, (long)getpid());
+            int slot = tmp_register(probe);
+            int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+            if (fd < 0) {
+                e = errno;
+            } else {
+                close(fd);
+                unlink(probe);
+            }
+            tmp_unregister(slot);
+            free(probe);
+        }
+    }
+    if (e) {
+        path_msg(err, errlen, path, "%s", strerror(e));
+        rc = errno_code(e);
+    }
+    free(target);
+    return rc;
+}
+
+/* ---- output streams ---- */
 
 #define MMUSIM_OSTREAM_OUT_CAP ((size_t)1 << 20)
 
 struct mmusim_ostream {
     char *name; /* the final name, for messages */
-    char *tmp;  /* the temporary file; NULL for standard output */
+    mmusim_ofile *of; /* where the bytes go */
     int fd;
     mmusim_compression comp;
     unsigned char *out; /* compressed output waiting to be written */
@@ -726,17 +1134,13 @@ int mmusim_ostream_open(const char *path, mmusim_compression comp, int level, mm
     s->fd = -1;
     s->comp = comp;
     s->name = strdup(is_stdout ? "<stdout>" : path);
-    size_t tlen = strlen(path) + 32;
-    if (!is_stdout)
-        s->tmp = malloc(tlen);
     if (comp != MMUSIM_COMP_NONE)
         s->out = malloc(MMUSIM_OSTREAM_OUT_CAP);
     int rc = 0;
-    if (!s->name || (!is_stdout && !s->tmp) || (comp != MMUSIM_COMP_NONE && !s->out)) {
+    if (!s->name || (comp != MMUSIM_COMP_NONE && !s->out)) {
         if (err && errlen)
             snprintf(err, errlen, "%s: out of memory", path);
         free(s->name);
-        free(s->tmp);
         free(s->out);
         free(s);
         return MMU_ENOMEM;
@@ -779,18 +1183,12 @@ int mmusim_ostream_open(const char *path, mmusim_compression comp, int level, mm
     default:
         break;
     }
-    if (is_stdout) {
-        s->fd = STDOUT_FILENO;
-    } else {
-        snprintf(s->tmp, tlen, "%s.tmp.%ld", path, (long)getpid());
-        s->fd = open(s->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-        if (s->fd < 0) {
-            rc = ostream_fail(s, errno == ENOENT ? MMU_ENOTFOUND : MMU_EIO, "%s", strerror(errno));
-            free(s->tmp);
-            s->tmp = NULL;
-            goto fail;
-        }
+    rc = mmusim_ofile_open(path, &s->of, s->errmsg, sizeof s->errmsg);
+    if (rc < 0) {
+        s->err_code = rc;
+        goto fail;
     }
+    s->fd = mmusim_ofile_fd(s->of);
     *out = s;
     return 0;
 fail:
@@ -888,7 +1286,8 @@ int mmusim_ostream_pwrite(mmusim_ostream *s, const void *buf, size_t len, uint64
     /* only our own file: standard output may be a file we must not rewrite
      * from offset 0 (">> log"), or a pipe */
     struct stat st;
-    if (s->comp != MMUSIM_COMP_NONE || !s->tmp || fstat(s->fd, &st) != 0 || !S_ISREG(st.st_mode))
+    if (s->comp != MMUSIM_COMP_NONE || !mmusim_ofile_replaces(s->of) || fstat(s->fd, &st) != 0 ||
+        !S_ISREG(st.st_mode))
         return MMU_EUNSUPPORTED;
     ssize_t r;
     do
@@ -913,17 +1312,13 @@ int mmusim_ostream_close(mmusim_ostream *s, char *err, size_t errlen)
         return 0;
     if (!s->err_code && s->comp != MMUSIM_COMP_NONE && encode(s, NULL, 0, 1) == 0)
         flush_out(s);
-    if (!s->err_code && s->tmp) {
-        int fd = s->fd;
+    if (!s->err_code) {
+        mmusim_ofile *of = s->of;
+        s->of = NULL; /* committed or removed, either way */
         s->fd = -1;
-        if (close(fd) != 0)
-            ostream_fail(s, MMU_EIO, "write error: %s", strerror(errno));
-        else if (rename(s->tmp, s->name) != 0)
-            ostream_fail(s, MMU_EIO, "cannot rename %s into place: %s", s->tmp, strerror(errno));
-        else {
-            free(s->tmp);
-            s->tmp = NULL; /* nothing left to remove */
-        }
+        int r = mmusim_ofile_commit(of, s->errmsg, sizeof s->errmsg);
+        if (r < 0)
+            s->err_code = r;
     }
     int rc = s->err_code;
     if (rc)
@@ -936,18 +1331,13 @@ void mmusim_ostream_abort(mmusim_ostream *s)
 {
     if (!s)
         return;
-    if (s->tmp) {
-        if (s->fd >= 0)
-            close(s->fd);
-        unlink(s->tmp);
-    }
+    mmusim_ofile_abort(s->of);
     if (s->z_init)
         deflateEnd(&s->z);
     if (s->x_init)
         lzma_end(&s->x);
     ZSTD_freeCCtx(s->zc);
     free(s->out);
-    free(s->tmp);
     free(s->name);
     free(s);
 }

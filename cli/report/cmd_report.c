@@ -16,7 +16,8 @@
  * the time or the machine: the same inputs give the same bytes.  The plots
  * come from gnuplot (html_plot.c); without it the page says plainly that they
  * are missing and why.  The page is written to a temporary file renamed into
- * place.  See docs/report.md.
+ * place (a device, a FIFO or "-" in place: docs/outputs.md).  See
+ * docs/report.md.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -31,6 +32,7 @@
 #include "html.h"
 #include "mmusim/mmusim.h"
 #include "mmusim/io/report.h"
+#include "mmusim/io/stream.h"
 
 /* Marks in the page text, replaced once gnuplot has run. */
 #define MARK '\x1e'
@@ -1640,39 +1642,48 @@ static int finish_page(rep *r, mmusim_buf *out)
     return out->oom ? -1 : 0;
 }
 
+/* Write the page: a regular file replaced atomically, a device, FIFO or "-"
+ * written in place (mmusim_ofile, docs/outputs.md). */
 static int write_atomic(const char *path, const mmusim_buf *b)
 {
-    size_t n = strlen(path) + 32;
-    char *tmp = malloc(n);
-    if (!tmp) {
-        fprintf(stderr, "mmusim report: %s: out of memory\n", path);
+    char err[1024];
+    mmusim_ofile *of;
+    if (mmusim_ofile_open(path, &of, err, sizeof err) != 0) {
+        fprintf(stderr, "mmusim report: %s\n", err);
         return -1;
     }
-    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    int ok = f != NULL;
-    if (f) {
-        ok = fwrite(b->p, 1, b->n, f) == b->n;
-        ok = (fclose(f) == 0) && ok;
+    const char *p = b->p;
+    size_t n = b->n;
+    while (n) {
+        ssize_t w = write(mmusim_ofile_fd(of), p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            fprintf(stderr, "mmusim report: %s: write error: %s\n", path, w < 0 ? strerror(errno) : "short write");
+            mmusim_ofile_abort(of);
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
     }
-    if (ok && rename(tmp, path) == 0) {
-        free(tmp);
-        return 0;
+    if (mmusim_ofile_commit(of, err, sizeof err) != 0) {
+        fprintf(stderr, "mmusim report: %s\n", err);
+        return -1;
     }
-    fprintf(stderr, "mmusim report: %s: %s\n", path, strerror(errno ? errno : EIO));
-    remove(tmp);
-    free(tmp);
-    return -1;
+    return 0;
 }
 
 /* ---- inputs and arguments ---- */
 
 static int load_input(rep_input *in)
 {
-    struct stat st;
+    char err[1024];
     FILE *f = fopen(in->path, "r");
-    if (!f || fstat(fileno(f), &st) != 0 || S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "mmusim report: %s: %s\n", in->path, f ? "is a directory" : strerror(errno));
+    if (!f || mmusim_input_check(fileno(f), in->path, 1, err, sizeof err) != 0) {
+        if (f)
+            fprintf(stderr, "mmusim report: %s\n", err);
+        else
+            fprintf(stderr, "mmusim report: %s: %s\n", in->path, strerror(errno));
         if (f)
             fclose(f);
         return -1;
