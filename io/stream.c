@@ -715,13 +715,44 @@ struct mmusim_ofile {
     int werr;     /* errno of the first failed write through fp */
 };
 
+/* The descriptor N a path names as /dev/fd/N, /proc/self/fd/N or
+ * /proc/PID/fd/N of this process, or -1. */
+static int fd_path(const char *p)
+{
+    char own[64];
+    snprintf(own, sizeof own, "/proc/%ld/fd/", (long)getpid());
+    const char *prefixes[] = {"/dev/fd/", "/proc/self/fd/", own};
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++) {
+        size_t n = strlen(prefixes[i]);
+        if (strncmp(p, prefixes[i], n) != 0 || !p[n])
+            continue;
+        long v = 0;
+        for (p += n; *p >= '0' && *p <= '9' && v < 1000000; p++)
+            v = v * 10 + (*p - '0');
+        return *p ? -1 : (int)v;
+    }
+    return -1;
+}
+
 /* What a path names, symbolic links followed (a dangling link names its
  * target, which does not exist).  Returns the path of the last name of the
- * chain (malloc'd) with *exists and st filled, or NULL with errno set. */
-static char *resolve_target(const char *path, struct stat *st, int *exists)
+ * chain (malloc'd) with *exists and st filled, or NULL with errno set.  A
+ * chain through one of this process's descriptors (/dev/stdout is
+ * /proc/self/fd/1) stops there: *fdnum is set (else -1) and st is the
+ * descriptor's, so the open file is written, never replaced. */
+static char *resolve_target(const char *path, struct stat *st, int *exists, int *fdnum)
 {
     char *cur = strdup(path);
+    *fdnum = -1;
     for (int hops = 0; cur; hops++) {
+        int fd = fd_path(cur);
+        if (fd >= 0) {
+            if (fstat(fd, st) != 0)
+                break;
+            *fdnum = fd;
+            *exists = 1;
+            return cur;
+        }
         if (lstat(cur, st) != 0) {
             if (errno != ENOENT)
                 break;
@@ -810,8 +841,8 @@ int mmusim_ofile_open(const char *path, mmusim_ofile **out, char *err, size_t er
         return 0;
     }
     struct stat st;
-    int exists = 0;
-    f->target = resolve_target(path, &st, &exists);
+    int exists = 0, fdnum;
+    f->target = resolve_target(path, &st, &exists, &fdnum);
     if (!f->target) {
         int e = errno;
         path_msg(err, errlen, path, "%s", strerror(e));
@@ -824,13 +855,17 @@ int mmusim_ofile_open(const char *path, mmusim_ofile **out, char *err, size_t er
         mmusim_ofile_abort(f);
         return MMU_EINVAL;
     }
-    if (exists && !S_ISREG(st.st_mode)) {
-        /* a device or a FIFO: written in place, never replaced */
+    if (exists && (!S_ISREG(st.st_mode) || fdnum >= 0)) {
+        /* a device, a FIFO or an open descriptor: written in place, never replaced */
         free(f->target);
         f->target = NULL;
-        do
-            f->fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
-        while (f->fd < 0 && errno == EINTR);
+        if (fdnum >= 0) {
+            fflush(stdout); /* what was printed before comes first */
+            f->fd = fcntl(fdnum, F_DUPFD_CLOEXEC, 3);
+        } else
+            do
+                f->fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+            while (f->fd < 0 && errno == EINTR);
         if (f->fd < 0) {
             int e = errno;
             path_msg(err, errlen, path, "%s", strerror(e));
@@ -1008,8 +1043,8 @@ int mmusim_output_check(const char *path, int append, char *err, size_t errlen)
     if (strcmp(path, "-") == 0)
         return 0;
     struct stat st;
-    int exists = 0;
-    char *target = resolve_target(path, &st, &exists);
+    int exists = 0, fdnum;
+    char *target = resolve_target(path, &st, &exists, &fdnum);
     if (!target) {
         int e = errno;
         path_msg(err, errlen, path, "%s", strerror(e));
@@ -1020,6 +1055,10 @@ int mmusim_output_check(const char *path, int append, char *err, size_t errlen)
     if (why) {
         path_msg(err, errlen, path, "%s", why);
         rc = MMU_EINVAL;
+    } else if (fdnum >= 0) {
+        int fl = fcntl(fdnum, F_GETFL);
+        if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY)
+            e = fl < 0 ? errno : EBADF;
     } else if (exists && S_ISFIFO(st.st_mode)) {
         /* opening it would wait for a reader */
     } else if (exists && (!S_ISREG(st.st_mode) || append)) {

@@ -67,6 +67,11 @@ cat fifo > fifo.got &
 wait
 [ -p fifo ] && ok || bad "the FIFO was replaced"
 expect_eq "JSON through the FIFO" "$("$PY" -c "import json; print(json.load(open('fifo.got'))['accesses'])")" 3
+# a link to this process's standard output (as /dev/stdout is) writes to it
+ln -s /proc/self/fd/1 mystdout
+"$MMUSIM" run t.txt --json mystdout > both.txt || bad "--json to a link to /proc/self/fd/1"
+[ -L mystdout ] && ok || bad "the link to /proc/self/fd/1 was replaced"
+grep -q '^trace  *t.txt' both.txt && grep -q '"schema"' both.txt && ok || bad "summary and JSON not both in standard output"
 "$MMUSIM" run t.txt --quiet --csv - > stdout.csv || bad "--csv -"
 expect_eq "--csv - writes header and row to standard output" "$(wc -l < stdout.csv)" 2
 [ ! -e ./- ] && ok || bad "--csv - made a file named '-'"
