@@ -836,6 +836,7 @@ int mmusim_ofile_open(const char *path, mmusim_ofile **out, char *err, size_t er
     f->slot = -1;
     f->fd = -1;
     if (is_stdout) {
+        fflush(stdout); /* what was printed before comes first */
         f->fd = STDOUT_FILENO;
         *out = f;
         return 0;
@@ -940,8 +941,6 @@ FILE *mmusim_ofile_stdio(mmusim_ofile *f)
         return NULL;
     if (!f->fp) {
         cookie_io_functions_t io = {NULL, ofile_cookie_write, NULL, ofile_cookie_close};
-        if (!f->own_fd)
-            fflush(stdout); /* what was printed before comes first */
         f->fp = fopencookie(f, "w", io);
         if (f->fp)
             setvbuf(f->fp, NULL, _IOFBF, (size_t)1 << 16);
@@ -966,7 +965,8 @@ int mmusim_ofile_commit(mmusim_ofile *f, char *err, size_t errlen)
         f->fp = NULL;
     }
     /* a device or FIFO that cannot sync says so with EINVAL or ENOTSUP */
-    if (!e && f->own_fd && fsync(f->fd) != 0 && (f->tmp || (errno != EINVAL && errno != ENOTSUP && errno != EROFS)))
+    if (!e && f->own_fd && fsync(f->fd) != 0 &&
+        (f->tmp || (errno != EINVAL && errno != ENOTSUP && errno != EROFS)))
         e = errno;
     if (f->own_fd) {
         if (close(f->fd) != 0 && !e)
@@ -1016,8 +1016,17 @@ void mmusim_ofile_abort(mmusim_ofile *f)
 /* What kind of file this is, for messages. */
 static const char *kind_name(mode_t m)
 {
-    return S_ISREG(m) ? "a regular file" : S_ISDIR(m) ? "a directory" : S_ISCHR(m) ? "a character device"
-         : S_ISBLK(m) ? "a block device" : S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket" : "a special file";
+    if (S_ISREG(m))
+        return "a regular file";
+    if (S_ISDIR(m))
+        return "a directory";
+    if (S_ISCHR(m))
+        return "a character device";
+    if (S_ISBLK(m))
+        return "a block device";
+    if (S_ISFIFO(m))
+        return "a FIFO";
+    return S_ISSOCK(m) ? "a socket" : "a special file";
 }
 
 int mmusim_input_check(int fd, const char *path, int pipes_ok, char *err, size_t errlen)
