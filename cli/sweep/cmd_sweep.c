@@ -273,6 +273,12 @@ static int csv_read(const char *path, csv_table *t, int missing_ok, int pipes_ok
     memset(t, 0, sizeof *t);
     t->path = path;
     t->path_col = -1;
+    struct stat st;
+    if (!pipes_ok && stat(path, &st) == 0 && S_ISFIFO(st.st_mode)) {
+        /* opening it would wait for a writer */
+        snprintf(err, errlen, "%s: is a FIFO, not a regular file", path);
+        return -1;
+    }
     FILE *f = fopen(path, "rb");
     if (!f) {
         if (missing_ok && errno == ENOENT)

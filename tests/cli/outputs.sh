@@ -65,6 +65,8 @@ chmod 600 mode.json
 "$MMUSIM" run t.txt --quiet --json mode.json || bad "--json over a file"
 expect_eq "a replaced file keeps its mode" "$(stat -c %a mode.json)" 600
 mkfifo fifo
+expect_fail "sweep --out a FIFO" "fifo: is a FIFO, not a regular file" \
+  timeout 10 "$MMUSIM" sweep t.txt --vary walker.count=1 --out fifo
 timeout 10 cat fifo > fifo.got &
 catpid=$!
 "$MMUSIM" run t.txt --quiet --json fifo || bad "--json to a FIFO"
