@@ -255,7 +255,7 @@ typedef struct run_state {
     uint64_t next_issue;  /* earliest issue cycle of the next access (traces without cycles) */
     uint64_t *done_ring;  /* completion cycles of the last max_outstanding accesses */
     uint32_t ring_pos;    /* slot of the oldest of them */
-    FILE *per_access;     /* --per-access (a stream on per_access_file), or NULL */
+    FILE *per_access;     /* --per-access, or NULL */
     mmusim_window cur;        /* the timeline window being filled */
     mmu_stats snap;       /* counters at the start of the window */
     size_t cap_windows;
