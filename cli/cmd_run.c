@@ -17,6 +17,7 @@
 #include "mmusim/mmusim.h"
 #include "mmusim/io/replay.h"
 #include "mmusim/io/report.h"
+#include "mmusim/io/stream.h"
 #include "mmusim/io/trace.h"
 
 #define MAX_TRACES 64
@@ -312,14 +313,24 @@ static void show_progress(void *ctx, const mmusim_replay_progress *p)
     fprintf(stderr, p->final ? "\n" : "   ");
 }
 
-/* Open the per-access CSV under a temporary name (renamed into place at the end). */
-static FILE *open_tmp(const char *path, char *tmp, size_t len)
+/*
+ * Check that every output can be written before the run starts, so a typo in
+ * a path does not cost the results of a long run (docs/outputs.md).  Returns
+ * 0, or 1 with a message printed.
+ */
+static int check_outputs(const run_opts *o)
 {
-    snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        fprintf(stderr, "mmusim: %s: %s\n", path, strerror(errno));
-    return f;
+    char err[1024];
+    const struct {
+        const char *opt, *path;
+        int append;
+    } outs[] = {{"--json", o->json, 0}, {"--csv", o->csv, 1}, {"--per-access", o->per_access, 0}};
+    for (size_t i = 0; i < sizeof outs / sizeof *outs; i++)
+        if (outs[i].path && mmusim_output_check(outs[i].path, outs[i].append, err, sizeof err) != 0) {
+            fprintf(stderr, "mmusim: %s %s\n", outs[i].opt, err);
+            return 1;
+        }
+    return 0;
 }
 
 int cli_cmd_run(int argc, char **argv)
@@ -332,6 +343,8 @@ int cli_cmd_run(int argc, char **argv)
         fputs(run_usage, stderr);
         return 2;
     }
+    if (check_outputs(&o) != 0)
+        return 1;
     char err[1024];
     mmu *m;
     mmu_os *os;
@@ -388,24 +401,26 @@ int cli_cmd_run(int argc, char **argv)
         ro.ctx = &ps;
     }
     int status = 0;
-    char tmp[4200];
+    mmusim_ofile *per_access = NULL; /* committed (renamed into place) only if the run succeeds */
     if (o.per_access) {
-        ro.per_access = open_tmp(o.per_access, tmp, sizeof tmp);
-        if (!ro.per_access)
+        if (mmusim_ofile_open(o.per_access, &per_access, err, sizeof err) != 0) {
+            fprintf(stderr, "mmusim: %s\n", err);
             status = 1;
+        } else if (!(ro.per_access = mmusim_ofile_stdio(per_access))) {
+            fprintf(stderr, "mmusim: %s: out of memory\n", o.per_access);
+            status = 1;
+        }
     }
     if (status == 0 && mmusim_replay_traces(m, o.traces, (size_t)o.n_traces, &ro, &info, err, sizeof err) != 0) {
         fprintf(stderr, "%smmusim: %s\n", ps.shown ? "\n" : "", err);
         status = 1;
     }
-    if (ro.per_access) {
-        int ok = fclose(ro.per_access) == 0;
-        if (status == 0 && ok && rename(tmp, o.per_access) != 0)
-            ok = 0;
-        if (status != 0 || !ok) {
-            if (status == 0)
-                fprintf(stderr, "mmusim: %s: %s\n", o.per_access, strerror(errno));
-            remove(tmp);
+    if (per_access) {
+        ro.per_access = NULL;
+        if (status != 0) {
+            mmusim_ofile_abort(per_access);
+        } else if (mmusim_ofile_commit(per_access, err, sizeof err) != 0) {
+            fprintf(stderr, "mmusim: %s\n", err);
             status = 1;
         }
     }

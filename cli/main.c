@@ -11,11 +11,41 @@
  *   mmusim merge OUT IN...         join the CSV files of sweep shards
  *   mmusim version | help
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "mmusim/io/stream.h"
 #include "mmusim/mmusim.h"
+
+/*
+ * A signal that ends the program removes the temporary files of the outputs
+ * being written (PATH.tmp.PID), then ends it as the signal would have, so
+ * the exit status is the signal's (docs/outputs.md).  The handler is
+ * installed with SA_RESETHAND and the signal is blocked while it runs: the
+ * raise() is delivered, with the default action, when it returns.
+ */
+static void on_fatal_signal(int sig)
+{
+    mmusim_tmp_cleanup();
+    raise(sig);
+}
+
+static void cleanup_on_signals(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT};
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+        struct sigaction sa, old;
+        if (sigaction(sigs[i], NULL, &old) != 0 || old.sa_handler == SIG_IGN)
+            continue; /* ignored (nohup, a background job): left so */
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_fatal_signal;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = SA_RESETHAND;
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
 
 static void usage(FILE *out)
 {
@@ -74,6 +104,7 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *cmd = argv[1];
+    cleanup_on_signals();
     if (strcmp(cmd, "run") == 0)
         return cli_cmd_run(argc - 2, argv + 2);
     if (strcmp(cmd, "config") == 0)

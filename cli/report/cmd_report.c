@@ -30,15 +30,19 @@
 #include "cli.h"
 #include "report_internal.h"
 #include "mmusim/mmusim.h"
+#include "mmusim/io/stream.h"
 
 /* ---- inputs and arguments ---- */
 
 static int load_input(rep_input *in)
 {
-    struct stat st;
+    char err[1024];
     FILE *f = fopen(in->path, "r");
-    if (!f || fstat(fileno(f), &st) != 0 || S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "mmusim report: %s: %s\n", in->path, f ? "is a directory" : strerror(errno));
+    if (!f || mmusim_input_check(fileno(f), in->path, 1, err, sizeof err) != 0) {
+        if (f)
+            fprintf(stderr, "mmusim report: %s\n", err);
+        else
+            fprintf(stderr, "mmusim report: %s: %s\n", in->path, strerror(errno));
         if (f)
             fclose(f);
         return -1;

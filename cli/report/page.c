@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mmusim/io/stream.h"
 #include "report_internal.h"
 
 /* ---- the page ---- */
@@ -138,26 +139,31 @@ int finish_page(rep *r, mmusim_buf *out){
     return out->oom ? -1 : 0;
 }
 
-int write_atomic(const char *path, const mmusim_buf *b){
-    size_t n = strlen(path) + 32;
-    char *tmp = malloc(n);
-    if (!tmp) {
-        fprintf(stderr, "mmusim report: %s: out of memory\n", path);
+int write_atomic(const char *path, const mmusim_buf *b)
+{
+    char err[1024];
+    mmusim_ofile *of;
+    if (mmusim_ofile_open(path, &of, err, sizeof err) != 0) {
+        fprintf(stderr, "mmusim report: %s\n", err);
         return -1;
     }
-    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    int ok = f != NULL;
-    if (f) {
-        ok = fwrite(b->p, 1, b->n, f) == b->n;
-        ok = (fclose(f) == 0) && ok;
+    const char *p = b->p;
+    size_t n = b->n;
+    while (n) {
+        ssize_t w = write(mmusim_ofile_fd(of), p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            fprintf(stderr, "mmusim report: %s: write error: %s\n", path, w < 0 ? strerror(errno) : "short write");
+            mmusim_ofile_abort(of);
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
     }
-    if (ok && rename(tmp, path) == 0) {
-        free(tmp);
-        return 0;
+    if (mmusim_ofile_commit(of, err, sizeof err) != 0) {
+        fprintf(stderr, "mmusim report: %s\n", err);
+        return -1;
     }
-    fprintf(stderr, "mmusim report: %s: %s\n", path, strerror(errno ? errno : EIO));
-    remove(tmp);
-    free(tmp);
-    return -1;
+    return 0;
 }

@@ -39,6 +39,7 @@
 #include "mmusim/io/report.h"
 #include "cli.h"
 #include "mmusim/mmusim.h"
+#include "mmusim/io/stream.h"
 #include "mmusim/io/trace.h"
 #include "sweep_onepass.h"
 #include "sweep_slurm.h"
@@ -49,7 +50,7 @@
 #define MAX_POINTS 10000000u
 
 /* Exit statuses (also in docs/sweep.md). */
-enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_SIGINT = 130, EXIT_SIGTERM = 143 };
+enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_SIGHUP = 129, EXIT_SIGINT = 130, EXIT_SIGTERM = 143 };
 
 /* ------------------------------------------------------------------ */
 /* small helpers                                                       */
@@ -267,18 +268,29 @@ static uint64_t table_shape(const csv_table *t)
 /*
  * Read a CSV file written by "mmusim run --csv".  A missing file is an
  * error unless missing_ok (then an empty table); an empty file is an empty
- * table.  Returns 0, or -1 with "FILE:LINE: what" in err.
+ * table.  It must be a regular file, or also a pipe if pipes_ok (a device
+ * would never end).  Returns 0, or -1 with "FILE:LINE: what" in err.
  */
-static int csv_read(const char *path, csv_table *t, int missing_ok, char *err, size_t errlen)
+static int csv_read(const char *path, csv_table *t, int missing_ok, int pipes_ok, char *err, size_t errlen)
 {
     memset(t, 0, sizeof *t);
     t->path = path;
     t->path_col = -1;
+    struct stat st;
+    if (!pipes_ok && stat(path, &st) == 0 && S_ISFIFO(st.st_mode)) {
+        /* opening it would wait for a writer */
+        snprintf(err, errlen, "%s: is a FIFO, not a regular file", path);
+        return -1;
+    }
     FILE *f = fopen(path, "rb");
     if (!f) {
         if (missing_ok && errno == ENOENT)
             return 0;
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (mmusim_input_check(fileno(f), path, pipes_ok, err, errlen) != 0) {
+        fclose(f);
         return -1;
     }
     size_t cap = 1 << 16;
@@ -539,12 +551,14 @@ static int cmp_u64(const void *a, const void *b)
 /* ------------------------------------------------------------------ */
 /* running points                                                      */
 
-static volatile sig_atomic_t got_int, got_term;
+static volatile sig_atomic_t got_int, got_term, got_hup;
 
 static void on_signal(int sig)
 {
     if (sig == SIGINT)
         got_int++;
+    else if (sig == SIGHUP)
+        got_hup++;
     else
         got_term++;
 }
@@ -640,6 +654,7 @@ static int start_point(const sweep *s, size_t i, const char *self, slot *sl)
         setpgid(0, 0);
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
+        signal(SIGPIPE, SIG_DFL); /* ignored by the sweep while it runs points */
         int devnull = open("/dev/null", O_RDWR);
         if (devnull >= 0) {
             dup2(devnull, STDIN_FILENO);
@@ -656,6 +671,7 @@ static int start_point(const sweep *s, size_t i, const char *self, slot *sl)
         _exit(127);
     }
     free_argv(av);
+    setpgid(pid, pid); /* as the child does: no race with a kill(-pid) */
     sl->pid = pid;
     sl->point = i;
     sl->err = ef;
@@ -734,14 +750,19 @@ static size_t run_points(sweep *s, const size_t *todo, size_t n_todo, int *inter
     int killed = 0;
     progress_show(&pr);
     while (next < n_todo || running > 0) {
-        int stopping = got_int || got_term || *usage_error;
-        if (got_term || (got_int > 1)) {
+        int stopping = got_int || got_term || got_hup || *usage_error;
+        if (got_term || got_hup || (got_int > 1)) {
             if (!killed) {
                 progress_clear(&pr);
-                fprintf(stderr, "mmusim sweep: stopping the %zu running point%s\n", running,
+                fprintf(stderr, "mmusim sweep: %s: stopping the %zu running point%s\n",
+                        got_hup ? "SIGHUP" : got_term ? "SIGTERM" : "SIGINT again", running,
                         running == 1 ? "" : "s");
+                /* each point is a process group of its own (whatever it
+                 * started goes too); a run killed so leaves no row, or a
+                 * whole one: the row is written with these signals held */
                 for (size_t k = 0; k < running; k++)
-                    kill(slots[k].pid, SIGTERM);
+                    if (kill(-slots[k].pid, SIGTERM) != 0)
+                        kill(slots[k].pid, SIGTERM);
                 killed = 1;
             }
         } else if (got_int == 1 && !*interrupted) {
@@ -749,7 +770,7 @@ static size_t run_points(sweep *s, const size_t *todo, size_t n_todo, int *inter
             fprintf(stderr, "mmusim sweep: interrupted: no new points; waiting for the %zu running "
                             "(Ctrl-C again stops them)\n", running);
         }
-        if (got_int || got_term)
+        if (got_int || got_term || got_hup)
             *interrupted = 1;
         /* while OUT has no header yet, one point runs alone: two children
            finding it empty at once would both write a header */
@@ -1494,8 +1515,9 @@ int cli_cmd_sweep(int argc, char **argv)
     /* what OUT holds already */
     char err[1024];
     csv_table have;
-    if (csv_read(s->out, &have, 1, err, sizeof err) != 0) {
-        fprintf(stderr, "mmusim sweep: %s\n", err);
+    if (csv_read(s->out, &have, 1, 0, err, sizeof err) != 0 ||
+        (!s->dry_run && mmusim_output_check(s->out, 1, err, sizeof err) != 0)) {
+        fprintf(stderr, "mmusim sweep: --out %s\n", err);
         rc = EXIT_FAILED;
         goto out;
     }
@@ -1574,18 +1596,28 @@ int cli_cmd_sweep(int argc, char **argv)
         goto out;
     }
 
-    struct sigaction sa, old_int, old_term;
+    struct sigaction sa, ign, old_int, old_term, old_hup, old_pipe;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0; /* no SA_RESTART: waitpid returns on a signal */
-    got_int = got_term = 0;
+    ign = sa;
+    ign.sa_handler = SIG_IGN;
+    got_int = got_term = got_hup = 0;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
+    /* a hangup (the terminal closed) stops the points, unless ignored (nohup);
+     * a closed standard error must not kill the sweep before it stopped them */
+    sigaction(SIGHUP, NULL, &old_hup);
+    if (old_hup.sa_handler != SIG_IGN)
+        sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGPIPE, &ign, &old_pipe);
     int interrupted = 0, usage_error = 0;
     size_t failed = run_points(s, todo, n_todo, &interrupted, &usage_error);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
+    sigaction(SIGPIPE, &old_pipe, NULL);
 
     size_t ok = 0, not_run = 0;
     for (size_t k = 0; k < n_todo; k++) {
@@ -1609,7 +1641,7 @@ int cli_cmd_sweep(int argc, char **argv)
     if (interrupted) {
         fprintf(stderr, "mmusim sweep: interrupted; %zu point%s not run: --resume continues\n", not_run,
                 not_run == 1 ? "" : "s");
-        rc = got_term ? EXIT_SIGTERM : EXIT_SIGINT;
+        rc = got_hup ? EXIT_SIGHUP : got_term ? EXIT_SIGTERM : EXIT_SIGINT;
     } else if (usage_error) {
         rc = EXIT_USAGE;
     } else if (failed) {
@@ -1724,7 +1756,7 @@ int cli_cmd_merge(int argc, char **argv)
     char err[1024];
     int rc = 0, loaded = 0, first = -1;
     for (int i = 0; i < n_in; i++) {
-        if (csv_read(argv[i + 1], &t[i], 0, err, sizeof err) != 0) {
+        if (csv_read(argv[i + 1], &t[i], 0, 1, err, sizeof err) != 0) {
             fprintf(stderr, "mmusim merge: %s\n", err);
             rc = EXIT_FAILED;
             break;
@@ -1748,7 +1780,6 @@ int cli_cmd_merge(int argc, char **argv)
     }
     size_t n_rows = 0;
     csv_row **rows = NULL;
-    char *tmp = NULL;
     if (rc)
         goto done;
     for (int i = 0; i < n_in; i++)
@@ -1772,15 +1803,14 @@ int cli_cmd_merge(int argc, char **argv)
     }
     qsort(rows, n_rows, sizeof *rows, cmp_row);
 
-    size_t tlen = strlen(out) + 32;
-    tmp = xmalloc(tlen);
-    snprintf(tmp, tlen, "%s.tmp.%ld", out, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-    if (fd < 0) {
-        fprintf(stderr, "mmusim merge: %s: %s\n", out, strerror(errno));
+    /* a regular file is replaced atomically; a device, FIFO or "-" written in place */
+    mmusim_ofile *of;
+    if (mmusim_ofile_open(out, &of, err, sizeof err) != 0) {
+        fprintf(stderr, "mmusim merge: %s\n", err);
         rc = EXIT_FAILED;
         goto done;
     }
+    int fd = mmusim_ofile_fd(of);
     int ok = 1;
     size_t dups = 0;
     if (first >= 0) {
@@ -1805,19 +1835,17 @@ int cli_cmd_merge(int argc, char **argv)
         ok = write_all(fd, rows[r]->raw, rows[r]->rawlen) == 0 && write_all(fd, "\n", 1) == 0;
         r = j;
     }
-    if (close(fd) != 0)
-        ok = 0;
-    if (ok && rename(tmp, out) != 0)
-        ok = 0;
     if (!ok) {
         fprintf(stderr, "mmusim merge: %s: %s\n", out, strerror(errno ? errno : EIO));
-        remove(tmp);
+        mmusim_ofile_abort(of);
+        rc = EXIT_FAILED;
+    } else if (mmusim_ofile_commit(of, err, sizeof err) != 0) {
+        fprintf(stderr, "mmusim merge: %s\n", err);
         rc = EXIT_FAILED;
     } else if (dups) {
         fprintf(stderr, "mmusim merge: %zu duplicate row%s of the same point dropped\n", dups, dups == 1 ? "" : "s");
     }
 done:
-    free(tmp);
     free(rows);
     for (int i = 0; i < loaded; i++)
         csv_free(&t[i]);

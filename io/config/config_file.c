@@ -9,6 +9,7 @@
 #define _XOPEN_SOURCE 700 /* realpath */
 #endif
 #include "mmusim/io/config_file.h"
+#include "mmusim/io/stream.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -171,6 +172,11 @@ int mmusim_config_load(mmu_config *cfg, const char *path, char *err, size_t errl
     FILE *f = fopen(path, "r");
     if (!f) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    /* a directory reads as empty, /dev/zero never ends: a file or a pipe only */
+    if (mmusim_input_check(fileno(f), path, 1, err, errlen) != 0) {
+        fclose(f);
         return -1;
     }
     ini_collect c = {0};

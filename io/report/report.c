@@ -6,13 +6,19 @@
 #include "mmusim/io/report.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "mmusim/io/config_file.h"
+#include "mmusim/io/stream.h"
 #include "mmusim/mmusim.h"
 
 static const char *const type_names[MMU_ACCESS_TYPES] = {"read", "write", "fetch"};
@@ -602,6 +608,117 @@ static void flatten(json_t *v, const char *prefix, mmusim_buf *head, mmusim_buf 
     /* null: an empty field */
 }
 
+/* Write all of buf to fd; 0, or an errno value (a short write is retried,
+ * so the real reason, e.g. ENOSPC, is what comes back). */
+static int write_whole(int fd, const char *buf, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, buf, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        if (w == 0)
+            return EIO;
+        buf += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/*
+ * Append row to the regular file open on fd, after its header check, as a
+ * whole or not at all: under an exclusive lock (other mmusim runs appending
+ * to the file wait), with the termination signals held off, and cut back to
+ * its old size if the write or the sync fails.  Returns 0, or -1 with a
+ * message.
+ */
+static int csv_append(int fd, const char *path, const mmusim_buf *head, const mmusim_buf *row, char *err,
+                      size_t errlen)
+{
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    sigaddset(&block, SIGQUIT);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    int rc = -1, e = 0;
+    struct stat st;
+    char *first = NULL;
+    while (flock(fd, LOCK_EX) != 0)
+        if (errno != EINTR) {
+            e = errno;
+            goto out;
+        }
+    if (fstat(fd, &st) != 0) {
+        e = errno;
+        goto out;
+    }
+    if (st.st_size > 0) {
+        /* an existing file must have the same columns, and end with a whole row */
+        first = malloc(head->n);
+        char last = 0;
+        if (!first) {
+            e = ENOMEM;
+            goto out;
+        }
+        ssize_t got = pread(fd, first, head->n, 0);
+        if (got < 0 || pread(fd, &last, 1, st.st_size - 1) != 1) {
+            e = errno ? errno : EIO;
+            goto out;
+        }
+        if ((size_t)got != head->n || memcmp(first, head->p, head->n) != 0) {
+            snprintf(err, errlen,
+                     "%s: its columns differ from this run's (another configuration shape); use another file",
+                     path);
+            goto out;
+        }
+        if (last != '\n') {
+            snprintf(err, errlen,
+                     "%s: its last row is incomplete (no end of line: a full disk?); remove that row "
+                     "and try again",
+                     path);
+            goto out;
+        }
+    }
+    /* header and row in one write when the file is new */
+    mmusim_buf both = {0};
+    const mmusim_buf *out = row;
+    if (st.st_size == 0) {
+        mmusim_buf_add(&both, head->p, head->n);
+        mmusim_buf_add(&both, row->p, row->n);
+        if (both.oom) {
+            mmusim_buf_free(&both);
+            e = ENOMEM;
+            goto out;
+        }
+        out = &both;
+    }
+    e = write_whole(fd, out->p, out->n);
+    if (!e && fsync(fd) != 0)
+        e = errno;
+    mmusim_buf_free(&both);
+    if (e) {
+        if (ftruncate(fd, st.st_size) != 0) {
+            snprintf(err, errlen, "%s: %s; and it could not be cut back to its last whole row: %s", path,
+                     strerror(e), strerror(errno));
+            e = 0;
+            goto out;
+        }
+        goto out;
+    }
+    rc = 0;
+out:
+    if (e)
+        snprintf(err, errlen, "%s: %s", path, strerror(e));
+    free(first);
+    flock(fd, LOCK_UN);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
 int mmusim_report_csv(const char *path, json_t *doc, char *err, size_t errlen)
 {
     mmusim_buf head = {0}, row = {0};
@@ -613,35 +730,35 @@ int mmusim_report_csv(const char *path, json_t *doc, char *err, size_t errlen)
         snprintf(err, errlen, "%s: out of memory", path);
         goto out;
     }
-    FILE *f = fopen(path, "a+");
-    if (!f) {
+    struct stat st;
+    int is_stdout = strcmp(path, "-") == 0;
+    if (is_stdout || (stat(path, &st) == 0 && !S_ISREG(st.st_mode))) {
+        /* standard output, a device or a FIFO: nothing to read back, so the
+         * header and the row, every time */
+        mmusim_ofile *of;
+        if (mmusim_ofile_open(path, &of, err, errlen) < 0)
+            goto out;
+        int e = write_whole(mmusim_ofile_fd(of), head.p, head.n);
+        if (!e)
+            e = write_whole(mmusim_ofile_fd(of), row.p, row.n);
+        if (e) {
+            snprintf(err, errlen, "%s: %s", is_stdout ? "<stdout>" : path, strerror(e));
+            mmusim_ofile_abort(of);
+            goto out;
+        }
+        rc = mmusim_ofile_commit(of, err, errlen) < 0 ? -1 : 0;
+        goto out;
+    }
+    int fd;
+    do
+        fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         goto out;
     }
-    /* an existing file must have the same columns */
-    rewind(f);
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t got = getline(&line, &cap, f);
-    if (got > 0 && strcmp(line, head.p) != 0) {
-        snprintf(err, errlen,
-                 "%s: its columns differ from this run's (another configuration shape); use another file",
-                 path);
-    } else {
-        /* header and row in one write when the file is new */
-        if (got <= 0) {
-            mmusim_buf_add(&head, row.p, row.n);
-            row.n = 0;
-        }
-        const mmusim_buf *out = got <= 0 ? &head : &row;
-        rc = 0;
-        if (out->oom || write(fileno(f), out->p, out->n) != (ssize_t)out->n) {
-            snprintf(err, errlen, "%s: %s", path, out->oom ? "out of memory" : strerror(errno));
-            rc = -1;
-        }
-    }
-    free(line);
-    if (fclose(f) != 0 && rc == 0) {
+    rc = csv_append(fd, path, &head, &row, err, errlen);
+    if (close(fd) != 0 && rc == 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         rc = -1;
     }
@@ -659,31 +776,18 @@ int mmusim_report_json(const char *path, const mmu *m, const mmusim_run_info *in
         return -1;
     }
     int rc = -1;
-    if (strcmp(path, "-") == 0) {
-        rc = json_dumpf(root, stdout, JSON_INDENT(2)) == 0 && fputc('\n', stdout) != EOF ? 0 : -1;
-        if (rc)
-            snprintf(err, errlen, "standard output: write failed");
-    } else {
-        size_t n = strlen(path) + 32;
-        char *tmp = malloc(n);
-        FILE *f = NULL;
-        if (tmp) {
-            snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-            f = fopen(tmp, "w");
-        }
+    mmusim_ofile *of;
+    if (mmusim_ofile_open(path, &of, err, errlen) == 0) {
+        FILE *f = mmusim_ofile_stdio(of);
         if (!f) {
-            snprintf(err, errlen, "%s: %s", path, strerror(errno));
+            snprintf(err, errlen, "%s: out of memory", path);
+            mmusim_ofile_abort(of);
         } else {
-            int ok = json_dumpf(root, f, JSON_INDENT(2)) == 0 && fputc('\n', f) != EOF;
-            ok = (fclose(f) == 0) && ok;
-            if (ok && rename(tmp, path) == 0) {
-                rc = 0;
-            } else {
-                snprintf(err, errlen, "%s: %s", path, strerror(errno ? errno : EIO));
-                remove(tmp);
-            }
+            /* a failed write sticks to the stream: the commit reports it */
+            (void)json_dumpf(root, f, JSON_INDENT(2));
+            (void)fputc('\n', f);
+            rc = mmusim_ofile_commit(of, err, errlen) < 0 ? -1 : 0;
         }
-        free(tmp);
     }
     json_decref(root);
     return rc;

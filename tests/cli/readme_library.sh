@@ -8,7 +8,11 @@ sed -n '/^<!-- library-snippet -->$/,/^<!-- \/library-snippet -->$/p' "$SRC/READ
 [ "$(sed -n 2p "$TMP/block.md")" = '```c' ] && [ "$(tail -2 "$TMP/block.md" | head -1)" = '```' ] && ok ||
   bad "README.md: no \`\`\`c block between the library-snippet markers"
 sed '1,2d;$d' "$TMP/block.md" | sed '$d' > "$TMP/snippet.c"
-cc -std=c11 -Wall -Wextra -Werror -I"$SRC/include" "$TMP/snippet.c" "$LIB" -o "$TMP/snippet" > "$TMP/cc.log" 2>&1 && ok ||
+# a library built with sanitizers (cmake --preset asan) needs their runtimes in the program too
+san=""
+grep -q '^MMUSIM_ASAN:BOOL=ON' "$BUILD/CMakeCache.txt" 2>/dev/null && san="$san -fsanitize=address"
+grep -q '^MMUSIM_UBSAN:BOOL=ON' "$BUILD/CMakeCache.txt" 2>/dev/null && san="$san -fsanitize=undefined"
+cc -std=c11 -Wall -Wextra -Werror $san -I"$SRC/include" "$TMP/snippet.c" "$LIB" -o "$TMP/snippet" > "$TMP/cc.log" 2>&1 && ok ||
   { cat "$TMP/cc.log"; bad "README snippet does not compile"; }
 "$TMP/snippet" > "$TMP/out.txt" 2>&1 && ok || { cat "$TMP/out.txt"; bad "README snippet exits non-zero"; }
 grep -Eq '^0x7f0000001234 -> 0x[0-9a-f]+ in [0-9]+ cycles \(1 page fault\)$' "$TMP/out.txt" && ok ||

@@ -12,15 +12,18 @@
  * never a silent end.
  *
  * The output side (mmusim_ostream) writes a file compressed with any of the
- * three, through a temporary file that is renamed into place only when
- * everything was written, so a failed or interrupted write never leaves a
- * half-written output under the final name.
+ * three.  Where the bytes go is decided by mmusim_ofile (docs/outputs.md):
+ * a regular file (or a new name) is written to a temporary file renamed into
+ * place only when everything was written, so a failed or interrupted write
+ * never leaves a half-written output under the final name; a device, a FIFO
+ * or standard output ("-") is written in place; symbolic links are followed.
  */
 #ifndef MMUSIM_IO_STREAM_H
 #define MMUSIM_IO_STREAM_H
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 typedef enum mmusim_compression {
@@ -82,16 +85,87 @@ void mmusim_stream_abort(mmusim_stream *s);
  */
 void mmusim_stream_close(mmusim_stream *s);
 
-/* ---- output ---- */
+/* ---- output files: where the bytes of an output go ---- */
+
+/*
+ * An output file, opened by what its path names (docs/outputs.md):
+ *  - "-": standard output, written in place;
+ *  - a regular file, or nothing yet: "TARGET.tmp.PID" is written and renamed
+ *    over TARGET by mmusim_ofile_commit() (after fsync), keeping the old
+ *    file's permission bits; until then the old file is untouched;
+ *  - a character or block device, or a FIFO: opened and written in place
+ *    (nothing is created, renamed or removed);
+ *  - a directory, a socket: refused.
+ * Symbolic links are followed: TARGET is the file the chain of links names
+ * (a dangling link's target is created), so the link stays and the file it
+ * points to gets the new contents.  Temporary files are listed in a
+ * registry that mmusim_tmp_cleanup() empties from a signal handler.
+ */
+typedef struct mmusim_ofile mmusim_ofile;
+
+/* Open path for writing as above.  0 with a new handle in *out, or a
+ * negative mmu_err with "PATH: reason" in err. */
+int mmusim_ofile_open(const char *path, mmusim_ofile **out, char *err, size_t errlen);
+
+/* The file descriptor to write to. */
+int mmusim_ofile_fd(const mmusim_ofile *f);
+
+/* A stdio stream on the file, made on the first call and owned by f
+ * (stdout for "-"); NULL if out of memory. */
+FILE *mmusim_ofile_stdio(mmusim_ofile *f);
+
+/* Nonzero if the file is replaced on commit (a regular file or a new name),
+ * 0 if it is written in place (standard output, a device, a FIFO). */
+int mmusim_ofile_replaces(const mmusim_ofile *f);
+
+/*
+ * Finish: flush the stdio stream if any, fsync (errors of devices that cannot
+ * sync are ignored), close, and for a replaced file rename it into place.
+ * Every write, flush, sync or close error is reported ("PATH: No space left
+ * on device"); the temporary file is then removed and the old file kept.
+ * Frees f.  Returns 0 or a negative mmu_err with a message.
+ */
+int mmusim_ofile_commit(mmusim_ofile *f, char *err, size_t errlen);
+
+/* Give up: close and remove the temporary file (if any), free f.  NULL is allowed. */
+void mmusim_ofile_abort(mmusim_ofile *f);
+
+/*
+ * Check, before a long run, that path can be written as an output: the
+ * directory accepts a new file (a probe is created and removed at once) or,
+ * with append set, an existing regular file opens for appending; a device
+ * must be writable; a FIFO is accepted without opening it (that would wait
+ * for a reader); a directory or a socket is refused.  Nothing is left
+ * behind.  0, or a negative mmu_err with "PATH: reason" in err.
+ */
+int mmusim_output_check(const char *path, int append, char *err, size_t errlen);
+
+/*
+ * Check that the file open on fd (named path in messages) is what an input
+ * read as a whole needs: a regular file, or also a pipe or FIFO if pipes_ok.
+ * A directory, a device (/dev/zero would never end) or a socket is refused:
+ * MMU_EINVAL with "PATH: is a character device, not a regular file" in err.
+ */
+int mmusim_input_check(int fd, const char *path, int pipes_ok, char *err, size_t errlen);
+
+/*
+ * Remove every temporary output file still open.  Async-signal-safe: meant
+ * for a handler of SIGINT, SIGTERM, SIGHUP, SIGPIPE that then re-raises the
+ * signal with its default action.
+ */
+void mmusim_tmp_cleanup(void);
+
+/* ---- output streams (compressed or not) ---- */
 
 typedef struct mmusim_ostream mmusim_ostream;
 
 /*
  * Create path for writing, compressed with comp at level (0: the command-line
- * tool's default: gzip 6, xz 6, zstd 3).  The data goes to "PATH.tmp.PID"
- * in the same directory and becomes path only in mmusim_ostream_close(); "-"
- * writes to standard output directly.  Returns 0 with a new stream in *out,
- * or a negative mmu_err with "FILE: reason" in err.
+ * tool's default: gzip 6, xz 6, zstd 3).  The file is opened with
+ * mmusim_ofile_open(): a regular file (or a new name) is written to
+ * "PATH.tmp.PID" beside it and becomes path only in mmusim_ostream_close();
+ * "-", devices and FIFOs are written in place.  Returns 0 with a new stream
+ * in *out, or a negative mmu_err with "FILE: reason" in err.
  */
 int mmusim_ostream_open(const char *path, mmusim_compression comp, int level, mmusim_ostream **out, char *err,
                     size_t errlen);
@@ -103,8 +177,8 @@ int mmusim_ostream_write(mmusim_ostream *s, const void *buf, size_t len, char *e
 /*
  * Overwrite len bytes at offset off of an uncompressed file already written
  * (a header patched at the end).  Returns 0, MMU_EUNSUPPORTED if the stream
- * is compressed or standard output (nothing done, no message), or another
- * negative mmu_err with a message.
+ * is compressed or not a file of its own (standard output, a device, a FIFO:
+ * nothing done, no message), or another negative mmu_err with a message.
  */
 int mmusim_ostream_pwrite(mmusim_ostream *s, const void *buf, size_t len, uint64_t off, char *err,
                       size_t errlen);
@@ -113,9 +187,10 @@ int mmusim_ostream_pwrite(mmusim_ostream *s, const void *buf, size_t len, uint64
 uint64_t mmusim_ostream_bytes_written(const mmusim_ostream *s);
 
 /*
- * Finish the compressed stream, close the file and rename it into place;
- * frees s.  On failure returns a negative mmu_err with a message, and the
- * temporary file is removed (the final name is left as it was).
+ * Finish the compressed stream and commit the file (mmusim_ofile_commit:
+ * fsync, close, rename into place); frees s.  On failure returns a negative
+ * mmu_err with a message, and the temporary file is removed (the final name
+ * is left as it was).
  */
 int mmusim_ostream_close(mmusim_ostream *s, char *err, size_t errlen);
 
