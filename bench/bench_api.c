@@ -58,7 +58,7 @@ static double run(const char *label, int kind, size_t n)
     double rate[REPS];
     uint64_t sink = 0;
     for (int r = 0; r < REPS; r++) {
-        mmu_request req = {0, 0, 8, 0, MMU_READ, MMU_PRIV_USER};
+        mmu_request req = {0, 0, 8, 0, MMU_READ, MMU_PRIV_USER, 0};
         mmu_response resp;
         double t0 = now();
         for (size_t i = 0; i < n; i++) {
@@ -119,7 +119,7 @@ static void run_walks(const char *format)
     }
     double rate[REPS];
     uint64_t walks0 = 0, sink = 0;
-    mmu_request req = {0, 0, 8, 0, MMU_READ, MMU_PRIV_USER};
+    mmu_request req = {0, 0, 8, 0, MMU_READ, MMU_PRIV_USER, 0};
     for (int r = 0; r < REPS; r++) {
         walks0 = mmu_get_stats(m)->walks;
         mmu_response resp;

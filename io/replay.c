@@ -157,6 +157,7 @@ static int one_access(replay *r, const char *path, const mmusim_access *a, char 
     req.asid = a->asid;
     req.type = a->type;
     req.priv = MMU_PRIV_USER;
+    req.vmid = 0; /* one VM (virtualization on) until traces carry a VM id */
     mmu_response resp[2];
     const int k = mmu_driver_access(r->drv, &req, a->has_cycle, resp);
     const uint64_t done = resp[k - 1].done_cycle;

@@ -194,6 +194,51 @@ static const key_def os_keys[] = {
      "microseconds: swap device write of one page"},
 };
 
+/* ---- [virt]: nested paging (docs/virtualization.md) ---- */
+static const char *const host_ad_names[] = {"default", "hardware", "fault", "none"};
+#define KV32(f, lo, hi, d) {#f, K_U32, offsetof(mmu_config, virt.f), lo, hi, NULL, 0, d}
+static const key_def virt_keys[] = {
+    {"enabled", K_ENUM, offsetof(mmu_config, virt.enabled), 0, 0, onoff_names, N_(onoff_names),
+     "nested (two-dimensional) paging: every access belongs to a VM (radix walker)"},
+    {"host_format", K_STR, offsetof(mmu_config, virt.host_format), 0, 0, NULL, 0,
+     "host-stage format: ept ept5 amd_npt amd_npt5 aarch64_s2_4k aarch64_s2_4k_40 aarch64_s2_16k "
+     "aarch64_s2_64k sv39x4 sv48x4 sv57x4"},
+    {"host_ad", K_ENUM, offsetof(mmu_config, virt.host_ad), 0, 0, host_ad_names, N_(host_ad_names),
+     "host accessed/dirty bits: default (the format's) | hardware | fault | none (EPTP bit 6 clear)"},
+    {"host_mem", K_SIZE, offsetof(mmu_config, virt.host_mem), 0, UINT64_C(1) << 44, NULL, 0,
+     "host physical memory (K, M, G suffixes); less than the VMs touch: host swapping"},
+    {"host_swap", K_SIZE, offsetof(mmu_config, virt.host_swap), 0, UINT64_C(1) << 50, NULL, 0,
+     "host swap space; 0 = unlimited"},
+    {"host_thp", K_ENUM, offsetof(mmu_config, virt.host_thp), 0, 0, onoff_names, N_(onoff_names),
+     "host backs guest memory with huge pages (2M) where an aligned free run allows"},
+    KV32(exit_cycles, 0, 100000000, "cycles: VM exit on a host (EPT / stage-2) fault"),
+    KV32(handler_cycles, 0, 100000000, "cycles: hypervisor handler of the fault (allocate, map)"),
+    KV32(entry_cycles, 0, 100000000, "cycles: VM entry back into the guest"),
+};
+static const key_def virt_ntlb_keys[] = {
+    {"entries", K_U32, offsetof(mmu_config, virt.ntlb_entries), 0, 1u << 20, NULL, 0,
+     "nested TLB (guest-physical -> host-physical) entries; 0: none"},
+    {"ways", K_U32, offsetof(mmu_config, virt.ntlb_ways), 1, 1u << 20, NULL, 0,
+     "ways per set (= entries: fully associative)"},
+    {"policy", K_ENUM, offsetof(mmu_config, virt.ntlb_policy), 0, 0, repl_names_cfg,
+     N_(repl_names_cfg), "replacement: lru | plru | fifo | random | nru | srrip"},
+    {"latency", K_U32, offsetof(mmu_config, virt.ntlb_latency), 0, 100000, NULL, 0,
+     "cycles of one lookup"},
+};
+#define KVPWC(n, lvl)                                                                             \
+    static const key_def virt_pwc##n##_keys[] = {                                                 \
+        {"entries", K_U32, offsetof(mmu_config, virt.host_pwc.level[lvl].entries), 0, 1u << 20,    \
+         NULL, 0, "entries (0: no cache at this host level)"},                                    \
+        {"ways", K_U32, offsetof(mmu_config, virt.host_pwc.level[lvl].ways), 0, 1u << 20, NULL, 0, \
+         "ways per set (= entries: fully associative)"},                                          \
+        {"latency", K_U32, offsetof(mmu_config, virt.host_pwc.level[lvl].latency), 0, 100000,      \
+         NULL, 0, "cycles of a lookup"},                                                          \
+    }
+KVPWC(1, 1);
+KVPWC(2, 2);
+KVPWC(3, 3);
+KVPWC(4, 4);
+
 /* Sections whose keys are offsets into mmu_config itself. */
 typedef struct section_def {
     const char *name;
@@ -223,6 +268,12 @@ static const section_def flat_sections[] = {
     {"ptemem.llc", ptemem_llc_keys, N_(ptemem_llc_keys), "cache mode: last-level cache"},
     {"os", os_keys, N_(os_keys), "the OS model: demand paging, page replacement, swap, huge pages"},
     {"map", map_keys, N_(map_keys), "a static virtual-to-physical map: page tables built from regions, no OS"},
+    {"virt", virt_keys, N_(virt_keys), "virtualization: nested paging under a hypervisor model"},
+    {"virt.ntlb", virt_ntlb_keys, N_(virt_ntlb_keys), "virtualization: the nested TLB (AMD-style)"},
+    {"virt.pwc.l1", virt_pwc1_keys, N_(virt_pwc1_keys), "virtualization: host PWC of host level-1 entries"},
+    {"virt.pwc.l2", virt_pwc2_keys, N_(virt_pwc2_keys), "virtualization: host PWC of host level-2 entries"},
+    {"virt.pwc.l3", virt_pwc3_keys, N_(virt_pwc3_keys), "virtualization: host PWC of host level-3 entries"},
+    {"virt.pwc.l4", virt_pwc4_keys, N_(virt_pwc4_keys), "virtualization: host PWC of host level-4 entries"},
 };
 
 /* ---------------------------------------------------------------- */
@@ -290,6 +341,7 @@ void mmu_config_defaults(mmu_config *c)
     c->ptemem_data = 1;
     c->os_enabled = 1;
     mmu_os_config_defaults(&c->os);
+    mmu_virt_config_defaults(&c->virt);
 }
 
 int mmu_config_find_tlb(const mmu_config *c, const char *name)
@@ -444,6 +496,8 @@ mmu_err mmu_config_validate(const mmu_config *c, char *msg, size_t msglen)
         if (!fmt) {
             char names[512] = "";
             for (unsigned i = 0; i < mmu_pt_format_count(); i++) {
+                if (mmu_pt_format_get(i)->host)
+                    continue;
                 size_t used = strlen(names);
                 snprintf(names + used, sizeof names - used, "%s%s", used ? " " : "",
                          mmu_pt_format_get(i)->name);
@@ -451,6 +505,10 @@ mmu_err mmu_config_validate(const mmu_config *c, char *msg, size_t msglen)
             return fail(MMU_ECONFIG, msg, msglen, "walker.format: '%s' is not one of %s",
                         c->walker.format, names);
         }
+        if (fmt->host)
+            return fail(MMU_ECONFIG, msg, msglen,
+                        "walker.format: '%s' is a host-stage (nested paging) format; name it in virt.host_format",
+                        c->walker.format);
         if (radix_sizes_check(c, fmt, msg, msglen) != MMU_OK)
             return MMU_ECONFIG;
         if (c->walker.ad > MMU_AD_FAULT)
@@ -475,6 +533,40 @@ mmu_err mmu_config_validate(const mmu_config *c, char *msg, size_t msglen)
             if (mmu_os_config_check(&oc, fmt, msg, msglen) != MMU_OK)
                 return MMU_ECONFIG;
         }
+    }
+    if (c->virt.enabled) {
+        const mmu_pt_format *h = mmu_pt_format_find(c->virt.host_format);
+        if (c->walker.mode != MMU_WALKER_RADIX)
+            return fail(MMU_ECONFIG, msg, msglen, "virt.enabled: nested paging needs walker.mode = radix");
+        if (!h || !h->host)
+            return fail(MMU_ECONFIG, msg, msglen,
+                        "virt.host_format: '%s' is not a host-stage format (ept ept5 amd_npt amd_npt5 "
+                        "aarch64_s2_4k aarch64_s2_4k_40 aarch64_s2_16k aarch64_s2_64k sv39x4 sv48x4 sv57x4)",
+                        c->virt.host_format);
+        if (c->map.n_regions)
+            return fail(MMU_ECONFIG, msg, msglen, "virt.enabled: a static map ([map]) is not supported with nested paging");
+        if (c->virt.host_ad > MMU_AD_NONE)
+            return fail(MMU_ECONFIG, msg, msglen, "virt.host_ad (%u) is not an A/D mode", c->virt.host_ad);
+        if (c->virt.ntlb_entries) {
+            if (c->virt.ntlb_ways == 0 || c->virt.ntlb_ways > c->virt.ntlb_entries ||
+                c->virt.ntlb_entries % c->virt.ntlb_ways)
+                return fail(MMU_ECONFIG, msg, msglen, "virt.ntlb.ways (%u) must divide virt.ntlb.entries (%u)",
+                            c->virt.ntlb_ways, c->virt.ntlb_entries);
+        }
+        mmu_pwc_config hp = c->virt.host_pwc;
+        for (unsigned l = h->levels; l < MMU_PT_MAX_LEVELS; l++)
+            memset(&hp.level[l], 0, sizeof hp.level[l]);
+        memset(&hp.level[0], 0, sizeof hp.level[0]);
+        char sub[256];
+        if (mmu_pwc_config_check(&hp, NULL, sub, sizeof sub) != MMU_OK)
+            return fail(MMU_ECONFIG, msg, msglen, "virt.%s", sub);
+        mmu_os_config oc = c->os;
+        oc.phys_mem = c->virt.host_mem;
+        oc.swap_size = c->virt.host_swap;
+        oc.thp = c->virt.host_thp;
+        oc.clock_mhz = c->clock_mhz;
+        if (mmu_os_config_check(&oc, h, sub, sizeof sub) != MMU_OK)
+            return fail(MMU_ECONFIG, msg, msglen, "virt.host_mem / host OS: %s", sub);
     }
     if (c->map.n_regions) {
         if (c->walker.mode != MMU_WALKER_RADIX || c->os_enabled)
@@ -779,6 +871,19 @@ static void pwc_format_defaults(mmu_config *c)
             c->pwc.level[l] = d.level[l];
 }
 
+/* The same for the host PWC and virt.host_format. */
+static void virt_pwc_format_defaults(mmu_config *c)
+{
+    const mmu_pt_format *fmt = mmu_pt_format_find(c->virt.host_format);
+    if (!fmt)
+        return;
+    mmu_pwc_config d;
+    mmu_pwc_config_defaults(&d, fmt);
+    for (unsigned l = 1; l < fmt->levels && l < MMU_PT_MAX_LEVELS; l++)
+        if (!(c->virt_pwc_set & (1u << l)))
+            c->virt.host_pwc.level[l] = d.level[l];
+}
+
 mmu_err mmu_config_set2(mmu_config *c, const char *section, const char *key, const char *value,
                         char *msg, size_t msglen)
 {
@@ -821,6 +926,10 @@ mmu_err mmu_config_set2(mmu_config *c, const char *section, const char *key, con
                                      value, msg, msglen);
             if (e == MMU_OK && strncmp(section, "pwc.l", 5) == 0)
                 c->pwc_set |= 1u << (section[5] - '0'); /* "pwc.l1" .. "pwc.l4" */
+            if (e == MMU_OK && strncmp(section, "virt.pwc.l", 10) == 0)
+                c->virt_pwc_set |= 1u << (section[10] - '0');
+            if (e == MMU_OK && strcmp(section, "virt") == 0 && strcmp(key, "host_format") == 0)
+                virt_pwc_format_defaults(c);
             return e;
         }
     }
@@ -868,7 +977,19 @@ static void visit_table(const void *base, const key_def *keys, size_t n, const c
     }
 }
 
+static void foreach_impl(const mmu_config *c, int with_virt, mmu_config_visit_fn visit, void *ctx);
+
 void mmu_config_foreach(const mmu_config *c, mmu_config_visit_fn visit, void *ctx)
+{
+    foreach_impl(c, c->virt.enabled != 0, visit, ctx);
+}
+
+void mmu_config_foreach_all(const mmu_config *c, mmu_config_visit_fn visit, void *ctx)
+{
+    foreach_impl(c, 1, visit, ctx);
+}
+
+static void foreach_impl(const mmu_config *c, int with_virt, mmu_config_visit_fn visit, void *ctx)
 {
     visit(ctx, "mmu", NULL, NULL, "the core the MMU belongs to");
     visit_table(c, mmu_keys, N_(mmu_keys), "mmu", visit, ctx);
@@ -894,6 +1015,8 @@ void mmu_config_foreach(const mmu_config *c, mmu_config_visit_fn visit, void *ct
     visit(ctx, "walker", NULL, NULL, "what resolves a miss in every TLB level");
     visit_table(&c->walker, walker_keys, N_(walker_keys), "walker", visit, ctx);
     for (size_t i = 0; i < N_(flat_sections); i++) {
+        if (!with_virt && strncmp(flat_sections[i].name, "virt", 4) == 0)
+            continue; /* virtualization off: results carry no [virt] columns (unchanged outputs) */
         visit(ctx, flat_sections[i].name, NULL, NULL, flat_sections[i].desc);
         visit_table(c, flat_sections[i].keys, flat_sections[i].n, flat_sections[i].name, visit, ctx);
     }

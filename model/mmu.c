@@ -9,6 +9,7 @@
 #include "mmusim/mmu.h"
 
 #include "tlb_internal.h"
+#include "virt_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +41,7 @@ typedef struct last_hit {
     uint64_t gen;      /* mmu.gen when recorded */
     uint64_t touches;  /* the hitting array's touches when recorded */
     uint32_t hitmask;  /* bit k: level-1 array lv[side][0].idx[k] hit */
-    uint16_t asid;
+    uint32_t asid;     /* tag: asid | vmid << TLB_VMID_SHIFT */
     uint8_t shift;
     uint8_t page_size;
     int8_t array;
@@ -75,6 +76,8 @@ struct mmu {
     uint64_t *roots;          /* per ASID, 0 = not set (allocated on first use) */
     uint8_t allow[2][64];     /* [priv][TLB entry flags]: access types the entry allows */
     mmu_os *os;               /* the OS model behind the MMU, or NULL */
+    mmu_virt *virt;           /* nested paging (virt.enabled), or NULL */
+    uint16_t vmid_mask;       /* 0xFFFF with virt, else 0: a request's vmid is ignored natively */
     mmu_err os_err;           /* first error the OS returned */
     /* a page-crossing access watches its first page while the second is translated */
     uint64_t watch_lo, watch_hi; /* inclusive; lo > hi: not watching */
@@ -158,6 +161,14 @@ static mmu_err create_radix(mmu *m, const mmu_config *cfg, char *msg, size_t msg
     m->port.ctx = m;
     m->port.read64 = walk_read;
     m->port.write64 = walk_write;
+    if (cfg->virt.enabled) {
+        /* nested paging: the guest walk's port translates every guest-physical address */
+        e = mmusim_virt_create(m, cfg, m->fmt, m->ptemem, &m->virt, msg, msglen);
+        if (e != MMU_OK)
+            return e;
+        m->port = mmusim_virt_port(m->virt);
+        m->vmid_mask = 0xFFFFu;
+    }
     return MMU_OK;
 }
 
@@ -220,6 +231,7 @@ void mmu_destroy(mmu *m)
     for (uint32_t i = 0; i < m->n_tlbs; i++)
         mmu_tlb_destroy(m->tlb[i]);
     detach_os(m);
+    mmusim_virt_destroy(m->virt);
     mmu_pwc_destroy(m->pwc);
     mmu_ptemem_destroy(m->ptemem);
     mmu_walkers_destroy(m->walkers);
@@ -356,8 +368,11 @@ static void fail_resp(mmu *m, const mmu_request *req, mmu_response *resp, uint64
     record(m, req, resp, lat, MMU_LAT_FAULT);
 }
 
-static int get_root(mmu *m, uint16_t asid, uint64_t *root)
+static int get_root(mmu *m, const mmu_request *req, uint64_t *root)
 {
+    uint16_t asid = req->asid;
+    if (m->virt)
+        return mmusim_virt_get_root(m->virt, req->vmid, asid, root);
     if (m->roots && m->roots[asid]) {
         *root = m->roots[asid] - 1;
         return 1;
@@ -370,11 +385,34 @@ static int get_root(mmu *m, uint16_t asid, uint64_t *root)
     return 0;
 }
 
+/* The VM of a request: its vmid with virtualization on, 0 natively (whatever the field holds). */
+static inline uint16_t req_vmid(const mmu *m, const mmu_request *req)
+{
+    return req->vmid & m->vmid_mask;
+}
+
+/* TLB and PWC tag of a request: asid | vmid << TLB_VMID_SHIFT. */
+static inline uint32_t req_tag(const mmu *m, const mmu_request *req)
+{
+    return req->asid | (uint32_t)req_vmid(m, req) << TLB_VMID_SHIFT;
+}
+
+/* The walker pool's key of a walk for va's 4K page: ASID, page and (virtualization) VMID. */
+static inline uint64_t walk_key(const mmu *m, const mmu_request *req, uint64_t va)
+{
+    return mmu_walk_key(req->asid, va >> 12) ^
+           ((uint64_t)req_vmid(m, req) * UINT64_C(0x9E3779B97F4A7C15));
+}
+
 /* One walk of the page tables for req; counts it.  Returns its duration in cycles. */
 static uint64_t walk_once(mmu *m, const mmu_request *req, uint64_t root, mmu_walk_result *res)
 {
+    if (m->virt)
+        mmusim_virt_begin(m->virt, req->vmid);
     (void)mmu_walk(m->fmt, root, &m->port, m->pwc, req->vaddr, (mmu_access_type)req->type,
-                   (mmu_priv)req->priv, req->asid, &m->opts, res);
+                   (mmu_priv)req->priv, req_tag(m, req), &m->opts, res);
+    if (m->virt) /* the final guest-physical address, and the host references in the counts */
+        mmusim_virt_end(m->virt, req, res);
     m->stats.walks++;
     m->stats.walk_cycles += res->latency;
     unsigned refs = (unsigned)res->reads + res->writes;
@@ -399,9 +437,9 @@ static void no_root(mmu_walk_result *res)
  */
 static uint64_t pool_walk(mmu *m, const mmu_request *req, uint64_t at, mmu_walk_result *res)
 {
-    uint64_t key = mmu_walk_key(req->asid, req->vaddr >> 12);
+    uint64_t key = walk_key(m, req, req->vaddr);
     uint64_t root;
-    if (!get_root(m, req->asid, &root)) {
+    if (!get_root(m, req, &root)) {
         no_root(res);
         return at;
     }
@@ -413,6 +451,10 @@ static uint64_t pool_walk(mmu *m, const mmu_request *req, uint64_t at, mmu_walk_
         uint64_t joined = g.done_cycle > at ? g.done_cycle : at;
         if (req->type != MMU_WRITE) {
             /* the walk in flight gives the answer: read it without side effects or pricing */
+            if (m->virt) {
+                (void)mmusim_virt_walk_debug(m->virt, &m->debug_opts, root, req, res);
+                return joined;
+            }
             mmu_mem_port dport = {m, debug_read, debug_write, NULL};
             (void)mmu_walk(m->fmt, root, &dport, NULL, req->vaddr, (mmu_access_type)req->type,
                            (mmu_priv)req->priv, req->asid, &m->debug_opts, res);
@@ -441,13 +483,13 @@ static uint64_t pool_walk(mmu *m, const mmu_request *req, uint64_t at, mmu_walk_
 static uint64_t rewalk(mmu *m, const mmu_request *req, uint64_t at, mmu_walk_result *res)
 {
     uint64_t root;
-    if (!get_root(m, req->asid, &root)) {
+    if (!get_root(m, req, &root)) {
         no_root(res);
         return at;
     }
     m->stats.fault_rewalks++;
     uint64_t done = at + walk_once(m, req, root, res);
-    mmu_walkers_pending(m->walkers, mmu_walk_key(req->asid, req->vaddr >> 12), done);
+    mmu_walkers_pending(m->walkers, walk_key(m, req, req->vaddr), done);
     if (done > m->busy_until)
         m->busy_until = done;
     return done;
@@ -481,6 +523,7 @@ static mmu_err radix_miss(mmu *m, const mmu_request *req, mmu_response *resp, ui
     }
     mmu_tlb_entry e;
     mmu_walk_tlb_entry(&res, req->asid, &e);
+    e.vmid = req_vmid(m, req);
     fill_above(m, s, m->n_levels[s], &e, req->vaddr);
     resp->outcome = MMU_OUT_WALK;
     resp->level = 0;
@@ -498,6 +541,7 @@ mmu_err mmu_translate(mmu *m, const mmu_request *req, mmu_response *resp)
     const mmu_access_type type = req->type < MMU_ACCESS_TYPES ? (mmu_access_type)req->type : MMU_READ;
     const int s = type == MMU_FETCH ? SIDE_I : SIDE_D;
     const uint64_t va = req->vaddr;
+    const uint32_t tag = req_tag(m, req); /* the ASID natively */
     uint32_t lat = 0;
     mmu_tlb_entry e;
 
@@ -508,7 +552,7 @@ mmu_err mmu_translate(mmu *m, const mmu_request *req, mmu_response *resp)
     resp->page_faults = 0;
 
     last_hit *lh = &m->last[s];
-    if (lh->valid && lh->gen == m->gen && (va >> lh->shift) == lh->vpn && lh->asid == req->asid &&
+    if (lh->valid && lh->gen == m->gen && (va >> lh->shift) == lh->vpn && lh->asid == tag &&
         m->tlb[lh->array]->touches == lh->touches && ((lh->allow >> type) & 1) &&
         lh->priv == req->priv && req->cycle >= m->busy_until) {
         const level *lv = &m->lv[s][0];
@@ -533,7 +577,7 @@ mmu_err mmu_translate(mmu *m, const mmu_request *req, mmu_response *resp)
         /* the arrays of a level are looked up in parallel; each counts its
            lookup by the level's outcome (hit, elsewhere in the level, miss) */
         for (uint32_t k = 0; k < lv->n; k++) {
-            if (tlb_lookup_level(m->tlb[lv->idx[k]], va, req->asid, hit < 0 ? &e : NULL)) {
+            if (tlb_lookup_level(m->tlb[lv->idx[k]], va, tag, hit < 0 ? &e : NULL)) {
                 hitmask |= 1u << k;
                 if (hit < 0)
                     hit = lv->idx[k];
@@ -556,7 +600,7 @@ mmu_err mmu_translate(mmu *m, const mmu_request *req, mmu_response *resp)
             lh->pbase = e.pbase;
             lh->gen = m->gen;
             lh->hitmask = hitmask;
-            lh->asid = req->asid;
+            lh->asid = tag;
             lh->page_size = e.page_size;
             lh->array = (int8_t)hit;
             lh->allow = allow;
@@ -566,7 +610,7 @@ mmu_err mmu_translate(mmu *m, const mmu_request *req, mmu_response *resp)
         if (l > 0) {
             if (m->fill == MMU_FILL_EXCLUSIVE) {
                 m->gen++;
-                (void)mmu_tlb_take(m->tlb[hit], va, req->asid, NULL);
+                (void)mmu_tlb_take(m->tlb[hit], va, tag, NULL);
             }
             fill_above(m, s, l, &e, va);
         }
@@ -587,7 +631,7 @@ mmu_err mmu_translate(mmu *m, const mmu_request *req, mmu_response *resp)
         if (m->radix && req->cycle + lat < m->busy_until) {
             /* hit on an entry whose walk has not finished: wait for it */
             uint64_t done;
-            if (mmu_walkers_inflight(m->walkers, req->cycle + lat, mmu_walk_key(req->asid, va >> 12),
+            if (mmu_walkers_inflight(m->walkers, req->cycle + lat, walk_key(m, req, va),
                                      &done) &&
                 done > req->cycle + lat) {
                 total = done - req->cycle;
@@ -612,6 +656,7 @@ mmu_err mmu_translate(mmu *m, const mmu_request *req, mmu_response *resp)
     e.vbase = va & ~((UINT64_C(1) << shift) - 1);
     e.pbase = e.vbase;
     e.asid = req->asid;
+    e.vmid = 0;
     e.page_size = (uint8_t)m->page_size;
     e.flags = MMU_TLB_READ | MMU_TLB_WRITE | MMU_TLB_EXEC | MMU_TLB_USER | MMU_TLB_DIRTY;
     m->stats.walks++;
@@ -639,7 +684,7 @@ mmu_err mmu_translate_debug(const mmu *m, const mmu_request *req, mmu_response *
         const level *lv = &m->lv[s][l];
         for (uint32_t k = 0; k < lv->n; k++) {
             mmu_tlb_entry e;
-            if (!mmu_tlb_probe(m->tlb[lv->idx[k]], req->vaddr, req->asid, &e))
+            if (!mmu_tlb_probe(m->tlb[lv->idx[k]], req->vaddr, req_tag(m, req), &e))
                 continue;
             mmu_fault f = m->radix ? mmu_pt_check_access(&m->opts, e.flags, type, (mmu_priv)req->priv)
                                    : MMU_FAULT_NONE;
@@ -675,13 +720,22 @@ mmu_err mmu_walk_debug(const mmu *m, const mmu_request *req, mmu_response *resp)
     }
     mmu_walk_result res;
     mmu_mem_port dport = {(void *)m, debug_read, debug_write, NULL};
-    if (!m->roots || !m->roots[req->asid]) {
+    if (m->virt) {
+        uint64_t groot;
+        if (!mmusim_virt_get_root(m->virt, req->vmid, req->asid, &groot)) {
+            resp->fault = MMU_FAULT_NOT_PRESENT;
+            resp->outcome = MMU_OUT_FAULT;
+            return MMU_EFAULT;
+        }
+        (void)mmusim_virt_walk_debug(m->virt, &m->debug_opts, groot, req, &res);
+    } else if (!m->roots || !m->roots[req->asid]) {
         resp->fault = MMU_FAULT_NOT_PRESENT;
         resp->outcome = MMU_OUT_FAULT;
         return MMU_EFAULT;
+    } else {
+        (void)mmu_walk(m->fmt, m->roots[req->asid] - 1, &dport, NULL, req->vaddr, type,
+                       (mmu_priv)req->priv, req->asid, &m->debug_opts, &res);
     }
-    (void)mmu_walk(m->fmt, m->roots[req->asid] - 1, &dport, NULL, req->vaddr, type,
-                   (mmu_priv)req->priv, req->asid, &m->debug_opts, &res);
     resp->walk_refs = res.reads;
     if (res.fault != MMU_FAULT_NONE) {
         resp->fault = res.fault;
@@ -743,10 +797,11 @@ static int access_pages(mmu *m, const mmu_request *req, mmu_response resp[2])
         m->watch_lo = req->vaddr & ~page_mask;
         m->watch_hi = page_end;
         m->watch_hit = 0;
-        if (m->os)
+        /* (virtualization: paddr is host-physical; the watch alone keeps the first page valid) */
+        if (m->os && !m->virt)
             mmu_os_hold(m->os, resp[0].paddr);
         e = mmu_translate(m, &second, &resp[1]);
-        if (m->os)
+        if (m->os && !m->virt)
             mmu_os_release(m->os);
         m->watch_lo = 1;
         m->watch_hi = 0;
@@ -791,10 +846,102 @@ void mmu_invalidate_range(mmu *m, uint64_t vaddr, uint64_t bytes, uint16_t asid)
 void mmu_set_memory(mmu *m, const mmu_mem_port *port)
 {
     m->mem = *port;
+    if (m->virt)
+        (void)mmusim_virt_set_memory(m->virt, 0, port);
+}
+
+/* ---- virtualization (virt.h) ---- */
+
+#define VMID_MASK (~0u << TLB_VMID_SHIFT)
+
+void mmusim_mmu_vm_invalidate(mmu *m, mmu_virt_inval kind, uint16_t vmid, uint16_t asid,
+                              uint64_t addr, uint64_t bytes)
+{
+    uint32_t tag = asid | (uint32_t)vmid << TLB_VMID_SHIFT;
+    uint32_t mask = VMID_MASK | 0xFFFFu;
+    m->gen++;
+    m->watch_hit |= m->watch_lo <= m->watch_hi;
+    switch (kind) {
+    case MMU_VINVAL_ALL:
+        for (uint32_t i = 0; i < m->n_tlbs; i++)
+            (void)mmu_tlb_invalidate(m->tlb[i], MMU_INVAL_ALL, 0, 0);
+        if (m->pwc)
+            (void)mmu_pwc_invalidate(m->pwc, MMU_INVAL_ALL, 0, 0);
+        break;
+    case MMU_VINVAL_VMID:
+    case MMU_VINVAL_GPA: /* combined entries cannot be found by gPA: all of the VM's (INVEPT) */
+        for (uint32_t i = 0; i < m->n_tlbs; i++)
+            (void)tlb_invalidate_tag(m->tlb[i], tag, VMID_MASK, 0, 0);
+        if (m->pwc)
+            (void)mmusim_pwc_invalidate_tag(m->pwc, tag, VMID_MASK, 0, 0);
+        break;
+    case MMU_VINVAL_VMID_ASID:
+        for (uint32_t i = 0; i < m->n_tlbs; i++)
+            (void)tlb_invalidate_tag(m->tlb[i], tag, mask, 0, 0);
+        if (m->pwc)
+            (void)mmusim_pwc_invalidate_tag(m->pwc, tag, mask, 0, 0);
+        break;
+    case MMU_VINVAL_VMID_GVA:
+        for (uint32_t i = 0; i < m->n_tlbs; i++)
+            (void)tlb_invalidate_tag(m->tlb[i], tag, mask, addr, bytes ? bytes : 1);
+        if (m->pwc)
+            (void)mmusim_pwc_invalidate_tag(m->pwc, tag, mask, 1, addr);
+        break;
+    }
+}
+
+void mmu_virt_invalidate(mmu *m, mmu_virt_inval kind, uint16_t vmid, uint16_t asid, uint64_t addr)
+{
+    mmusim_mmu_vm_invalidate(m, kind, vmid, asid, addr, 0);
+    if (m->virt)
+        mmusim_virt_invalidate(m->virt, kind, vmid, addr);
+}
+
+mmu_err mmu_set_vm_memory(mmu *m, uint16_t vmid, const mmu_mem_port *port)
+{
+    if (!m->virt)
+        return MMU_EINVAL;
+    if (vmid == 0 && port)
+        m->mem = *port;
+    return mmusim_virt_set_memory(m->virt, vmid, port);
+}
+
+mmu_err mmu_set_vm_root(mmu *m, uint16_t vmid, uint16_t asid, uint64_t root)
+{
+    if (!m->virt)
+        return MMU_EINVAL;
+    return mmusim_virt_set_root(m->virt, vmid, asid, root);
+}
+
+const mmu_virt_stats *mmu_get_virt_stats(const mmu *m)
+{
+    return m->virt ? mmusim_virt_stats(m->virt) : NULL;
+}
+
+mmu_os *mmu_get_host_os(const mmu *m)
+{
+    return m->virt ? mmusim_virt_host_os(m->virt) : NULL;
+}
+
+mmu_os *mmu_get_guest_os(const mmu *m, uint16_t vmid)
+{
+    return m->virt ? mmusim_virt_guest_os(m->virt, vmid) : (vmid == 0 ? m->os : NULL);
+}
+
+const mmu_pwc *mmu_get_host_pwc(const mmu *m)
+{
+    return m->virt ? mmusim_virt_host_pwc(m->virt) : NULL;
+}
+
+const mmu_tlb *mmu_get_nested_tlb(const mmu *m)
+{
+    return m->virt ? mmusim_virt_ntlb(m->virt) : NULL;
 }
 
 mmu_err mmu_set_root(mmu *m, uint16_t asid, uint64_t root)
 {
+    if (m->virt)
+        return mmusim_virt_set_root(m->virt, 0, asid, root);
     if (!m->roots) {
         m->roots = calloc(UINT32_C(1) << 16, sizeof *m->roots);
         if (!m->roots)
@@ -852,6 +999,8 @@ void mmu_clear_stats(mmu *m)
         mmu_ptemem_clear_stats(m->ptemem);
     if (m->walkers)
         mmu_walkers_clear_stats(m->walkers);
+    if (m->virt)
+        mmusim_virt_clear_stats(m->virt);
     for (uint32_t i = 0; i < m->n_tlbs; i++)
         mmu_tlb_clear_stats(m->tlb[i]);
 }
@@ -906,7 +1055,10 @@ static int os_fault(void *ctx, const mmu_request *req, const mmu_walk_result *w,
 {
     mmu *m = ctx;
     mmu_os_fault_result r;
-    mmu_err e = mmu_os_handle_fault(m->os, req->asid, req->vaddr, (mmu_access_type)req->type,
+    mmu_os *os = m->virt ? mmusim_virt_guest_os(m->virt, req->vmid) : m->os;
+    if (!os)
+        return 0;
+    mmu_err e = mmu_os_handle_fault(os, req->asid, req->vaddr, (mmu_access_type)req->type,
                                     (mmu_priv)req->priv, w, &r);
     if (e != MMU_OK) {
         if (m->os_err == MMU_OK)
@@ -947,6 +1099,8 @@ mmu_err mmu_attach_os(mmu *m, mmu_os *os)
         return e;
     m->os = os;
     m->os_err = MMU_OK;
+    if (m->virt)
+        mmusim_virt_set_guest_os(m->virt, os);
     mmu_set_memory(m, mmu_os_port(os));
     mmu_fault_handler h = {m, os_root, os_fault};
     mmu_set_fault_handler(m, &h);

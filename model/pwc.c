@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "mmusim/pwc.h"
+#include "virt_internal.h"
 
 #define MAX_PWC_ENTRIES (1u << 20)
 
@@ -20,7 +21,7 @@ struct pwc_entry {
     uint64_t key;
     uint64_t table;
     uint64_t stamp;
-    uint16_t asid;
+    uint32_t asid; /* asid | vmid << 17 (virtualization); the ASID natively */
     uint16_t flags;
     uint8_t valid;
 };
@@ -171,17 +172,17 @@ static struct pwc_entry *set_of(const struct pwc_level *lv, uint64_t key)
     return lv->e + set * lv->ways;
 }
 
-static struct pwc_entry *find(const struct pwc_level *lv, uint64_t key, uint16_t asid)
+static struct pwc_entry *find(const struct pwc_level *lv, uint64_t key, uint32_t asid)
 {
     struct pwc_entry *s = set_of(lv, key);
     for (uint32_t w = 0; w < lv->ways; w++)
         if (s[w].valid && s[w].key == key &&
-            (s[w].asid == asid || (s[w].flags & MMU_PTE_GLOBAL)))
+            (s[w].asid == asid || ((s[w].flags & MMU_PTE_GLOBAL) && ((s[w].asid ^ asid) >> 17) == 0)))
             return &s[w];
     return NULL;
 }
 
-int mmu_pwc_lookup(mmu_pwc *p, uint64_t vaddr, uint16_t asid, mmu_pwc_entry *out)
+int mmu_pwc_lookup(mmu_pwc *p, uint64_t vaddr, uint32_t asid, mmu_pwc_entry *out)
 {
     int deepest = -1;
     /* every level is looked up in parallel; the deepest hit wins */
@@ -207,7 +208,7 @@ int mmu_pwc_lookup(mmu_pwc *p, uint64_t vaddr, uint16_t asid, mmu_pwc_entry *out
     return deepest;
 }
 
-int mmu_pwc_probe(const mmu_pwc *p, uint64_t vaddr, uint16_t asid, mmu_pwc_entry *out)
+int mmu_pwc_probe(const mmu_pwc *p, uint64_t vaddr, uint32_t asid, mmu_pwc_entry *out)
 {
     for (unsigned l = 1; l < p->fmt->levels; l++) {
         const struct pwc_level *lv = &p->lv[l];
@@ -225,7 +226,7 @@ int mmu_pwc_probe(const mmu_pwc *p, uint64_t vaddr, uint16_t asid, mmu_pwc_entry
     return -1;
 }
 
-void mmu_pwc_fill(mmu_pwc *p, unsigned level, uint64_t vaddr, uint16_t asid,
+void mmu_pwc_fill(mmu_pwc *p, unsigned level, uint64_t vaddr, uint32_t asid,
                   const mmu_pwc_entry *e)
 {
     if (level >= p->fmt->levels || !p->lv[level].e)
@@ -264,7 +265,7 @@ void mmu_pwc_fill(mmu_pwc *p, unsigned level, uint64_t vaddr, uint16_t asid,
     st->fills++;
 }
 
-uint32_t mmu_pwc_invalidate(mmu_pwc *p, mmu_inval_kind kind, uint64_t vaddr, uint16_t asid)
+uint32_t mmu_pwc_invalidate(mmu_pwc *p, mmu_inval_kind kind, uint64_t vaddr, uint32_t asid)
 {
     uint32_t removed = 0;
     for (unsigned l = 1; l < p->fmt->levels; l++) {
@@ -306,6 +307,31 @@ uint32_t mmu_pwc_invalidate(mmu_pwc *p, mmu_inval_kind kind, uint64_t vaddr, uin
                 e->valid = 0;
                 here++;
             }
+        }
+        lv->valid -= here;
+        p->stats.level[l].invalidations += here;
+        removed += here;
+    }
+    return removed;
+}
+
+uint32_t mmusim_pwc_invalidate_tag(mmu_pwc *p, uint32_t tag, uint32_t mask, int by_addr,
+                                   uint64_t vaddr)
+{
+    uint32_t removed = 0;
+    for (unsigned l = 1; l < p->fmt->levels; l++) {
+        struct pwc_level *lv = &p->lv[l];
+        if (!lv->e)
+            continue;
+        uint64_t key = key_of(p, l, vaddr);
+        size_t n = (size_t)lv->sets * lv->ways;
+        uint32_t here = 0;
+        for (size_t i = 0; i < n; i++) {
+            struct pwc_entry *e = &lv->e[i];
+            if (!e->valid || ((e->asid ^ tag) & mask) != 0 || (by_addr && e->key != key))
+                continue;
+            e->valid = 0;
+            here++;
         }
         lv->valid -= here;
         p->stats.level[l].invalidations += here;

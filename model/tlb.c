@@ -128,7 +128,7 @@ int mmu_tlb_lookup(mmu_tlb *t, uint64_t vaddr, uint16_t asid, mmu_access_type ty
     return tlb_lookup(t, vaddr, asid, type, out);
 }
 
-int mmu_tlb_probe(const mmu_tlb *t, uint64_t vaddr, uint16_t asid, mmu_tlb_entry *out)
+int mmu_tlb_probe(const mmu_tlb *t, uint64_t vaddr, uint32_t asid, mmu_tlb_entry *out)
 {
     uint32_t set, way;
     if (!tlb_find(t, vaddr, asid, &set, &way))
@@ -156,7 +156,8 @@ mmu_err mmu_tlb_insert(mmu_tlb *t, const mmu_tlb_entry *e, mmu_tlb_entry *victim
     unsigned shift = mmu_page_shift((mmu_page_size)e->page_size);
     uint64_t vpn = e->vbase >> shift;
     uint64_t key = (vpn << TLB_PS_BITS) | e->page_size;
-    uint32_t ag = (e->flags & MMU_TLB_GLOBAL) ? (ASID_GLOBAL | e->asid) : e->asid;
+    uint32_t ag = ((e->flags & MMU_TLB_GLOBAL) ? (ASID_GLOBAL | e->asid) : e->asid) |
+                  (uint32_t)e->vmid << TLB_VMID_SHIFT;
     uint32_t set = tlb_set_of(t, vpn);
     size_t base = (size_t)set * t->ways;
     uint32_t way = t->ways, empty = t->ways;
@@ -200,7 +201,7 @@ mmu_err mmu_tlb_insert(mmu_tlb *t, const mmu_tlb_entry *e, mmu_tlb_entry *victim
     return MMU_OK;
 }
 
-int mmu_tlb_take(mmu_tlb *t, uint64_t vaddr, uint16_t asid, mmu_tlb_entry *out)
+int mmu_tlb_take(mmu_tlb *t, uint64_t vaddr, uint32_t asid, mmu_tlb_entry *out)
 {
     uint32_t set, way;
     if (!tlb_find(t, vaddr, asid, &set, &way))
@@ -270,13 +271,35 @@ uint32_t mmu_tlb_invalidate_range(mmu_tlb *t, uint64_t vaddr, uint64_t bytes, ui
     return n;
 }
 
+uint32_t tlb_invalidate_tag(mmu_tlb *t, uint32_t tag, uint32_t mask, uint64_t vaddr, uint64_t bytes)
+{
+    uint32_t n = 0;
+    uint64_t end = bytes ? vaddr + (bytes - 1) : 0;
+    size_t total = (size_t)t->sets * t->ways;
+    for (size_t i = 0; i < total; i++) {
+        if (t->key[i] == TLB_INVALID || ((t->asid_g[i] ^ tag) & mask) != 0)
+            continue;
+        if (bytes) {
+            unsigned sh = tlb_page_shift((unsigned)(t->key[i] & TLB_PS_MASK));
+            uint64_t lo = (t->key[i] >> TLB_PS_BITS) << sh, hi = lo + ((UINT64_C(1) << sh) - 1);
+            if (hi < vaddr || lo > end)
+                continue;
+        }
+        remove_at(t, i);
+        n++;
+    }
+    t->stats.invalidations += n;
+    return n;
+}
+
 int mmu_tlb_invalidate_entry(mmu_tlb *t, const mmu_tlb_entry *e)
 {
     if (e->page_size >= MMU_PAGE_SIZES || !(t->cfg.page_sizes & (1u << e->page_size)))
         return 0;
     uint64_t vpn = e->vbase >> mmu_page_shift((mmu_page_size)e->page_size);
     uint64_t key = (vpn << TLB_PS_BITS) | e->page_size;
-    uint32_t ag = (e->flags & MMU_TLB_GLOBAL) ? ASID_GLOBAL : e->asid;
+    uint32_t ag = ((e->flags & MMU_TLB_GLOBAL) ? ASID_GLOBAL : e->asid) |
+                  (uint32_t)e->vmid << TLB_VMID_SHIFT;
     size_t base = (size_t)tlb_set_of(t, vpn) * t->ways;
     for (uint32_t w = 0; w < t->ways; w++) {
         uint32_t have = t->asid_g[base + w];

@@ -21,6 +21,8 @@
 #define TLB_PS_MASK ((UINT64_C(1) << TLB_PS_BITS) - 1)
 _Static_assert(MMU_PAGE_SIZES <= 16, "page-size index must fit TLB_PS_BITS");
 #define ASID_GLOBAL (1u << 16)
+/* tag = asid | vmid << TLB_VMID_SHIFT (virtualization: docs/virtualization.md); vmid 0 natively */
+#define TLB_VMID_SHIFT 17
 
 struct mmu_tlb {
     /* hot fields first */
@@ -60,13 +62,13 @@ static inline uint32_t tlb_set_of(const mmu_tlb *t, uint64_t vpn)
     return t->pow2 ? (uint32_t)(vpn & t->set_mask) : (uint32_t)(vpn % t->sets);
 }
 
-static inline int tlb_asid_match(uint32_t asid_g, uint16_t asid)
+static inline int tlb_asid_match(uint32_t asid_g, uint32_t asid)
 {
     return (asid_g == asid) | ((asid_g & ASID_GLOBAL) != 0);
 }
 
 /* Find the entry mapping vaddr for asid: its set and way; 0 if none. */
-static inline int tlb_find(const mmu_tlb *t, uint64_t vaddr, uint16_t asid, uint32_t *set,
+static inline int tlb_find(const mmu_tlb *t, uint64_t vaddr, uint32_t asid, uint32_t *set,
                            uint32_t *way)
 {
     for (unsigned i = 0; i < t->nsizes; i++) {
@@ -106,6 +108,7 @@ static inline void tlb_copy_out(const mmu_tlb *t, size_t i, mmu_tlb_entry *out)
     out->vbase = (t->key[i] >> TLB_PS_BITS) << tlb_page_shift(ps);
     out->pbase = t->pbase[i];
     out->asid = (uint16_t)(t->asid_g[i] & 0xFFFF);
+    out->vmid = (uint16_t)(t->asid_g[i] >> TLB_VMID_SHIFT);
     out->flags = t->flags[i];
 }
 
@@ -130,7 +133,7 @@ static inline void tlb_count(mmu_tlb *t, mmu_access_type type, int hit_here, int
  * a hit; the caller counts the lookup with tlb_count once the level's
  * outcome is known.
  */
-static inline int tlb_lookup_level(mmu_tlb *t, uint64_t vaddr, uint16_t asid, mmu_tlb_entry *out)
+static inline int tlb_lookup_level(mmu_tlb *t, uint64_t vaddr, uint32_t asid, mmu_tlb_entry *out)
 {
     uint32_t set, way;
     if (t->valid == 0 || !tlb_find(t, vaddr, asid, &set, &way))
@@ -146,7 +149,7 @@ static inline int tlb_lookup_level(mmu_tlb *t, uint64_t vaddr, uint16_t asid, mm
 }
 
 /* mmu_tlb_lookup, inline: an array on its own (its own level). */
-static inline int tlb_lookup(mmu_tlb *t, uint64_t vaddr, uint16_t asid, mmu_access_type type,
+static inline int tlb_lookup(mmu_tlb *t, uint64_t vaddr, uint32_t asid, mmu_access_type type,
                              mmu_tlb_entry *out)
 {
     uint32_t set, way;
@@ -166,6 +169,13 @@ static inline int tlb_lookup(mmu_tlb *t, uint64_t vaddr, uint16_t asid, mmu_acce
 }
 
 /* mmu_tlb_config_check, with the fields named "<label>.<field>" in messages. */
+/*
+ * Virtualization: remove every entry whose tag matches (asid_g & mask) ==
+ * (tag & mask) and, if bytes is not 0, that maps a byte of [vaddr, vaddr +
+ * bytes).  Returns the number removed (counted as invalidations).
+ */
+uint32_t tlb_invalidate_tag(mmu_tlb *t, uint32_t tag, uint32_t mask, uint64_t vaddr, uint64_t bytes);
+
 mmu_err tlb_config_check_as(const mmu_tlb_config *c, const char *label, char *msg, size_t msglen);
 
 #endif /* MMUSIM_MODEL_TLB_INTERNAL_H */

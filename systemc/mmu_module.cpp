@@ -197,6 +197,7 @@ void mmu_module::make_request(const tlm_generic_payload &t, const translation_ex
     req.vaddr = t.get_address();
     req.cycle = cycle_of(when);
     req.size = len ? len : 1;
+    req.vmid = 0;
     if (ext) {
         req.asid = ext->asid;
         req.priv = static_cast<uint8_t>(ext->priv);

@@ -200,6 +200,8 @@ static void test_dump_reads_back(void **state)
     unlink(path);
     assert_int_equal(d.pwc_set, 0x1e); /* the dump sets every level's keys */
     d.pwc_set = c.pwc_set;
+    assert_int_equal(d.virt_pwc_set, 0x1e); /* the same for the host PWC ([virt.pwc.l*]) */
+    d.virt_pwc_set = c.virt_pwc_set;
     assert_memory_equal(&c, &d, sizeof c);
 }
 

@@ -44,7 +44,7 @@ static mmu_driver *driver(mmu *m, uint32_t interval, uint32_t k)
 /* Issue one read of vaddr (no cycle of its own unless own); returns the last response. */
 static mmu_response issue(mmu_driver *d, uint64_t vaddr, int own, uint64_t cycle, uint64_t *issued)
 {
-    mmu_request req = {vaddr, cycle, 1, 0, MMU_READ, MMU_PRIV_USER};
+    mmu_request req = {vaddr, cycle, 1, 0, MMU_READ, MMU_PRIV_USER, 0};
     mmu_response resp[2];
     int k = mmu_driver_access(d, &req, own, resp);
     assert_true(k == 1 || k == 2);
@@ -60,7 +60,7 @@ static void test_interval(void **state)
     const uint32_t I = 3, N = 1000;
     mmu *m = fixed_mmu(I, 30);
     /* the page is in the TLB before the stream starts */
-    mmu_request warm = {0x5000, 0, 1, 0, MMU_READ, MMU_PRIV_USER};
+    mmu_request warm = {0x5000, 0, 1, 0, MMU_READ, MMU_PRIV_USER, 0};
     mmu_response wr[2];
     (void)mmu_access(m, &warm, wr);
     mmu_clear_stats(m);
@@ -139,7 +139,7 @@ static void test_fault_stall(void **state)
     mmu *m = radix_mmu(&os);
     mmu_driver *d = driver(m, 2, 64);
     uint64_t a0, a1, a2, a3;
-    mmu_request req = {0x400000, 0, 8, 0, MMU_READ, MMU_PRIV_USER};
+    mmu_request req = {0x400000, 0, 8, 0, MMU_READ, MMU_PRIV_USER, 0};
     mmu_response resp[2];
     int k = mmu_driver_access(d, &req, 0, resp);
     a0 = req.cycle;

@@ -33,7 +33,7 @@ static mmu *make(const mmu_config *c)
 
 static mmu_response go(mmu *m, uint64_t va, mmu_access_type type, uint64_t cycle)
 {
-    mmu_request r = {va, cycle, 1, 0, (uint8_t)type, MMU_PRIV_USER};
+    mmu_request r = {va, cycle, 1, 0, (uint8_t)type, MMU_PRIV_USER, 0};
     mmu_response resp;
     assert_int_equal(mmu_translate(m, &r, &resp), MMU_OK);
     return resp;
@@ -90,7 +90,7 @@ static void test_page_crossing(void **state)
     mmu_config c;
     fixed_defaults(&c);
     mmu *m = make(&c);
-    mmu_request r = {0x1FFC, 0, 8, 0, MMU_READ, MMU_PRIV_USER};
+    mmu_request r = {0x1FFC, 0, 8, 0, MMU_READ, MMU_PRIV_USER, 0};
     mmu_response resp[2];
     assert_int_equal(mmu_access(m, &r, resp), 2);
     assert_int_equal(resp[1].paddr, 0x2000);
@@ -254,7 +254,7 @@ static void test_same_page_shortcut_is_exact(void **state)
             if (!hit) {
                 mmu_tlb_entry e = {va & ~0xFFFULL, va & ~0xFFFULL, 0, MMU_PS_4K,
                                    MMU_TLB_READ | MMU_TLB_WRITE | MMU_TLB_EXEC | MMU_TLB_USER |
-                                       MMU_TLB_DIRTY};
+                                       MMU_TLB_DIRTY, 0};
                 assert_int_equal(mmu_tlb_insert(ref, &e, NULL, NULL), MMU_OK);
             }
             if (hit != (r.outcome == MMU_OUT_TLB))

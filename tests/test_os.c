@@ -541,6 +541,7 @@ static void mmu_isolation_run(const char *fname)
         req.size = 8;
         req.type = (uint8_t)(rnd(&seed) % 3 == 0 ? MMU_WRITE : MMU_READ);
         req.priv = MMU_PRIV_USER;
+        req.vmid = 0;
         req.cycle = cycle;
         mmu_response r[2];
         int n = mmu_access(m, &req, r);
@@ -571,7 +572,7 @@ static void mmu_isolation_run(const char *fname)
         memset(owner, 0, c.os.phys_mem / ps * sizeof *owner);
         for (uint16_t a = 1; a <= procs; a++) {
             for (uint64_t p = 0; p < pages; p++) {
-                mmu_request q = {base + p * ps, 0, 1, a, MMU_READ, MMU_PRIV_USER};
+                mmu_request q = {base + p * ps, 0, 1, a, MMU_READ, MMU_PRIV_USER, 0};
                 mmu_response w;
                 if (mmu_walk_debug(m, &q, &w) != MMU_OK)
                     continue; /* not resident */

@@ -92,7 +92,7 @@ static mmu *make(const mmu_config *c, uint64_t *root)
 
 static mmu_response tr(mmu *m, uint64_t va, mmu_access_type t, uint64_t cycle)
 {
-    mmu_request r = {va, cycle, 8, 0, (uint8_t)t, MMU_PRIV_USER};
+    mmu_request r = {va, cycle, 8, 0, (uint8_t)t, MMU_PRIV_USER, 0};
     mmu_response resp;
     (void)mmu_translate(m, &r, &resp);
     return resp;
@@ -318,7 +318,7 @@ static void test_debug_translate_no_side_effects(void **state)
     uint64_t root;
     mmu *m = make(&c, &root);
     map(root, 0x900000, 0xB000000, 0, MMU_PTE_READ | MMU_PTE_WRITE | MMU_PTE_USER);
-    mmu_request q = {0x900010, 0, 8, 0, MMU_WRITE, MMU_PRIV_USER};
+    mmu_request q = {0x900010, 0, 8, 0, MMU_WRITE, MMU_PRIV_USER, 0};
     mmu_response r;
     assert_int_equal(mmu_translate_debug(m, &q, &r), MMU_OK);
     assert_int_equal(r.paddr, 0xB000010);

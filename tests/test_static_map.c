@@ -94,7 +94,7 @@ static void test_config_keys(void **state)
 static mmu_response xlate(mmu *m, uint64_t va, uint16_t asid, mmu_access_type type, mmu_priv priv)
 {
     static uint64_t cycle = 0;
-    mmu_request req = {va, cycle, 8, asid, (uint8_t)type, (uint8_t)priv};
+    mmu_request req = {va, cycle, 8, asid, (uint8_t)type, (uint8_t)priv, 0};
     mmu_response r;
     (void)mmu_translate(m, &req, &r);
     cycle = r.done_cycle + 1;

@@ -33,7 +33,7 @@ static mmu_tlb *make(uint32_t entries, uint32_t ways, mmu_repl_policy p)
 
 static mmu_tlb_entry page(uint64_t vpn, uint16_t asid, uint8_t flags)
 {
-    mmu_tlb_entry e = {vpn * PAGE, (vpn + 0x1000) * PAGE, asid, MMU_PS_4K, flags};
+    mmu_tlb_entry e = {vpn * PAGE, (vpn + 0x1000) * PAGE, asid, MMU_PS_4K, flags, 0};
     return e;
 }
 
@@ -417,17 +417,17 @@ static void test_multi_size_array(void **state)
     c.page_sizes = (1u << MMU_PS_4K) | (1u << MMU_PS_2M);
     mmu_tlb *t;
     assert_int_equal(mmu_tlb_create(&c, &t), MMU_OK);
-    mmu_tlb_entry big = {0x40000000, 0x80000000, 0, MMU_PS_2M, 0};
+    mmu_tlb_entry big = {0x40000000, 0x80000000, 0, MMU_PS_2M, 0, 0};
     assert_int_equal(mmu_tlb_insert(t, &big, NULL, NULL), MMU_OK);
     mmu_tlb_entry out;
     assert_true(mmu_tlb_lookup(t, 0x40000000 + 0x1FFFFF, 0, MMU_READ, &out));
     assert_int_equal(out.page_size, MMU_PS_2M);
     assert_int_equal(out.vbase, 0x40000000);
     assert_false(mmu_tlb_lookup(t, 0x40200000, 0, MMU_READ, NULL));
-    mmu_tlb_entry bad = {0, 0, 0, MMU_PS_1G, 0};
+    mmu_tlb_entry bad = {0, 0, 0, MMU_PS_1G, 0, 0};
     assert_int_equal(mmu_tlb_insert(t, &bad, NULL, NULL), MMU_EINVAL);
     /* 4K and 2M entries for overlapping addresses live side by side */
-    mmu_tlb_entry small = {0x40000000, 0x12345000, 0, MMU_PS_4K, 0};
+    mmu_tlb_entry small = {0x40000000, 0x12345000, 0, MMU_PS_4K, 0, 0};
     assert_int_equal(mmu_tlb_insert(t, &small, NULL, NULL), MMU_OK);
     assert_int_equal(mmu_tlb_occupancy(t), 2);
     assert_int_equal(mmu_tlb_invalidate(t, MMU_INVAL_ADDR, 0x40000010, 0), 2);

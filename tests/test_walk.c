@@ -238,6 +238,8 @@ static void test_every_page_size(void **state)
     (void)state;
     for (unsigned i = 0; i < mmu_pt_format_count(); i++) {
         const mmu_pt_format *f = mmu_pt_format_get(i);
+        if (f->host)
+            continue; /* host-stage formats: tests/test_virt.c */
         for (unsigned lvl = 0; lvl < f->levels; lvl++) {
             if (!(f->leaf_levels & (1u << lvl)))
                 continue;
@@ -285,6 +287,8 @@ static void test_read_addresses(void **state)
     (void)state;
     for (unsigned i = 0; i < mmu_pt_format_count(); i++) {
         const mmu_pt_format *f = mmu_pt_format_get(i);
+        if (f->host)
+            continue; /* host-stage formats: tests/test_virt.c */
         env *e = env_new(f->name);
         uint64_t va = test_va(f, 1);
         map(e, va, test_pa(f, 0), 0, ALL);
@@ -308,6 +312,8 @@ static void test_not_present_every_level(void **state)
     (void)state;
     for (unsigned i = 0; i < mmu_pt_format_count(); i++) {
         const mmu_pt_format *f = mmu_pt_format_get(i);
+        if (f->host)
+            continue; /* host-stage formats: tests/test_virt.c */
         for (unsigned lvl = 0; lvl < f->levels; lvl++) {
             if (!(f->leaf_levels & (1u << lvl)))
                 continue;
@@ -335,6 +341,8 @@ static void test_reserved_every_level(void **state)
     (void)state;
     for (unsigned i = 0; i < mmu_pt_format_count(); i++) {
         const mmu_pt_format *f = mmu_pt_format_get(i);
+        if (f->host)
+            continue; /* host-stage formats: tests/test_virt.c */
         for (unsigned lvl = 0; lvl < f->levels; lvl++) {
             if (!(f->leaf_levels & (1u << lvl)))
                 continue;
@@ -372,6 +380,8 @@ static void test_misaligned_superpage(void **state)
     (void)state;
     for (unsigned i = 0; i < mmu_pt_format_count(); i++) {
         const mmu_pt_format *f = mmu_pt_format_get(i);
+        if (f->host)
+            continue; /* host-stage formats: tests/test_virt.c */
         for (unsigned lvl = 1; lvl < f->levels; lvl++) {
             if (!(f->leaf_levels & (1u << lvl)))
                 continue;
@@ -498,6 +508,8 @@ static void test_leaf_permissions(void **state)
     (void)state;
     for (unsigned i = 0; i < mmu_pt_format_count(); i++) {
         const mmu_pt_format *f = mmu_pt_format_get(i);
+        if (f->host)
+            continue; /* host-stage formats: tests/test_virt.c */
         for (unsigned lvl = 0; lvl < f->levels; lvl++) {
             if (!(f->leaf_levels & (1u << lvl)))
                 continue;
@@ -531,6 +543,8 @@ static void test_table_limits(void **state)
     (void)state;
     for (unsigned i = 0; i < mmu_pt_format_count(); i++) {
         const mmu_pt_format *f = mmu_pt_format_get(i);
+        if (f->host)
+            continue; /* host-stage formats: tests/test_virt.c */
         if (f->arch == MMU_PT_ARCH_RISCV)
             continue;
         int x86 = f->arch == MMU_PT_ARCH_X86;
@@ -576,6 +590,8 @@ static void test_super_user(void **state)
     (void)state;
     for (unsigned i = 0; i < mmu_pt_format_count(); i++) {
         const mmu_pt_format *f = mmu_pt_format_get(i);
+        if (f->host)
+            continue; /* host-stage formats: tests/test_virt.c */
         for (unsigned lvl = 0; lvl < f->levels; lvl++) {
             if (!(f->leaf_levels & (1u << lvl)))
                 continue;
@@ -630,6 +646,8 @@ static void test_noncanonical(void **state)
     (void)state;
     for (unsigned i = 0; i < mmu_pt_format_count(); i++) {
         const mmu_pt_format *f = mmu_pt_format_get(i);
+        if (f->host)
+            continue; /* host-stage formats: tests/test_virt.c */
         env *e = env_new(f->name);
         uint64_t va = test_va(f, 0);
         map(e, va, test_pa(f, 0), 0, ALL);
@@ -654,6 +672,8 @@ static void test_ad_fault_mode(void **state)
     (void)state;
     for (unsigned i = 0; i < mmu_pt_format_count(); i++) {
         const mmu_pt_format *f = mmu_pt_format_get(i);
+        if (f->host)
+            continue; /* host-stage formats: tests/test_virt.c */
         mmu_walk_opts o = opts_of(f, 0, 0, MMU_AD_FAULT);
         for (unsigned lvl = 0; lvl < f->levels; lvl++) {
             if (!(f->leaf_levels & (1u << lvl)))
@@ -857,6 +877,8 @@ static void test_pwc_walk_counts(void **state)
     (void)state;
     for (unsigned i = 0; i < mmu_pt_format_count(); i++) {
         const mmu_pt_format *f = mmu_pt_format_get(i);
+        if (f->host)
+            continue; /* host-stage formats: tests/test_virt.c */
         env *e = env_new(f->name);
         mmu_pwc_config cfg;
         mmu_pwc_config_defaults(&cfg, f);

@@ -23,6 +23,7 @@
 #include "mmusim/pwc.h"
 #include "mmusim/static_map.h"
 #include "mmusim/tlb.h"
+#include "mmusim/virt.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -84,6 +85,9 @@ typedef struct mmu_config {
     mmu_os_config os;     /* os.clock_mhz and os.seed follow mmu.clock_mhz and mmu.seed */
     /* [map]: a static map (radix mode without the OS model): page tables built from regions */
     mmu_map_config map;
+    /* [virt], [virt.pwc.l1] .. [virt.pwc.l4]: nested paging (docs/virtualization.md) */
+    mmu_virt_config virt;
+    uint32_t virt_pwc_set; /* bit l: a [virt.pwc.l<l>] key was set */
 } mmu_config;
 
 /*
@@ -129,6 +133,9 @@ MMU_MUST_CHECK mmu_err mmu_config_set2(mmu_config *cfg, const char *section, con
 typedef void (*mmu_config_visit_fn)(void *ctx, const char *section, const char *key,
                                     const char *value, const char *description);
 void mmu_config_foreach(const mmu_config *cfg, mmu_config_visit_fn visit, void *ctx);
+/* mmu_config_foreach visits the [virt*] sections only when virt.enabled is on (so results of
+   runs without virtualization carry no virt columns); this one visits every section (dumps). */
+void mmu_config_foreach_all(const mmu_config *cfg, mmu_config_visit_fn visit, void *ctx);
 
 /* 1 if section names a section of this configuration ("mmu", "tlb.l1d", ...), else 0. */
 int mmu_config_has_section(const mmu_config *cfg, const char *section);

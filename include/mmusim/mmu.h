@@ -20,6 +20,7 @@
 #include "mmusim/walkers.h"
 #include "mmusim/tlb.h"
 #include "mmusim/types.h"
+#include "mmusim/virt.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -214,6 +215,31 @@ mmu_err mmu_walk_debug(const mmu *m, const mmu_request *req, mmu_response *resp)
 /* The TLB arrays, in configuration order. */
 uint32_t mmu_tlb_count(const mmu *m);
 const mmu_tlb *mmu_get_tlb(const mmu *m, uint32_t index);
+
+/* ---- virtualization (virt.h, docs/virtualization.md); all need virt.enabled ---- */
+
+/* Hypervisor invalidations (mmu_virt_inval); addr is a guest-virtual or guest-physical address. */
+void mmu_virt_invalidate(mmu *m, mmu_virt_inval kind, uint16_t vmid, uint16_t asid, uint64_t addr);
+
+/* The guest-physical memory of VM vmid (the guest tables); VM 0's is mmu_set_memory's.
+   MMU_EINVAL without virtualization, MMU_ERANGE for vmid >= MMU_VIRT_MAX_VMS. */
+mmu_err mmu_set_vm_memory(mmu *m, uint16_t vmid, const mmu_mem_port *port);
+
+/* The guest root (a guest-physical address) of (vmid, asid); mmu_set_root sets VM 0's. */
+mmu_err mmu_set_vm_root(mmu *m, uint16_t vmid, uint16_t asid, uint64_t root);
+
+/* Counters of the 2D walks; NULL without virtualization. */
+const mmu_virt_stats *mmu_get_virt_stats(const mmu *m);
+
+/* The host OS model (one process per VM, ASID = VMID); NULL without virtualization. */
+mmu_os *mmu_get_host_os(const mmu *m);
+
+/* The guest OS model of VM vmid (VM 0: the attached one; others made on first use). */
+mmu_os *mmu_get_guest_os(const mmu *m, uint16_t vmid);
+
+/* The host paging-structure caches and the nested TLB (NULL if none). */
+const mmu_pwc *mmu_get_host_pwc(const mmu *m);
+const mmu_tlb *mmu_get_nested_tlb(const mmu *m);
 
 #ifdef __cplusplus
 }

@@ -50,7 +50,8 @@ typedef enum mmu_pt_canon {
 typedef enum mmu_ad_mode {
     MMU_AD_DEFAULT = 0, /* the format's architectural default (ad_default) */
     MMU_AD_HW = 1,      /* hardware sets A (and D on a write): a PTE write through the port */
-    MMU_AD_FAULT = 2    /* A clear, or D clear on a write: MMU_FAULT_ACCESS_DIRTY */
+    MMU_AD_FAULT = 2,   /* A clear, or D clear on a write: MMU_FAULT_ACCESS_DIRTY */
+    MMU_AD_NONE = 3     /* A/D neither checked nor set (Intel EPT with EPTP bit 6 clear) */
 } mmu_ad_mode;
 
 struct mmu_pt_ops; /* private per-architecture operations */
@@ -73,6 +74,8 @@ typedef struct mmu_pt_format {
     uint8_t max_pa_bits;     /* widest physical address the entries encode */
     uint8_t ad_default;      /* mmu_ad_mode the base architecture uses (HW or FAULT) */
     uint8_t canon;           /* mmu_pt_canon */
+    uint8_t host;            /* 1: a host stage of nested paging (EPT, AMD NPT, Arm stage 2, RISC-V
+                                G-stage); walks it as a guest-physical -> host-physical map */
     uint8_t index_bits[MMU_PT_MAX_LEVELS]; /* VA bits indexing a table of this level */
     uint8_t shift[MMU_PT_MAX_LEVELS];      /* lowest VA bit of this level's index; a leaf here maps 2^shift bytes */
     uint8_t page_size[MMU_PT_MAX_LEVELS];  /* mmu_page_size of a leaf here; MMU_PAGE_SIZES if none allowed */
@@ -214,9 +217,11 @@ typedef struct mmu_walk_result {
  *
  * Returns MMU_OK with *res filled, MMU_EFAULT when res->fault says the walk
  * faulted (res is filled too), MMU_EINVAL for bad arguments (res untouched).
+ * asid tags the PWC entries: the ASID, or asid | vmid << 17 for a guest
+ * walk under virtualization, or the VMID for a host walk.
  */
 mmu_err mmu_walk(const mmu_pt_format *fmt, uint64_t root, const mmu_mem_port *port, mmu_pwc *pwc,
-                 uint64_t vaddr, mmu_access_type type, mmu_priv priv, uint16_t asid,
+                 uint64_t vaddr, mmu_access_type type, mmu_priv priv, uint32_t asid,
                  const mmu_walk_opts *opts, mmu_walk_result *res);
 
 /*

@@ -90,15 +90,18 @@ void mmu_pwc_destroy(mmu_pwc *p);
 void mmu_pwc_reset(mmu_pwc *p);
 
 /*
+ * asid is the ASID, or under virtualization the tag asid | vmid << 17 (a
+ * global entry matches every ASID of its VMID).
+ *
  * Look vaddr up at every level for asid (global entries match every ASID).
  * Returns the deepest level that hit and copies its entry to *out (if
  * non-NULL), or -1 if no level hit.  Counts lookups, hits and misses and
  * updates LRU.
  */
-int mmu_pwc_lookup(mmu_pwc *p, uint64_t vaddr, uint16_t asid, mmu_pwc_entry *out);
+int mmu_pwc_lookup(mmu_pwc *p, uint64_t vaddr, uint32_t asid, mmu_pwc_entry *out);
 
 /* As mmu_pwc_lookup without any side effect (no counters, no LRU update). */
-int mmu_pwc_probe(const mmu_pwc *p, uint64_t vaddr, uint16_t asid, mmu_pwc_entry *out);
+int mmu_pwc_probe(const mmu_pwc *p, uint64_t vaddr, uint32_t asid, mmu_pwc_entry *out);
 
 /*
  * Cache a table entry of the given level for vaddr and asid (global if
@@ -106,7 +109,7 @@ int mmu_pwc_probe(const mmu_pwc *p, uint64_t vaddr, uint16_t asid, mmu_pwc_entry
  * refreshed in place; otherwise an invalid way or the LRU way is used.  A
  * level without a cache ignores the call.
  */
-void mmu_pwc_fill(mmu_pwc *p, unsigned level, uint64_t vaddr, uint16_t asid,
+void mmu_pwc_fill(mmu_pwc *p, unsigned level, uint64_t vaddr, uint32_t asid,
                   const mmu_pwc_entry *e);
 
 /*
@@ -119,7 +122,7 @@ void mmu_pwc_fill(mmu_pwc *p, unsigned level, uint64_t vaddr, uint16_t asid,
  * x86 INVLPG drops every PWC entry of the current PCID: use MMU_INVAL_ASID
  * for it (x86 PWC entries are never global).
  */
-uint32_t mmu_pwc_invalidate(mmu_pwc *p, mmu_inval_kind kind, uint64_t vaddr, uint16_t asid);
+uint32_t mmu_pwc_invalidate(mmu_pwc *p, mmu_inval_kind kind, uint64_t vaddr, uint32_t asid);
 
 /* Cycles the walk is charged for one lookup: the largest latency of the levels with a cache. */
 uint32_t mmu_pwc_latency(const mmu_pwc *p);

@@ -79,6 +79,7 @@ typedef struct mmu_tlb_entry {
     uint16_t asid;      /* owner address space (ignored if GLOBAL) */
     uint8_t page_size;  /* mmu_page_size */
     uint8_t flags;      /* MMU_TLB_* */
+    uint16_t vmid;      /* owner virtual machine (virtualization; 0 natively) */
 } mmu_tlb_entry;
 
 /*
@@ -132,7 +133,7 @@ int mmu_tlb_lookup(mmu_tlb *t, uint64_t vaddr, uint16_t asid, mmu_access_type ty
                    mmu_tlb_entry *out);
 
 /* Like mmu_tlb_lookup but with no side effect at all (no counters, no replacement update). */
-int mmu_tlb_probe(const mmu_tlb *t, uint64_t vaddr, uint16_t asid, mmu_tlb_entry *out);
+int mmu_tlb_probe(const mmu_tlb *t, uint64_t vaddr, uint32_t asid, mmu_tlb_entry *out);
 
 /*
  * Insert an entry (its page size must be one the array holds, else
@@ -148,7 +149,7 @@ mmu_err mmu_tlb_insert(mmu_tlb *t, const mmu_tlb_entry *e, mmu_tlb_entry *victim
  * it) without counting a lookup; copies it to *out if non-NULL.  Returns 1 if
  * an entry was removed, 0 otherwise.  Used to move entries between levels.
  */
-int mmu_tlb_take(mmu_tlb *t, uint64_t vaddr, uint16_t asid, mmu_tlb_entry *out);
+int mmu_tlb_take(mmu_tlb *t, uint64_t vaddr, uint32_t asid, mmu_tlb_entry *out);
 
 /*
  * Invalidate entries; vaddr and asid are used as the kind says.  Returns the

@@ -93,6 +93,7 @@ typedef struct mmu_request {
     uint16_t asid;   /* address-space id (PCID/ASID; a process) */
     uint8_t type;    /* mmu_access_type */
     uint8_t priv;    /* mmu_priv */
+    uint16_t vmid;   /* virtual machine id (VPID/VMID); used only with virtualization on, 0 otherwise */
 } mmu_request;
 
 /* Where a translation was satisfied. */

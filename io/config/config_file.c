@@ -363,5 +363,5 @@ static void dump_visit(void *vctx, const char *section, const char *key, const c
 void mmusim_config_dump(const mmu_config *cfg, FILE *out, int with_comments)
 {
     dump_ctx d = {out, with_comments, 1};
-    mmu_config_foreach(cfg, dump_visit, &d);
+    mmu_config_foreach_all(cfg, dump_visit, &d);
 }

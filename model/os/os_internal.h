@@ -34,8 +34,9 @@
 #define MAX_US 1e6
 #define MAX_REMOTE_CORES 4096u
 
-/* Not-present PTE written by the OS (a "swap entry"). */
-#define MARK_KNOWN 0x2ull
+/* Not-present PTE written by the OS (a "swap entry"): bits 2:0 clear, so that it is
+   not present in every format (Intel EPT: R=W=X=0; others: bit 0 clear), bit 3 set. */
+#define MARK_KNOWN 0x8ull
 #define MARK_SLOT_SHIFT 12
 
 enum { FK_FREE = 0, FK_TABLE, FK_DATA, FK_HEAD, FK_TAIL };
@@ -156,7 +157,7 @@ static inline struct frame *frame_at(const mmu_os *os, uint64_t pfn)
 
 static inline int is_marker(uint64_t raw)
 {
-    return (raw & 1) == 0 && (raw & MARK_KNOWN);
+    return (raw & 7) == 0 && (raw & MARK_KNOWN);
 }
 
 static inline uint32_t marker_slot1(uint64_t raw)

@@ -39,6 +39,8 @@ struct mmu_pt_ops {
 extern const struct mmu_pt_ops mmusim_pt_x86_ops;
 extern const struct mmu_pt_ops mmusim_pt_riscv_ops;
 extern const struct mmu_pt_ops mmusim_pt_arm_ops;
+extern const struct mmu_pt_ops mmusim_pt_ept_ops;    /* pt_host.c */
+extern const struct mmu_pt_ops mmusim_pt_arm_s2_ops; /* pt_host.c */
 
 /*
  * MMU_TLB_* flags of a leaf with MMU_PTE_* flags f: what mmu_pt_check_access

@@ -57,7 +57,7 @@ static mmu_err fault(mmu_walk_result *res, mmu_fault cause, int level)
 }
 
 mmu_err mmu_walk(const mmu_pt_format *fmt, uint64_t root, const mmu_mem_port *port, mmu_pwc *pwc,
-                 uint64_t vaddr, mmu_access_type type, mmu_priv priv, uint16_t asid,
+                 uint64_t vaddr, mmu_access_type type, mmu_priv priv, uint32_t asid,
                  const mmu_walk_opts *opts, mmu_walk_result *res)
 {
     if (!fmt || !port || !port->read64 || !res || (unsigned)type >= MMU_ACCESS_TYPES ||
@@ -169,7 +169,7 @@ mmu_err mmu_walk(const mmu_pt_format *fmt, uint64_t root, const mmu_mem_port *po
 
         int need_a = !(p.flags & MMU_PTE_ACCESSED);
         int need_d = type == MMU_WRITE && !(p.flags & MMU_PTE_DIRTY);
-        if (need_a || need_d) {
+        if ((need_a || need_d) && ad != MMU_AD_NONE) {
             if (ad != MMU_AD_HW)
                 return fault(res, MMU_FAULT_ACCESS_DIRTY, level);
             if (need_a)
@@ -201,6 +201,7 @@ void mmu_walk_tlb_entry(const mmu_walk_result *res, uint16_t asid, mmu_tlb_entry
     out->vbase = res->vbase;
     out->pbase = res->pbase;
     out->asid = asid;
+    out->vmid = 0;
     out->page_size = res->page_size;
     out->flags = res->tlb_flags;
 }

@@ -357,7 +357,7 @@ static inline void do_access(vcpu *v, uint64_t vaddr, uint32_t size, mmu_access_
         cycle = *oldest; /* every slot busy: wait for the oldest access */
     if (v->seen++ == g.warmup && g.warmup)
         warm_up(v, cycle);
-    mmu_request req = {vaddr, cycle, size, ASID, (uint8_t)type, MMU_PRIV_USER};
+    mmu_request req = {vaddr, cycle, size, ASID, (uint8_t)type, MMU_PRIV_USER, 0};
     mmu_response resp[2];
     int k = mmu_access(v->m, &req, resp);
     uint64_t done = resp[k - 1].done_cycle;

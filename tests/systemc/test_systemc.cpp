@@ -312,6 +312,7 @@ struct env {
         req.asid = asid;
         req.type = static_cast<uint8_t>(type);
         req.priv = static_cast<uint8_t>(priv);
+        req.vmid = 0;
         a.cycle = req.cycle;
         a.n = mmu_access(ref, &req, a.r);
         return a;
@@ -397,7 +398,7 @@ static lt_result lt_plain(tester &tb, uint64_t va, tlm_command cmd, translation_
 /* The physical address of va in the reference (a debug translation). */
 static uint64_t want_paddr(const mmu *m, uint64_t va, uint16_t asid)
 {
-    mmu_request req = {va, 0, 8, asid, MMU_READ, MMU_PRIV_USER};
+    mmu_request req = {va, 0, 8, asid, MMU_READ, MMU_PRIV_USER, 0};
     mmu_response r;
     CHECK_EQ(mmu_translate_debug(m, &req, &r), MMU_OK);
     return r.paddr;
@@ -954,6 +955,7 @@ static void scenario_quantum()
             req.asid = 0;
             req.type = MMU_READ;
             req.priv = MMU_PRIV_SUPER;
+            req.vmid = 0;
             mmu_response want[2];
             const int n = mmu_access(e.ref, &req, want);
             tlm_generic_payload t;
@@ -1187,6 +1189,7 @@ static void scenario_standalone()
             req.asid = 4;
             req.type = write ? MMU_WRITE : MMU_READ;
             req.priv = MMU_PRIV_USER;
+            req.vmid = 0;
             mmu_response want[2];
             const int n = mmu_access(ref, &req, want);
             translation_extension ext(4, MMU_PRIV_USER);
