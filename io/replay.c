@@ -98,8 +98,14 @@ static int check_access(replay *r, const char *path, const mmu_request *req, con
         else if (resp[j].fault == MMU_FAULT_NONE && resp[j].paddr != w.paddr)
             why = "the physical address differs";
         mmu_os *os = mmu_get_os(r->m);
+        mmu_os *host = mmu_get_host_os(r->m);
         mmu_os_frame_info fi;
-        if (!why && os && resp[j].fault == MMU_FAULT_NONE &&
+        if (host) { /* virtualization: a host frame of the VM (a host "process" per VM) */
+            if (!why && resp[j].fault == MMU_FAULT_NONE &&
+                (mmu_os_frame_info_get(host, resp[j].paddr, &fi) != MMU_OK ||
+                 fi.kind != MMU_OS_FRAME_DATA || fi.asid != q.vmid))
+                why = "the host frame does not belong to the VM";
+        } else if (!why && os && resp[j].fault == MMU_FAULT_NONE &&
             (mmu_os_frame_info_get(os, resp[j].paddr, &fi) != MMU_OK || fi.kind != MMU_OS_FRAME_DATA ||
              fi.asid != q.asid))
             why = "the frame does not belong to the process";

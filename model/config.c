@@ -534,10 +534,8 @@ mmu_err mmu_config_validate(const mmu_config *c, char *msg, size_t msglen)
                 return MMU_ECONFIG;
         }
     }
-    if (c->virt.enabled) {
+    if (c->virt.enabled && c->walker.mode == MMU_WALKER_RADIX) { /* fixed mode: no tables, ignored */
         const mmu_pt_format *h = mmu_pt_format_find(c->virt.host_format);
-        if (c->walker.mode != MMU_WALKER_RADIX)
-            return fail(MMU_ECONFIG, msg, msglen, "virt.enabled: nested paging needs walker.mode = radix");
         if (!h || !h->host)
             return fail(MMU_ECONFIG, msg, msglen,
                         "virt.host_format: '%s' is not a host-stage format (ept ept5 amd_npt amd_npt5 "

@@ -20,6 +20,7 @@
 #include "mmusim/io/config_file.h"
 #include "mmusim/io/stream.h"
 #include "mmusim/mmusim.h"
+#include "report_virt.h" /* virtualization block (issue 13) */
 
 static const char *const type_names[MMU_ACCESS_TYPES] = {"read", "write", "fetch"};
 
@@ -210,6 +211,10 @@ void mmusim_report_text(FILE *out, const mmu *m, const mmusim_run_info *in)
                 1000.0 * (double)s->walks / (double)in->instructions);
     if (mmu_get_os(m))
         report_os_text(out, m);
+    /* ---- virtualization (issue 13): report_virt.c; nothing when virt.enabled is off ---- */
+    if (mmu_get_virt_stats(m))
+        mmusim_report_virt_text(out, m);
+    /* ---- end virtualization ---- */
     fprintf(out, "\n%-14s %12s %10s %8s %8s %8s %8s %8s\n", "latency (cyc)", "count", "mean", "p50",
             "p90", "p99", "p99.9", "max");
     for (int c = 0; c < MMU_LAT_CLASSES; c++) {
@@ -443,6 +448,10 @@ json_t *mmusim_report_build(const mmu *m, const mmusim_run_info *in)
         json_object_set_new(faults, mmu_fault_id((mmu_fault)f), u64(s->faults[f]));
     json_object_set_new(root, "faults", faults);
     json_object_set_new(root, "os", mmu_get_os(m) ? os_json(m) : json_null());
+    /* ---- virtualization (issue 13): report_virt.c; no "virt" key when virt.enabled is off ---- */
+    if (mmu_get_virt_stats(m))
+        json_object_set_new(root, "virt", mmusim_report_virt_json(m));
+    /* ---- end virtualization ---- */
 
     json_t *lat = json_object();
     for (int c = 0; c < MMU_LAT_CLASSES; c++) {
