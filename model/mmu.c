@@ -1083,6 +1083,10 @@ static void detach_os(mmu *m)
         return;
     (void)mmu_os_remove_shootdown_target(m->os, os_shootdown, m);
     m->os = NULL;
+    if (m->virt) { /* VM 0 loses its guest OS and memory too */
+        mmusim_virt_set_guest_os(m->virt, NULL);
+        (void)mmusim_virt_set_memory(m->virt, 0, NULL);
+    }
     mmu_set_fault_handler(m, NULL);
     memset(&m->mem, 0, sizeof m->mem);
 }

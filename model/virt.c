@@ -637,6 +637,7 @@ const mmu_virt_stats *mmusim_virt_stats(const mmu_virt *v)
 void mmusim_virt_clear_stats(mmu_virt *v)
 {
     memset(&v->st, 0, sizeof v->st);
+    mmu_os_clear_stats(v->host); /* the MMU owns the host OS: its figures follow the warm-up */
     mmu_pwc_clear_stats(v->hpwc);
     if (v->ntlb)
         mmu_tlb_clear_stats(v->ntlb);

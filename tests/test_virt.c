@@ -358,6 +358,42 @@ static void test_warm_counts(void **state)
     }
 }
 
+/*
+ * One cache warm at a time (the others off): the nested TLB alone serves
+ * every guest-physical address: n references (the guest PTEs); the host PWC
+ * alone (all guest-physical pages of this small VM under one host level-1
+ * entry) leaves one host reference per host walk: n + (n + 1).
+ */
+static void test_each_cache_warm(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        const unsigned n = fmt(pairs[i].guest)->levels;
+        for (int which = 0; which < 2; which++) {
+            mmu_config c = virt_config(pairs[i].guest, pairs[i].host);
+            for (int l = 1; l <= 4; l++) {
+                char key[32];
+                snprintf(key, sizeof key, "pwc.l%d.entries", l);
+                assert_int_equal(mmu_config_set(&c, key, "0", msg, sizeof msg), MMU_OK);
+            }
+            if (which == 0)
+                no_host_pwc(&c);
+            else
+                assert_int_equal(mmu_config_set(&c, "virt.ntlb.entries", "0", msg, sizeof msg), MMU_OK);
+            env e = make(&c);
+            const uint64_t va = 0x12345678;
+            assert_int_equal(xl(&e, 0, 1, va, MMU_READ).fault, MMU_FAULT_NONE);
+            flush_tlbs(e.m);
+            mmu_response r = xl(&e, 0, 1, va, MMU_READ);
+            unsigned want = which == 0 ? n : 2 * n + 1;
+            if (r.walk_refs != want)
+                fail_msg("%s over %s, only the %s warm: %u references, want %u", pairs[i].guest,
+                         pairs[i].host, which == 0 ? "nested TLB" : "host PWC", r.walk_refs, want);
+            drop(&e);
+        }
+    }
+}
+
 /* Two VMs with the same guest-virtual and guest-physical addresses share no entry and no frame. */
 static void test_vmid_isolation(void **state)
 {
@@ -535,6 +571,7 @@ int main(void)
         cmocka_unit_test(test_host_format_list), cmocka_unit_test(test_ept_bits),
         cmocka_unit_test(test_stage2_bits),      cmocka_unit_test(test_ept_ad_none),
         cmocka_unit_test(test_cold_counts),      cmocka_unit_test(test_warm_counts),
+        cmocka_unit_test(test_each_cache_warm),
         cmocka_unit_test(test_vmid_isolation),   cmocka_unit_test(test_invalidations),
         cmocka_unit_test(test_page_sizes),       cmocka_unit_test(test_double_paging),
         cmocka_unit_test(test_native_ignores_vmid),

@@ -1,0 +1,36 @@
+# Virtualization from the command line (docs/virtualization.md): the three
+# virtualized presets run a shipped trace with --check (a functional 2D walk
+# of both tables for every translation), the summary and JSON carry the
+# virtualization figures, runs without it carry none, double paging under
+# host memory pressure, and bad [virt] settings are refused with the field.
+. "$(dirname "$0")/lib.inc"
+cd "$TMP" || exit 1
+TRACE="$SRC/traces/mawk.lackey.zst"
+
+for p in skylake_vm neoverse_n1_vm rocket_vm; do
+  "$MMUSIM" run "$TRACE" --preset "$p" --check --json "$p.json" > "$p.txt" || bad "$p: run --check"
+  grep -q "^virtualization .* over " "$p.txt" && ok || bad "$p: no virtualization block in the summary"
+  expect_eq "$p: 2D walks = walks" "$(json_get "$p.json" 'j["virt"]["walks"] == j["walker"]["walks"]')" True
+  expect_eq "$p: every PTE read counted in one dimension" \
+    "$(json_get "$p.json" 'sum(j["virt"]["guest_reads"].values()) + sum(j["virt"]["host_reads"].values()) == j["walker"]["pte_reads"]')" True
+  expect_eq "$p: VM exits for guest memory" "$(json_get "$p.json" 'j["virt"]["exits"]["minor"] > 0')" True
+  expect_eq "$p: one VM" "$(json_get "$p.json" 'len(j["virt"]["vms"])')" 1
+  expect_eq "$p: faults resolved" "$(json_get "$p.json" 'sum(j["faults"].values())')" 0
+done
+# the same trace natively: no virt key, no virt config section
+"$MMUSIM" run "$TRACE" --preset skylake --json native.json --quiet || bad "native run"
+expect_eq "native: no virt figures" "$(json_get native.json '"virt" in j or "virt" in j["config"]')" False
+expect_eq "native vs virtualized: same TLB misses at L1" \
+  "$(json_get native.json 'j["tlb_levels"][0]["misses"]')" "$(json_get skylake_vm.json 'j["tlb_levels"][0]["misses"]')"
+# double paging: 256 KiB of host memory under 2 MiB of guest memory
+"$MMUSIM" run "$SRC/traces/sort.lackey.zst" --preset skylake_vm --check --set os.phys_mem=2M \
+  --set virt.host_mem=256K --json dp.json --quiet || bad "double paging run"
+expect_eq "double paging: host swap-ins" "$(json_get dp.json 'j["virt"]["host"]["swap_ins"] > 0')" True
+expect_eq "double paging: no guest major fault" "$(json_get dp.json 'j["os"]["faults"]["major"]')" 0
+expect_eq "double paging: exits for host swap-ins" "$(json_get dp.json 'j["virt"]["exits"]["major"] > 0')" True
+# errors name the field
+expect_fail "host format as guest" "virt.host_format" "$MMUSIM" run "$TRACE" --set walker.format=ept
+expect_fail "guest format as host" "virt.host_format" "$MMUSIM" run "$TRACE" --set virt.enabled=on --set virt.host_format=sv39
+expect_fail "bad nested TLB" "virt.ntlb.ways" "$MMUSIM" run "$TRACE" --set virt.enabled=on --set virt.ntlb.entries=30 --set virt.ntlb.ways=4
+expect_fail "unknown virt key" "virt" "$MMUSIM" run "$TRACE" --set virt.nosuch=1
+finish
