@@ -153,6 +153,19 @@ json_t *mmusim_report_virt_json(const mmu *m)
     json_object_set_new(lat, "p99", u64(mmu_hist_percentile(lh, 99)));
     json_object_set_new(lat, "p99_9", u64(mmu_hist_percentile(lh, 99.9)));
     json_object_set_new(lat, "max", u64(lh->max));
+    json_t *blo = json_array(), *bhi = json_array(), *bn = json_array();
+    for (unsigned b = 0; b < MMU_HIST_BUCKETS; b++) { /* the non-empty buckets, as latency.CLASS */
+        if (!lh->bucket[b])
+            continue;
+        json_array_append_new(blo, u64(mmu_hist_bucket_low(b)));
+        json_array_append_new(bhi, u64(mmu_hist_bucket_high(b)));
+        json_array_append_new(bn, u64(lh->bucket[b]));
+    }
+    json_t *hist = json_object();
+    json_object_set_new(hist, "low", blo);
+    json_object_set_new(hist, "high", bhi);
+    json_object_set_new(hist, "count", bn);
+    json_object_set_new(lat, "histogram", hist);
     json_object_set_new(o, "walk_latency", lat);
     json_t *ex = json_object();
     for (int k = 1; k < MMU_OS_FAULT_KINDS; k++)
