@@ -406,6 +406,7 @@ static void test_vmid_isolation(void **state)
     assert_int_equal(a.fault, MMU_FAULT_NONE);
     assert_int_equal(b.fault, MMU_FAULT_NONE);
     assert_int_equal(b.outcome, MMU_OUT_WALK); /* VM 1's TLB entry is not VM 2's */
+    assert_int_equal(b.pwc_level, -1);         /* nor are VM 1's guest PWC entries, same gVA */
     assert_true(b.page_faults > 0);            /* VM 2's guest OS faulted the page in itself */
     /* the same guest-physical address in both VMs (each guest OS allocates alike) ... */
     mmu_os *g1 = mmu_get_guest_os(e.m, 1), *g2 = mmu_get_guest_os(e.m, 2);
@@ -430,6 +431,12 @@ static void test_vmid_isolation(void **state)
     assert_true(mmu_tlb_probe(nt, w1.paddr, 2, &n2));
     assert_true(n1.pbase != n2.pbase);
     assert_false(mmu_tlb_probe(nt, w1.paddr, 3, NULL));
+    /* the host PWC holds that gPA's path once per VM, each into its own host tables */
+    mmu_pwc_entry h1, h2;
+    const mmu_pwc *hp = mmu_get_host_pwc(e.m);
+    assert_true(mmu_pwc_probe(hp, w1.paddr, 1, &h1) >= 1);
+    assert_true(mmu_pwc_probe(hp, w1.paddr, 2, &h2) >= 1);
+    assert_true(h1.table != h2.table);
     /* the TLB: each VM hits its own entry */
     mmu_response a2 = xl(&e, 1, 1, va, MMU_READ), b2 = xl(&e, 2, 1, va, MMU_READ);
     assert_int_equal(a2.outcome, MMU_OUT_TLB);
