@@ -192,7 +192,7 @@ struct initiator : sc_module {
 
     double capi_pass()
     {
-        mmu_request req = {0, 0, 8, ASID, MMU_READ, MMU_PRIV_USER};
+        mmu_request req = {0, 0, 8, ASID, MMU_READ, MMU_PRIV_USER, 0};
         mmu_response resp[2];
         uint64_t sink = 0, cycle = 0;
         const double t0 = now();

@@ -300,7 +300,8 @@ static const mmu_pt_format *wider_format(uint64_t vaddr)
     const mmu_pt_format *best = NULL;
     for (unsigned i = 0; i < mmu_pt_format_count(); i++) {
         const mmu_pt_format *f = mmu_pt_format_get(i);
-        if (f->arch != g.fmt->arch || f->va_bits <= g.fmt->va_bits || (vaddr >> (f->va_bits - 1)) != 0)
+        if (f->host || f->arch != g.fmt->arch || f->va_bits <= g.fmt->va_bits ||
+            (vaddr >> (f->va_bits - 1)) != 0) /* host-stage formats are not guest formats */
             continue;
         if (!best || f->va_bits < best->va_bits)
             best = f;

@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int i = 0; i < 2000; i++) {
         x = x * 6364136223846793005ULL + 1442695040888963407ULL;
         mmu_request req = {(x >> 20) & 0xFFFFFFF8ULL, (uint64_t)i, 8, (uint16_t)((x >> 60) & 3),
-                           (uint8_t)((x >> 33) % 3), MMU_PRIV_USER};
+                           (uint8_t)((x >> 33) % 3), MMU_PRIV_USER, 0};
         mmu_response resp[2];
         (void)mmu_access(m, &req, resp);
         if (i % 500 == 499)
