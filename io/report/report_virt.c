@@ -14,6 +14,22 @@ static double pct(uint64_t a, uint64_t b)
     return b ? 100.0 * (double)a / (double)b : 0.0;
 }
 
+/* The guest OS of a VM that has run: resident bytes and page faults of all its processes. */
+static void guest_figures(const mmu *m, uint16_t vmid, uint64_t *rss, uint64_t *faults)
+{
+    *rss = *faults = 0;
+    mmu_os *os = mmu_get_guest_os(m, vmid);
+    if (!os)
+        return;
+    for (uint32_t i = 0; i < mmu_os_proc_count(os); i++) {
+        mmu_os_proc_stats ps;
+        if (mmu_os_proc_get(os, i, &ps) != MMU_OK)
+            continue;
+        *rss += ps.rss;
+        *faults += ps.faults[MMU_OS_FAULT_MINOR] + ps.faults[MMU_OS_FAULT_MAJOR];
+    }
+}
+
 static void pwc_totals(const mmu_pwc *p, uint64_t *lookups, uint64_t *hits)
 {
     *lookups = *hits = 0;
@@ -84,8 +100,8 @@ void mmusim_report_virt_text(FILE *out, const mmu *m)
             (double)(hs.frames_pt * hs.frame_bytes) / 1048576.0, cfg->virt.host_thp ? "on" : "off",
             (unsigned long long)hs.evictions, (unsigned long long)hs.swap_ins,
             (unsigned long long)hs.writebacks);
-    fprintf(out, "%-6s %14s %12s %12s %10s %10s\n", "vmid", "guest-phys", "host rss", "host swap",
-            "exits", "host maj");
+    fprintf(out, "%-6s %14s %12s %12s %10s %10s %12s %12s\n", "vmid", "guest-phys", "host rss",
+            "host swap", "exits", "host maj", "guest rss", "guest faults");
     for (uint32_t i = 0; i < mmu_os_proc_count(host); i++) {
         mmu_os_proc_stats ps;
         if (mmu_os_proc_get(host, i, &ps) != MMU_OK)
@@ -93,9 +109,12 @@ void mmusim_report_virt_text(FILE *out, const mmu *m)
         uint64_t ex = 0;
         for (int k = 1; k < MMU_OS_FAULT_KINDS; k++)
             ex += ps.faults[k];
-        fprintf(out, "%-6u %11.2f MiB %8.2f MiB %8.2f MiB %10llu %10llu\n", ps.asid,
+        uint64_t grss, gf;
+        guest_figures(m, ps.asid, &grss, &gf);
+        fprintf(out, "%-6u %11.2f MiB %8.2f MiB %8.2f MiB %10llu %10llu %8.2f MiB %12llu\n", ps.asid,
                 (double)ps.vms / 1048576.0, (double)ps.rss / 1048576.0, (double)ps.swap / 1048576.0,
-                (unsigned long long)ex, (unsigned long long)ps.faults[MMU_OS_FAULT_MAJOR]);
+                (unsigned long long)ex, (unsigned long long)ps.faults[MMU_OS_FAULT_MAJOR],
+                (double)grss / 1048576.0, (unsigned long long)gf);
     }
 }
 
@@ -200,6 +219,10 @@ json_t *mmusim_report_virt_json(const mmu *m)
         for (int k = 1; k < MMU_OS_FAULT_KINDS; k++)
             json_object_set_new(pe, mmu_os_fault_kind_name((mmu_os_fault_kind)k), u64(ps.faults[k]));
         json_object_set_new(p, "exits", pe);
+        uint64_t grss, gf;
+        guest_figures(m, ps.asid, &grss, &gf);
+        json_object_set_new(p, "guest_rss", u64(grss));
+        json_object_set_new(p, "guest_faults", u64(gf));
         json_array_append_new(vms, p);
     }
     json_object_set_new(o, "vms", vms);
