@@ -413,6 +413,68 @@ static void os_tables(mmusim_buf *b, json_t *doc)
     }
 }
 
+/* ---- virtualization (issue 13): the JSON "virt" object, only in virtualized runs ---- */
+static void virt_tables(mmusim_buf *b, json_t *doc)
+{
+    json_t *vt = jget(doc, "virt");
+    if (!json_is_object(vt))
+        return;
+    mmusim_buf_str(b, "<h3>Virtualization</h3>\n<table><caption>Two-dimensional walks</caption>\n");
+    const char *k;
+    json_t *v;
+    json_object_foreach(vt, k, v) {
+        if (json_is_object(v) || json_is_array(v))
+            continue;
+        mmusim_buf_str(b, "<tr><td>");
+        mmusim_buf_html(b, k);
+        mmusim_buf_str(b, "</td>");
+        td_json(b, v);
+        mmusim_buf_str(b, "</tr>\n");
+    }
+    mmusim_buf_str(b, "</table>\n");
+    json_object_foreach(vt, k, v) {
+        char cap[200];
+        snprintf(cap, sizeof cap, "%s", k);
+        for (char *c = cap; *c; c++)
+            if (*c == '_')
+                *c = ' ';
+        if (json_is_object(v)) {
+            json_t *flat = json_object(); /* scalars only (walk_latency's histogram is left out) */
+            const char *k2;
+            json_t *x;
+            json_object_foreach(v, k2, x) if (!json_is_object(x) && !json_is_array(x))
+                json_object_set(flat, k2, x);
+            row_table(b, cap, flat);
+            json_decref(flat);
+        } else if (json_is_array(v)) {
+            json_t *rows = json_array(), *row; /* per VM: scalars, and exits.KIND as "exits KIND" */
+            size_t i;
+            json_array_foreach(v, i, row) {
+                json_t *flat = json_object();
+                const char *k2;
+                json_t *x;
+                json_object_foreach(row, k2, x) {
+                    if (json_is_object(x)) {
+                        const char *k3;
+                        json_t *y;
+                        json_object_foreach(x, k3, y) {
+                            char name[160];
+                            snprintf(name, sizeof name, "%s %s", k2, k3);
+                            json_object_set(flat, name, y);
+                        }
+                    } else if (!json_is_array(x)) {
+                        json_object_set(flat, k2, x);
+                    }
+                }
+                json_array_append_new(rows, flat);
+            }
+            table_of_array(b, cap, rows);
+            json_decref(rows);
+        }
+    }
+}
+/* ---- end virtualization ---- */
+
 static int is_varied(const rep *r, const char *section, const char *key)
 {
     char name[512];
@@ -480,6 +542,7 @@ void result_section(rep *r, int i){
     walker_tables(b, in->doc);
     faults_table(b, in->doc);
     os_tables(b, in->doc);
+    virt_tables(b, in->doc);
     mmusim_buf_str(b, "<h3>Timeline</h3>\n");
     plot_timeline(r, in->doc);
     mmusim_buf_str(b, "<h3>Configuration</h3>\n");
