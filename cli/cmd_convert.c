@@ -91,7 +91,7 @@ int cli_cmd_convert(int argc, char **argv)
                 mmusim_format f = mmusim_format_parse(v);
                 if (f == MMUSIM_FMT_COUNT || (a[2] == 't' && f == MMUSIM_FMT_AUTO)) {
                     fprintf(stderr, "mmusim convert: %s: unknown trace format '%s' (%s)\n", a, v,
-                            a[2] == 't' ? "text, lackey, din, binary" : mmusim_format_list());
+                            a[2] == 't' ? mmusim_format_writable_list() : mmusim_format_list());
                     return 2;
                 }
                 if (a[2] == 'f')
@@ -129,7 +129,7 @@ int cli_cmd_convert(int argc, char **argv)
         comp = comp_by_name;
     if (to == MMUSIM_FMT_AUTO) {
         fprintf(stderr, "mmusim convert: cannot tell the output format from '%s': use --to FMT or a "
-                        "suffix .txt, .lackey, .din or .bin\n", out);
+                        "suffix %s\n", out, mmusim_format_writable_suffixes());
         return 2;
     }
     if (!mmusim_format_writable(to)) {

@@ -180,8 +180,8 @@ int cli_cmd_gen(int argc, char **argv)
         } else if (strcmp(a, "--format") == 0 || strcmp(a, "--to") == 0) {
             fmt = mmusim_format_parse(v);
             if (fmt == MMUSIM_FMT_COUNT || !mmusim_format_writable(fmt)) {
-                fprintf(stderr, "mmusim gen: %s: cannot write the trace format '%s' (text, lackey, "
-                                "din, binary)\n", a, v);
+                fprintf(stderr, "mmusim gen: %s: cannot write the trace format '%s' (%s)\n", a, v,
+                        mmusim_format_writable_list());
                 bad = -1;
             }
         } else if (strcmp(a, "--compress") == 0) {
@@ -225,7 +225,7 @@ int cli_cmd_gen(int argc, char **argv)
         comp = comp_by_name;
     if (fmt == MMUSIM_FMT_AUTO || !mmusim_format_writable(fmt)) {
         fprintf(stderr, "mmusim gen: cannot tell the output format from '%s': use --format FMT or "
-                        "a suffix .txt, .lackey, .din or .bin\n", out);
+                        "a suffix %s\n", out, mmusim_format_writable_suffixes());
         return 2;
     }
 

@@ -32,6 +32,10 @@ const char *mmusim_format_name(mmusim_format f);
 mmusim_format mmusim_format_parse(const char *name);
 /* The names mmusim_format_parse() knows, for messages: "auto, text, ...". */
 const char *mmusim_format_list(void);
+/* The formats that can be written (tracewrite.h), for messages: "text,
+ * lackey, ...", and their output suffixes: ".txt, .lackey, ... or .bin". */
+const char *mmusim_format_writable_list(void);
+const char *mmusim_format_writable_suffixes(void);
 
 /* Optional fields a format can carry (besides address and type). */
 #define MMUSIM_FIELD_SIZE 0x1u  /* the access size in bytes */
