@@ -16,6 +16,10 @@
 
 #include "mmusim/io/trace.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum mmusim_gen_kind {
     MMUSIM_GEN_SEQUENTIAL = 0,
     MMUSIM_GEN_STRIDED,
@@ -69,5 +73,9 @@ size_t mmusim_gen_next(mmusim_gen *g, mmusim_access *buf, size_t max);
 uint64_t mmusim_gen_units(const mmusim_gen *g);
 
 void mmusim_gen_destroy(mmusim_gen *g);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* MMUSIM_IO_GEN_H */

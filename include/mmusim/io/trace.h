@@ -14,6 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Trace formats. */
 typedef enum mmusim_format {
     MMUSIM_FMT_AUTO = 0, /* guess from the content */
@@ -100,5 +104,9 @@ uint64_t mmusim_trace_records(const mmusim_trace *t);
  */
 void mmusim_trace_abort(mmusim_trace *t);
 void mmusim_trace_close(mmusim_trace *t);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* MMUSIM_IO_TRACE_H */

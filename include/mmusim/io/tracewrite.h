@@ -18,6 +18,10 @@
 #include "mmusim/io/stream.h"
 #include "mmusim/io/trace.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct mmusim_writer mmusim_writer;
 
 typedef struct mmusim_writer_opts {
@@ -74,5 +78,9 @@ int mmusim_writer_close(mmusim_writer *w, char *err, size_t errlen);
 
 /* Give up: remove the temporary file and free w.  NULL is allowed. */
 void mmusim_writer_abort(mmusim_writer *w);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* MMUSIM_IO_TRACEWRITE_H */
