@@ -55,7 +55,8 @@ static int bin_open(mmusim_trace *t)
     t->bin_count = mmusim_le64(b + 16);
     t->pos += MMUSIM_BIN_HEADER_SIZE;
     t->fields = MMUSIM_FIELD_SIZE | (flags & MMUSIM_BIN_FLAG_ASID ? MMUSIM_FIELD_ASID : 0) |
-                (flags & MMUSIM_BIN_FLAG_CYCLE ? MMUSIM_FIELD_CYCLE : 0);
+                (flags & MMUSIM_BIN_FLAG_CYCLE ? MMUSIM_FIELD_CYCLE : 0) |
+                (flags & MMUSIM_BIN_FLAG_VMID ? MMUSIM_FIELD_VMID : 0);
     return 0;
 }
 
@@ -70,11 +71,21 @@ static int bin_slow(mmusim_trace *t, const unsigned char *p, uint64_t rec)
     unsigned size = info & MMUSIM_BIN_SIZE_MASK, type = (info >> MMUSIM_BIN_TYPE_SHIFT) & 3;
     int hc = (info & MMUSIM_BIN_HAS_CYCLE) != 0;
     if (type == MMUSIM_BIN_TYPE_CONTROL) {
-        if (size != MMUSIM_BIN_CTL_SET_CYCLE)
+        if (size != MMUSIM_BIN_CTL_SET_CYCLE && size != MMUSIM_BIN_CTL_SET_VMID)
             return tbt_fail_record(t, rec, MMU_EPARSE, "unknown control record kind %u", size);
         if (delta || asid || hc)
             return tbt_fail_record(t, rec, MMU_EPARSE,
                                    "control record with non-zero delta, asid or cycle bit");
+        if (size == MMUSIM_BIN_CTL_SET_VMID) {
+            if (!(t->bin_flags & MMUSIM_BIN_FLAG_VMID))
+                return tbt_fail_record(t, rec, MMU_EPARSE,
+                                       "VM control record, but the header says there are no VM ids");
+            if (mmusim_le64(p) > UINT16_MAX)
+                return tbt_fail_record(t, rec, MMU_ERANGE, "VM id %" PRIu64 " out of range 0..65535",
+                                       mmusim_le64(p));
+            t->bin_vmid = (uint16_t)mmusim_le64(p);
+            return 0;
+        }
         if (!(t->bin_flags & MMUSIM_BIN_FLAG_CYCLE))
             return tbt_fail_record(t, rec, MMU_EPARSE,
                                    "cycle control record, but the header says there are no cycles");
@@ -142,6 +153,7 @@ static long bin_read(mmusim_trace *t, mmusim_access *out, size_t max)
             k = max - n;
         const unsigned char *p = (const unsigned char *)t->buf + t->pos;
         uint64_t prev = t->prev_cycle, instr = 0;
+        const uint16_t vmid = t->bin_vmid;
         size_t i;
         mmusim_access *a = out + n;
         for (i = 0; i < k; i++, p += MMUSIM_BIN_RECORD_SIZE) {
@@ -157,10 +169,11 @@ static long bin_read(mmusim_trace *t, mmusim_access *out, size_t max)
             prev += delta;
             a->vaddr = va;
             a->cycle = prev & (0 - (uint64_t)hc);
-            a->size = size;
+            a->size = (uint16_t)size;
             a->asid = (uint16_t)asid;
             a->type = (uint8_t)type;
             a->has_cycle = (uint8_t)hc;
+            a->vmid = vmid;
             a++;
             instr += type == MMU_FETCH;
         }
@@ -219,19 +232,33 @@ static void bin_header(unsigned char *h, unsigned flags, uint64_t count)
 static int bin_write_begin(mmusim_writer *w, const mmusim_writer_opts *o)
 {
     w->declared = (o->fields & MMUSIM_FIELD_ASID ? MMUSIM_BIN_FLAG_ASID : 0) |
-                  (o->fields & MMUSIM_FIELD_CYCLE ? MMUSIM_BIN_FLAG_CYCLE : 0);
+                  (o->fields & MMUSIM_FIELD_CYCLE ? MMUSIM_BIN_FLAG_CYCLE : 0) |
+                  (o->fields & MMUSIM_FIELD_VMID ? MMUSIM_BIN_FLAG_VMID : 0);
     bin_header((unsigned char *)w->buf, w->declared, MMUSIM_BIN_COUNT_UNKNOWN);
     w->len = MMUSIM_BIN_HEADER_SIZE;
     return 0;
 }
 
-/* One record, after a set-cycle control record if the delta does not fit
- * (the cycle went back or jumped 2^32 or more).  NULL with the error set if
- * the header did not declare a field the access has. */
+/* One record, after a set-VM control record if the VM changed, and a
+ * set-cycle control record if the delta does not fit (the cycle went back or
+ * jumped 2^32 or more).  NULL with the error set if the header did not
+ * declare a field the access has. */
 static char *bin_write(mmusim_writer *w, char *p, const mmusim_access *a)
 {
     uint32_t delta = 0;
     uint16_t info = (uint16_t)(a->size | (unsigned)a->type << MMUSIM_BIN_TYPE_SHIFT);
+    if (a->vmid != w->vmid) {
+        if (!(w->declared & MMUSIM_BIN_FLAG_VMID)) {
+            tbt_writer_fail(w, MMU_EINVAL, "access %" PRIu64 ": VM id %u, but the binary header was "
+                            "written without VM ids", w->accesses + 1, a->vmid);
+            return NULL;
+        }
+        w->seen |= MMUSIM_BIN_FLAG_VMID;
+        p = put_bin_record(p, a->vmid, 0, 0,
+                           (uint16_t)(MMUSIM_BIN_CTL_SET_VMID | MMUSIM_BIN_TYPE_CONTROL << MMUSIM_BIN_TYPE_SHIFT));
+        w->records++;
+        w->vmid = a->vmid;
+    }
     if (a->asid) {
         if (!(w->declared & MMUSIM_BIN_FLAG_ASID)) {
             tbt_writer_fail(w, MMU_EINVAL, "access %" PRIu64 ": asid %u, but the binary header was "

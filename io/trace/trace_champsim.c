@@ -60,6 +60,7 @@ static unsigned champsim_decode(const unsigned char *p, mmusim_access *a)
         a[i].cycle = 0;
         a[i].asid = 0;
         a[i].has_cycle = 0;
+        a[i].vmid = 0;
     }
     return k;
 }

@@ -83,6 +83,7 @@ static MMUSIM_ALWAYS_INLINE int parse_din(const char *p, mmusim_access *a, const
     a->asid = 0;
     a->type = (uint8_t)(type1 - 1);
     a->has_cycle = 0;
+    a->vmid = 0;
     return 1;
 }
 

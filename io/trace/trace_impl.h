@@ -64,6 +64,7 @@ struct mmusim_trace {
     uint64_t bin_count; /* records the header announces, or MMUSIM_BIN_COUNT_UNKNOWN */
     unsigned bin_flags;
     uint64_t prev_cycle;
+    uint16_t bin_vmid; /* the VM of the records that follow (set-VM control records) */
 
     /* ChampSim: accesses of a record that did not fit in the caller's buffer */
     mmusim_access pend[8];
@@ -88,6 +89,7 @@ struct mmusim_writer {
     unsigned declared; /* binary: MMUSIM_BIN_FLAG_* declared in the header */
     unsigned seen;     /* binary: MMUSIM_BIN_FLAG_* actually used */
     uint64_t prev_cycle;
+    uint16_t vmid;     /* binary: the VM the last set-VM record named */
     char *name;
     int err_code;
     char errmsg[MMUSIM_WRITER_MSG];

@@ -99,10 +99,11 @@ static MMUSIM_ALWAYS_INLINE int parse_lackey(const char *p, mmusim_access *a, co
         return PE_WRAP;
     a->vaddr = addr;
     a->cycle = 0;
-    a->size = size;
+    a->size = (uint16_t)size;
     a->asid = 0;
     a->type = (uint8_t)(op1 - 1);
     a->has_cycle = 0;
+    a->vmid = 0;
     return 1;
 }
 

@@ -1,6 +1,7 @@
 /*
  * trace_text.c - mmusim's text format (docs/trace-formats.md):
- * "OP ADDRESS [SIZE] [asid=N] [cycle=N] [# comment]", OP one of R, W, X.
+ * "OP ADDRESS [SIZE] [asid=N] [vmid=N] [cycle=N] [# comment]", OP one of R, W,
+ * X; the keys in any order.
  */
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +22,7 @@ enum {
     PE_ASID_RANGE = PE_FORMAT - 5,   /* where: the value */
     PE_CYCLE_RANGE = PE_FORMAT - 6,
     PE_VALGRIND_IN_TEXT = PE_FORMAT - 7,
+    PE_VMID_RANGE = PE_FORMAT - 8,   /* where: the value */
 };
 
 /* Does c end a field of the text format? */
@@ -72,9 +74,9 @@ static int parse_text(const char *p, mmusim_access *a, const char **where)
     if (nd == 0)
         return PE_ADDR_NO_DIGITS;
 
-    uint32_t size = 1, asid = 0;
+    uint32_t size = 1, asid = 0, vmid = 0;
     uint64_t cycle = 0;
-    int fields = 0, have_asid = 0, have_cycle = 0;
+    int fields = 0, have_asid = 0, have_cycle = 0, have_vmid = 0;
     for (;;) {
         while (is_space((unsigned char)*q))
             q++;
@@ -109,12 +111,13 @@ static int parse_text(const char *p, mmusim_access *a, const char **where)
             q++;
             const char *val = q;
             int is_asid = klen == 4 && memcmp(f, "asid", 4) == 0;
+            int is_vmid = klen == 4 && memcmp(f, "vmid", 4) == 0;
             int is_cycle = klen == 5 && memcmp(f, "cycle", 5) == 0;
-            if (!is_asid && !is_cycle) {
+            if (!is_asid && !is_vmid && !is_cycle) {
                 *where = f;
                 return PE_UNKNOWN_KEY;
             }
-            if ((is_asid && have_asid) || (is_cycle && have_cycle)) {
+            if ((is_asid && have_asid) || (is_vmid && have_vmid) || (is_cycle && have_cycle)) {
                 *where = f;
                 return PE_DUP_KEY;
             }
@@ -125,6 +128,9 @@ static int parse_text(const char *p, mmusim_access *a, const char **where)
             if (is_asid) {
                 nd = parse_dec_capped(&q, &asid, 65535);
                 have_asid = 1;
+            } else if (is_vmid) {
+                nd = parse_dec_capped(&q, &vmid, 65535);
+                have_vmid = 1;
             } else {
                 nd = parse_dec64(&q, &cycle);
                 have_cycle = 1;
@@ -137,6 +143,10 @@ static int parse_text(const char *p, mmusim_access *a, const char **where)
                 *where = val;
                 return PE_ASID_RANGE;
             }
+            if (is_vmid && vmid > 65535) {
+                *where = val;
+                return PE_VMID_RANGE;
+            }
             if (nd < 0)
                 return PE_CYCLE_RANGE;
         }
@@ -146,10 +156,11 @@ static int parse_text(const char *p, mmusim_access *a, const char **where)
         return PE_WRAP;
     a->vaddr = addr;
     a->cycle = cycle;
-    a->size = size;
+    a->size = (uint16_t)size;
     a->asid = (uint16_t)asid;
     a->type = type;
     a->has_cycle = (uint8_t)have_cycle;
+    a->vmid = (uint16_t)vmid;
     return 1;
 }
 
@@ -162,13 +173,14 @@ static int text_line_error(mmusim_trace *t, uint64_t line, int pe, const char *w
         return tbt_fail_line(t, line, MMU_EPARSE, "unknown operation %s (expected R, W or X)", q);
     case PE_TRAILING:
         tbt_quote_token(q, sizeof q, where, '#');
-        return tbt_fail_line(t, line, MMU_EPARSE, "unexpected %s (expected SIZE, asid=N or cycle=N)", q);
+        return tbt_fail_line(t, line, MMU_EPARSE,
+                             "unexpected %s (expected SIZE, asid=N, vmid=N or cycle=N)", q);
     case PE_SIZE_PLACE:
         tbt_quote_token(q, sizeof q, where, '#');
         return tbt_fail_line(t, line, MMU_EPARSE, "size %s must come right after the address", q);
     case PE_UNKNOWN_KEY:
         tbt_quote_token(q, sizeof q, where, '=');
-        return tbt_fail_line(t, line, MMU_EPARSE, "unknown key %s (expected asid or cycle)", q);
+        return tbt_fail_line(t, line, MMU_EPARSE, "unknown key %s (expected asid, vmid or cycle)", q);
     case PE_DUP_KEY:
         tbt_quote_token(q, sizeof q, where, '=');
         return tbt_fail_line(t, line, MMU_EPARSE, "duplicate key %s", q);
@@ -176,17 +188,23 @@ static int text_line_error(mmusim_trace *t, uint64_t line, int pe, const char *w
         tbt_quote_token(q, sizeof q, where, '=');
         return tbt_fail_line(t, line, MMU_EPARSE, "missing value for key %s", q);
     case PE_BAD_VALUE_DIGIT: {
-        const char *eq = where;
+        /* the key: the word before the '=' before where */
+        const char *eq = where, *k;
         while (eq > start && *eq != '=')
             eq--;
+        for (k = eq; k > start && !is_space((unsigned char)k[-1]);)
+            k--;
         tbt_quote_char(q, sizeof q, (unsigned char)*where);
-        return tbt_fail_line(t, line, MMU_EPARSE, "bad digit %s in %s", q,
-                             eq > start && eq[-1] == 'd' ? "asid" : "cycle");
+        return tbt_fail_line(t, line, MMU_EPARSE, "bad digit %s in %.*s", q, (int)(eq - k), k);
     }
     case PE_ASID_RANGE:
         tbt_quote_token(q, sizeof q, where, '#');
         q[strlen(q) - 1] = '\0';
         return tbt_fail_line(t, line, MMU_ERANGE, "asid %s out of range 0..65535", q + 1);
+    case PE_VMID_RANGE:
+        tbt_quote_token(q, sizeof q, where, '#');
+        q[strlen(q) - 1] = '\0';
+        return tbt_fail_line(t, line, MMU_ERANGE, "vmid %s out of range 0..65535", q + 1);
     case PE_CYCLE_RANGE:
         return tbt_fail_line(t, line, MMU_ERANGE, "cycle does not fit in 64 bits");
     case PE_VALGRIND_IN_TEXT:
@@ -225,7 +243,8 @@ static int text_write_begin(mmusim_writer *w, const mmusim_writer_opts *o)
     return 0;
 }
 
-/* "R 0x1000 8 asid=3 cycle=99"; asid only if not 0, cycle only if given */
+/* "R 0x1000 8 asid=3 vmid=1 cycle=99"; asid and vmid only if not 0, cycle
+ * only if given */
 static char *text_write(mmusim_writer *w, char *p, const mmusim_access *a)
 {
     static const char op[MMU_ACCESS_TYPES] = {'R', 'W', 'X'};
@@ -240,6 +259,10 @@ static char *text_write(mmusim_writer *w, char *p, const mmusim_access *a)
     if (a->asid) {
         memcpy(p, " asid=", 6);
         p = tbt_put_dec(p + 6, a->asid);
+    }
+    if (a->vmid) {
+        memcpy(p, " vmid=", 6);
+        p = tbt_put_dec(p + 6, a->vmid);
     }
     if (a->has_cycle) {
         memcpy(p, " cycle=", 7);

@@ -105,7 +105,7 @@ int mmusim_writer_write(mmusim_writer *w, const mmusim_access *a, size_t n, char
     }
     for (size_t i = 0; i < n && !w->err_code; i++) {
         const mmusim_access *x = &a[i];
-        if (x->type >= MMU_ACCESS_TYPES || x->size - 1 >= MMUSIM_WRITER_MAX_SIZE) {
+        if (x->type >= MMU_ACCESS_TYPES || (uint32_t)x->size - 1 >= MMUSIM_WRITER_MAX_SIZE) {
             if (x->type >= MMU_ACCESS_TYPES)
                 tbt_writer_fail(w, MMU_EINVAL, "access %" PRIu64 ": bad access type %u", w->accesses + 1,
                             x->type);

@@ -48,7 +48,8 @@ typedef struct mmusim_gen_params {
     uint64_t unit;       /* uniform, zipf, chase: bytes per page (or element); default 4096 */
     uint64_t pages;      /* uniform, zipf, chase: units; 0 = footprint / unit */
     double alpha;        /* zipf: exponent; default 1.0 */
-    unsigned procs;      /* mix: processes (ASIDs 1..procs); default 4 */
+    unsigned procs;      /* mix: processes (ASIDs 1..procs) per VM; default 4 */
+    unsigned vms;        /* mix: virtual machines (VM ids 0..vms-1), each with procs processes; default 1 */
     uint64_t quantum;    /* mix: accesses per time slice; default 10000 */
     mmusim_gen_kind pattern; /* mix: every process's pattern; default uniform */
 } mmusim_gen_params;

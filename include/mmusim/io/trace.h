@@ -45,18 +45,20 @@ const char *mmusim_format_writable_suffixes(void);
 #define MMUSIM_FIELD_SIZE 0x1u  /* the access size in bytes */
 #define MMUSIM_FIELD_ASID 0x2u  /* the address space */
 #define MMUSIM_FIELD_CYCLE 0x4u /* the issue cycle */
-#define MMUSIM_FIELDS_ALL (MMUSIM_FIELD_SIZE | MMUSIM_FIELD_ASID | MMUSIM_FIELD_CYCLE)
+#define MMUSIM_FIELD_VMID 0x8u  /* the virtual machine */
+#define MMUSIM_FIELDS_ALL (MMUSIM_FIELD_SIZE | MMUSIM_FIELD_ASID | MMUSIM_FIELD_CYCLE | MMUSIM_FIELD_VMID)
 /* The fields format f can represent (0 for auto or an invalid value). */
 unsigned mmusim_format_fields(mmusim_format f);
 
-/* One memory access. */
+/* One memory access (24 bytes). */
 typedef struct mmusim_access {
     uint64_t vaddr;
     uint64_t cycle;   /* issue cycle if has_cycle */
-    uint32_t size;    /* bytes */
+    uint16_t size;    /* bytes, 1..4096 */
     uint16_t asid;    /* address space (process); 0 if the format has none */
     uint8_t type;     /* mmu_access_type */
     uint8_t has_cycle;
+    uint16_t vmid;    /* virtual machine; 0 = native (or the only VM), and for formats without one */
 } mmusim_access;
 
 typedef struct mmusim_trace mmusim_trace;

@@ -28,7 +28,7 @@ typedef struct mmusim_writer_opts {
     mmusim_format format;    /* MMUSIM_FMT_TEXT, _LACKEY, _DIN or _BINARY */
     mmusim_compression comp; /* MMUSIM_COMP_NONE, _GZIP, _XZ, _ZSTD */
     int level;           /* compression level; 0 = the tool's default */
-    /* MMUSIM_FIELD_ASID / MMUSIM_FIELD_CYCLE the accesses may carry.  The binary
+    /* MMUSIM_FIELD_ASID / _VMID / _CYCLE the accesses may carry.  The binary
      * header declares them; a plain binary file gets the fields actually
      * seen patched in at the end.  An access with a field not declared
      * here is an error for the binary format. */
