@@ -77,14 +77,8 @@ static MMUSIM_ALWAYS_INLINE int parse_din(const char *p, mmusim_access *a, const
         return 0; /* a flush: nothing to translate */
     if (MMUSIM_UNLIKELY(addr > UINT64_MAX - 3))
         return PE_WRAP; /* 4 bytes */
-    a->vaddr = addr;
-    a->cycle = 0;
-    a->size = 4;
-    a->asid = 0;
-    a->type = (uint8_t)(type1 - 1);
-    a->has_cycle = 0;
-    a->vmid = 0;
-    return 1;
+    tbt_put(a, addr, 0, 4, 0, type1 - 1, 0, 0);
+    return 1 + (type1 - 1 == MMU_FETCH);
 }
 
 static int din_parse_line(const char *p, mmusim_access *a, const char **where)

@@ -22,7 +22,7 @@
 #include "mmusim/io/tracewrite.h"
 
 #define MMUSIM_TRACE_BUF ((size_t)4 << 20) /* a multiple of every record size */
-#define MMUSIM_TRACE_PAD 32 /* zero bytes after the data: the SSE2 code reads up to 32 */
+#define MMUSIM_TRACE_PAD 64 /* zero bytes after the data: the SSE2 code reads up to 64 */
 #define MMUSIM_TRACE_MSG 512
 #define MMUSIM_TRACE_MAX_SIZE 4096 /* largest access size in bytes */
 #define MMUSIM_TRACE_MAX_LINE 4096 /* bytes, without the line end */

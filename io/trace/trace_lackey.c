@@ -49,18 +49,26 @@ static MMUSIM_ALWAYS_INLINE int parse_lackey(const char *p, mmusim_access *a, co
     }
     q++;
     q += *q == ' '; /* "I  0402...": two spaces */
-    while (MMUSIM_UNLIKELY(*q == ' ' || *q == '\t'))
-        q++;
     uint64_t addr;
     int nd = parse_hex(&q, &addr);
     if (MMUSIM_UNLIKELY(nd <= 0)) {
         if (nd < 0)
             return PE_ADDR_RANGE;
+        if (*q == ' ' || *q == '\t') { /* more blanks before the address: the slow way */
+            while (*q == ' ' || *q == '\t')
+                q++;
+            nd = parse_hex(&q, &addr);
+            if (nd > 0)
+                goto have_addr;
+            if (nd < 0)
+                return PE_ADDR_RANGE;
+        }
         *where = q;
         return (*q == '\n' || is_space((unsigned char)*q)) ? PE_NO_ADDR
                : *q == ','                                 ? PE_ADDR_NO_DIGITS
                                                            : PE_BAD_HEX;
     }
+have_addr:
     if (MMUSIM_UNLIKELY(*q != ',')) {
         *where = q;
         return (*q == '\n' || is_space((unsigned char)*q)) ? PE_NO_COMMA : PE_BAD_HEX;
@@ -97,14 +105,8 @@ static MMUSIM_ALWAYS_INLINE int parse_lackey(const char *p, mmusim_access *a, co
     }
     if (MMUSIM_UNLIKELY(addr + (size - 1) < addr))
         return PE_WRAP;
-    a->vaddr = addr;
-    a->cycle = 0;
-    a->size = (uint16_t)size;
-    a->asid = 0;
-    a->type = (uint8_t)(op1 - 1);
-    a->has_cycle = 0;
-    a->vmid = 0;
-    return 1;
+    tbt_put(a, addr, 0, size, 0, op1 - 1, 0, 0);
+    return 1 + (op1 - 1 == MMU_FETCH);
 }
 
 static int lackey_parse_line(const char *p, mmusim_access *a, const char **where)

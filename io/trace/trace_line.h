@@ -12,6 +12,7 @@
 #ifndef MMUSIM_IO_TRACE_LINE_H
 #define MMUSIM_IO_TRACE_LINE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -28,9 +29,10 @@
 
 /*
  * A line parser: p is the start of a line that ends with '\n' inside the
- * buffer (zero padding after it).  Return 1 with *a filled (an access), 0
- * for a line without an access, or a parse error (below) with *where set
- * where the error says.  A line that is accepted has no '\n' before its end,
+ * buffer (zero padding after it).  Return 1 with *a filled (an access), 2
+ * for an access that is an instruction fetch (the read loop counts them
+ * without reading *a back), 0 for a line without an access, or a parse
+ * error (below) with *where set where the error says.  A line that is accepted has no '\n' before its end,
  * so the caller finds the next line by itself.
  */
 
@@ -47,6 +49,7 @@ enum tbt_parse_error {
     PE_SIZE_RANGE = -9,    /* where: the size */
     PE_TRAILING = -10,     /* where: the unexpected text (the format's message) */
     PE_WRAP = -21,         /* the bytes run past 2^64 */
+    TBT_TOO_LONG = -22,    /* the read loop's own: a line longer than MMUSIM_TRACE_MAX_LINE */
     PE_FORMAT = -32,
 };
 
@@ -178,6 +181,41 @@ static inline int parse_dec64(const char **pp, uint64_t *v)
     return over ? -1 : (int)(q - s);
 }
 
+/* ---- storing an access ---- */
+
+/*
+ * Fill *a.  On a little-endian machine the five small fields (size, asid,
+ * type, has_cycle, vmid: bytes 16..23) go in one 8-byte store: three stores
+ * per access instead of seven.
+ */
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+_Static_assert(offsetof(mmusim_access, size) == 16 && offsetof(mmusim_access, asid) == 18 &&
+                   offsetof(mmusim_access, type) == 20 && offsetof(mmusim_access, has_cycle) == 21 &&
+                   offsetof(mmusim_access, vmid) == 22 && sizeof(mmusim_access) == 24,
+               "mmusim_access layout");
+static MMUSIM_ALWAYS_INLINE void tbt_put(mmusim_access *a, uint64_t vaddr, uint64_t cycle, uint32_t size,
+                                         uint32_t asid, uint32_t type, uint32_t has_cycle, uint32_t vmid)
+{
+    uint64_t w = (uint64_t)size | (uint64_t)asid << 16 | (uint64_t)type << 32 | (uint64_t)has_cycle << 40 |
+                 (uint64_t)vmid << 48;
+    a->vaddr = vaddr;
+    a->cycle = cycle;
+    memcpy((char *)a + offsetof(mmusim_access, size), &w, sizeof w);
+}
+#else
+static MMUSIM_ALWAYS_INLINE void tbt_put(mmusim_access *a, uint64_t vaddr, uint64_t cycle, uint32_t size,
+                                         uint32_t asid, uint32_t type, uint32_t has_cycle, uint32_t vmid)
+{
+    a->vaddr = vaddr;
+    a->cycle = cycle;
+    a->size = (uint16_t)size;
+    a->asid = (uint16_t)asid;
+    a->type = (uint8_t)type;
+    a->has_cycle = (uint8_t)has_cycle;
+    a->vmid = (uint16_t)vmid;
+}
+#endif
+
 /* ---- the read loop ---- */
 
 /* Is the line [p, next) longer than allowed?  (Its end may be "\r\n".) */
@@ -209,6 +247,23 @@ static MMUSIM_ALWAYS_INLINE const char *find_newline(const char *p, const char *
     return memchr(p, '\n', (size_t)(end - p));
 }
 
+#if MMUSIM_SSE2
+/* Bit i set: b[i] is '\n', for i in 0..63 (b may run up to 63 bytes into the
+ * zero padding after the data). */
+static MMUSIM_ALWAYS_INLINE uint64_t newline_mask64(const char *b)
+{
+    const __m128i nl = _mm_set1_epi8('\n');
+    uint64_t m0 = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)b), nl));
+    uint64_t m1 = (uint32_t)_mm_movemask_epi8(
+        _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(b + 16)), nl));
+    uint64_t m2 = (uint32_t)_mm_movemask_epi8(
+        _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(b + 32)), nl));
+    uint64_t m3 = (uint32_t)_mm_movemask_epi8(
+        _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(b + 48)), nl));
+    return m0 | m1 << 16 | m2 << 32 | m3 << 48;
+}
+#endif
+
 typedef int (*tbt_parse_fn)(const char *p, mmusim_access *a, const char **where);
 
 /* The read_batch of line format f with parser parse (inlined into each
@@ -230,18 +285,35 @@ static MMUSIM_ALWAYS_INLINE long tbt_line_read(mmusim_trace *t, mmusim_access *o
         uint64_t line = t->line, instr = 0;
         int rc = 0;
         const char *next = p, *where = p;
+#if MMUSIM_SSE2
+        /* The line ends of 64 bytes at a time: the step from one line to
+         * the next is a bit cleared and counted, a chain of 2 instructions
+         * that waits for no parse, so the CPU parses several lines at once.
+         * The current line's '\n' is before end, so the scan stops there. */
+        const char *blk = p;
+        uint64_t nlm = newline_mask64(blk);
+#endif
         while (p < end && n < max) {
+#if MMUSIM_SSE2
+            while (MMUSIM_UNLIKELY(nlm == 0)) {
+                blk += 64;
+                nlm = newline_mask64(blk);
+            }
+            next = blk + __builtin_ctzll(nlm) + 1;
+            nlm &= nlm - 1;
+#else
             next = find_newline(p, end) + 1;
+#endif
             rc = parse(p, &out[n], &where);
             if (MMUSIM_UNLIKELY(rc < 0))
                 break;
             if (MMUSIM_UNLIKELY(next - p > MMUSIM_TRACE_MAX_LINE + 1) && tbt_too_long(p, next) &&
                 !tbt_comment_line(f, p)) {
-                rc = 2;
+                rc = TBT_TOO_LONG;
                 break;
             }
             if (MMUSIM_LIKELY(rc)) {
-                instr += out[n].type == MMU_FETCH;
+                instr += (unsigned)rc - 1;
                 n++;
             }
             line++;
@@ -250,8 +322,8 @@ static MMUSIM_ALWAYS_INLINE long tbt_line_read(mmusim_trace *t, mmusim_access *o
         t->instructions += instr;
         t->pos = (size_t)(p - t->buf);
         t->line = line;
-        if (MMUSIM_UNLIKELY(rc < 0 || rc == 2)) {
-            int code = rc == 2 ? tbt_fail_line(t, line + 1, MMU_EPARSE, "line longer than %d bytes",
+        if (MMUSIM_UNLIKELY(rc < 0)) {
+            int code = rc == TBT_TOO_LONG ? tbt_fail_line(t, line + 1, MMU_EPARSE, "line longer than %d bytes",
                                                MMUSIM_TRACE_MAX_LINE)
                                : tbt_line_error(t, line + 1, rc, where, p);
             /* hand out the good accesses first; the sticky error comes next call */

@@ -154,14 +154,50 @@ static int parse_text(const char *p, mmusim_access *a, const char **where)
     }
     if (addr + (size - 1) < addr)
         return PE_WRAP;
-    a->vaddr = addr;
-    a->cycle = cycle;
-    a->size = (uint16_t)size;
-    a->asid = (uint16_t)asid;
-    a->type = type;
-    a->has_cycle = (uint8_t)have_cycle;
-    a->vmid = (uint16_t)vmid;
-    return 1;
+    tbt_put(a, addr, cycle, size, asid, type, (uint32_t)have_cycle, vmid);
+    return 1 + (type == MMU_FETCH);
+}
+
+/* R, W, X (any case) -> mmu_access_type + 1; 0 for anything else */
+static const uint8_t text_op[256] = {
+    ['R'] = MMU_READ + 1,  ['r'] = MMU_READ + 1,  ['W'] = MMU_WRITE + 1,
+    ['w'] = MMU_WRITE + 1, ['X'] = MMU_FETCH + 1, ['x'] = MMU_FETCH + 1,
+};
+
+/*
+ * The lines the writer writes most: "OP [0x]ADDR[ SIZE]\n", one space
+ * between the fields, a size of at most 4 digits, no key.  Taken here
+ * without a call; anything else (and any error) goes to parse_text, which
+ * parses the line again from its start.
+ */
+static MMUSIM_ALWAYS_INLINE int parse_text_line(const char *p, mmusim_access *a, const char **where)
+{
+    unsigned op1 = text_op[(unsigned char)p[0]];
+    if (MMUSIM_LIKELY(op1 != 0 && p[1] == ' ')) {
+        const char *q = p + 2;
+        q += (q[0] == '0' && (q[1] == 'x' || q[1] == 'X')) * 2;
+        uint64_t addr;
+        int nd = parse_hex(&q, &addr);
+        if (MMUSIM_LIKELY(nd > 0)) {
+            uint32_t size = 1;
+            int ok = *q == '\n';
+            if (*q == ' ') {
+                const char *d = q + 1;
+                unsigned k = 0, v;
+                size = 0;
+                while (k < 4 && (v = (unsigned)((unsigned char)d[k] - '0')) < 10) {
+                    size = size * 10 + v;
+                    k++;
+                }
+                ok = k > 0 && d[k] == '\n' && size - 1 < MMUSIM_TRACE_MAX_SIZE;
+            }
+            if (MMUSIM_LIKELY(ok && addr + (size - 1) >= addr)) {
+                tbt_put(a, addr, 0, size, 0, op1 - 1, 0, 0);
+                return 1 + (op1 - 1 == MMU_FETCH);
+            }
+        }
+    }
+    return parse_text(p, a, where);
 }
 
 static int text_line_error(mmusim_trace *t, uint64_t line, int pe, const char *where, const char *start)
@@ -222,7 +258,7 @@ static int text_sniff_line(const char *first)
 
 static long text_read(mmusim_trace *t, mmusim_access *out, size_t max)
 {
-    return tbt_line_read(t, out, max, &tbt_format_text, parse_text);
+    return tbt_line_read(t, out, max, &tbt_format_text, parse_text_line);
 }
 
 /* ---- writing ---- */
