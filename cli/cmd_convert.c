@@ -134,9 +134,8 @@ int cli_cmd_convert(int argc, char **argv)
         return 2;
     }
     if (!mmusim_format_writable(to)) {
-        fprintf(stderr, "mmusim convert: cannot write the %s format (its records are instructions "
-                        "with registers and branch outcomes, which an access trace does not have)\n",
-                mmusim_format_name(to));
+        fprintf(stderr, "mmusim convert: cannot write the %s format%s\n", mmusim_format_name(to),
+                mmusim_format_unwritable_reason(to));
         return 2;
     }
 

@@ -111,6 +111,11 @@ int mmusim_format_writable(mmusim_format f)
     return (unsigned)f < MMUSIM_FMT_COUNT && tbt_formats[f]->write != NULL;
 }
 
+const char *mmusim_format_unwritable_reason(mmusim_format f)
+{
+    return (unsigned)f < MMUSIM_FMT_COUNT && tbt_formats[f]->no_write ? tbt_formats[f]->no_write : "";
+}
+
 void mmusim_output_kind(const char *path, mmusim_format *fmt, mmusim_compression *comp)
 {
     size_t stem = 0;

@@ -62,9 +62,7 @@ int mmusim_writer_open(const char *path, const mmusim_writer_opts *o, mmusim_wri
     if (!mmusim_format_writable(o->format)) {
         if (err && errlen)
             snprintf(err, errlen, "%s: cannot write the %s format%s", path, mmusim_format_name(o->format),
-                     (unsigned)o->format < MMUSIM_FMT_COUNT && tbt_formats[o->format]->no_write
-                         ? tbt_formats[o->format]->no_write
-                         : "");
+                     mmusim_format_unwritable_reason(o->format));
         return MMU_EINVAL;
     }
     mmusim_writer *w = calloc(1, sizeof *w);

@@ -41,6 +41,9 @@ void mmusim_writer_opts_init(mmusim_writer_opts *o);
 
 /* Can format f be written? */
 int mmusim_format_writable(mmusim_format f);
+/* Why format f cannot be written, for a message: " (its records are ...)",
+ * or "" if it can be or there is nothing to say. */
+const char *mmusim_format_unwritable_reason(mmusim_format f);
 
 /*
  * What an output name asks for: the compression from its last suffix (.gz,
