@@ -11,6 +11,10 @@
 
 #include "mmusim/mmu.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define MMUSIM_JSON_SCHEMA "mmusim.run/1"
 
 /* What the testbench knows of a run besides the MMU's own counters. */
@@ -75,5 +79,9 @@ int mmusim_csv_config_value(const char *column, const char *text, char *buf, siz
  * place, so no half-written file is left).  Returns 0, or -1 with a message.
  */
 int mmusim_report_json(const char *path, const mmu *m, const mmusim_run_info *info, char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* MMUSIM_IO_REPORT_H */
