@@ -34,7 +34,16 @@ struct mmu_tlb {
     uint8_t shift[MMU_PAGE_SIZES];
     uint8_t psidx[MMU_PAGE_SIZES];
     uint32_t policy;
-    uint64_t touches; /* bumped by every hit, fill and removal: any replacement-state change */
+    uint8_t hit_changes; /* the policy's hit update can change its state (not FIFO, random) */
+    /*
+     * Per set, a change counter: bumped whenever the set's contents or its
+     * replacement state may change (a fill, a removal, a hit under a policy
+     * whose hits change state), so that the MMU's hit filter can tell that
+     * repeating a lookup would find the same entry and change nothing.
+     */
+    uint64_t *sgen;
+    uint64_t *changes; /* bumped with any sgen: own_changes, or the MMU's counter (mmu.c) */
+    uint64_t own_changes;
     const repl_ops *ops;
     repl_state repl;
     mmu_tlb_stats stats;
@@ -53,6 +62,13 @@ static inline unsigned tlb_page_shift(unsigned ps)
 #undef MMU_PS_SHIFT_
     };
     return shift[ps];
+}
+
+/* Set `set` changed (contents or replacement state). */
+static inline void tlb_set_changed(mmu_tlb *t, uint32_t set)
+{
+    t->sgen[set]++;
+    (*t->changes)++;
 }
 
 static inline uint32_t tlb_set_of(const mmu_tlb *t, uint64_t vpn)
@@ -135,7 +151,8 @@ static inline int tlb_lookup_level(mmu_tlb *t, uint64_t vaddr, uint16_t asid, mm
     uint32_t set, way;
     if (t->valid == 0 || !tlb_find(t, vaddr, asid, &set, &way))
         return 0;
-    t->touches++;
+    if (t->hit_changes)
+        tlb_set_changed(t, set);
     if (t->policy == MMU_REPL_LRU)
         t->repl.stamp[(size_t)set * t->ways + way] = ++t->repl.clock;
     else
@@ -155,7 +172,8 @@ static inline int tlb_lookup(mmu_tlb *t, uint64_t vaddr, uint16_t asid, mmu_acce
         return 0;
     }
     tlb_count(t, type, 1, 1);
-    t->touches++;
+    if (t->hit_changes)
+        tlb_set_changed(t, set);
     if (t->policy == MMU_REPL_LRU)
         t->repl.stamp[(size_t)set * t->ways + way] = ++t->repl.clock;
     else
