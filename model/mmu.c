@@ -8,6 +8,7 @@
  */
 #include "mmusim/mmu.h"
 
+#include "mmu_internal.h"
 #include "tlb_internal.h"
 
 #include <stdio.h>
@@ -73,6 +74,7 @@ struct mmu {
     uint64_t tlb_changes;  /* bumped with any set change counter of any array */
     uint64_t changes_seen; /* tlb_changes when the filter was last checked */
     uint32_t filt_next[2]; /* the slot the next new page takes (round robin) */
+    int filt_off;          /* mmu_set_hit_filter(m, 0): nothing is recorded */
     hit_watch watch[2][HF_PAGES];
     mmu_tlb *tlb[MMU_MAX_TLB_ARRAYS];
     uint32_t n_tlbs;
@@ -198,12 +200,7 @@ mmu_err mmu_create(const mmu_config *cfg, mmu **out, char *msg, size_t msglen)
         return MMU_ENOMEM;
     m->cfg = *cfg;
     m->watch_lo = 1; /* not watching */
-    for (int s = SIDE_I; s <= SIDE_D; s++) {
-        for (unsigned i = 0; i < HF_PAGES; i++) {
-            m->filt[s][i].vpn = HF_EMPTY;
-            m->filt[s][i].shift = 63;
-        }
-    }
+    mmu_set_hit_filter(m, 1);
     m->n_tlbs = cfg->n_tlbs;
     for (uint32_t i = 0; i < cfg->n_tlbs; i++) {
         mmu_tlb_config tc = cfg->tlb[i];
@@ -537,6 +534,8 @@ static inline void filter_empty(hit_filter *f)
 static void filter_record(mmu *m, int s, const mmu_request *req, const mmu_tlb_entry *e, uint32_t hitmask,
                           int hit, uint8_t allow)
 {
+    if (m->filt_off)
+        return;
     const uint64_t va = req->vaddr;
     const unsigned shift = tlb_page_shift(e->page_size);
     const uint64_t vpn = va >> shift;
@@ -586,6 +585,14 @@ static void filter_record(mmu *m, int s, const mmu_request *req, const mmu_tlb_e
     f->allow = allow;
     f->priv = req->priv;
     m->filt_mru[s] = slot;
+}
+
+void mmu_set_hit_filter(mmu *m, int on)
+{
+    m->filt_off = !on;
+    for (int s = SIDE_I; s <= SIDE_D; s++)
+        for (unsigned i = 0; i < HF_PAGES; i++)
+            filter_empty(&m->filt[s][i]);
 }
 
 /* Some TLB set changed: empty every slot whose lookup probed a changed set. */
