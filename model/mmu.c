@@ -661,7 +661,14 @@ static inline void filter_hit(mmu *m, int s, const hit_filter *f, const mmu_requ
     resp->array = f->array;
     resp->page_size = f->page_size;
     resp->paddr = f->pbase | (req->vaddr & ((UINT64_C(1) << f->shift) - 1));
-    record(m, req, resp, lv->latency, MMU_LAT_L1);
+    /* record(), with the type already mapped */
+    const uint32_t lat = lv->latency;
+    mmu_hist_add(&m->lat[MMU_LAT_L1], lat);
+    resp->latency = lat;
+    resp->done_cycle = req->cycle + lat;
+    m->stats.requests++;
+    m->stats.by_type[t]++;
+    m->stats.latency_sum += lat;
 }
 
 static mmu_err translate_full(mmu *m, const mmu_request *req, mmu_response *resp);
@@ -872,18 +879,26 @@ static __attribute__((noinline)) int access_full(mmu *m, const mmu_request *req,
     return n;
 }
 
+/* The data of an access served by the filter, through the PTE caches (a tail call, off the fast path). */
+static __attribute__((noinline)) int access_data(mmu *m, const mmu_request *req, mmu_response resp[2])
+{
+    data_access(m, req, resp, 1);
+    return 1;
+}
+
 int mmu_access(mmu *m, const mmu_request *req, mmu_response resp[2])
 {
-    /* the common case first: a filter hit on an access within its page */
-    const unsigned t = req->type < MMU_ACCESS_TYPES ? req->type : MMU_READ;
-    const int s = t == MMU_FETCH ? SIDE_I : SIDE_D;
-    const hit_filter *f = filter_find(m, s, req, t);
-    if (f) {
+    /* the common case first, with no call: the page the side used last, no TLB change
+       since, the access within the page (everything else: access_full) */
+    if (m->tlb_changes == m->changes_seen) {
+        const unsigned t = req->type < MMU_ACCESS_TYPES ? req->type : MMU_READ;
+        const int s = t == MMU_FETCH ? SIDE_I : SIDE_D;
+        const hit_filter *f = &m->filt[s][m->filt_mru[s]];
         const uint64_t last = req->vaddr + ((req->size ? req->size : 1) - 1);
-        if ((last >> f->shift) == f->vpn) {
+        if (filter_usable(m, f, req, t) && (last >> f->shift) == f->vpn) {
             filter_hit(m, s, f, req, t, resp);
             if (m->data_through_caches && req->type != MMU_FETCH)
-                data_access(m, req, resp, 1);
+                return access_data(m, req, resp);
             return 1;
         }
     }
