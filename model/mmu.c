@@ -75,6 +75,7 @@ struct mmu {
     uint64_t changes_seen; /* tlb_changes when the filter was last checked */
     uint32_t filt_next[2]; /* the slot the next new page takes (round robin) */
     int filt_off;          /* mmu_set_hit_filter(m, 0): nothing is recorded */
+    uint64_t l1_pending[2]; /* filter hits per side not yet in lat[MMU_LAT_L1] (fold_l1) */
     hit_watch watch[2][HF_PAGES];
     mmu_tlb *tlb[MMU_MAX_TLB_ARRAYS];
     uint32_t n_tlbs;
@@ -661,9 +662,9 @@ static inline void filter_hit(mmu *m, int s, const hit_filter *f, const mmu_requ
     resp->array = f->array;
     resp->page_size = f->page_size;
     resp->paddr = f->pbase | (req->vaddr & ((UINT64_C(1) << f->shift) - 1));
-    /* record(), with the type already mapped */
+    /* record(), with the type already mapped and the histogram added to when asked for (fold_l1) */
     const uint32_t lat = lv->latency;
-    mmu_hist_add(&m->lat[MMU_LAT_L1], lat);
+    m->l1_pending[s]++;
     resp->latency = lat;
     resp->done_cycle = req->cycle + lat;
     m->stats.requests++;
@@ -1035,6 +1036,7 @@ void mmu_clear_stats(mmu *m)
     uint32_t n = m->stats.n_levels;
     memset(&m->stats, 0, sizeof m->stats);
     memset(m->lat, 0, sizeof m->lat);
+    m->l1_pending[SIDE_I] = m->l1_pending[SIDE_D] = 0;
     m->stats.n_levels = n;
     if (m->pwc)
         mmu_pwc_clear_stats(m->pwc);
@@ -1053,10 +1055,32 @@ const char *mmu_lat_class_name(mmu_lat_class c)
     return (unsigned)c < MMU_LAT_CLASSES ? names[c] : "?";
 }
 
+/* Add the level-1 hits the filter served (each side's level-1 latency, n times) to their histogram. */
+static void fold_l1(const mmu *cm)
+{
+    mmu *m = (mmu *)cm; /* the histograms are formed when asked for, as MMU_LAT_ALL is */
+    mmu_hist *h = &m->lat[MMU_LAT_L1];
+    for (int s = SIDE_I; s <= SIDE_D; s++) {
+        const uint64_t n = m->l1_pending[s], v = m->lv[s][0].latency;
+        if (n == 0)
+            continue;
+        /* mmu_hist_add(h, v) n times */
+        h->bucket[mmu_hist_index(v)] += n;
+        if (h->count == 0 || v < h->min)
+            h->min = v;
+        if (v > h->max)
+            h->max = v;
+        h->count += n;
+        h->sum += n * v;
+        m->l1_pending[s] = 0;
+    }
+}
+
 const mmu_hist *mmu_get_latency(const mmu *m, mmu_lat_class c)
 {
     if ((unsigned)c >= MMU_LAT_CLASSES)
         c = MMU_LAT_ALL;
+    fold_l1(m);
     if (c == MMU_LAT_ALL) {
         /* formed on demand: the per-access path adds to one class only */
         mmu_hist *all = (mmu_hist *)&m->lat[MMU_LAT_ALL];

@@ -125,7 +125,9 @@ const char *mmu_lat_class_name(mmu_lat_class c);
 
 /*
  * Translation latency histogram of a class (cycles); valid for the
- * instance's life.  MMU_LAT_ALL is the sum of the others, formed when asked.
+ * instance's life, its contents current as of this call (ask again after
+ * more translations).  MMU_LAT_ALL is the sum of the others, formed when
+ * asked; so are the level-1 hits of the hit filter in MMU_LAT_L1.
  */
 const mmu_hist *mmu_get_latency(const mmu *m, mmu_lat_class c);
 
