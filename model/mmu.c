@@ -75,7 +75,7 @@ struct mmu {
     uint64_t changes_seen; /* tlb_changes when the filter was last checked */
     uint32_t filt_next[2]; /* the slot the next new page takes (round robin) */
     int filt_off;          /* mmu_set_hit_filter(m, 0): nothing is recorded */
-    uint64_t l1_pending[2]; /* filter hits per side not yet in lat[MMU_LAT_L1] (fold_l1) */
+    uint64_t l1_pending[MMU_ACCESS_TYPES]; /* filter hits by type not yet in stats and lat (fold_l1) */
     hit_watch watch[2][HF_PAGES];
     mmu_tlb *tlb[MMU_MAX_TLB_ARRAYS];
     uint32_t n_tlbs;
@@ -110,6 +110,7 @@ struct mmu {
 };
 
 static void detach_os(mmu *m);
+static void fold_l1(const mmu *cm);
 static uint8_t compute_allowed(const mmu *m, unsigned flags, mmu_priv priv);
 
 /* ---- the walker's memory port: the given memory, priced by the PTE memory model ---- */
@@ -650,8 +651,6 @@ static inline void filter_hit(mmu *m, int s, const hit_filter *f, const mmu_requ
         for (uint32_t k = 0; k < lv->n; k++)
             tlb_count(m->tlb[lv->idx[k]], (mmu_access_type)t, (f->hitmask >> k) & 1, 1);
     }
-    m->stats.level[0].lookups++;
-    m->stats.level[0].hits++;
     resp->fault = MMU_FAULT_NONE;
     resp->walk_refs = 0;
     resp->pwc_level = -1;
@@ -662,14 +661,10 @@ static inline void filter_hit(mmu *m, int s, const hit_filter *f, const mmu_requ
     resp->array = f->array;
     resp->page_size = f->page_size;
     resp->paddr = f->pbase | (req->vaddr & ((UINT64_C(1) << f->shift) - 1));
-    /* record(), with the type already mapped and the histogram added to when asked for (fold_l1) */
-    const uint32_t lat = lv->latency;
-    m->l1_pending[s]++;
-    resp->latency = lat;
-    resp->done_cycle = req->cycle + lat;
-    m->stats.requests++;
-    m->stats.by_type[t]++;
-    m->stats.latency_sum += lat;
+    resp->latency = lv->latency;
+    resp->done_cycle = req->cycle + lv->latency;
+    /* record() and the level's counters: added when asked for (fold_l1) */
+    m->l1_pending[t]++;
 }
 
 static mmu_err translate_full(mmu *m, const mmu_request *req, mmu_response *resp);
@@ -1028,6 +1023,7 @@ const mmu_walkers *mmu_get_walkers(const mmu *m)
 
 const mmu_stats *mmu_get_stats(const mmu *m)
 {
+    fold_l1(m);
     return &m->stats;
 }
 
@@ -1036,7 +1032,7 @@ void mmu_clear_stats(mmu *m)
     uint32_t n = m->stats.n_levels;
     memset(&m->stats, 0, sizeof m->stats);
     memset(m->lat, 0, sizeof m->lat);
-    m->l1_pending[SIDE_I] = m->l1_pending[SIDE_D] = 0;
+    memset(m->l1_pending, 0, sizeof m->l1_pending);
     m->stats.n_levels = n;
     if (m->pwc)
         mmu_pwc_clear_stats(m->pwc);
@@ -1055,15 +1051,21 @@ const char *mmu_lat_class_name(mmu_lat_class c)
     return (unsigned)c < MMU_LAT_CLASSES ? names[c] : "?";
 }
 
-/* Add the level-1 hits the filter served (each side's level-1 latency, n times) to their histogram. */
+/*
+ * Add the level-1 hits the filter served to the counters and the latency
+ * histogram: n hits of type t count as n calls of record() with the side's
+ * level-1 latency and n level-1 lookups that hit.  The sums are the same
+ * in any order, so the figures are exact whenever they are asked for.
+ */
 static void fold_l1(const mmu *cm)
 {
-    mmu *m = (mmu *)cm; /* the histograms are formed when asked for, as MMU_LAT_ALL is */
+    mmu *m = (mmu *)cm; /* formed when asked for, as MMU_LAT_ALL is */
     mmu_hist *h = &m->lat[MMU_LAT_L1];
-    for (int s = SIDE_I; s <= SIDE_D; s++) {
-        const uint64_t n = m->l1_pending[s], v = m->lv[s][0].latency;
+    for (unsigned t = 0; t < MMU_ACCESS_TYPES; t++) {
+        const uint64_t n = m->l1_pending[t];
         if (n == 0)
             continue;
+        const uint64_t v = m->lv[t == MMU_FETCH ? SIDE_I : SIDE_D][0].latency;
         /* mmu_hist_add(h, v) n times */
         h->bucket[mmu_hist_index(v)] += n;
         if (h->count == 0 || v < h->min)
@@ -1072,7 +1074,12 @@ static void fold_l1(const mmu *cm)
             h->max = v;
         h->count += n;
         h->sum += n * v;
-        m->l1_pending[s] = 0;
+        m->stats.requests += n;
+        m->stats.by_type[t] += n;
+        m->stats.latency_sum += n * v;
+        m->stats.level[0].lookups += n;
+        m->stats.level[0].hits += n;
+        m->l1_pending[t] = 0;
     }
 }
 
