@@ -864,12 +864,14 @@ static void data_access(mmu *m, const mmu_request *req, const mmu_response *resp
                                     MMU_PTEMEM_SRC_DATA, NULL);
 }
 
-static int access_pages(mmu *m, const mmu_request *req, mmu_response resp[2]);
+static int access_pages(mmu *m, const mmu_request *req, mmu_response resp[2], int missed);
 
-/* mmu_access beyond the hit filter: page crossings, every lookup that is not a filter hit. */
-static __attribute__((noinline)) int access_full(mmu *m, const mmu_request *req, mmu_response resp[2])
+/* mmu_access beyond the hit filter: page crossings, every lookup that is not a filter hit
+   (missed: the filter has no slot for the first page, as it is now). */
+static __attribute__((noinline)) int access_full(mmu *m, const mmu_request *req, mmu_response resp[2],
+                                                 int missed)
 {
-    int n = access_pages(m, req, resp);
+    int n = access_pages(m, req, resp, missed);
     if (m->data_through_caches && req->type != MMU_FETCH)
         data_access(m, req, resp, n);
     return n;
@@ -884,21 +886,29 @@ static __attribute__((noinline)) int access_data(mmu *m, const mmu_request *req,
 
 int mmu_access(mmu *m, const mmu_request *req, mmu_response resp[2])
 {
-    /* the common case first, with no call: the page the side used last, no TLB change
+    /* the common case first, with no call: a page the side used lately, no TLB change
        since, the access within the page (everything else: access_full) */
-    if (m->tlb_changes == m->changes_seen) {
-        const unsigned t = req->type < MMU_ACCESS_TYPES ? req->type : MMU_READ;
-        const int s = t == MMU_FETCH ? SIDE_I : SIDE_D;
-        const hit_filter *f = &m->filt[s][m->filt_mru[s]];
-        const uint64_t last = req->vaddr + ((req->size ? req->size : 1) - 1);
-        if (filter_usable(m, f, req, t) && (last >> f->shift) == f->vpn) {
-            filter_hit(m, s, f, req, t, resp);
-            if (m->data_through_caches && req->type != MMU_FETCH)
-                return access_data(m, req, resp);
-            return 1;
-        }
+    if (m->tlb_changes != m->changes_seen)
+        return access_full(m, req, resp, 0);
+    const unsigned t = req->type < MMU_ACCESS_TYPES ? req->type : MMU_READ;
+    const int s = t == MMU_FETCH ? SIDE_I : SIDE_D;
+    const hit_filter *f = &m->filt[s][m->filt_mru[s]];
+    if (!filter_usable(m, f, req, t)) {
+        unsigned i = 0;
+        while (i < HF_PAGES && !filter_usable(m, &m->filt[s][i], req, t))
+            i++;
+        if (i == HF_PAGES)
+            return access_full(m, req, resp, 1);
+        m->filt_mru[s] = i;
+        f = &m->filt[s][i];
     }
-    return access_full(m, req, resp);
+    const uint64_t last = req->vaddr + ((req->size ? req->size : 1) - 1);
+    if ((last >> f->shift) != f->vpn)
+        return access_full(m, req, resp, 0); /* crosses a page */
+    filter_hit(m, s, f, req, t, resp);
+    if (m->data_through_caches && req->type != MMU_FETCH)
+        return access_data(m, req, resp);
+    return 1;
 }
 
 /* Rounds of a page-crossing access whose first page keeps being invalidated. */
@@ -913,9 +923,9 @@ int mmu_access(mmu *m, const mmu_request *req, mmu_response resp[2])
  * translated again after the second, then the second again, at most
  * CROSSING_ROUNDS rounds (docs/os-model.md, "Page-crossing accesses").
  */
-static int access_pages(mmu *m, const mmu_request *req, mmu_response resp[2])
+static int access_pages(mmu *m, const mmu_request *req, mmu_response resp[2], int missed)
 {
-    mmu_err e = translate(m, req, &resp[0]);
+    mmu_err e = missed ? translate_full(m, req, &resp[0]) : translate(m, req, &resp[0]);
     if (e != MMU_OK)
         return 1;
     uint64_t size = req->size ? req->size : 1;
