@@ -30,7 +30,7 @@ typedef struct level {
  * repeating that lookup changes no replacement state, if no set that the
  * lookup probed changed since it was recorded.  Every TLB array keeps a
  * change counter per set (tlb_internal.h), bumped by every fill and removal,
- * and by every hit under a policy whose hits change state; each slot
+ * and by every hit that changes the replacement state (tlb_hit_changes); each slot
  * remembers the counters of the sets its lookup probed (hit_watch).  Any
  * bump also bumps the MMU's tlb_changes, and the next filter look-up first
  * empties every slot whose sets changed (filter_sweep): changes come only

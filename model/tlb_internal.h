@@ -37,8 +37,8 @@ struct mmu_tlb {
     uint8_t hit_changes; /* the policy's hit update can change its state (not FIFO, random) */
     /*
      * Per set, a change counter: bumped whenever the set's contents or its
-     * replacement state may change (a fill, a removal, a hit under a policy
-     * whose hits change state), so that the MMU's hit filter can tell that
+     * replacement state may change (a fill, a removal, a hit that changes
+     * the replacement state: tlb_hit_changes), so that the MMU's hit filter can tell that
      * repeating a lookup would find the same entry and change nothing.
      */
     uint64_t *sgen;
