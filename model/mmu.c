@@ -51,7 +51,7 @@ typedef struct hit_filter {
     uint64_t pbase;
     uint64_t *hits;     /* the hits counters (by type) of the one array of the level, or NULL */
     uint32_t hitmask;   /* bit k: level-1 array lv[side][0].idx[k] hit */
-    uint16_t asid;
+    uint32_t tag;       /* what the TLB entries are tagged with: filter_tag */
     uint8_t shift;      /* 63 when empty: no va >> 63 equals HF_EMPTY */
     uint8_t page_size;
     uint8_t allow;      /* bit t: access type t may use the entry (permissions, dirty) */
@@ -521,6 +521,13 @@ static mmu_err radix_miss(mmu *m, const mmu_request *req, mmu_response *resp, ui
     return MMU_OK;
 }
 
+/* The tag a filter slot is looked up by: what the TLB lookup matches entries against. */
+static inline uint32_t filter_tag(const mmu *m, const mmu_request *req)
+{
+    (void)m;
+    return req->asid;
+}
+
 static inline void filter_empty(hit_filter *f)
 {
     f->vpn = HF_EMPTY;
@@ -541,9 +548,10 @@ static void filter_record(mmu *m, int s, const mmu_request *req, const mmu_tlb_e
     const uint64_t va = req->vaddr;
     const unsigned shift = tlb_page_shift(e->page_size);
     const uint64_t vpn = va >> shift;
+    const uint32_t tag = filter_tag(m, req);
     unsigned slot = HF_PAGES;
     for (unsigned i = 0; i < HF_PAGES; i++) /* the page's slot, if it has one: never two */
-        if (m->filt[s][i].vpn == vpn && m->filt[s][i].shift == shift && m->filt[s][i].asid == req->asid)
+        if (m->filt[s][i].vpn == vpn && m->filt[s][i].shift == shift && m->filt[s][i].tag == tag)
             slot = i;
     if (slot == HF_PAGES) {
         slot = m->filt_next[s];
@@ -581,7 +589,7 @@ static void filter_record(mmu *m, int s, const mmu_request *req, const mmu_tlb_e
     f->pbase = e->pbase;
     f->hits = lv->n == 1 ? m->tlb[hit]->stats.hits : NULL;
     f->hitmask = hitmask;
-    f->asid = req->asid;
+    f->tag = tag;
     f->page_size = e->page_size;
     f->array = (int8_t)hit;
     f->allow = allow;
@@ -618,7 +626,7 @@ static __attribute__((noinline)) void filter_sweep(mmu *m)
 
 static inline int filter_usable(const mmu *m, const hit_filter *f, const mmu_request *req, unsigned t)
 {
-    return (req->vaddr >> f->shift) == f->vpn && f->asid == req->asid && ((f->allow >> t) & 1) &&
+    return (req->vaddr >> f->shift) == f->vpn && f->tag == filter_tag(m, req) && ((f->allow >> t) & 1) &&
            f->priv == req->priv && req->cycle >= m->busy_until;
 }
 
