@@ -82,8 +82,11 @@ mmu_err mmu_tlb_create(const mmu_tlb_config *cfg, mmu_tlb **out)
     t->pbase = calloc(n, sizeof *t->pbase);
     t->flags = calloc(n, 1);
     t->policy = cfg->policy;
+    t->hit_changes = cfg->policy != MMU_REPL_FIFO && cfg->policy != MMU_REPL_RANDOM;
+    t->sgen = calloc(t->sets, sizeof *t->sgen);
+    t->changes = &t->own_changes;
     t->ops = repl_get_ops((mmu_repl_policy)cfg->policy);
-    if (!t->key || !t->asid_g || !t->pbase || !t->flags ||
+    if (!t->key || !t->asid_g || !t->pbase || !t->flags || !t->sgen ||
         repl_state_init(&t->repl, t->ops, t->sets, t->ways, cfg->seed) != MMU_OK) {
         mmu_tlb_destroy(t);
         return MMU_ENOMEM;
@@ -103,6 +106,7 @@ void mmu_tlb_destroy(mmu_tlb *t)
     free(t->asid_g);
     free(t->pbase);
     free(t->flags);
+    free(t->sgen);
     free(t);
 }
 
@@ -113,7 +117,8 @@ void mmu_tlb_reset(mmu_tlb *t)
         t->key[i] = TLB_INVALID;
     memset(t->asid_g, 0, n * sizeof *t->asid_g);
     t->valid = 0;
-    t->touches++;
+    for (uint32_t set = 0; set < t->sets; set++)
+        tlb_set_changed(t, set);
     t->ops->reset(&t->repl);
     memset(&t->stats, 0, sizeof t->stats);
 }
@@ -140,7 +145,7 @@ int mmu_tlb_probe(const mmu_tlb *t, uint64_t vaddr, uint16_t asid, mmu_tlb_entry
 
 static void remove_at(mmu_tlb *t, size_t i)
 {
-    t->touches++;
+    tlb_set_changed(t, (uint32_t)(i / t->ways));
     t->key[i] = TLB_INVALID;
     t->asid_g[i] = 0;
     t->valid--;
@@ -191,7 +196,7 @@ mmu_err mmu_tlb_insert(mmu_tlb *t, const mmu_tlb_entry *e, mmu_tlb_entry *victim
     t->pbase[base + way] = e->pbase & ~((UINT64_C(1) << shift) - 1);
     t->flags[base + way] = e->flags;
     t->stats.fills++;
-    t->touches++;
+    tlb_set_changed(t, set);
     /* a refresh (a re-walk after a write found D clear) counts as a use, not a new fill */
     if (refresh)
         t->ops->hit(&t->repl, set, way);
