@@ -409,7 +409,7 @@ typedef struct sweep {
     int resume, strict, dry_run, quiet, progress;
     size_t n_columns_failed; /* points refused by OUT for other columns */
     cli_slurm_opts slurm;    /* --slurm: a job array instead of running here */
-    int one_pass;            /* --one-pass: every geometry of one LRU array in one pass per trace */
+    int one_pass;            /* 0: one pass where exact; 1: --one-pass (required); -1: --no-one-pass */
     point *pts;
     size_t n_points;
     size_t combos; /* points per trace */
@@ -1133,6 +1133,8 @@ static int parse_sweep(int argc, char **argv, sweep *s)
             s->strict = 1;
         } else if (strcmp(a, "--one-pass") == 0) {
             s->one_pass = 1;
+        } else if (strcmp(a, "--no-one-pass") == 0) {
+            s->one_pass = -1;
         } else if (strcmp(a, "--dry-run") == 0 || strcmp(a, "-n") == 0) {
             s->dry_run = 1;
         } else if (strcmp(a, "--progress") == 0) {
@@ -1333,122 +1335,150 @@ static int plan(sweep *s, uint64_t *shape_out)
     return 0;
 }
 
-/* Write the whole of text to path through a temporary file renamed into place. */
-static int write_whole(const char *path, const char *text, size_t n)
+/* Point i's configuration (plan() checked that it builds). */
+static void point_config(const sweep *s, size_t i, mmu_config *cfg)
 {
-    size_t tl = strlen(path) + 32;
-    char *tmp = xmalloc(tl);
-    snprintf(tmp, tl, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    int ok = f != NULL;
-    if (f) {
-        ok = fwrite(text, 1, n, f) == n;
-        ok = fclose(f) == 0 && ok;
-    }
-    if (ok && rename(tmp, path) == 0) {
-        free(tmp);
-        return 0;
-    }
-    fprintf(stderr, "mmusim sweep: %s: %s\n", path, strerror(errno ? errno : EIO));
-    remove(tmp);
-    free(tmp);
-    return -1;
+    size_t vi[MAX_VARY];
+    point_combo(s, i, vi);
+    *cfg = s->base_cfg;
+    char msg[512];
+    for (size_t k = 0; k < s->n_vary; k++)
+        if (mmu_config_set(cfg, s->vary[k].key, s->vary[k].vals[vi[k]], msg, sizeof msg) != MMU_OK)
+            break;
+}
+
+/* What one pass cannot give a point: an option only a separate run has (NULL: none). */
+static const char *one_pass_blocker(const sweep *s)
+{
+    if (s->json_dir)
+        return "--json (each point's JSON document)";
+    for (size_t k = 0; k < s->n_base; k++)
+        if (strcmp(s->base[k], "--check") == 0 || strcmp(s->base[k], "--prefault") == 0)
+            return s->base[k];
+    return NULL;
 }
 
 /*
- * --one-pass: check that every valid point is exact in one pass, then run
- * each trace once for all its points (sweep_onepass.c) and write OUT whole.
+ * One pass (sweep_onepass.c) for the points of todo[] that it is exact
+ * for: grouped by trace and by what their configurations share (their
+ * signature), each group of two or more points (one or more with
+ * --one-pass) in one pass over its trace; the rows are appended to OUT in
+ * point order, one write per group.  The points run so are removed from
+ * todo[] (the rest run separately) and counted in *n_points and *n_passes;
+ * those of a pass that failed are counted in *failed.  Returns 0, or an
+ * exit status with a message (--one-pass and a point that is not exact).
  */
-static int run_one_pass(sweep *s)
+static int run_one_pass(sweep *s, size_t *todo, size_t *n_todo, size_t *n_points, size_t *n_passes,
+                        size_t *failed)
 {
-    const char *no = s->shard_n ? "--shard" : s->resume ? "--resume" : s->json_dir ? "--json" : s->slurm.on ? "--slurm"
-                   : s->dry_run ? "--dry-run" : NULL;
-    int format = 0;
-    unsigned long warmup = 0;
-    for (size_t k = 0; k < s->n_base; k++) {
-        if (strcmp(s->base[k], "--check") == 0 || strcmp(s->base[k], "--prefault") == 0)
-            no = s->base[k];
-        else if (strcmp(s->base[k], "--format") == 0)
-            format = (int)mmusim_format_parse(s->base[k + 1]);
-        else if (strcmp(s->base[k], "--warmup") == 0)
-            (void)parse_uint(s->base[k + 1], &warmup);
-    }
+    *n_points = *n_passes = 0;
+    if (s->one_pass < 0 || *n_todo == 0)
+        return 0;
+    const char *no = one_pass_blocker(s);
     if (no) {
-        fprintf(stderr, "mmusim sweep: --one-pass runs every point of the grid in one pass per trace: no %s\n", no);
-        return EXIT_USAGE;
+        if (s->one_pass > 0) {
+            fprintf(stderr, "mmusim sweep: --one-pass: one pass writes CSV rows only: no %s\n", no);
+            return EXIT_USAGE;
+        }
+        return 0;
     }
-    struct stat st;
-    if (stat(s->out, &st) == 0 && st.st_size > 0) {
-        fprintf(stderr, "mmusim sweep: %s exists; --one-pass writes it whole: remove it or give another --out\n",
-                s->out);
-        return EXIT_USAGE;
+    cli_onepass_opts o = {0, 0, NULL, NULL};
+    for (size_t k = 0; k + 1 < s->n_base; k++) {
+        unsigned long w = 0;
+        if (strcmp(s->base[k], "--format") == 0)
+            o.format = (int)mmusim_format_parse(s->base[k + 1]);
+        else if (strcmp(s->base[k], "--warmup") == 0 && parse_uint(s->base[k + 1], &w) == 0)
+            o.warmup = w;
+        else if (strcmp(s->base[k], "--preset") == 0)
+            o.preset = s->base[k + 1];
     }
-    const char *keys[MAX_VARY];
-    for (size_t k = 0; k < s->n_vary; k++)
-        keys[k] = s->vary[k].key;
-    mmu_config *cfgs = xmalloc(s->combos * sizeof *cfgs);
-    size_t n_invalid = 0;
-    cli_text head = {0}, rows = {0};
-    int rc = EXIT_OK;
-    for (size_t tr = 0; tr < s->n_traces && rc == EXIT_OK; tr++) {
-        size_t n = 0;
-        for (size_t c = 0; c < s->combos; c++) {
-            size_t i = tr * s->combos + c;
-            if (s->pts[i].state == P_INVALID) {
-                n_invalid++;
-                continue;
-            }
-            size_t vi[MAX_VARY];
-            point_combo(s, i, vi);
-            mmu_config cfg = s->base_cfg;
-            char msg[512];
-            for (size_t k = 0; k < s->n_vary; k++)
-                if (mmu_config_set(&cfg, s->vary[k].key, s->vary[k].vals[vi[k]], msg, sizeof msg) != MMU_OK)
-                    break; /* cannot happen: plan() set them all */
-            if (!cli_onepass_eligible(&cfg, keys, s->n_vary, msg, sizeof msg)) {
+    o.stop = &got_int;
+    /* each todo point's signature (NULL: not exact in one pass) */
+    char **sig = xmalloc(*n_todo * sizeof *sig);
+    int rc = 0;
+    for (size_t j = 0; j < *n_todo; j++) {
+        mmu_config cfg;
+        point_config(s, todo[j], &cfg);
+        char why[512];
+        sig[j] = NULL;
+        if (cli_onepass_eligible(&cfg, why, sizeof why) < 0) {
+            if (s->one_pass > 0 && !rc) {
                 char name[2048];
-                point_name(s, i, name, sizeof name);
+                point_name(s, todo[j], name, sizeof name);
                 fprintf(stderr, "mmusim sweep: --one-pass: point %zu (%s) is not exact in one pass: %s; "
-                                "sweep without --one-pass\n", i + 1, name, msg);
+                                "sweep it without --one-pass\n", todo[j] + 1, name, why);
                 rc = EXIT_USAGE;
-                break;
             }
-            cfgs[n++] = cfg;
-        }
-        if (rc != EXIT_OK || n == 0)
             continue;
-        char err[1024];
-        if (cli_onepass_trace(s->traces[tr], format, warmup, cfgs, n, &head, &rows, err, sizeof err) != 0) {
-            fprintf(stderr, "mmusim sweep: %s\n", err);
-            rc = EXIT_FAILED;
+        }
+        sig[j] = cli_onepass_signature(&cfg);
+        if (!sig[j]) {
+            fprintf(stderr, "mmusim: out of memory\n");
+            exit(EXIT_FAILED);
         }
     }
-    if (n_invalid && s->strict && rc == EXIT_OK) {
-        fprintf(stderr, "mmusim sweep: %zu invalid point%s (--strict): nothing run\n", n_invalid,
-                n_invalid == 1 ? "" : "s");
-        rc = EXIT_USAGE;
+    size_t *group = xmalloc(*n_todo * sizeof *group);
+    mmu_config *cfgs = xmalloc(*n_todo * sizeof *cfgs);
+    char *taken = xmalloc(*n_todo);
+    memset(taken, 0, *n_todo);
+    for (size_t j = 0; j < *n_todo && !rc; j++) {
+        if (!sig[j] || taken[j])
+            continue;
+        size_t n = 0;
+        for (size_t q = j; q < *n_todo; q++)
+            if (sig[q] && !taken[q] && s->pts[todo[q]].trace == s->pts[todo[j]].trace && strcmp(sig[q], sig[j]) == 0)
+                group[n++] = q;
+        if (n < 2 && s->one_pass <= 0)
+            continue; /* one point: as fast on its own */
+        if (got_int || got_term || got_hup)
+            break;
+        for (size_t q = 0; q < n; q++) {
+            taken[group[q]] = 1;
+            point_config(s, todo[group[q]], &cfgs[q]);
+        }
+        const char *trace = s->traces[s->pts[todo[j]].trace];
+        if (s->progress)
+            fprintf(stderr, "sweep: %zu points in one pass over %s\n", n, trace);
+        cli_text head = {0}, rows = {0};
+        char err[1024];
+        int r = cli_onepass_trace(trace, &o, cfgs, n, &head, &rows, err, sizeof err);
+        if (r == 0 && mmusim_report_csv_append(s->out, head.p, head.n, rows.p, rows.n, err, sizeof err) != 0)
+            r = -1;
+        free(head.p);
+        free(rows.p);
+        if (r > 0) {
+            for (size_t q = 0; q < n; q++)
+                taken[group[q]] = 0; /* not run: separate runs start none after the signal either */
+            break;
+        }
+        if (r < 0) {
+            fprintf(stderr, "mmusim sweep: %zu points in one pass over %s failed:\n  %s\n", n, trace, err);
+            if (strstr(err, "its columns differ")) {
+                s->n_columns_failed += n;
+                fprintf(stderr, "  (their results have other columns than the rows of %s: --resume cannot add "
+                                "these points to that file; sweep them into another --out file)\n", s->out);
+            }
+            *failed += n;
+        }
+        for (size_t q = 0; q < n; q++)
+            s->pts[todo[group[q]]].state = r == 0 ? P_OK : P_FAILED;
+        if (r == 0) {
+            *n_points += n;
+            ++*n_passes;
+        }
     }
-    if (rc == EXIT_OK) {
-        size_t n = head.n + rows.n;
-        char *all = xmalloc(n + 1);
-        memcpy(all, head.p, head.n);
-        if (rows.n)
-            memcpy(all + head.n, rows.p, rows.n);
-        if (write_whole(s->out, all, n) != 0)
-            rc = EXIT_FAILED;
-        free(all);
+    /* what is left runs separately, in point order */
+    size_t m = 0;
+    for (size_t j = 0; j < *n_todo; j++) {
+        free(sig[j]);
+        if (!taken[j])
+            todo[m++] = todo[j];
     }
-    if (rc == EXIT_OK && !s->quiet) {
-        size_t ran = s->n_points - n_invalid;
-        printf("sweep: %zu point%s in one pass over each of %zu trace%s (LRU stack distances): %zu run, 0 failed",
-               s->n_points, s->n_points == 1 ? "" : "s", s->n_traces, s->n_traces == 1 ? "" : "s", ran);
-        if (n_invalid)
-            printf(", %zu invalid (skipped)", n_invalid);
-        printf("; rows in %s\n", s->out);
-    }
-    free(head.p);
-    free(rows.p);
+    *n_todo = m;
+    free(sig);
+    free(taken);
     free(cfgs);
+    free(group);
     return rc;
 }
 
@@ -1476,10 +1506,6 @@ int cli_cmd_sweep(int argc, char **argv)
             goto out;
         }
 
-    if (s->one_pass) {
-        rc = run_one_pass(s);
-        goto out;
-    }
     if (s->slurm.on) {
         size_t n_inv = 0;
         for (size_t i = 0; i < s->n_points; i++)
@@ -1491,7 +1517,7 @@ int cli_cmd_sweep(int argc, char **argv)
             goto out;
         }
         /* the task's command line: the grid and the options every point shares */
-        size_t cap = s->n_traces + s->n_base + 2 * s->n_vary + 4, n_fwd = 0;
+        size_t cap = s->n_traces + s->n_base + 2 * s->n_vary + 5, n_fwd = 0;
         const char **fwd = xmalloc(cap * sizeof *fwd);
         for (size_t t = 0; t < s->n_traces; t++)
             fwd[n_fwd++] = s->traces[t];
@@ -1507,6 +1533,8 @@ int cli_cmd_sweep(int argc, char **argv)
         }
         if (s->strict)
             fwd[n_fwd++] = "--strict";
+        if (s->one_pass)
+            fwd[n_fwd++] = s->one_pass > 0 ? "--one-pass" : "--no-one-pass";
         rc = cli_slurm_submit(&s->slurm, s->out, fwd, n_fwd, s->n_points, s->resume, s->quiet);
         free(fwd);
         goto out;
@@ -1613,13 +1641,23 @@ int cli_cmd_sweep(int argc, char **argv)
         sigaction(SIGHUP, &sa, NULL);
     sigaction(SIGPIPE, &ign, &old_pipe);
     int interrupted = 0, usage_error = 0;
-    size_t failed = run_points(s, todo, n_todo, &interrupted, &usage_error);
+    /* the points one pass is exact for, first; the rest separately */
+    size_t n_op = 0, n_passes = 0, op_failed = 0;
+    rc = run_one_pass(s, todo, &n_todo, &n_op, &n_passes, &op_failed);
+    size_t failed = rc ? 0 : run_points(s, todo, n_todo, &interrupted, &usage_error);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     sigaction(SIGHUP, &old_hup, NULL);
     sigaction(SIGPIPE, &old_pipe, NULL);
+    if (rc) {
+        free(todo);
+        goto out;
+    }
+    if (got_int || got_term || got_hup)
+        interrupted = 1;
+    failed += op_failed;
 
-    size_t ok = 0, not_run = 0;
+    size_t ok = n_op, not_run = 0;
     for (size_t k = 0; k < n_todo; k++) {
         ok += s->pts[todo[k]].state == P_OK;
         not_run += s->pts[todo[k]].state == P_NOT_RUN;
@@ -1637,6 +1675,10 @@ int cli_cmd_sweep(int argc, char **argv)
         if (not_run)
             printf(", %zu not run", not_run);
         printf("; rows in %s\n", s->out);
+        if (n_op)
+            printf("sweep: %zu of them in one pass (%zu pass%s over the trace%s: LRU stack distances), "
+                   "%zu as separate runs\n",
+                   n_op, n_passes, n_passes == 1 ? "" : "es", n_passes == 1 ? "" : "s", ok + failed - n_op);
     }
     if (interrupted) {
         fprintf(stderr, "mmusim sweep: interrupted; %zu point%s not run: --resume continues\n", not_run,
