@@ -196,6 +196,24 @@ static uint32_t touch(set_group *g, uint32_t set, uint64_t vpn, uint16_t asid)
     return dist < n ? dist : g->depth;
 }
 
+/* What the issue rule needs of one access: where each translation was answered. */
+typedef struct access_info {
+    uint64_t index; /* in the trace, warm-up included */
+    uint8_t k, side, level[2]; /* translations; side; level of a fixed-level hit (0: the last level
+                                  was looked up, its stack distances in the access's dist row) */
+} access_info;
+
+/* The latency of an access at point p: its translations one after the other. */
+static inline uint64_t access_lat(const point_state *p, const access_info *a, const uint32_t *dist, size_t n_groups,
+                                  uint32_t L)
+{
+    uint64_t l = 0;
+    for (int j = 0; j < a->k; j++)
+        l += a->level[j] ? p->lat[a->side][a->level[j]]
+                         : dist[(size_t)j * n_groups + p->group] < p->ways ? p->lat[a->side][L] : p->walk_lat[a->side];
+    return l;
+}
+
 /* n values v into h, as n calls of mmu_hist_add would. */
 static void hist_add_n(mmu_hist *h, uint64_t v, uint64_t n)
 {
@@ -257,7 +275,8 @@ int cli_onepass_trace(const char *trace, const cli_onepass_opts *o, const mmu_co
     point_state *ps = calloc(n ? n : 1, sizeof *ps);
     set_group *gr = calloc(n ? n : 1, sizeof *gr);
     mmusim_access *buf = malloc(BATCH * sizeof *buf);
-    uint32_t *dist = NULL; /* [translation j][group]: the last level's stack distance */
+    access_info *ring = NULL; /* the last accesses' answers (see "fast" below) */
+    uint32_t *dist = NULL;    /* with each, [translation j][group]: the last level's stack distance */
     size_t n_groups = 0;
     char why[512];
     if (!ps || !gr || !buf)
@@ -328,8 +347,42 @@ int cli_onepass_trace(const char *trace, const cli_onepass_opts *o, const mmu_co
         if (!gr[g].vpn || !gr[g].asid || !gr[g].used || !gr[g].hist || !gr[g].thist || (o->warmup && !gr[g].before))
             goto oom;
     }
-    dist = calloc(2 * n_groups, sizeof *dist);
-    if (!dist)
+    /*
+     * The issue rule, fast: while no access has its own cycle, a point whose
+     * every access takes at most max_outstanding x issue_interval cycles
+     * never waits for the oldest access in flight, so access i issues at
+     * i x issue_interval, and its completion only matters if it is one of
+     * the last (max latency - min latency) / issue_interval accesses: a
+     * ring of the last `tail` accesses' answers gives each point's last
+     * cycle at the end.  Otherwise (an access with its own cycle, an
+     * interval of 0, a point whose limit binds) each point follows the rule
+     * access by access; the ring also holds the last max_outstanding
+     * accesses, from which each point's state is rebuilt on the switch.
+     */
+    int fast = 1;
+    size_t tail = 1;
+    for (size_t i = 0; i < n; i++) {
+        const point_state *p = &ps[i];
+        uint64_t maxlat = 0, minlat = UINT64_MAX;
+        for (int s = SIDE_I; s <= SIDE_D; s++) {
+            if (2 * p->walk_lat[s] > maxlat)
+                maxlat = 2 * p->walk_lat[s];
+            if (p->lat[s][1] < minlat)
+                minlat = p->lat[s][1];
+        }
+        if (p->interval == 0 || maxlat > (uint64_t)p->window * p->interval) {
+            fast = 0;
+            break;
+        }
+        uint64_t r = (maxlat - minlat) / p->interval + 2;
+        if (r > tail)
+            tail = r;
+        if (p->window + 1 > tail)
+            tail = p->window + 1;
+    }
+    ring = calloc(tail, sizeof *ring);
+    dist = calloc(tail * 2 * n_groups, sizeof *dist);
+    if (!ring || !dist)
         goto oom;
     if (mmusim_trace_open(trace, (mmusim_format)o->format, &t, err, errlen) < 0)
         goto out;
@@ -364,6 +417,28 @@ int cli_onepass_trace(const char *trace, const cli_onepass_opts *o, const mmu_co
             const int type = a->type < MMU_ACCESS_TYPES ? a->type : MMU_READ;
             const int side = type == MMU_FETCH ? SIDE_I : SIDE_D;
             has_cycles |= a->has_cycle;
+            if (fast && a->has_cycle) { /* each point's issue state, from the accesses so far */
+                fast = 0;
+                for (size_t i = 0; i < n; i++) {
+                    point_state *p = &ps[i];
+                    p->pos = (uint32_t)(index % p->window);
+                    p->next_issue = index * p->interval;
+                    p->first_cycle = o->warmup && o->warmup < index ? o->warmup * p->interval : 0;
+                    for (uint64_t j = index > p->window ? index - p->window : 0; j < index; j++) {
+                        const access_info *e = &ring[j % tail];
+                        uint64_t done = j * p->interval + access_lat(p, e, dist + (j % tail) * 2 * n_groups, n_groups, L);
+                        p->ring[j % p->window] = done;
+                    }
+                    for (uint64_t j = index > tail ? index - tail : 0; j < index; j++) {
+                        const access_info *e = &ring[j % tail];
+                        uint64_t done = j * p->interval + access_lat(p, e, dist + (j % tail) * 2 * n_groups, n_groups, L);
+                        if (j >= o->warmup && done > p->last_cycle)
+                            p->last_cycle = done;
+                    }
+                }
+            }
+            access_info *ai = &ring[index % tail];
+            uint32_t *drow = dist + (index % tail) * 2 * n_groups;
             /* the translations: the fixed levels answer, or the last level is looked up */
             int k, level[2] = {0, 0};
             uint64_t va[2];
@@ -400,20 +475,24 @@ int cli_onepass_trace(const char *trace, const cli_onepass_opts *o, const mmu_co
                     set_group *sg = &gr[g];
                     uint32_t set = (uint32_t)(vpn % sg->sets);
                     uint32_t d = touch(sg, set, vpn, a->asid);
-                    dist[(size_t)j * n_groups + g] = d;
+                    drow[(size_t)j * n_groups + g] = d;
                     sg->hist[(size_t)set * (sg->depth + 1) + d]++;
                     if (counted)
                         sg->thist[(size_t)type * (sg->depth + 1) + d]++;
                 }
             }
+            ai->index = index;
+            ai->k = (uint8_t)k;
+            ai->side = (uint8_t)side;
+            ai->level[0] = (uint8_t)level[0];
+            ai->level[1] = (uint8_t)level[1];
+            if (fast)
+                continue;
             /* each point's issue rule (driver.c): wait for the oldest of max_outstanding, or the
                interval; a page-crossing access translates its second page when the first is done */
             for (size_t i = 0; i < n; i++) {
                 point_state *p = &ps[i];
-                uint64_t l = 0;
-                for (int j = 0; j < k; j++)
-                    l += level[j] ? p->lat[side][level[j]]
-                                  : dist[(size_t)j * n_groups + p->group] < p->ways ? p->lat[side][L] : p->walk_lat[side];
+                const uint64_t l = access_lat(p, ai, drow, n_groups, L);
                 uint64_t issue;
                 if (a->has_cycle) {
                     issue = a->cycle;
@@ -433,6 +512,17 @@ int cli_onepass_trace(const char *trace, const cli_onepass_opts *o, const mmu_co
         }
     }
     mmusim_async_stop(as);
+    if (fast) /* each point's last cycle, from the last accesses */
+        for (size_t i = 0; i < n; i++) {
+            point_state *p = &ps[i];
+            p->first_cycle = o->warmup * p->interval;
+            for (uint64_t j = index > tail ? index - tail : 0; j < index; j++) {
+                const access_info *e = &ring[j % tail];
+                uint64_t done = j * p->interval + access_lat(p, e, dist + (j % tail) * 2 * n_groups, n_groups, L);
+                if (j >= o->warmup && done > p->last_cycle)
+                    p->last_cycle = done;
+            }
+        }
     if (stopped) {
         rc = 1;
         goto out;
@@ -585,6 +675,7 @@ out:
     free(gr);
     free(buf);
     free(dist);
+    free(ring);
     free(lat);
     return rc;
 }

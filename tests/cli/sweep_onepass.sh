@@ -12,8 +12,10 @@ cd "$TMP" || exit 1
 for t in mawk xz gzip; do ln -s "$SRC/traces/$t.lackey.zst" $t.lackey.zst; done
 "$MMUSIM" gen mix mix.txt --accesses 200k --procs 3 --quantum 5000 --size 2000 --unit 1000 \
   --write-ratio 0.3 --footprint 300K --quiet || bad "gen mix"
-# the same accesses with issue cycles of their own, not always increasing
-awk '/^[RWX]/ { c += (NR % 7 == 0) ? -3 : 2; if (c < 0) c = 0; print $0, "cycle=" c; next } { print }' mix.txt > cyc.txt
+# the same accesses, the 60000th to the 60010th with issue cycles of their own, not always increasing
+# (after them the core waits for accesses issued before them)
+awk '/^[RWX]/ && NR >= 60000 && NR <= 60010 { c += (NR % 7 == 0) ? -3 : 2; if (c < 0) c = 0; print $0, "cycle=" c; next } { print }' \
+  mix.txt > cyc.txt
 
 # same NAME ARGS...: the sweep in one pass (which it must say) and with --no-one-pass, byte for byte
 same() {
@@ -58,6 +60,10 @@ print(min(int(r['page_crossings']) for r in csv.DictReader(open('one.csv'))))")"
 same "timing that feeds back" mix.txt "${U[@]}" --set core.issue_interval=0 --vary tlb.u.entries=12,64 \
   --vary tlb.u.ways=1,4 --vary core.max_outstanding=1,3 --vary walker.latency=5,200 --vary tlb.u.latency=1,4
 same "a trace with its own cycles" cyc.txt "${U[@]}" --vary tlb.u.entries=12,64 --vary tlb.u.ways=1,4 \
+  --vary walker.latency=30,50
+expect_eq "cycles in the trace" "$(cut -d, -f6 one.csv | sort -u | tr '\n' ' ')" "trace.has_cycles true "
+same "own cycles after the warm-up" cyc.txt "${U[@]}" --vary tlb.u.entries=12,64 --vary tlb.u.ways=1,4 --warmup 50000
+same "own cycles, a limit that binds" cyc.txt "${U[@]}" --vary tlb.u.entries=12,64 --vary tlb.u.ways=1,4 \
   --vary core.max_outstanding=1,64
 
 # an L2 behind fixed level-1 arrays (split by side, one for 2M pages; one of them PLRU), non-inclusive
