@@ -392,6 +392,8 @@ int cli_onepass_trace(const char *trace, const cli_onepass_opts *o, const mmu_co
     uint64_t by_type[MMU_ACCESS_TYPES] = {0};
     uint64_t fixed_hits[2][MMU_MAX_TLB_LEVELS + 1] = {{0}}; /* [side][level]: hits in the fixed levels */
     int has_cycles = 0;
+    uint64_t last_vpn = UINT64_MAX, repeats[MMU_ACCESS_TYPES] = {0};
+    uint32_t last_asid = UINT32_MAX;
     long got;
     /* the trace is parsed on a second thread, as mmusim run does */
     mmusim_async *as = getenv("MMUSIM_NO_THREADS") ? NULL : mmusim_async_start(t);
@@ -471,6 +473,16 @@ int cli_onepass_trace(const char *trace, const cli_onepass_opts *o, const mmu_co
                     continue;
                 }
                 uint64_t vpn = va[j] >> shift;
+                if (vpn == last_vpn && a->asid == last_asid) {
+                    /* the page just looked up: distance 0 in every group, no stack moves (bin 0 of
+                       the per-set histograms never counts: a hit at every associativity) */
+                    for (size_t g = 0; g < n_groups; g++)
+                        drow[(size_t)j * n_groups + g] = 0;
+                    repeats[type] += (uint64_t)counted;
+                    continue;
+                }
+                last_vpn = vpn;
+                last_asid = a->asid;
                 for (size_t g = 0; g < n_groups; g++) {
                     set_group *sg = &gr[g];
                     uint32_t set = (uint32_t)(vpn % sg->sets);
@@ -534,6 +546,9 @@ int cli_onepass_trace(const char *trace, const cli_onepass_opts *o, const mmu_co
                  (unsigned long long)o->warmup, (unsigned long long)index);
         goto out;
     }
+    for (size_t g = 0; g < n_groups; g++)
+        for (int y = 0; y < MMU_ACCESS_TYPES; y++)
+            gr[g].thist[(size_t)y * (gr[g].depth + 1)] += repeats[y];
     /* each point from its group's histograms: a lookup at distance d hits with more than d ways;
        a set that missed M times with W ways evicted max(0, M - W) times (it fills before it evicts) */
     for (size_t i = 0; i < n; i++) {
