@@ -172,7 +172,23 @@ typedef struct point_state {
     uint64_t walk_lat[2];                    /* a miss in every level */
     uint64_t first_cycle, last_cycle;
     uint64_t hits[MMU_ACCESS_TYPES], misses[MMU_ACCESS_TYPES], evictions;
+    /* the issue rule without a ring ("fast", below): access i issues at i x interval + delta */
+    uint64_t limit;             /* window x interval: an access no longer than this never delays another */
+    uint64_t delta;
+    uint64_t *chg_idx, *chg_delta; /* delta is chg_delta[k] from access chg_idx[k] on */
+    size_t n_chg, cap_chg;
+    uint64_t *q_idx, *q_done;   /* the accesses longer than limit still within the window, oldest first */
+    uint32_t q_head, q_n;
 } point_state;
+
+/* delta at access j (j at most the current access). */
+static uint64_t delta_at(const point_state *p, uint64_t j)
+{
+    size_t k = p->n_chg;
+    while (k > 0 && p->chg_idx[k - 1] > j)
+        k--;
+    return k ? p->chg_delta[k - 1] : 0;
+}
 
 /* The stack distance of (vpn, asid) in its set of g (depth if deeper or absent); moves it to the top. */
 static uint32_t touch(set_group *g, uint32_t set, uint64_t vpn, uint16_t asid)
@@ -212,6 +228,59 @@ static inline uint64_t access_lat(const point_state *p, const access_info *a, co
         l += a->level[j] ? p->lat[a->side][a->level[j]]
                          : dist[(size_t)j * n_groups + p->group] < p->ways ? p->lat[a->side][L] : p->walk_lat[a->side];
     return l;
+}
+
+/*
+ * Access i at point p under the issue rule without a ring: it issues at
+ * i x interval + delta unless an access `window` before it, longer than
+ * window x interval, completes later, which delays it and every later one
+ * (delta grows).  check: the access may be longer than limit (it is then
+ * remembered).  Returns 0, or -1 out of memory.
+ */
+static int fast_step(point_state *p, uint64_t i, const access_info *ai, const uint32_t *drow, size_t n_groups,
+                     uint32_t L, int check, int warm_end, size_t *pending)
+{
+    uint64_t issue = i * p->interval + p->delta;
+    if (p->q_n && p->q_idx[p->q_head] + p->window == i) {
+        const uint64_t d = p->q_done[p->q_head];
+        if (++p->q_head == p->window)
+            p->q_head = 0;
+        p->q_n--;
+        --*pending;
+        if (d > issue) {
+            issue = d;
+            p->delta = d - i * p->interval;
+            if (p->n_chg == p->cap_chg) {
+                size_t cap = p->cap_chg ? 2 * p->cap_chg : 16;
+                uint64_t *a = realloc(p->chg_idx, cap * sizeof *a);
+                if (!a)
+                    return -1;
+                p->chg_idx = a;
+                a = realloc(p->chg_delta, cap * sizeof *a);
+                if (!a)
+                    return -1;
+                p->chg_delta = a;
+                p->cap_chg = cap;
+            }
+            p->chg_idx[p->n_chg] = i;
+            p->chg_delta[p->n_chg++] = p->delta;
+        }
+    }
+    if (warm_end)
+        p->first_cycle = issue;
+    if (check) {
+        const uint64_t l = access_lat(p, ai, drow, n_groups, L);
+        if (l > p->limit) {
+            uint32_t at = p->q_head + p->q_n;
+            if (at >= p->window)
+                at -= p->window;
+            p->q_idx[at] = i;
+            p->q_done[at] = issue + l;
+            p->q_n++;
+            ++*pending;
+        }
+    }
+    return 0;
 }
 
 /* n values v into h, as n calls of mmu_hist_add would. */
@@ -348,37 +417,53 @@ int cli_onepass_trace(const char *trace, const cli_onepass_opts *o, const mmu_co
             goto oom;
     }
     /*
-     * The issue rule, fast: while no access has its own cycle, a point whose
-     * every access takes at most max_outstanding x issue_interval cycles
-     * never waits for the oldest access in flight, so access i issues at
-     * i x issue_interval, and its completion only matters if it is one of
-     * the last (max latency - min latency) / issue_interval accesses: a
-     * ring of the last `tail` accesses' answers gives each point's last
-     * cycle at the end.  Otherwise (an access with its own cycle, an
-     * interval of 0, a point whose limit binds) each point follows the rule
-     * access by access; the ring also holds the last max_outstanding
-     * accesses, from which each point's state is rebuilt on the switch.
+     * The issue rule, fast: while no access has its own cycle, access i of a
+     * point issues at i x issue_interval + delta, where delta (0 at first)
+     * grows only when an access waits for the oldest of max_outstanding in
+     * flight, which only an access longer than max_outstanding x
+     * issue_interval cycles (its "limit") can make it do, max_outstanding
+     * accesses later.  Those are rare (a walk, or two, of a page-crossing
+     * access), and an access that no point's latencies can make longer
+     * than the smallest limit needs no work per point.  A completion only
+     * matters for the last cycle if it is one of the last
+     * (max latency - min latency) / issue_interval accesses: a ring of the
+     * last `tail` accesses' answers gives each point's last cycle at the
+     * end.  Otherwise (an access with its own cycle, an interval of 0) each
+     * point follows the rule access by access; the ring also holds the last
+     * max_outstanding accesses, from which each point's state is rebuilt
+     * on the switch.
      */
     int fast = 1;
-    size_t tail = 1;
+    size_t tail = 1, pending = 0;
+    uint64_t min_limit = UINT64_MAX, gmax_lat[2][MMU_MAX_TLB_LEVELS + 1] = {{0}}, gmax_walk[2] = {0, 0};
     for (size_t i = 0; i < n; i++) {
-        const point_state *p = &ps[i];
+        point_state *p = &ps[i];
         uint64_t maxlat = 0, minlat = UINT64_MAX;
         for (int s = SIDE_I; s <= SIDE_D; s++) {
             if (2 * p->walk_lat[s] > maxlat)
                 maxlat = 2 * p->walk_lat[s];
             if (p->lat[s][1] < minlat)
                 minlat = p->lat[s][1];
+            for (uint32_t l = 1; l <= L; l++)
+                if (p->lat[s][l] > gmax_lat[s][l])
+                    gmax_lat[s][l] = p->lat[s][l];
+            if (p->walk_lat[s] > gmax_walk[s])
+                gmax_walk[s] = p->walk_lat[s];
         }
-        if (p->interval == 0 || maxlat > (uint64_t)p->window * p->interval) {
+        if (p->interval == 0)
             fast = 0;
-            break;
-        }
-        uint64_t r = (maxlat - minlat) / p->interval + 2;
+        p->limit = (uint64_t)p->window * p->interval;
+        if (p->limit < min_limit)
+            min_limit = p->limit;
+        uint64_t r = p->interval ? (maxlat - minlat) / p->interval + 2 : 1;
         if (r > tail)
             tail = r;
         if (p->window + 1 > tail)
             tail = p->window + 1;
+        p->q_idx = malloc(p->window * sizeof *p->q_idx);
+        p->q_done = malloc(p->window * sizeof *p->q_done);
+        if (!p->q_idx || !p->q_done)
+            goto oom;
     }
     ring = calloc(tail, sizeof *ring);
     dist = calloc(tail * 2 * n_groups, sizeof *dist);
@@ -424,16 +509,17 @@ int cli_onepass_trace(const char *trace, const cli_onepass_opts *o, const mmu_co
                 for (size_t i = 0; i < n; i++) {
                     point_state *p = &ps[i];
                     p->pos = (uint32_t)(index % p->window);
-                    p->next_issue = index * p->interval;
-                    p->first_cycle = o->warmup && o->warmup < index ? o->warmup * p->interval : 0;
+                    p->next_issue = index * p->interval + p->delta;
                     for (uint64_t j = index > p->window ? index - p->window : 0; j < index; j++) {
                         const access_info *e = &ring[j % tail];
-                        uint64_t done = j * p->interval + access_lat(p, e, dist + (j % tail) * 2 * n_groups, n_groups, L);
+                        uint64_t done = j * p->interval + delta_at(p, j) +
+                                        access_lat(p, e, dist + (j % tail) * 2 * n_groups, n_groups, L);
                         p->ring[j % p->window] = done;
                     }
                     for (uint64_t j = index > tail ? index - tail : 0; j < index; j++) {
                         const access_info *e = &ring[j % tail];
-                        uint64_t done = j * p->interval + access_lat(p, e, dist + (j % tail) * 2 * n_groups, n_groups, L);
+                        uint64_t done = j * p->interval + delta_at(p, j) +
+                                        access_lat(p, e, dist + (j % tail) * 2 * n_groups, n_groups, L);
                         if (j >= o->warmup && done > p->last_cycle)
                             p->last_cycle = done;
                     }
@@ -498,8 +584,17 @@ int cli_onepass_trace(const char *trace, const cli_onepass_opts *o, const mmu_co
             ai->side = (uint8_t)side;
             ai->level[0] = (uint8_t)level[0];
             ai->level[1] = (uint8_t)level[1];
-            if (fast)
+            if (fast) {
+                uint64_t bound = 0;
+                for (int j = 0; j < k; j++)
+                    bound += level[j] ? gmax_lat[side][level[j]] : gmax_walk[side];
+                const int check = bound > min_limit;
+                if (check || pending || warm_end)
+                    for (size_t i = 0; i < n; i++)
+                        if (fast_step(&ps[i], index, ai, drow, n_groups, L, check, warm_end, &pending) != 0)
+                            goto oom_stop;
                 continue;
+            }
             /* each point's issue rule (driver.c): wait for the oldest of max_outstanding, or the
                interval; a page-crossing access translates its second page when the first is done */
             for (size_t i = 0; i < n; i++) {
@@ -523,14 +618,19 @@ int cli_onepass_trace(const char *trace, const cli_onepass_opts *o, const mmu_co
             }
         }
     }
+    if (0) {
+oom_stop:
+        mmusim_async_stop(as);
+        goto oom;
+    }
     mmusim_async_stop(as);
     if (fast) /* each point's last cycle, from the last accesses */
         for (size_t i = 0; i < n; i++) {
             point_state *p = &ps[i];
-            p->first_cycle = o->warmup * p->interval;
             for (uint64_t j = index > tail ? index - tail : 0; j < index; j++) {
                 const access_info *e = &ring[j % tail];
-                uint64_t done = j * p->interval + access_lat(p, e, dist + (j % tail) * 2 * n_groups, n_groups, L);
+                uint64_t done = j * p->interval + delta_at(p, j) +
+                                access_lat(p, e, dist + (j % tail) * 2 * n_groups, n_groups, L);
                 if (j >= o->warmup && done > p->last_cycle)
                     p->last_cycle = done;
             }
@@ -684,8 +784,13 @@ out:
         free(gr[g].before);
         free(gr[g].thist);
     }
-    for (size_t i = 0; ps && i < n; i++)
+    for (size_t i = 0; ps && i < n; i++) {
         free(ps[i].ring);
+        free(ps[i].chg_idx);
+        free(ps[i].chg_delta);
+        free(ps[i].q_idx);
+        free(ps[i].q_done);
+    }
     free(ps);
     free(gr);
     free(buf);
