@@ -34,6 +34,12 @@
 #include "sweep.h"
 #include "sweep_onepass.h"
 
+/* Whether SIGINT, SIGTERM or SIGHUP came: a pass stops, writing no row. */
+static int stop_asked(void)
+{
+    return got_int || got_term || got_hup;
+}
+
 /* What one pass cannot give a point: an option only a separate run has (NULL: none). */
 static const char *one_pass_blocker(const sweep *s)
 {
@@ -79,7 +85,7 @@ static int run_one_pass(sweep *s, size_t *todo, size_t *n_todo, size_t *n_points
         else if (strcmp(s->base[k], "--preset") == 0)
             o.preset = s->base[k + 1];
     }
-    o.stop = &got_int;
+    o.stop = stop_asked;
     /* each todo point's signature (NULL: not exact in one pass) */
     char **sig = xmalloc(*n_todo * sizeof *sig);
     int rc = 0;
@@ -133,6 +139,8 @@ static int run_one_pass(sweep *s, size_t *todo, size_t *n_todo, size_t *n_points
             r = -1;
         free(head.p);
         free(rows.p);
+        if (r < 0 && stop_asked())
+            r = 1; /* interrupted (an open or a read cut short by the signal): not run */
         if (r > 0) {
             for (size_t q = 0; q < n; q++)
                 taken[group[q]] = 0; /* not run: separate runs start none after the signal either */

@@ -485,7 +485,7 @@ int cli_onepass_trace(const char *trace, const cli_onepass_opts *o, const mmu_co
     const mmusim_access *batch = buf;
     int stopped = 0;
     while ((got = as ? mmusim_async_read(as, &batch, err, errlen) : mmusim_trace_read(t, buf, BATCH, err, errlen)) > 0) {
-        if (o->stop && *o->stop) {
+        if (o->stop && o->stop()) {
             stopped = 1;
             break;
         }

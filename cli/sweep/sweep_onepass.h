@@ -10,7 +10,6 @@
 #ifndef CLI_SWEEP_ONEPASS_H
 #define CLI_SWEEP_ONEPASS_H
 
-#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,13 +40,13 @@ typedef struct cli_onepass_opts {
     int format;                   /* an mmusim_format */
     uint64_t warmup;              /* accesses before the counters start (mmusim run --warmup) */
     const char *preset;           /* the last --preset, as mmusim run reports it, or NULL */
-    volatile sig_atomic_t *stop;  /* when set, the pass stops ("interrupted"); may be NULL */
+    int (*stop)(void);            /* asked after each batch of accesses: non-zero stops the pass; may be NULL */
 } cli_onepass_opts;
 
 /*
  * Run points cfgs[0..n) (eligible, with one signature) over one trace in one
  * pass.  Appends one CSV row per point, in order, to rows (and the header to
- * head if it is empty).  Returns 0, 1 if stopped by *o->stop, or -1 with
+ * head if it is empty).  Returns 0, 1 if stopped by o->stop, or -1 with
  * "TRACE: what" in err.
  */
 int cli_onepass_trace(const char *trace, const cli_onepass_opts *o, const mmu_config *cfgs, size_t n,

@@ -104,6 +104,24 @@ rm -f s1.csv s2.csv
 "$MMUSIM" merge ms.csv s1.csv s2.csv && "$MMUSIM" merge mw.csv whole.csv && cmp -s ms.csv mw.csv && ok ||
   bad "merged shards differ from the whole sweep"
 
+# ---- SIGINT while a pass waits for its trace (a FIFO): no row, its points not run; --resume runs them ----
+rm -f fifo int.csv
+mkfifo fifo
+"$MMUSIM" sweep fifo "${U[@]}" --vary tlb.u.ways=1,2 --out int.csv >int.out 2>int.err &
+pid=$!
+for _ in $(seq 1 100); do [ "$(cat /proc/$pid/wchan 2>/dev/null)" = wait_for_partner ] && break; sleep 0.05; done
+kill -INT $pid
+wait $pid
+expect_eq "interrupted pass: exit status" "$?" 130
+grep -q "0 run, 0 failed, 2 not run" int.out && ok || bad "interrupted pass: $(cat int.out int.err)"
+[ ! -s int.csv ] && ok || bad "an interrupted pass wrote rows"
+"$MMUSIM" sweep fifo "${U[@]}" --vary tlb.u.ways=1,2 --out int.csv --resume >int.out 2>&1 &
+pid=$!
+timeout 10 bash -c 'printf "R 1000 8\nR 2000 8\n" > fifo' || bad "the resumed pass did not read its trace"
+wait $pid
+expect_eq "resumed pass" "$?" 0
+grep -q "2 of them in one pass" int.out && [ "$(wc -l < int.csv)" = 3 ] && ok || bad "resumed pass: $(cat int.out)"
+
 # ---- not exact: the default runs the points separately; --one-pass refuses, naming the point and why ----
 rm -f r.csv
 "$MMUSIM" sweep mix.txt "${U[@]}" --set walker.mode=radix --vary tlb.u.entries=12,16 --out r.csv >r.out 2>&1 ||
