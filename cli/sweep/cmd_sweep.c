@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "mmusim/io/report.h"
@@ -52,14 +53,51 @@ static const char *one_pass_blocker(const sweep *s)
 }
 
 /*
+ * One pass over one trace for the todo points todo[members[0..n)]: their
+ * rows appended to OUT.  Returns 0, 1 if a signal stopped it (no row), or
+ * -1 with a message printed (*columns set if OUT has other columns).
+ */
+static int pass_group(const sweep *s, const cli_onepass_opts *o, const size_t *todo, const size_t *members, size_t n,
+                      int *columns)
+{
+    mmu_config *cfgs = xmalloc(n * sizeof *cfgs);
+    for (size_t q = 0; q < n; q++)
+        point_config(s, todo[members[q]], &cfgs[q]);
+    const char *trace = s->traces[s->pts[todo[members[0]]].trace];
+    cli_text head = {0}, rows = {0};
+    char err[1024];
+    int r = cli_onepass_trace(trace, o, cfgs, n, &head, &rows, err, sizeof err);
+    if (r == 0 && mmusim_report_csv_append(s->out, head.p, head.n, rows.p, rows.n, err, sizeof err) != 0)
+        r = -1;
+    free(head.p);
+    free(rows.p);
+    free(cfgs);
+    if (r < 0 && stop_asked())
+        r = 1; /* interrupted (an open or a read cut short by the signal): not run */
+    *columns = 0;
+    if (r < 0) {
+        fprintf(stderr, "mmusim sweep: %zu points in one pass over %s failed:\n  %s\n", n, trace, err);
+        if (strstr(err, "its columns differ")) {
+            *columns = 1;
+            fprintf(stderr, "  (their results have other columns than the rows of %s: --resume cannot add "
+                            "these points to that file; sweep them into another --out file)\n", s->out);
+        }
+    }
+    return r;
+}
+
+/*
  * One pass (sweep_onepass.c) for the points of todo[] that it is exact
  * for: grouped by trace and by what their configurations share (their
  * signature), each group of two or more points (one or more with
- * --one-pass) in one pass over its trace; the rows are appended to OUT in
- * point order, one write per group.  The points run so are removed from
- * todo[] (the rest run separately) and counted in *n_points and *n_passes;
- * those of a pass that failed are counted in *failed.  Returns 0, or an
- * exit status with a message (--one-pass and a point that is not exact).
+ * --one-pass) in one pass over its trace, up to -j passes at a time (each
+ * then in a child process); each pass appends its rows to OUT in point
+ * order, in one write.  The points run so are removed from todo[] (the
+ * rest run separately) and counted in *n_points and *n_passes; those of a
+ * pass that failed are counted in *failed.  A signal stops the passes
+ * (no row; their points stay in todo[], where nothing starts them).
+ * Returns 0, or an exit status with a message (--one-pass and a point that
+ * is not exact).
  */
 static int run_one_pass(sweep *s, size_t *todo, size_t *n_todo, size_t *n_points, size_t *n_passes,
                         size_t *failed)
@@ -85,7 +123,6 @@ static int run_one_pass(sweep *s, size_t *todo, size_t *n_todo, size_t *n_points
         else if (strcmp(s->base[k], "--preset") == 0)
             o.preset = s->base[k + 1];
     }
-    o.stop = stop_asked;
     /* each todo point's signature (NULL: not exact in one pass) */
     char **sig = xmalloc(*n_todo * sizeof *sig);
     int rc = 0;
@@ -110,56 +147,133 @@ static int run_one_pass(sweep *s, size_t *todo, size_t *n_todo, size_t *n_points
             exit(EXIT_FAILED);
         }
     }
-    size_t *group = xmalloc(*n_todo * sizeof *group);
-    mmu_config *cfgs = xmalloc(*n_todo * sizeof *cfgs);
+    /* the groups: members[first[g] .. first[g + 1]) are todo indices, in point order */
+    size_t *members = xmalloc(*n_todo * sizeof *members), *first = xmalloc((*n_todo + 1) * sizeof *first);
     char *taken = xmalloc(*n_todo);
     memset(taken, 0, *n_todo);
+    size_t ng = 0, nm = 0;
     for (size_t j = 0; j < *n_todo && !rc; j++) {
         if (!sig[j] || taken[j])
             continue;
         size_t n = 0;
         for (size_t q = j; q < *n_todo; q++)
-            if (sig[q] && !taken[q] && s->pts[todo[q]].trace == s->pts[todo[j]].trace && strcmp(sig[q], sig[j]) == 0)
-                group[n++] = q;
-        if (n < 2 && s->one_pass <= 0)
-            continue; /* one point: as fast on its own */
-        if (got_int || got_term || got_hup)
-            break;
-        for (size_t q = 0; q < n; q++) {
-            taken[group[q]] = 1;
-            point_config(s, todo[group[q]], &cfgs[q]);
-        }
-        const char *trace = s->traces[s->pts[todo[j]].trace];
-        if (s->progress)
-            fprintf(stderr, "sweep: %zu points in one pass over %s\n", n, trace);
-        cli_text head = {0}, rows = {0};
-        char err[1024];
-        int r = cli_onepass_trace(trace, &o, cfgs, n, &head, &rows, err, sizeof err);
-        if (r == 0 && mmusim_report_csv_append(s->out, head.p, head.n, rows.p, rows.n, err, sizeof err) != 0)
-            r = -1;
-        free(head.p);
-        free(rows.p);
-        if (r < 0 && stop_asked())
-            r = 1; /* interrupted (an open or a read cut short by the signal): not run */
-        if (r > 0) {
-            for (size_t q = 0; q < n; q++)
-                taken[group[q]] = 0; /* not run: separate runs start none after the signal either */
-            break;
-        }
-        if (r < 0) {
-            fprintf(stderr, "mmusim sweep: %zu points in one pass over %s failed:\n  %s\n", n, trace, err);
-            if (strstr(err, "its columns differ")) {
-                s->n_columns_failed += n;
-                fprintf(stderr, "  (their results have other columns than the rows of %s: --resume cannot add "
-                                "these points to that file; sweep them into another --out file)\n", s->out);
+            if (sig[q] && !taken[q] && s->pts[todo[q]].trace == s->pts[todo[j]].trace && strcmp(sig[q], sig[j]) == 0) {
+                members[nm + n++] = q;
+                taken[q] = 1;
             }
-            *failed += n;
+        if (n < 2 && s->one_pass <= 0) {
+            taken[j] = 0; /* one point: as fast on its own */
+            continue;
         }
-        for (size_t q = 0; q < n; q++)
-            s->pts[todo[group[q]]].state = r == 0 ? P_OK : P_FAILED;
-        if (r == 0) {
+        first[ng++] = nm;
+        nm += n;
+    }
+    first[ng] = nm;
+    memset(taken, 0, *n_todo);
+    /* a group's outcome: 0 run, 1 not run (stopped), -1 failed */
+    int *res = xmalloc((ng ? ng : 1) * sizeof *res);
+    for (size_t g = 0; g < ng; g++)
+        res[g] = 1;
+    size_t cols = 0;
+    if (ng <= 1 || s->jobs <= 1) {
+        for (size_t g = 0; g < ng && !stop_asked(); g++) {
+            const size_t n = first[g + 1] - first[g];
+            if (s->progress)
+                fprintf(stderr, "sweep: %zu points in one pass over %s\n", n,
+                        s->traces[s->pts[todo[members[first[g]]]].trace]);
+            int columns;
+            o.stop = stop_asked;
+            res[g] = pass_group(s, &o, todo, members + first[g], n, &columns);
+            cols += columns ? n : 0;
+            if (res[g] > 0)
+                break;
+        }
+    } else {
+        /* passes in child processes, up to -j at a time; a signal stops them (SIGTERM: no row) */
+        pid_t *pid = xmalloc(s->jobs * sizeof *pid);
+        size_t *slot_g = xmalloc(s->jobs * sizeof *slot_g);
+        size_t next = 0, running = 0;
+        int killed = 0;
+        while (next < ng || running) {
+            const int stop = stop_asked();
+            if (stop && !killed) {
+                for (size_t k = 0; k < running; k++)
+                    kill(pid[k], SIGTERM);
+                killed = 1;
+            }
+            while (!stop && running < s->jobs && next < ng) {
+                const size_t g = next++, n = first[g + 1] - first[g];
+                if (s->progress)
+                    fprintf(stderr, "sweep: %zu points in one pass over %s\n", n,
+                            s->traces[s->pts[todo[members[first[g]]]].trace]);
+                fflush(stdout);
+                fflush(stderr);
+                pid_t c = fork();
+                if (c < 0) {
+                    fprintf(stderr, "mmusim sweep: fork: %s\n", strerror(errno));
+                    res[g] = -1;
+                    continue;
+                }
+                if (c == 0) {
+                    signal(SIGINT, SIG_DFL);
+                    signal(SIGTERM, SIG_DFL);
+                    signal(SIGHUP, SIG_DFL);
+                    signal(SIGPIPE, SIG_DFL);
+                    int columns;
+                    int r = pass_group(s, &o, todo, members + first[g], n, &columns);
+                    fflush(stderr);
+                    _exit(r == 0 ? 0 : r > 0 ? 4 : columns ? 3 : 1);
+                }
+                pid[running] = c;
+                slot_g[running++] = g;
+            }
+            if (!running)
+                break;
+            int st;
+            pid_t w = waitpid(-1, &st, 0);
+            if (w < 0) {
+                if (errno == EINTR)
+                    continue;
+                fprintf(stderr, "mmusim sweep: waitpid: %s\n", strerror(errno));
+                break;
+            }
+            size_t k = 0;
+            while (k < running && pid[k] != w)
+                k++;
+            if (k == running)
+                continue;
+            const size_t g = slot_g[k];
+            pid[k] = pid[--running];
+            slot_g[k] = slot_g[running];
+            if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+                res[g] = 0;
+            else if (WIFEXITED(st) && (WEXITSTATUS(st) == 1 || WEXITSTATUS(st) == 3)) {
+                res[g] = -1;
+                cols += WEXITSTATUS(st) == 3 ? first[g + 1] - first[g] : 0;
+            } else if (!(killed || (WIFEXITED(st) && WEXITSTATUS(st) == 4))) {
+                res[g] = -1; /* died on its own */
+                fprintf(stderr, "mmusim sweep: the pass over %s died (%s %d)\n",
+                        s->traces[s->pts[todo[members[first[g]]]].trace],
+                        WIFSIGNALED(st) ? "signal" : "exit status", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+            }
+        }
+        free(pid);
+        free(slot_g);
+    }
+    s->n_columns_failed += cols;
+    for (size_t g = 0; g < ng; g++) {
+        const size_t n = first[g + 1] - first[g];
+        if (res[g] > 0)
+            continue; /* not run: left in todo[], where nothing starts it after the signal */
+        for (size_t q = first[g]; q < first[g + 1]; q++) {
+            taken[members[q]] = 1;
+            s->pts[todo[members[q]]].state = res[g] == 0 ? P_OK : P_FAILED;
+        }
+        if (res[g] == 0) {
             *n_points += n;
             ++*n_passes;
+        } else {
+            *failed += n;
         }
     }
     /* what is left runs separately, in point order */
@@ -172,8 +286,9 @@ static int run_one_pass(sweep *s, size_t *todo, size_t *n_todo, size_t *n_points
     *n_todo = m;
     free(sig);
     free(taken);
-    free(cfgs);
-    free(group);
+    free(members);
+    free(first);
+    free(res);
     return rc;
 }
 

@@ -22,7 +22,7 @@ same() {
   local name=$1
   shift
   rm -f one.csv sep.csv
-  "$MMUSIM" sweep "$@" --out one.csv >one.out 2>one.err || bad "$name: one-pass sweep failed: $(cat one.err)"
+  "$MMUSIM" sweep "$@" --out one.csv -j 1 >one.out 2>one.err || bad "$name: one-pass sweep failed: $(cat one.err)"
   "$MMUSIM" sweep "$@" --out sep.csv --no-one-pass -j 1 >sep.out 2>sep.err || bad "$name: separate runs failed"
   grep -q "in one pass" one.out && ok || bad "$name: no one pass: $(cat one.out)"
   grep -q "in one pass" sep.out && bad "$name: --no-one-pass made one pass" || ok
@@ -52,6 +52,17 @@ sweep: 26 of them in one pass (2 passes over the traces: LRU stack distances), 0
 expect_eq "geometries differ" "$("$PY" -c "
 import csv
 print(len(set(r['tlb.u.misses'] for r in csv.DictReader(open('one.csv')) if r['trace.path']=='xz.lackey.zst')))")" 13
+
+# passes over several traces run in parallel with -j (rows of each pass together, passes in any order)
+rm -f par.csv
+"$MMUSIM" sweep mawk.lackey.zst xz.lackey.zst gzip.lackey.zst "${U[@]}" "${GRID[@]}" -j 3 --out par.csv >par.out 2>/dev/null ||
+  bad "parallel passes"
+grep -q "sweep: 39 of them in one pass (3 passes over the traces" par.out && ok || bad "parallel passes: $(cat par.out)"
+cp one.csv two.csv
+"$MMUSIM" sweep gzip.lackey.zst "${U[@]}" "${GRID[@]}" -j 1 --out three.csv --quiet 2>/dev/null || bad "gzip pass"
+"$MMUSIM" merge mp.csv par.csv && "$MMUSIM" merge m3.csv two.csv three.csv && cmp -s mp.csv m3.csv && ok ||
+  bad "parallel passes differ from passes one after the other"
+expect_eq "each pass's rows together" "$(tail -n +2 par.csv | cut -d, -f3 | uniq | wc -l)" 3
 
 same "unified array, three ASIDs crossing pages, warm-up" mix.txt "${U[@]}" "${GRID[@]}" --warmup 50000
 [ "$("$PY" -c "
@@ -121,6 +132,23 @@ timeout 10 bash -c 'printf "R 1000 8\nR 2000 8\n" > fifo' || bad "the resumed pa
 wait $pid
 expect_eq "resumed pass" "$?" 0
 grep -q "2 of them in one pass" int.out && [ "$(wc -l < int.csv)" = 3 ] && ok || bad "resumed pass: $(cat int.out)"
+
+# the same with two passes in parallel (child processes): SIGTERM stops both, no row
+rm -f fa fb term.csv
+mkfifo fa fb
+"$MMUSIM" sweep fa fb "${U[@]}" --vary tlb.u.ways=1,2 -j 2 --out term.csv >term.out 2>term.err &
+pid=$!
+waiting() { local n=0 c; for c in $(pgrep -P $pid); do [ "$(cat /proc/$c/wchan 2>/dev/null)" = wait_for_partner ] && n=$((n + 1)); done; echo $n; }
+for _ in $(seq 1 100); do [ "$(waiting)" = 2 ] && break; sleep 0.05; done
+kids=$(pgrep -P $pid)
+kill -TERM $pid
+wait $pid
+expect_eq "stopped parallel passes: exit status" "$?" 143
+grep -q "0 run, 0 failed, 4 not run" term.out && ok || bad "stopped parallel passes: $(cat term.out term.err)"
+[ ! -s term.csv ] && ok || bad "stopped parallel passes wrote rows"
+alive=0
+for k in $kids; do kill -0 "$k" 2>/dev/null && alive=1; done
+expect_eq "no pass outlives the sweep" "$alive $(echo $kids | wc -w)" "0 2"
 
 # ---- not exact: the default runs the points separately; --one-pass refuses, naming the point and why ----
 rm -f r.csv
