@@ -97,10 +97,11 @@ static int pass_group(const sweep *s, const cli_onepass_opts *o, const size_t *t
  * pass that failed are counted in *failed.  A signal stops the passes
  * (no row; their points stay in todo[], where nothing starts them).
  * Returns 0, or an exit status with a message (--one-pass and a point that
- * is not exact).
+ * is not exact).  dry (--dry-run): print the passes ("one-pass TRACE points
+ * N..."), run nothing, leave todo[] as it is.
  */
 static int run_one_pass(sweep *s, size_t *todo, size_t *n_todo, size_t *n_points, size_t *n_passes,
-                        size_t *failed)
+                        size_t *failed, int dry)
 {
     *n_points = *n_passes = 0;
     if (s->one_pass < 0 || *n_todo == 0)
@@ -170,6 +171,15 @@ static int run_one_pass(sweep *s, size_t *todo, size_t *n_todo, size_t *n_points
     }
     first[ng] = nm;
     memset(taken, 0, *n_todo);
+    if (dry) { /* --dry-run: the passes, one line each; nothing runs */
+        for (size_t g = 0; g < ng; g++) {
+            printf("one-pass\t%s\tpoints", s->traces[s->pts[todo[members[first[g]]]].trace]);
+            for (size_t q = first[g]; q < first[g + 1]; q++)
+                printf(" %zu", todo[members[q]] + 1);
+            printf("\n");
+        }
+        ng = 0;
+    }
     /* a group's outcome: 0 run, 1 not run (stopped), -1 failed */
     int *res = xmalloc((ng ? ng : 1) * sizeof *res);
     for (size_t g = 0; g < ng; g++)
@@ -408,7 +418,10 @@ int cli_cmd_sweep(int argc, char **argv)
             point_name(s, i, name, sizeof name);
             printf("%zu\t%s\t%s\n", i + 1, names[s->pts[i].state], name);
         }
-        rc = n_invalid && s->strict ? EXIT_USAGE : EXIT_OK;
+        size_t dn = 0, dp = 0, df = 0;
+        rc = run_one_pass(s, todo, &n_todo, &dn, &dp, &df, 1);
+        if (!rc)
+            rc = n_invalid && s->strict ? EXIT_USAGE : EXIT_OK;
         free(todo);
         goto out;
     }
@@ -453,7 +466,7 @@ int cli_cmd_sweep(int argc, char **argv)
     int interrupted = 0, usage_error = 0;
     /* the points one pass is exact for, first; the rest separately */
     size_t n_op = 0, n_passes = 0, op_failed = 0;
-    rc = run_one_pass(s, todo, &n_todo, &n_op, &n_passes, &op_failed);
+    rc = run_one_pass(s, todo, &n_todo, &n_op, &n_passes, &op_failed, 0);
     size_t failed = rc ? 0 : run_points(s, todo, n_todo, &interrupted, &usage_error);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);

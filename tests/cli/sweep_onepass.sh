@@ -97,6 +97,12 @@ grep -q "sweep: 2 of them in one pass (1 pass over the trace: LRU stack distance
   --no-one-pass -j 1 >/dev/null 2>&1 || bad "mixed, separately"
 "$MMUSIM" merge m1.csv mixed.csv && "$MMUSIM" merge m2.csv mixsep.csv && cmp -s m1.csv m2.csv && ok ||
   bad "mixed sweep: merged rows differ from separate runs"
+# --dry-run shows the passes
+"$MMUSIM" sweep mix.txt "${U[@]}" --vary tlb.u.policy=lru,plru --vary tlb.u.entries=12,16 --out dry.csv --dry-run >dry.out ||
+  bad "dry run"
+expect_eq "dry run: the pass" "$(grep '^one-pass' dry.out)" "$(printf 'one-pass\tmix.txt\tpoints 1 2')"
+expect_eq "dry run: the points" "$(grep -c "$(printf '\ttodo\t')" dry.out)" 4
+[ ! -e dry.csv ] && ok || bad "a dry run wrote its output"
 # a point alone in its pass group runs separately (no gain)
 "$MMUSIM" sweep mix.txt "${U[@]}" --set tlb.u.entries=12 --out single.csv >single.out 2>&1 || bad "single point"
 grep -q "in one pass" single.out && bad "a single point made a pass" || ok
