@@ -651,6 +651,22 @@ out:
     return rc;
 }
 
+int mmusim_report_csv_text(json_t *doc, char **head_out, char **row_out)
+{
+    mmusim_buf head = {0}, row = {0};
+    flatten(doc, "", &head, &row);
+    mmusim_buf_add(&head, "\n", 1);
+    mmusim_buf_add(&row, "\n", 1);
+    if (head.oom || row.oom) {
+        mmusim_buf_free(&head);
+        mmusim_buf_free(&row);
+        return -1;
+    }
+    *head_out = head.p;
+    *row_out = row.p;
+    return 0;
+}
+
 int mmusim_report_csv(const char *path, json_t *doc, char *err, size_t errlen)
 {
     mmusim_buf head = {0}, row = {0};
@@ -662,6 +678,20 @@ int mmusim_report_csv(const char *path, json_t *doc, char *err, size_t errlen)
         snprintf(err, errlen, "%s: out of memory", path);
         goto out;
     }
+    rc = mmusim_report_csv_append(path, head.p, head.n, row.p, row.n, err, errlen);
+out:
+    mmusim_buf_free(&head);
+    mmusim_buf_free(&row);
+    return rc;
+}
+
+int mmusim_report_csv_append(const char *path, const char *head_text, size_t head_len, const char *rows_text,
+                             size_t rows_len, char *err, size_t errlen)
+{
+    /* views of the caller's text (never freed here) */
+    const mmusim_buf head = {(char *)head_text, head_len, head_len, 0};
+    const mmusim_buf row = {(char *)rows_text, rows_len, rows_len, 0};
+    int rc = -1;
     struct stat st;
     int is_stdout = strcmp(path, "-") == 0;
     if (is_stdout || (stat(path, &st) == 0 && !S_ISREG(st.st_mode))) {
@@ -695,8 +725,6 @@ int mmusim_report_csv(const char *path, json_t *doc, char *err, size_t errlen)
         rc = -1;
     }
 out:
-    mmusim_buf_free(&head);
-    mmusim_buf_free(&row);
     return rc;
 }
 

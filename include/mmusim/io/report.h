@@ -65,6 +65,23 @@ json_t *mmusim_report_build(const mmu *m, const mmusim_run_info *info);
 int mmusim_report_csv(const char *path, json_t *doc, char *err, size_t errlen);
 
 /*
+ * The header line and the row line (each ending in a newline) that
+ * mmusim_report_csv writes for doc, in malloc'd strings the caller frees.
+ * Returns 0, or -1 out of memory.
+ */
+int mmusim_report_csv_text(json_t *doc, char **head, char **row);
+
+/*
+ * Append rows (one or more whole lines) to the CSV file path as
+ * mmusim_report_csv appends one: with the header line head first if the
+ * file is empty, refused if a non-empty file has another header, in one
+ * write under the file's lock, all or nothing.  Returns 0, or -1 with a
+ * message.
+ */
+int mmusim_report_csv_append(const char *path, const char *head, size_t head_len, const char *rows,
+                             size_t rows_len, char *err, size_t errlen);
+
+/*
  * A configuration value as the CSV row shows it in column ("config.os.phys_mem"):
  * a size or page size written with a K, M, G or T suffix ("32K", "4G") becomes
  * its number of bytes ("32768"), so that the column sorts and compares as
