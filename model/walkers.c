@@ -4,10 +4,19 @@
  *
  * State: for each walker the cycle from which it is free, and a small table
  * of walks in flight (key, start, done, walker) used to merge requests for
- * the same page.  The table is a dense array scanned linearly: entries that
- * completed before the current issue cycle are retired on every begin, so in
- * the normal regime it holds about as many entries as there are walkers plus
- * queued walks.  Its capacity is fixed at creation.
+ * the same page.  The table is a dense array: entries that completed before
+ * the current issue cycle are retired on every begin (each moving the last
+ * entry into its place, in increasing order of place), and a full table
+ * drops the entry that completes first (the lowest place among equals).  Its
+ * capacity is fixed at creation.
+ *
+ * Two indexes keep every operation O(1) or O(log n) without changing which
+ * entry any rule picks: an open-addressing hash from key to place (a lookup
+ * picks the lowest matching place, as a scan would), and a binary min-heap
+ * of the places ordered by (done, place), which yields the entries to
+ * retire and the one to drop.  Retiring replays the scan's moves over the
+ * sorted places of the retired entries only, so the array ends up exactly
+ * as the scan would leave it.
  */
 #include "mmusim/walkers.h"
 #include "msg.h"
@@ -24,11 +33,26 @@ typedef struct wk_walk {
     uint32_t walker;
 } wk_walk;
 
+#define WK_NONE UINT32_MAX
+
+/* A heap node: an entry's place and a copy of its done cycle. */
+typedef struct wk_node {
+    uint64_t done;
+    uint32_t place;
+} wk_node;
+
 struct mmu_walkers {
     mmu_walkers_config cfg;
     uint64_t free_at[MMU_WALKERS_MAX];
     wk_walk *inflight; /* cfg.max_inflight entries, n_inflight used */
     uint32_t n_inflight;
+    /* the indexes of inflight (see the top of the file) */
+    uint32_t *slot;    /* hash: place + 1; 0: empty; hash_mask + 1 slots */
+    uint32_t hash_mask;
+    wk_node *heap;     /* a min-heap by (done, place); n_heap used */
+    uint32_t n_heap;
+    uint32_t *hpos;    /* per place: its index in heap, or WK_NONE */
+    uint32_t *scratch; /* places retired by one begin */
     /* the grant of the last begin, until end or cancel */
     int open;
     wk_walk grant;
@@ -85,11 +109,20 @@ mmu_err mmu_walkers_create(const mmu_walkers_config *cfg, mmu_walkers **out)
     mmu_walkers *p = calloc(1, sizeof *p);
     if (p == NULL)
         return MMU_ENOMEM;
+    uint32_t slots = 4;
+    while (slots < 2 * cfg->max_inflight)
+        slots *= 2;
     p->inflight = calloc(cfg->max_inflight, sizeof *p->inflight);
-    if (p->inflight == NULL) {
-        free(p);
+    p->slot = calloc(slots, sizeof *p->slot);
+    p->heap = calloc(cfg->max_inflight, sizeof *p->heap);
+    p->hpos = calloc(cfg->max_inflight, sizeof *p->hpos);
+    p->scratch = calloc(cfg->max_inflight, sizeof *p->scratch);
+    if (p->inflight == NULL || p->slot == NULL || p->heap == NULL || p->hpos == NULL ||
+        p->scratch == NULL) {
+        mmu_walkers_destroy(p);
         return MMU_ENOMEM;
     }
+    p->hash_mask = slots - 1;
     p->cfg = *cfg;
     *out = p;
     return MMU_OK;
@@ -100,6 +133,10 @@ void mmu_walkers_destroy(mmu_walkers *p)
     if (p == NULL)
         return;
     free(p->inflight);
+    free(p->slot);
+    free(p->heap);
+    free(p->hpos);
+    free(p->scratch);
     free(p);
 }
 
@@ -117,23 +154,172 @@ static void note_cycles(mmu_walkers *p, uint64_t issue, uint64_t done)
         p->stats.last_done = done;
 }
 
+/* ---- the in-flight table and its indexes ---- */
+
+static uint32_t hash_home(const mmu_walkers *p, uint64_t key)
+{
+    uint64_t h = key * UINT64_C(0x9E3779B97F4A7C15);
+    return (uint32_t)(h >> 32) & p->hash_mask;
+}
+
+static void hash_add(mmu_walkers *p, uint32_t place)
+{
+    uint32_t i = hash_home(p, p->inflight[place].key);
+    while (p->slot[i] != 0)
+        i = (i + 1) & p->hash_mask;
+    p->slot[i] = place + 1;
+}
+
+/* The slot holding place (whose entry has key key). */
+static uint32_t hash_slot(const mmu_walkers *p, uint64_t key, uint32_t place)
+{
+    uint32_t i = hash_home(p, key);
+    while (p->slot[i] != place + 1)
+        i = (i + 1) & p->hash_mask;
+    return i;
+}
+
+/* Remove the slot of place (backward-shift deletion). */
+static void hash_del(mmu_walkers *p, uint64_t key, uint32_t place)
+{
+    uint32_t hole = hash_slot(p, key, place);
+    for (uint32_t j = (hole + 1) & p->hash_mask; p->slot[j] != 0; j = (j + 1) & p->hash_mask) {
+        uint32_t home = hash_home(p, p->inflight[p->slot[j] - 1].key);
+        /* j may move to hole unless its home lies cyclically in (hole, j] */
+        int stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+        if (!stays) {
+            p->slot[hole] = p->slot[j];
+            hole = j;
+        }
+    }
+    p->slot[hole] = 0;
+}
+
+/* The lowest place whose entry has key and done >= cycle (any done when
+   any_done), as a scan in place order would find; WK_NONE if none. */
+static uint32_t hash_find(const mmu_walkers *p, uint64_t key, uint64_t cycle, int any_done)
+{
+    uint32_t best = WK_NONE;
+    for (uint32_t i = hash_home(p, key); p->slot[i] != 0; i = (i + 1) & p->hash_mask) {
+        uint32_t pl = p->slot[i] - 1;
+        const wk_walk *w = &p->inflight[pl];
+        if (w->key == key && (any_done || w->done >= cycle) && pl < best)
+            best = pl;
+    }
+    return best;
+}
+
+static int heap_less(wk_node a, wk_node b)
+{
+    return a.done < b.done || (a.done == b.done && a.place < b.place);
+}
+
+static void heap_set(mmu_walkers *p, uint32_t i, wk_node x)
+{
+    p->heap[i] = x;
+    p->hpos[x.place] = i;
+}
+
+static void heap_up(mmu_walkers *p, uint32_t i)
+{
+    wk_node x = p->heap[i];
+    while (i > 0) {
+        uint32_t parent = (i - 1) / 2;
+        if (!heap_less(x, p->heap[parent]))
+            break;
+        heap_set(p, i, p->heap[parent]);
+        i = parent;
+    }
+    heap_set(p, i, x);
+}
+
+static void heap_down(mmu_walkers *p, uint32_t i)
+{
+    wk_node x = p->heap[i];
+    for (;;) {
+        uint32_t c = 2 * i + 1;
+        if (c >= p->n_heap)
+            break;
+        if (c + 1 < p->n_heap && heap_less(p->heap[c + 1], p->heap[c]))
+            c++;
+        if (!heap_less(p->heap[c], x))
+            break;
+        heap_set(p, i, p->heap[c]);
+        i = c;
+    }
+    heap_set(p, i, x);
+}
+
+/* Take place out of the heap. */
+static void heap_del(mmu_walkers *p, uint32_t place)
+{
+    uint32_t i = p->hpos[place];
+    p->hpos[place] = WK_NONE;
+    wk_node last = p->heap[--p->n_heap];
+    if (i == p->n_heap)
+        return;
+    heap_set(p, i, last);
+    heap_up(p, i);
+    heap_down(p, p->hpos[last.place]);
+}
+
+/* Remove the entry at place: the last entry moves into its place.  Its heap
+   node (if any) must be gone already. */
+static void table_remove(mmu_walkers *p, uint32_t place)
+{
+    hash_del(p, p->inflight[place].key, place);
+    uint32_t last = --p->n_inflight;
+    if (last == place)
+        return;
+    p->slot[hash_slot(p, p->inflight[last].key, last)] = place + 1;
+    p->inflight[place] = p->inflight[last];
+    uint32_t h = p->hpos[last];
+    p->hpos[place] = h;
+    if (h != WK_NONE) {
+        p->heap[h].place = place;
+        heap_up(p, h); /* its place became smaller */
+    }
+}
+
+static void sort_places(uint32_t *v, uint32_t n)
+{
+    for (uint32_t i = 1; i < n; i++) {
+        uint32_t x = v[i], j = i;
+        while (j > 0 && v[j - 1] > x) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = x;
+    }
+}
+
+/* Retire the entries with done < cycle.  A scan of the places in order,
+   moving the last entry into each retired one's place and looking at that
+   place again, would visit only the retired places: replay it over them. */
 static void retire_before(mmu_walkers *p, uint64_t cycle)
 {
-    uint32_t i = 0;
-    while (i < p->n_inflight) {
-        if (p->inflight[i].done < cycle)
-            p->inflight[i] = p->inflight[--p->n_inflight];
-        else
-            i++;
+    uint32_t k = 0;
+    while (p->n_heap > 0 && p->heap[0].done < cycle) {
+        uint32_t pl = p->heap[0].place;
+        heap_del(p, pl);
+        p->scratch[k++] = pl;
+    }
+    if (k == 0)
+        return;
+    sort_places(p->scratch, k);
+    for (uint32_t j = 0; j < k; j++) {
+        uint32_t pl = p->scratch[j];
+        if (pl >= p->n_inflight)
+            break;
+        while (pl < p->n_inflight && p->inflight[pl].done < cycle)
+            table_remove(p, pl);
     }
 }
 
 static const wk_walk *find_walk(const mmu_walkers *p, uint64_t key, uint64_t cycle)
 {
-    for (uint32_t i = 0; i < p->n_inflight; i++)
-        if (p->inflight[i].key == key && p->inflight[i].done >= cycle)
-            return &p->inflight[i];
-    return NULL;
+    uint32_t pl = hash_find(p, key, cycle, 0);
+    return pl == WK_NONE ? NULL : &p->inflight[pl];
 }
 
 static uint32_t choose_walker(const mmu_walkers *p, uint64_t issue)
@@ -197,14 +383,17 @@ mmu_err mmu_walkers_begin(mmu_walkers *p, uint64_t issue_cycle, uint64_t key,
 static void inflight_add(mmu_walkers *p, const wk_walk *walk)
 {
     if (p->n_inflight == p->cfg.max_inflight) {
-        uint32_t first = 0;
-        for (uint32_t i = 1; i < p->n_inflight; i++)
-            if (p->inflight[i].done < p->inflight[first].done)
-                first = i;
-        p->inflight[first] = p->inflight[--p->n_inflight];
+        uint32_t first = p->heap[0].place; /* the earliest done, the lowest place among equals */
+        heap_del(p, first);
+        table_remove(p, first);
         p->stats.inflight_overflows++;
     }
-    p->inflight[p->n_inflight++] = *walk;
+    uint32_t pl = p->n_inflight++;
+    p->inflight[pl] = *walk;
+    hash_add(p, pl);
+    p->heap[p->n_heap++] = (wk_node){ walk->done, pl };
+    p->hpos[pl] = p->n_heap - 1;
+    heap_up(p, p->n_heap - 1);
 }
 
 mmu_err mmu_walkers_end(mmu_walkers *p, uint64_t key, uint64_t start_cycle, uint64_t duration,
@@ -243,12 +432,14 @@ void mmu_walkers_pending(mmu_walkers *p, uint64_t key, uint64_t done_cycle)
 {
     if (p == NULL || !p->cfg.merge)
         return;
-    for (uint32_t i = 0; i < p->n_inflight; i++) {
-        if (p->inflight[i].key == key) {
-            if (done_cycle > p->inflight[i].done)
-                p->inflight[i].done = done_cycle;
-            return;
+    uint32_t pl = hash_find(p, key, 0, 1);
+    if (pl != WK_NONE) {
+        if (done_cycle > p->inflight[pl].done) {
+            p->inflight[pl].done = done_cycle;
+            p->heap[p->hpos[pl]].done = done_cycle;
+            heap_down(p, p->hpos[pl]);
         }
+        return;
     }
     wk_walk walk = {key, done_cycle, done_cycle, UINT32_MAX};
     inflight_add(p, &walk);
@@ -280,6 +471,8 @@ void mmu_walkers_reset(mmu_walkers *p)
 {
     memset(p->free_at, 0, sizeof p->free_at);
     p->n_inflight = 0;
+    p->n_heap = 0;
+    memset(p->slot, 0, ((size_t)p->hash_mask + 1) * sizeof *p->slot);
     p->open = 0;
     p->max_issue = 0;
     p->seen_issue = 0;
