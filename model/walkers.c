@@ -12,9 +12,10 @@
  *
  * Two indexes keep every operation O(1) or O(log n) without changing which
  * entry any rule picks: an open-addressing hash from key to place (a lookup
- * picks the lowest matching place, as a scan would), and a binary min-heap
- * of the places ordered by (done, place), which yields the entries to
- * retire and the one to drop.  Retiring replays the scan's moves over the
+ * picks the lowest matching place, as a scan would), and an order queue: a
+ * ring of the places sorted by (done, place), whose front gives the entries
+ * to retire and the one to drop.  Walks end nearly in the order they are
+ * entered, so keeping it sorted costs a step or two per walk.  Retiring replays the scan's moves over the
  * sorted places of the retired entries only, so the array ends up exactly
  * as the scan would leave it.
  */
@@ -35,7 +36,7 @@ typedef struct wk_walk {
 
 #define WK_NONE UINT32_MAX
 
-/* A heap node: an entry's place and a copy of its done cycle. */
+/* A node of the order queue: an entry's place and a copy of its done cycle. */
 typedef struct wk_node {
     uint64_t done;
     uint32_t place;
@@ -49,9 +50,10 @@ struct mmu_walkers {
     /* the indexes of inflight (see the top of the file) */
     uint32_t *slot;    /* hash: place + 1; 0: empty; hash_mask + 1 slots */
     uint32_t hash_mask;
-    wk_node *heap;     /* a min-heap by (done, place); n_heap used */
-    uint32_t n_heap;
-    uint32_t *hpos;    /* per place: its index in heap, or WK_NONE */
+    wk_node *q;        /* the order queue: a ring sorted by (done, place) */
+    uint32_t q_mask;   /* ring size - 1 (a power of two >= max_inflight) */
+    uint32_t q_head, q_n;
+    uint32_t *qpos;    /* per place: its index in q, or WK_NONE */
     uint32_t *scratch; /* places retired by one begin */
     /* the grant of the last begin, until end or cancel */
     int open;
@@ -114,15 +116,19 @@ mmu_err mmu_walkers_create(const mmu_walkers_config *cfg, mmu_walkers **out)
         slots *= 2;
     p->inflight = calloc(cfg->max_inflight, sizeof *p->inflight);
     p->slot = calloc(slots, sizeof *p->slot);
-    p->heap = calloc(cfg->max_inflight, sizeof *p->heap);
-    p->hpos = calloc(cfg->max_inflight, sizeof *p->hpos);
+    uint32_t ring = 1;
+    while (ring < cfg->max_inflight)
+        ring *= 2;
+    p->q = calloc(ring, sizeof *p->q);
+    p->qpos = calloc(cfg->max_inflight, sizeof *p->qpos);
     p->scratch = calloc(cfg->max_inflight, sizeof *p->scratch);
-    if (p->inflight == NULL || p->slot == NULL || p->heap == NULL || p->hpos == NULL ||
+    if (p->inflight == NULL || p->slot == NULL || p->q == NULL || p->qpos == NULL ||
         p->scratch == NULL) {
         mmu_walkers_destroy(p);
         return MMU_ENOMEM;
     }
     p->hash_mask = slots - 1;
+    p->q_mask = ring - 1;
     p->cfg = *cfg;
     *out = p;
     return MMU_OK;
@@ -134,8 +140,8 @@ void mmu_walkers_destroy(mmu_walkers *p)
         return;
     free(p->inflight);
     free(p->slot);
-    free(p->heap);
-    free(p->hpos);
+    free(p->q);
+    free(p->qpos);
     free(p->scratch);
     free(p);
 }
@@ -209,62 +215,65 @@ static uint32_t hash_find(const mmu_walkers *p, uint64_t key, uint64_t cycle, in
     return best;
 }
 
-static int heap_less(wk_node a, wk_node b)
+static int node_less(wk_node a, wk_node b)
 {
     return a.done < b.done || (a.done == b.done && a.place < b.place);
 }
 
-static void heap_set(mmu_walkers *p, uint32_t i, wk_node x)
+static void q_set(mmu_walkers *p, uint32_t i, wk_node x)
 {
-    p->heap[i] = x;
-    p->hpos[x.place] = i;
+    p->q[i] = x;
+    p->qpos[x.place] = i;
 }
 
-static void heap_up(mmu_walkers *p, uint32_t i)
+/* Move the node at ring index i towards the front (its key became smaller)
+   or the back (larger) until the queue is sorted again. */
+static void q_earlier(mmu_walkers *p, uint32_t i)
 {
-    wk_node x = p->heap[i];
-    while (i > 0) {
-        uint32_t parent = (i - 1) / 2;
-        if (!heap_less(x, p->heap[parent]))
+    wk_node x = p->q[i];
+    while (i != p->q_head) {
+        uint32_t j = (i - 1) & p->q_mask;
+        if (!node_less(x, p->q[j]))
             break;
-        heap_set(p, i, p->heap[parent]);
-        i = parent;
+        q_set(p, i, p->q[j]);
+        i = j;
     }
-    heap_set(p, i, x);
+    q_set(p, i, x);
 }
 
-static void heap_down(mmu_walkers *p, uint32_t i)
+static void q_later(mmu_walkers *p, uint32_t i)
 {
-    wk_node x = p->heap[i];
-    for (;;) {
-        uint32_t c = 2 * i + 1;
-        if (c >= p->n_heap)
+    wk_node x = p->q[i];
+    uint32_t back = (p->q_head + p->q_n - 1) & p->q_mask;
+    while (i != back) {
+        uint32_t j = (i + 1) & p->q_mask;
+        if (!node_less(p->q[j], x))
             break;
-        if (c + 1 < p->n_heap && heap_less(p->heap[c + 1], p->heap[c]))
-            c++;
-        if (!heap_less(p->heap[c], x))
-            break;
-        heap_set(p, i, p->heap[c]);
-        i = c;
+        q_set(p, i, p->q[j]);
+        i = j;
     }
-    heap_set(p, i, x);
+    q_set(p, i, x);
 }
 
-/* Take place out of the heap. */
-static void heap_del(mmu_walkers *p, uint32_t place)
+static void q_push(mmu_walkers *p, uint64_t done, uint32_t place)
 {
-    uint32_t i = p->hpos[place];
-    p->hpos[place] = WK_NONE;
-    wk_node last = p->heap[--p->n_heap];
-    if (i == p->n_heap)
-        return;
-    heap_set(p, i, last);
-    heap_up(p, i);
-    heap_down(p, p->hpos[last.place]);
+    uint32_t i = (p->q_head + p->q_n++) & p->q_mask;
+    q_set(p, i, (wk_node){ done, place });
+    q_earlier(p, i); /* walks end nearly in order: a step or two at most */
 }
 
-/* Remove the entry at place: the last entry moves into its place.  Its heap
-   node (if any) must be gone already. */
+/* Take the front node (the earliest done) out; returns its place. */
+static uint32_t q_pop(mmu_walkers *p)
+{
+    uint32_t pl = p->q[p->q_head].place;
+    p->qpos[pl] = WK_NONE;
+    p->q_head = (p->q_head + 1) & p->q_mask;
+    p->q_n--;
+    return pl;
+}
+
+/* Remove the entry at place: the last entry moves into its place.  Its
+   queue node (if any) must be gone already. */
 static void table_remove(mmu_walkers *p, uint32_t place)
 {
     hash_del(p, p->inflight[place].key, place);
@@ -273,11 +282,11 @@ static void table_remove(mmu_walkers *p, uint32_t place)
         return;
     p->slot[hash_slot(p, p->inflight[last].key, last)] = place + 1;
     p->inflight[place] = p->inflight[last];
-    uint32_t h = p->hpos[last];
-    p->hpos[place] = h;
+    uint32_t h = p->qpos[last];
+    p->qpos[place] = h;
     if (h != WK_NONE) {
-        p->heap[h].place = place;
-        heap_up(p, h); /* its place became smaller */
+        p->q[h].place = place;
+        q_earlier(p, h); /* its place became smaller */
     }
 }
 
@@ -299,11 +308,8 @@ static void sort_places(uint32_t *v, uint32_t n)
 static void retire_before(mmu_walkers *p, uint64_t cycle)
 {
     uint32_t k = 0;
-    while (p->n_heap > 0 && p->heap[0].done < cycle) {
-        uint32_t pl = p->heap[0].place;
-        heap_del(p, pl);
-        p->scratch[k++] = pl;
-    }
+    while (p->q_n > 0 && p->q[p->q_head].done < cycle)
+        p->scratch[k++] = q_pop(p);
     if (k == 0)
         return;
     sort_places(p->scratch, k);
@@ -383,17 +389,14 @@ mmu_err mmu_walkers_begin(mmu_walkers *p, uint64_t issue_cycle, uint64_t key,
 static void inflight_add(mmu_walkers *p, const wk_walk *walk)
 {
     if (p->n_inflight == p->cfg.max_inflight) {
-        uint32_t first = p->heap[0].place; /* the earliest done, the lowest place among equals */
-        heap_del(p, first);
+        uint32_t first = q_pop(p); /* the earliest done, the lowest place among equals */
         table_remove(p, first);
         p->stats.inflight_overflows++;
     }
     uint32_t pl = p->n_inflight++;
     p->inflight[pl] = *walk;
     hash_add(p, pl);
-    p->heap[p->n_heap++] = (wk_node){ walk->done, pl };
-    p->hpos[pl] = p->n_heap - 1;
-    heap_up(p, p->n_heap - 1);
+    q_push(p, walk->done, pl);
 }
 
 mmu_err mmu_walkers_end(mmu_walkers *p, uint64_t key, uint64_t start_cycle, uint64_t duration,
@@ -436,8 +439,8 @@ void mmu_walkers_pending(mmu_walkers *p, uint64_t key, uint64_t done_cycle)
     if (pl != WK_NONE) {
         if (done_cycle > p->inflight[pl].done) {
             p->inflight[pl].done = done_cycle;
-            p->heap[p->hpos[pl]].done = done_cycle;
-            heap_down(p, p->hpos[pl]);
+            p->q[p->qpos[pl]].done = done_cycle;
+            q_later(p, p->qpos[pl]);
         }
         return;
     }
@@ -471,7 +474,7 @@ void mmu_walkers_reset(mmu_walkers *p)
 {
     memset(p->free_at, 0, sizeof p->free_at);
     p->n_inflight = 0;
-    p->n_heap = 0;
+    p->q_head = p->q_n = 0;
     memset(p->slot, 0, ((size_t)p->hash_mask + 1) * sizeof *p->slot);
     p->open = 0;
     p->max_issue = 0;
