@@ -250,6 +250,10 @@ static uint64_t cache_access(mmu_ptemem *m, uint64_t paddr, mmu_ptemem_source sr
     uint64_t line = paddr >> m->line_shift;
     uint64_t lat = 0;
 
+    /* the sets of the levels below the first are read only when the first
+       misses, but their addresses are known now: start loading them */
+    for (unsigned i = 1; i < m->n_levels; i++)
+        __builtin_prefetch(set_of(&m->level[i], line));
     /* a level that misses is filled at once: the levels are independent, so
        this is the same as filling them after the level that serves */
     for (unsigned i = 0; i < m->n_levels; i++) {
