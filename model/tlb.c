@@ -166,13 +166,17 @@ mmu_err mmu_tlb_insert(mmu_tlb *t, const mmu_tlb_entry *e, mmu_tlb_entry *victim
            of the empty ways, without a branch per way; then the first of each */
         const uint64_t *k = t->key + base;
         const uint32_t *a = t->asid_g + base;
-        const int g = (ag & ASID_GLOBAL) != 0;
         uint32_t same = 0, free_ways = 0;
-        for (uint32_t w = 0; w < t->ways; w++) {
-            int owner = (a[w] & ASID_GLOBAL) ? g : a[w] == ag;
-            same |= (uint32_t)((k[w] == key) & owner) << w;
-            free_ways |= (uint32_t)(k[w] == TLB_INVALID) << w;
+        if (ag & ASID_GLOBAL) { /* a global entry replaces a global one */
+            for (uint32_t w = 0; w < t->ways; w++)
+                same |= (uint32_t)((k[w] == key) & ((a[w] & ASID_GLOBAL) != 0)) << w;
+        } else { /* a non-global one the same ASID's (ag has no global bit) */
+            for (uint32_t w = 0; w < t->ways; w++)
+                same |= (uint32_t)((k[w] == key) & (a[w] == ag)) << w;
         }
+        if (!same)
+            for (uint32_t w = 0; w < t->ways; w++)
+                free_ways |= (uint32_t)(k[w] == TLB_INVALID) << w;
         if (same) {
             way = (uint32_t)__builtin_ctz(same);
             way_found = 1;
