@@ -162,19 +162,21 @@ mmu_err mmu_tlb_insert(mmu_tlb *t, const mmu_tlb_entry *e, mmu_tlb_entry *victim
     uint32_t way = t->ways, empty = t->ways;
     int way_found = 0;
     if (t->ways <= 32) {
-        /* small sets: masks of the ways holding the page for this owner and
-           of the empty ways, without a branch per way; then the first of each */
+        /* small sets: masks of the ways holding the page and of the empty
+           ways, without a branch per way; then the first of each */
         const uint64_t *k = t->key + base;
         const uint32_t *a = t->asid_g + base;
         uint32_t same = 0, free_ways = 0;
-        if (ag & ASID_GLOBAL) { /* a global entry replaces a global one */
-            for (uint32_t w = 0; w < t->ways; w++)
-                same |= (uint32_t)((k[w] == key) & ((a[w] & ASID_GLOBAL) != 0)) << w;
-        } else { /* a non-global one the same ASID's (ag has no global bit) */
-            for (uint32_t w = 0; w < t->ways; w++)
-                same |= (uint32_t)((k[w] == key) & (a[w] == ag)) << w;
+        for (uint32_t w = 0; w < t->ways; w++)
+            same |= (uint32_t)(k[w] == key) << w;
+        /* of the ways holding the page, those of the same owner: a global
+           entry replaces a global one, a non-global one the same ASID's */
+        for (uint32_t c = same; c; c &= c - 1) {
+            uint32_t w = (uint32_t)__builtin_ctz(c);
+            if (!((a[w] & ASID_GLOBAL) ? (ag & ASID_GLOBAL) != 0 : a[w] == ag))
+                same &= ~(1u << w);
         }
-        if (!same)
+        if (!same && t->valid < t->sets * t->ways) /* a full array has no empty way */
             for (uint32_t w = 0; w < t->ways; w++)
                 free_ways |= (uint32_t)(k[w] == TLB_INVALID) << w;
         if (same) {
