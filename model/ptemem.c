@@ -26,7 +26,7 @@
 
 /* A level's lines, sets * ways entries, set-major, each set most recently
    used first.  An entry is (line << 2) | (source << 1) | 1, 0 when invalid;
-   a line address is below 2^62 (paddr >> line_shift, line_shift >= 3). */
+   a line address is below 2^61 (paddr >> line_shift, line_shift >= 3). */
 typedef struct pm_level {
     uint64_t *ent;
     uint64_t last;   /* entry of the line used last (at the front of its set); 0: none */

@@ -10,14 +10,15 @@
  * drops the entry that completes first (the lowest place among equals).  Its
  * capacity is fixed at creation.
  *
- * Two indexes keep every operation O(1) or O(log n) without changing which
- * entry any rule picks: an open-addressing hash from key to place (a lookup
- * picks the lowest matching place, as a scan would), and an order queue: a
- * ring of the places sorted by (done, place), whose front gives the entries
- * to retire and the one to drop.  Walks end nearly in the order they are
- * entered, so keeping it sorted costs a step or two per walk.  Retiring replays the scan's moves over the
- * sorted places of the retired entries only, so the array ends up exactly
- * as the scan would leave it.
+ * Two indexes make a lookup O(1) and keep every rule picking the entry a
+ * scan of the table would pick: an open-addressing hash from key to place
+ * (a lookup takes the lowest matching place), and an order queue, a ring of
+ * the places sorted by (done, place), whose front gives the entries to
+ * retire and the one to drop.  Walks end nearly in the order they are
+ * entered, so keeping the ring sorted costs a step or two per walk (a
+ * pending walk's done moving later may cost more; those are rare).
+ * Retiring replays the scan's moves over the sorted places of the retired
+ * entries only, so the array ends up exactly as the scan would leave it.
  */
 #include "mmusim/walkers.h"
 #include "msg.h"
