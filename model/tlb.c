@@ -166,15 +166,41 @@ mmu_err mmu_tlb_insert(mmu_tlb *t, const mmu_tlb_entry *e, mmu_tlb_entry *victim
     size_t base = (size_t)set * t->ways;
     uint32_t way = t->ways, empty = t->ways;
     int way_found = 0;
-    for (uint32_t w = 0; w < t->ways; w++) {
-        if (t->key[base + w] == key &&
-            ((t->asid_g[base + w] & ASID_GLOBAL) ? (ag & ASID_GLOBAL) != 0 : t->asid_g[base + w] == ag)) {
-            way = w; /* same page, same owner: overwrite in place */
-            way_found = 1;
-            break;
+    if (t->ways <= 32) {
+        /* small sets: masks of the ways holding the page and of the empty
+           ways, without a branch per way; then the first of each */
+        const uint64_t *k = t->key + base;
+        const uint32_t *a = t->asid_g + base;
+        uint32_t same = 0, free_ways = 0;
+        for (uint32_t w = 0; w < t->ways; w++)
+            same |= (uint32_t)(k[w] == key) << w;
+        /* of the ways holding the page, those of the same owner: a global
+           entry replaces a global one, a non-global one the same ASID's */
+        for (uint32_t c = same; c; c &= c - 1) {
+            uint32_t w = (uint32_t)__builtin_ctz(c);
+            if (!((a[w] & ASID_GLOBAL) ? (ag & ASID_GLOBAL) != 0 : a[w] == ag))
+                same &= ~(1u << w);
         }
-        if (empty == t->ways && t->key[base + w] == TLB_INVALID)
-            empty = w;
+        if (!same && t->valid < t->sets * t->ways) /* a full array has no empty way */
+            for (uint32_t w = 0; w < t->ways; w++)
+                free_ways |= (uint32_t)(k[w] == TLB_INVALID) << w;
+        if (same) {
+            way = (uint32_t)__builtin_ctz(same);
+            way_found = 1;
+        } else if (free_ways) {
+            empty = (uint32_t)__builtin_ctz(free_ways);
+        }
+    } else {
+        for (uint32_t w = 0; w < t->ways; w++) {
+            if (t->key[base + w] == key &&
+                ((t->asid_g[base + w] & ASID_GLOBAL) ? (ag & ASID_GLOBAL) != 0 : t->asid_g[base + w] == ag)) {
+                way = w; /* same page, same owner: overwrite in place */
+                way_found = 1;
+                break;
+            }
+            if (empty == t->ways && t->key[base + w] == TLB_INVALID)
+                empty = w;
+        }
     }
     if (way == t->ways) {
         if (empty < t->ways) {
