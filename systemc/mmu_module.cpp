@@ -52,6 +52,14 @@ void add_map_region(mmu_config &cfg, uint64_t vbase, uint64_t pbase, uint64_t si
         throw std::invalid_argument("map.regions: at most " + std::to_string(MMU_MAP_MAX_REGIONS) + " regions");
 }
 
+void add_frame_range(mmu_config &cfg, uint64_t base, uint64_t size, bool page_tables)
+{
+    mmu_os_ranges &l = page_tables ? cfg.os.pt_ranges : cfg.os.frame_ranges;
+    if (mmu_os_ranges_add(&l, base, size) != MMU_OK)
+        throw std::invalid_argument(std::string(page_tables ? "os.pt_ranges" : "os.frame_ranges") + ": at most " +
+                                    std::to_string(MMU_OS_MAX_RANGES) + " ranges");
+}
+
 static uint64_t gcd64(uint64_t a, uint64_t b)
 {
     while (b) {

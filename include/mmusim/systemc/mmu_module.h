@@ -118,6 +118,15 @@ enum class page_table_mode {
 void add_map_region(mmu_config &cfg, uint64_t vbase, uint64_t pbase, uint64_t size, unsigned perms,
                     mmu_page_size page_size = MMU_PS_4K, int asid = -1);
 
+/*
+ * Append a physical range [base, base + size) where the OS model (standalone
+ * mode) places its frames: os.frame_ranges, or os.pt_ranges (page-table
+ * frames only) with page_tables.  Throws std::invalid_argument when the list
+ * is full; make_config / mmu_config_validate check the ranges (aligned,
+ * non-empty, no overlap).  See docs/os-model.md, "Physical ranges".
+ */
+void add_frame_range(mmu_config &cfg, uint64_t base, uint64_t size, bool page_tables = false);
+
 /* The module's own counters (the model's are in stats()). */
 struct module_stats {
     uint64_t b_transport = 0;  /* LT transactions */
