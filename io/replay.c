@@ -147,7 +147,7 @@ static int os_failed(const replay *r, const char *path, const mmusim_access *a, 
     msg(err, errlen,
         "%s: access %llu (0x%llx, asid %u): the OS model could not "
         "handle a page fault: %s (physical memory too small for the page "
-        "tables, or swap full: see os.phys_mem, os.swap_size)",
+        "tables, or swap full: see os.phys_mem, os.pt_ranges, os.swap_size)",
         path, (unsigned long long)r->index, (unsigned long long)a->vaddr, a->asid,
         mmu_strerror(mmu_os_error(r->m)));
     return -1;

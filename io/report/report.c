@@ -127,11 +127,13 @@ static void report_os_text(FILE *out, const mmu *m)
     mmu_os_stats st;
     mmu_os_get_stats(os, &st);
     char a[32], b[32], c[32];
-    mib(a, sizeof a, oc->phys_mem);
+    const uint64_t phys = st.frames_total * st.frame_bytes; /* phys_mem, or what of it the ranges hold */
+    mib(a, sizeof a, phys);
     mib(b, sizeof b, st.frames_used * st.frame_bytes);
     mib(c, sizeof c, st.frames_pt * st.frame_bytes);
-    fprintf(out, "\nOS model       physical memory %s: %s in use (%s page tables), THP %s\n", a, b, c,
-            oc->thp ? "on" : "off");
+    fprintf(out, "\nOS model       physical memory %s%s: %s in use (%s page tables), THP %s\n", a,
+            oc->pt_ranges.n ? " in os.frame_ranges and os.pt_ranges" : oc->frame_ranges.n ? " in os.frame_ranges" : "",
+            b, c, oc->thp ? "on" : "off");
     fprintf(out, "page faults    minor %llu, major %llu, A/D %llu, protection %llu\n",
             (unsigned long long)st.faults[MMU_OS_FAULT_MINOR], (unsigned long long)st.faults[MMU_OS_FAULT_MAJOR],
             (unsigned long long)st.faults[MMU_OS_FAULT_AD_UPDATE],
@@ -175,10 +177,10 @@ static void report_os_text(FILE *out, const mmu *m)
         }
         fputc('\n', out);
     }
-    if (vms_total > oc->phys_mem)
+    if (vms_total > phys)
         fprintf(out, "footprint %s is larger than physical memory %s: the program ran, with %llu "
                      "evictions and %llu major faults\n",
-                (mib(a, sizeof a, vms_total), a), (mib(b, sizeof b, oc->phys_mem), b),
+                (mib(a, sizeof a, vms_total), a), (mib(b, sizeof b, phys), b),
                 (unsigned long long)st.evictions, (unsigned long long)st.faults[MMU_OS_FAULT_MAJOR]);
 }
 

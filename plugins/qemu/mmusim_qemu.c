@@ -333,7 +333,7 @@ static void fault_seen(vcpu *v, const mmu_request *req, const mmu_response *resp
     pthread_mutex_unlock(&g.os_mu);
     if (e != MMU_OK) {
         say("mmusim: vCPU %u: %s 0x%llx: the OS model could not handle a page fault: %s (physical "
-            "memory too small for the page tables, or swap full: see os.phys_mem, os.swap_size)",
+            "memory too small for the page tables, or swap full: see os.phys_mem, os.pt_ranges, os.swap_size)",
             v->index, what[req->type % MMU_ACCESS_TYPES], (unsigned long long)req->vaddr, mmu_strerror(e));
         die();
     }
