@@ -37,7 +37,7 @@ static void convert_usage(FILE *out)
 
 /* What the output format drops, counted over the accesses that had it. */
 typedef struct losses {
-    uint64_t asid, cycle, size;
+    uint64_t asid, cycle, size, vmid;
 } losses;
 
 static void count_losses(losses *l, const mmusim_access *a, long n, mmusim_format to)
@@ -47,6 +47,7 @@ static void count_losses(losses *l, const mmusim_access *a, long n, mmusim_forma
         l->asid += !(keep & MMUSIM_FIELD_ASID) && a[i].asid != 0;
         l->cycle += !(keep & MMUSIM_FIELD_CYCLE) && a[i].has_cycle;
         l->size += !(keep & MMUSIM_FIELD_SIZE) && a[i].size != 4;
+        l->vmid += !(keep & MMUSIM_FIELD_VMID) && a[i].vmid != 0;
     }
 }
 
@@ -91,7 +92,7 @@ int cli_cmd_convert(int argc, char **argv)
                 mmusim_format f = mmusim_format_parse(v);
                 if (f == MMUSIM_FMT_COUNT || (a[2] == 't' && f == MMUSIM_FMT_AUTO)) {
                     fprintf(stderr, "mmusim convert: %s: unknown trace format '%s' (%s)\n", a, v,
-                            a[2] == 't' ? "text, lackey, din, binary" : mmusim_format_list());
+                            a[2] == 't' ? mmusim_format_writable_list() : mmusim_format_list());
                     return 2;
                 }
                 if (a[2] == 'f')
@@ -129,13 +130,12 @@ int cli_cmd_convert(int argc, char **argv)
         comp = comp_by_name;
     if (to == MMUSIM_FMT_AUTO) {
         fprintf(stderr, "mmusim convert: cannot tell the output format from '%s': use --to FMT or a "
-                        "suffix .txt, .lackey, .din or .bin\n", out);
+                        "suffix %s\n", out, mmusim_format_writable_suffixes());
         return 2;
     }
     if (!mmusim_format_writable(to)) {
-        fprintf(stderr, "mmusim convert: cannot write the %s format (its records are instructions "
-                        "with registers and branch outcomes, which an access trace does not have)\n",
-                mmusim_format_name(to));
+        fprintf(stderr, "mmusim convert: cannot write the %s format%s\n", mmusim_format_name(to),
+                mmusim_format_unwritable_reason(to));
         return 2;
     }
 
@@ -158,7 +158,7 @@ int cli_cmd_convert(int argc, char **argv)
         return 1;
     }
     static mmusim_access buf[CONVERT_BATCH];
-    losses lost = {0, 0, 0};
+    losses lost = {0, 0, 0, 0};
     uint64_t accesses = 0;
     long n;
     int status = 0;
@@ -195,6 +195,9 @@ int cli_cmd_convert(int argc, char **argv)
     if (lost.cycle)
         fprintf(stderr, "mmusim convert: note: %s keeps no cycles: %" PRIu64 " accesses lost theirs\n",
                 mmusim_format_name(to), lost.cycle);
+    if (lost.vmid)
+        fprintf(stderr, "mmusim convert: note: %s keeps no VM ids: %" PRIu64 " accesses lost theirs\n",
+                mmusim_format_name(to), lost.vmid);
     if (lost.size)
         fprintf(stderr, "mmusim convert: note: %s keeps no sizes (reads back as 4 bytes): %" PRIu64
                         " accesses had another size\n", mmusim_format_name(to), lost.size);

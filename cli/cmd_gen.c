@@ -43,7 +43,8 @@ static void gen_usage(FILE *out)
             "  --unit BYTES        uniform, zipf, chase: page (or element) size (default 4096)\n"
             "  --pages N           uniform, zipf, chase: number of units (default footprint/unit)\n"
             "  --alpha A           zipf: exponent (default 1.0)\n"
-            "  --procs P           mix: processes, ASIDs 1..P (default 4)\n"
+            "  --procs P           mix: processes, ASIDs 1..P (default 4; per VM)\n"
+            "  --vms V             mix: virtual machines, VM ids 0..V-1, each with P processes (default 1)\n"
             "  --quantum Q         mix: accesses per time slice (default 10000)\n"
             "  --pattern KIND      mix: each process's pattern (default uniform)\n"
             "docs/generators.md defines each generator exactly.\n");
@@ -156,7 +157,7 @@ int cli_cmd_gen(int argc, char **argv)
             bad = parse_scaled(a, v, &p.pages, 0);
         else if (strcmp(a, "--quantum") == 0)
             bad = parse_scaled(a, v, &p.quantum, 0);
-        else if (strcmp(a, "--size") == 0 || strcmp(a, "--procs") == 0) {
+        else if (strcmp(a, "--size") == 0 || strcmp(a, "--procs") == 0 || strcmp(a, "--vms") == 0) {
             bad = parse_scaled(a, v, &u, 0);
             if (!bad && u > 1000000) {
                 fprintf(stderr, "mmusim gen: %s: '%s' is too large\n", a, v);
@@ -164,6 +165,8 @@ int cli_cmd_gen(int argc, char **argv)
             }
             if (a[2] == 's')
                 p.size = (uint32_t)u;
+            else if (a[2] == 'v')
+                p.vms = (unsigned)u;
             else
                 p.procs = (unsigned)u;
         } else if (strcmp(a, "--write-ratio") == 0)
@@ -180,8 +183,8 @@ int cli_cmd_gen(int argc, char **argv)
         } else if (strcmp(a, "--format") == 0 || strcmp(a, "--to") == 0) {
             fmt = mmusim_format_parse(v);
             if (fmt == MMUSIM_FMT_COUNT || !mmusim_format_writable(fmt)) {
-                fprintf(stderr, "mmusim gen: %s: cannot write the trace format '%s' (text, lackey, "
-                                "din, binary)\n", a, v);
+                fprintf(stderr, "mmusim gen: %s: cannot write the trace format '%s' (%s)\n", a, v,
+                        mmusim_format_writable_list());
                 bad = -1;
             }
         } else if (strcmp(a, "--compress") == 0) {
@@ -225,7 +228,7 @@ int cli_cmd_gen(int argc, char **argv)
         comp = comp_by_name;
     if (fmt == MMUSIM_FMT_AUTO || !mmusim_format_writable(fmt)) {
         fprintf(stderr, "mmusim gen: cannot tell the output format from '%s': use --format FMT or "
-                        "a suffix .txt, .lackey, .din or .bin\n", out);
+                        "a suffix %s\n", out, mmusim_format_writable_suffixes());
         return 2;
     }
 
@@ -242,6 +245,8 @@ int cli_cmd_gen(int argc, char **argv)
     if (p.kind == MMUSIM_GEN_MIX)
         k += (size_t)snprintf(extra + k, sizeof extra - k, " --procs %u --quantum %" PRIu64 " --pattern %s",
                               p.procs, p.quantum, mmusim_gen_kind_name(p.pattern));
+    if (p.kind == MMUSIM_GEN_MIX && p.vms > 1)
+        k += (size_t)snprintf(extra + k, sizeof extra - k, " --vms %u", p.vms);
     if (shape == MMUSIM_GEN_STRIDED)
         k += (size_t)snprintf(extra + k, sizeof extra - k, " --stride %" PRIu64, p.stride);
     if (shape == MMUSIM_GEN_UNIFORM || shape == MMUSIM_GEN_ZIPF || shape == MMUSIM_GEN_CHASE)

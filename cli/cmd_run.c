@@ -240,7 +240,7 @@ static int parse(int argc, char **argv, run_opts *o, int is_run)
             NEED_VALUE();
             o->format = mmusim_format_parse(v);
             if (o->format == MMUSIM_FMT_COUNT) {
-                fprintf(stderr, "mmusim: --format: unknown trace format '%s' (auto, text, lackey, binary, din, champsim)\n", v);
+                fprintf(stderr, "mmusim: --format: unknown trace format '%s' (%s)\n", v, mmusim_format_list());
                 return 2;
             }
         } else if (is_run && strcmp(a, "--warmup") == 0) {

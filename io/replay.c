@@ -147,6 +147,70 @@ static void end_warmup(replay *r)
     memset(&r->cur, 0, sizeof r->cur);
 }
 
+/* The OS model could not handle a page fault of access a (the r->index-th): the message; returns -1. */
+static int os_failed(const replay *r, const char *path, const mmusim_access *a, char *err, size_t errlen)
+{
+    msg(err, errlen,
+        "%s: access %llu (0x%llx, asid %u): the OS model could not "
+        "handle a page fault: %s (physical memory too small for the page "
+        "tables, or swap full: see os.phys_mem, os.pt_ranges, os.swap_size)",
+        path, (unsigned long long)r->index, (unsigned long long)a->vaddr, a->asid,
+        mmu_strerror(mmu_os_error(r->m)));
+    return -1;
+}
+
+/* Options that ask for nothing per access beyond issuing and counting (the warm-up aside). */
+static int plain_options(const mmusim_replay_opts *o)
+{
+    return !o->per_access && !o->timeline && !o->check && !o->stop_on_fault && !o->on_access;
+}
+
+/*
+ * Accesses a[0..n) under plain options, none of them the end of the
+ * warm-up: what one_access does for them, with the run's counters kept in
+ * registers.  Returns 0, or -1 with a message.
+ */
+static int plain_run(replay *r, const char *path, const mmusim_access *a, long n, char *err, size_t errlen)
+{
+    mmusim_run_info *info = r->info;
+    mmu_driver *d = r->drv;
+    uint64_t fetches = 0, crossings = 0, last = info->last_cycle;
+    unsigned has_cycle = 0;
+    int status = 0;
+    long i;
+    for (i = 0; i < n; i++) {
+        mmu_request req;
+        req.vaddr = a[i].vaddr;
+        req.cycle = a[i].cycle;
+        req.size = a[i].size;
+        req.asid = a[i].asid;
+        req.type = a[i].type;
+        req.priv = MMU_PRIV_USER;
+        req.vmid = 0; /* one VM (virtualization on) until traces carry a VM id */
+        mmu_response resp[2];
+        const int k = mmu_driver_access_inline(d, &req, a[i].has_cycle, resp);
+        const uint64_t done = resp[k - 1].done_cycle;
+        fetches += a[i].type == MMU_FETCH; /* an instruction is its fetch */
+        crossings += (unsigned)k - 1;
+        last = done > last ? done : last;
+        has_cycle |= a[i].has_cycle;
+        if (resp[k - 1].fault != MMU_FAULT_NONE && mmu_os_error(r->m) != MMU_OK) {
+            status = os_failed(r, path, &a[i], err, errlen);
+            break;
+        }
+    }
+    /* the access that failed is counted as one_access counts it, but not stepped past */
+    const uint64_t done_n = (uint64_t)i + (status ? 1 : 0);
+    info->accesses += done_n;
+    info->instructions += fetches;
+    info->translations += done_n + crossings;
+    info->crossings += crossings;
+    info->last_cycle = last;
+    info->has_cycles |= (int)has_cycle;
+    r->index += (uint64_t)i;
+    return status;
+}
+
 /* One access: issue, count, and the per-access work.  Returns 0, or -1 with a message. */
 static int one_access(replay *r, const char *path, const mmusim_access *a, char *err, size_t errlen)
 {
@@ -165,7 +229,7 @@ static int one_access(replay *r, const char *path, const mmusim_access *a, char 
     req.priv = MMU_PRIV_USER;
     req.vmid = 0; /* one VM (virtualization on) until traces carry a VM id */
     mmu_response resp[2];
-    const int k = mmu_driver_access(r->drv, &req, a->has_cycle, resp);
+    const int k = mmu_driver_access_inline(r->drv, &req, a->has_cycle, resp);
     const uint64_t done = resp[k - 1].done_cycle;
     if (warm_end)
         info->first_cycle = req.cycle;
@@ -190,15 +254,8 @@ static int one_access(replay *r, const char *path, const mmusim_access *a, char 
             return -1;
         }
     }
-    if (resp[k - 1].fault != MMU_FAULT_NONE && mmu_os_error(m) != MMU_OK) {
-        msg(err, errlen,
-            "%s: access %llu (0x%llx, asid %u): the OS model could not "
-            "handle a page fault: %s (physical memory too small for the page "
-            "tables, or swap full: see os.phys_mem, os.swap_size)",
-            path, (unsigned long long)r->index, (unsigned long long)a->vaddr, a->asid,
-            mmu_strerror(mmu_os_error(m)));
-        return -1;
-    }
+    if (resp[k - 1].fault != MMU_FAULT_NONE && mmu_os_error(m) != MMU_OK)
+        return os_failed(r, path, a, err, errlen);
     if (o->check && check_access(r, path, &req, resp, k, err, errlen) != 0)
         return -1;
     if (o->stop_on_fault && resp[k - 1].fault != MMU_FAULT_NONE) {
@@ -243,14 +300,22 @@ static int replay_trace(replay *r, const char *path, char *err, size_t errlen)
         return -1;
     }
     const mmusim_access *batch = r->buf;
+    const int plain = plain_options(o);
     long n;
     int status = 0;
     while (status == 0 &&
            (n = as ? mmusim_async_read(as, &batch, err, errlen) : mmusim_trace_read(t, r->buf, BATCH, err, errlen)) > 0) {
-        for (long i = 0; i < n; i++) {
-            if (one_access(r, path, &batch[i], err, errlen) != 0) {
-                status = -1;
-                break;
+        for (long i = 0; i < n && status == 0;) {
+            if (plain && !(o->warmup && r->index == o->warmup)) {
+                /* up to the end of the warm-up, if it is in this batch */
+                long end = n;
+                if (o->warmup && r->index < o->warmup && o->warmup - r->index < (uint64_t)(n - i))
+                    end = i + (long)(o->warmup - r->index);
+                status = plain_run(r, path, batch + i, end - i, err, errlen);
+                i = end;
+            } else {
+                status = one_access(r, path, &batch[i], err, errlen);
+                i++;
             }
         }
         if (o->on_progress)

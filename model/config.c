@@ -31,7 +31,8 @@ typedef enum key_type {
     K_SIZE,   /* bytes with an optional K, M or G suffix, stored as uint64_t */
     K_DOUBLE, /* a non-negative number, stored as double */
     K_ADDR,   /* an address, stored as uint64_t, shown in hexadecimal */
-    K_REGIONS /* a static map's region list, stored as mmu_map_config */
+    K_REGIONS, /* a static map's region list, stored as mmu_map_config */
+    K_RANGES   /* a list of physical ranges BASE+SIZE, stored as mmu_os_ranges */
 } key_type;
 
 typedef struct key_def {
@@ -192,6 +193,12 @@ static const key_def os_keys[] = {
      "microseconds: swap device read of one page"},
     {"swap_write_us", K_DOUBLE, offsetof(mmu_config, os.swap_write_us), 0, 1000000, NULL, 0,
      "microseconds: swap device write of one page"},
+    {"frame_ranges", K_RANGES, offsetof(mmu_config, os.frame_ranges), 0, 0, NULL, 0,
+     "physical ranges of the frames, BASE+SIZE, ... (0x80000000+16M, 0x90000000+8M), taken in order and cut "
+     "to phys_mem; empty: frames from physical address 0"},
+    {"pt_ranges", K_RANGES, offsetof(mmu_config, os.pt_ranges), 0, 0, NULL, 0,
+     "physical ranges of the page-table frames (with frame_ranges; then data frames only in frame_ranges); "
+     "empty: tables among the frames"},
 };
 
 /* ---- [virt]: nested paging (docs/virtualization.md) ---- */
@@ -429,6 +436,18 @@ static mmu_err radix_sizes_check(const mmu_config *c, const mmu_pt_format *fmt, 
         return fail(MMU_ECONFIG, msg, msglen,
                     "walker.pa_bits (%u) leaves no room for a frame (%s pages are 2^%u bytes)", pa,
                     fmt->name, fmt->shift[0]);
+    if (c->os_enabled && c->os.frame_ranges.n) { /* every range must end within pa bits */
+        const mmu_os_ranges *l[2] = {&c->os.frame_ranges, &c->os.pt_ranges};
+        for (unsigned k = 0; k < 2; k++)
+            for (uint32_t i = 0; i < l[k]->n && i < MMU_OS_MAX_RANGES; i++)
+                if (pa < 64 && l[k]->r[i].base + l[k]->r[i].size > (UINT64_C(1) << pa))
+                    return fail(MMU_ECONFIG, msg, msglen,
+                                "walker.pa_bits (%u) is too narrow for %s range %u (0x%llx+0x%llx): frames "
+                                "above 2^%u would fault",
+                                pa, k ? "os.pt_ranges" : "os.frame_ranges", i + 1,
+                                (unsigned long long)l[k]->r[i].base, (unsigned long long)l[k]->r[i].size, pa);
+        return MMU_OK;
+    }
     if (c->os_enabled && pa < 64 && c->os.phys_mem > (UINT64_C(1) << pa)) {
         unsigned need = 0;
         while (need < 64 && (UINT64_C(1) << need) < c->os.phys_mem)
@@ -744,6 +763,11 @@ static mmu_err set_key(void *base, const key_def *k, const char *section, const 
     }
     case K_REGIONS:
         return mmu_map_parse_regions((mmu_map_config *)((char *)base + k->offset), value, msg, msglen);
+    case K_RANGES: {
+        char field[96];
+        snprintf(field, sizeof field, "%s.%s", section, k->key);
+        return mmu_os_ranges_parse((mmu_os_ranges *)((char *)base + k->offset), value, field, msg, msglen);
+    }
     case K_PS: {
         mmu_page_size ps = mmu_page_size_parse(skip_space(value));
         if (ps >= MMU_PAGE_SIZES)
@@ -774,6 +798,9 @@ static void format_key(const void *base, const key_def *k, char *buf, size_t len
         break;
     case K_REGIONS:
         mmu_map_format_regions((const mmu_map_config *)((const char *)base + k->offset), buf, len);
+        break;
+    case K_RANGES:
+        mmu_os_ranges_format((const mmu_os_ranges *)((const char *)base + k->offset), buf, len);
         break;
     case K_ENUM:
         snprintf(buf, len, "%s", u32 < k->n_names && k->names[u32] ? k->names[u32] : "?");

@@ -14,15 +14,7 @@
 #include "mmusim/mmu.h"
 #include "msg.h"
 
-struct mmu_driver {
-    mmu *m;
-    uint64_t interval;   /* in ticks */
-    uint64_t next_issue; /* earliest issue of the next access without a cycle */
-    uint32_t window;     /* max_outstanding */
-    uint32_t pos;        /* ring slot of the oldest access */
-    uint32_t interval_cycles;
-    uint64_t done[];     /* completion of the last `window` accesses (0: none) */
-};
+/* struct mmu_driver is in driver.h (for the inline per-access functions). */
 
 void mmu_core_config_defaults(mmu_core_config *c)
 {
@@ -57,6 +49,7 @@ mmu_err mmu_driver_create(mmu *m, const mmu_core_config *core, mmu_driver **out,
     mmu_driver *d = calloc(1, sizeof *d + (size_t)core->max_outstanding * sizeof d->done[0]);
     if (!d)
         return model_msg(MMU_ENOMEM, msg, msglen, "mmu_driver_create: out of memory");
+    d->done = (uint64_t *)(d + 1); /* the ring follows the struct */
     d->m = m;
     d->window = core->max_outstanding;
     d->interval_cycles = core->issue_interval;
@@ -83,40 +76,17 @@ void mmu_driver_set_ticks_per_cycle(mmu_driver *d, uint64_t ticks_per_cycle)
     d->interval = (uint64_t)d->interval_cycles * (ticks_per_cycle ? ticks_per_cycle : 1);
 }
 
-/* The rule, inlined into mmu_driver_access (the per-access path) and behind the public calls. */
-static inline uint64_t rule_next(const mmu_driver *d, int own_cycle, uint64_t cycle)
-{
-    if (own_cycle)
-        return cycle;
-    const uint64_t oldest = d->done[d->pos];
-    return oldest > d->next_issue ? oldest : d->next_issue;
-}
-
-static inline void rule_record(mmu_driver *d, int own_cycle, uint64_t issue, uint64_t done, int page_fault)
-{
-    d->done[d->pos] = done;
-    if (++d->pos == d->window)
-        d->pos = 0;
-    d->next_issue = issue + d->interval;
-    /* a page fault is a trap: a core issuing at a rate stops until it returns */
-    if (!own_cycle && page_fault && done > d->next_issue)
-        d->next_issue = done;
-}
-
 uint64_t mmu_driver_next_issue(const mmu_driver *d, int own_cycle, uint64_t cycle)
 {
-    return rule_next(d, own_cycle, cycle);
+    return mmu_driver_next_issue_inline(d, own_cycle, cycle);
 }
 
 void mmu_driver_record(mmu_driver *d, int own_cycle, uint64_t issue, uint64_t done, int page_fault)
 {
-    rule_record(d, own_cycle, issue, done, page_fault);
+    mmu_driver_record_inline(d, own_cycle, issue, done, page_fault);
 }
 
 int mmu_driver_access(mmu_driver *d, mmu_request *req, int own_cycle, mmu_response resp[2])
 {
-    req->cycle = rule_next(d, own_cycle, req->cycle);
-    const int k = mmu_access(d->m, req, resp);
-    rule_record(d, own_cycle, req->cycle, resp[k - 1].done_cycle, (resp[0].page_faults | resp[k - 1].page_faults) != 0);
-    return k;
+    return mmu_driver_access_inline(d, req, own_cycle, resp);
 }

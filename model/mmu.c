@@ -8,6 +8,7 @@
  */
 #include "mmusim/mmu.h"
 
+#include "mmu_internal.h"
 #include "tlb_internal.h"
 #include "virt_internal.h"
 
@@ -24,33 +25,59 @@ typedef struct level {
 } level;
 
 /*
- * The last level-1 hit of a side.  A request for the same page and ASID
- * finds exactly the same entries if no TLB array's contents changed since
- * (mmu.gen), and repeating the hit changes no replacement state if the array
- * that hit saw no hit, fill or removal since (its touches counter): LRU, the
- * way is still the most recent of its set; PLRU, NRU, SRRIP, the same bits
- * are set again; FIFO, random, nothing.  Then only the counters need
- * updating.  This makes runs of accesses to one page cheap with results
- * identical to the full lookup.  Recorded only when one level-1 array hit.
+ * The hit filter: per side, the last HF_PAGES pages that hit in level 1.
+ * A request for one of them (same page, ASID and privilege, an access type
+ * the entry allows) finds exactly the same entries as the full lookup, and
+ * repeating that lookup changes no replacement state, if no set that the
+ * lookup probed changed since it was recorded.  Every TLB array keeps a
+ * change counter per set (tlb_internal.h), bumped by every fill and removal,
+ * and by every hit that changes the replacement state (tlb_hit_changes); each slot
+ * remembers the counters of the sets its lookup probed (hit_watch).  Any
+ * bump also bumps the MMU's tlb_changes, and the next filter look-up first
+ * empties every slot whose sets changed (filter_sweep): changes come only
+ * from the full lookup, fills and invalidations, so the common case checks
+ * one counter.  Why a repeated hit changes nothing, policy by policy: LRU,
+ * the way is still the newest of its set (its stamp is not renewed; stamps
+ * are only compared within a set, so the order is the same); PLRU, the same
+ * tree bits are set again; NRU, the way's bit is already set and the set is
+ * not all ones (a touch leaves it so); SRRIP, RRPV 0 again; FIFO and random,
+ * hits change nothing.  Then only the counters need updating.  See
+ * docs/performance.md, "Hit path".
  */
-typedef struct last_hit {
-    uint64_t vpn;      /* va >> shift of the page that hit */
-    uint8_t allow;     /* bit t: access type t may use the entry (permissions, dirty) */
-    uint8_t priv;      /* privilege the permissions were checked for */
+#define HF_PAGES 4  /* pages remembered per side */
+#define HF_PROBES 4 /* sets a remembered lookup may have probed, at most */
+
+typedef struct hit_filter {
+    uint64_t vpn;       /* va >> shift; HF_EMPTY: no page */
     uint64_t pbase;
-    uint64_t gen;      /* mmu.gen when recorded */
-    uint64_t touches;  /* the hitting array's touches when recorded */
-    uint32_t hitmask;  /* bit k: level-1 array lv[side][0].idx[k] hit */
-    uint32_t asid;     /* tag: asid | vmid << TLB_VMID_SHIFT */
-    uint8_t shift;
+    uint64_t *hits;     /* the hits counters (by type) of the one array of the level, or NULL */
+    uint32_t hitmask;   /* bit k: level-1 array lv[side][0].idx[k] hit */
+    uint32_t tag;       /* what the TLB entries are tagged with: filter_tag */
+    uint8_t shift;      /* 63 when empty: no va >> 63 equals HF_EMPTY */
     uint8_t page_size;
+    uint8_t allow;      /* bit t: access type t may use the entry (permissions, dirty) */
+    uint8_t priv;       /* privilege the permissions were checked for */
     int8_t array;
-    uint8_t valid;
-} last_hit;
+} hit_filter;
+
+/* The sets a slot's lookup probed: their change counters and the values they had. */
+typedef struct hit_watch {
+    const uint64_t *gen[HF_PROBES];
+    uint64_t seen[HF_PROBES];
+    uint32_t n;
+} hit_watch;
+
+#define HF_EMPTY UINT64_MAX
 
 struct mmu {
-    uint64_t gen;      /* bumped whenever any TLB array's contents change */
-    last_hit last[2];
+    hit_filter filt[2][HF_PAGES];
+    uint32_t filt_mru[2];  /* the slot that answered last: looked at first */
+    uint64_t tlb_changes;  /* bumped with any set change counter of any array */
+    uint64_t changes_seen; /* tlb_changes when the filter was last checked */
+    uint32_t filt_next[2]; /* the slot the next new page takes (round robin) */
+    int filt_off;          /* mmu_set_hit_filter(m, 0): nothing is recorded */
+    uint64_t l1_pending[MMU_ACCESS_TYPES]; /* filter hits by type not yet in stats and lat (fold_l1) */
+    hit_watch watch[2][HF_PAGES];
     mmu_tlb *tlb[MMU_MAX_TLB_ARRAYS];
     uint32_t n_tlbs;
     uint32_t n_levels[2];
@@ -86,6 +113,7 @@ struct mmu {
 };
 
 static void detach_os(mmu *m);
+static void fold_l1(const mmu *cm);
 static uint8_t compute_allowed(const mmu *m, unsigned flags, mmu_priv priv);
 
 /* ---- the walker's memory port: the given memory, priced by the PTE memory model ---- */
@@ -185,6 +213,7 @@ mmu_err mmu_create(const mmu_config *cfg, mmu **out, char *msg, size_t msglen)
         return MMU_ENOMEM;
     m->cfg = *cfg;
     m->watch_lo = 1; /* not watching */
+    mmu_set_hit_filter(m, 1);
     m->n_tlbs = cfg->n_tlbs;
     for (uint32_t i = 0; i < cfg->n_tlbs; i++) {
         mmu_tlb_config tc = cfg->tlb[i];
@@ -196,6 +225,7 @@ mmu_err mmu_create(const mmu_config *cfg, mmu **out, char *msg, size_t msglen)
             mmu_destroy(m);
             return e;
         }
+        m->tlb[i]->changes = &m->tlb_changes;
         for (int s = SIDE_I; s <= SIDE_D; s++) {
             uint32_t want = s == SIDE_I ? MMU_SIDE_INSTR : MMU_SIDE_DATA;
             if (!(tc.side & want))
@@ -284,7 +314,6 @@ static mmu_tlb *holder(mmu *m, int s, uint32_t l, mmu_tlb_entry *e, uint64_t va)
 /* Remove a page evicted from level l from every level above it (inclusive fill). */
 static void back_invalidate(mmu *m, uint32_t l, const mmu_tlb_entry *victim)
 {
-    m->gen++;
     for (uint32_t i = 0; i < m->n_tlbs; i++)
         if (mmu_tlb_get_config(m->tlb[i])->level - 1 < l)
             (void)mmu_tlb_invalidate_entry(m->tlb[i], victim);
@@ -294,7 +323,6 @@ static void back_invalidate(mmu *m, uint32_t l, const mmu_tlb_entry *victim)
 static void fill_level(mmu *m, int s, uint32_t l, const mmu_tlb_entry *e, uint64_t va)
 {
     mmu_tlb_entry cur = *e, victim;
-    m->gen++;
     for (; l < m->n_levels[s]; l++) {
         mmu_tlb *t = holder(m, s, l, &cur, va);
         if (!t)
@@ -536,7 +564,180 @@ static mmu_err radix_miss(mmu *m, const mmu_request *req, mmu_response *resp, ui
     return MMU_OK;
 }
 
+/* The tag a filter slot is looked up by: what the TLB lookup matches entries against. */
+static inline uint32_t filter_tag(const mmu *m, const mmu_request *req)
+{
+    return req_tag(m, req); /* asid | vmid << TLB_VMID_SHIFT; the ASID natively */
+}
+
+static inline void filter_empty(hit_filter *f)
+{
+    f->vpn = HF_EMPTY;
+    f->shift = 63;
+}
+
+/*
+ * Remember in side s's hit filter that req's page hit in level 1 (hitmask:
+ * the arrays that hit; e: the entry the first of them gave; allow: the
+ * access types that entry allows at req's privilege).  Call after the
+ * lookups, once their replacement updates are made.
+ */
+static void filter_record(mmu *m, int s, const mmu_request *req, const mmu_tlb_entry *e, uint32_t hitmask,
+                          int hit, uint8_t allow)
+{
+    if (m->filt_off)
+        return;
+    const uint64_t va = req->vaddr;
+    const unsigned shift = tlb_page_shift(e->page_size);
+    const uint64_t vpn = va >> shift;
+    const uint32_t tag = filter_tag(m, req);
+    unsigned slot = HF_PAGES;
+    for (unsigned i = 0; i < HF_PAGES; i++) /* the page's slot, if it has one: never two */
+        if (m->filt[s][i].vpn == vpn && m->filt[s][i].shift == shift && m->filt[s][i].tag == tag)
+            slot = i;
+    if (slot == HF_PAGES) {
+        slot = m->filt_next[s];
+        m->filt_next[s] = (slot + 1) % HF_PAGES;
+    }
+    hit_filter *f = &m->filt[s][slot];
+    hit_watch *w = &m->watch[s][slot];
+    /* the sets the lookup probed: every page size of an array that missed; up to the
+       hit's page size in the array that gave the entry (the probe stops there) */
+    const level *lv = &m->lv[s][0];
+    unsigned np = 0;
+    for (uint32_t k = 0; k < lv->n; k++) {
+        const mmu_tlb *t = m->tlb[lv->idx[k]];
+        for (unsigned i = 0; i < t->nsizes; i++) {
+            const uint64_t *g = &t->sgen[tlb_set_of(t, va >> t->shift[i])];
+            unsigned j = 0;
+            while (j < np && w->gen[j] != g)
+                j++;
+            if (j == np) {
+                if (np == HF_PROBES) {
+                    filter_empty(f); /* too many sets to watch: this page takes the full lookup */
+                    return;
+                }
+                w->gen[np] = g;
+                w->seen[np] = *g;
+                np++;
+            }
+            if (lv->idx[k] == hit && t->psidx[i] == e->page_size)
+                break;
+        }
+    }
+    w->n = np;
+    f->vpn = vpn;
+    f->shift = (uint8_t)shift;
+    f->pbase = e->pbase;
+    f->hits = lv->n == 1 ? m->tlb[hit]->stats.hits : NULL;
+    f->hitmask = hitmask;
+    f->tag = tag;
+    f->page_size = e->page_size;
+    f->array = (int8_t)hit;
+    f->allow = allow;
+    f->priv = req->priv;
+    m->filt_mru[s] = slot;
+}
+
+void mmu_set_hit_filter(mmu *m, int on)
+{
+    m->filt_off = !on;
+    for (int s = SIDE_I; s <= SIDE_D; s++)
+        for (unsigned i = 0; i < HF_PAGES; i++)
+            filter_empty(&m->filt[s][i]);
+}
+
+/* Some TLB set changed: empty every slot whose lookup probed a changed set. */
+static __attribute__((noinline)) void filter_sweep(mmu *m)
+{
+    for (int s = SIDE_I; s <= SIDE_D; s++) {
+        for (unsigned i = 0; i < HF_PAGES; i++) {
+            const hit_watch *w = &m->watch[s][i];
+            if (m->filt[s][i].vpn == HF_EMPTY)
+                continue;
+            for (unsigned j = 0; j < w->n; j++) {
+                if (*w->gen[j] != w->seen[j]) {
+                    filter_empty(&m->filt[s][i]);
+                    break;
+                }
+            }
+        }
+    }
+    m->changes_seen = m->tlb_changes;
+}
+
+static inline int filter_usable(const mmu *m, const hit_filter *f, const mmu_request *req, unsigned t)
+{
+    return (req->vaddr >> f->shift) == f->vpn && f->tag == filter_tag(m, req) && ((f->allow >> t) & 1) &&
+           f->priv == req->priv && req->cycle >= m->busy_until;
+}
+
+/* The slot of side s whose page hits again for req exactly as the full lookup would, or NULL. */
+static inline const hit_filter *filter_find(mmu *m, int s, const mmu_request *req, unsigned t)
+{
+    if (m->tlb_changes != m->changes_seen)
+        filter_sweep(m);
+    const hit_filter *f = m->filt[s];
+    const unsigned mru = m->filt_mru[s];
+    if (filter_usable(m, &f[mru], req, t))
+        return &f[mru];
+    for (unsigned i = 0; i < HF_PAGES; i++) {
+        if (i != mru && filter_usable(m, &f[i], req, t)) {
+            m->filt_mru[s] = i;
+            return &f[i];
+        }
+    }
+    return NULL;
+}
+
+/* A level-1 hit found by the filter: the counters and the response, as the full lookup makes them. */
+static inline void filter_hit(mmu *m, int s, const hit_filter *f, const mmu_request *req, unsigned t,
+                              mmu_response *resp)
+{
+    const level *lv = &m->lv[s][0];
+    if (f->hits) {
+        f->hits[t]++;
+    } else {
+        for (uint32_t k = 0; k < lv->n; k++)
+            tlb_count(m->tlb[lv->idx[k]], (mmu_access_type)t, (f->hitmask >> k) & 1, 1);
+    }
+    resp->fault = MMU_FAULT_NONE;
+    resp->walk_refs = 0;
+    resp->pwc_level = -1;
+    resp->fault_level = -1;
+    resp->page_faults = 0;
+    resp->outcome = MMU_OUT_TLB;
+    resp->level = 1;
+    resp->array = f->array;
+    resp->page_size = f->page_size;
+    resp->paddr = f->pbase | (req->vaddr & ((UINT64_C(1) << f->shift) - 1));
+    resp->latency = lv->latency;
+    resp->done_cycle = req->cycle + lv->latency;
+    /* record() and the level's counters: added when asked for (fold_l1) */
+    m->l1_pending[t]++;
+}
+
+static mmu_err translate_full(mmu *m, const mmu_request *req, mmu_response *resp);
+
+/* mmu_translate, inlined into mmu_access: the filter, then the full lookup. */
+static inline mmu_err translate(mmu *m, const mmu_request *req, mmu_response *resp)
+{
+    const unsigned t = req->type < MMU_ACCESS_TYPES ? req->type : MMU_READ;
+    const int s = t == MMU_FETCH ? SIDE_I : SIDE_D;
+    const hit_filter *f = filter_find(m, s, req, t);
+    if (f) {
+        filter_hit(m, s, f, req, t, resp);
+        return MMU_OK;
+    }
+    return translate_full(m, req, resp);
+}
+
 mmu_err mmu_translate(mmu *m, const mmu_request *req, mmu_response *resp)
+{
+    return translate(m, req, resp);
+}
+
+static mmu_err translate_full(mmu *m, const mmu_request *req, mmu_response *resp)
 {
     const mmu_access_type type = req->type < MMU_ACCESS_TYPES ? (mmu_access_type)req->type : MMU_READ;
     const int s = type == MMU_FETCH ? SIDE_I : SIDE_D;
@@ -550,24 +751,6 @@ mmu_err mmu_translate(mmu *m, const mmu_request *req, mmu_response *resp)
     resp->pwc_level = -1;
     resp->fault_level = -1;
     resp->page_faults = 0;
-
-    last_hit *lh = &m->last[s];
-    if (lh->valid && lh->gen == m->gen && (va >> lh->shift) == lh->vpn && lh->asid == tag &&
-        m->tlb[lh->array]->touches == lh->touches && ((lh->allow >> type) & 1) &&
-        lh->priv == req->priv && req->cycle >= m->busy_until) {
-        const level *lv = &m->lv[s][0];
-        for (uint32_t k = 0; k < lv->n; k++)
-            tlb_count(m->tlb[lv->idx[k]], type, (lh->hitmask >> k) & 1, 1);
-        m->stats.level[0].lookups++;
-        m->stats.level[0].hits++;
-        resp->outcome = MMU_OUT_TLB;
-        resp->level = 1;
-        resp->array = lh->array;
-        resp->page_size = lh->page_size;
-        resp->paddr = lh->pbase | (va & ((UINT64_C(1) << lh->shift) - 1));
-        record(m, req, resp, lv->latency, MMU_LAT_L1);
-        return MMU_OK;
-    }
 
     for (uint32_t l = 0; l < m->n_levels[s]; l++) {
         const level *lv = &m->lv[s][l];
@@ -592,26 +775,11 @@ mmu_err mmu_translate(mmu *m, const mmu_request *req, mmu_response *resp)
         }
         m->stats.level[l].hits++;
         uint8_t allow = allowed_types(m, e.flags, (mmu_priv)req->priv);
-        lh->valid = 0;
-        if (l == 0 && (hitmask & (hitmask - 1)) == 0) {
-            lh->touches = m->tlb[hit]->touches;
-            lh->shift = (uint8_t)tlb_page_shift(e.page_size);
-            lh->vpn = va >> lh->shift;
-            lh->pbase = e.pbase;
-            lh->gen = m->gen;
-            lh->hitmask = hitmask;
-            lh->asid = tag;
-            lh->page_size = e.page_size;
-            lh->array = (int8_t)hit;
-            lh->allow = allow;
-            lh->priv = req->priv;
-            lh->valid = 1;
-        }
+        if (l == 0)
+            filter_record(m, s, req, &e, hitmask, hit, allow);
         if (l > 0) {
-            if (m->fill == MMU_FILL_EXCLUSIVE) {
-                m->gen++;
+            if (m->fill == MMU_FILL_EXCLUSIVE)
                 (void)mmu_tlb_take(m->tlb[hit], va, tag, NULL);
-            }
             fill_above(m, s, l, &e, va);
         }
         if (!((allow >> type) & 1)) {
@@ -757,14 +925,51 @@ static void data_access(mmu *m, const mmu_request *req, const mmu_response *resp
                                     MMU_PTEMEM_SRC_DATA, NULL);
 }
 
-static int access_pages(mmu *m, const mmu_request *req, mmu_response resp[2]);
+static int access_pages(mmu *m, const mmu_request *req, mmu_response resp[2], int missed);
 
-int mmu_access(mmu *m, const mmu_request *req, mmu_response resp[2])
+/* mmu_access beyond the hit filter: page crossings, every lookup that is not a filter hit
+   (missed: the filter has no slot for the first page, as it is now). */
+static __attribute__((noinline)) int access_full(mmu *m, const mmu_request *req, mmu_response resp[2],
+                                                 int missed)
 {
-    int n = access_pages(m, req, resp);
+    int n = access_pages(m, req, resp, missed);
     if (m->data_through_caches && req->type != MMU_FETCH)
         data_access(m, req, resp, n);
     return n;
+}
+
+/* The data of an access served by the filter, through the PTE caches (a tail call, off the fast path). */
+static __attribute__((noinline)) int access_data(mmu *m, const mmu_request *req, mmu_response resp[2])
+{
+    data_access(m, req, resp, 1);
+    return 1;
+}
+
+int mmu_access(mmu *m, const mmu_request *req, mmu_response resp[2])
+{
+    /* the common case first, with no call: a page the side used lately, no TLB change
+       since, the access within the page (everything else: access_full) */
+    if (m->tlb_changes != m->changes_seen)
+        return access_full(m, req, resp, 0);
+    const unsigned t = req->type < MMU_ACCESS_TYPES ? req->type : MMU_READ;
+    const int s = t == MMU_FETCH ? SIDE_I : SIDE_D;
+    const hit_filter *f = &m->filt[s][m->filt_mru[s]];
+    if (!filter_usable(m, f, req, t)) {
+        unsigned i = 0;
+        while (i < HF_PAGES && !filter_usable(m, &m->filt[s][i], req, t))
+            i++;
+        if (i == HF_PAGES)
+            return access_full(m, req, resp, 1);
+        m->filt_mru[s] = i;
+        f = &m->filt[s][i];
+    }
+    const uint64_t last = req->vaddr + ((req->size ? req->size : 1) - 1);
+    if ((last >> f->shift) != f->vpn)
+        return access_full(m, req, resp, 0); /* crosses a page */
+    filter_hit(m, s, f, req, t, resp);
+    if (m->data_through_caches && req->type != MMU_FETCH)
+        return access_data(m, req, resp);
+    return 1;
 }
 
 /* Rounds of a page-crossing access whose first page keeps being invalidated. */
@@ -779,9 +984,9 @@ int mmu_access(mmu *m, const mmu_request *req, mmu_response resp[2])
  * translated again after the second, then the second again, at most
  * CROSSING_ROUNDS rounds (docs/os-model.md, "Page-crossing accesses").
  */
-static int access_pages(mmu *m, const mmu_request *req, mmu_response resp[2])
+static int access_pages(mmu *m, const mmu_request *req, mmu_response resp[2], int missed)
 {
-    mmu_err e = mmu_translate(m, req, &resp[0]);
+    mmu_err e = missed ? translate_full(m, req, &resp[0]) : translate(m, req, &resp[0]);
     if (e != MMU_OK)
         return 1;
     uint64_t size = req->size ? req->size : 1;
@@ -824,7 +1029,6 @@ static int access_pages(mmu *m, const mmu_request *req, mmu_response resp[2])
 
 void mmu_invalidate(mmu *m, mmu_inval_kind kind, uint64_t vaddr, uint16_t asid)
 {
-    m->gen++;
     m->watch_hit |= m->watch_lo <= m->watch_hi; /* any kind may cover the watched page */
     for (uint32_t i = 0; i < m->n_tlbs; i++)
         (void)mmu_tlb_invalidate(m->tlb[i], kind, vaddr, asid);
@@ -834,7 +1038,6 @@ void mmu_invalidate(mmu *m, mmu_inval_kind kind, uint64_t vaddr, uint16_t asid)
 
 void mmu_invalidate_range(mmu *m, uint64_t vaddr, uint64_t bytes, uint16_t asid)
 {
-    m->gen++;
     if (bytes && vaddr <= m->watch_hi && m->watch_lo <= vaddr + (bytes - 1))
         m->watch_hit = 1;
     for (uint32_t i = 0; i < m->n_tlbs; i++)
@@ -859,7 +1062,6 @@ void mmusim_mmu_vm_invalidate(mmu *m, mmu_virt_inval kind, uint16_t vmid, uint16
 {
     uint32_t tag = asid | (uint32_t)vmid << TLB_VMID_SHIFT;
     uint32_t mask = VMID_MASK | 0xFFFFu;
-    m->gen++;
     m->watch_hit |= m->watch_lo <= m->watch_hi;
     switch (kind) {
     case MMU_VINVAL_ALL:
@@ -984,6 +1186,7 @@ const mmu_walkers *mmu_get_walkers(const mmu *m)
 
 const mmu_stats *mmu_get_stats(const mmu *m)
 {
+    fold_l1(m);
     return &m->stats;
 }
 
@@ -992,6 +1195,7 @@ void mmu_clear_stats(mmu *m)
     uint32_t n = m->stats.n_levels;
     memset(&m->stats, 0, sizeof m->stats);
     memset(m->lat, 0, sizeof m->lat);
+    memset(m->l1_pending, 0, sizeof m->l1_pending);
     m->stats.n_levels = n;
     if (m->pwc)
         mmu_pwc_clear_stats(m->pwc);
@@ -1012,10 +1216,43 @@ const char *mmu_lat_class_name(mmu_lat_class c)
     return (unsigned)c < MMU_LAT_CLASSES ? names[c] : "?";
 }
 
+/*
+ * Add the level-1 hits the filter served to the counters and the latency
+ * histogram: n hits of type t count as n calls of record() with the side's
+ * level-1 latency and n level-1 lookups that hit.  The sums are the same
+ * in any order, so the figures are exact whenever they are asked for.
+ */
+static void fold_l1(const mmu *cm)
+{
+    mmu *m = (mmu *)cm; /* formed when asked for, as MMU_LAT_ALL is */
+    mmu_hist *h = &m->lat[MMU_LAT_L1];
+    for (unsigned t = 0; t < MMU_ACCESS_TYPES; t++) {
+        const uint64_t n = m->l1_pending[t];
+        if (n == 0)
+            continue;
+        const uint64_t v = m->lv[t == MMU_FETCH ? SIDE_I : SIDE_D][0].latency;
+        /* mmu_hist_add(h, v) n times */
+        h->bucket[mmu_hist_index(v)] += n;
+        if (h->count == 0 || v < h->min)
+            h->min = v;
+        if (v > h->max)
+            h->max = v;
+        h->count += n;
+        h->sum += n * v;
+        m->stats.requests += n;
+        m->stats.by_type[t] += n;
+        m->stats.latency_sum += n * v;
+        m->stats.level[0].lookups += n;
+        m->stats.level[0].hits += n;
+        m->l1_pending[t] = 0;
+    }
+}
+
 const mmu_hist *mmu_get_latency(const mmu *m, mmu_lat_class c)
 {
     if ((unsigned)c >= MMU_LAT_CLASSES)
         c = MMU_LAT_ALL;
+    fold_l1(m);
     if (c == MMU_LAT_ALL) {
         /* formed on demand: the per-access path adds to one class only */
         mmu_hist *all = (mmu_hist *)&m->lat[MMU_LAT_ALL];

@@ -3,12 +3,17 @@
  * hierarchy with true LRU in front of DRAM (see mmusim/ptemem.h and
  * docs/timing.md for the exact rules).
  *
- * The two models are ops tables chosen by mode.  A cache level is a flat
- * array of sets * ways lines; a line holds its full line address (paddr /
- * line_size), so any number of sets works (set = line address % sets).  True
- * LRU is a per-level access stamp: the victim is the way with the smallest
- * stamp, and an invalid way has stamp 0, so invalid ways are used first,
- * lowest way first.
+ * The two models are ops tables chosen by mode.  A cache level is an array
+ * of sets * ways 64-bit entries, set-major; within a set the entries are
+ * kept in recency order, the most recently used first, so true LRU needs no
+ * stamps: a hit moves its entry to the front, a miss drops the last entry
+ * (the LRU line, or an invalid one: invalid entries are always at the back)
+ * and puts the new line in front.  An entry packs the line address
+ * (paddr / line_size), the source that filled it and a valid bit, so a set's
+ * tags are contiguous and a lookup reads one or two host cache lines.  Any
+ * number of sets works (set = line address % sets).  Each level remembers
+ * the line it served last: that line is at the front of its set, so a repeat
+ * costs one compare and no move.
  */
 #include "mmusim/ptemem.h"
 #include "msg.h"
@@ -19,19 +24,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A level's lines, sets * ways, set-major, as separate arrays so that a
-   lookup scans the tags alone. */
+/* A level's lines, sets * ways entries, set-major, each set most recently
+   used first.  An entry is (line << 2) | (source << 1) | 1, 0 when invalid;
+   a line address is below 2^61 (paddr >> line_shift, line_shift >= 3). */
 typedef struct pm_level {
-    uint64_t *tag;   /* line address (paddr / line_size) + 1; 0: invalid */
-    uint64_t *stamp; /* last use; 0: invalid */
-    uint8_t *src;    /* mmu_ptemem_source of the access that filled it */
-    size_t last;     /* index of the last line used: looked at before the set */
+    uint64_t *ent;
+    uint64_t last;   /* entry of the line used last (at the front of its set); 0: none */
     uint32_t sets;
     uint32_t ways;
     uint32_t latency;
     uint32_t set_mask; /* sets - 1 when sets is a power of two, else 0 */
     uint8_t id; /* mmu_ptemem_level */
 } pm_level;
+
+#define PM_VALID UINT64_C(1)
+#define PM_SRC_BIT UINT64_C(2)
 
 /*
  * Contract: access returns the latency of one reference and the serving
@@ -51,7 +58,6 @@ struct mmu_ptemem {
     unsigned line_shift;
     unsigned n_levels; /* present cache levels, in lookup order */
     pm_level level[MMU_PTEMEM_CACHE_LEVELS];
-    uint64_t clock; /* LRU stamp source */
     mmu_ptemem_stats stats;
 };
 
@@ -190,40 +196,52 @@ static void fixed_reset(mmu_ptemem *m)
 
 /* ---- cache model ---- */
 
-static size_t set_base(const pm_level *lv, uint64_t line)
+static uint64_t *set_of(const pm_level *lv, uint64_t line)
 {
     /* a division per lookup would dominate the per-access cost: mask when we can */
     size_t set = lv->set_mask || lv->sets == 1 ? (size_t)(line & lv->set_mask) : (size_t)(line % lv->sets);
-    return set * lv->ways;
+    return lv->ent + set * lv->ways;
 }
 
-/* Index of the line in its level, or -1. */
-static long find_line(const pm_level *lv, uint64_t line)
+/* Way of the line in its set (MRU first), or ways.  want = (line << 2) | 3: an
+   entry matches when it equals want with the source bit set. */
+static uint32_t find_way(const pm_level *lv, const uint64_t *set, uint64_t want)
 {
-    if (lv->tag[lv->last] == line + 1) /* the line used last: most accesses */
-        return (long)lv->last;
-    size_t b = set_base(lv, line);
-    for (uint32_t w = 0; w < lv->ways; w++)
-        if (lv->tag[b + w] == line + 1)
-            return (long)(b + w);
-    return -1;
+    uint32_t w = 0;
+    while (w < lv->ways && (set[w] | PM_SRC_BIT) != want)
+        w++;
+    return w;
 }
 
-static void fill_line(mmu_ptemem *m, pm_level *lv, uint64_t line, mmu_ptemem_source src)
+/* Look line up in one level: on a hit it becomes the set's MRU entry; on a
+   miss it is filled as the MRU entry and the LRU entry (the last) leaves,
+   counted as an eviction when valid.  Returns 1 on a hit. */
+static int level_access(mmu_ptemem *m, pm_level *lv, uint64_t line, mmu_ptemem_source src)
 {
-    size_t b = set_base(lv, line), v = b;
-    for (uint32_t w = 1; w < lv->ways; w++)
-        if (lv->stamp[b + w] < lv->stamp[v])
-            v = b + w;
-    if (lv->stamp[v] != 0) {
-        m->stats.evictions[lv->src[v]][lv->id]++;
-        if (lv->src[v] == MMU_PTEMEM_SRC_PTE && src == MMU_PTEMEM_SRC_DATA)
-            m->stats.pte_evicted_by_data[lv->id]++;
+    uint64_t want = (line << 2) | PM_SRC_BIT | PM_VALID;
+    if ((lv->last | PM_SRC_BIT) == want) /* the line used last: already the MRU entry */
+        return 1;
+    uint64_t *set = set_of(lv, line);
+    uint32_t w = find_way(lv, set, want);
+    int hit = w < lv->ways;
+    uint64_t e;
+    if (hit) {
+        e = set[w];
+    } else {
+        w = lv->ways - 1;
+        uint64_t v = set[w];
+        if (v & PM_VALID) {
+            unsigned vsrc = (unsigned)((v & PM_SRC_BIT) >> 1);
+            m->stats.evictions[vsrc][lv->id]++;
+            if (vsrc == MMU_PTEMEM_SRC_PTE && src == MMU_PTEMEM_SRC_DATA)
+                m->stats.pte_evicted_by_data[lv->id]++;
+        }
+        e = (line << 2) | ((uint64_t)src << 1) | PM_VALID;
     }
-    lv->tag[v] = line + 1;
-    lv->stamp[v] = m->clock;
-    lv->src[v] = (uint8_t)src;
-    lv->last = v;
+    memmove(set + 1, set, w * sizeof *set);
+    set[0] = e;
+    lv->last = e;
+    return hit;
 }
 
 static uint64_t cache_access(mmu_ptemem *m, uint64_t paddr, mmu_ptemem_source src,
@@ -231,39 +249,36 @@ static uint64_t cache_access(mmu_ptemem *m, uint64_t paddr, mmu_ptemem_source sr
 {
     uint64_t line = paddr >> m->line_shift;
     uint64_t lat = 0;
-    unsigned i;
 
-    m->clock++;
-    for (i = 0; i < m->n_levels; i++) {
+    /* the sets of the levels below the first are read only when the first
+       misses, but their addresses are known now: start loading them */
+    for (unsigned i = 1; i < m->n_levels; i++)
+        __builtin_prefetch(set_of(&m->level[i], line));
+    /* a level that misses is filled at once: the levels are independent, so
+       this is the same as filling them after the level that serves */
+    for (unsigned i = 0; i < m->n_levels; i++) {
         pm_level *lv = &m->level[i];
         lat += lv->latency;
-        long hit = find_line(lv, line);
-        if (hit >= 0) {
-            lv->stamp[hit] = m->clock;
-            lv->last = (size_t)hit;
+        if (level_access(m, lv, line, src)) {
             m->stats.hits[src][lv->id]++;
-            break;
+            *served = (mmu_ptemem_level)lv->id;
+            return lat;
         }
         m->stats.misses[src][lv->id]++;
     }
-    if (i == m->n_levels) {
-        lat += m->cfg.dram_latency;
-        *served = MMU_PTEMEM_DRAM;
-    } else {
-        *served = (mmu_ptemem_level)m->level[i].id;
-    }
-    /* fill every present level that missed (those above the server) */
-    for (unsigned j = 0; j < i; j++)
-        fill_line(m, &m->level[j], line, src);
-    return lat;
+    *served = MMU_PTEMEM_DRAM;
+    return lat + m->cfg.dram_latency;
 }
 
 static mmu_ptemem_level cache_probe(const mmu_ptemem *m, uint64_t paddr)
 {
     uint64_t line = paddr >> m->line_shift;
-    for (unsigned i = 0; i < m->n_levels; i++)
-        if (find_line(&m->level[i], line) >= 0)
-            return (mmu_ptemem_level)m->level[i].id;
+    uint64_t want = (line << 2) | PM_SRC_BIT | PM_VALID;
+    for (unsigned i = 0; i < m->n_levels; i++) {
+        const pm_level *lv = &m->level[i];
+        if (find_way(lv, set_of(lv, line), want) < lv->ways)
+            return (mmu_ptemem_level)lv->id;
+    }
     return MMU_PTEMEM_DRAM;
 }
 
@@ -271,13 +286,9 @@ static void cache_reset(mmu_ptemem *m)
 {
     for (unsigned i = 0; i < m->n_levels; i++) {
         pm_level *lv = &m->level[i];
-        size_t n = (size_t)lv->sets * lv->ways;
-        memset(lv->tag, 0, n * sizeof *lv->tag);
-        memset(lv->stamp, 0, n * sizeof *lv->stamp);
-        memset(lv->src, 0, n);
+        memset(lv->ent, 0, (size_t)lv->sets * lv->ways * sizeof *lv->ent);
         lv->last = 0;
     }
-    m->clock = 0;
 }
 
 static const pm_ops model_ops[MMU_PTEMEM_MODES] = {
@@ -309,11 +320,9 @@ mmu_err mmu_ptemem_create(const mmu_ptemem_config *cfg, mmu_ptemem **out)
             if (lines == 0)
                 continue;
             pm_level *lv = &m->level[m->n_levels];
-            lv->tag = calloc((size_t)lines, sizeof *lv->tag);
-            lv->stamp = calloc((size_t)lines, sizeof *lv->stamp);
-            lv->src = calloc((size_t)lines, 1);
+            lv->ent = calloc((size_t)lines, sizeof *lv->ent);
             m->n_levels++; /* freed by destroy from here on */
-            if (lv->tag == NULL || lv->stamp == NULL || lv->src == NULL) {
+            if (lv->ent == NULL) {
                 mmu_ptemem_destroy(m);
                 return MMU_ENOMEM;
             }
@@ -333,9 +342,7 @@ void mmu_ptemem_destroy(mmu_ptemem *m)
     if (m == NULL)
         return;
     for (unsigned i = 0; i < m->n_levels; i++) {
-        free(m->level[i].tag);
-        free(m->level[i].stamp);
-        free(m->level[i].src);
+        free(m->level[i].ent);
     }
     free(m);
 }

@@ -235,25 +235,30 @@ void mmu_pwc_fill(mmu_pwc *p, unsigned level, uint64_t vaddr, uint32_t asid,
     mmu_pwc_level_stats *st = &p->stats.level[level];
     uint64_t key = key_of(p, level, vaddr);
     struct pwc_entry *s = set_of(lv, key);
+    /* one pass: the entry of the same key and ASID (refreshed in place), else
+       the lowest invalid way, else the smallest stamp (the lowest way first) */
     struct pwc_entry *victim = NULL;
+    uint32_t empty = UINT32_MAX, lru = 0;
     for (uint32_t w = 0; w < lv->ways; w++) {
-        if (s[w].valid && s[w].key == key && s[w].asid == asid) {
-            victim = &s[w]; /* refresh in place */
+        if (!s[w].valid) {
+            if (empty == UINT32_MAX)
+                empty = w;
+            continue;
+        }
+        if (s[w].key == key && s[w].asid == asid) {
+            victim = &s[w];
             break;
         }
+        if (s[w].stamp < s[lru].stamp)
+            lru = w;
     }
     if (!victim) {
-        for (uint32_t w = 0; w < lv->ways && !victim; w++)
-            if (!s[w].valid)
-                victim = &s[w];
-        if (!victim) {
-            victim = &s[0];
-            for (uint32_t w = 1; w < lv->ways; w++)
-                if (s[w].stamp < victim->stamp)
-                    victim = &s[w];
-            st->evictions++;
-        } else {
+        if (empty != UINT32_MAX) {
+            victim = &s[empty];
             lv->valid++;
+        } else {
+            victim = &s[lru];
+            st->evictions++;
         }
     }
     victim->valid = 1;

@@ -71,9 +71,13 @@ static uint32_t stamp_victim(repl_state *st, uint32_t set)
 {
     const uint64_t *s = st->stamp + (size_t)set * st->ways;
     uint32_t best = 0;
-    for (uint32_t w = 1; w < st->ways; w++)
-        if (s[w] < s[best])
-            best = w;
+    uint64_t min = s[0];
+    for (uint32_t w = 1; w < st->ways; w++) {
+        /* no branch per way (the stamps' order is random): conditional moves */
+        int lower = s[w] < min;
+        min = lower ? s[w] : min;
+        best = lower ? w : best;
+    }
     return best;
 }
 

@@ -82,8 +82,11 @@ mmu_err mmu_tlb_create(const mmu_tlb_config *cfg, mmu_tlb **out)
     t->pbase = calloc(n, sizeof *t->pbase);
     t->flags = calloc(n, 1);
     t->policy = cfg->policy;
+    t->hit_changes = cfg->policy != MMU_REPL_FIFO && cfg->policy != MMU_REPL_RANDOM;
+    t->sgen = calloc(t->sets, sizeof *t->sgen);
+    t->changes = &t->own_changes;
     t->ops = repl_get_ops((mmu_repl_policy)cfg->policy);
-    if (!t->key || !t->asid_g || !t->pbase || !t->flags ||
+    if (!t->key || !t->asid_g || !t->pbase || !t->flags || !t->sgen ||
         repl_state_init(&t->repl, t->ops, t->sets, t->ways, cfg->seed) != MMU_OK) {
         mmu_tlb_destroy(t);
         return MMU_ENOMEM;
@@ -103,6 +106,7 @@ void mmu_tlb_destroy(mmu_tlb *t)
     free(t->asid_g);
     free(t->pbase);
     free(t->flags);
+    free(t->sgen);
     free(t);
 }
 
@@ -113,7 +117,8 @@ void mmu_tlb_reset(mmu_tlb *t)
         t->key[i] = TLB_INVALID;
     memset(t->asid_g, 0, n * sizeof *t->asid_g);
     t->valid = 0;
-    t->touches++;
+    for (uint32_t set = 0; set < t->sets; set++)
+        tlb_set_changed(t, set);
     t->ops->reset(&t->repl);
     memset(&t->stats, 0, sizeof t->stats);
 }
@@ -140,7 +145,7 @@ int mmu_tlb_probe(const mmu_tlb *t, uint64_t vaddr, uint32_t asid, mmu_tlb_entry
 
 static void remove_at(mmu_tlb *t, size_t i)
 {
-    t->touches++;
+    tlb_set_changed(t, (uint32_t)(i / t->ways));
     t->key[i] = TLB_INVALID;
     t->asid_g[i] = 0;
     t->valid--;
@@ -162,15 +167,41 @@ mmu_err mmu_tlb_insert(mmu_tlb *t, const mmu_tlb_entry *e, mmu_tlb_entry *victim
     size_t base = (size_t)set * t->ways;
     uint32_t way = t->ways, empty = t->ways;
     int way_found = 0;
-    for (uint32_t w = 0; w < t->ways; w++) {
-        if (t->key[base + w] == key &&
-            ((t->asid_g[base + w] & ASID_GLOBAL) ? (ag & ASID_GLOBAL) != 0 : t->asid_g[base + w] == ag)) {
-            way = w; /* same page, same owner: overwrite in place */
-            way_found = 1;
-            break;
+    if (t->ways <= 32) {
+        /* small sets: masks of the ways holding the page and of the empty
+           ways, without a branch per way; then the first of each */
+        const uint64_t *k = t->key + base;
+        const uint32_t *a = t->asid_g + base;
+        uint32_t same = 0, free_ways = 0;
+        for (uint32_t w = 0; w < t->ways; w++)
+            same |= (uint32_t)(k[w] == key) << w;
+        /* of the ways holding the page, those of the same owner: a global
+           entry replaces a global one, a non-global one the same ASID's */
+        for (uint32_t c = same; c; c &= c - 1) {
+            uint32_t w = (uint32_t)__builtin_ctz(c);
+            if (!((a[w] & ASID_GLOBAL) ? (ag & ASID_GLOBAL) != 0 : a[w] == ag))
+                same &= ~(1u << w);
         }
-        if (empty == t->ways && t->key[base + w] == TLB_INVALID)
-            empty = w;
+        if (!same && t->valid < t->sets * t->ways) /* a full array has no empty way */
+            for (uint32_t w = 0; w < t->ways; w++)
+                free_ways |= (uint32_t)(k[w] == TLB_INVALID) << w;
+        if (same) {
+            way = (uint32_t)__builtin_ctz(same);
+            way_found = 1;
+        } else if (free_ways) {
+            empty = (uint32_t)__builtin_ctz(free_ways);
+        }
+    } else {
+        for (uint32_t w = 0; w < t->ways; w++) {
+            if (t->key[base + w] == key &&
+                ((t->asid_g[base + w] & ASID_GLOBAL) ? (ag & ASID_GLOBAL) != 0 : t->asid_g[base + w] == ag)) {
+                way = w; /* same page, same owner: overwrite in place */
+                way_found = 1;
+                break;
+            }
+            if (empty == t->ways && t->key[base + w] == TLB_INVALID)
+                empty = w;
+        }
     }
     if (way == t->ways) {
         if (empty < t->ways) {
@@ -192,7 +223,7 @@ mmu_err mmu_tlb_insert(mmu_tlb *t, const mmu_tlb_entry *e, mmu_tlb_entry *victim
     t->pbase[base + way] = e->pbase & ~((UINT64_C(1) << shift) - 1);
     t->flags[base + way] = e->flags;
     t->stats.fills++;
-    t->touches++;
+    tlb_set_changed(t, set);
     /* a refresh (a re-walk after a write found D clear) counts as a use, not a new fill */
     if (refresh)
         t->ops->hit(&t->repl, set, way);

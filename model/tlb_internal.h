@@ -36,7 +36,16 @@ struct mmu_tlb {
     uint8_t shift[MMU_PAGE_SIZES];
     uint8_t psidx[MMU_PAGE_SIZES];
     uint32_t policy;
-    uint64_t touches; /* bumped by every hit, fill and removal: any replacement-state change */
+    uint8_t hit_changes; /* the policy's hit update can change its state (not FIFO, random) */
+    /*
+     * Per set, a change counter: bumped whenever the set's contents or its
+     * replacement state may change (a fill, a removal, a hit that changes
+     * the replacement state: tlb_hit_changes), so that the MMU's hit filter can tell that
+     * repeating a lookup would find the same entry and change nothing.
+     */
+    uint64_t *sgen;
+    uint64_t *changes; /* bumped with any sgen: own_changes, or the MMU's counter (mmu.c) */
+    uint64_t own_changes;
     const repl_ops *ops;
     repl_state repl;
     mmu_tlb_stats stats;
@@ -55,6 +64,13 @@ static inline unsigned tlb_page_shift(unsigned ps)
 #undef MMU_PS_SHIFT_
     };
     return shift[ps];
+}
+
+/* Set `set` changed (contents or replacement state). */
+static inline void tlb_set_changed(mmu_tlb *t, uint32_t set)
+{
+    t->sgen[set]++;
+    (*t->changes)++;
 }
 
 static inline uint32_t tlb_set_of(const mmu_tlb *t, uint64_t vpn)
@@ -129,8 +145,56 @@ static inline void tlb_count(mmu_tlb *t, mmu_access_type type, int hit_here, int
 }
 
 /*
+ * Would a hit on way `way` of `set` change the replacement state?  When it
+ * would not, the MMU's lookup skips the update (and the set's change
+ * counter), and every later decision is the same (docs/performance.md, "Hit
+ * path"): LRU, the way is already the newest of its set (stamps are compared
+ * only within a set); PLRU, every node on its path already points away from
+ * it; NRU, its bit is already set (a touch never leaves a set of more than
+ * one way all ones); SRRIP, its RRPV is already 0; FIFO and random, never.
+ */
+static inline int tlb_hit_changes(const mmu_tlb *t, uint32_t set, uint32_t way)
+{
+    const size_t base = (size_t)set * t->ways;
+    switch (t->policy) {
+    case MMU_REPL_LRU: {
+        const uint64_t *st = t->repl.stamp + base, mine = st[way];
+        for (uint32_t w = 0; w < t->ways; w++)
+            if (st[w] > mine)
+                return 1;
+        return 0;
+    }
+    case MMU_REPL_NRU:
+        return t->repl.bits[base + way] == 0;
+    case MMU_REPL_SRRIP:
+        return t->repl.bits[base + way] != 0;
+    case MMU_REPL_PLRU: {
+        const uint32_t nodes = t->repl.tree_nodes;
+        const uint8_t *node = t->repl.bits + (size_t)set * (nodes ? nodes : 1);
+        uint32_t i = 0, lo = 0, span = nodes + 1;
+        while (i < nodes) {
+            span >>= 1;
+            if (way < lo + span) { /* left subtree: the node must point right (1) */
+                if (node[i] != 1)
+                    return 1;
+                i = 2 * i + 1;
+            } else {
+                if (node[i] != 0)
+                    return 1;
+                lo += span;
+                i = 2 * i + 2;
+            }
+        }
+        return 0;
+    }
+    default:
+        return 0;
+    }
+}
+
+/*
  * Look vaddr up in one array of a level, updating the replacement state on
- * a hit; the caller counts the lookup with tlb_count once the level's
+ * a hit (unless the update would change nothing: tlb_hit_changes); the caller counts the lookup with tlb_count once the level's
  * outcome is known.
  */
 static inline int tlb_lookup_level(mmu_tlb *t, uint64_t vaddr, uint32_t asid, mmu_tlb_entry *out)
@@ -138,11 +202,13 @@ static inline int tlb_lookup_level(mmu_tlb *t, uint64_t vaddr, uint32_t asid, mm
     uint32_t set, way;
     if (t->valid == 0 || !tlb_find(t, vaddr, asid, &set, &way))
         return 0;
-    t->touches++;
-    if (t->policy == MMU_REPL_LRU)
-        t->repl.stamp[(size_t)set * t->ways + way] = ++t->repl.clock;
-    else
-        t->ops->hit(&t->repl, set, way);
+    if (t->hit_changes && tlb_hit_changes(t, set, way)) {
+        tlb_set_changed(t, set);
+        if (t->policy == MMU_REPL_LRU)
+            t->repl.stamp[(size_t)set * t->ways + way] = ++t->repl.clock;
+        else
+            t->ops->hit(&t->repl, set, way);
+    }
     if (out)
         tlb_copy_out(t, (size_t)set * t->ways + way, out);
     return 1;
@@ -158,7 +224,8 @@ static inline int tlb_lookup(mmu_tlb *t, uint64_t vaddr, uint32_t asid, mmu_acce
         return 0;
     }
     tlb_count(t, type, 1, 1);
-    t->touches++;
+    if (t->hit_changes)
+        tlb_set_changed(t, set);
     if (t->policy == MMU_REPL_LRU)
         t->repl.stamp[(size_t)set * t->ways + way] = ++t->repl.clock;
     else

@@ -4,10 +4,21 @@
  *
  * State: for each walker the cycle from which it is free, and a small table
  * of walks in flight (key, start, done, walker) used to merge requests for
- * the same page.  The table is a dense array scanned linearly: entries that
- * completed before the current issue cycle are retired on every begin, so in
- * the normal regime it holds about as many entries as there are walkers plus
- * queued walks.  Its capacity is fixed at creation.
+ * the same page.  The table is a dense array: entries that completed before
+ * the current issue cycle are retired on every begin (each moving the last
+ * entry into its place, in increasing order of place), and a full table
+ * drops the entry that completes first (the lowest place among equals).  Its
+ * capacity is fixed at creation.
+ *
+ * Two indexes make a lookup O(1) and keep every rule picking the entry a
+ * scan of the table would pick: an open-addressing hash from key to place
+ * (a lookup takes the lowest matching place), and an order queue, a ring of
+ * the places sorted by (done, place), whose front gives the entries to
+ * retire and the one to drop.  Walks end nearly in the order they are
+ * entered, so keeping the ring sorted costs a step or two per walk (a
+ * pending walk's done moving later may cost more; those are rare).
+ * Retiring replays the scan's moves over the sorted places of the retired
+ * entries only, so the array ends up exactly as the scan would leave it.
  */
 #include "mmusim/walkers.h"
 #include "msg.h"
@@ -24,11 +35,27 @@ typedef struct wk_walk {
     uint32_t walker;
 } wk_walk;
 
+#define WK_NONE UINT32_MAX
+
+/* A node of the order queue: an entry's place and a copy of its done cycle. */
+typedef struct wk_node {
+    uint64_t done;
+    uint32_t place;
+} wk_node;
+
 struct mmu_walkers {
     mmu_walkers_config cfg;
     uint64_t free_at[MMU_WALKERS_MAX];
     wk_walk *inflight; /* cfg.max_inflight entries, n_inflight used */
     uint32_t n_inflight;
+    /* the indexes of inflight (see the top of the file) */
+    uint32_t *slot;    /* hash: place + 1; 0: empty; hash_mask + 1 slots */
+    uint32_t hash_mask;
+    wk_node *q;        /* the order queue: a ring sorted by (done, place) */
+    uint32_t q_mask;   /* ring size - 1 (a power of two >= max_inflight) */
+    uint32_t q_head, q_n;
+    uint32_t *qpos;    /* per place: its index in q, or WK_NONE */
+    uint32_t *scratch; /* places retired by one begin */
     /* the grant of the last begin, until end or cancel */
     int open;
     wk_walk grant;
@@ -85,11 +112,24 @@ mmu_err mmu_walkers_create(const mmu_walkers_config *cfg, mmu_walkers **out)
     mmu_walkers *p = calloc(1, sizeof *p);
     if (p == NULL)
         return MMU_ENOMEM;
+    uint32_t slots = 4;
+    while (slots < 2 * cfg->max_inflight)
+        slots *= 2;
     p->inflight = calloc(cfg->max_inflight, sizeof *p->inflight);
-    if (p->inflight == NULL) {
-        free(p);
+    p->slot = calloc(slots, sizeof *p->slot);
+    uint32_t ring = 1;
+    while (ring < cfg->max_inflight)
+        ring *= 2;
+    p->q = calloc(ring, sizeof *p->q);
+    p->qpos = calloc(cfg->max_inflight, sizeof *p->qpos);
+    p->scratch = calloc(cfg->max_inflight, sizeof *p->scratch);
+    if (p->inflight == NULL || p->slot == NULL || p->q == NULL || p->qpos == NULL ||
+        p->scratch == NULL) {
+        mmu_walkers_destroy(p);
         return MMU_ENOMEM;
     }
+    p->hash_mask = slots - 1;
+    p->q_mask = ring - 1;
     p->cfg = *cfg;
     *out = p;
     return MMU_OK;
@@ -100,6 +140,10 @@ void mmu_walkers_destroy(mmu_walkers *p)
     if (p == NULL)
         return;
     free(p->inflight);
+    free(p->slot);
+    free(p->q);
+    free(p->qpos);
+    free(p->scratch);
     free(p);
 }
 
@@ -117,23 +161,172 @@ static void note_cycles(mmu_walkers *p, uint64_t issue, uint64_t done)
         p->stats.last_done = done;
 }
 
+/* ---- the in-flight table and its indexes ---- */
+
+static uint32_t hash_home(const mmu_walkers *p, uint64_t key)
+{
+    uint64_t h = key * UINT64_C(0x9E3779B97F4A7C15);
+    return (uint32_t)(h >> 32) & p->hash_mask;
+}
+
+static void hash_add(mmu_walkers *p, uint32_t place)
+{
+    uint32_t i = hash_home(p, p->inflight[place].key);
+    while (p->slot[i] != 0)
+        i = (i + 1) & p->hash_mask;
+    p->slot[i] = place + 1;
+}
+
+/* The slot holding place (whose entry has key key). */
+static uint32_t hash_slot(const mmu_walkers *p, uint64_t key, uint32_t place)
+{
+    uint32_t i = hash_home(p, key);
+    while (p->slot[i] != place + 1)
+        i = (i + 1) & p->hash_mask;
+    return i;
+}
+
+/* Remove the slot of place (backward-shift deletion). */
+static void hash_del(mmu_walkers *p, uint64_t key, uint32_t place)
+{
+    uint32_t hole = hash_slot(p, key, place);
+    for (uint32_t j = (hole + 1) & p->hash_mask; p->slot[j] != 0; j = (j + 1) & p->hash_mask) {
+        uint32_t home = hash_home(p, p->inflight[p->slot[j] - 1].key);
+        /* j may move to hole unless its home lies cyclically in (hole, j] */
+        int stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+        if (!stays) {
+            p->slot[hole] = p->slot[j];
+            hole = j;
+        }
+    }
+    p->slot[hole] = 0;
+}
+
+/* The lowest place whose entry has key and done >= cycle (any done when
+   any_done), as a scan in place order would find; WK_NONE if none. */
+static uint32_t hash_find(const mmu_walkers *p, uint64_t key, uint64_t cycle, int any_done)
+{
+    uint32_t best = WK_NONE;
+    for (uint32_t i = hash_home(p, key); p->slot[i] != 0; i = (i + 1) & p->hash_mask) {
+        uint32_t pl = p->slot[i] - 1;
+        const wk_walk *w = &p->inflight[pl];
+        if (w->key == key && (any_done || w->done >= cycle) && pl < best)
+            best = pl;
+    }
+    return best;
+}
+
+static int node_less(wk_node a, wk_node b)
+{
+    return a.done < b.done || (a.done == b.done && a.place < b.place);
+}
+
+static void q_set(mmu_walkers *p, uint32_t i, wk_node x)
+{
+    p->q[i] = x;
+    p->qpos[x.place] = i;
+}
+
+/* Move the node at ring index i towards the front (its key became smaller)
+   or the back (larger) until the queue is sorted again. */
+static void q_earlier(mmu_walkers *p, uint32_t i)
+{
+    wk_node x = p->q[i];
+    while (i != p->q_head) {
+        uint32_t j = (i - 1) & p->q_mask;
+        if (!node_less(x, p->q[j]))
+            break;
+        q_set(p, i, p->q[j]);
+        i = j;
+    }
+    q_set(p, i, x);
+}
+
+static void q_later(mmu_walkers *p, uint32_t i)
+{
+    wk_node x = p->q[i];
+    uint32_t back = (p->q_head + p->q_n - 1) & p->q_mask;
+    while (i != back) {
+        uint32_t j = (i + 1) & p->q_mask;
+        if (!node_less(p->q[j], x))
+            break;
+        q_set(p, i, p->q[j]);
+        i = j;
+    }
+    q_set(p, i, x);
+}
+
+static void q_push(mmu_walkers *p, uint64_t done, uint32_t place)
+{
+    uint32_t i = (p->q_head + p->q_n++) & p->q_mask;
+    q_set(p, i, (wk_node){ done, place });
+    q_earlier(p, i); /* walks end nearly in order: a step or two at most */
+}
+
+/* Take the front node (the earliest done) out; returns its place. */
+static uint32_t q_pop(mmu_walkers *p)
+{
+    uint32_t pl = p->q[p->q_head].place;
+    p->qpos[pl] = WK_NONE;
+    p->q_head = (p->q_head + 1) & p->q_mask;
+    p->q_n--;
+    return pl;
+}
+
+/* Remove the entry at place: the last entry moves into its place.  Its
+   queue node (if any) must be gone already. */
+static void table_remove(mmu_walkers *p, uint32_t place)
+{
+    hash_del(p, p->inflight[place].key, place);
+    uint32_t last = --p->n_inflight;
+    if (last == place)
+        return;
+    p->slot[hash_slot(p, p->inflight[last].key, last)] = place + 1;
+    p->inflight[place] = p->inflight[last];
+    uint32_t h = p->qpos[last];
+    p->qpos[place] = h;
+    if (h != WK_NONE) {
+        p->q[h].place = place;
+        q_earlier(p, h); /* its place became smaller */
+    }
+}
+
+static void sort_places(uint32_t *v, uint32_t n)
+{
+    for (uint32_t i = 1; i < n; i++) {
+        uint32_t x = v[i], j = i;
+        while (j > 0 && v[j - 1] > x) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = x;
+    }
+}
+
+/* Retire the entries with done < cycle.  A scan of the places in order,
+   moving the last entry into each retired one's place and looking at that
+   place again, would visit only the retired places: replay it over them. */
 static void retire_before(mmu_walkers *p, uint64_t cycle)
 {
-    uint32_t i = 0;
-    while (i < p->n_inflight) {
-        if (p->inflight[i].done < cycle)
-            p->inflight[i] = p->inflight[--p->n_inflight];
-        else
-            i++;
+    uint32_t k = 0;
+    while (p->q_n > 0 && p->q[p->q_head].done < cycle)
+        p->scratch[k++] = q_pop(p);
+    if (k == 0)
+        return;
+    sort_places(p->scratch, k);
+    for (uint32_t j = 0; j < k; j++) {
+        uint32_t pl = p->scratch[j];
+        if (pl >= p->n_inflight)
+            break;
+        while (pl < p->n_inflight && p->inflight[pl].done < cycle)
+            table_remove(p, pl);
     }
 }
 
 static const wk_walk *find_walk(const mmu_walkers *p, uint64_t key, uint64_t cycle)
 {
-    for (uint32_t i = 0; i < p->n_inflight; i++)
-        if (p->inflight[i].key == key && p->inflight[i].done >= cycle)
-            return &p->inflight[i];
-    return NULL;
+    uint32_t pl = hash_find(p, key, cycle, 0);
+    return pl == WK_NONE ? NULL : &p->inflight[pl];
 }
 
 static uint32_t choose_walker(const mmu_walkers *p, uint64_t issue)
@@ -197,14 +390,14 @@ mmu_err mmu_walkers_begin(mmu_walkers *p, uint64_t issue_cycle, uint64_t key,
 static void inflight_add(mmu_walkers *p, const wk_walk *walk)
 {
     if (p->n_inflight == p->cfg.max_inflight) {
-        uint32_t first = 0;
-        for (uint32_t i = 1; i < p->n_inflight; i++)
-            if (p->inflight[i].done < p->inflight[first].done)
-                first = i;
-        p->inflight[first] = p->inflight[--p->n_inflight];
+        uint32_t first = q_pop(p); /* the earliest done, the lowest place among equals */
+        table_remove(p, first);
         p->stats.inflight_overflows++;
     }
-    p->inflight[p->n_inflight++] = *walk;
+    uint32_t pl = p->n_inflight++;
+    p->inflight[pl] = *walk;
+    hash_add(p, pl);
+    q_push(p, walk->done, pl);
 }
 
 mmu_err mmu_walkers_end(mmu_walkers *p, uint64_t key, uint64_t start_cycle, uint64_t duration,
@@ -243,12 +436,14 @@ void mmu_walkers_pending(mmu_walkers *p, uint64_t key, uint64_t done_cycle)
 {
     if (p == NULL || !p->cfg.merge)
         return;
-    for (uint32_t i = 0; i < p->n_inflight; i++) {
-        if (p->inflight[i].key == key) {
-            if (done_cycle > p->inflight[i].done)
-                p->inflight[i].done = done_cycle;
-            return;
+    uint32_t pl = hash_find(p, key, 0, 1);
+    if (pl != WK_NONE) {
+        if (done_cycle > p->inflight[pl].done) {
+            p->inflight[pl].done = done_cycle;
+            p->q[p->qpos[pl]].done = done_cycle;
+            q_later(p, p->qpos[pl]);
         }
+        return;
     }
     wk_walk walk = {key, done_cycle, done_cycle, UINT32_MAX};
     inflight_add(p, &walk);
@@ -280,6 +475,8 @@ void mmu_walkers_reset(mmu_walkers *p)
 {
     memset(p->free_at, 0, sizeof p->free_at);
     p->n_inflight = 0;
+    p->q_head = p->q_n = 0;
+    memset(p->slot, 0, ((size_t)p->hash_mask + 1) * sizeof *p->slot);
     p->open = 0;
     p->max_issue = 0;
     p->seen_issue = 0;

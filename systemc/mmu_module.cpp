@@ -52,6 +52,14 @@ void add_map_region(mmu_config &cfg, uint64_t vbase, uint64_t pbase, uint64_t si
         throw std::invalid_argument("map.regions: at most " + std::to_string(MMU_MAP_MAX_REGIONS) + " regions");
 }
 
+void add_frame_range(mmu_config &cfg, uint64_t base, uint64_t size, bool page_tables)
+{
+    mmu_os_ranges &l = page_tables ? cfg.os.pt_ranges : cfg.os.frame_ranges;
+    if (mmu_os_ranges_add(&l, base, size) != MMU_OK)
+        throw std::invalid_argument(std::string(page_tables ? "os.pt_ranges" : "os.frame_ranges") + ": at most " +
+                                    std::to_string(MMU_OS_MAX_RANGES) + " ranges");
+}
+
 static uint64_t gcd64(uint64_t a, uint64_t b)
 {
     while (b) {
@@ -112,6 +120,8 @@ mmu_module::mmu_module(sc_module_name name, const mmu_config &cfg, const options
     period_ = sc_time::from_value(num_ / den_);
     inv_num_ = 1.0 / static_cast<double>(num_ ? num_ : 1);
     inv_den_ = 1.0 / static_cast<double>(den_);
+    fast_v_ = (UINT64_C(1) << 53) / den_;
+    fast_c_ = (UINT64_C(1) << 53) / (num_ ? num_ : 1);
     if (num_ < den_) {
         mmu_destroy(m_);
         m_ = nullptr;
@@ -186,81 +196,6 @@ void mmu_module::use_socket_port()
 }
 
 /* ---- translation ---- */
-
-void mmu_module::make_request(const tlm_generic_payload &t, const translation_extension *ext,
-                              const sc_time &when, mmu_request &req) const
-{
-    uint32_t len = t.get_data_length();
-    const uint32_t sw = t.get_streaming_width();
-    if (sw && sw < len)
-        len = sw; /* a streaming burst touches [address, address + width) */
-    req.vaddr = t.get_address();
-    req.cycle = cycle_of(when);
-    req.size = len ? len : 1;
-    req.vmid = 0;
-    if (ext) {
-        req.asid = ext->asid;
-        req.priv = static_cast<uint8_t>(ext->priv);
-        req.type = t.is_write() ? MMU_WRITE : ext->fetch ? MMU_FETCH : MMU_READ;
-    } else {
-        req.asid = opt_.default_asid;
-        req.priv = static_cast<uint8_t>(opt_.default_priv);
-        req.type = t.is_write() ? MMU_WRITE : opt_.default_fetch ? MMU_FETCH : MMU_READ;
-    }
-}
-
-/* One translation at a time (see busy_). */
-void mmu_module::enter()
-{
-    while (busy_) {
-        waiters_++;
-        wait(free_ev_);
-        waiters_--;
-    }
-    busy_ = true;
-}
-
-void mmu_module::leave()
-{
-    busy_ = false;
-    if (waiters_)
-        free_ev_.notify();
-}
-
-/*
- * Translate the access of t issued at now (sc_time_stamp()) + offset; fills
- * x and the extension's results.  Returns the translation latency as time.
- */
-sc_time mmu_module::translate(tlm_generic_payload &t, translation_extension *ext, const sc_time &now,
-                              const sc_time &offset, xlate &x)
-{
-    make_request(t, ext, now + offset, x.req);
-    port_offset_ = offset;
-    x.n = mmu_access(m_, &x.req, x.r);
-    const mmu_response &last = x.r[x.n - 1];
-    if (x.n == 2) {
-        ms_.crossings++;
-        x.len0 = static_cast<uint32_t>((x.req.vaddr | page_mask(x.r[0].page_size)) - x.req.vaddr + 1);
-    } else {
-        x.len0 = x.req.size;
-    }
-    if (x.req.cycle < ms_.first_cycle)
-        ms_.first_cycle = x.req.cycle;
-    if (last.done_cycle > ms_.last_cycle)
-        ms_.last_cycle = last.done_cycle;
-    if (ext) {
-        ext->translated = true;
-        ext->response = last;
-        ext->fault.valid = false;
-    }
-    const uint64_t ticks = den_ == 1 ? (last.done_cycle - x.req.cycle) * num_
-                                     : ticks_at(last.done_cycle) - ticks_at(x.req.cycle);
-    if (ticks != lat_ticks_) { /* a hit stream takes the same latency again and again */
-        lat_ticks_ = ticks;
-        lat_time_ = sc_time::from_value(ticks);
-    }
-    return lat_time_;
-}
 
 /* Answer t with the fault of x, known at sc_time_stamp() + offset. */
 void mmu_module::fault(tlm_generic_payload &t, translation_extension *ext, const xlate &x,
@@ -344,7 +279,7 @@ void mmu_module::b_transport(tlm_generic_payload &t, sc_time &delay)
     translation_extension *const ext = t.get_extension<translation_extension>();
     xlate x;
     enter();
-    const sc_time start = sc_time_stamp();
+    const sc_time start = simcontext()->time_stamp(); /* sc_time_stamp(), inline */
     const uint64_t refs = ms_.pte_reads + ms_.pte_writes;
     const sc_time lat = translate(t, ext, start, delay, x);
     leave();

@@ -1,6 +1,14 @@
-// Compiles the umbrella header as C++ and calls the C API through it: the
-// extern "C" guards must give C linkage, or this does not link.
+// Compiles the umbrella header and the io layer's headers as C++ and calls
+// the C API through them: the extern "C" guards must give C linkage, or this
+// does not link.
 #include "mmusim/mmusim.h"
+#include "mmusim/io/config_file.h"
+#include "mmusim/io/gen.h"
+#include "mmusim/io/replay.h"
+#include "mmusim/io/report.h"
+#include "mmusim/io/stream.h"
+#include "mmusim/io/trace.h"
+#include "mmusim/io/tracewrite.h"
 
 #include <cstdio>
 #include <cstring>
@@ -28,6 +36,19 @@ int main()
     }
     if (std::strcmp(mmu_err_name(MMU_EINVAL), "MMU_EINVAL") != 0)
         return 1;
+    /* one function of each io header */
+    if (std::strcmp(mmusim_format_name(MMUSIM_FMT_TEXT), "text") != 0 ||
+        !mmusim_format_writable(MMUSIM_FMT_BINARY) ||
+        std::strcmp(mmusim_compression_name(MMUSIM_COMP_ZSTD), "zstd") != 0 ||
+        mmusim_gen_kind_parse("uniform") == MMUSIM_GEN_KINDS)
+        return 1;
+    /* and the address of one function of each other io header (linked, not called) */
+    const void *volatile fns[] = {reinterpret_cast<const void *>(&mmusim_preset_dir),
+                                  reinterpret_cast<const void *>(&mmusim_report_text),
+                                  reinterpret_cast<const void *>(&mmusim_run_info_release)};
+    for (const void *f : fns)
+        if (!f)
+            return 1;
     std::printf("C++ linkage ok\n");
     return 0;
 }

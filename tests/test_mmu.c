@@ -8,11 +8,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "mmusim/mmusim.h"
+#include "mmu_internal.h"
 
 /* The default TLBs in front of the fixed miss handler (identity map, 30 cycles). */
 static void fixed_defaults(mmu_config *c)
@@ -270,6 +272,255 @@ static void test_same_page_shortcut_is_exact(void **state)
     }
 }
 
+/*
+ * A request stream with the locality that the level-1 hit filter serves:
+ * per side (fetch, data) six recent pages, more than the filter keeps, and
+ * now and then a new page; fetches and data interleaved; some writes, some
+ * accesses crossing a page, a few in a second ASID.
+ */
+typedef struct stream {
+    uint64_t x;
+    uint64_t recent[2][6];
+    unsigned npages; /* pages are drawn from [0, npages) */
+    int asids;       /* 1: some accesses in ASID 1 */
+} stream;
+
+static uint64_t rnd(stream *st)
+{
+    st->x = st->x * 6364136223846793005ULL + 1442695040888963407ULL;
+    return st->x >> 33;
+}
+
+static mmu_request next_request(stream *st)
+{
+    uint64_t r = rnd(st);
+    int fetch = r & 1;
+    uint64_t *page = &st->recent[fetch][(r >> 1) % 6];
+    if (((r >> 4) & 7) == 0)
+        *page = rnd(st) % st->npages;
+    mmu_request q = {0, 0, 8, 0, fetch ? MMU_FETCH : ((r >> 7) & 3) == 0 ? MMU_WRITE : MMU_READ,
+                     MMU_PRIV_USER, 0};
+    uint64_t off = (r >> 9) & 0xFF8;
+    if (((r >> 21) & 63) == 0)
+        off = 0xFFC; /* crosses into the next page */
+    q.vaddr = 0x400000 + (*page << 12) + off;
+    q.asid = st->asids && ((r >> 27) & 15) == 0;
+    return q;
+}
+
+/* The hit filter against a plain array (mmu_tlb_*), one unified array, every policy, through mmu_access. */
+static void test_hit_filter_matches_plain_array(void **state)
+{
+    (void)state;
+    static const uint32_t geometry[][2] = {{4, 4}, {16, 4}, {12, 3}, {8, 1}};
+    for (int p = 0; p < MMU_REPL_POLICIES; p++) {
+        for (unsigned g = 0; g < sizeof geometry / sizeof geometry[0]; g++) {
+            mmu_config c;
+            char msg[256];
+            fixed_defaults(&c);
+            assert_int_equal(mmu_config_set(&c, "tlb.arrays", "u", msg, sizeof msg), MMU_OK);
+            c.tlb[0].entries = geometry[g][0];
+            c.tlb[0].ways = geometry[g][1];
+            c.tlb[0].policy = (uint32_t)p;
+            mmu *m = make(&c);
+            mmu_tlb_config tc = c.tlb[0];
+            tc.seed = c.seed; /* array 0 gets mmu.seed + 0 */
+            mmu_tlb *ref;
+            assert_int_equal(mmu_tlb_create(&tc, &ref), MMU_OK);
+            stream st = {(uint64_t)(p * 7 + g + 1), {{0}}, 3 * geometry[g][0], 0};
+            for (int i = 0; i < 100000; i++) {
+                mmu_request q = next_request(&st);
+                mmu_response resp[2];
+                int n = mmu_access(m, &q, resp);
+                uint64_t va[2] = {q.vaddr, (q.vaddr | 0xFFF) + 1};
+                int want_n = ((q.vaddr + q.size - 1) >> 12) != (q.vaddr >> 12) ? 2 : 1;
+                assert_int_equal(n, want_n);
+                for (int j = 0; j < n; j++) {
+                    int hit = mmu_tlb_lookup(ref, va[j], 0, (mmu_access_type)q.type, NULL);
+                    if (!hit) {
+                        mmu_tlb_entry e = {va[j] & ~0xFFFULL, va[j] & ~0xFFFULL, 0, MMU_PS_4K,
+                                           MMU_TLB_READ | MMU_TLB_WRITE | MMU_TLB_EXEC | MMU_TLB_USER |
+                                               MMU_TLB_DIRTY, 0};
+                        assert_int_equal(mmu_tlb_insert(ref, &e, NULL, NULL), MMU_OK);
+                    }
+                    if (hit != (resp[j].outcome == MMU_OUT_TLB))
+                        fail_msg("policy %s, %u/%u, access %d: mmu %s, plain array %s",
+                                 mmu_repl_name((mmu_repl_policy)p), geometry[g][0], geometry[g][1], i,
+                                 resp[j].outcome == MMU_OUT_TLB ? "hit" : "miss", hit ? "hit" : "miss");
+                }
+            }
+            const mmu_tlb_stats *a = mmu_tlb_get_stats(mmu_get_tlb(m, 0)), *b = mmu_tlb_get_stats(ref);
+            assert_memory_equal(a, b, sizeof *a);
+            mmu_tlb_destroy(ref);
+            mmu_destroy(m);
+        }
+    }
+}
+
+static void same_response(const mmu_response *a, const mmu_response *b, int i)
+{
+    if (a->paddr != b->paddr || a->done_cycle != b->done_cycle || a->latency != b->latency ||
+        a->fault != b->fault || a->outcome != b->outcome || a->page_size != b->page_size ||
+        a->level != b->level || a->array != b->array || a->walk_refs != b->walk_refs ||
+        a->pwc_level != b->pwc_level || a->fault_level != b->fault_level || a->page_faults != b->page_faults)
+        fail_msg("access %d: the responses with and without the hit filter differ", i);
+}
+
+/* Two MMUs, one without the hit filter, given the same stream: everything they say must be equal. */
+static void filter_on_off(const mmu_config *c, stream st, int invalidations, const char *what)
+{
+    mmu *m[2];
+    mmu_os *os[2] = {NULL, NULL};
+    char msg[256];
+    for (int k = 0; k < 2; k++) {
+        m[k] = make(c);
+        if (c->walker.mode == MMU_WALKER_RADIX) {
+            if (mmu_os_create_from_config(c, &os[k], msg, sizeof msg) != MMU_OK)
+                fail_msg("%s: %s", what, msg);
+            assert_int_equal(mmu_attach_os(m[k], os[k]), MMU_OK);
+        }
+    }
+    mmu_set_hit_filter(m[1], 0);
+    uint64_t cycle = 0;
+    for (int i = 0; i < 60000; i++) {
+        mmu_request q = next_request(&st);
+        q.cycle = cycle;
+        mmu_response r[2][2];
+        int n0 = mmu_access(m[0], &q, r[0]);
+        int n1 = mmu_access(m[1], &q, r[1]);
+        assert_int_equal(n0, n1);
+        for (int j = 0; j < n0; j++)
+            same_response(&r[0][j], &r[1][j], i);
+        cycle = ((rnd(&st) & 3) == 0) ? r[0][n0 - 1].done_cycle : cycle + 1; /* sometimes within a walk */
+        if (invalidations && (rnd(&st) & 511) == 0) {
+            mmu_inval_kind kind = (mmu_inval_kind)(rnd(&st) & 3);
+            uint64_t va = 0x400000 + ((rnd(&st) % st.npages) << 12);
+            for (int k = 0; k < 2; k++)
+                mmu_invalidate(m[k], kind, va, q.asid);
+        }
+    }
+    if (memcmp(mmu_get_stats(m[0]), mmu_get_stats(m[1]), sizeof(mmu_stats)) != 0)
+        fail_msg("%s: the MMU counters differ", what);
+    for (uint32_t t = 0; t < mmu_tlb_count(m[0]); t++)
+        if (memcmp(mmu_tlb_get_stats(mmu_get_tlb(m[0], t)), mmu_tlb_get_stats(mmu_get_tlb(m[1], t)),
+                   sizeof(mmu_tlb_stats)) != 0)
+            fail_msg("%s: the counters of TLB array %u differ", what, t);
+    for (int cl = 0; cl < MMU_LAT_CLASSES; cl++)
+        if (memcmp(mmu_get_latency(m[0], (mmu_lat_class)cl), mmu_get_latency(m[1], (mmu_lat_class)cl),
+                   sizeof(mmu_hist)) != 0)
+            fail_msg("%s: the latency histograms (%s) differ", what, mmu_lat_class_name((mmu_lat_class)cl));
+    for (int k = 0; k < 2; k++) {
+        mmu_destroy(m[k]);
+        mmu_os_destroy(os[k]);
+    }
+}
+
+/*
+ * The hit filter changes nothing: for every policy (all arrays), each fill
+ * policy and several hierarchies (split and unified level 1, two arrays of
+ * different page sizes in one level, huge pages, page replacement with
+ * shootdowns, invalidations, two ASIDs), every response and counter equal.
+ */
+static void test_hit_filter_is_invisible(void **state)
+{
+    (void)state;
+    char msg[256];
+    for (int p = 0; p < MMU_REPL_POLICIES; p++) {
+        for (int fill = 0; fill < 3; fill++) {
+            for (int h = 0; h < 4; h++) {
+                mmu_config c;
+                mmu_config_defaults(&c);
+                stream st = {(uint64_t)(100 * p + 10 * fill + h + 1), {{0}}, 200, 1};
+                if (h == 0) { /* default hierarchy, fixed walker */
+                    c.walker.mode = MMU_WALKER_FIXED;
+                } else if (h == 1) { /* one small unified level 1 over a unified level 2 */
+                    c.walker.mode = MMU_WALKER_FIXED;
+                    assert_int_equal(mmu_config_set(&c, "tlb.arrays", "u l2", msg, sizeof msg), MMU_OK);
+                    c.tlb[0].entries = 8;
+                    c.tlb[0].ways = 2;
+                    c.tlb[1].level = 2;
+                    c.tlb[1].entries = 32;
+                    c.tlb[1].ways = 4;
+                } else if (h == 2) { /* radix walker, OS with huge pages: 4K and 2M arrays in level 1 */
+                    c.os.thp = 1;
+                    c.os.phys_mem = UINT64_C(64) << 20;
+                    st.npages = 1024;
+                } else { /* radix walker, OS short of memory: evictions and shootdowns */
+                    c.os.phys_mem = UINT64_C(512) << 10;
+                    st.npages = 300;
+                }
+                for (uint32_t t = 0; t < c.n_tlbs; t++)
+                    c.tlb[t].policy = (uint32_t)p;
+                c.fill = (uint32_t)fill;
+                char what[96];
+                snprintf(what, sizeof what, "policy %s, fill %d, hierarchy %d", mmu_repl_name((mmu_repl_policy)p),
+                         fill, h);
+                filter_on_off(&c, st, h != 2, what);
+            }
+        }
+    }
+}
+
+/*
+ * The filter must watch every level-1 array a lookup probes, not only the
+ * one that hit: here a 4K entry stays in l1d while the page tables change
+ * to a 2M page (no invalidation, as software may) and a walk for another
+ * page of that 2M range fills l1d_2m; the next lookup of the first page
+ * hits both arrays (x86-64 tables written by hand into a sparse memory).
+ */
+static void test_hit_filter_watches_every_array(void **state)
+{
+    (void)state;
+    enum { P = 1, RW = 2, US = 4, AC = 0x20, DI = 0x40, PS = 0x80 };
+    mmu_config c;
+    mmu_config_defaults(&c);
+    c.os_enabled = 0;
+    char msg[256];
+    assert_int_equal(mmu_config_set(&c, "pwc.l1.entries", "0", msg, sizeof msg), MMU_OK); /* no cached PDE */
+    mmu *m[2];
+    mmu_sparse_mem *mem[2];
+    for (int k = 0; k < 2; k++) {
+        m[k] = make(&c);
+        assert_int_equal(mmu_sparse_mem_create(0, &mem[k]), MMU_OK);
+        assert_int_equal(mmu_sparse_mem_write64(mem[k], 0x1000, 0x2000 | P | RW | US | AC), MMU_OK);
+        assert_int_equal(mmu_sparse_mem_write64(mem[k], 0x2000 + 8, 0x3000 | P | RW | US | AC), MMU_OK);
+        assert_int_equal(mmu_sparse_mem_write64(mem[k], 0x3000, 0x4000 | P | RW | US | AC), MMU_OK);
+        assert_int_equal(mmu_sparse_mem_write64(mem[k], 0x4000, 0x100000 | P | RW | US | AC | DI), MMU_OK);
+        mmu_mem_port port = mmu_sparse_mem_port(mem[k]);
+        mmu_set_memory(m[k], &port);
+        assert_int_equal(mmu_set_root(m[k], 0, 0x1000), MMU_OK);
+    }
+    mmu_set_hit_filter(m[1], 0);
+    const uint64_t a = 0x40000000, b = 0x40001000;
+    for (int k = 0; k < 2; k++) {
+        mmu_request q = {a, 0, 8, 0, MMU_READ, MMU_PRIV_USER, 0};
+        mmu_response r;
+        assert_int_equal(mmu_translate(m[k], &q, &r), MMU_OK); /* walk: a 4K entry in l1d */
+        q.cycle = 1000;
+        assert_int_equal(mmu_translate(m[k], &q, &r), MMU_OK); /* hit: the filter keeps a */
+        assert_int_equal(r.level, 1);
+        assert_int_equal(mmu_sparse_mem_write64(mem[k], 0x3000, 0x200000 | P | RW | US | AC | DI | PS), MMU_OK);
+        q.vaddr = b;
+        q.cycle = 2000;
+        assert_int_equal(mmu_translate(m[k], &q, &r), MMU_OK); /* walk: a 2M entry in l1d_2m */
+        assert_int_equal(r.page_size, MMU_PS_2M);
+        q.vaddr = a;
+        q.cycle = 3000;
+        assert_int_equal(mmu_translate(m[k], &q, &r), MMU_OK); /* hits l1d and l1d_2m */
+        assert_int_equal(r.paddr, 0x100000);
+    }
+    const mmu_tlb_stats *l1d_2m = mmu_tlb_get_stats(mmu_get_tlb(m[0], 2));
+    assert_string_equal(mmu_tlb_get_config(mmu_get_tlb(m[0], 2))->name, "l1d_2m");
+    assert_int_equal(l1d_2m->hits[MMU_READ], 1); /* a (b walked) */
+    for (uint32_t t = 0; t < mmu_tlb_count(m[0]); t++)
+        assert_memory_equal(mmu_tlb_get_stats(mmu_get_tlb(m[0], t)), mmu_tlb_get_stats(mmu_get_tlb(m[1], t)),
+                            sizeof(mmu_tlb_stats));
+    for (int k = 0; k < 2; k++) {
+        mmu_destroy(m[k]);
+        mmu_sparse_mem_destroy(mem[k]);
+    }
+}
+
 static void test_create_rejects_bad_config(void **state)
 {
     (void)state;
@@ -293,6 +544,9 @@ int main(void)
         cmocka_unit_test(test_fill_exclusive),
         cmocka_unit_test(test_invalidate_all_arrays),
         cmocka_unit_test(test_same_page_shortcut_is_exact),
+        cmocka_unit_test(test_hit_filter_matches_plain_array),
+        cmocka_unit_test(test_hit_filter_is_invisible),
+        cmocka_unit_test(test_hit_filter_watches_every_array),
         cmocka_unit_test(test_create_rejects_bad_config),
     };
     return cmocka_run_group_tests_name("mmu", tests, NULL, NULL);

@@ -2,12 +2,14 @@
  * test_ptemem.c - unit tests of the PTE memory model (model/ptemem.c):
  * exact latencies and serving levels of hit/miss sequences, LRU order,
  * non-power-of-two sets, PTE/DATA competition, absent levels, fixed mode,
- * configuration checks.
+ * configuration checks, and random hierarchies and streams against a plain
+ * stamp-based model.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -436,6 +438,169 @@ static void test_config_check(void **state)
     assert_string_equal(mmu_ptemem_level_name(MMU_PTEMEM_LEVELS), "?");
 }
 
+/* ---- against a plain model: stamps, and the victim the smallest ---- */
+
+/* The cache rules written the simplest way (docs/timing.md): per level a
+ * line per way with its last-use stamp (0: invalid) and the source that
+ * filled it; a lookup compares every way; the victim is the smallest stamp,
+ * the lowest way first; the levels that missed are filled. */
+typedef struct ref_level {
+    uint32_t sets, ways, lat;
+    uint64_t *tag, *stamp;
+    uint8_t *src;
+} ref_level;
+
+typedef struct ref_cache {
+    unsigned shift, n;
+    ref_level lv[MMU_PTEMEM_CACHE_LEVELS];
+    uint8_t id[MMU_PTEMEM_CACHE_LEVELS];
+    uint64_t clock, dram;
+    uint64_t hits[2][MMU_PTEMEM_LEVELS], misses[2][MMU_PTEMEM_LEVELS];
+    uint64_t evictions[2][MMU_PTEMEM_LEVELS], pte_by_data[MMU_PTEMEM_LEVELS];
+} ref_cache;
+
+static long ref_find(const ref_level *lv, uint64_t line)
+{
+    size_t b = (size_t)(line % lv->sets) * lv->ways;
+    for (uint32_t w = 0; w < lv->ways; w++)
+        if (lv->stamp[b + w] != 0 && lv->tag[b + w] == line)
+            return (long)(b + w);
+    return -1;
+}
+
+static uint64_t ref_access(ref_cache *r, uint64_t paddr, unsigned src, int *served)
+{
+    uint64_t line = paddr >> r->shift, lat = 0;
+    unsigned i;
+    r->clock++;
+    for (i = 0; i < r->n; i++) {
+        ref_level *lv = &r->lv[i];
+        lat += lv->lat;
+        long h = ref_find(lv, line);
+        if (h >= 0) {
+            lv->stamp[h] = r->clock;
+            r->hits[src][r->id[i]]++;
+            break;
+        }
+        r->misses[src][r->id[i]]++;
+    }
+    *served = i == r->n ? MMU_PTEMEM_DRAM : r->id[i];
+    if (i == r->n)
+        lat += r->dram;
+    for (unsigned j = 0; j < i; j++) {
+        ref_level *lv = &r->lv[j];
+        size_t b = (size_t)(line % lv->sets) * lv->ways, v = b;
+        for (uint32_t w = 1; w < lv->ways; w++)
+            if (lv->stamp[b + w] < lv->stamp[v])
+                v = b + w;
+        if (lv->stamp[v] != 0) {
+            r->evictions[lv->src[v]][r->id[j]]++;
+            if (lv->src[v] == MMU_PTEMEM_SRC_PTE && src == MMU_PTEMEM_SRC_DATA)
+                r->pte_by_data[r->id[j]]++;
+        }
+        lv->tag[v] = line;
+        lv->stamp[v] = r->clock;
+        lv->src[v] = (uint8_t)src;
+    }
+    return lat;
+}
+
+static uint32_t rnd_state;
+static uint32_t rnd(uint32_t n)
+{
+    rnd_state = rnd_state * 1103515245u + 12345u;
+    return (rnd_state >> 8) % n;
+}
+
+/* Random hierarchies (any ways and sets, absent levels, small and wide
+ * sets) and streams mixing a few hot lines, set conflicts and addresses up
+ * to the top of the 64-bit space: every latency, serving level and count
+ * as the plain model gives. */
+static void test_against_plain_model(void **state)
+{
+    (void)state;
+    rnd_state = 12345;
+    for (unsigned round = 0; round < 60; round++) {
+        mmu_ptemem_config c;
+        mmu_ptemem_config_defaults(&c);
+        c.mode = MMU_PTEMEM_CACHE;
+        c.line_size = 8u << rnd(6);
+        c.dram_latency = 100;
+        ref_cache r;
+        memset(&r, 0, sizeof r);
+        r.shift = (unsigned)__builtin_ctz(c.line_size);
+        r.dram = 100;
+        for (unsigned i = 0; i < MMU_PTEMEM_CACHE_LEVELS; i++) {
+            if (i > 0 && rnd(4) == 0) {
+                c.level[i] = (mmu_ptemem_level_config){ 0, 0, 0, 0 };
+                continue;
+            }
+            uint32_t ways = rnd(8) == 0 ? 257 + rnd(40) : 1 + rnd(20);
+            uint32_t sets = 1 + rnd(12);
+            c.level[i] = (mmu_ptemem_level_config){ 0, ways * sets, ways, 3 + 7 * i };
+            ref_level *lv = &r.lv[r.n];
+            lv->sets = sets;
+            lv->ways = ways;
+            lv->lat = 3 + 7 * i;
+            lv->tag = calloc((size_t)ways * sets, sizeof *lv->tag);
+            lv->stamp = calloc((size_t)ways * sets, sizeof *lv->stamp);
+            lv->src = calloc((size_t)ways * sets, 1);
+            r.id[r.n++] = (uint8_t)i;
+        }
+        mmu_ptemem *m = make(&c);
+        uint32_t pool = 4 + rnd(600);
+        for (unsigned k = 0; k < 20000; k++) {
+            uint64_t pa;
+            switch (rnd(4)) {
+            case 0: /* near the top of the address space */
+                pa = UINT64_MAX - (uint64_t)rnd(pool) * c.line_size - rnd(c.line_size);
+                break;
+            case 1: /* a recent line again */
+                pa = (uint64_t)rnd(4) * c.line_size;
+                break;
+            default:
+                pa = (uint64_t)rnd(pool) * c.line_size + rnd(c.line_size);
+                break;
+            }
+            unsigned src = rnd(3) == 0 ? MMU_PTEMEM_SRC_DATA : MMU_PTEMEM_SRC_PTE;
+            int want_lvl;
+            uint64_t want = ref_access(&r, pa, src, &want_lvl);
+            mmu_ptemem_level got_lvl;
+            uint64_t got = mmu_ptemem_access(m, pa, 0, (mmu_ptemem_source)src, &got_lvl);
+            if (got != want || (int)got_lvl != want_lvl)
+                fail_msg("round %u access %u: %llu at %d, want %llu at %d", round, k,
+                         (unsigned long long)got, (int)got_lvl, (unsigned long long)want,
+                         want_lvl);
+            if (rnd(16) == 0) {
+                uint64_t q = (uint64_t)rnd(pool) * c.line_size;
+                int pl = MMU_PTEMEM_DRAM;
+                for (unsigned i = 0; i < r.n && pl == MMU_PTEMEM_DRAM; i++)
+                    if (ref_find(&r.lv[i], q >> r.shift) >= 0)
+                        pl = r.id[i];
+                assert_int_equal(mmu_ptemem_probe(m, q), pl);
+            }
+        }
+        mmu_ptemem_stats st;
+        mmu_ptemem_get_stats(m, &st);
+        for (unsigned s = 0; s < 2; s++) {
+            for (unsigned l = 0; l < MMU_PTEMEM_CACHE_LEVELS; l++) {
+                assert_int_equal(st.hits[s][l], r.hits[s][l]);
+                assert_int_equal(st.misses[s][l], r.misses[s][l]);
+                assert_int_equal(st.evictions[s][l], r.evictions[s][l]);
+            }
+        }
+        for (unsigned l = 0; l < MMU_PTEMEM_CACHE_LEVELS; l++)
+            assert_int_equal(st.pte_evicted_by_data[l], r.pte_by_data[l]);
+        for (unsigned i = 0; i < r.n; i++) {
+            free(r.lv[i].tag);
+            free(r.lv[i].stamp);
+            free(r.lv[i].src);
+        }
+        mmu_ptemem_destroy(m);
+    }
+}
+
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -448,6 +613,7 @@ int main(void)
         cmocka_unit_test(test_line_size),
         cmocka_unit_test(test_reset_and_clear),
         cmocka_unit_test(test_config_check),
+        cmocka_unit_test(test_against_plain_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

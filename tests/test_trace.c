@@ -357,6 +357,34 @@ static void test_text(void **state)
     check_text(read_all_max(path, MMUSIM_FMT_AUTO, 1));
 }
 
+/* VM ids: a key like asid, in any order with the others; 0 when absent,
+ * and 0 from the formats without one. */
+static void test_vmid(void **state)
+{
+    (void)state;
+    result *r = read_all(fixture_str("t.txt", "R 10 vmid=3\nW 20 8 cycle=5 vmid=65535 asid=2 # c\n"
+                                              "X 30 vmid=0\nR 40\n"),
+                         MMUSIM_FMT_AUTO);
+    assert_int_equal(r->rc, 0);
+    assert_int_equal(r->n, 4);
+    assert_int_equal(r->acc[0].vmid, 3);
+    assert_int_equal(r->acc[0].asid, 0);
+    check_access(&r->acc[1], MMU_WRITE, 0x20, 8);
+    assert_int_equal(r->acc[1].vmid, 65535);
+    assert_int_equal(r->acc[1].asid, 2);
+    assert_int_equal(r->acc[1].cycle, 5);
+    assert_int_equal(r->acc[2].vmid, 0);
+    assert_int_equal(r->acc[3].vmid, 0);
+    r = read_all(fixture_str("t.lackey", "I  0400,3\n L 0800,8\n"), MMUSIM_FMT_AUTO);
+    assert_int_equal(r->rc, 0);
+    assert_int_equal(r->acc[0].vmid + r->acc[1].vmid, 0);
+    r = read_all(fixture_str("t.din", "0 1000\n2 400\n"), MMUSIM_FMT_AUTO);
+    assert_int_equal(r->rc, 0);
+    assert_int_equal(r->acc[0].vmid + r->acc[1].vmid, 0);
+    assert_int_equal(mmusim_format_fields(MMUSIM_FMT_LACKEY) & MMUSIM_FIELD_VMID, 0);
+    assert_int_equal(mmusim_format_fields(MMUSIM_FMT_TEXT) & MMUSIM_FIELD_VMID, MMUSIM_FIELD_VMID);
+}
+
 static void test_crlf_and_last_line(void **state)
 {
     (void)state;
@@ -524,7 +552,7 @@ static void test_text_errors(void **state)
     EXPECT_ERROR(MMUSIM_FMT_DIN, "0 10\n1 fffffffffffffffd\n",
                  ":2: the access's bytes run past the end of the address space (address + size - 1 "
                  "wraps past 2^64)");
-    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 8 foo=1\n", ":1: unknown key 'foo' (expected asid or cycle)");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 8 foo=1\n", ":1: unknown key 'foo' (expected asid, vmid or cycle)");
     EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 asid=1 asid=2\n", ":1: duplicate key 'asid'");
     EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 cycle=1 cycle=2\n", ":1: duplicate key 'cycle'");
     EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 asid=65536\n", ":1: asid 65536 out of range 0..65535");
@@ -532,12 +560,23 @@ static void test_text_errors(void **state)
     EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 asid=\n", ":1: missing value for key 'asid'");
     EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 cycle=18446744073709551616\n", ":1: cycle does not fit in 64 bits");
     EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 cycle=-1\n", ":1: bad digit '-' in cycle");
+    /* VM ids */
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 1\nR 2 vmid=65536\n", ":2: vmid 65536 out of range 0..65535");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 vmid=99999999999999999999999\n",
+                 ":1: vmid 99999999999999999999999 out of range 0..65535");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 vmid=1x\n", ":1: bad digit 'x' in vmid");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 vmid=-1\n", ":1: bad digit '-' in vmid");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 asid=2 vmid=0x1\n", ":1: bad digit 'x' in vmid");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 vmid=\n", ":1: missing value for key 'vmid'");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 vmid=1 vmid=2\n", ":1: duplicate key 'vmid'");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 vm=1\n", ":1: unknown key 'vm' (expected asid, vmid or cycle)");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 vmid=1 8\n", ":1: size '8' must come right after the address");
     EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 asid=3 8\n", ":1: size '8' must come right after the address");
     EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 8 9\n", ":1: size '9' must come right after the address");
     EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 8x\n", ":1: bad digit 'x' in size");
-    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 =3\n", ":1: unexpected '=3' (expected SIZE, asid=N or cycle=N)");
+    EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 =3\n", ":1: unexpected '=3' (expected SIZE, asid=N, vmid=N or cycle=N)");
     EXPECT_ERROR(MMUSIM_FMT_TEXT, "R 10 hello\n",
-                 ":1: unexpected 'hello' (expected SIZE, asid=N or cycle=N)");
+                 ":1: unexpected 'hello' (expected SIZE, asid=N, vmid=N or cycle=N)");
     EXPECT_ERROR(MMUSIM_FMT_TEXT, "R\n", ":1: missing address");
     EXPECT_ERROR(MMUSIM_FMT_TEXT, "W   # nothing\n", ":1: missing address");
     EXPECT_ERROR(MMUSIM_FMT_TEXT, "X 0x\n", ":1: address has no hex digits");
@@ -1054,6 +1093,7 @@ int main(void)
         cmocka_unit_test(test_format_names),
         cmocka_unit_test(test_lackey),
         cmocka_unit_test(test_text),
+        cmocka_unit_test(test_vmid),
         cmocka_unit_test(test_crlf_and_last_line),
         cmocka_unit_test(test_auto_detection),
         cmocka_unit_test(test_din),

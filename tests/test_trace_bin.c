@@ -237,17 +237,21 @@ static int group_teardown(void **state)
 
 /* ---- mmusim binary ---- */
 
-/* accesses with ASIDs and cycles, a cycle that goes back (control record) */
+/* accesses with ASIDs and cycles, a cycle that goes back (control record),
+ * VM ids (set-VM control records) */
 static buf sample_bin(uint64_t count)
 {
     buf b = {NULL, 0, 0};
-    hdr(&b, 1, MMUSIM_BIN_FLAG_ASID | MMUSIM_BIN_FLAG_CYCLE, count);
+    hdr(&b, 1, MMUSIM_BIN_FLAG_ASID | MMUSIM_BIN_FLAG_CYCLE | MMUSIM_BIN_FLAG_VMID, count);
     rec(&b, 0x400000, 0, 1, 4, MMU_FETCH, 0);
     rec(&b, 0x7ffd1230, 100, 1, 8, MMU_READ, 1);           /* cycle 100 */
+    rec(&b, 65535, 0, 0, MMUSIM_BIN_CTL_SET_VMID, 3, 0);       /* control: VM 65535 from here */
     rec(&b, 0x601040, 5, 2, 4096, MMU_WRITE, 1);           /* cycle 105 */
     rec(&b, 50, 0, 0, MMUSIM_BIN_CTL_SET_CYCLE, 3, 0);         /* control: previous cycle = 50 */
+    rec(&b, 2, 0, 0, MMUSIM_BIN_CTL_SET_VMID, 3, 0);           /* control: VM 2 */
     rec(&b, UINT64_MAX, 1, 65535, 1, MMU_READ, 1);         /* cycle 51 */
     rec(&b, UINT64_C(0xffffffff00000000), 0, 0, MMUSIM_BIN_CTL_SET_CYCLE, 3, 0);
+    rec(&b, 0, 0, 0, MMUSIM_BIN_CTL_SET_VMID, 3, 0);           /* control: VM 0 */
     rec(&b, 0x1000, 0xffffffffu, 0, 2, MMU_FETCH, 1);      /* cycle 0xffffffff00000000 + 0xffffffff */
     return b;
 }
@@ -258,7 +262,7 @@ static void check_sample(const result *r)
     assert_int_equal(r->fmt, MMUSIM_FMT_BINARY);
     assert_int_equal(r->n, 5);
     assert_int_equal(r->instructions, 2);
-    assert_int_equal(r->records, 7);
+    assert_int_equal(r->records, 10);
     assert_int_equal(r->fields, MMUSIM_FIELDS_ALL);
     check_access(&r->acc[0], MMU_FETCH, 0x400000, 4, 1);
     assert_int_equal(r->acc[0].has_cycle, 0);
@@ -272,12 +276,15 @@ static void check_sample(const result *r)
     assert_int_equal(r->acc[3].cycle, 51);
     check_access(&r->acc[4], MMU_FETCH, 0x1000, 2, 0);
     assert_int_equal(r->acc[4].cycle, UINT64_C(0xffffffffffffffff));
+    static const uint16_t vmid[5] = {0, 0, 65535, 2, 0};
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(r->acc[i].vmid, vmid[i]);
 }
 
 static void test_binary(void **state)
 {
     (void)state;
-    buf b = sample_bin(7);
+    buf b = sample_bin(10);
     const char *path = fixture("t.bin", b.p, b.len);
     for (size_t max = 1; max <= 16; max += 3) {
         check_sample(read_all(path, MMUSIM_FMT_AUTO, max));
@@ -381,8 +388,8 @@ static void test_binary_errors(void **state)
     b.len = 5; /* only part of the magic number: still recognised */
     expect_error(MMUSIM_FMT_AUTO, &b, ": truncated header (5 of 32 bytes)");
     buf_free(&b);
-    hdr(&b, 1, 0x4, 1);
-    expect_error(MMUSIM_FMT_AUTO, &b, ": bad header: unknown flags 0x4");
+    hdr(&b, 1, 0x8, 1);
+    expect_error(MMUSIM_FMT_AUTO, &b, ": bad header: unknown flags 0x8");
     buf_free(&b);
     hdr(&b, 1, 0, 1);
     b.p[12] = 24;
@@ -420,8 +427,11 @@ static void test_binary_errors(void **state)
     rec(&b, 0x3000, 0, 0, 4097, MMU_READ, 0);
     expect_error(MMUSIM_FMT_AUTO, &b, ": record 3: size 4097 out of range 1..4096");
     b.len = good;
-    rec(&b, 0x3000, 0, 0, 2, 3, 0);
-    expect_error(MMUSIM_FMT_AUTO, &b, ": record 3: unknown control record kind 2");
+    rec(&b, 0x3000, 0, 0, 3, 3, 0);
+    expect_error(MMUSIM_FMT_AUTO, &b, ": record 3: unknown control record kind 3");
+    b.len = good;
+    rec(&b, 1, 0, 0, MMUSIM_BIN_CTL_SET_VMID, 3, 0);
+    expect_error(MMUSIM_FMT_AUTO, &b, ": record 3: VM control record, but the header says there are no VM ids");
     b.len = good;
     rec(&b, 0x3000, 0, 0, MMUSIM_BIN_CTL_SET_CYCLE, 3, 0);
     expect_error(MMUSIM_FMT_AUTO, &b, ": record 3: cycle control record, but the header says there are no cycles");
@@ -438,6 +448,16 @@ static void test_binary_errors(void **state)
     hdr(&b, 1, MMUSIM_BIN_FLAG_CYCLE, 2);
     rec(&b, 0x3000, 7, 0, 8, MMU_READ, 1);
     rec(&b, 0x3000, 1, 0, MMUSIM_BIN_CTL_SET_CYCLE, 3, 0);
+    expect_error(MMUSIM_FMT_AUTO, &b, ": record 2: control record with non-zero delta, asid or cycle bit");
+    buf_free(&b);
+    /* a VM id out of range, and a set-VM record with an ASID */
+    hdr(&b, 1, MMUSIM_BIN_FLAG_VMID, MMUSIM_BIN_COUNT_UNKNOWN);
+    rec(&b, 0x3000, 0, 0, 8, MMU_READ, 0);
+    good = b.len;
+    rec(&b, 65536, 0, 0, MMUSIM_BIN_CTL_SET_VMID, 3, 0);
+    expect_error(MMUSIM_FMT_AUTO, &b, ": record 2: VM id 65536 out of range 0..65535");
+    b.len = good;
+    rec(&b, 1, 0, 4, MMUSIM_BIN_CTL_SET_VMID, 3, 0);
     expect_error(MMUSIM_FMT_AUTO, &b, ": record 2: control record with non-zero delta, asid or cycle bit");
     buf_free(&b);
 

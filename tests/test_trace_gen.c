@@ -321,6 +321,47 @@ static void test_mix(void **state)
     free(a);
 }
 
+/* mix over VMs: V VMs of P processes each, VM-major round robin; every
+ * (VM, ASID) pair its own stream; one VM is the plain mix, VM id 0 */
+static void test_mix_vms(void **state)
+{
+    (void)state;
+    enum { P = 3, V = 4, Q = 11, N = 5000 };
+    mmusim_gen_params p = params(MMUSIM_GEN_MIX, N);
+    p.procs = P;
+    p.vms = V;
+    p.quantum = Q;
+    p.pattern = MMUSIM_GEN_SEQUENTIAL;
+    p.footprint = 1 << 20;
+    size_t n;
+    mmusim_access *a = generate(&p, &n);
+    assert_int_equal(n, N);
+    uint64_t next[V][P + 1];
+    for (int v = 0; v < V; v++)
+        for (int i = 0; i <= P; i++)
+            next[v][i] = p.base;
+    for (size_t i = 0; i < n; i++) {
+        unsigned k = (unsigned)((i / Q) % (P * V));
+        unsigned vm = k / P, asid = k % P + 1;
+        assert_int_equal(a[i].vmid, vm);
+        assert_int_equal(a[i].asid, asid);
+        assert_int_equal(a[i].vaddr, next[vm][asid]);
+        next[vm][asid] += 8;
+    }
+    free(a);
+    /* one VM: the same accesses as a mix without the option, all VM 0 */
+    p.pattern = MMUSIM_GEN_UNIFORM;
+    p.vms = 1;
+    mmusim_access *b = generate(&p, &n);
+    p.vms = 0; /* parameters from before VMs: one VM */
+    a = generate(&p, &n);
+    assert_true(same(a, b, N));
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(a[i].vmid, 0);
+    free(a);
+    free(b);
+}
+
 static void test_write_ratio(void **state)
 {
     (void)state;
@@ -388,11 +429,19 @@ static void test_bad_params(void **state)
     p.quantum = 0;
     expect_bad(p, "--quantum must be at least 1 access");
     p.quantum = 5;
+    p.vms = 65537;
+    expect_bad(p, "--vms 65537 out of range 1..65536");
+    p.vms = 40000;
+    expect_bad(p, "--procs 2 times --vms 40000 is more than 65535 processes");
+    p.vms = 1;
     p.pattern = MMUSIM_GEN_MIX;
     expect_bad(p, "--pattern must be sequential, strided, uniform, zipf or chase");
     p.pattern = MMUSIM_GEN_STRIDED;
     p.stride = 0;
     expect_bad(p, "--stride must be at least 1");
+    p = params(MMUSIM_GEN_UNIFORM, 10);
+    p.vms = 2;
+    expect_bad(p, "--vms needs the mix generator (one VM per set of processes)");
     p = params(MMUSIM_GEN_CHASE, 10);
     p.pages = ((uint64_t)1 << 26) + 1;
     expect_bad(p, "chase: at most 67108864 elements (67108865 asked)");
@@ -410,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_zipf),
         cmocka_unit_test(test_chase),
         cmocka_unit_test(test_mix),
+        cmocka_unit_test(test_mix_vms),
         cmocka_unit_test(test_write_ratio),
         cmocka_unit_test(test_bad_params),
     };

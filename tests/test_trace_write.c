@@ -55,24 +55,25 @@ static int count_files(void)
     return n;
 }
 
-/* A varied set of accesses: every type, sizes, ASIDs, cycles that go up,
- * back, and jump by more than 2^32. */
+/* A varied set of accesses: every type, sizes, ASIDs, VM ids, cycles that go
+ * up, back, and jump by more than 2^32.  The VM changes 6 times. */
 #define NSAMPLE 12
+#define NSAMPLE_VM_CHANGES 6
 static void sample(mmusim_access *a)
 {
     static const mmusim_access s[NSAMPLE] = {
-        {0x400000, 0, 4, 0, MMU_FETCH, 0},
-        {0x7ffd1230, 10, 8, 1, MMU_READ, 1},
-        {0x601040, 12, 4096, 2, MMU_WRITE, 1},
-        {0xfff, 0, 2, 0, MMU_READ, 0},           /* crosses a page */
-        {UINT64_MAX - 3, 3, 1, 65535, MMU_WRITE, 1}, /* the cycle goes back; din reads 4 bytes: the last 4 */
-        {0, UINT64_C(0x500000000), 16, 7, MMU_FETCH, 1}, /* jumps past 2^32 */
-        {0x1ffefffd78, UINT64_C(0x500000001), 8, 7, MMU_READ, 1},
-        {0x4017a3, 0, 5, 0, MMU_FETCH, 0},
-        {0x4222cac, 0, 4, 0, MMU_READ, 0},
-        {0x421d4d0, UINT64_MAX, 4, 3, MMU_WRITE, 1},
-        {0x123456789abcdef, 0, 32, 0, MMU_READ, 0},
-        {0x10, 0, 4, 0, MMU_WRITE, 0},
+        {0x400000, 0, 4, 0, MMU_FETCH, 0, 0},
+        {0x7ffd1230, 10, 8, 1, MMU_READ, 1, 1},
+        {0x601040, 12, 4096, 2, MMU_WRITE, 1, 1},
+        {0xfff, 0, 2, 0, MMU_READ, 0, 0},           /* crosses a page */
+        {UINT64_MAX - 3, 3, 1, 65535, MMU_WRITE, 1, 65535}, /* the cycle goes back; din reads 4 bytes: the last 4 */
+        {0, UINT64_C(0x500000000), 16, 7, MMU_FETCH, 1, 0}, /* jumps past 2^32 */
+        {0x1ffefffd78, UINT64_C(0x500000001), 8, 7, MMU_READ, 1, 0},
+        {0x4017a3, 0, 5, 0, MMU_FETCH, 0, 0},
+        {0x4222cac, 0, 4, 0, MMU_READ, 0, 0},
+        {0x421d4d0, UINT64_MAX, 4, 3, MMU_WRITE, 1, 3},
+        {0x123456789abcdef, 0, 32, 0, MMU_READ, 0, 0},
+        {0x10, 0, 4, 0, MMU_WRITE, 0, 0},
     };
     memcpy(a, s, sizeof s);
 }
@@ -85,6 +86,8 @@ static mmusim_access as_kept(mmusim_access a, mmusim_format fmt)
         a.size = 4;
     if (!(keep & MMUSIM_FIELD_ASID))
         a.asid = 0;
+    if (!(keep & MMUSIM_FIELD_VMID))
+        a.vmid = 0;
     if (!(keep & MMUSIM_FIELD_CYCLE)) {
         a.has_cycle = 0;
         a.cycle = 0;
@@ -153,18 +156,21 @@ static void assert_same(const mmusim_access *got, const mmusim_access *want, siz
     for (size_t i = 0; i < n; i++) {
         if (got[i].vaddr != want[i].vaddr || got[i].size != want[i].size ||
             got[i].type != want[i].type || got[i].asid != want[i].asid ||
-            got[i].has_cycle != want[i].has_cycle || got[i].cycle != want[i].cycle)
-            print_error("access %zu: got %llx/%u/%u/asid %u/cycle %d:%llu, want %llx/%u/%u/asid %u/cycle %d:%llu\n",
+            got[i].has_cycle != want[i].has_cycle || got[i].cycle != want[i].cycle ||
+            got[i].vmid != want[i].vmid)
+            print_error("access %zu: got %llx/%u/%u/asid %u/vmid %u/cycle %d:%llu, want "
+                        "%llx/%u/%u/asid %u/vmid %u/cycle %d:%llu\n",
                         i, (unsigned long long)got[i].vaddr, got[i].size, got[i].type, got[i].asid,
-                        got[i].has_cycle, (unsigned long long)got[i].cycle,
+                        got[i].vmid, got[i].has_cycle, (unsigned long long)got[i].cycle,
                         (unsigned long long)want[i].vaddr, want[i].size, want[i].type, want[i].asid,
-                        want[i].has_cycle, (unsigned long long)want[i].cycle);
+                        want[i].vmid, want[i].has_cycle, (unsigned long long)want[i].cycle);
         assert_int_equal(got[i].vaddr, want[i].vaddr);
         assert_int_equal(got[i].size, want[i].size);
         assert_int_equal(got[i].type, want[i].type);
         assert_int_equal(got[i].asid, want[i].asid);
         assert_int_equal(got[i].has_cycle, want[i].has_cycle);
         assert_int_equal(got[i].cycle, want[i].cycle);
+        assert_int_equal(got[i].vmid, want[i].vmid);
     }
 }
 
@@ -303,7 +309,8 @@ static void test_stable_bytes(void **state)
     size_t k = fread(text, 1, sizeof text - 1, f);
     fclose(f);
     text[k] = '\0';
-    assert_string_equal(text, "X 0x400000 4\nR 0x7ffd1230 8 asid=1 cycle=10\nW 0x601040 4096 asid=2 cycle=12\n");
+    assert_string_equal(text, "X 0x400000 4\nR 0x7ffd1230 8 asid=1 vmid=1 cycle=10\n"
+                              "W 0x601040 4096 asid=2 vmid=1 cycle=12\n");
     write_trace(p, MMUSIM_FMT_LACKEY, MMUSIM_COMP_NONE, MMUSIM_FIELDS_ALL, a, 4);
     f = fopen(p, "r");
     k = fread(text, 1, sizeof text - 1, f);
@@ -339,13 +346,14 @@ static void test_binary_header(void **state)
     fclose(f);
     assert_memory_equal(h, MMUSIM_BIN_MAGIC, MMUSIM_BIN_MAGIC_LEN);
     assert_int_equal(mmusim_le16(h + 8), 1);
-    assert_int_equal(mmusim_le16(h + 14), MMUSIM_BIN_FLAG_ASID | MMUSIM_BIN_FLAG_CYCLE);
+    assert_int_equal(mmusim_le16(h + 14), MMUSIM_BIN_FLAG_ASID | MMUSIM_BIN_FLAG_CYCLE | MMUSIM_BIN_FLAG_VMID);
     /* 12 accesses, three of them after a set-cycle control record (the cycle
-     * goes back to 3, jumps to 0x500000000, jumps to UINT64_MAX) */
-    assert_int_equal(mmusim_le64(h + 16), NSAMPLE + 3);
-    assert_int_equal(size, MMUSIM_BIN_HEADER_SIZE + (NSAMPLE + 3) * MMUSIM_BIN_RECORD_SIZE);
+     * goes back to 3, jumps to 0x500000000, jumps to UINT64_MAX), six after a
+     * set-VM one */
+    assert_int_equal(mmusim_le64(h + 16), NSAMPLE + 3 + NSAMPLE_VM_CHANGES);
+    assert_int_equal(size, MMUSIM_BIN_HEADER_SIZE + (NSAMPLE + 3 + NSAMPLE_VM_CHANGES) * MMUSIM_BIN_RECORD_SIZE);
     /* accesses without ASIDs or cycles: the flags say so */
-    mmusim_access plain[3] = {{1, 0, 1, 0, 0, 0}, {2, 0, 1, 0, 1, 0}, {3, 0, 1, 0, 2, 0}};
+    mmusim_access plain[3] = {{1, 0, 1, 0, 0, 0, 0}, {2, 0, 1, 0, 1, 0, 0}, {3, 0, 1, 0, 2, 0, 0}};
     write_trace(p, MMUSIM_FMT_BINARY, MMUSIM_COMP_NONE, MMUSIM_FIELDS_ALL, plain, 3);
     f = fopen(p, "rb");
     assert_int_equal(fread(h, 1, sizeof h, f), sizeof h);
@@ -384,7 +392,7 @@ static void test_writer_errors(void **state)
     assert_string_equal(err, want);
 
     /* a bad access: an error naming it, sticky, and no output at all */
-    mmusim_access a[3] = {{1, 0, 8, 0, MMU_READ, 0}, {2, 0, 0, 0, MMU_READ, 0}, {3, 0, 8, 0, MMU_READ, 0}};
+    mmusim_access a[3] = {{1, 0, 8, 0, MMU_READ, 0, 0}, {2, 0, 0, 0, MMU_READ, 0, 0}, {3, 0, 8, 0, MMU_READ, 0, 0}};
     assert_int_equal(count_files(), 0);
     assert_int_equal(mmusim_writer_open(p, &o, &w, err, sizeof err), 0);
     assert_int_equal(count_files(), 1); /* the temporary file */
@@ -455,7 +463,7 @@ static void test_comment_and_stdout(void **state)
     mmusim_writer *w;
     char err[512];
     const char *p = path_of("c.txt");
-    mmusim_access a = {0x1000, 0, 8, 0, MMU_READ, 0};
+    mmusim_access a = {0x1000, 0, 8, 0, MMU_READ, 0, 0};
     assert_int_equal(mmusim_writer_open(p, &o, &w, err, sizeof err), 0);
     assert_int_equal(mmusim_writer_write(w, &a, 1, err, sizeof err), 0);
     assert_int_equal(mmusim_writer_close(w, err, sizeof err), 0);
@@ -526,8 +534,8 @@ static void test_big(void **state)
     assert_non_null(a);
     assert_non_null(got);
     for (uint32_t i = 0; i < N; i++) {
-        mmusim_access x = {(uint64_t)i * 0x9e3779b97f4a7c15u, i / 3, 1 + i % 64, (uint16_t)(i % 5),
-                       (uint8_t)(i % 3), (uint8_t)(i % 2)};
+        mmusim_access x = {(uint64_t)i * 0x9e3779b97f4a7c15u, i / 3, (uint16_t)(1 + i % 64), (uint16_t)(i % 5),
+                       (uint8_t)(i % 3), (uint8_t)(i % 2), (uint16_t)(i / 1000 % 4)};
         a[i] = x;
     }
     for (int c = 0; c < MMUSIM_COMP_COUNT; c++)

@@ -3,7 +3,8 @@
  * simultaneous misses, merging, a hand-worked queueing example, a long
  * random stream checked against independent invariants (no walker runs two
  * walks at once, throughput <= walkers / mean walk time, work conservation,
- * exact merge decisions), out-of-order issue, the bounded in-flight table,
+ * exact merge decisions), out-of-order issue, the bounded in-flight table
+ * (and its indexes against a plain scan of the table),
  * API contract errors and configuration checks.
  */
 #include <setjmp.h>
@@ -406,6 +407,164 @@ static void test_inflight_table(void **state)
     mmu_walkers_destroy(p);
 }
 
+/* ---- the in-flight table against a plain scan ---- */
+
+/* The table as a dense array scanned in place order (the rules of
+ * model/walkers.c, written the simplest way): retire moves the last entry
+ * into each retired place and looks at that place again; a lookup takes the
+ * lowest place; a full table drops the earliest done, lowest place first. */
+typedef struct ref_walk {
+    uint64_t key, start, done;
+    uint32_t walker;
+} ref_walk;
+
+typedef struct ref_pool {
+    uint32_t count, cap, n;
+    uint64_t free_at[8];
+    ref_walk t[16];
+    uint64_t overflows, merged;
+    int open;
+    ref_walk grant;
+} ref_pool;
+
+static void ref_retire(ref_pool *r, uint64_t cycle)
+{
+    uint32_t i = 0;
+    while (i < r->n) {
+        if (r->t[i].done < cycle)
+            r->t[i] = r->t[--r->n];
+        else
+            i++;
+    }
+}
+
+static const ref_walk *ref_find(const ref_pool *r, uint64_t key, uint64_t cycle)
+{
+    for (uint32_t i = 0; i < r->n; i++)
+        if (r->t[i].key == key && r->t[i].done >= cycle)
+            return &r->t[i];
+    return NULL;
+}
+
+static void ref_add(ref_pool *r, ref_walk w)
+{
+    if (r->n == r->cap) {
+        uint32_t first = 0;
+        for (uint32_t i = 1; i < r->n; i++)
+            if (r->t[i].done < r->t[first].done)
+                first = i;
+        r->t[first] = r->t[--r->n];
+        r->overflows++;
+    }
+    r->t[r->n++] = w;
+}
+
+/* begin: 1 and the grant's start when a walk must be made, 0 when merged. */
+static int ref_begin(ref_pool *r, uint64_t issue, uint64_t key, uint64_t *start, uint64_t *done)
+{
+    ref_retire(r, issue);
+    const ref_walk *w = ref_find(r, key, issue);
+    if (w != NULL) {
+        r->merged++;
+        *done = w->done;
+        return 0;
+    }
+    uint32_t best = UINT32_MAX, busy = 0;
+    for (uint32_t k = 0; k < r->count; k++) {
+        uint64_t f = r->free_at[k];
+        if (f <= issue) {
+            if (best == UINT32_MAX || f > r->free_at[best])
+                best = k;
+        } else if (f < r->free_at[busy] || r->free_at[busy] <= issue) {
+            busy = k;
+        }
+    }
+    uint32_t k = best != UINT32_MAX ? best : busy;
+    *start = r->free_at[k] > issue ? r->free_at[k] : issue;
+    r->grant = (ref_walk){ key, *start, 0, k };
+    r->open = 1;
+    return 1;
+}
+
+static void ref_end(ref_pool *r, uint64_t dur)
+{
+    ref_walk w = r->grant;
+    w.done = w.start + dur;
+    r->free_at[w.walker] = w.done;
+    r->open = 0;
+    ref_add(r, w);
+}
+
+static void ref_pending(ref_pool *r, uint64_t key, uint64_t done)
+{
+    for (uint32_t i = 0; i < r->n; i++) {
+        if (r->t[i].key == key) {
+            if (done > r->t[i].done)
+                r->t[i].done = done;
+            return;
+        }
+    }
+    ref_add(r, (ref_walk){ key, done, done, UINT32_MAX });
+}
+
+/* Random begins, ends, pendings (also inside a begin-end pair, which gives
+ * two entries of one key), late issues, equal completion cycles and a small
+ * table that overflows: every grant, lookup and count as the scan gives. */
+static void test_inflight_vs_scan(void **state)
+{
+    (void)state;
+    rng_state = 99;
+    for (uint32_t round = 0; round < 200; round++) {
+        ref_pool r;
+        memset(&r, 0, sizeof r);
+        r.count = 1 + rnd(3);
+        r.cap = r.count + rnd(16 - r.count + 1);
+        uint32_t keys = 2 + rnd(20);
+        mmu_walkers *p = make(r.count, r.cap, 1);
+        uint64_t now = 0;
+        for (uint32_t op = 0; op < 3000; op++) {
+            now += rnd(4);
+            uint64_t issue = rnd(8) == 0 && now > 20 ? now - rnd(20) : now; /* late issues */
+            uint64_t key = rnd(keys);
+            if (rnd(6) == 0) {
+                uint64_t d = issue + 5 * rnd(5);
+                mmu_walkers_pending(p, key, d);
+                ref_pending(&r, key, d);
+            } else {
+                mmu_walk_grant g;
+                uint64_t start = 0, done = 0;
+                assert_int_equal(mmu_walkers_begin(p, issue, key, &g), MMU_OK);
+                int walk = ref_begin(&r, issue, key, &start, &done);
+                assert_int_equal(!g.merged, walk);
+                if (walk) {
+                    assert_int_equal(g.start_cycle, start);
+                    if (rnd(10) == 0) { /* a pending for the same page before the end */
+                        mmu_walkers_pending(p, key, issue + 3);
+                        ref_pending(&r, key, issue + 3);
+                    }
+                    uint64_t dur = 5 * (1 + rnd(4));
+                    assert_int_equal(mmu_walkers_end(p, key, g.start_cycle, dur, &done), MMU_OK);
+                    ref_end(&r, dur);
+                } else {
+                    assert_int_equal(g.done_cycle, done);
+                }
+            }
+            for (uint64_t k = 0; k < keys; k++) {
+                uint64_t c = now - (now > 10 ? rnd(10) : 0) + rnd(10), d = 0;
+                const ref_walk *w = ref_find(&r, k, c);
+                assert_int_equal(mmu_walkers_inflight(p, c, k, &d), w != NULL);
+                if (w != NULL)
+                    assert_int_equal(d, w->done);
+            }
+        }
+        mmu_walkers_stats s;
+        mmu_walkers_get_stats(p, &s);
+        assert_int_equal(s.inflight_overflows, r.overflows);
+        assert_int_equal(s.merged, r.merged);
+        mmu_walkers_destroy(p);
+    }
+}
+
 static void test_contract(void **state)
 {
     (void)state;
@@ -502,6 +661,7 @@ int main(void)
         cmocka_unit_test(test_random_stream_throughput),
         cmocka_unit_test(test_out_of_order),
         cmocka_unit_test(test_inflight_table),
+        cmocka_unit_test(test_inflight_vs_scan),
         cmocka_unit_test(test_contract),
         cmocka_unit_test(test_config_check),
     };

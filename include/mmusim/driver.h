@@ -21,6 +21,10 @@
  * Contract: the driver allocates only at creation; an access costs no
  * allocation and no division.  One driver belongs to one stream of accesses
  * and one thread; drivers are independent of each other.
+ *
+ * The per-access calls also come as static inline functions
+ * (mmu_driver_access_inline and the rule's two halves), for a caller's
+ * per-access loop: the same rule, without a call across libraries.
  */
 #ifndef MMUSIM_DRIVER_H
 #define MMUSIM_DRIVER_H
@@ -50,6 +54,21 @@ void mmu_core_config_defaults(mmu_core_config *c);
 MMU_MUST_CHECK mmu_err mmu_core_config_check(const mmu_core_config *c, char *msg, size_t msglen);
 
 typedef struct mmu_driver mmu_driver;
+
+/*
+ * The driver's state, here only so that the inline functions at the end of
+ * this header can be compiled into a caller.  Its fields are private (use
+ * the functions); a change of this layout is a change of the ABI.
+ */
+struct mmu_driver {
+    mmu *m;
+    uint64_t interval;        /* in ticks */
+    uint64_t next_issue;      /* earliest issue of the next access without a cycle */
+    uint64_t *done;           /* completion of the last `window` accesses (0: none), a ring */
+    uint32_t window;          /* max_outstanding */
+    uint32_t pos;             /* ring slot of the oldest access */
+    uint32_t interval_cycles;
+};
 
 /*
  * Create a driver for m with the rule of core (NULL: m's configuration,
@@ -95,6 +114,41 @@ int mmu_driver_access(mmu_driver *d, mmu_request *req, int own_cycle, mmu_respon
  */
 uint64_t mmu_driver_next_issue(const mmu_driver *d, int own_cycle, uint64_t cycle);
 void mmu_driver_record(mmu_driver *d, int own_cycle, uint64_t issue, uint64_t done, int page_fault);
+
+/* mmu.h's mmu_access (declared here too: mmu.h includes this header through config.h). */
+int mmu_access(mmu *m, const mmu_request *req, mmu_response resp[2]);
+
+/* mmu_driver_next_issue, inline. */
+static inline uint64_t mmu_driver_next_issue_inline(const mmu_driver *d, int own_cycle, uint64_t cycle)
+{
+    if (own_cycle)
+        return cycle;
+    const uint64_t oldest = d->done[d->pos];
+    return oldest > d->next_issue ? oldest : d->next_issue;
+}
+
+/* mmu_driver_record, inline. */
+static inline void mmu_driver_record_inline(mmu_driver *d, int own_cycle, uint64_t issue, uint64_t done,
+                                            int page_fault)
+{
+    d->done[d->pos] = done;
+    if (++d->pos == d->window)
+        d->pos = 0;
+    d->next_issue = issue + d->interval;
+    /* a page fault is a trap: a core issuing at a rate stops until it returns */
+    if (!own_cycle && page_fault && done > d->next_issue)
+        d->next_issue = done;
+}
+
+/* mmu_driver_access, inline. */
+static inline int mmu_driver_access_inline(mmu_driver *d, mmu_request *req, int own_cycle, mmu_response resp[2])
+{
+    req->cycle = mmu_driver_next_issue_inline(d, own_cycle, req->cycle);
+    const int k = mmu_access(d->m, req, resp);
+    mmu_driver_record_inline(d, own_cycle, req->cycle, resp[k - 1].done_cycle,
+                             (resp[0].page_faults | resp[k - 1].page_faults) != 0);
+    return k;
+}
 
 #ifdef __cplusplus
 }

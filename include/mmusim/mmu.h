@@ -104,7 +104,8 @@ void mmu_invalidate(mmu *m, mmu_inval_kind kind, uint64_t vaddr, uint16_t asid);
  */
 void mmu_invalidate_range(mmu *m, uint64_t vaddr, uint64_t bytes, uint16_t asid);
 
-/* Counters; the pointer stays valid for the instance's life. */
+/* Counters; the pointer stays valid for the instance's life, its contents current as of
+   this call (ask again after more translations: level-1 hits are added when asked for). */
 const mmu_stats *mmu_get_stats(const mmu *m);
 /* Zero every counter (for warm-up); contents of TLBs are kept. */
 void mmu_clear_stats(mmu *m);
@@ -126,7 +127,9 @@ const char *mmu_lat_class_name(mmu_lat_class c);
 
 /*
  * Translation latency histogram of a class (cycles); valid for the
- * instance's life.  MMU_LAT_ALL is the sum of the others, formed when asked.
+ * instance's life, its contents current as of this call (ask again after
+ * more translations).  MMU_LAT_ALL is the sum of the others, formed when
+ * asked; so are the level-1 hits of the hit filter in MMU_LAT_L1.
  */
 const mmu_hist *mmu_get_latency(const mmu *m, mmu_lat_class c);
 

@@ -11,7 +11,9 @@
  * mmu_os_handle_fault, adds the latency it returns, and walks again.
  *
  * Physical memory is cfg->phys_mem bytes of frames of the format's base page
- * size, frame 0 at physical address 0.  Page-table pages occupy frames and are
+ * size, frame 0 at physical address 0, or the physical ranges the
+ * configuration lists (cfg->frame_ranges, cfg->pt_ranges: where a SystemC
+ * platform has memory).  Page-table pages occupy frames and are
  * never evicted.  Data frames hold no contents (a trace has no data), so the
  * host memory used grows with the page-table pages and the frames touched,
  * not with the virtual address space.  The model never prints, exits or
@@ -52,6 +54,21 @@ const char *mmu_os_frame_alloc_name(mmu_os_frame_alloc a);
 /* Parse a policy name (case-insensitive); MMU_OS_ALLOC_POLICIES if unknown. */
 mmu_os_frame_alloc mmu_os_frame_alloc_parse(const char *name);
 
+/* Physical ranges one list may hold (os.frame_ranges, os.pt_ranges). */
+#define MMU_OS_MAX_RANGES 16
+
+/* A physical range [base, base + size) of frames. */
+typedef struct mmu_os_range {
+    uint64_t base; /* a multiple of the base page size */
+    uint64_t size; /* bytes, > 0, a multiple of the base page size */
+} mmu_os_range;
+
+/* A list of physical ranges, in the order frames are taken from them. */
+typedef struct mmu_os_ranges {
+    uint32_t n; /* 0: none */
+    mmu_os_range r[MMU_OS_MAX_RANGES];
+} mmu_os_ranges;
+
 /*
  * Configuration of the OS model ([os] in a configuration file).  Latency
  * parts are core cycles, except the swap device times, which are µs
@@ -76,6 +93,16 @@ typedef struct mmu_os_config {
     uint32_t shootdown;      /* cycles per remote core per shootdown */
     double swap_read_us;     /* µs: swap device read of one base page */
     double swap_write_us;    /* µs: swap device write of one base page */
+    /*
+     * Where frames are (docs/os-model.md, "Physical ranges").  None (the
+     * default): frames 0 .. phys_mem-1, page tables and data alike.
+     * frame_ranges: every frame lies in these ranges, taken in list order
+     * and cut to the first phys_mem bytes of them.  pt_ranges (only with
+     * frame_ranges): page-table frames lie in these instead, whole, and
+     * data frames in frame_ranges.  Ranges must not overlap.
+     */
+    mmu_os_ranges frame_ranges;
+    mmu_os_ranges pt_ranges;
 } mmu_os_config;
 
 /*
@@ -95,6 +122,24 @@ void mmu_os_config_defaults(mmu_os_config *cfg);
  */
 MMU_MUST_CHECK mmu_err mmu_os_config_check(const mmu_os_config *cfg, const mmu_pt_format *fmt,
                                            char *msg, size_t msglen);
+
+/*
+ * Parse a range list: items separated by commas, each BASE+SIZE (BASE an
+ * integer, 0x... hexadecimal; SIZE bytes with an optional K, M, G, T suffix,
+ * or hexadecimal), e.g. "0x80000000+16M, 0x90000000+8M".  An empty text is
+ * an empty list.  field names the list in messages ("os.frame_ranges").
+ * Replaces *out on success; on error msg names the field and the item
+ * (MMU_EPARSE, MMU_ERANGE).  Page alignment, overlaps and limits are
+ * checked by mmu_os_config_check.
+ */
+MMU_MUST_CHECK mmu_err mmu_os_ranges_parse(mmu_os_ranges *out, const char *text, const char *field,
+                                           char *msg, size_t msglen);
+
+/* Append [base, base + size) (checked later by mmu_os_config_check).  MMU_EFULL when full. */
+MMU_MUST_CHECK mmu_err mmu_os_ranges_add(mmu_os_ranges *list, uint64_t base, uint64_t size);
+
+/* The list as text that mmu_os_ranges_parse reads back ("" for none). */
+void mmu_os_ranges_format(const mmu_os_ranges *list, char *buf, size_t len);
 
 /* Memory protection of a region (a mask).  READ is required. */
 enum {

@@ -17,12 +17,11 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "counters.h"
 #include "mmusim/io/config_file.h"
 #include "mmusim/io/stream.h"
 #include "mmusim/mmusim.h"
 #include "report_virt.h" /* virtualization block (issue 13) */
-
-static const char *const type_names[MMU_ACCESS_TYPES] = {"read", "write", "fetch"};
 
 static double pct(uint64_t a, uint64_t b)
 {
@@ -39,11 +38,12 @@ static void report_walker_text(FILE *out, const mmu *m)
 {
     const mmu_stats *s = mmu_get_stats(m);
     const mmu_config *cfg = mmu_get_config(m);
+    const ctr_ctx cc = {m, NULL, 0};
     fprintf(out, "\nwalker         %s, %u walkers\n", cfg->walker.format, cfg->walker.count);
     fprintf(out, "walks          %llu: %llu for TLB misses, %llu again after page faults, %llu dirty "
                  "re-walks; %llu requests joined a walk in flight\n",
             (unsigned long long)s->walks,
-            (unsigned long long)(s->walks - s->fault_rewalks - s->dirty_rewalks),
+            (unsigned long long)ctr_value(ctr_find(mmusim_counters_walker, "miss_walks"), s, &cc),
             (unsigned long long)s->fault_rewalks, (unsigned long long)s->dirty_rewalks,
             (unsigned long long)s->walks_merged);
     if (s->walks) {
@@ -100,6 +100,27 @@ static void mib(char *buf, size_t len, uint64_t bytes)
         snprintf(buf, len, "%.2f MiB", (double)bytes / (double)(UINT64_C(1) << 20));
 }
 
+/* The summary line of table t labelled line: "LINE           a N, b N, ...". */
+static void ctr_text_line(FILE *out, const mmusim_counter *t, const char *line, const void *stats,
+                          const ctr_ctx *c)
+{
+    const char *sep = "";
+    fprintf(out, "%-14s ", line);
+    for (; t->key; t++) {
+        if (!t->line || strcmp(t->line, line) != 0)
+            continue;
+        unsigned long long v = (unsigned long long)ctr_value(t, stats, c);
+        const char *at = strstr(t->label, "%s");
+        fputs(sep, out);
+        if (at)
+            fprintf(out, "%.*s%llu%s", (int)(at - t->label), t->label, v, at + 2);
+        else
+            fprintf(out, "%s %llu", t->label, v);
+        sep = ", ";
+    }
+    fputc('\n', out);
+}
+
 static void report_os_text(FILE *out, const mmu *m)
 {
     const mmu_os *os = mmu_get_os(m);
@@ -107,24 +128,21 @@ static void report_os_text(FILE *out, const mmu *m)
     mmu_os_stats st;
     mmu_os_get_stats(os, &st);
     char a[32], b[32], c[32];
-    mib(a, sizeof a, oc->phys_mem);
+    const uint64_t phys = st.frames_total * st.frame_bytes; /* phys_mem, or what of it the ranges hold */
+    mib(a, sizeof a, phys);
     mib(b, sizeof b, st.frames_used * st.frame_bytes);
     mib(c, sizeof c, st.frames_pt * st.frame_bytes);
-    fprintf(out, "\nOS model       physical memory %s: %s in use (%s page tables), THP %s\n", a, b, c,
-            oc->thp ? "on" : "off");
+    fprintf(out, "\nOS model       physical memory %s%s: %s in use (%s page tables), THP %s\n", a,
+            oc->pt_ranges.n ? " in os.frame_ranges and os.pt_ranges" : oc->frame_ranges.n ? " in os.frame_ranges" : "",
+            b, c, oc->thp ? "on" : "off");
     fprintf(out, "page faults    minor %llu, major %llu, A/D %llu, protection %llu\n",
             (unsigned long long)st.faults[MMU_OS_FAULT_MINOR], (unsigned long long)st.faults[MMU_OS_FAULT_MAJOR],
             (unsigned long long)st.faults[MMU_OS_FAULT_AD_UPDATE],
             (unsigned long long)st.faults[MMU_OS_FAULT_PROTECTION]);
-    fprintf(out, "replacement    evictions %llu, write-backs %llu, swap-ins %llu, swap peak %llu pages, "
-                 "shootdowns %llu\n",
-            (unsigned long long)st.evictions, (unsigned long long)st.writebacks,
-            (unsigned long long)st.swap_ins, (unsigned long long)st.swap_slots_peak,
-            (unsigned long long)st.shootdowns);
+    const ctr_ctx cc = {m, NULL, 0};
+    ctr_text_line(out, mmusim_counters_os, "replacement", &st, &cc);
     if (oc->thp)
-        fprintf(out, "huge pages     mapped %llu, fallbacks to 4K %llu, splits %llu\n",
-                (unsigned long long)st.thp_mapped, (unsigned long long)st.thp_fallbacks,
-                (unsigned long long)st.thp_splits);
+        ctr_text_line(out, mmusim_counters_os, "huge pages", &st, &cc);
     if (st.lat.total) {
         fprintf(out, "fault cycles   %llu:", (unsigned long long)st.lat.total);
         for (int p = 0; p < MMU_OS_LAT_PARTS; p++)
@@ -134,27 +152,36 @@ static void report_os_text(FILE *out, const mmu *m)
         fprintf(out, "\n");
     }
     uint64_t vms_total = 0;
-    fprintf(out, "%-6s %12s %12s %12s %12s %9s %9s %9s %9s\n", "asid", "vms", "rss", "peak rss",
-            "swap", "minor", "major", "swap-in", "swap-out");
+    /* the table of processes: the counters with a column heading; the first
+     * column left-aligned, bytes in MiB/GiB */
+    const mmusim_counter *col;
+    for (col = mmusim_counters_proc; col->key; col++)
+        if (col->label && !col->line)
+            fprintf(out, col == mmusim_counters_proc ? "%-6s" : col->unit == CTR_BYTES ? " %12s" : " %9s",
+                    col->label);
+    fputc('\n', out);
     for (uint32_t i = 0; i < mmu_os_proc_count(os); i++) {
         mmu_os_proc_stats ps;
         if (mmu_os_proc_get(os, i, &ps) != MMU_OK)
             continue;
-        char v[32], r[32], pk[32], sw[32];
-        mib(v, sizeof v, ps.vms);
-        mib(r, sizeof r, ps.rss);
-        mib(pk, sizeof pk, ps.peak_rss);
-        mib(sw, sizeof sw, ps.swap);
         vms_total += ps.vms;
-        fprintf(out, "%-6u %12s %12s %12s %12s %9llu %9llu %9llu %9llu\n", ps.asid, v, r, pk, sw,
-                (unsigned long long)ps.faults[MMU_OS_FAULT_MINOR],
-                (unsigned long long)ps.faults[MMU_OS_FAULT_MAJOR], (unsigned long long)ps.swap_ins,
-                (unsigned long long)ps.swap_outs);
+        for (col = mmusim_counters_proc; col->key; col++) {
+            if (!col->label || col->line)
+                continue;
+            char v[32];
+            uint64_t x = ctr_value(col, &ps, &cc);
+            if (col->unit == CTR_BYTES)
+                mib(v, sizeof v, x);
+            else
+                snprintf(v, sizeof v, "%llu", (unsigned long long)x);
+            fprintf(out, col == mmusim_counters_proc ? "%-6s" : col->unit == CTR_BYTES ? " %12s" : " %9s", v);
+        }
+        fputc('\n', out);
     }
-    if (vms_total > oc->phys_mem)
+    if (vms_total > phys)
         fprintf(out, "footprint %s is larger than physical memory %s: the program ran, with %llu "
                      "evictions and %llu major faults\n",
-                (mib(a, sizeof a, vms_total), a), (mib(b, sizeof b, oc->phys_mem), b),
+                (mib(a, sizeof a, vms_total), a), (mib(b, sizeof b, phys), b),
                 (unsigned long long)st.evictions, (unsigned long long)st.faults[MMU_OS_FAULT_MAJOR]);
 }
 
@@ -181,12 +208,10 @@ void mmusim_report_text(FILE *out, const mmu *m, const mmusim_run_info *in)
     for (uint32_t i = 0; i < mmu_tlb_count(m); i++) {
         const mmu_tlb *t = mmu_get_tlb(m, i);
         const mmu_tlb_stats *ts = mmu_tlb_get_stats(t);
-        uint64_t h = 0, mi = 0, el = 0;
-        for (int k = 0; k < MMU_ACCESS_TYPES; k++) {
-            h += ts->hits[k];
-            mi += ts->misses[k];
-            el += ts->elsewhere[k];
-        }
+        const ctr_ctx cc = {m, in, i};
+        uint64_t h = ctr_value(ctr_find(mmusim_counters_tlb, "hits"), ts, &cc);
+        uint64_t mi = ctr_value(ctr_find(mmusim_counters_tlb, "misses"), ts, &cc);
+        uint64_t el = ctr_value(ctr_find(mmusim_counters_tlb, "hit_elsewhere"), ts, &cc);
         fprintf(out, "%-10s %5u %14llu %14llu %14llu %7.3f%% %12llu", mmu_tlb_get_config(t)->name,
                 mmu_tlb_get_config(t)->level, (unsigned long long)(h + mi + el), (unsigned long long)h,
                 (unsigned long long)mi, pct(mi, h + mi + el), (unsigned long long)ts->evictions);
@@ -261,25 +286,8 @@ static json_t *walker_json(const mmu *m)
     const mmu_config *cfg = mmu_get_config(m);
     json_t *w = json_object();
     json_object_set_new(w, "mode", json_string(cfg->walker.mode == MMU_WALKER_FIXED ? "fixed" : "radix"));
-    json_object_set_new(w, "walks", u64(s->walks));
-    json_object_set_new(w, "merged", u64(s->walks_merged));
-    json_object_set_new(w, "queue_cycles", u64(s->walk_queue_cycles));
-    json_object_set_new(w, "walk_cycles", u64(s->walk_cycles));
-    json_object_set_new(w, "pte_reads", u64(s->pte_reads));
-    json_object_set_new(w, "ad_writes", u64(s->ad_writes));
-    json_object_set_new(w, "dirty_rewalks", u64(s->dirty_rewalks));
-    json_object_set_new(w, "fault_rewalks", u64(s->fault_rewalks));
-    json_object_set_new(w, "miss_walks", u64(s->walks - s->fault_rewalks - s->dirty_rewalks));
-    json_t *refs = json_array();
-    for (int r = 0; r <= MMU_WALK_REFS_MAX; r++)
-        json_array_append_new(refs, u64(s->walk_refs[r]));
-    json_object_set_new(w, "refs_per_walk", refs);
-    json_object_set_new(w, "page_faults", u64(s->page_faults));
-    json_object_set_new(w, "fault_cycles", u64(s->fault_cycles));
-    json_t *wf = json_object();
-    for (int f = 1; f < MMU_FAULT_CAUSES; f++)
-        json_object_set_new(wf, mmu_fault_id((mmu_fault)f), u64(s->walk_faults[f]));
-    json_object_set_new(w, "walk_faults", wf);
+    const ctr_ctx cc = {m, NULL, 0};
+    ctr_json(w, mmusim_counters_walker, s, &cc);
     const mmu_pt_format *fmt = mmu_get_format(m);
     if (fmt) {
         json_object_set_new(w, "format", json_string(fmt->name));
@@ -290,10 +298,8 @@ static json_t *walker_json(const mmu *m)
             if (!mmu_pwc_get_config(mmu_get_pwc(m))->level[l].entries)
                 continue;
             json_t *o = json_object();
-            json_object_set_new(o, "entry", json_string(fmt->level_names[l]));
-            json_object_set_new(o, "lookups", u64(ps->level[l].lookups));
-            json_object_set_new(o, "hits", u64(ps->level[l].hits));
-            json_object_set_new(o, "misses", u64(ps->level[l].misses));
+            const ctr_ctx cl = {m, NULL, l};
+            ctr_json(o, mmusim_counters_pwc, &ps->level[l], &cl);
             char key[8];
             snprintf(key, sizeof key, "l%u", l);
             json_object_set_new(pwc, key, o);
@@ -323,50 +329,15 @@ static json_t *os_json(const mmu *m)
     mmu_os_stats st;
     mmu_os_get_stats(os, &st);
     json_t *o = json_object();
-    json_object_set_new(o, "phys_mem", u64(mmu_os_get_config(os)->phys_mem));
-    json_object_set_new(o, "frame_bytes", u64(st.frame_bytes));
-    json_object_set_new(o, "frames_total", u64(st.frames_total));
-    json_object_set_new(o, "frames_used", u64(st.frames_used));
-    json_object_set_new(o, "frames_page_tables", u64(st.frames_pt));
-    json_t *f = json_object();
-    for (int k = 1; k < MMU_OS_FAULT_KINDS; k++)
-        json_object_set_new(f, mmu_os_fault_kind_name((mmu_os_fault_kind)k), u64(st.faults[k]));
-    json_object_set_new(o, "faults", f);
-    json_object_set_new(o, "evictions", u64(st.evictions));
-    json_object_set_new(o, "writebacks", u64(st.writebacks));
-    json_object_set_new(o, "swap_ins", u64(st.swap_ins));
-    json_object_set_new(o, "swap_slots_used", u64(st.swap_slots_used));
-    json_object_set_new(o, "swap_slots_peak", u64(st.swap_slots_peak));
-    json_object_set_new(o, "clock_visits", u64(st.clock_visits));
-    json_object_set_new(o, "thp_mapped", u64(st.thp_mapped));
-    json_object_set_new(o, "thp_fallbacks", u64(st.thp_fallbacks));
-    json_object_set_new(o, "thp_splits", u64(st.thp_splits));
-    json_object_set_new(o, "shootdowns", u64(st.shootdowns));
-    json_object_set_new(o, "shootdown_ipis", u64(st.shootdown_ipis));
-    json_t *lat = json_object();
-    for (int p = 0; p < MMU_OS_LAT_PARTS; p++)
-        json_object_set_new(lat, mmu_os_lat_part_name((mmu_os_lat_part)p), u64(st.lat.part[p]));
-    json_object_set_new(lat, "total", u64(st.lat.total));
-    json_object_set_new(o, "fault_cycles", lat);
+    const ctr_ctx cc = {m, NULL, 0};
+    ctr_json(o, mmusim_counters_os, &st, &cc);
     json_t *procs = json_array();
     for (uint32_t i = 0; i < mmu_os_proc_count(os); i++) {
         mmu_os_proc_stats ps;
         if (mmu_os_proc_get(os, i, &ps) != MMU_OK)
             continue;
         json_t *p = json_object();
-        json_object_set_new(p, "asid", u64(ps.asid));
-        json_object_set_new(p, "vms", u64(ps.vms));
-        json_object_set_new(p, "rss", u64(ps.rss));
-        json_object_set_new(p, "peak_rss", u64(ps.peak_rss));
-        json_object_set_new(p, "swap", u64(ps.swap));
-        json_object_set_new(p, "page_table_bytes", u64(ps.pt_bytes));
-        json_object_set_new(p, "minor_faults", u64(ps.faults[MMU_OS_FAULT_MINOR]));
-        json_object_set_new(p, "major_faults", u64(ps.faults[MMU_OS_FAULT_MAJOR]));
-        json_object_set_new(p, "ad_faults", u64(ps.faults[MMU_OS_FAULT_AD_UPDATE]));
-        json_object_set_new(p, "protection_faults", u64(ps.faults[MMU_OS_FAULT_PROTECTION]));
-        json_object_set_new(p, "swap_ins", u64(ps.swap_ins));
-        json_object_set_new(p, "swap_outs", u64(ps.swap_outs));
-        json_object_set_new(p, "huge_pages", u64(ps.thp));
+        ctr_json(p, mmusim_counters_proc, &ps, &cc);
         json_array_append_new(procs, p);
     }
     json_object_set_new(o, "processes", procs);
@@ -388,45 +359,16 @@ json_t *mmusim_report_build(const mmu *m, const mmusim_run_info *in)
     json_object_set_new(root, "trace", tr);
     json_object_set_new(root, "preset", in->preset ? json_string(in->preset) : json_null());
 
-    json_object_set_new(root, "accesses", u64(in->accesses));
-    json_object_set_new(root, "translations", u64(in->translations));
-    json_object_set_new(root, "page_crossings", u64(in->crossings));
-    json_object_set_new(root, "instructions", u64(in->instructions));
-    json_object_set_new(root, "warmup_accesses", u64(in->warmup));
-    json_object_set_new(root, "cycles", u64(in->last_cycle - in->first_cycle));
-
-    json_t *by = json_object();
-    for (int k = 0; k < MMU_ACCESS_TYPES; k++)
-        json_object_set_new(by, type_names[k], u64(s->by_type[k]));
-    json_object_set_new(root, "translations_by_type", by);
+    const ctr_ctx cc = {m, in, 0};
+    ctr_json(root, mmusim_counters_run, in, &cc);
 
     json_t *tlb = json_object();
     for (uint32_t i = 0; i < mmu_tlb_count(m); i++) {
         const mmu_tlb *t = mmu_get_tlb(m, i);
         const mmu_tlb_stats *ts = mmu_tlb_get_stats(t);
         json_t *a = json_object();
-        uint64_t h = 0, mi = 0, el = 0;
-        json_t *hb = json_object(), *mb = json_object();
-        for (int k = 0; k < MMU_ACCESS_TYPES; k++) {
-            h += ts->hits[k];
-            mi += ts->misses[k];
-            el += ts->elsewhere[k];
-            json_object_set_new(hb, type_names[k], u64(ts->hits[k]));
-            json_object_set_new(mb, type_names[k], u64(ts->misses[k]));
-        }
-        json_object_set_new(a, "level", u64(mmu_tlb_get_config(t)->level));
-        json_object_set_new(a, "lookups", u64(h + mi + el));
-        json_object_set_new(a, "hits", u64(h));
-        json_object_set_new(a, "misses", u64(mi));
-        json_object_set_new(a, "hit_elsewhere", u64(el));
-        json_object_set_new(a, "evictions", u64(ts->evictions));
-        json_object_set_new(a, "mpki", in->instructions
-                                           ? json_real(1000.0 * (double)mi / (double)in->instructions)
-                                           : json_null());
-        json_object_set_new(a, "fills", u64(ts->fills));
-        json_object_set_new(a, "invalidations", u64(ts->invalidations));
-        json_object_set_new(a, "hits_by_type", hb);
-        json_object_set_new(a, "misses_by_type", mb);
+        const ctr_ctx ct = {m, in, i};
+        ctr_json(a, mmusim_counters_tlb, ts, &ct);
         json_object_set_new(tlb, mmu_tlb_get_config(t)->name, a);
     }
     json_object_set_new(root, "tlb", tlb);
@@ -434,10 +376,8 @@ json_t *mmusim_report_build(const mmu *m, const mmusim_run_info *in)
     json_t *levels = json_array();
     for (uint32_t l = 0; l < s->n_levels; l++) {
         json_t *o = json_object();
-        json_object_set_new(o, "level", u64(l + 1));
-        json_object_set_new(o, "lookups", u64(s->level[l].lookups));
-        json_object_set_new(o, "hits", u64(s->level[l].hits));
-        json_object_set_new(o, "misses", u64(s->level[l].misses));
+        const ctr_ctx cl = {m, in, l};
+        ctr_json(o, mmusim_counters_level, &s->level[l], &cl);
         json_array_append_new(levels, o);
     }
     json_object_set_new(root, "tlb_levels", levels);
@@ -487,17 +427,11 @@ json_t *mmusim_report_build(const mmu *m, const mmusim_run_info *in)
     if (in->timeline_window) {
         json_t *tl = json_object();
         json_object_set_new(tl, "window", u64(in->timeline_window));
-        const char *cols[] = {"accesses", "translations", "l1_misses", "walks", "page_faults",
-                              "latency_sum", "first_cycle", "last_cycle"};
-        for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
+        for (const mmusim_counter *k = mmusim_counters_window; k->key; k++) {
             json_t *a = json_array();
-            for (size_t w = 0; w < in->n_windows; w++) {
-                const mmusim_window *x = &in->windows[w];
-                const uint64_t v[] = {x->accesses, x->translations, x->l1_misses, x->walks,
-                                      x->page_faults, x->latency_sum, x->first_cycle, x->last_cycle};
-                json_array_append_new(a, u64(v[c]));
-            }
-            json_object_set_new(tl, cols[c], a);
+            for (size_t w = 0; w < in->n_windows; w++)
+                json_array_append_new(a, u64(ctr_value(k, &in->windows[w], &cc)));
+            json_object_set_new(tl, k->key, a);
         }
         json_object_set_new(root, "timeline", tl);
     }
@@ -728,6 +662,22 @@ out:
     return rc;
 }
 
+int mmusim_report_csv_text(json_t *doc, char **head_out, char **row_out)
+{
+    mmusim_buf head = {0}, row = {0};
+    flatten(doc, "", &head, &row);
+    mmusim_buf_add(&head, "\n", 1);
+    mmusim_buf_add(&row, "\n", 1);
+    if (head.oom || row.oom) {
+        mmusim_buf_free(&head);
+        mmusim_buf_free(&row);
+        return -1;
+    }
+    *head_out = head.p;
+    *row_out = row.p;
+    return 0;
+}
+
 int mmusim_report_csv(const char *path, json_t *doc, char *err, size_t errlen)
 {
     mmusim_buf head = {0}, row = {0};
@@ -739,6 +689,20 @@ int mmusim_report_csv(const char *path, json_t *doc, char *err, size_t errlen)
         snprintf(err, errlen, "%s: out of memory", path);
         goto out;
     }
+    rc = mmusim_report_csv_append(path, head.p, head.n, row.p, row.n, err, errlen);
+out:
+    mmusim_buf_free(&head);
+    mmusim_buf_free(&row);
+    return rc;
+}
+
+int mmusim_report_csv_append(const char *path, const char *head_text, size_t head_len, const char *rows_text,
+                             size_t rows_len, char *err, size_t errlen)
+{
+    /* views of the caller's text (never freed here) */
+    const mmusim_buf head = {(char *)head_text, head_len, head_len, 0};
+    const mmusim_buf row = {(char *)rows_text, rows_len, rows_len, 0};
+    int rc = -1;
     struct stat st;
     int is_stdout = strcmp(path, "-") == 0;
     if (is_stdout || (stat(path, &st) == 0 && !S_ISREG(st.st_mode))) {
@@ -772,8 +736,6 @@ int mmusim_report_csv(const char *path, json_t *doc, char *err, size_t errlen)
         rc = -1;
     }
 out:
-    mmusim_buf_free(&head);
-    mmusim_buf_free(&row);
     return rc;
 }
 

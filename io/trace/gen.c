@@ -22,7 +22,8 @@
 #define GEN_MAX_SIZE 4096
 #define GEN_ZIPF_MAX ((uint64_t)1 << 24)
 #define GEN_CHASE_MAX ((uint64_t)1 << 26)
-#define GEN_MAX_PROCS 65535
+#define GEN_MAX_PROCS 65535 /* processes of a mix, over all its VMs */
+#define GEN_MAX_VMS 65536
 
 static const char *const kind_names[MMUSIM_GEN_KINDS] = {"sequential", "strided", "uniform",
                                                      "zipf",       "chase",   "mix"};
@@ -61,6 +62,7 @@ void mmusim_gen_defaults(mmusim_gen_params *p)
     p->pages = 0;
     p->alpha = 1.0;
     p->procs = 4;
+    p->vms = 1;
     p->quantum = 10000;
     p->pattern = MMUSIM_GEN_UNIFORM;
 }
@@ -139,8 +141,10 @@ struct mmusim_gen {
     uint32_t *map;   /* zipf: rank -> unit; chase: unit -> next unit */
     uint64_t cur;    /* chase: the current unit */
     uint16_t asid;
+    uint16_t vmid;
     /* mix */
-    mmusim_gen **procs;
+    mmusim_gen **procs; /* VM-major: VM v's process j is procs[v * p.procs + j] */
+    unsigned nprocs;
     unsigned running;  /* the process in its time slice */
     uint64_t in_slice; /* accesses made in this slice */
 };
@@ -157,6 +161,12 @@ static int gen_fail(char *err, size_t errlen, int code, const char *msg, ...)
         va_end(ap);
     }
     return code;
+}
+
+/* VMs of a mix: 0 counts as 1 (parameters from before VMs existed). */
+static unsigned gen_vms(const mmusim_gen_params *p)
+{
+    return p->vms ? p->vms : 1;
 }
 
 static int check(const mmusim_gen_params *p, char *err, size_t errlen)
@@ -197,10 +207,17 @@ static int check(const mmusim_gen_params *p, char *err, size_t errlen)
         return gen_fail(err, errlen, MMU_ERANGE, "--alpha %g out of range 0..100", p->alpha);
     if (p->kind != MMUSIM_GEN_MIX && fp > UINT64_MAX - p->base)
         return gen_fail(err, errlen, MMU_ERANGE, "--base plus the footprint does not fit in 64 bits");
+    if (p->kind != MMUSIM_GEN_MIX && gen_vms(p) != 1)
+        return gen_fail(err, errlen, MMU_EINVAL, "--vms needs the mix generator (one VM per set of processes)");
     if (p->kind == MMUSIM_GEN_MIX) {
         if (p->procs < 1 || p->procs > GEN_MAX_PROCS)
             return gen_fail(err, errlen, MMU_ERANGE, "--procs %u out of range 1..%d", p->procs,
                             GEN_MAX_PROCS);
+        if (p->vms > GEN_MAX_VMS)
+            return gen_fail(err, errlen, MMU_ERANGE, "--vms %u out of range 1..%d", p->vms, GEN_MAX_VMS);
+        if ((uint64_t)p->procs * gen_vms(p) > GEN_MAX_PROCS)
+            return gen_fail(err, errlen, MMU_ERANGE, "--procs %u times --vms %u is more than %d processes",
+                            p->procs, p->vms, GEN_MAX_PROCS);
         if (p->quantum < 1)
             return gen_fail(err, errlen, MMU_ERANGE, "--quantum must be at least 1 access");
         if (p->pattern == MMUSIM_GEN_MIX || (unsigned)p->pattern >= MMUSIM_GEN_KINDS)
@@ -208,6 +225,7 @@ static int check(const mmusim_gen_params *p, char *err, size_t errlen)
                                                      "uniform, zipf or chase");
         mmusim_gen_params sub = *p;
         sub.kind = p->pattern;
+        sub.vms = 1;
         return check(&sub, err, errlen);
     }
     return 0;
@@ -266,13 +284,14 @@ static int chase_init(mmusim_gen *g)
     return 0;
 }
 
-static int create(const mmusim_gen_params *p, uint16_t asid, mmusim_gen **out)
+static int create(const mmusim_gen_params *p, uint16_t asid, uint16_t vmid, mmusim_gen **out)
 {
     mmusim_gen *g = calloc(1, sizeof *g);
     if (!g)
         return MMU_ENOMEM;
     g->p = *p;
     g->asid = asid;
+    g->vmid = vmid;
     rng_seed(&g->addr, p->seed, 1);
     rng_seed(&g->rw, p->seed, 2);
     int rc = 0;
@@ -294,17 +313,19 @@ static int create(const mmusim_gen_params *p, uint16_t asid, mmusim_gen **out)
             rc = chase_init(g);
         break;
     case MMUSIM_GEN_MIX: {
-        g->procs = calloc(p->procs, sizeof *g->procs);
+        g->nprocs = p->procs * gen_vms(p);
+        g->procs = calloc(g->nprocs, sizeof *g->procs);
         if (!g->procs) {
             rc = MMU_ENOMEM;
             break;
         }
-        for (unsigned i = 0; i < p->procs && rc == 0; i++) {
+        for (unsigned i = 0; i < g->nprocs && rc == 0; i++) {
             mmusim_gen_params sub = *p;
             sub.kind = p->pattern;
+            sub.vms = 1;
             uint64_t x = p->seed ^ ((uint64_t)(i + 1) << 32);
             sub.seed = splitmix64(&x);
-            rc = create(&sub, (uint16_t)(i + 1), &g->procs[i]);
+            rc = create(&sub, (uint16_t)(i % p->procs + 1), (uint16_t)(i / p->procs), &g->procs[i]);
         }
         if (rc == 0)
             g->units = g->procs[0]->units;
@@ -330,7 +351,7 @@ int mmusim_gen_create(const mmusim_gen_params *p, mmusim_gen **out, char *err, s
     int rc = check(p, err, errlen);
     if (rc < 0)
         return rc;
-    rc = create(p, 0, out);
+    rc = create(p, 0, 0, out);
     if (rc < 0)
         return gen_fail(err, errlen, rc, "out of memory for the generator's tables");
     return 0;
@@ -390,8 +411,9 @@ static size_t next_single(mmusim_gen *g, mmusim_access *buf, size_t max)
         mmusim_access *a = &buf[i];
         a->vaddr = next_addr(g);
         a->cycle = 0;
-        a->size = g->p.size;
+        a->size = (uint16_t)g->p.size;
         a->asid = g->asid;
+        a->vmid = g->vmid;
         a->type = MMU_READ;
         if (wr >= 1.0 || (wr > 0.0 && rng_double(&g->rw) < wr))
             a->type = MMU_WRITE;
@@ -422,7 +444,7 @@ size_t mmusim_gen_next(mmusim_gen *g, mmusim_access *buf, size_t max)
         g->in_slice += got;
         if (g->in_slice == g->p.quantum) {
             g->in_slice = 0;
-            g->running = (g->running + 1) % g->p.procs;
+            g->running = (g->running + 1) % g->nprocs;
         }
     }
     return n;
@@ -438,7 +460,7 @@ void mmusim_gen_destroy(mmusim_gen *g)
     if (!g)
         return;
     if (g->procs)
-        for (unsigned i = 0; i < g->p.procs; i++)
+        for (unsigned i = 0; i < g->nprocs; i++)
             mmusim_gen_destroy(g->procs[i]);
     free(g->procs);
     free(g->cdf);

@@ -21,7 +21,8 @@
  *   8  2  version (1)
  *  10  2  header size in bytes (32)
  *  12  2  record size in bytes (16)
- *  14  2  flags: bit 0 ASID fields meaningful, bit 1 cycle fields meaningful
+ *  14  2  flags: bit 0 ASID fields meaningful, bit 1 cycle fields meaningful,
+ *         bit 2 set-VM control records may appear
  *  16  8  record count, or all ones if unknown (a streamed, compressed file)
  *  24  8  reserved, zero
  *
@@ -36,6 +37,11 @@
  *   1  set cycle: vaddr holds the new "previous cycle" (used when a cycle
  *      goes backwards or jumps by 2^32 or more); delta and asid are zero
  *      and bit 15 is clear.
+ *   2  set VM: vaddr holds the VM id (0..65535) of the records that follow,
+ *      until the next set-VM record (0 before the first); delta and asid are
+ *      zero and bit 15 is clear.  Only in a file with flag bit 2: a reader
+ *      that predates VM ids rejects such a file by its flag, and a file
+ *      without VM ids is the same as before they existed.
  */
 #define MMUSIM_BIN_MAGIC "\x89MMUTR\r\n"
 #define MMUSIM_BIN_MAGIC_LEN 8
@@ -44,7 +50,8 @@
 #define MMUSIM_BIN_RECORD_SIZE 16
 #define MMUSIM_BIN_FLAG_ASID 0x1u
 #define MMUSIM_BIN_FLAG_CYCLE 0x2u
-#define MMUSIM_BIN_FLAGS_KNOWN (MMUSIM_BIN_FLAG_ASID | MMUSIM_BIN_FLAG_CYCLE)
+#define MMUSIM_BIN_FLAG_VMID 0x4u
+#define MMUSIM_BIN_FLAGS_KNOWN (MMUSIM_BIN_FLAG_ASID | MMUSIM_BIN_FLAG_CYCLE | MMUSIM_BIN_FLAG_VMID)
 #define MMUSIM_BIN_COUNT_UNKNOWN UINT64_MAX
 
 #define MMUSIM_BIN_SIZE_MASK 0x1fffu
@@ -52,6 +59,7 @@
 #define MMUSIM_BIN_TYPE_CONTROL 3u
 #define MMUSIM_BIN_HAS_CYCLE 0x8000u
 #define MMUSIM_BIN_CTL_SET_CYCLE 1u
+#define MMUSIM_BIN_CTL_SET_VMID 2u
 
 /* ---- ChampSim (inc/trace_instruction.h, struct input_instr), 64 bytes ----
  *   0  8  ip

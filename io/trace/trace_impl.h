@@ -1,8 +1,15 @@
 /*
- * trace_impl.h - internals shared by the trace readers: the mmusim_trace struct
- * and the few functions trace.c (opening, format detection, the line
- * formats) and trace_bin.c (the binary formats) call in each other.
- * Nothing outside testbench/trace*.c includes this.
+ * trace_impl.h - internals shared by the trace formats: the format table
+ * (tbt_format), the reader and writer structs, and the shared buffer and
+ * error functions (trace_buf.c) the format files build on.
+ *
+ * One file per format (trace_text.c, trace_lackey.c, trace_din.c,
+ * trace_binary.c, trace_champsim.c) defines its tbt_format: how to recognise
+ * it, how to read a batch of accesses and, if it can be written, how to
+ * write one.  trace_formats.c lists them, indexed by mmusim_format; trace.c
+ * and tracewrite.c only call through that table.  The line formats share
+ * their read loop, number parsing and messages (trace_line.h, trace_line.c).
+ * Nothing outside io/trace/ includes this.
  */
 #ifndef MMUSIM_IO_TRACE_IMPL_H
 #define MMUSIM_IO_TRACE_IMPL_H
@@ -12,11 +19,15 @@
 
 #include "mmusim/io/stream.h"
 #include "mmusim/io/trace.h"
+#include "mmusim/io/tracewrite.h"
 
 #define MMUSIM_TRACE_BUF ((size_t)4 << 20) /* a multiple of every record size */
-#define MMUSIM_TRACE_PAD 32 /* zero bytes after the data: the SSE2 code reads up to 32 */
+#define MMUSIM_TRACE_PAD 64 /* zero bytes after the data: the SSE2 code reads up to 64 */
 #define MMUSIM_TRACE_MSG 512
 #define MMUSIM_TRACE_MAX_SIZE 4096 /* largest access size in bytes */
+#define MMUSIM_TRACE_MAX_LINE 4096 /* bytes, without the line end */
+#define MMUSIM_TRACE_TOKEN 32 /* longest piece of a bad line quoted in a message */
+#define MMUSIM_PEEK 64 /* bytes looked at to tell a binary format */
 
 #if defined(__GNUC__)
 #define MMUSIM_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -30,9 +41,12 @@
 #define MMUSIM_PRINTF(a, b)
 #endif
 
+typedef struct tbt_format tbt_format;
+
 struct mmusim_trace {
     mmusim_stream *st;
     mmusim_format fmt;
+    const tbt_format *ops; /* tbt_formats[fmt] */
     unsigned fields; /* MMUSIM_FIELD_* this trace carries */
     char *buf;       /* cap + 1 + MMUSIM_TRACE_PAD bytes: a last '\n' and padding */
     size_t cap;      /* MMUSIM_TRACE_BUF, or less for a small file (trace_buffer_size()) */
@@ -50,6 +64,7 @@ struct mmusim_trace {
     uint64_t bin_count; /* records the header announces, or MMUSIM_BIN_COUNT_UNKNOWN */
     unsigned bin_flags;
     uint64_t prev_cycle;
+    uint16_t bin_vmid; /* the VM of the records that follow (set-VM control records) */
 
     /* ChampSim: accesses of a record that did not fit in the caller's buffer */
     mmusim_access pend[8];
@@ -59,6 +74,90 @@ struct mmusim_trace {
     char errmsg[MMUSIM_TRACE_MSG];
 };
 
+#define MMUSIM_WRITER_BUF ((size_t)1 << 20)
+#define MMUSIM_WRITER_MAX_RECORD 128 /* longest formatted access, with room to spare */
+#define MMUSIM_WRITER_MSG 512
+
+struct mmusim_writer {
+    mmusim_ostream *os;
+    mmusim_format fmt;
+    const tbt_format *ops;
+    char *buf;
+    size_t len;
+    uint64_t accesses;
+    uint64_t records; /* binary: records, control records included */
+    unsigned declared; /* binary: MMUSIM_BIN_FLAG_* declared in the header */
+    unsigned seen;     /* binary: MMUSIM_BIN_FLAG_* actually used */
+    uint64_t prev_cycle;
+    uint16_t vmid;     /* binary: the VM the last set-VM record named */
+    char *name;
+    int err_code;
+    char errmsg[MMUSIM_WRITER_MSG];
+};
+
+/* Comment lines a line format allows (tbt_format.comments). */
+#define TBT_COMMENT_HASH 0x1u     /* '#' lines and '#' comments after a record */
+#define TBT_COMMENT_VALGRIND 0x2u /* Valgrind "==PID==" lines */
+
+/*
+ * A trace format.  Every field but name may be 0 / NULL.
+ */
+struct tbt_format {
+    const char *name;  /* for mmusim_format_name() and _parse() */
+    const char *alias; /* another name _parse() accepts ("bin"), or NULL */
+    unsigned fields;   /* MMUSIM_FIELD_* the format can carry */
+    int records;       /* 1: fixed-size binary records (messages "FILE: record N: ..."); 0: lines */
+    /* Output name suffixes (mmusim_output_kind), NULL-ended; the first is the
+     * one messages name. */
+    const char *suffixes[3];
+
+    /* ---- reading ---- */
+    /* Do the first n bytes of the data (n may be short) start a trace of this
+     * format?  Tried in table order before the line formats are considered. */
+    int (*sniff)(const unsigned char *b, size_t n);
+    /* Line formats: does the first line that is neither blank nor a comment
+     * (first, leading blanks skipped) belong to this format? */
+    int (*sniff_line)(const char *first);
+    /* Called once the format is known, at t->pos: check and consume a header,
+     * or (line formats) look at the first lines.  0 or an error (sticky). */
+    int (*open)(mmusim_trace *t);
+    /* Read up to max (> 0) accesses: the contract of mmusim_trace_read()
+     * (errors sticky, the accesses before an error handed out first). */
+    long (*read_batch)(mmusim_trace *t, mmusim_access *out, size_t max);
+
+    /* ---- line formats ---- */
+    unsigned comments; /* TBT_COMMENT_* */
+    /* Parse the line at p (trace_line.h has the contract). */
+    int (*parse_line)(const char *p, mmusim_access *a, const char **where);
+    /* The message for a parse error of the format's own (trace_line.h), or 0
+     * to let the shared messages speak. */
+    int (*line_error)(mmusim_trace *t, uint64_t line, int pe, const char *where, const char *start);
+
+    /* ---- writing (write NULL: the format cannot be written) ---- */
+    /* After the output is open: write a header or a first line into w->buf.
+     * 0 or an error. */
+    int (*write_begin)(mmusim_writer *w, const mmusim_writer_opts *o);
+    /* Format one access (type and size already checked) at p, at most
+     * MMUSIM_WRITER_MAX_RECORD bytes; returns the end, or NULL with w's
+     * error set. */
+    char *(*write)(mmusim_writer *w, char *p, const mmusim_access *a);
+    /* Before the output is closed, everything flushed: patch a header. */
+    int (*write_end)(mmusim_writer *w);
+    /* Why the format cannot be written, for messages: " (...)", or NULL. */
+    const char *no_write;
+};
+
+/* The formats, indexed by mmusim_format (trace_formats.c). */
+extern const tbt_format *const tbt_formats[MMUSIM_FMT_COUNT];
+
+extern const tbt_format tbt_format_auto, tbt_format_text, tbt_format_lackey, tbt_format_din,
+    tbt_format_binary, tbt_format_champsim;
+
+/* ---- the shared buffer (trace_buf.c) ---- */
+
+/* Set the sticky error: "FILE:LINE: ..." (line > 0) or "FILE: ...".
+ * Returns code. */
+int tbt_fail_line(mmusim_trace *t, uint64_t line, int code, const char *fmt, ...) MMUSIM_PRINTF(4, 5);
 /* Set the sticky error: "FILE: record N: ..." (record > 0) or "FILE: ...".
  * Returns code. */
 int tbt_fail_record(mmusim_trace *t, uint64_t record, int code, const char *fmt, ...) MMUSIM_PRINTF(4, 5);
@@ -70,11 +169,25 @@ int tbt_fail_record(mmusim_trace *t, uint64_t record, int code, const char *fmt,
  */
 int tbt_fill(mmusim_trace *t, size_t need);
 
-/* mmusim binary: check the header at t->pos and consume it.  0 or an error. */
-int tbt_bin_header(mmusim_trace *t);
-/* Read up to max accesses; the contract of mmusim_trace_read() (errors sticky,
- * accesses before an error handed out first). */
-long tbt_bin_read(mmusim_trace *t, mmusim_access *out, size_t max);
-long tbt_champsim_read(mmusim_trace *t, mmusim_access *out, size_t max);
+/*
+ * Line formats: make whole lines available at t->pos (pos == lim on
+ * entry), up to t->lim.  Returns 1 if there are some, 0 at the end of the
+ * trace, or an error.
+ */
+int tbt_advance(mmusim_trace *t);
+
+/* Is the line at p a comment of format f (for auto: of any format)?
+ * Comments have no length limit. */
+static inline int tbt_comment_line(const tbt_format *f, const char *p)
+{
+    if (p[0] == '=' && p[1] == '=')
+        return (f->comments & TBT_COMMENT_VALGRIND) != 0;
+    return p[0] == '#' && (f->comments & TBT_COMMENT_HASH) != 0;
+}
+
+/* ---- the writer (tracewrite.c) ---- */
+
+/* Set the writer's sticky error: "FILE: ...".  Returns code. */
+int tbt_writer_fail(mmusim_writer *w, int code, const char *fmt, ...) MMUSIM_PRINTF(3, 4);
 
 #endif /* MMUSIM_IO_TRACE_IMPL_H */

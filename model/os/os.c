@@ -24,6 +24,69 @@
 
 /* ---------------------------------------------------------------- create / destroy */
 
+/* Number runs of frames for the ranges of l (at most limit frames), from *idx; align: THP blocks. */
+static void place(mmu_os *os, const mmu_os_ranges *l, uint64_t limit, int align, uint64_t *idx)
+{
+    for (uint32_t i = 0; i < l->n && limit; i++) {
+        uint64_t pfn = l->r[i].base >> os->shift, n = l->r[i].size >> os->shift;
+        if (n > limit)
+            n = limit;
+        limit -= n;
+        if (align) /* a fresh block, then congruent to the physical frame modulo R */
+            *idx = (*idx + os->R - 1) / os->R * os->R + pfn % os->R;
+        os->map[os->nmap].idx = *idx;
+        os->map[os->nmap].n = n;
+        os->map[os->nmap].pfn = pfn;
+        os->nmap++;
+        *idx += n;
+    }
+}
+
+/* Frame numbering of the configuration's ranges (none: frame i at i << shift). */
+static void layout(mmu_os *os, const mmu_os_config *cfg)
+{
+    os->pt_lo = UINT64_MAX;
+    if (!cfg->frame_ranges.n) {
+        os->nframes = cfg->phys_mem >> os->shift;
+        os->data_hi = os->data_frames = os->nframes;
+        return;
+    }
+    uint64_t idx = 0;
+    place(os, &cfg->frame_ranges, cfg->phys_mem >> os->shift, 1, &idx);
+    for (unsigned i = 0; i < os->nmap; i++)
+        os->data_frames += os->map[i].n;
+    os->data_hi = idx;
+    if (cfg->pt_ranges.n) {
+        unsigned first = os->nmap;
+        idx = (idx + 63) & ~63ull;
+        os->pt_lo = idx;
+        place(os, &cfg->pt_ranges, UINT64_MAX, 0, &idx);
+        for (unsigned i = first; i < os->nmap; i++)
+            os->pt_frames += os->map[i].n;
+        os->pt_hint = os->pt_lo >> 6;
+    }
+    os->nframes = idx;
+}
+
+/* Mark the numbers between the runs of map[] used (padding: never free, never counted). */
+static void mark_padding(mmu_os *os)
+{
+    uint64_t at = 0;
+    for (unsigned i = 0; i <= os->nmap; i++) {
+        uint64_t end = i < os->nmap ? os->map[i].idx : os->nframes;
+        for (; at < end; at++) {
+            os->used[at >> 6] |= 1ull << (at & 63);
+            uint64_t b = at / os->R;
+            if (b < os->nblocks && os->blk_used[b]++ == 0)
+                os->blocks_free--;
+        }
+        if (i < os->nmap)
+            at = os->map[i].idx + os->map[i].n;
+    }
+    while (os->hint < os->nwords && os->used[os->hint] == ~0ull)
+        os->hint++;
+}
+
 mmu_err mmu_os_create(const mmu_os_config *cfg, const mmu_pt_format *fmt, mmu_os **out)
 {
     if (!cfg || !fmt || !out)
@@ -56,9 +119,9 @@ mmu_err mmu_os_create(const mmu_os_config *cfg, const mmu_pt_format *fmt, mmu_os
         os->table_flags = MMU_PTE_VALID | MMU_PTE_READ | MMU_PTE_WRITE | MMU_PTE_EXEC | MMU_PTE_USER;
         break;
     }
-    os->nframes = cfg->phys_mem >> os->shift;
+    layout(os, cfg);
     os->nwords = (os->nframes + 63) / 64;
-    os->nblocks = os->thp_ok ? os->nframes / os->R : 0;
+    os->nblocks = os->thp_ok ? os->data_hi / os->R : 0;
     os->blocks_free = os->nblocks;
     os->rng = cfg->seed;
     os->hold_pfn = UINT64_MAX;
@@ -75,6 +138,8 @@ mmu_err mmu_os_create(const mmu_os_config *cfg, const mmu_pt_format *fmt, mmu_os
     }
     if (os->nframes & 63) /* frames past the end are never free */
         os->used[os->nwords - 1] = ~0ull << (os->nframes & 63);
+    if (os->nmap)
+        mark_padding(os);
     os->port = mmu_sparse_mem_port(os->mem);
     *out = os;
     return MMU_OK;

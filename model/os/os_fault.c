@@ -57,7 +57,7 @@ mmu_err mmusim_os_map_page(mmu_os *os, struct proc *p, uint64_t va, int write, s
     uint64_t pfn, raw;
     if ((e = mmusim_os_alloc_frame(os, fc, &pfn)) != MMU_OK)
         return e;
-    if ((e = encode(os, 0, pfn << os->shift, leaf_flags(os, prot, 1, write), &raw)) != MMU_OK ||
+    if ((e = encode(os, 0, frame_pa(os, pfn), leaf_flags(os, prot, 1, write), &raw)) != MMU_OK ||
         (e = write_pte(os, pa, raw)) != MMU_OK) {
         mmusim_os_free_frame(os, pfn);
         return e;

@@ -77,6 +77,11 @@ struct fctx {
     uint32_t evictions, writebacks, tables, shootdowns;
 };
 
+/* Frames idx .. idx+n-1 are physical frames pfn .. pfn+n-1 (os.frame_ranges, os.pt_ranges). */
+struct rmap {
+    uint64_t idx, n, pfn;
+};
+
 struct mmu_os {
     mmu_os_config cfg;
     const mmu_pt_format *fmt;
@@ -91,7 +96,24 @@ struct mmu_os {
     int thp_ok;          /* the format has level-1 leaves */
     uint32_t table_flags;
 
+    /*
+     * Frames are numbered 0 .. nframes-1 (the bitmap's bits).  Without
+     * ranges (nmap 0) frame i is at physical address i << shift.  With
+     * ranges, map[] places runs of frame numbers in the ranges; numbers
+     * between runs are padding (always used, never counted), so that a
+     * frame number is congruent to its physical frame modulo R (aligned
+     * blocks are aligned huge pages) and the page-table pool starts on a
+     * bitmap word.  Data frames are numbers below data_hi; with a
+     * separate page-table pool (pt_lo != UINT64_MAX), tables are at
+     * pt_lo .. nframes-1.
+     */
     uint64_t nframes, nwords;
+    uint64_t data_frames;   /* real frames of the data pool (nframes without ranges) */
+    uint64_t data_hi;       /* first number past the data pool */
+    uint64_t pt_lo;         /* first number of the page-table pool; UINT64_MAX: none (shared) */
+    uint64_t pt_frames, pt_used, pt_hint; /* the page-table pool: frames, used, no free word below */
+    struct rmap map[2 * MMU_OS_MAX_RANGES];
+    unsigned nmap;
     uint64_t *used;         /* bit per frame; bits past nframes set */
     struct frame **chunk;   /* per 64 frames, NULL until first used */
     uint64_t nchunks;       /* allocated chunks */
@@ -147,6 +169,29 @@ static inline uint64_t rng_next(mmu_os *os)
 static inline uint64_t us_to_cycles(double us, uint32_t mhz)
 {
     return (uint64_t)(us * (double)mhz + 0.5); /* us >= 0: rounds to nearest */
+}
+
+/* Physical address of frame number idx. */
+static inline uint64_t frame_pa(const mmu_os *os, uint64_t idx)
+{
+    if (!os->nmap)
+        return idx << os->shift;
+    for (unsigned i = 0; i < os->nmap; i++)
+        if (idx - os->map[i].idx < os->map[i].n)
+            return (os->map[i].pfn + (idx - os->map[i].idx)) << os->shift;
+    return UINT64_MAX; /* padding: never handed out */
+}
+
+/* Frame number of physical address pa; without ranges pa >> shift, with ranges UINT64_MAX outside them. */
+static inline uint64_t pa_frame(const mmu_os *os, uint64_t pa)
+{
+    uint64_t pfn = pa >> os->shift;
+    if (!os->nmap)
+        return pfn;
+    for (unsigned i = 0; i < os->nmap; i++)
+        if (pfn - os->map[i].pfn < os->map[i].n)
+            return os->map[i].idx + (pfn - os->map[i].pfn);
+    return UINT64_MAX;
 }
 
 static inline struct frame *frame_at(const mmu_os *os, uint64_t pfn)

@@ -43,7 +43,7 @@ static mmu_err reprotect(mmu_os *os, struct proc *p, const struct loc *l, uint64
     if (e != MMU_OK || raw == l->raw)
         return e;
     if (d && !(prot & MMU_OS_PROT_WRITE)) { /* keep the page's dirtiness in software */
-        struct frame *f = frame_at(os, l->pte.paddr >> os->shift);
+        struct frame *f = frame_at(os, pa_frame(os, l->pte.paddr));
         f->flags |= FR_SOFT_DIRTY;
     }
     if ((e = write_pte(os, l->pa, raw)) != MMU_OK)
@@ -68,7 +68,7 @@ static mmu_err drop(mmu_os *os, struct proc *p, const struct loc *l, uint64_t va
         p->vms--;
         return MMU_OK;
     }
-    uint64_t pfn = l->pte.paddr >> os->shift;
+    uint64_t pfn = pa_frame(os, l->pte.paddr);
     uint64_t n = l->level ? os->R : 1;
     for (uint64_t i = 0; i < n; i++) {
         struct frame *f = frame_at(os, pfn + i);

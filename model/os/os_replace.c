@@ -97,7 +97,7 @@ void mmu_os_hold(mmu_os *os, uint64_t paddr)
 {
     if (!os)
         return;
-    uint64_t pfn = paddr >> os->shift;
+    uint64_t pfn = pa_frame(os, paddr);
     const struct frame *f = pfn < os->nframes ? frame_at(os, pfn) : NULL;
     if (!f || (f->kind != FK_DATA && f->kind != FK_HEAD && f->kind != FK_TAIL)) {
         os->hold_pfn = UINT64_MAX;

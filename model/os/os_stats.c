@@ -11,9 +11,9 @@
 
 mmu_err mmu_os_frame_info_get(const mmu_os *os, uint64_t paddr, mmu_os_frame_info *out)
 {
-    if (!os || !out || (paddr >> os->shift) >= os->nframes)
+    if (!os || !out || pa_frame(os, paddr) >= os->nframes)
         return MMU_EINVAL;
-    uint64_t pfn = paddr >> os->shift;
+    uint64_t pfn = pa_frame(os, paddr);
     memset(out, 0, sizeof *out);
     const struct frame *f = frame_at(os, pfn);
     if (!f || f->kind == FK_FREE)
@@ -38,7 +38,7 @@ void mmu_os_get_stats(const mmu_os *os, mmu_os_stats *out)
         return;
     *out = os->st;
     out->frame_bytes = os->fs;
-    out->frames_total = os->nframes;
+    out->frames_total = os->data_frames + os->pt_frames;
     out->frames_used = os->frames_used;
     out->frames_pt = os->frames_pt;
     out->swap_slots_used = os->slots_used;

@@ -16,7 +16,7 @@ mmu_err mmusim_os_map_huge(mmu_os *os, struct proc *p, uint64_t va, uint64_t pde
         if (!mmusim_os_ensure_chunk(os, pfn0 + i))
             return MMU_ENOMEM;
     uint64_t raw;
-    mmu_err e = encode(os, 1, pfn0 << os->shift, leaf_flags(os, prot, 1, write), &raw);
+    mmu_err e = encode(os, 1, frame_pa(os, pfn0), leaf_flags(os, prot, 1, write), &raw);
     if (e == MMU_OK)
         e = write_pte(os, pde_pa, raw);
     if (e != MMU_OK)
@@ -49,7 +49,7 @@ mmu_err mmusim_os_split_huge(mmu_os *os, struct proc *p, uint64_t pde_pa, struct
 {
     mmu_pte hp;
     decode(os, 1, read_pte(os, pde_pa), &hp);
-    uint64_t pfn0 = hp.paddr >> os->shift;
+    uint64_t pfn0 = pa_frame(os, hp.paddr);
     struct frame *head = frame_at(os, pfn0);
     uint64_t tpa, traw;
     head->flags |= FR_PINNED; /* the table allocation must not evict this page */
@@ -86,18 +86,21 @@ mmu_err mmusim_os_split_huge(mmu_os *os, struct proc *p, uint64_t pde_pa, struct
  * Evict a huge page whole: its base pages go to swap (all of them if it is
  * dirty, none if it was never written), its frames are freed, and its
  * region becomes a table of not-present base-page entries that come back
- * one by one.  The table takes the huge page's first frame.
+ * one by one.  The table takes the huge page's first frame, or a frame of
+ * the page-table pool when there is one (os.pt_ranges).
  */
 mmu_err mmusim_os_evict_huge(mmu_os *os, uint64_t pfn, struct frame *f, int dirty, struct fctx *fc)
 {
     struct proc *p = proc_of(os, f->asid);
     uint64_t R = os->R;
-    uint64_t tpa = pfn << os->shift;
     uint64_t pde_pa = f->pte_pa;
     uint64_t vbase = f->vpn << os->shift;
     uint16_t asid = f->asid;
-    uint64_t pde;
-    mmu_err e = encode(os, 1, tpa, os->table_flags, &pde);
+    const int pool = os->pt_lo != UINT64_MAX;
+    uint64_t tpa = frame_pa(os, pfn), pde;
+    mmu_err e = pool ? mmusim_os_alloc_table(os, p, asid, NULL, &tpa) : MMU_OK;
+    if (e == MMU_OK)
+        e = encode(os, 1, tpa, os->table_flags, &pde);
     if (e != MMU_OK)
         return e;
     (void)mmu_sparse_mem_discard(os->mem, tpa, os->fs);
@@ -110,13 +113,15 @@ mmu_err mmusim_os_evict_huge(mmu_os *os, uint64_t pfn, struct frame *f, int dirt
     }
     if ((e = write_pte(os, pde_pa, pde)) != MMU_OK)
         return e;
-    for (uint64_t i = 1; i < R; i++)
+    for (uint64_t i = pool ? 0 : 1; i < R; i++)
         mmusim_os_free_frame(os, pfn + i);
-    memset(f, 0, sizeof *f);
-    f->kind = FK_TABLE;
-    f->asid = asid;
-    os->frames_pt++;
-    p->pt++;
+    if (!pool) {
+        memset(f, 0, sizeof *f);
+        f->kind = FK_TABLE;
+        f->asid = asid;
+        os->frames_pt++;
+        p->pt++;
+    }
     p->rss -= R;
     if (dirty) {
         p->swap += R;

@@ -23,6 +23,10 @@
  *     taken at the next instruction boundary).  So no thread ever touches another vCPU's MMU, and lock
  *     order is simply: os_mu, then a vCPU's queue lock (sd_mu), never back.
  *   - Reports are written at exit, after QEMU has stopped every vCPU.
+ *   - A guest fork() is a host fork() in qemu-user: pthread_atfork handlers
+ *     take every lock before it (vcpus_mu, os_mu, then each sd_mu) so the
+ *     child's copy of the model is never caught mid-update; the child starts
+ *     its own counters and writes its results to the output names + ".PID".
  *
  * Licence: GPL-2.0-or-later, see LICENSE.md in this folder.
  */
@@ -63,6 +67,7 @@ typedef struct vcpu {
     uint32_t ring_pos, window, interval;
     uint64_t next_issue;      /* earliest issue cycle of the next access */
     uint64_t seen;            /* accesses, warm-up included */
+    uint64_t seen_at_fork;    /* seen when this process was forked (a child) */
     mmusim_run_info info;     /* counted accesses, translations, crossings, instructions, cycles */
     uint64_t shootdowns_in;   /* shootdowns from other vCPUs applied here */
     char path[4200];          /* "PROGRAM (vCPU n)" for the reports */
@@ -83,7 +88,9 @@ static struct {
     int fetches;
     char target[32];
     char *program;
-    pid_t pid;
+    pid_t pid;                /* this process (updated in a forked child) */
+    pid_t parent;             /* in a forked child of the guest: the parent's pid; else 0 */
+    int children;             /* forked children write their own results (children=on) */
     const mmu_pt_format *fmt;
     mmu_os *os;
     mmu_mem_port os_port;     /* the OS model's own memory port */
@@ -93,7 +100,7 @@ static struct {
     pthread_mutex_t vcpus_mu; /* creation of vCPUs */
     _Atomic(vcpu *) vcpus[MAX_VCPUS];
     atomic_uint n_vcpus;      /* 1 + highest index seen */
-} g = {.fetches = 1, .os_mu = PTHREAD_MUTEX_INITIALIZER, .vcpus_mu = PTHREAD_MUTEX_INITIALIZER};
+} g = {.fetches = 1, .children = 1, .os_mu = PTHREAD_MUTEX_INITIALIZER, .vcpus_mu = PTHREAD_MUTEX_INITIALIZER};
 
 /*
  * A message on standard error (QEMU's own qemu_plugin_outs() shows only
@@ -327,7 +334,7 @@ static void fault_seen(vcpu *v, const mmu_request *req, const mmu_response *resp
     pthread_mutex_unlock(&g.os_mu);
     if (e != MMU_OK) {
         say("mmusim: vCPU %u: %s 0x%llx: the OS model could not handle a page fault: %s (physical "
-            "memory too small for the page tables, or swap full: see os.phys_mem, os.swap_size)",
+            "memory too small for the page tables, or swap full: see os.phys_mem, os.pt_ranges, os.swap_size)",
             v->index, what[req->type % MMU_ACCESS_TYPES], (unsigned long long)req->vaddr, mmu_strerror(e));
         die();
     }
@@ -417,6 +424,29 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 
 /* ---- results ---- */
 
+/*
+ * The vCPU of index i as reported: in a forked child only the vCPUs that ran
+ * since the fork (the forking thread's; the parent's other threads do not
+ * exist in the child).
+ */
+static vcpu *reported(unsigned i)
+{
+    vcpu *v = g.vcpus[i];
+    if (v && g.parent && v->seen == v->seen_at_fork)
+        return NULL;
+    return v;
+}
+
+/* An output's name: as given for the guest process, NAME.PID for a forked child. */
+static const char *out_name(char *buf, size_t n, const char *name)
+{
+    if (!g.parent)
+        return name;
+    if ((size_t)snprintf(buf, n, "%s.%ld", name, (long)g.pid) >= n)
+        say("mmusim: %s: the name is too long for a forked child's results", name);
+    return buf;
+}
+
 static void fill_info(vcpu *v)
 {
     snprintf(v->path, sizeof v->path, "%s (vCPU %u)", g.program ? g.program : "guest", v->index);
@@ -437,7 +467,7 @@ static void sum(totals *t, unsigned nv)
 {
     memset(t, 0, sizeof *t);
     for (unsigned i = 0; i < nv; i++) {
-        vcpu *v = g.vcpus[i];
+        vcpu *v = reported(i);
         if (!v)
             continue;
         const mmu_stats *s = mmu_get_stats(v->m);
@@ -456,7 +486,7 @@ static void sum(totals *t, unsigned nv)
 static int write_summary(FILE *out, unsigned nv)
 {
     for (unsigned i = 0; i < nv; i++) {
-        vcpu *v = g.vcpus[i];
+        vcpu *v = reported(i);
         if (!v)
             continue;
         if (nv > 1)
@@ -505,9 +535,13 @@ static int json_file(const char *path, unsigned nv)
     json_object_set_new(root, "guest", json_string(g.target));
     json_object_set_new(root, "program", json_string(g.program ? g.program : ""));
     json_object_set_new(root, "fetches", json_boolean(g.fetches));
+    if (g.parent) { /* a forked child of the guest (only there: the guest's own file stays reproducible) */
+        json_object_set_new(root, "pid", json_integer(g.pid));
+        json_object_set_new(root, "parent_pid", json_integer(g.parent));
+    }
     json_t *arr = json_array();
     for (unsigned i = 0; i < nv; i++) {
-        vcpu *v = g.vcpus[i];
+        vcpu *v = reported(i);
         if (!v)
             continue;
         json_t *d = mmusim_report_build(v->m, &v->info);
@@ -550,7 +584,7 @@ static int csv_file(const char *path, unsigned nv)
 {
     char err[1024];
     for (unsigned i = 0; i < nv; i++) {
-        vcpu *v = g.vcpus[i];
+        vcpu *v = reported(i);
         if (!v)
             continue;
         json_t *d = mmusim_report_build(v->m, &v->info);
@@ -570,35 +604,102 @@ static void at_exit(qemu_plugin_id_t id, void *udata)
 {
     (void)id;
     (void)udata;
-    if (getpid() != g.pid)
-        return; /* a forked child of the guest: its copy of the model is not reported */
+    if (g.parent && !g.children)
+        return; /* a forked child of the guest, and children=off */
     unsigned nv = atomic_load(&g.n_vcpus);
     /* known only once the guest runs (QEMU's allocation, never freed: the process ends) */
     g.program = qemu_plugin_path_to_binary();
     for (unsigned i = 0; i < nv; i++) {
-        vcpu *v = g.vcpus[i];
+        vcpu *v = reported(i);
         if (v)
             fill_info(v);
         if (v && v->info.accesses == 0 && g.warmup && v->seen <= g.warmup)
             say("mmusim: warmup=%llu: vCPU %u made only %llu accesses", (unsigned long long)g.warmup,
                 i, (unsigned long long)v->seen);
     }
-    /* the OS model (shared) is reported with vCPU 0, whose MMU it is attached to now */
-    vcpu *v0 = nv ? g.vcpus[0] : NULL;
+    /* the OS model (shared) is reported with the first vCPU reported (vCPU 0 but in a
+       forked child), whose MMU it is attached to now */
+    vcpu *v0 = NULL;
+    for (unsigned i = 0; i < nv && !v0; i++)
+        v0 = reported(i);
     if (g.os && v0 && mmu_attach_os(v0->m, g.os) != MMU_OK)
         say("mmusim: cannot report the OS model");
     int bad = 0;
+    char path[4096]; /* NAME.PID of a forked child (the temporary file adds ".tmp.PID") */
     if (g.summary)
-        bad |= summary_file(g.summary, nv) != 0;
-    else
+        bad |= summary_file(out_name(path, sizeof path, g.summary), nv) != 0;
+    else {
+        if (g.parent)
+            fprintf(stderr, "== mmusim: forked child %ld of %ld ==\n", (long)g.pid, (long)g.parent);
         bad |= write_summary(stderr, nv) != 0;
+    }
     if (g.json)
-        bad |= json_file(g.json, nv) != 0;
+        bad |= json_file(out_name(path, sizeof path, g.json), nv) != 0;
     if (g.csv)
-        bad |= csv_file(g.csv, nv) != 0;
+        bad |= csv_file(out_name(path, sizeof path, g.csv), nv) != 0;
     fflush(NULL);
     if (bad)
         _exit(1);
+}
+
+/* ---- a guest fork() (a host fork() in qemu-user) ---- */
+
+/* Before fork(): every lock, in the documented order, so the child's copy is consistent. */
+static void fork_prepare(void)
+{
+    pthread_mutex_lock(&g.vcpus_mu);
+    pthread_mutex_lock(&g.os_mu);
+    unsigned nv = atomic_load(&g.n_vcpus);
+    for (unsigned i = 0; i < nv; i++)
+        if (g.vcpus[i])
+            pthread_mutex_lock(&g.vcpus[i]->sd_mu);
+}
+
+static void fork_release(void)
+{
+    unsigned nv = atomic_load(&g.n_vcpus);
+    for (unsigned i = nv; i-- > 0;)
+        if (g.vcpus[i])
+            pthread_mutex_unlock(&g.vcpus[i]->sd_mu);
+    pthread_mutex_unlock(&g.os_mu);
+    pthread_mutex_unlock(&g.vcpus_mu);
+}
+
+static void fork_parent(void)
+{
+    fork_release();
+}
+
+/*
+ * In the child (only the forking thread exists): a new process of its own.
+ * Its address space starts as the parent's at the fork (the OS model's page
+ * tables and frames as they are; no copy-on-write is modelled), its TLBs and
+ * paging-structure caches start empty (a new process has a new ASID on a
+ * real CPU), and every counter starts from zero, so its results are its own.
+ */
+static void fork_child(void)
+{
+    g.parent = g.pid;
+    g.pid = getpid();
+    unsigned nv = atomic_load(&g.n_vcpus);
+    for (unsigned i = 0; i < nv; i++) {
+        vcpu *v = g.vcpus[i];
+        if (!v)
+            continue;
+        mmu_invalidate(v->m, MMU_INVAL_ALL, 0, 0);
+        mmu_clear_stats(v->m);
+        v->n_sd = 0;
+        v->sd_flush = 0;
+        atomic_store(&v->sd_pending, 0);
+        v->shootdowns_in = 0;
+        v->seen_at_fork = v->seen;
+        v->info.accesses = v->info.translations = v->info.crossings = v->info.instructions = 0;
+        v->info.first_cycle = v->next_issue;
+        v->info.last_cycle = 0;
+    }
+    if (g.os)
+        mmu_os_clear_stats(g.os);
+    fork_release();
 }
 
 /* ---- options ---- */
@@ -612,7 +713,8 @@ static const char usage[] =
     "  csv=FILE          append one CSV row per vCPU\n"
     "  summary=FILE      the summary into a file (default: standard error)\n"
     "  warmup=N          clear each vCPU's counters after its first N accesses\n"
-    "  fetches=on|off    count instruction fetches (default on)\n";
+    "  fetches=on|off    count instruction fetches (default on)\n"
+    "  children=on|off   forked children of the guest write their results to FILE.PID (default on)\n";
 
 static const char *default_preset(const char *target, const char **set)
 {
@@ -723,13 +825,14 @@ MMUSIM_QEMU_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
         } else if (KEY("warmup")) {
             if (parse_u64("warmup", v, &g.warmup) != 0)
                 return -1;
-        } else if (KEY("fetches")) {
+        } else if (KEY("fetches") || KEY("children")) {
+            int *flag = KEY("fetches") ? &g.fetches : &g.children;
             if (strcasecmp(v, "on") == 0 || strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0)
-                g.fetches = 1;
+                *flag = 1;
             else if (strcasecmp(v, "off") == 0 || strcasecmp(v, "false") == 0 || strcmp(v, "0") == 0)
-                g.fetches = 0;
+                *flag = 0;
             else {
-                say("mmusim: fetches=%s: expected on or off", v);
+                say("mmusim: %.*s=%s: expected on or off", (int)kl, a, v);
                 return -1;
             }
         } else {
@@ -764,5 +867,9 @@ MMUSIM_QEMU_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     qemu_plugin_register_vcpu_init_cb(id, vcpu_init);
     qemu_plugin_register_vcpu_tb_trans_cb(id, on_translate);
     qemu_plugin_register_atexit_cb(id, at_exit, NULL);
+    if (pthread_atfork(fork_prepare, fork_parent, fork_child) != 0) {
+        say("mmusim: cannot register the fork handlers");
+        return -1;
+    }
     return 0;
 }

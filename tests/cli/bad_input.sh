@@ -10,6 +10,12 @@ ls "$TMP" | grep -q tmp && bad "temporary file left behind" || ok
 printf 'R 1000 8\nQ 2000 8\n' > "$TMP/badop.txt"
 expect_fail "unknown operation" "$TMP/badop.txt:2:" "$MMUSIM" run "$TMP/badop.txt" --format text
 
+printf 'R 1000 8 vmid=1\nR 2000 8 vmid=70000\n' > "$TMP/badvm.txt"
+expect_fail "VM id out of range" "$TMP/badvm.txt:2: vmid 70000 out of range 0..65535" "$MMUSIM" run "$TMP/badvm.txt"
+printf 'R 1000 8 vmid=x1\n' > "$TMP/badvm2.txt"
+expect_fail "VM id not a number" "$TMP/badvm2.txt:1: bad digit 'x' in vmid" "$MMUSIM" convert "$TMP/badvm2.txt" "$TMP/badvm2.bin"
+[ ! -e "$TMP/badvm2.bin" ] && ok || bad "no output after a bad VM id"
+
 printf ' L 00001000,8\n L 00002000\n' > "$TMP/bad.lackey"
 expect_fail "lackey line without size" "$TMP/bad.lackey:2:" "$MMUSIM" run "$TMP/bad.lackey"
 

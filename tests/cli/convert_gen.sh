@@ -36,6 +36,20 @@ expect_eq "gen din content" "$(cat "$TMP/s.din")" "$(printf '0 10000000\n0 10000
 "$MMUSIM" gen mix "$TMP/m.txt" --procs 3 --quantum 2 --accesses 12 --pattern sequential --quiet
 expect_eq "gen mix asids" "$(grep -o 'asid=[0-9]*' "$TMP/m.txt" | tr '\n' ' ')" \
   "asid=1 asid=1 asid=2 asid=2 asid=3 asid=3 asid=1 asid=1 asid=2 asid=2 asid=3 asid=3 "
+# a mix over VMs: VM ids 0..V-1 (0 is not written), each VM's processes ASIDs 1..P
+"$MMUSIM" gen mix "$TMP/v.txt" --procs 2 --vms 3 --quantum 1 --accesses 8 --pattern sequential --quiet
+expect_eq "gen mix vms" "$(grep -v '^#' "$TMP/v.txt" | sed 's/^R 0x[0-9a-f]* 8 //' | tr '\n' ' ')" \
+  "asid=1 asid=2 asid=1 vmid=1 asid=2 vmid=1 asid=1 vmid=2 asid=2 vmid=2 asid=1 asid=2 "
+expect_eq "gen mix vms comment" "$(head -1 "$TMP/v.txt" | grep -o -- '--vms 3')" "--vms 3"
+# VM ids survive text -> binary (set-VM control records) -> text, plain and compressed
+"$MMUSIM" gen mix "$TMP/v2.txt" --procs 2 --vms 4 --quantum 3 --accesses 500 --write-ratio 0.3 --quiet
+for b in v2.bin v2.bin.zst; do
+  "$MMUSIM" convert "$TMP/v2.txt" "$TMP/$b" --quiet || bad "convert to $b"
+  "$MMUSIM" convert "$TMP/$b" "$TMP/v2.back.txt" --quiet || bad "convert $b back"
+  expect_eq "VM ids round trip through $b" "$(grep -v '^#' "$TMP/v2.txt" | md5sum)" "$(md5sum < "$TMP/v2.back.txt")"
+done
+expect_eq "VM ids lost to lackey" "$("$MMUSIM" convert "$TMP/v2.txt" "$TMP/v2.lackey" --quiet 2>&1 | grep -c 'keeps no VM ids')" 1
+
 # --format overrides the suffix; --compress overrides it too (detected by magic on reading)
 "$MMUSIM" gen uniform "$TMP/o.dat" --format text --compress gzip --accesses 10 --quiet || bad "gen --format"
 expect_eq "gen --compress gzip" "$(head -c 2 "$TMP/o.dat" | od -An -tx1 | tr -d ' ')" "1f8b"

@@ -10,6 +10,8 @@
  *
  * Scenarios (one per process: test_platform SCENARIO):
  *   default      the default configuration (OS model), transactions without the extension
+ *   placed_frames  the OS model with its frames placed in the memories' ranges (os.frame_ranges),
+ *                the memories at 0x80000000 and 0x90000000, where unplaced frames would not be
  *   static_map   [map] regions into both memories, the tables in mem1
  *   at           AT: completion never earlier than without the module, a TLB hit later by
  *                exactly the TLB latency, the four phases seen by the initiator
@@ -184,8 +186,8 @@ struct gen_memory : sc_module {
 struct router : sc_module {
     tlm_utils::simple_target_socket<router> in;
     tlm_utils::simple_initiator_socket_tagged<router> out0, out1;
-    static constexpr uint64_t BASE[2] = {0x0, 0x10000};
-    static constexpr uint64_t SIZE[2] = {0x10000, 0x10000};
+    uint64_t BASE[2] = {0x0, 0x10000};
+    uint64_t SIZE[2] = {0x10000, 0x10000};
     std::map<tlm_generic_payload *, std::pair<int, uint64_t>> open; /* AT: target, address */
 
     explicit router(sc_module_name n) : sc_module(n), in("in"), out0("out0"), out1("out1")
@@ -255,8 +257,6 @@ struct router : sc_module {
         return in->nb_transport_bw(t, ph, d);
     }
 };
-constexpr uint64_t router::BASE[2];
-constexpr uint64_t router::SIZE[2];
 
 /* ---- a generic LT initiator with a quantum keeper and its own read-back checks ---- */
 
@@ -434,8 +434,11 @@ struct platform {
     gen_memory mem1{"mem1", 0x10000, sc_time(2, SC_NS), sc_time(20, SC_NS)};
     router bus{"bus"};
     std::unique_ptr<mmusim::sc::mmu_module> mmu;
-    platform(const mmu_config &cfg, const mmusim::sc::mmu_module::options &opt)
+    platform(const mmu_config &cfg, const mmusim::sc::mmu_module::options &opt, uint64_t base0 = 0x0,
+             uint64_t base1 = 0x10000)
     {
+        bus.BASE[0] = base0;
+        bus.BASE[1] = base1;
         bus.out0.bind(mem0.socket);
         bus.out1.bind(mem1.socket);
         mmu.reset(new mmusim::sc::mmu_module("mmu", cfg, opt));
@@ -469,6 +472,59 @@ static void scenario_default()
     CHECK(p.mmu->mod_stats().faults == 0);
     CHECK(p.mmu->stats().page_faults == 3); /* demand paging by the OS model */
     CHECK(p.mmu->mode() == mmusim::sc::page_table_mode::standalone);
+}
+
+/*
+ * The OS model with placed frames: the memories at 0x80000000 and 0x90000000
+ * (where the OS model's default frames, from 0, would find nothing); data
+ * frames in both, the first range filled first; page tables in a range of
+ * their own in the upper half of mem0 (the OS model's own memory holds them
+ * in standalone mode: the range keeps them off the data).
+ */
+static void scenario_placed_frames()
+{
+    tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_time(100, SC_NS));
+    mmu_config cfg = mmusim::sc::make_config({{"os.frame_ranges", "0x80000000+32K"}});
+    /* the C++ API: the second data range and the page-table range */
+    mmusim::sc::add_frame_range(cfg, 0x90000000, 0x8000);
+    mmusim::sc::add_frame_range(cfg, 0x80008000, 0x8000, true);
+    char msg[256];
+    CHECK(mmu_config_validate(&cfg, msg, sizeof msg) == MMU_OK);
+    platform p(cfg, mmusim::sc::mmu_module::options(), 0x80000000, 0x90000000);
+    const unsigned pages = 11; /* 8 frames in mem0, the last 3 pages in mem1 */
+    std::vector<uint64_t> a;
+    for (uint64_t page = 0; page < pages; page++)
+        for (uint64_t off = 0; off < 0x1000; off += 0x5F8)
+            a.push_back(0x400000 + (page << 12) + (off & ~7ull));
+    lt_initiator cpu("cpu", a);
+    cpu.socket.bind(p.mmu->cpu_socket);
+    sc_start();
+    CHECK(cpu.compared == a.size());
+    CHECK(cpu.errors == 0);
+    CHECK(p.mmu->mod_stats().faults == 0);
+    CHECK(p.mmu->stats().page_faults == pages);
+    CHECK(p.mmu->mode() == mmusim::sc::page_table_mode::standalone);
+    CHECK(p.mem0.accesses + p.mem1.accesses == 2 * a.size()); /* every access reached a memory */
+    /* each word is where its frame is: page i in frame i of the ranges, the last pages in mem1 */
+    unsigned in_mem1 = 0;
+    for (uint64_t va : a) {
+        const uint64_t page = (va - 0x400000) >> 12, off = va & 0xFFF;
+        const int m = page < 8 ? 0 : 1;
+        const uint64_t at = (page < 8 ? page : page - 8) * 0x1000 + off;
+        CHECK(p.word(m, at) == lt_initiator::pattern(va));
+        in_mem1 += m;
+    }
+    CHECK(in_mem1 > 0);
+    /* the OS model's figures: the ranges' frames, tables in their own range */
+    mmu_os_stats st;
+    mmu_os_get_stats(p.mmu->os(), &st);
+    CHECK(st.frames_total == 24);
+    CHECK(st.frames_pt == 4);
+    mmu_os_frame_info fi;
+    CHECK(mmu_os_frame_info_get(p.mmu->os(), 0x80008000, &fi) == MMU_OK && fi.kind == MMU_OS_FRAME_TABLE);
+    CHECK(mmu_os_frame_info_get(p.mmu->os(), 0x90000000, &fi) == MMU_OK && fi.kind == MMU_OS_FRAME_DATA &&
+          fi.vaddr == 0x408000);
+    CHECK(mmu_os_frame_info_get(p.mmu->os(), 0x4000, &fi) == MMU_EINVAL);
 }
 
 /* The static map: tables built in mem1, one region in each memory; PTE reads on the bus. */
@@ -638,6 +694,8 @@ int sc_main(int argc, char **argv)
     const std::string s = argc > 1 ? argv[1] : "";
     if (s == "default")
         scenario_default();
+    else if (s == "placed_frames")
+        scenario_placed_frames();
     else if (s == "static_map")
         scenario_static_map();
     else if (s == "at")
@@ -652,7 +710,7 @@ int sc_main(int argc, char **argv)
     else if (s == "starvation")
         scenario_starvation();
     else {
-        std::fprintf(stderr, "usage: test_platform default|static_map|at|at_completed|at_no_end_req|starvation\n");
+        std::fprintf(stderr, "usage: test_platform default|placed_frames|static_map|at|at_completed|at_no_end_req|starvation\n");
         return 2;
     }
     std::printf("%s: %d checks, %d failed\n", s.c_str(), checks, failures);

@@ -11,6 +11,10 @@
 
 #include "mmusim/config.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * Apply an INI file to cfg.  "[tlb] arrays" is applied before any other
  * key, wherever it stands in the file, so array sections may come first.
@@ -46,5 +50,9 @@ const char *mmusim_preset_dir(void);
 
 /* Write cfg as an INI file with a comment per key (with_comments) or bare. */
 void mmusim_config_dump(const mmu_config *cfg, FILE *out, int with_comments);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* MMUSIM_IO_CONFIG_FILE_H */

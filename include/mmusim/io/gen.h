@@ -16,6 +16,10 @@
 
 #include "mmusim/io/trace.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum mmusim_gen_kind {
     MMUSIM_GEN_SEQUENTIAL = 0,
     MMUSIM_GEN_STRIDED,
@@ -44,7 +48,8 @@ typedef struct mmusim_gen_params {
     uint64_t unit;       /* uniform, zipf, chase: bytes per page (or element); default 4096 */
     uint64_t pages;      /* uniform, zipf, chase: units; 0 = footprint / unit */
     double alpha;        /* zipf: exponent; default 1.0 */
-    unsigned procs;      /* mix: processes (ASIDs 1..procs); default 4 */
+    unsigned procs;      /* mix: processes (ASIDs 1..procs) per VM; default 4 */
+    unsigned vms;        /* mix: virtual machines (VM ids 0..vms-1), each with procs processes; default 1 */
     uint64_t quantum;    /* mix: accesses per time slice; default 10000 */
     mmusim_gen_kind pattern; /* mix: every process's pattern; default uniform */
 } mmusim_gen_params;
@@ -69,5 +74,9 @@ size_t mmusim_gen_next(mmusim_gen *g, mmusim_access *buf, size_t max);
 uint64_t mmusim_gen_units(const mmusim_gen *g);
 
 void mmusim_gen_destroy(mmusim_gen *g);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* MMUSIM_IO_GEN_H */

@@ -11,6 +11,10 @@
 
 #include "mmusim/mmu.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define MMUSIM_JSON_SCHEMA "mmusim.run/1"
 
 /* What the testbench knows of a run besides the MMU's own counters. */
@@ -61,6 +65,23 @@ json_t *mmusim_report_build(const mmu *m, const mmusim_run_info *info);
 int mmusim_report_csv(const char *path, json_t *doc, char *err, size_t errlen);
 
 /*
+ * The header line and the row line (each ending in a newline) that
+ * mmusim_report_csv writes for doc, in malloc'd strings the caller frees.
+ * Returns 0, or -1 out of memory.
+ */
+int mmusim_report_csv_text(json_t *doc, char **head, char **row);
+
+/*
+ * Append rows (one or more whole lines) to the CSV file path as
+ * mmusim_report_csv appends one: with the header line head first if the
+ * file is empty, refused if a non-empty file has another header, in one
+ * write under the file's lock, all or nothing.  Returns 0, or -1 with a
+ * message.
+ */
+int mmusim_report_csv_append(const char *path, const char *head, size_t head_len, const char *rows,
+                             size_t rows_len, char *err, size_t errlen);
+
+/*
  * A configuration value as the CSV row shows it in column ("config.os.phys_mem"):
  * a size or page size written with a K, M, G or T suffix ("32K", "4G") becomes
  * its number of bytes ("32768"), so that the column sorts and compares as
@@ -75,5 +96,9 @@ int mmusim_csv_config_value(const char *column, const char *text, char *buf, siz
  * place, so no half-written file is left).  Returns 0, or -1 with a message.
  */
 int mmusim_report_json(const char *path, const mmu *m, const mmusim_run_info *info, char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* MMUSIM_IO_REPORT_H */

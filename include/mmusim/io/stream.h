@@ -26,6 +26,10 @@
 #include <stdio.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum mmusim_compression {
     MMUSIM_COMP_NONE = 0,
     MMUSIM_COMP_GZIP,
@@ -206,5 +210,9 @@ void mmusim_vname_msg(char *dst, size_t len, const char *name, const char *fmt, 
     __attribute__((format(printf, 4, 0)))
 #endif
     ;
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* MMUSIM_IO_STREAM_H */

@@ -14,6 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Trace formats. */
 typedef enum mmusim_format {
     MMUSIM_FMT_AUTO = 0, /* guess from the content */
@@ -32,23 +36,29 @@ const char *mmusim_format_name(mmusim_format f);
 mmusim_format mmusim_format_parse(const char *name);
 /* The names mmusim_format_parse() knows, for messages: "auto, text, ...". */
 const char *mmusim_format_list(void);
+/* The formats that can be written (tracewrite.h), for messages: "text,
+ * lackey, ...", and their output suffixes: ".txt, .lackey, ... or .bin". */
+const char *mmusim_format_writable_list(void);
+const char *mmusim_format_writable_suffixes(void);
 
 /* Optional fields a format can carry (besides address and type). */
 #define MMUSIM_FIELD_SIZE 0x1u  /* the access size in bytes */
 #define MMUSIM_FIELD_ASID 0x2u  /* the address space */
 #define MMUSIM_FIELD_CYCLE 0x4u /* the issue cycle */
-#define MMUSIM_FIELDS_ALL (MMUSIM_FIELD_SIZE | MMUSIM_FIELD_ASID | MMUSIM_FIELD_CYCLE)
+#define MMUSIM_FIELD_VMID 0x8u  /* the virtual machine */
+#define MMUSIM_FIELDS_ALL (MMUSIM_FIELD_SIZE | MMUSIM_FIELD_ASID | MMUSIM_FIELD_CYCLE | MMUSIM_FIELD_VMID)
 /* The fields format f can represent (0 for auto or an invalid value). */
 unsigned mmusim_format_fields(mmusim_format f);
 
-/* One memory access. */
+/* One memory access (24 bytes). */
 typedef struct mmusim_access {
     uint64_t vaddr;
     uint64_t cycle;   /* issue cycle if has_cycle */
-    uint32_t size;    /* bytes */
+    uint16_t size;    /* bytes, 1..4096 */
     uint16_t asid;    /* address space (process); 0 if the format has none */
     uint8_t type;     /* mmu_access_type */
     uint8_t has_cycle;
+    uint16_t vmid;    /* virtual machine; 0 = native (or the only VM), and for formats without one */
 } mmusim_access;
 
 typedef struct mmusim_trace mmusim_trace;
@@ -96,5 +106,9 @@ uint64_t mmusim_trace_records(const mmusim_trace *t);
  */
 void mmusim_trace_abort(mmusim_trace *t);
 void mmusim_trace_close(mmusim_trace *t);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* MMUSIM_IO_TRACE_H */

@@ -18,13 +18,17 @@
 #include "mmusim/io/stream.h"
 #include "mmusim/io/trace.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct mmusim_writer mmusim_writer;
 
 typedef struct mmusim_writer_opts {
     mmusim_format format;    /* MMUSIM_FMT_TEXT, _LACKEY, _DIN or _BINARY */
     mmusim_compression comp; /* MMUSIM_COMP_NONE, _GZIP, _XZ, _ZSTD */
     int level;           /* compression level; 0 = the tool's default */
-    /* MMUSIM_FIELD_ASID / MMUSIM_FIELD_CYCLE the accesses may carry.  The binary
+    /* MMUSIM_FIELD_ASID / _VMID / _CYCLE the accesses may carry.  The binary
      * header declares them; a plain binary file gets the fields actually
      * seen patched in at the end.  An access with a field not declared
      * here is an error for the binary format. */
@@ -37,6 +41,9 @@ void mmusim_writer_opts_init(mmusim_writer_opts *o);
 
 /* Can format f be written? */
 int mmusim_format_writable(mmusim_format f);
+/* Why format f cannot be written, for a message: " (its records are ...)",
+ * or "" if it can be or there is nothing to say. */
+const char *mmusim_format_unwritable_reason(mmusim_format f);
 
 /*
  * What an output name asks for: the compression from its last suffix (.gz,
@@ -74,5 +81,9 @@ int mmusim_writer_close(mmusim_writer *w, char *err, size_t errlen);
 
 /* Give up: remove the temporary file and free w.  NULL is allowed. */
 void mmusim_writer_abort(mmusim_writer *w);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* MMUSIM_IO_TRACEWRITE_H */

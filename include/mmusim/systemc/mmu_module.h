@@ -118,6 +118,15 @@ enum class page_table_mode {
 void add_map_region(mmu_config &cfg, uint64_t vbase, uint64_t pbase, uint64_t size, unsigned perms,
                     mmu_page_size page_size = MMU_PS_4K, int asid = -1);
 
+/*
+ * Append a physical range [base, base + size) where the OS model (standalone
+ * mode) places its frames: os.frame_ranges, or os.pt_ranges (page-table
+ * frames only) with page_tables.  Throws std::invalid_argument when the list
+ * is full; make_config / mmu_config_validate check the ranges (aligned,
+ * non-empty, no overlap).  See docs/os-model.md, "Physical ranges".
+ */
+void add_frame_range(mmu_config &cfg, uint64_t base, uint64_t size, bool page_tables = false);
+
 /* The module's own counters (the model's are in stats()). */
 struct module_stats {
     uint64_t b_transport = 0;  /* LT transactions */
@@ -226,6 +235,15 @@ public:
                 c++;
             return c;
         }
+        if (v <= fast_v_) { /* v * den_ < 2^53: 64-bit products, an exact double */
+            const uint64_t x64 = v * den_;
+            uint64_t c = static_cast<uint64_t>(static_cast<double>(static_cast<int64_t>(x64)) * inv_num_);
+            while (c && c * num_ > x64)
+                c--;
+            while ((c + 1) * num_ <= x64)
+                c++;
+            return c;
+        }
         const u128 x = static_cast<u128>(v) * den_;
         uint64_t c = static_cast<uint64_t>(static_cast<double>(x) * inv_num_);
         while (c && static_cast<u128>(c) * num_ > x)
@@ -239,6 +257,15 @@ public:
     {
         if (den_ == 1)
             return c * num_;
+        if (c <= fast_c_) { /* c * num_ < 2^53: 64-bit products, an exact double */
+            const uint64_t x64 = c * num_;
+            uint64_t q = static_cast<uint64_t>(static_cast<double>(static_cast<int64_t>(x64)) * inv_den_);
+            while (q && (q - 1) * den_ >= x64)
+                q--;
+            while (q * den_ < x64)
+                q++;
+            return q;
+        }
         const u128 x = static_cast<u128>(c) * num_;
         uint64_t q = static_cast<uint64_t>(static_cast<double>(x) * inv_den_);
         while (q && static_cast<u128>(q - 1) * den_ >= x)
@@ -378,6 +405,7 @@ private:
     sc_core::sc_time period_;
     uint64_t num_ = 1, den_ = 1; /* the period in ticks: num / den */
     double inv_num_ = 1.0, inv_den_ = 1.0;
+    uint64_t fast_v_ = 0, fast_c_ = 0; /* cycle_of / ticks_at without 128 bits up to these */
     uint64_t lat_ticks_ = 0;         /* the last translation latency, and as time */
     sc_core::sc_time lat_time_;
     module_stats ms_;

@@ -1,7 +1,6 @@
 /*
- * trace_bin.c - the binary trace readers: mmusim's own binary format and
- * ChampSim instruction traces (layouts in trace_binfmt.h and
- * docs/trace-formats.md).
+ * trace_binary.c - mmusim's own binary format, read and written (layout in
+ * trace_binfmt.h and docs/trace-formats.md).
  *
  * mmusim binary is the fast path: fixed 16-byte records, decoded straight
  * from the 4 MiB read buffer (for a plain file, read(2) fills that buffer
@@ -10,11 +9,6 @@
  * loop for the slow path, which applies the control record or builds the
  * message.  A record split across two reads is moved to the front of the
  * buffer and completed by the next read.
- *
- * ChampSim records are instructions: each gives a fetch of its ip, then a
- * read of each non-zero source memory operand, then a write of each non-zero
- * destination memory operand.  The accesses of a record that do not fit in
- * the caller's buffer wait in t->pend for the next call.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -27,7 +21,7 @@
 
 /* ---- mmusim binary ---- */
 
-int tbt_bin_header(mmusim_trace *t)
+static int bin_open(mmusim_trace *t)
 {
     int rc = tbt_fill(t, MMUSIM_BIN_HEADER_SIZE);
     if (rc < 0)
@@ -60,6 +54,9 @@ int tbt_bin_header(mmusim_trace *t)
     t->bin_flags = flags;
     t->bin_count = mmusim_le64(b + 16);
     t->pos += MMUSIM_BIN_HEADER_SIZE;
+    t->fields = MMUSIM_FIELD_SIZE | (flags & MMUSIM_BIN_FLAG_ASID ? MMUSIM_FIELD_ASID : 0) |
+                (flags & MMUSIM_BIN_FLAG_CYCLE ? MMUSIM_FIELD_CYCLE : 0) |
+                (flags & MMUSIM_BIN_FLAG_VMID ? MMUSIM_FIELD_VMID : 0);
     return 0;
 }
 
@@ -74,11 +71,21 @@ static int bin_slow(mmusim_trace *t, const unsigned char *p, uint64_t rec)
     unsigned size = info & MMUSIM_BIN_SIZE_MASK, type = (info >> MMUSIM_BIN_TYPE_SHIFT) & 3;
     int hc = (info & MMUSIM_BIN_HAS_CYCLE) != 0;
     if (type == MMUSIM_BIN_TYPE_CONTROL) {
-        if (size != MMUSIM_BIN_CTL_SET_CYCLE)
+        if (size != MMUSIM_BIN_CTL_SET_CYCLE && size != MMUSIM_BIN_CTL_SET_VMID)
             return tbt_fail_record(t, rec, MMU_EPARSE, "unknown control record kind %u", size);
         if (delta || asid || hc)
             return tbt_fail_record(t, rec, MMU_EPARSE,
                                    "control record with non-zero delta, asid or cycle bit");
+        if (size == MMUSIM_BIN_CTL_SET_VMID) {
+            if (!(t->bin_flags & MMUSIM_BIN_FLAG_VMID))
+                return tbt_fail_record(t, rec, MMU_EPARSE,
+                                       "VM control record, but the header says there are no VM ids");
+            if (mmusim_le64(p) > UINT16_MAX)
+                return tbt_fail_record(t, rec, MMU_ERANGE, "VM id %" PRIu64 " out of range 0..65535",
+                                       mmusim_le64(p));
+            t->bin_vmid = (uint16_t)mmusim_le64(p);
+            return 0;
+        }
         if (!(t->bin_flags & MMUSIM_BIN_FLAG_CYCLE))
             return tbt_fail_record(t, rec, MMU_EPARSE,
                                    "cycle control record, but the header says there are no cycles");
@@ -102,7 +109,7 @@ static int bin_slow(mmusim_trace *t, const unsigned char *p, uint64_t rec)
                            delta);
 }
 
-long tbt_bin_read(mmusim_trace *t, mmusim_access *out, size_t max)
+static long bin_read(mmusim_trace *t, mmusim_access *out, size_t max)
 {
     const unsigned asid_ok = t->bin_flags & MMUSIM_BIN_FLAG_ASID ? 0xffffu : 0;
     const int cycles = (t->bin_flags & MMUSIM_BIN_FLAG_CYCLE) != 0;
@@ -146,6 +153,7 @@ long tbt_bin_read(mmusim_trace *t, mmusim_access *out, size_t max)
             k = max - n;
         const unsigned char *p = (const unsigned char *)t->buf + t->pos;
         uint64_t prev = t->prev_cycle, instr = 0;
+        const uint16_t vmid = t->bin_vmid;
         size_t i;
         mmusim_access *a = out + n;
         for (i = 0; i < k; i++, p += MMUSIM_BIN_RECORD_SIZE) {
@@ -161,10 +169,11 @@ long tbt_bin_read(mmusim_trace *t, mmusim_access *out, size_t max)
             prev += delta;
             a->vaddr = va;
             a->cycle = prev & (0 - (uint64_t)hc);
-            a->size = size;
+            a->size = (uint16_t)size;
             a->asid = (uint16_t)asid;
             a->type = (uint8_t)type;
             a->has_cycle = (uint8_t)hc;
+            a->vmid = vmid;
             a++;
             instr += type == MMU_FETCH;
         }
@@ -186,114 +195,120 @@ long tbt_bin_read(mmusim_trace *t, mmusim_access *out, size_t max)
     return (long)n;
 }
 
-/* ---- ChampSim ---- */
 
-/* Does an access of the record at p run past 2^64 (fetch 4 bytes, data 8)? */
-static int champsim_wraps(const unsigned char *p)
+/* Could the n bytes at b be the start of an mmusim binary trace? */
+static int bin_sniff(const unsigned char *b, size_t n)
 {
-    if (mmusim_le64(p) > UINT64_MAX - (MMUSIM_CHAMPSIM_FETCH_SIZE - 1))
-        return 1;
-    for (int i = 0; i < MMUSIM_CHAMPSIM_SRC; i++)
-        if (mmusim_le64(p + MMUSIM_CHAMPSIM_OFF_SRC_MEM + 8 * i) > UINT64_MAX - (MMUSIM_CHAMPSIM_DATA_SIZE - 1))
-            return 1;
-    for (int i = 0; i < MMUSIM_CHAMPSIM_DST; i++)
-        if (mmusim_le64(p + MMUSIM_CHAMPSIM_OFF_DST_MEM + 8 * i) > UINT64_MAX - (MMUSIM_CHAMPSIM_DATA_SIZE - 1))
-            return 1;
+    if (n > MMUSIM_BIN_MAGIC_LEN)
+        n = MMUSIM_BIN_MAGIC_LEN;
+    return n > 0 && memcmp(b, MMUSIM_BIN_MAGIC, n) == 0;
+}
+
+/* ---- writing ---- */
+
+static char *put_bin_record(char *p, uint64_t vaddr, uint32_t delta, uint16_t asid, uint16_t info)
+{
+    unsigned char *b = (unsigned char *)p;
+    mmusim_put64(b, vaddr);
+    mmusim_put32(b + 8, delta);
+    mmusim_put16(b + 12, asid);
+    mmusim_put16(b + 14, info);
+    return p + MMUSIM_BIN_RECORD_SIZE;
+}
+
+static void bin_header(unsigned char *h, unsigned flags, uint64_t count)
+{
+    memset(h, 0, MMUSIM_BIN_HEADER_SIZE);
+    memcpy(h, MMUSIM_BIN_MAGIC, MMUSIM_BIN_MAGIC_LEN);
+    mmusim_put16(h + 8, MMUSIM_BIN_VERSION);
+    mmusim_put16(h + 10, MMUSIM_BIN_HEADER_SIZE);
+    mmusim_put16(h + 12, MMUSIM_BIN_RECORD_SIZE);
+    mmusim_put16(h + 14, (uint16_t)flags);
+    mmusim_put64(h + 16, count);
+}
+
+/* The header with the fields declared and the count unknown; close patches
+ * it in a plain file. */
+static int bin_write_begin(mmusim_writer *w, const mmusim_writer_opts *o)
+{
+    w->declared = (o->fields & MMUSIM_FIELD_ASID ? MMUSIM_BIN_FLAG_ASID : 0) |
+                  (o->fields & MMUSIM_FIELD_CYCLE ? MMUSIM_BIN_FLAG_CYCLE : 0) |
+                  (o->fields & MMUSIM_FIELD_VMID ? MMUSIM_BIN_FLAG_VMID : 0);
+    bin_header((unsigned char *)w->buf, w->declared, MMUSIM_BIN_COUNT_UNKNOWN);
+    w->len = MMUSIM_BIN_HEADER_SIZE;
     return 0;
 }
 
-/* The accesses of the record at p, in order; returns how many (1..7). */
-static unsigned champsim_decode(const unsigned char *p, mmusim_access *a)
+/* One record, after a set-VM control record if the VM changed, and a
+ * set-cycle control record if the delta does not fit (the cycle went back or
+ * jumped 2^32 or more).  NULL with the error set if the header did not
+ * declare a field the access has. */
+static char *bin_write(mmusim_writer *w, char *p, const mmusim_access *a)
 {
-    unsigned k = 0;
-    a[k].vaddr = mmusim_le64(p);
-    a[k].size = MMUSIM_CHAMPSIM_FETCH_SIZE;
-    a[k].type = MMU_FETCH;
-    k++;
-    for (int i = 0; i < MMUSIM_CHAMPSIM_SRC; i++) {
-        uint64_t v = mmusim_le64(p + MMUSIM_CHAMPSIM_OFF_SRC_MEM + 8 * i);
-        if (v) {
-            a[k].vaddr = v;
-            a[k].size = MMUSIM_CHAMPSIM_DATA_SIZE;
-            a[k].type = MMU_READ;
-            k++;
+    uint32_t delta = 0;
+    uint16_t info = (uint16_t)(a->size | (unsigned)a->type << MMUSIM_BIN_TYPE_SHIFT);
+    if (a->vmid != w->vmid) {
+        if (!(w->declared & MMUSIM_BIN_FLAG_VMID)) {
+            tbt_writer_fail(w, MMU_EINVAL, "access %" PRIu64 ": VM id %u, but the binary header was "
+                            "written without VM ids", w->accesses + 1, a->vmid);
+            return NULL;
         }
+        w->seen |= MMUSIM_BIN_FLAG_VMID;
+        p = put_bin_record(p, a->vmid, 0, 0,
+                           (uint16_t)(MMUSIM_BIN_CTL_SET_VMID | MMUSIM_BIN_TYPE_CONTROL << MMUSIM_BIN_TYPE_SHIFT));
+        w->records++;
+        w->vmid = a->vmid;
     }
-    for (int i = 0; i < MMUSIM_CHAMPSIM_DST; i++) {
-        uint64_t v = mmusim_le64(p + MMUSIM_CHAMPSIM_OFF_DST_MEM + 8 * i);
-        if (v) {
-            a[k].vaddr = v;
-            a[k].size = MMUSIM_CHAMPSIM_DATA_SIZE;
-            a[k].type = MMU_WRITE;
-            k++;
+    if (a->asid) {
+        if (!(w->declared & MMUSIM_BIN_FLAG_ASID)) {
+            tbt_writer_fail(w, MMU_EINVAL, "access %" PRIu64 ": asid %u, but the binary header was "
+                            "written without ASIDs", w->accesses + 1, a->asid);
+            return NULL;
         }
+        w->seen |= MMUSIM_BIN_FLAG_ASID;
     }
-    for (unsigned i = 0; i < k; i++) {
-        a[i].cycle = 0;
-        a[i].asid = 0;
-        a[i].has_cycle = 0;
+    if (a->has_cycle) {
+        if (!(w->declared & MMUSIM_BIN_FLAG_CYCLE)) {
+            tbt_writer_fail(w, MMU_EINVAL, "access %" PRIu64 ": a cycle, but the binary header was "
+                            "written without cycles", w->accesses + 1);
+            return NULL;
+        }
+        w->seen |= MMUSIM_BIN_FLAG_CYCLE;
+        if (a->cycle < w->prev_cycle || a->cycle - w->prev_cycle > UINT32_MAX) {
+            p = put_bin_record(p, a->cycle, 0, 0,
+                               (uint16_t)(MMUSIM_BIN_CTL_SET_CYCLE | MMUSIM_BIN_TYPE_CONTROL << MMUSIM_BIN_TYPE_SHIFT));
+            w->records++;
+        } else {
+            delta = (uint32_t)(a->cycle - w->prev_cycle);
+        }
+        w->prev_cycle = a->cycle;
+        info |= MMUSIM_BIN_HAS_CYCLE;
     }
-    return k;
+    w->records++;
+    return put_bin_record(p, a->vaddr, delta, a->asid, info);
 }
 
-long tbt_champsim_read(mmusim_trace *t, mmusim_access *out, size_t max)
+/* A plain file gets the real count and the fields actually used. */
+static int bin_write_end(mmusim_writer *w)
 {
-    enum { MOST = 1 + MMUSIM_CHAMPSIM_SRC + MMUSIM_CHAMPSIM_DST };
-    size_t n = 0;
-    while (n < max && t->ipend < t->npend)
-        out[n++] = t->pend[t->ipend++];
-    while (n < max) {
-        size_t avail = t->len - t->pos;
-        if (avail < MMUSIM_CHAMPSIM_RECORD_SIZE) {
-            int rc = tbt_fill(t, MMUSIM_CHAMPSIM_RECORD_SIZE);
-            if (rc < 0)
-                return n ? (long)n : rc;
-            avail = t->len - t->pos;
-            if (avail < MMUSIM_CHAMPSIM_RECORD_SIZE) {
-                if (avail) {
-                    int code = tbt_fail_record(t, t->record + 1, MMU_EPARSE,
-                                               "truncated record (%zu of %d bytes)", avail,
-                                               MMUSIM_CHAMPSIM_RECORD_SIZE);
-                    return n ? (long)n : code;
-                }
-                break;
-            }
-        }
-        const unsigned char *p = (const unsigned char *)t->buf + t->pos;
-        const unsigned char *end = p + avail - avail % MMUSIM_CHAMPSIM_RECORD_SIZE;
-        for (; p < end && n < max; p += MMUSIM_CHAMPSIM_RECORD_SIZE) {
-            if (MMUSIM_UNLIKELY(p[MMUSIM_CHAMPSIM_OFF_IS_BRANCH] > 1 || p[MMUSIM_CHAMPSIM_OFF_TAKEN] > 1 ||
-                                mmusim_le64(p) == 0)) {
-                t->pos = (size_t)((const char *)p - t->buf);
-                /* no program runs at address 0: zeros are not instructions (/dev/zero) */
-                int code = mmusim_le64(p) == 0
-                               ? tbt_fail_record(t, t->record + 1, MMU_EPARSE,
-                                                 "instruction pointer 0 (not a ChampSim trace?)")
-                               : tbt_fail_record(t, t->record + 1, MMU_EPARSE,
-                                           "is_branch %u and branch_taken %u must be 0 or 1 (not a "
-                                           "ChampSim trace?)",
-                                           p[MMUSIM_CHAMPSIM_OFF_IS_BRANCH], p[MMUSIM_CHAMPSIM_OFF_TAKEN]);
-                return n ? (long)n : code;
-            }
-            if (MMUSIM_UNLIKELY(champsim_wraps(p))) {
-                t->pos = (size_t)((const char *)p - t->buf);
-                int code = tbt_fail_record(t, t->record + 1, MMU_ERANGE,
-                                           "an access runs past the end of the address space "
-                                           "(address + size - 1 wraps past 2^64)");
-                return n ? (long)n : code;
-            }
-            if (max - n >= MOST) {
-                n += champsim_decode(p, out + n);
-            } else {
-                t->npend = champsim_decode(p, t->pend);
-                t->ipend = 0;
-                while (n < max && t->ipend < t->npend)
-                    out[n++] = t->pend[t->ipend++];
-            }
-            t->record++;
-            t->instructions++;
-        }
-        t->pos = (size_t)((const char *)p - t->buf);
-    }
-    return (long)n;
+    unsigned char h[MMUSIM_BIN_HEADER_SIZE];
+    bin_header(h, w->seen, w->records);
+    int rc = mmusim_ostream_pwrite(w->os, h, sizeof h, 0, w->errmsg, sizeof w->errmsg);
+    if (rc < 0 && rc != MMU_EUNSUPPORTED)
+        w->err_code = rc;
+    return w->err_code;
 }
+
+const tbt_format tbt_format_binary = {
+    .name = "binary",
+    .alias = "bin",
+    .fields = MMUSIM_FIELDS_ALL,
+    .records = 1,
+    .suffixes = {".bin", NULL},
+    .sniff = bin_sniff,
+    .open = bin_open,
+    .read_batch = bin_read,
+    .write_begin = bin_write_begin,
+    .write = bin_write,
+    .write_end = bin_write_end,
+};
