@@ -17,6 +17,10 @@ for p in skylake_vm neoverse_n1_vm rocket_vm; do
   expect_eq "$p: one VM" "$(json_get "$p.json" 'len(j["virt"]["vms"])')" 1
   expect_eq "$p: faults resolved" "$(json_get "$p.json" 'sum(j["faults"].values())')" 0
 done
+# without per-access options (the replay's fast loop): the same counts as with --check
+"$MMUSIM" run "$TRACE" --preset skylake_vm --json fast.json --quiet || bad "fast loop run"
+expect_eq "fast loop = checked loop" "$(json_get fast.json 'j["virt"]["walks"], j["walker"]["pte_reads"], j["virt"]["exits"]')" \
+  "$(json_get skylake_vm.json 'j["virt"]["walks"], j["walker"]["pte_reads"], j["virt"]["exits"]')"
 # the same trace natively: no virt key, no virt config section
 "$MMUSIM" run "$TRACE" --preset skylake --json native.json --quiet || bad "native run"
 expect_eq "native: no virt figures" "$(json_get native.json '"virt" in j or "virt" in j["config"]')" False
