@@ -12,6 +12,7 @@
 #include "tlb_internal.h"
 #include "virt_internal.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,11 +53,10 @@ typedef struct hit_filter {
     uint64_t pbase;
     uint64_t *hits;     /* the hits counters (by type) of the one array of the level, or NULL */
     uint32_t hitmask;   /* bit k: level-1 array lv[side][0].idx[k] hit */
-    uint32_t tag;       /* what the TLB entries are tagged with: filter_tag */
+    uint64_t key;       /* the request's ASID, privilege and (virtualization) VMID: filter_key */
     uint8_t shift;      /* 63 when empty: no va >> 63 equals HF_EMPTY */
     uint8_t page_size;
     uint8_t allow;      /* bit t: access type t may use the entry (permissions, dirty) */
-    uint8_t priv;       /* privilege the permissions were checked for */
     int8_t array;
 } hit_filter;
 
@@ -105,6 +105,7 @@ struct mmu {
     mmu_os *os;               /* the OS model behind the MMU, or NULL */
     mmu_virt *virt;           /* nested paging (virt.enabled), or NULL */
     uint16_t vmid_mask;       /* 0xFFFF with virt, else 0: a request's vmid is ignored natively */
+    uint64_t key_mask;        /* filter_key: the bits of asid, priv (and vmid with virt) */
     mmu_err os_err;           /* first error the OS returned */
     /* a page-crossing access watches its first page while the second is translated */
     uint64_t watch_lo, watch_hi; /* inclusive; lo > hi: not watching */
@@ -113,6 +114,7 @@ struct mmu {
 };
 
 static void detach_os(mmu *m);
+static void set_key_mask(mmu *m);
 static void fold_l1(const mmu *cm);
 static uint8_t compute_allowed(const mmu *m, unsigned flags, mmu_priv priv);
 
@@ -245,6 +247,7 @@ mmu_err mmu_create(const mmu_config *cfg, mmu **out, char *msg, size_t msglen)
         mmu_destroy(m);
         return e;
     }
+    set_key_mask(m);
     for (unsigned p = 0; p < 2; p++)
         for (unsigned f = 0; f < 64; f++)
             m->allow[p][f] = compute_allowed(m, f, (mmu_priv)p);
@@ -564,10 +567,33 @@ static mmu_err radix_miss(mmu *m, const mmu_request *req, mmu_response *resp, ui
     return MMU_OK;
 }
 
-/* The tag a filter slot is looked up by: what the TLB lookup matches entries against. */
-static inline uint32_t filter_tag(const mmu *m, const mmu_request *req)
+/*
+ * What a filter slot is looked up by besides the page: the request's ASID and
+ * privilege and, with virtualization, its VMID (what the TLB entries are
+ * tagged with, and what the permissions were checked for), read as the one
+ * 64-bit word at the request's asid field and masked (key_mask, built from a
+ * request with those fields set, so it holds for either byte order).  One
+ * load and an AND: the VMID costs the native path nothing.
+ */
+_Static_assert(offsetof(mmu_request, vmid) + sizeof(uint16_t) <= offsetof(mmu_request, asid) + 8 &&
+                   offsetof(mmu_request, priv) < offsetof(mmu_request, asid) + 8 &&
+                   offsetof(mmu_request, asid) + 8 <= sizeof(mmu_request),
+               "filter_key reads asid .. vmid as one 64-bit word");
+static inline uint64_t filter_key(const mmu *m, const mmu_request *req)
 {
-    return req_tag(m, req); /* asid | vmid << TLB_VMID_SHIFT; the ASID natively */
+    uint64_t w;
+    memcpy(&w, (const char *)req + offsetof(mmu_request, asid), sizeof w);
+    return w & m->key_mask;
+}
+
+static void set_key_mask(mmu *m)
+{
+    mmu_request r;
+    memset(&r, 0, sizeof r);
+    r.asid = 0xFFFFu;
+    r.priv = 0xFFu;
+    r.vmid = m->vmid_mask;
+    memcpy(&m->key_mask, (const char *)&r + offsetof(mmu_request, asid), sizeof m->key_mask);
 }
 
 static inline void filter_empty(hit_filter *f)
@@ -590,10 +616,10 @@ static void filter_record(mmu *m, int s, const mmu_request *req, const mmu_tlb_e
     const uint64_t va = req->vaddr;
     const unsigned shift = tlb_page_shift(e->page_size);
     const uint64_t vpn = va >> shift;
-    const uint32_t tag = filter_tag(m, req);
+    const uint64_t key = filter_key(m, req);
     unsigned slot = HF_PAGES;
     for (unsigned i = 0; i < HF_PAGES; i++) /* the page's slot, if it has one: never two */
-        if (m->filt[s][i].vpn == vpn && m->filt[s][i].shift == shift && m->filt[s][i].tag == tag)
+        if (m->filt[s][i].vpn == vpn && m->filt[s][i].shift == shift && m->filt[s][i].key == key)
             slot = i;
     if (slot == HF_PAGES) {
         slot = m->filt_next[s];
@@ -631,11 +657,10 @@ static void filter_record(mmu *m, int s, const mmu_request *req, const mmu_tlb_e
     f->pbase = e->pbase;
     f->hits = lv->n == 1 ? m->tlb[hit]->stats.hits : NULL;
     f->hitmask = hitmask;
-    f->tag = tag;
+    f->key = key;
     f->page_size = e->page_size;
     f->array = (int8_t)hit;
     f->allow = allow;
-    f->priv = req->priv;
     m->filt_mru[s] = slot;
 }
 
@@ -668,8 +693,8 @@ static __attribute__((noinline)) void filter_sweep(mmu *m)
 
 static inline int filter_usable(const mmu *m, const hit_filter *f, const mmu_request *req, unsigned t)
 {
-    return (req->vaddr >> f->shift) == f->vpn && f->tag == filter_tag(m, req) && ((f->allow >> t) & 1) &&
-           f->priv == req->priv && req->cycle >= m->busy_until;
+    return (req->vaddr >> f->shift) == f->vpn && f->key == filter_key(m, req) && ((f->allow >> t) & 1) &&
+           req->cycle >= m->busy_until;
 }
 
 /* The slot of side s whose page hits again for req exactly as the full lookup would, or NULL. */
