@@ -581,6 +581,8 @@ mmu_err mmu_config_validate(const mmu_config *c, char *msg, size_t msglen)
         oc.phys_mem = c->virt.host_mem;
         oc.swap_size = c->virt.host_swap;
         oc.thp = c->virt.host_thp;
+        memset(&oc.frame_ranges, 0, sizeof oc.frame_ranges); /* guest-physical placement only */
+        memset(&oc.pt_ranges, 0, sizeof oc.pt_ranges);
         oc.clock_mhz = c->clock_mhz;
         if (mmu_os_config_check(&oc, h, sub, sizeof sub) != MMU_OK)
             return fail(MMU_ECONFIG, msg, msglen, "virt.host_mem / host OS: %s", sub);

@@ -317,6 +317,9 @@ mmu_err mmusim_virt_create(mmu *m, const mmu_config *cfg, const mmu_pt_format *g
         oc.phys_mem = vc->host_mem;
         oc.swap_size = vc->host_swap;
         oc.thp = vc->host_thp;
+        /* os.frame_ranges / pt_ranges place guest-physical frames; host frames start at 0 */
+        memset(&oc.frame_ranges, 0, sizeof oc.frame_ranges);
+        memset(&oc.pt_ranges, 0, sizeof oc.pt_ranges);
         oc.clock_mhz = cfg->clock_mhz;
         oc.seed = cfg->seed ^ UINT64_C(0x686f7374); /* "host" */
         oc.trap_entry = vc->exit_cycles;
