@@ -171,9 +171,7 @@ mmu_err mmu_tlb_insert(mmu_tlb *t, const mmu_tlb_entry *e, mmu_tlb_entry *victim
            ways, without a branch per way; then the first of each */
         const uint64_t *k = t->key + base;
         const uint32_t *a = t->asid_g + base;
-        uint32_t same = 0, free_ways = 0;
-        for (uint32_t w = 0; w < t->ways; w++)
-            same |= (uint32_t)(k[w] == key) << w;
+        uint32_t same = tlb_match_mask(k, t->ways, key), free_ways = 0;
         /* of the ways holding the page, those of the same owner: a global
            entry replaces a global one, a non-global one the same ASID's */
         for (uint32_t c = same; c; c &= c - 1) {
@@ -182,8 +180,7 @@ mmu_err mmu_tlb_insert(mmu_tlb *t, const mmu_tlb_entry *e, mmu_tlb_entry *victim
                 same &= ~(1u << w);
         }
         if (!same && t->valid < t->sets * t->ways) /* a full array has no empty way */
-            for (uint32_t w = 0; w < t->ways; w++)
-                free_ways |= (uint32_t)(k[w] == TLB_INVALID) << w;
+            free_ways = tlb_match_mask(k, t->ways, TLB_INVALID);
         if (same) {
             way = (uint32_t)__builtin_ctz(same);
             way_found = 1;
