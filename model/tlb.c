@@ -117,6 +117,7 @@ void mmu_tlb_reset(mmu_tlb *t)
         t->key[i] = TLB_INVALID;
     memset(t->asid_g, 0, n * sizeof *t->asid_g);
     t->valid = 0;
+    memset(t->ps_valid, 0, sizeof t->ps_valid);
     for (uint32_t set = 0; set < t->sets; set++)
         tlb_set_changed(t, set);
     t->ops->reset(&t->repl);
@@ -146,6 +147,7 @@ int mmu_tlb_probe(const mmu_tlb *t, uint64_t vaddr, uint16_t asid, mmu_tlb_entry
 static void remove_at(mmu_tlb *t, size_t i)
 {
     tlb_set_changed(t, (uint32_t)(i / t->ways));
+    t->ps_valid[t->key[i] & TLB_PS_MASK]--;
     t->key[i] = TLB_INVALID;
     t->asid_g[i] = 0;
     t->valid--;
@@ -210,8 +212,10 @@ mmu_err mmu_tlb_insert(mmu_tlb *t, const mmu_tlb_entry *e, mmu_tlb_entry *victim
                 *evicted = 1;
             t->stats.evictions++;
             t->valid--;
+            t->ps_valid[t->key[base + way] & TLB_PS_MASK]--;
         }
         t->valid++;
+        t->ps_valid[e->page_size]++;
     }
     const int refresh = way_found; /* the same page and owner, rewritten in place */
     t->key[base + way] = key;

@@ -33,6 +33,7 @@ struct mmu_tlb {
     uint8_t nsizes;
     uint8_t shift[MMU_PAGE_SIZES];
     uint8_t psidx[MMU_PAGE_SIZES];
+    uint32_t ps_valid[MMU_PAGE_SIZES]; /* valid entries per page size: a size with none is not probed */
     uint32_t policy;
     uint8_t hit_changes; /* the policy's hit update can change its state (not FIFO, random) */
     /*
@@ -102,6 +103,8 @@ static inline int tlb_find(const mmu_tlb *t, uint64_t vaddr, uint16_t asid, uint
                            uint32_t *way)
 {
     for (unsigned i = 0; i < t->nsizes; i++) {
+        if (t->ps_valid[t->psidx[i]] == 0)
+            continue; /* no entry of this size anywhere in the array */
         uint64_t vpn = vaddr >> t->shift[i];
         uint64_t key = (vpn << TLB_PS_BITS) | t->psidx[i];
         uint32_t s = tlb_set_of(t, vpn);
