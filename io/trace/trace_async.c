@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mmusim/io/stream.h"
+#include "trace_impl.h"
 
 #define ASYNC_BATCH 8192
 #define ASYNC_SLOTS 4
@@ -34,6 +35,8 @@ struct mmusim_async {
 static void *producer(void *arg)
 {
     mmusim_async *a = arg;
+    /* this thread decompresses too: a third thread would add a copy of every byte */
+    mmusim_stream_unthread(a->t->st);
     for (;;) {
         pthread_mutex_lock(&a->mu);
         while (a->count == ASYNC_SLOTS && !a->stop)
