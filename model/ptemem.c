@@ -17,6 +17,7 @@
  */
 #include "mmusim/ptemem.h"
 #include "msg.h"
+#include "ptemem_internal.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -59,6 +60,7 @@ struct mmu_ptemem {
     unsigned n_levels; /* present cache levels, in lookup order */
     pm_level level[MMU_PTEMEM_CACHE_LEVELS];
     mmu_ptemem_stats stats;
+    mmu_ptemem_repeat rep; /* data repeats of level[0]'s last line, counted apart (ptemem_internal.h) */
 };
 
 static const char *const mode_ids[MMU_PTEMEM_MODES] = {
@@ -250,6 +252,8 @@ static uint64_t cache_access(mmu_ptemem *m, uint64_t paddr, mmu_ptemem_source sr
     uint64_t line = paddr >> m->line_shift;
     uint64_t lat = 0;
 
+    if (m->n_levels)
+        m->rep.line = line; /* level[0]'s last line once this access is done */
     /* the sets of the levels below the first are read only when the first
        misses, but their addresses are known now: start loading them */
     for (unsigned i = 1; i < m->n_levels; i++)
@@ -289,6 +293,7 @@ static void cache_reset(mmu_ptemem *m)
         memset(lv->ent, 0, (size_t)lv->sets * lv->ways * sizeof *lv->ent);
         lv->last = 0;
     }
+    m->rep.line = UINT64_MAX;
 }
 
 static const pm_ops model_ops[MMU_PTEMEM_MODES] = {
@@ -311,6 +316,8 @@ mmu_err mmu_ptemem_create(const mmu_ptemem_config *cfg, mmu_ptemem **out)
         return MMU_ENOMEM;
     m->cfg = *cfg;
     m->ops = &model_ops[cfg->mode];
+    m->rep.line = UINT64_MAX;
+    m->rep.line_shift = 63; /* no line (fixed mode, no level): paddr >> 63 is never UINT64_MAX */
     if (cfg->mode == MMU_PTEMEM_CACHE) {
         while ((1u << m->line_shift) < cfg->line_size)
             m->line_shift++;
@@ -332,6 +339,8 @@ mmu_err mmu_ptemem_create(const mmu_ptemem_config *cfg, mmu_ptemem **out)
             lv->latency = lc->latency;
             lv->id = (uint8_t)i;
         }
+        if (m->n_levels)
+            m->rep.line_shift = m->line_shift;
     }
     *out = m;
     return MMU_OK;
@@ -358,6 +367,11 @@ uint64_t mmu_ptemem_access(mmu_ptemem *m, uint64_t paddr, int is_write,
     mmu_ptemem_source src = source == MMU_PTEMEM_SRC_PTE ? MMU_PTEMEM_SRC_PTE
                                                          : MMU_PTEMEM_SRC_DATA;
     mmu_ptemem_level lvl;
+    if (src == MMU_PTEMEM_SRC_DATA && mmu_ptemem_data_repeat(&m->rep, paddr, is_write)) {
+        if (served != NULL)
+            *served = (mmu_ptemem_level)m->level[0].id;
+        return m->level[0].latency;
+    }
     uint64_t lat = m->ops->access(m, paddr, src, &lvl);
 
     m->stats.accesses[src]++;
@@ -384,9 +398,26 @@ void mmu_ptemem_reset(mmu_ptemem *m)
 void mmu_ptemem_clear_stats(mmu_ptemem *m)
 {
     memset(&m->stats, 0, sizeof m->stats);
+    m->rep.reads = m->rep.writes = 0;
 }
 
 void mmu_ptemem_get_stats(const mmu_ptemem *m, mmu_ptemem_stats *out)
 {
     *out = m->stats;
+    /* the data repeats counted apart: first-level hits, as cache_access counts them */
+    const uint64_t n = m->rep.reads + m->rep.writes;
+    if (n) {
+        const mmu_ptemem_source d = MMU_PTEMEM_SRC_DATA;
+        const pm_level *lv = &m->level[0];
+        out->accesses[d] += n;
+        out->writes[d] += m->rep.writes;
+        out->cycles[d] += n * lv->latency;
+        out->hits[d][lv->id] += n;
+        out->served[d][lv->id] += n;
+    }
+}
+
+mmu_ptemem_repeat *mmu_ptemem_repeat_state(mmu_ptemem *m)
+{
+    return &m->rep;
 }
