@@ -224,6 +224,10 @@ static int level_access(mmu_ptemem *m, pm_level *lv, uint64_t line, mmu_ptemem_s
     if ((lv->last | PM_SRC_BIT) == want) /* the line used last: already the MRU entry */
         return 1;
     uint64_t *set = set_of(lv, line);
+    if ((set[0] | PM_SRC_BIT) == want) { /* the set's MRU entry: nothing moves */
+        lv->last = set[0];
+        return 1;
+    }
     uint32_t w = find_way(lv, set, want);
     int hit = w < lv->ways;
     uint64_t e;
@@ -252,8 +256,27 @@ static uint64_t cache_access(mmu_ptemem *m, uint64_t paddr, mmu_ptemem_source sr
     uint64_t line = paddr >> m->line_shift;
     uint64_t lat = 0;
 
-    if (m->n_levels)
-        m->rep.line = line; /* level[0]'s last line once this access is done */
+    if (m->n_levels == 0) {
+        *served = MMU_PTEMEM_DRAM;
+        return m->cfg.dram_latency;
+    }
+    m->rep.line = line; /* level[0]'s last line once this access is done */
+    /* a first-level hit on the line used last or on its set's MRU entry moves
+       nothing: answered before the lower levels are touched */
+    pm_level *l0 = &m->level[0];
+    const uint64_t want = (line << 2) | PM_SRC_BIT | PM_VALID;
+    int mru = (l0->last | PM_SRC_BIT) == want;
+    if (!mru) {
+        const uint64_t *set0 = set_of(l0, line);
+        mru = (set0[0] | PM_SRC_BIT) == want;
+        if (mru)
+            l0->last = set0[0];
+    }
+    if (mru) {
+        m->stats.hits[src][l0->id]++;
+        *served = (mmu_ptemem_level)l0->id;
+        return l0->latency;
+    }
     /* the sets of the levels below the first are read only when the first
        misses, but their addresses are known now: start loading them */
     for (unsigned i = 1; i < m->n_levels; i++)
@@ -372,7 +395,9 @@ uint64_t mmu_ptemem_access(mmu_ptemem *m, uint64_t paddr, int is_write,
             *served = (mmu_ptemem_level)m->level[0].id;
         return m->level[0].latency;
     }
-    uint64_t lat = m->ops->access(m, paddr, src, &lvl);
+    /* the cache model called directly (inlined), not through the table */
+    uint64_t lat = m->ops == &model_ops[MMU_PTEMEM_CACHE] ? cache_access(m, paddr, src, &lvl)
+                                                          : m->ops->access(m, paddr, src, &lvl);
 
     m->stats.accesses[src]++;
     if (is_write)
