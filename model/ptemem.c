@@ -215,20 +215,17 @@ static uint32_t find_way(const pm_level *lv, const uint64_t *set, uint64_t want)
     return w;
 }
 
-/* Look line up in one level: on a hit it becomes the set's MRU entry; on a
-   miss it is filled as the MRU entry and the LRU entry (the last) leaves,
-   counted as an eviction when valid.  Returns 1 on a hit. */
-static int level_access(mmu_ptemem *m, pm_level *lv, uint64_t line, mmu_ptemem_source src)
+/* The lookup of want (find_way's form) in set of lv, whose first `from` entries do not hold it:
+   on a hit the line becomes the set's MRU entry; on a miss it is filled as the MRU entry and the
+   LRU entry (the last) leaves, counted as an eviction when valid.  Returns 1 on a hit. */
+static inline __attribute__((always_inline)) int level_rest(mmu_ptemem *m, pm_level *lv, uint64_t *set,
+                                                            uint64_t want, uint32_t from,
+                                                            mmu_ptemem_source src)
 {
-    uint64_t want = (line << 2) | PM_SRC_BIT | PM_VALID;
-    if ((lv->last | PM_SRC_BIT) == want) /* the line used last: already the MRU entry */
-        return 1;
-    uint64_t *set = set_of(lv, line);
-    if ((set[0] | PM_SRC_BIT) == want) { /* the set's MRU entry: nothing moves */
-        lv->last = set[0];
-        return 1;
-    }
-    uint32_t w = find_way(lv, set, want);
+    const uint64_t line = want >> 2;
+    uint32_t w = from;
+    while (w < lv->ways && (set[w] | PM_SRC_BIT) != want)
+        w++;
     int hit = w < lv->ways;
     uint64_t e;
     if (hit) {
@@ -250,6 +247,21 @@ static int level_access(mmu_ptemem *m, pm_level *lv, uint64_t line, mmu_ptemem_s
     return hit;
 }
 
+/* Look line up in one level (level_rest); the line used last and the set's MRU entry are hits
+   that move nothing.  Returns 1 on a hit. */
+static int level_access(mmu_ptemem *m, pm_level *lv, uint64_t line, mmu_ptemem_source src)
+{
+    uint64_t want = (line << 2) | PM_SRC_BIT | PM_VALID;
+    if ((lv->last | PM_SRC_BIT) == want) /* the line used last: already the MRU entry */
+        return 1;
+    uint64_t *set = set_of(lv, line);
+    if ((set[0] | PM_SRC_BIT) == want) {
+        lv->last = set[0];
+        return 1;
+    }
+    return level_rest(m, lv, set, want, 1, src);
+}
+
 static uint64_t cache_access(mmu_ptemem *m, uint64_t paddr, mmu_ptemem_source src,
                              mmu_ptemem_level *served)
 {
@@ -265,9 +277,10 @@ static uint64_t cache_access(mmu_ptemem *m, uint64_t paddr, mmu_ptemem_source sr
        nothing: answered before the lower levels are touched */
     pm_level *l0 = &m->level[0];
     const uint64_t want = (line << 2) | PM_SRC_BIT | PM_VALID;
+    uint64_t *set0 = NULL;
     int mru = (l0->last | PM_SRC_BIT) == want;
     if (!mru) {
-        const uint64_t *set0 = set_of(l0, line);
+        set0 = set_of(l0, line);
         mru = (set0[0] | PM_SRC_BIT) == want;
         if (mru)
             l0->last = set0[0];
@@ -281,9 +294,17 @@ static uint64_t cache_access(mmu_ptemem *m, uint64_t paddr, mmu_ptemem_source sr
        misses, but their addresses are known now: start loading them */
     for (unsigned i = 1; i < m->n_levels; i++)
         __builtin_prefetch(set_of(&m->level[i], line));
+    /* the rest of the first level's set (its MRU entry is not the line) */
+    lat = l0->latency;
+    if (level_rest(m, l0, set0, want, 1, src)) {
+        m->stats.hits[src][l0->id]++;
+        *served = (mmu_ptemem_level)l0->id;
+        return lat;
+    }
+    m->stats.misses[src][l0->id]++;
     /* a level that misses is filled at once: the levels are independent, so
        this is the same as filling them after the level that serves */
-    for (unsigned i = 0; i < m->n_levels; i++) {
+    for (unsigned i = 1; i < m->n_levels; i++) {
         pm_level *lv = &m->level[i];
         lat += lv->latency;
         if (level_access(m, lv, line, src)) {
