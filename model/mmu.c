@@ -96,7 +96,6 @@ struct mmu {
     mmu_ptemem *ptemem;
     mmu_walkers *walkers;
     int data_through_caches;
-    mmu_ptemem_repeat *data_rep; /* the PTE caches' data fast path (ptemem_internal.h), with ptemem */
     uint64_t busy_until;      /* latest completion of any walk */
     mmu_mem_port mem;         /* the page tables' memory, as given */
     mmu_mem_port port;        /* what the walker uses: mem, priced by ptemem */
@@ -109,6 +108,7 @@ struct mmu {
     uint64_t watch_lo, watch_hi; /* inclusive; lo > hi: not watching */
     int watch_hit;               /* an invalidation touched [watch_lo, watch_hi] */
     mmu_config cfg;
+    mmu_ptemem_repeat *data_rep; /* the PTE caches' data fast path (ptemem_internal.h), with ptemem */
 };
 
 static void detach_os(mmu *m);

@@ -274,26 +274,26 @@ static uint64_t cache_access(mmu_ptemem *m, uint64_t paddr, mmu_ptemem_source sr
     }
     m->rep.line = line; /* level[0]'s last line once this access is done */
     /* a first-level hit on the line used last or on its set's MRU entry moves
-       nothing: answered before the lower levels are touched */
+       nothing: answered before the lower levels are read */
     pm_level *l0 = &m->level[0];
     const uint64_t want = (line << 2) | PM_SRC_BIT | PM_VALID;
-    uint64_t *set0 = NULL;
-    int mru = (l0->last | PM_SRC_BIT) == want;
-    if (!mru) {
-        set0 = set_of(l0, line);
-        mru = (set0[0] | PM_SRC_BIT) == want;
-        if (mru)
-            l0->last = set0[0];
-    }
-    if (mru) {
+    if ((l0->last | PM_SRC_BIT) == want) {
         m->stats.hits[src][l0->id]++;
         *served = (mmu_ptemem_level)l0->id;
         return l0->latency;
     }
     /* the sets of the levels below the first are read only when the first
-       misses, but their addresses are known now: start loading them */
+       misses, but their addresses are known now: start loading them before
+       the first level's set (a host cache miss on a walk-heavy run) */
+    uint64_t *set0 = set_of(l0, line);
     for (unsigned i = 1; i < m->n_levels; i++)
         __builtin_prefetch(set_of(&m->level[i], line));
+    if ((set0[0] | PM_SRC_BIT) == want) {
+        l0->last = set0[0];
+        m->stats.hits[src][l0->id]++;
+        *served = (mmu_ptemem_level)l0->id;
+        return l0->latency;
+    }
     /* the rest of the first level's set (its MRU entry is not the line) */
     lat = l0->latency;
     if (level_rest(m, l0, set0, want, 1, src)) {
