@@ -104,6 +104,7 @@ struct stream_thread {
     int end;               /* the producer reached the end (or an error) after the ready chunks */
     long end_code;         /* 0 at the end of the data, or the error code */
     int stop;              /* the consumer closes the stream */
+    int joined;            /* the producer has stopped (mmusim_stream_unthread) */
     uint64_t bytes_read;   /* compressed bytes consumed by the producer */
 };
 
@@ -509,16 +510,25 @@ fail:
     free(t);
 }
 
-static void stop_thread(mmusim_stream *s)
+void mmusim_stream_unthread(mmusim_stream *s)
 {
-    struct stream_thread *t = s->thr;
-    if (!t)
+    struct stream_thread *t = s ? s->thr : NULL;
+    if (!t || t->joined)
         return;
     pthread_mutex_lock(&t->mu);
     t->stop = 1;
     pthread_cond_broadcast(&t->cv);
     pthread_mutex_unlock(&t->mu);
-    pthread_join(t->tid, NULL);
+    pthread_join(t->tid, NULL); /* a chunk being filled is finished first */
+    t->joined = 1;
+}
+
+static void stop_thread(mmusim_stream *s)
+{
+    struct stream_thread *t = s->thr;
+    if (!t)
+        return;
+    mmusim_stream_unthread(s);
     pthread_cond_destroy(&t->cv);
     pthread_mutex_destroy(&t->mu);
     for (int i = 0; i < THR_CHUNKS; i++)
@@ -533,6 +543,7 @@ static long read_threaded(mmusim_stream *s, unsigned char *buf, size_t len)
     struct stream_thread *t = s->thr;
     size_t got = 0;
     long rc = 0;
+    int sync = 0;
     pthread_mutex_lock(&t->mu);
     while (got < len) {
         if (t->count > 0) {
@@ -557,9 +568,17 @@ static long read_threaded(mmusim_stream *s, unsigned char *buf, size_t len)
         }
         if (got > 0)
             break; /* hand out what is here rather than wait */
+        if (t->joined) { /* unthreaded, its chunks all read: decompress here from now on */
+            sync = 1;
+            break;
+        }
         pthread_cond_wait(&t->cv, &t->mu);
     }
     pthread_mutex_unlock(&t->mu);
+    if (sync) {
+        stop_thread(s);
+        return read_sync(s, buf, len);
+    }
     return got > 0 ? (long)got : rc;
 }
 

@@ -9,6 +9,7 @@
 #include "mmusim/mmu.h"
 
 #include "mmu_internal.h"
+#include "ptemem_internal.h"
 #include "tlb_internal.h"
 #include "virt_internal.h"
 
@@ -111,6 +112,7 @@ struct mmu {
     uint64_t watch_lo, watch_hi; /* inclusive; lo > hi: not watching */
     int watch_hit;               /* an invalidation touched [watch_lo, watch_hi] */
     mmu_config cfg;
+    mmu_ptemem_repeat *data_rep; /* the PTE caches' data fast path (ptemem_internal.h), with ptemem */
 };
 
 static void detach_os(mmu *m);
@@ -188,6 +190,8 @@ static mmu_err create_radix(mmu *m, const mmu_config *cfg, char *msg, size_t msg
         return e;
     }
     m->data_through_caches = cfg->ptemem_data && cfg->ptemem.mode == MMU_PTEMEM_CACHE;
+    if (m->ptemem)
+        m->data_rep = mmu_ptemem_repeat_state(m->ptemem);
     m->port.ctx = m;
     m->port.read64 = walk_read;
     m->port.write64 = walk_write;
@@ -992,8 +996,9 @@ int mmu_access(mmu *m, const mmu_request *req, mmu_response resp[2])
     if ((last >> f->shift) != f->vpn)
         return access_full(m, req, resp, 0); /* crosses a page */
     filter_hit(m, s, f, req, t, resp);
-    if (m->data_through_caches && req->type != MMU_FETCH)
-        return access_data(m, req, resp);
+    if (m->data_through_caches && req->type != MMU_FETCH &&
+        !mmu_ptemem_data_repeat(m->data_rep, resp->paddr, req->type == MMU_WRITE))
+        return access_data(m, req, resp); /* not the line the first cache level served last */
     return 1;
 }
 

@@ -17,6 +17,7 @@
  */
 #include "mmusim/ptemem.h"
 #include "msg.h"
+#include "ptemem_internal.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -59,6 +60,7 @@ struct mmu_ptemem {
     unsigned n_levels; /* present cache levels, in lookup order */
     pm_level level[MMU_PTEMEM_CACHE_LEVELS];
     mmu_ptemem_stats stats;
+    mmu_ptemem_repeat rep; /* data repeats of level[0]'s last line, counted apart (ptemem_internal.h) */
 };
 
 static const char *const mode_ids[MMU_PTEMEM_MODES] = {
@@ -213,16 +215,17 @@ static uint32_t find_way(const pm_level *lv, const uint64_t *set, uint64_t want)
     return w;
 }
 
-/* Look line up in one level: on a hit it becomes the set's MRU entry; on a
-   miss it is filled as the MRU entry and the LRU entry (the last) leaves,
-   counted as an eviction when valid.  Returns 1 on a hit. */
-static int level_access(mmu_ptemem *m, pm_level *lv, uint64_t line, mmu_ptemem_source src)
+/* The lookup of want (find_way's form) in set of lv, whose first `from` entries do not hold it:
+   on a hit the line becomes the set's MRU entry; on a miss it is filled as the MRU entry and the
+   LRU entry (the last) leaves, counted as an eviction when valid.  Returns 1 on a hit. */
+static inline __attribute__((always_inline)) int level_rest(mmu_ptemem *m, pm_level *lv, uint64_t *set,
+                                                            uint64_t want, uint32_t from,
+                                                            mmu_ptemem_source src)
 {
-    uint64_t want = (line << 2) | PM_SRC_BIT | PM_VALID;
-    if ((lv->last | PM_SRC_BIT) == want) /* the line used last: already the MRU entry */
-        return 1;
-    uint64_t *set = set_of(lv, line);
-    uint32_t w = find_way(lv, set, want);
+    const uint64_t line = want >> 2;
+    uint32_t w = from;
+    while (w < lv->ways && (set[w] | PM_SRC_BIT) != want)
+        w++;
     int hit = w < lv->ways;
     uint64_t e;
     if (hit) {
@@ -244,19 +247,64 @@ static int level_access(mmu_ptemem *m, pm_level *lv, uint64_t line, mmu_ptemem_s
     return hit;
 }
 
+/* Look line up in one level (level_rest); the line used last and the set's MRU entry are hits
+   that move nothing.  Returns 1 on a hit. */
+static int level_access(mmu_ptemem *m, pm_level *lv, uint64_t line, mmu_ptemem_source src)
+{
+    uint64_t want = (line << 2) | PM_SRC_BIT | PM_VALID;
+    if ((lv->last | PM_SRC_BIT) == want) /* the line used last: already the MRU entry */
+        return 1;
+    uint64_t *set = set_of(lv, line);
+    if ((set[0] | PM_SRC_BIT) == want) {
+        lv->last = set[0];
+        return 1;
+    }
+    return level_rest(m, lv, set, want, 1, src);
+}
+
 static uint64_t cache_access(mmu_ptemem *m, uint64_t paddr, mmu_ptemem_source src,
                              mmu_ptemem_level *served)
 {
     uint64_t line = paddr >> m->line_shift;
     uint64_t lat = 0;
 
+    if (m->n_levels == 0) {
+        *served = MMU_PTEMEM_DRAM;
+        return m->cfg.dram_latency;
+    }
+    m->rep.line = line; /* level[0]'s last line once this access is done */
+    /* a first-level hit on the line used last or on its set's MRU entry moves
+       nothing: answered before the lower levels are read */
+    pm_level *l0 = &m->level[0];
+    const uint64_t want = (line << 2) | PM_SRC_BIT | PM_VALID;
+    if ((l0->last | PM_SRC_BIT) == want) {
+        m->stats.hits[src][l0->id]++;
+        *served = (mmu_ptemem_level)l0->id;
+        return l0->latency;
+    }
     /* the sets of the levels below the first are read only when the first
-       misses, but their addresses are known now: start loading them */
+       misses, but their addresses are known now: start loading them before
+       the first level's set (a host cache miss on a walk-heavy run) */
+    uint64_t *set0 = set_of(l0, line);
     for (unsigned i = 1; i < m->n_levels; i++)
         __builtin_prefetch(set_of(&m->level[i], line));
+    if ((set0[0] | PM_SRC_BIT) == want) {
+        l0->last = set0[0];
+        m->stats.hits[src][l0->id]++;
+        *served = (mmu_ptemem_level)l0->id;
+        return l0->latency;
+    }
+    /* the rest of the first level's set (its MRU entry is not the line) */
+    lat = l0->latency;
+    if (level_rest(m, l0, set0, want, 1, src)) {
+        m->stats.hits[src][l0->id]++;
+        *served = (mmu_ptemem_level)l0->id;
+        return lat;
+    }
+    m->stats.misses[src][l0->id]++;
     /* a level that misses is filled at once: the levels are independent, so
        this is the same as filling them after the level that serves */
-    for (unsigned i = 0; i < m->n_levels; i++) {
+    for (unsigned i = 1; i < m->n_levels; i++) {
         pm_level *lv = &m->level[i];
         lat += lv->latency;
         if (level_access(m, lv, line, src)) {
@@ -289,6 +337,7 @@ static void cache_reset(mmu_ptemem *m)
         memset(lv->ent, 0, (size_t)lv->sets * lv->ways * sizeof *lv->ent);
         lv->last = 0;
     }
+    m->rep.line = UINT64_MAX;
 }
 
 static const pm_ops model_ops[MMU_PTEMEM_MODES] = {
@@ -311,6 +360,8 @@ mmu_err mmu_ptemem_create(const mmu_ptemem_config *cfg, mmu_ptemem **out)
         return MMU_ENOMEM;
     m->cfg = *cfg;
     m->ops = &model_ops[cfg->mode];
+    m->rep.line = UINT64_MAX;
+    m->rep.line_shift = 63; /* no line (fixed mode, no level): paddr >> 63 is never UINT64_MAX */
     if (cfg->mode == MMU_PTEMEM_CACHE) {
         while ((1u << m->line_shift) < cfg->line_size)
             m->line_shift++;
@@ -332,6 +383,8 @@ mmu_err mmu_ptemem_create(const mmu_ptemem_config *cfg, mmu_ptemem **out)
             lv->latency = lc->latency;
             lv->id = (uint8_t)i;
         }
+        if (m->n_levels)
+            m->rep.line_shift = m->line_shift;
     }
     *out = m;
     return MMU_OK;
@@ -358,7 +411,14 @@ uint64_t mmu_ptemem_access(mmu_ptemem *m, uint64_t paddr, int is_write,
     mmu_ptemem_source src = source == MMU_PTEMEM_SRC_PTE ? MMU_PTEMEM_SRC_PTE
                                                          : MMU_PTEMEM_SRC_DATA;
     mmu_ptemem_level lvl;
-    uint64_t lat = m->ops->access(m, paddr, src, &lvl);
+    if (src == MMU_PTEMEM_SRC_DATA && mmu_ptemem_data_repeat(&m->rep, paddr, is_write)) {
+        if (served != NULL)
+            *served = (mmu_ptemem_level)m->level[0].id;
+        return m->level[0].latency;
+    }
+    /* the cache model called directly (inlined), not through the table */
+    uint64_t lat = m->ops == &model_ops[MMU_PTEMEM_CACHE] ? cache_access(m, paddr, src, &lvl)
+                                                          : m->ops->access(m, paddr, src, &lvl);
 
     m->stats.accesses[src]++;
     if (is_write)
@@ -384,9 +444,26 @@ void mmu_ptemem_reset(mmu_ptemem *m)
 void mmu_ptemem_clear_stats(mmu_ptemem *m)
 {
     memset(&m->stats, 0, sizeof m->stats);
+    m->rep.reads = m->rep.writes = 0;
 }
 
 void mmu_ptemem_get_stats(const mmu_ptemem *m, mmu_ptemem_stats *out)
 {
     *out = m->stats;
+    /* the data repeats counted apart: first-level hits, as cache_access counts them */
+    const uint64_t n = m->rep.reads + m->rep.writes;
+    if (n) {
+        const mmu_ptemem_source d = MMU_PTEMEM_SRC_DATA;
+        const pm_level *lv = &m->level[0];
+        out->accesses[d] += n;
+        out->writes[d] += m->rep.writes;
+        out->cycles[d] += n * lv->latency;
+        out->hits[d][lv->id] += n;
+        out->served[d][lv->id] += n;
+    }
+}
+
+mmu_ptemem_repeat *mmu_ptemem_repeat_state(mmu_ptemem *m)
+{
+    return &m->rep;
 }

@@ -117,6 +117,7 @@ void mmu_tlb_reset(mmu_tlb *t)
         t->key[i] = TLB_INVALID;
     memset(t->asid_g, 0, n * sizeof *t->asid_g);
     t->valid = 0;
+    memset(t->ps_valid, 0, sizeof t->ps_valid);
     for (uint32_t set = 0; set < t->sets; set++)
         tlb_set_changed(t, set);
     t->ops->reset(&t->repl);
@@ -146,6 +147,7 @@ int mmu_tlb_probe(const mmu_tlb *t, uint64_t vaddr, uint32_t asid, mmu_tlb_entry
 static void remove_at(mmu_tlb *t, size_t i)
 {
     tlb_set_changed(t, (uint32_t)(i / t->ways));
+    t->ps_valid[t->key[i] & TLB_PS_MASK]--;
     t->key[i] = TLB_INVALID;
     t->asid_g[i] = 0;
     t->valid--;
@@ -172,9 +174,7 @@ mmu_err mmu_tlb_insert(mmu_tlb *t, const mmu_tlb_entry *e, mmu_tlb_entry *victim
            ways, without a branch per way; then the first of each */
         const uint64_t *k = t->key + base;
         const uint32_t *a = t->asid_g + base;
-        uint32_t same = 0, free_ways = 0;
-        for (uint32_t w = 0; w < t->ways; w++)
-            same |= (uint32_t)(k[w] == key) << w;
+        uint32_t same = tlb_match_mask(k, t->ways, key), free_ways = 0;
         /* of the ways holding the page, those of the same owner: a global
            entry replaces a global one, a non-global one the same ASID's */
         for (uint32_t c = same; c; c &= c - 1) {
@@ -183,8 +183,7 @@ mmu_err mmu_tlb_insert(mmu_tlb *t, const mmu_tlb_entry *e, mmu_tlb_entry *victim
                 same &= ~(1u << w);
         }
         if (!same && t->valid < t->sets * t->ways) /* a full array has no empty way */
-            for (uint32_t w = 0; w < t->ways; w++)
-                free_ways |= (uint32_t)(k[w] == TLB_INVALID) << w;
+            free_ways = tlb_match_mask(k, t->ways, TLB_INVALID);
         if (same) {
             way = (uint32_t)__builtin_ctz(same);
             way_found = 1;
@@ -214,8 +213,10 @@ mmu_err mmu_tlb_insert(mmu_tlb *t, const mmu_tlb_entry *e, mmu_tlb_entry *victim
                 *evicted = 1;
             t->stats.evictions++;
             t->valid--;
+            t->ps_valid[t->key[base + way] & TLB_PS_MASK]--;
         }
         t->valid++;
+        t->ps_valid[e->page_size]++;
     }
     const int refresh = way_found; /* the same page and owner, rewritten in place */
     t->key[base + way] = key;

@@ -549,9 +549,14 @@ static void test_against_plain_model(void **state)
         }
         mmu_ptemem *m = make(&c);
         uint32_t pool = 4 + rnd(600);
+        uint64_t acc[2] = {0, 0}, wr[2] = {0, 0}, cyc[2] = {0, 0}, srv[2][MMU_PTEMEM_LEVELS];
+        memset(srv, 0, sizeof srv);
+        uint64_t pa = 0;
         for (unsigned k = 0; k < 20000; k++) {
-            uint64_t pa;
-            switch (rnd(4)) {
+            switch (rnd(5)) {
+            case 4: /* the same line again (the data fast path when it is data) */
+                pa = (pa & ~(uint64_t)(c.line_size - 1)) | rnd(c.line_size);
+                break;
             case 0: /* near the top of the address space */
                 pa = UINT64_MAX - (uint64_t)rnd(pool) * c.line_size - rnd(c.line_size);
                 break;
@@ -562,11 +567,16 @@ static void test_against_plain_model(void **state)
                 pa = (uint64_t)rnd(pool) * c.line_size + rnd(c.line_size);
                 break;
             }
-            unsigned src = rnd(3) == 0 ? MMU_PTEMEM_SRC_DATA : MMU_PTEMEM_SRC_PTE;
+            unsigned src = rnd(3) == 0 ? MMU_PTEMEM_SRC_PTE : MMU_PTEMEM_SRC_DATA;
+            int is_write = rnd(3) == 0;
             int want_lvl;
             uint64_t want = ref_access(&r, pa, src, &want_lvl);
+            acc[src]++;
+            wr[src] += (uint64_t)is_write;
+            cyc[src] += want;
+            srv[src][want_lvl]++;
             mmu_ptemem_level got_lvl;
-            uint64_t got = mmu_ptemem_access(m, pa, 0, (mmu_ptemem_source)src, &got_lvl);
+            uint64_t got = mmu_ptemem_access(m, pa, is_write, (mmu_ptemem_source)src, &got_lvl);
             if (got != want || (int)got_lvl != want_lvl)
                 fail_msg("round %u access %u: %llu at %d, want %llu at %d", round, k,
                          (unsigned long long)got, (int)got_lvl, (unsigned long long)want,
@@ -591,6 +601,26 @@ static void test_against_plain_model(void **state)
         }
         for (unsigned l = 0; l < MMU_PTEMEM_CACHE_LEVELS; l++)
             assert_int_equal(st.pte_evicted_by_data[l], r.pte_by_data[l]);
+        for (unsigned s = 0; s < 2; s++) {
+            assert_int_equal(st.accesses[s], acc[s]);
+            assert_int_equal(st.writes[s], wr[s]);
+            assert_int_equal(st.cycles[s], cyc[s]);
+            for (unsigned l = 0; l < MMU_PTEMEM_LEVELS; l++)
+                assert_int_equal(st.served[s][l], srv[s][l]);
+        }
+        /* cleared counts stay cleared, repeats included; a reset forgets the last line */
+        mmu_ptemem_clear_stats(m);
+        mmu_ptemem_get_stats(m, &st);
+        assert_int_equal(st.accesses[MMU_PTEMEM_SRC_DATA], 0);
+        assert_int_equal(st.cycles[MMU_PTEMEM_SRC_DATA], 0);
+        (void)mmu_ptemem_access(m, pa, 1, MMU_PTEMEM_SRC_DATA, NULL);
+        mmu_ptemem_reset(m);
+        mmu_ptemem_level lvl;
+        (void)mmu_ptemem_access(m, pa, 0, MMU_PTEMEM_SRC_DATA, &lvl);
+        assert_int_equal(lvl, MMU_PTEMEM_DRAM);
+        mmu_ptemem_get_stats(m, &st);
+        assert_int_equal(st.misses[MMU_PTEMEM_SRC_DATA][r.id[0]], 1);
+        assert_int_equal(st.writes[MMU_PTEMEM_SRC_DATA], 0);
         for (unsigned i = 0; i < r.n; i++) {
             free(r.lv[i].tag);
             free(r.lv[i].stamp);

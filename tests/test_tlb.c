@@ -434,6 +434,115 @@ static void test_multi_size_array(void **state)
     mmu_tlb_destroy(t);
 }
 
+/* The shadow of a 4K|2M array in test_sizes_vs_shadow: the entries it must hold. */
+typedef struct {
+    uint64_t vbase;
+    uint8_t ps;
+} shadow_entry;
+
+static int shadow_find(const shadow_entry *sh, int n, uint64_t vbase, uint8_t ps)
+{
+    for (int i = 0; i < n; i++)
+        if (sh[i].vbase == vbase && sh[i].ps == ps)
+            return i;
+    return -1;
+}
+
+static uint64_t ps_bytes(uint8_t ps)
+{
+    return ps == MMU_PS_4K ? 0x1000u : 0x200000u;
+}
+
+/* Remove every shadow entry covering va; returns how many. */
+static int shadow_remove_covering(shadow_entry *sh, int *n, uint64_t va)
+{
+    int removed = 0;
+    for (int i = 0; i < *n;) {
+        if (va >= sh[i].vbase && va - sh[i].vbase < ps_bytes(sh[i].ps)) {
+            sh[i] = sh[--*n];
+            removed++;
+        } else {
+            i++;
+        }
+    }
+    return removed;
+}
+
+/*
+ * An array of 4K and 2M entries through random fills, evictions, takes,
+ * invalidations and resets, beside a shadow list of what it holds: every
+ * probe finds what the shadow says (the smallest size covering the address
+ * first), so the per-size counts that let a lookup skip a size with no
+ * entries (tlb_find) never skip a size that has one.
+ */
+static void test_sizes_vs_shadow(void **state)
+{
+    (void)state;
+    mmu_tlb_config c;
+    mmu_tlb_config_defaults(&c, "t");
+    c.entries = 16;
+    c.ways = 4;
+    c.page_sizes = (1u << MMU_PS_4K) | (1u << MMU_PS_2M);
+    mmu_tlb *t;
+    assert_int_equal(mmu_tlb_create(&c, &t), MMU_OK);
+    shadow_entry sh[16];
+    int n = 0;
+    uint64_t x = 88172645463325252ull;
+    for (int step = 0; step < 200000; step++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        /* addresses in 8 2M regions, 4K pages mostly in the first 16 of each */
+        uint64_t va = ((x >> 8) & 7) * 0x200000u + ((x >> 11) & 15) * 0x1000u + 8;
+        unsigned op = (unsigned)(x % 1000);
+        if (op < 700) {
+            uint8_t ps = (x >> 20) % 4 == 0 ? MMU_PS_2M : MMU_PS_4K;
+            mmu_tlb_entry e = {va & ~(ps_bytes(ps) - 1), 0x100000000ull, 0, ps, 0};
+            mmu_tlb_entry victim;
+            int evicted = 0;
+            assert_int_equal(mmu_tlb_insert(t, &e, &victim, &evicted), MMU_OK);
+            if (evicted) {
+                int i = shadow_find(sh, n, victim.vbase, victim.page_size);
+                assert_true(i >= 0);
+                sh[i] = sh[--n];
+            }
+            if (shadow_find(sh, n, e.vbase, ps) < 0)
+                sh[n++] = (shadow_entry){e.vbase, ps};
+        } else if (op < 850) {
+            mmu_tlb_entry out;
+            if (mmu_tlb_take(t, va, 0, &out)) {
+                int i = shadow_find(sh, n, out.vbase, out.page_size);
+                assert_true(i >= 0);
+                sh[i] = sh[--n];
+            }
+        } else if (op < 990) {
+            int want = shadow_remove_covering(sh, &n, va);
+            assert_int_equal(mmu_tlb_invalidate(t, MMU_INVAL_ADDR, va, 0), want);
+        } else if (op < 995) {
+            mmu_tlb_invalidate(t, MMU_INVAL_ALL, 0, 0);
+            n = 0;
+        } else {
+            mmu_tlb_reset(t);
+            n = 0;
+        }
+        assert_int_equal(mmu_tlb_occupancy(t), n);
+        for (int i = 0; i < n; i++) {
+            mmu_tlb_entry out;
+            assert_true(mmu_tlb_probe(t, sh[i].vbase, 0, &out));
+            /* the 4K entry at that address, if any, is found first */
+            uint8_t first = shadow_find(sh, n, sh[i].vbase, MMU_PS_4K) >= 0 ? MMU_PS_4K : MMU_PS_2M;
+            assert_int_equal(out.page_size, first);
+        }
+        mmu_tlb_entry out;
+        int found = mmu_tlb_probe(t, va, 0, &out);
+        shadow_entry tmp[16];
+        int m = n;
+        memcpy(tmp, sh, sizeof tmp);
+        assert_int_equal(found, shadow_remove_covering(tmp, &m, va) > 0);
+    }
+    mmu_tlb_destroy(t);
+}
+
 static void test_config_check_messages(void **state)
 {
     (void)state;
@@ -473,6 +582,7 @@ int main(void)
         cmocka_unit_test(test_asid_isolation_and_global),
         cmocka_unit_test(test_invalidation_kinds),
         cmocka_unit_test(test_multi_size_array),
+        cmocka_unit_test(test_sizes_vs_shadow),
         cmocka_unit_test(test_config_check_messages),
     };
     return cmocka_run_group_tests_name("tlb", tests, NULL, NULL);

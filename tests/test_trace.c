@@ -1087,6 +1087,58 @@ static void test_stream_direct(void **state)
     free(x.p);
 }
 
+/* Read s to its end in pieces of `piece` bytes into out (cap bytes); returns the bytes read. */
+static size_t read_rest(mmusim_stream *s, char *out, size_t cap, size_t piece)
+{
+    char err[300];
+    size_t n = 0;
+    long k;
+    while (n < cap && (k = mmusim_stream_read(s, out + n, cap - n < piece ? cap - n : piece, err,
+                                              sizeof err)) > 0)
+        n += (size_t)k;
+    return n;
+}
+
+static void test_stream_unthread(void **state)
+{
+    (void)state;
+    /* a compressed stream larger than the decompression thread's ring (4 x 1 MiB), stopped
+       before any read, after a few bytes, after several chunks and twice: the same bytes,
+       and every compressed byte counted */
+    const size_t len = (size_t)9 << 20;
+    char *plain = malloc(len), *out = malloc(len + 1);
+    assert_non_null(plain);
+    assert_non_null(out);
+    uint64_t x = 1;
+    for (size_t i = 0; i < len; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        plain[i] = (char)('a' + (x >> 60));
+    }
+    buf z = zstd_bytes(plain, len, 1);
+    const char *path = fixture("big.zst", z.p, z.len);
+    const size_t before[] = {0, 5, 3000000, 7000000};
+    for (unsigned c = 0; c < 4; c++) {
+        mmusim_stream *s;
+        char err[300];
+        assert_int_equal(mmusim_stream_open(path, &s, err, sizeof err), 0);
+        size_t n = read_rest(s, out, before[c], 65536);
+        assert_int_equal(n, before[c]);
+        mmusim_stream_unthread(s);
+        if (c == 3)
+            mmusim_stream_unthread(s);
+        n += read_rest(s, out + n, len + 1 - n, 100000);
+        assert_int_equal(n, len);
+        assert_memory_equal(out, plain, len);
+        assert_int_equal(mmusim_stream_read(s, out, 7, err, sizeof err), 0);
+        assert_int_equal(mmusim_stream_bytes_read(s), z.len);
+        mmusim_stream_close(s);
+    }
+    mmusim_stream_unthread(NULL);
+    free(z.p);
+    free(plain);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1113,6 +1165,7 @@ int main(void)
         cmocka_unit_test(test_empty_compressed),
         cmocka_unit_test(test_stdin),
         cmocka_unit_test(test_stream_direct),
+        cmocka_unit_test(test_stream_unthread),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

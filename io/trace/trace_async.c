@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mmusim/io/stream.h"
+#include "trace_impl.h"
 
 #define ASYNC_BATCH 8192
 #define ASYNC_SLOTS 4
@@ -28,16 +29,28 @@ struct mmusim_async {
     long end_code;        /* 0, or the reader's error */
     char errmsg[1024];
     int stop;
+    /* who waits, so that a thread is woken only when it can go on.  The producer,
+       finding the ring full, waits for half of it to be free: it sleeps once per
+       ASYNC_SLOTS / 2 batches, not once per batch.  (The consumer takes each batch
+       as soon as it is ready: waiting for more made runs of slow readers, Lackey
+       text, take longer.) */
+    int prod_waits, cons_waits;
     uint64_t bytes_read;  /* mmusim_trace_bytes_read after the last batch */
 };
 
 static void *producer(void *arg)
 {
     mmusim_async *a = arg;
+    /* this thread decompresses too: a third thread would add a copy of every byte */
+    mmusim_stream_unthread(a->t->st);
     for (;;) {
         pthread_mutex_lock(&a->mu);
-        while (a->count == ASYNC_SLOTS && !a->stop)
-            pthread_cond_wait(&a->cv, &a->mu);
+        if (a->count == ASYNC_SLOTS) {
+            a->prod_waits = 1;
+            while (a->count > ASYNC_SLOTS / 2 && !a->stop)
+                pthread_cond_wait(&a->cv, &a->mu);
+            a->prod_waits = 0;
+        }
         int stop = a->stop;
         unsigned slot = (a->head + a->count) % ASYNC_SLOTS;
         pthread_mutex_unlock(&a->mu);
@@ -56,7 +69,8 @@ static void *producer(void *arg)
             a->end_code = n;
             memcpy(a->errmsg, err, sizeof err);
         }
-        pthread_cond_broadcast(&a->cv);
+        if (a->cons_waits)
+            pthread_cond_broadcast(&a->cv);
         pthread_mutex_unlock(&a->mu);
         if (n <= 0)
             return NULL;
@@ -96,10 +110,15 @@ long mmusim_async_read(mmusim_async *a, const mmusim_access **batch, char *err, 
         a->head = (a->head + 1) % ASYNC_SLOTS;
         a->count--;
         a->held = 0;
-        pthread_cond_broadcast(&a->cv);
+        if (a->prod_waits && a->count <= ASYNC_SLOTS / 2)
+            pthread_cond_broadcast(&a->cv);
     }
-    while (a->count == 0 && !a->end)
-        pthread_cond_wait(&a->cv, &a->mu);
+    if (a->count == 0 && !a->end) {
+        a->cons_waits = 1;
+        while (a->count == 0 && !a->end)
+            pthread_cond_wait(&a->cv, &a->mu);
+        a->cons_waits = 0;
+    }
     long n;
     if (a->count > 0) {
         *batch = a->buf[a->head];

@@ -67,8 +67,12 @@ typedef struct vcpu {
     uint32_t ring_pos, window, interval;
     uint64_t next_issue;      /* earliest issue cycle of the next access */
     uint64_t seen;            /* accesses, warm-up included */
+    uint64_t warm_at;         /* seen at the access that ends the warm-up; UINT64_MAX: none */
+    uint64_t counted_from;    /* seen when the counters last started (warm-up, fork) */
     uint64_t seen_at_fork;    /* seen when this process was forked (a child) */
-    mmusim_run_info info;     /* counted accesses, translations, crossings, instructions, cycles */
+    /* counted crossings, instructions, cycles; accesses and translations are
+       made from seen and crossings when reported (sync_info) */
+    mmusim_run_info info;
     uint64_t shootdowns_in;   /* shootdowns from other vCPUs applied here */
     char path[4200];          /* "PROGRAM (vCPU n)" for the reports */
     /* shootdowns queued by other vCPUs' faults */
@@ -247,6 +251,7 @@ static vcpu *vcpu_create(unsigned index)
         say("mmusim: %s", err);
         die();
     }
+    v->warm_at = g.warmup ? g.warmup : UINT64_MAX;
     v->window = g.cfg.core.max_outstanding;
     v->interval = g.cfg.core.issue_interval;
     v->done_ring = calloc(v->window, sizeof *v->done_ring);
@@ -348,6 +353,7 @@ static void warm_up(vcpu *v, uint64_t cycle)
         mmu_os_clear_stats(g.os);
         pthread_mutex_unlock(&g.os_mu);
     }
+    v->counted_from = v->seen - 1; /* the access ending the warm-up is counted */
     v->info.accesses = v->info.translations = v->info.crossings = v->info.instructions = 0;
     v->info.first_cycle = cycle;
     v->info.last_cycle = 0;
@@ -363,7 +369,7 @@ static inline void do_access(vcpu *v, uint64_t vaddr, uint32_t size, mmu_access_
     uint64_t cycle = v->next_issue;
     if (*oldest > cycle)
         cycle = *oldest; /* every slot busy: wait for the oldest access */
-    if (v->seen++ == g.warmup && g.warmup)
+    if (__builtin_expect(v->seen++ == v->warm_at, 0))
         warm_up(v, cycle);
     mmu_request req = {vaddr, cycle, size, ASID, (uint8_t)type, MMU_PRIV_USER, 0};
     mmu_response resp[2];
@@ -373,10 +379,9 @@ static inline void do_access(vcpu *v, uint64_t vaddr, uint32_t size, mmu_access_
     v->next_issue = cycle + v->interval;
     if (resp[0].page_faults || resp[k - 1].page_faults)
         v->next_issue = done; /* a page fault is a trap: the core stops until it returns */
-    v->info.accesses++;
     v->info.instructions += type == MMU_FETCH;
-    v->info.translations += (uint64_t)k;
-    v->info.crossings += k == 2;
+    if (k == 2)
+        v->info.crossings++;
     if (done > v->info.last_cycle)
         v->info.last_cycle = done;
     if (resp[k - 1].fault != MMU_FAULT_NONE)
@@ -447,8 +452,16 @@ static const char *out_name(char *buf, size_t n, const char *name)
     return buf;
 }
 
+/* The counters made from others (not counted per access). */
+static void sync_info(vcpu *v)
+{
+    v->info.accesses = v->seen - v->counted_from;
+    v->info.translations = v->info.accesses + v->info.crossings;
+}
+
 static void fill_info(vcpu *v)
 {
+    sync_info(v);
     snprintf(v->path, sizeof v->path, "%s (vCPU %u)", g.program ? g.program : "guest", v->index);
     v->info.trace_path = v->path;
     v->info.trace_format = "qemu";
@@ -693,6 +706,7 @@ static void fork_child(void)
         atomic_store(&v->sd_pending, 0);
         v->shootdowns_in = 0;
         v->seen_at_fork = v->seen;
+        v->counted_from = v->seen;
         v->info.accesses = v->info.translations = v->info.crossings = v->info.instructions = 0;
         v->info.first_cycle = v->next_issue;
         v->info.last_cycle = 0;

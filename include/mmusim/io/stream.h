@@ -82,6 +82,14 @@ uint64_t mmusim_stream_file_size(const mmusim_stream *s);
  */
 void mmusim_stream_abort(mmusim_stream *s);
 /*
+ * Decompress on the reading thread from now on: a compressed stream stops
+ * its decompression thread (the bytes it decompressed are read first).  For
+ * a reader that runs on a thread of its own, where the second thread only
+ * adds a copy of every byte and a hand-over between threads.  The bytes
+ * read are the same.  NULL is allowed.
+ */
+void mmusim_stream_unthread(mmusim_stream *s);
+/*
  * Close the file and free everything; NULL is allowed.  Standard input is
  * not closed, but when it is a pipe not read to its end, /dev/null replaces
  * it, so the producer writing into the pipe stops at once (EPIPE, SIGPIPE)
