@@ -186,7 +186,7 @@ static int plain_run(replay *r, const char *path, const mmusim_access *a, long n
         req.asid = a[i].asid;
         req.type = a[i].type;
         req.priv = MMU_PRIV_USER;
-        req.vmid = 0; /* one VM (virtualization on) until traces carry a VM id */
+        req.vmid = a[i].vmid; /* ignored unless virt.enabled */
         mmu_response resp[2];
         const int k = mmu_driver_access_inline(d, &req, a[i].has_cycle, resp);
         const uint64_t done = resp[k - 1].done_cycle;
@@ -227,7 +227,7 @@ static int one_access(replay *r, const char *path, const mmusim_access *a, char 
     req.asid = a->asid;
     req.type = a->type;
     req.priv = MMU_PRIV_USER;
-    req.vmid = 0; /* one VM (virtualization on) until traces carry a VM id */
+    req.vmid = a->vmid; /* ignored unless virt.enabled */
     mmu_response resp[2];
     const int k = mmu_driver_access_inline(r->drv, &req, a->has_cycle, resp);
     const uint64_t done = resp[k - 1].done_cycle;

@@ -497,7 +497,7 @@ static void test_sizes_vs_shadow(void **state)
         unsigned op = (unsigned)(x % 1000);
         if (op < 700) {
             uint8_t ps = (x >> 20) % 4 == 0 ? MMU_PS_2M : MMU_PS_4K;
-            mmu_tlb_entry e = {va & ~(ps_bytes(ps) - 1), 0x100000000ull, 0, ps, 0};
+            mmu_tlb_entry e = {va & ~(ps_bytes(ps) - 1), 0x100000000ull, 0, ps, 0, 0};
             mmu_tlb_entry victim;
             int evicted = 0;
             assert_int_equal(mmu_tlb_insert(t, &e, &victim, &evicted), MMU_OK);

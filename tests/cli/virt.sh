@@ -32,6 +32,13 @@ expect_eq "native vs virtualized: same TLB misses at L1" \
 expect_eq "double paging: host swap-ins" "$(json_get dp.json 'j["virt"]["host"]["swap_ins"] > 0')" True
 expect_eq "double paging: no guest major fault" "$(json_get dp.json 'j["os"]["faults"]["major"]')" 0
 expect_eq "double paging: exits for host swap-ins" "$(json_get dp.json 'j["virt"]["exits"]["major"] > 0')" True
+# a multi-VM mix (VM ids in the trace): one guest OS and one host process per VM
+"$MMUSIM" gen mix vms.txt --vms 3 --procs 2 --quantum 2000 --accesses 200000 --quiet || bad "gen --vms"
+"$MMUSIM" run vms.txt --preset skylake_vm --check --json vms.json --quiet || bad "multi-VM run --check"
+expect_eq "three VMs" "$(json_get vms.json 'sorted(v["vmid"] for v in j["virt"]["vms"])')" "[0, 1, 2]"
+expect_eq "each VM faulted its own memory in" "$(json_get vms.json 'all(v["guest_faults"] > 0 and v["exits"]["minor"] > 0 for v in j["virt"]["vms"])')" True
+"$MMUSIM" run vms.txt --preset skylake --json vms-native.json --quiet || bad "multi-VM trace natively"
+expect_eq "natively the VM ids are ignored" "$(json_get vms-native.json '"virt" in j')" False
 # errors name the field
 expect_fail "host format as guest" "virt.host_format" "$MMUSIM" run "$TRACE" --set walker.format=ept
 expect_fail "guest format as host" "virt.host_format" "$MMUSIM" run "$TRACE" --set virt.enabled=on --set virt.host_format=sv39
