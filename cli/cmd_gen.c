@@ -265,6 +265,8 @@ int cli_cmd_gen(int argc, char **argv)
     o.comp = comp;
     o.level = level;
     o.fields = p.kind == MMUSIM_GEN_MIX ? MMUSIM_FIELD_SIZE | MMUSIM_FIELD_ASID : MMUSIM_FIELD_SIZE;
+    if (p.kind == MMUSIM_GEN_MIX && p.vms > 1)
+        o.fields |= MMUSIM_FIELD_VMID; /* VM ids in the binary format need the header flag */
     o.comment = comment;
     mmusim_writer *w;
     if (mmusim_writer_open(out, &o, &w, err, sizeof err) < 0) {

@@ -48,6 +48,10 @@ for b in v2.bin v2.bin.zst; do
   "$MMUSIM" convert "$TMP/$b" "$TMP/v2.back.txt" --quiet || bad "convert $b back"
   expect_eq "VM ids round trip through $b" "$(grep -v '^#' "$TMP/v2.txt" | md5sum)" "$(md5sum < "$TMP/v2.back.txt")"
 done
+# generated straight into the binary format: the same accesses as generated into text
+"$MMUSIM" gen mix "$TMP/v3.bin" --procs 2 --vms 4 --quantum 3 --accesses 500 --write-ratio 0.3 --quiet || bad "gen --vms to binary"
+"$MMUSIM" convert "$TMP/v3.bin" "$TMP/v3.back.txt" --quiet || bad "read the generated VM binary"
+expect_eq "gen --vms into binary" "$(grep -v '^#' "$TMP/v2.txt" | md5sum)" "$(grep -v '^#' "$TMP/v3.back.txt" | md5sum)"
 expect_eq "VM ids lost to lackey" "$("$MMUSIM" convert "$TMP/v2.txt" "$TMP/v2.lackey" --quiet 2>&1 | grep -c 'keeps no VM ids')" 1
 
 # --format overrides the suffix; --compress overrides it too (detected by magic on reading)
