@@ -2,7 +2,11 @@
 # guest architecture runs to completion; the per-vCPU figures add up to the
 # totals, the OS model's page faults are the sum of every vCPU's, and the
 # two threads' pages are faulted exactly once each (baseline + 2N); under
-# memory pressure, shootdowns reach the other vCPU.
+# memory pressure, shootdowns reach the other vCPU.  The OS model's faults
+# are counted by kind, spurious ones included: two threads faulting on one
+# page at once give one minor fault and one spurious fault (the second
+# thread's walk saw the page missing; by the time it reaches the OS model the
+# page is mapped), and each vCPU counts the fault it took.
 . "$(dirname "$0")/lib.inc"
 need_tools qemu-x86_64 qemu-aarch64 qemu-riscv64 cc aarch64-linux-gnu-gcc riscv64-linux-gnu-gcc
 
@@ -18,7 +22,7 @@ for arch in x86_64 aarch64 riscv64; do
   expect_eq "$arch: last-level misses add up" \
     "$(json_get "$TMP/t.json" "sum(v['tlb_levels'][-1]['misses'] for v in j['vcpus']) == j['total']['last_level_misses']")" True
   expect_eq "$arch: each vCPU's page faults sum to the OS model's" \
-    "$(json_get "$TMP/t.json" "sum(v['walker']['page_faults'] for v in j['vcpus']) == sum(j['vcpus'][0]['os']['faults'][k] for k in ('minor','major','ad_update'))")" True
+    "$(json_get "$TMP/t.json" "sum(v['walker']['page_faults'] for v in j['vcpus']) == sum(j['vcpus'][0]['os']['faults'].values())")" True
   expect_eq "$arch: the second thread ran its chase" \
     "$(json_get "$TMP/t.json" "j['vcpus'][1]['tlb_levels'][-1]['misses'] >= 50000")" True
   base=$(json_get "$TMP/b.json" "j['vcpus'][0]['os']['faults']['minor']")
@@ -33,6 +37,6 @@ for arch in x86_64 aarch64 riscv64; do
   expect_eq "$arch: both vCPUs received shootdowns from the other" \
     "$(json_get "$TMP/p.json" "all(v['shootdowns_received'] > 0 for v in j['vcpus'])")" True
   expect_eq "$arch: under pressure, page faults still add up" \
-    "$(json_get "$TMP/p.json" "sum(v['walker']['page_faults'] for v in j['vcpus']) == sum(j['vcpus'][0]['os']['faults'][k] for k in ('minor','major','ad_update'))")" True
+    "$(json_get "$TMP/p.json" "sum(v['walker']['page_faults'] for v in j['vcpus']) == sum(j['vcpus'][0]['os']['faults'].values())")" True
 done
 finish
