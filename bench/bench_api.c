@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bench_api.c - translations per second through the C API (mmu_translate)
  * for the default L1+L2 hierarchy, on a hit-dominated stream and on a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The hit path (docs/performance.md, "Hit path"): hit-dominated runs of the
 # shipped traces (traces/*.lackey.zst), read as Lackey, din and mmusim's
 # binary format (converted once with `mmusim convert`, zstd), beside the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The QEMU plugin (docs/qemu.md), guest accesses per second, medians of
 # $BENCH_RUNS (default 3) runs alternated, side by side in one run:
 #   QEMU alone; QEMU with an empty plugin (the same callbacks, counting only);

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # End-to-end: `mmusim run` on the zstd Lackey traces of traces/, beside the
 # decompress-and-count floor (`zstd -dc FILE | wc -l`) measured in the same
 # run, alternating them.  Two configurations: the default (radix walker, OS

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Sweeps in one pass against one run of one point (docs/sweep.md, "Speed"):
 # a 16-point and a 64-point LRU geometry grid of one unified array, and of
 # an STLB behind Skylake-like level-1 arrays (the default arrays, fixed

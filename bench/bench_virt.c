@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bench_virt.c - host time per two-dimensional walk, for each supported
  * guest/host format pair, cold (no paging-structure cache, no nested TLB:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Walk-heavy: `mmusim run` on uniform-random read traces (mmusim gen uniform,
 # binary format, 8-byte reads) that miss the TLBs on nearly every access:
 #   64K pages (256 MiB), 3M accesses;  1M pages (4 GiB), 4M accesses, with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cli.h - the subcommands of the mmusim program.  Each takes the arguments
  * after its name and returns the process exit status: 0 success, 1 a failed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cmd_convert.c - "mmusim convert IN OUT": read a trace in any format and
  * write it in another, compressed or not.

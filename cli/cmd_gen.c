@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cmd_gen.c - "mmusim gen KIND OUT": write a synthetic trace (gen.h,
  * docs/generators.md) in any writable format, compressed or not.

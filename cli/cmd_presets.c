@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cmd_presets.c - "mmusim presets": list the configuration presets of real
  * CPUs (presets/NAME.ini, found as --preset finds them), one line each:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cmd_run.c - "mmusim run" and "mmusim config": build the configuration
  * from files and overrides, run traces through one MMU, report.  The run

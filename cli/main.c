@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * main.c - the mmusim command-line program: dispatches to a subcommand.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Installation: the programs, and each library layer with its headers, its
 # CMake export and its pkg-config file (docs/library.md).
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * buf.c - a growable text buffer for the testbench's writers (the HTML
  * report, CSV rows).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ofile.c - output files: regular files replaced atomically through a temporary file (removed on a signal), devices, FIFOs and standard output written in place, and the checks of outputs and inputs (docs/outputs.md).  Apart from io/stream.c so a program that only writes results links no decompressor.
  */

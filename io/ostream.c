@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ostream.c - compressed output streams (gzip, xz, zstd) over an output file (ofile.c).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * replay.c - traces through an MMU in one call (mmusim/io/replay.h): what
  * `mmusim run` does between building the MMU and writing the results.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * stream.c - file and standard-input byte streams with gzip, xz and zstd
  * decompression detected by magic number (see stream.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * stream_names.c - names of the compressions and the messages of the byte layer (io/stream.c, ofile.c, ostream.c).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * config.c - defaults, validation, and setting/visiting by name of
  * mmu_config.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * driver.c - the issue model of a core replaying accesses (driver.h): the
  * one place the issue interval, the outstanding limit and the page-fault

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * error.c - string tables for mmu_err, generated from MMU_ERRNO_MAP.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * memport.c - a sparse physical memory behind the mmu_mem_port interface.
  *

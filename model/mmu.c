@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mmu.c - one MMU instance: the TLB hierarchy (levels of arrays looked up
  * in parallel, fill policy between levels) in front of the miss handler.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mmu_internal.h - what tests need of mmu.c beyond the public API.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * msg.h - the message writer every configuration checker of the model uses
  * (private to the model).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ptemem.c - the PTE memory model: fixed latency, or a small L1D/L2/LLC
  * hierarchy with true LRU in front of DRAM (see mmusim/ptemem.h and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ptemem_internal.h - the PTE cache model's data fast path, for mmu.c.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * pwc.c - paging-structure caches: per upper page-table level, a
  * set-associative array with true LRU (a per-PWC access counter stamped on

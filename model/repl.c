@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * repl.c - the replacement policies: true LRU, tree pseudo-LRU, FIFO,
  * random (seeded xorshift64*), NRU and SRRIP (2-bit, hit priority).

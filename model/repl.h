@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * repl.h - replacement policies of TLB arrays (private to the model).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * tlb_internal.h - what the rest of the model needs of tlb.c beyond the
  * public API.

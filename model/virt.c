@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * virt.c - nested (two-dimensional) paging: the host walk behind the guest
  * walk's memory port, the nested TLB, the host PWC, the host OS model (the

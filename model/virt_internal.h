@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * virt_internal.h - what mmu.c needs of virt.c (nested paging) and what
  * virt.c needs of the TLB, PWC and MMU internals.  docs/virtualization.md.

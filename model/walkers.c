@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * walkers.c - timing of the page-walker pool (see mmusim/walkers.h and
  * docs/timing.md).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Write every output of `mmusim run`, `sweep`, `merge`, `report`, `convert`
 # and `gen` on the shipped traces into OUTDIR, so that two builds can be
 # compared byte for byte (a re-house of the code must not move any of them):

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Outputs of walk-heavy runs (traces made by `mmusim gen`, nearly every
 # access a TLB miss) into OUTDIR, so that two builds can be compared byte
 # for byte, as scripts/golden-outputs.sh does for the shipped traces:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Set up mmusim on Debian 12: install the Debian packages it needs (only the
 # missing ones), build it in build/, and run the main job: the default
 # configuration over a real Lackey trace that ships in traces/.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bus.cpp - the simple TLM-2.0 interconnect (bus.h).
  */

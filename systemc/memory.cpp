@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * memory.cpp - the sparse TLM-2.0 memory with a fixed latency (memory.h).
  */

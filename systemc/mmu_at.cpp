@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mmu_at.cpp - the approximately-timed (4-phase base protocol) path of the
  * MMU module.

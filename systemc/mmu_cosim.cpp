@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mmu_cosim.cpp - co-simulation: PTE references of the MMU module on its
  * memory socket, and the static map's tables built in that memory.

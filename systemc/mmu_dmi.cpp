@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mmu_dmi.cpp - debug transport and DMI regions of the MMU module.
  */

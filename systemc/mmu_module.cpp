@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mmu_module.cpp - the SystemC/TLM-2.0 MMU module: transactions in,
  * mmu_translate / mmu_access / mmu_translate_debug on the owned C handle,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mmu_registers.cpp - the register socket of the MMU module.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mmu_reports.cpp - statistics and reports of the MMU module (the io layer's summary and JSON writers).
  */

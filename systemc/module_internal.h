@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * module_internal.h - what the files of the SystemC MMU module share
  * (systemc/): mmu_module.cpp construction, LT transport and control,

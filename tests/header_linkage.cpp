@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 // Compiles the umbrella header and the io layer's headers as C++ and calls
 // the C API through them: the extern "C" guards must give C linkage, or this
 // does not link.

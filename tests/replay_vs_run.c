@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * replay_vs_run.c - what an integrator gets from the library is what
  * `mmusim run` prints: shipped traces through mmusim_replay (public headers

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_config.c - configuration: defaults, the validator's messages,
  * setting by name (every key type, unknown sections and keys, ranges), the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_driver.c - the issue rule of a core replaying accesses (driver.h):
  * the interval, the outstanding limit (the K+1th access waits for the

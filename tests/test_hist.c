@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_hist.c - the latency histogram: exact percentiles below 1024 cycles
  * (nearest rank), the documented error bound above, bucket bounds that tile

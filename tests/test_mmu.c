@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_mmu.c - the TLB hierarchy of one MMU: lookup order and latency per
  * level, split instruction/data arrays, page-crossing accesses, and the

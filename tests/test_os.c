@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_os.c - the OS model (include/mmusim/os.h), driven the way the MMU
  * drives it: walk the page table through the OS's port; on a fault call

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_os_ranges.c - the OS model's frames in physical ranges
  * (os.frame_ranges, os.pt_ranges; docs/os-model.md, "Physical ranges"):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_outputs.c - where output bytes go (mmusim_ofile, docs/outputs.md):
  * a new or regular file through a temporary file renamed into place, a FIFO

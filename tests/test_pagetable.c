@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_pagetable.c - page-table formats (descriptors, lookup by name,
  * canonical checks), PTE encode/decode (bit-exact values from the manuals,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_ptemem.c - unit tests of the PTE memory model (model/ptemem.c):
  * exact latencies and serving levels of hit/miss sequences, LRU order,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_pwc.c - the paging-structure caches on their own: configuration
  * checks and their messages, lookup of the deepest level, ASID and global

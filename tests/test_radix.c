@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_radix.c - the MMU in radix mode: walks of real x86-64 page tables
  * through the memory port, priced by the PTE memory model; reference counts

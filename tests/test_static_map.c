@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_static_map.c - the static map ([map]): the region list's text
  * (parse, print, read back, errors naming the region), the checks against a

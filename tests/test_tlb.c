@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_tlb.c - one TLB array: the exact checks of REFERENCE.md (cyclic
  * sweeps, set-associative stride capacity, uniform random hit ratio), every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_trace.c - the line-format trace readers (io/trace/trace.c,
  * io/stream.c): text, Lackey and Dinero IV din, format detection,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_trace_bin.c - the binary trace readers (io/trace/trace_bin.c): the
  * mmusim binary format (header checks, records, cycles and control records,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_trace_gen.c - the synthetic trace generators (io/trace/gen.c):
  * determinism (same seed, same accesses and the same bytes on disk; a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_trace_write.c - the trace writers (io/trace/tracewrite.c) and the
  * output side of the byte layer (io/stream.c): every writable format

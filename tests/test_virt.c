@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_virt.c - virtualization: the host-stage formats bit by bit (Intel
  * EPT, AMD nested paging, AArch64 stage 2, RISC-V G-stage), the exact

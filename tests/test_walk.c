@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_walk.c - the table-driven page-table walk over hand-built page
  * tables (built with the PTE encode API in the sparse memory), for every

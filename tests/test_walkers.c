@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_walkers.c - unit tests of the walker pool timing (model/walkers.c):
  * simultaneous misses, merging, a hand-worked queueing example, a long

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # traces/capture.sh - capture Valgrind Lackey memory-access traces.
 #
 # mmusim ships a few small traces of real programs (traces/*.lackey.zst).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bench_systemc.cpp - transactions per second through the SystemC MMU
  * module: an LT initiator with a tlm_quantumkeeper sends a hit-dominated

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cmd_report.c - `mmusim report`: JSON results of `mmusim run` turned into
  * one self-contained HTML page.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * compare.c - `mmusim report`: several results: comparison table, heatmap, bars and overlaid CDFs.
  */

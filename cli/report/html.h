@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * html.h - helpers of `mmusim report`: a growable text buffer with HTML
  * escaping, and a batch of gnuplot plots drawn as SVG by one gnuplot child

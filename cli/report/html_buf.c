@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * html_buf.c - the escaping the page of `mmusim report` (HTML) and its plot
  * scripts (gnuplot strings) need, on the text buffer of buf.h.

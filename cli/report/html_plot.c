@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * html_plot.c - plots for `mmusim report`, drawn by gnuplot as SVG.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * page.c - `mmusim report`: the page: CSS, assembly, plots filled in, atomic write.
  */

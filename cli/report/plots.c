@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * plots.c - `mmusim report`: one result's plots: latency CDF, breakdown by outcome, timeline.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * report_internal.h - the parts of `mmusim report` (cli/report/): what the
  * files of the HTML report share.  values.c reads the JSON results and

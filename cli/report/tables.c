@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * tables.c - `mmusim report`: one result's tables: summary cards, latency, TLBs, walker, faults, OS, configuration.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * values.c - `mmusim report`: reading the JSON results, formatting numbers and table cells.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cmd_sweep.c - "mmusim sweep": the command itself.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sweep.h - what the files of "mmusim sweep" and "mmusim merge" share
  * (private to cli/sweep/): the grid and its points, the CSV tables, and the

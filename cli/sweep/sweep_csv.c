@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sweep_csv.c - the CSV files of sweeps: reading what "mmusim run --csv"
  * wrote (--resume counts a point done by its row), and "mmusim merge",

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sweep_onepass.c - the points of a sweep that differ only in the geometry
  * of the last TLB level, in one pass over a trace.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sweep_onepass.h - sweep points that differ only in the geometry of the
  * last TLB level (one unified LRU array, behind fixed levels under

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sweep_options.c - the command line of "mmusim sweep" and its --help.
  */

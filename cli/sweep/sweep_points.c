@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sweep_points.c - the grid of a sweep: every trace times every combination
  * of the --vary values (the first --vary varies slowest, the last fastest).

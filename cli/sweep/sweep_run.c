@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sweep_run.c - the points of a sweep run separately: each is one child
  * process, "mmusim run TRACE <base options> --set K=V... --csv OUT

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sweep_slurm.c - "mmusim sweep --slurm": write a Slurm job array (one shard
  * of the sweep per task) and a merge job, and submit them with sbatch.

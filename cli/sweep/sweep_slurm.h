@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sweep_slurm.h - "mmusim sweep --slurm": a sweep as a Slurm job array, one
  * shard per task (--shard K/N --resume), and a merge job after it that runs

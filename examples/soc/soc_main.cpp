@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * soc_main.cpp - mmusim-soc, the example SoC: N trace-driven cores, one
  * MMU module per core, a bus and a memory with a latency.

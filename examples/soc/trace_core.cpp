@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * trace_core.cpp - the trace-driven CPU model of the example SoC (trace_core.h).
  */

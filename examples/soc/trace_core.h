@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * trace_core.h - a trace-driven CPU model for the example SoC: it reads a
  * memory-access trace (any format mmusim reads) and issues one TLM

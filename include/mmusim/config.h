@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mmusim/config.h - the whole configuration of one MMU instance: a plain
  * struct, a defaults function, a validator, and setters by name.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mmusim/driver.h - the issue model of a core replaying accesses that carry
  * no cycles: when each access is issued to the MMU.

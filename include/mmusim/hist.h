@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mmusim/hist.h - a latency histogram: exact for small values, bounded
  * relative error for large ones, with nearest-rank percentiles.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mmusim/memport.h - the memory port through which the walker reads and
  * writes page-table entries, and a sparse physical memory that implements it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mmusim/mmu.h - one MMU instance: a TLB hierarchy in front of a miss
  * handler (the page-table walker), with the translation contract of

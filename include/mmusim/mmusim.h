@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mmusim/mmusim.h - umbrella header: the whole public C API of libmmusim.
  */

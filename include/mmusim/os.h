@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mmusim/os.h - the built-in OS model of trace mode: it owns a simulated
  * physical memory, builds one page table per process (ASID) in it, handles

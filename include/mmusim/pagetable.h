@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mmusim/pagetable.h - page-table formats, PTE encode/decode, and the
  * table-driven page-table walk shared by every format.

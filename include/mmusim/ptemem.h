@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mmusim/ptemem.h - the PTE memory model: what one page-table memory
  * reference costs.

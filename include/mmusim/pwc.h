@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mmusim/pwc.h - paging-structure caches (Intel's PML4E/PDPTE/PDE caches,
  * Arm's walk caches): one small set-associative LRU cache per upper level

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mmusim/static_map.h - a static virtual-to-physical map for bring-up
  * without an OS: a list of regions (virtual base, physical base, size,

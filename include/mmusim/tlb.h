@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mmusim/tlb.h - one TLB array: a set-associative (or fully associative)
  * store of translations for the page sizes it holds, with a replacement

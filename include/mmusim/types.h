@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mmusim/types.h - the translation contract: request, response, access
  * types, page sizes and fault causes shared by every component.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mmusim/virt.h - virtualization: nested (two-dimensional) paging under a
  * hypervisor model.  docs/virtualization.md describes the design.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mmusim/walkers.h - timing of the page-walker pool: a fixed number of
  * walkers that run walks concurrently, a queue in front of them, and the

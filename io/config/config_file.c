@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cfgfile.c - INI configuration files through libinih, --set overrides,
  * and the dump of a configuration in the same format.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * counters.c - the counters of a run, declared once (see counters.h).
  * The order of each table is the order of the JSON document and of the CSV

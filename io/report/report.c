@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * report.c - the terminal summary and the JSON results of a run (jansson).
  * The JSON layout is documented in docs/json-schema.md; it mirrors the

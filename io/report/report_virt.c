@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * report_virt.c - virtualization figures of a run: walk references by
  * dimension and level, the nested TLB's and both PWCs' hit rates, the 2D

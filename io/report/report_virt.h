@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * report_virt.h - the virtualization part of the summary and the JSON
  * results (report_virt.c), called by report.c only when virt.enabled is on.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * gen.c - the synthetic trace generators (see gen.h, docs/generators.md).
  *

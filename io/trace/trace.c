@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * trace.c - opening a trace, telling its format, and reading it through
  * its format's entry in the table (trace_formats.c; see trace.h and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * trace_async.c - a producer thread calls mmusim_trace_read() into a ring of
  * batches; the consumer takes them in order.  Results are those of reading

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * trace_async.h - reading a trace on a second thread: batches of accesses
  * are parsed ahead while the caller simulates the previous ones.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * trace_binary.c - mmusim's own binary format, read and written (layout in
  * trace_binfmt.h and docs/trace-formats.md).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * trace_binfmt.h - the on-disk layout of the binary trace formats: mmusim's
  * own binary format (read by trace_bin.c, written by tracewrite.c) and

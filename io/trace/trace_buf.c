@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * trace_buf.c - the buffer beneath every trace reader, and its errors.
  *

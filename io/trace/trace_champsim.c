@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * trace_champsim.c - ChampSim instruction traces (64-byte records, layout in
  * trace_binfmt.h and docs/trace-formats.md), read only.

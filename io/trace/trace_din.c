@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * trace_din.c - Dinero IV "din" traces: "LABEL ADDRESS", both hexadecimal
  * (an optional 0x), the rest of the line ignored.  Label 0 read, 1 write, 2

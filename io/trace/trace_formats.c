@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * trace_formats.c - the table of trace formats, indexed by mmusim_format,
  * and what is answered from it alone: names, fields, which formats can be

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * trace_impl.h - internals shared by the trace formats: the format table
  * (tbt_format), the reader and writer structs, and the shared buffer and

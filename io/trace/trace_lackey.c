@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * trace_lackey.c - Valgrind Lackey traces (valgrind --tool=lackey
  * --trace-mem=yes): "I  04017a0,3", " L 04222cac,4", " S ...", " M ...",

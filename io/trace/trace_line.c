@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * trace_line.c - the cold side of the line formats (text, Lackey, din):
  * the messages for bad lines, and telling a line format from the first

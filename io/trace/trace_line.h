@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * trace_line.h - what the line formats (text, Lackey, din) share: the read
  * loop, number parsing and the parse error codes.  The loop and the parsers

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * trace_put.h - number formatting for the trace writers: by hand, no
  * printf per access.

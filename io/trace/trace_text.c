@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * trace_text.c - mmusim's text format (docs/trace-formats.md):
  * "OP ADDRESS [SIZE] [asid=N] [vmid=N] [cycle=N] [# comment]", OP one of R, W,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * tracewrite.c - writing traces (see tracewrite.h): each access is
  * formatted by its format's write (trace_<name>.c, through the table in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * os.c - the built-in OS model of trace mode (include/mmusim/os.h):
  * creation, destruction and the accessors.  The model is a physical frame

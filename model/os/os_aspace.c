@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * os_aspace.c - address spaces: one process per ASID with its root table,
  * made on first use, and the OS's own walk of its tables.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * os_config.c - the OS model's names (frame allocation policies, fault
  * kinds, latency parts) and its configuration: defaults and the check.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * os_fault.c - page faults: the demand mapping of a base page (zeroed, or
  * read back from swap) and the fault handler with its latency breakdown.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * os_frame.c - the physical frame allocator: a bitmap of used frames,
  * per-64-frame metadata chunks made on first use, used-frame counts per

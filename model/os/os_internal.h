@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * os_internal.h - the OS model's shared state and helpers, private to
  * model/os/ (the public API is include/mmusim/os.h).  Data structures:

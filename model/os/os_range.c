@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * os_range.c - operations on ranges of a process's address space: map
  * (protect), prefault and unmap, splitting huge pages partly inside.

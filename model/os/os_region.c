@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * os_region.c - protection regions of a process: a sorted list of
  * [start, last] runs with their protection (addresses outside every region

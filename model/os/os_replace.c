@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * os_replace.c - page replacement: the clock (second chance) over the
  * accessed bits of the leaves, and the eviction of a base page to swap.

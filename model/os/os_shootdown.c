@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * os_shootdown.c - TLB shootdowns: the registered targets (callbacks into
  * the MMUs) and what one shootdown costs.

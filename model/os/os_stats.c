@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * os_stats.c - queries: frame information, the OS-wide and per-process
  * figures, and clearing the counters.

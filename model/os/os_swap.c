@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * os_swap.c - swap slots: a free list over slot numbers, a used count and
  * its peak.  A slot is named slot + 1 in frames and swap entries (0: none).

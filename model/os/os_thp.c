@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * os_thp.c - transparent huge pages: mapping a huge page on a demand
  * fault, splitting a present one into base pages, and evicting one whole.

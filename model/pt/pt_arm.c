@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * pt_arm.c - AArch64 VMSAv8-64 stage 1 (EL1&0 regime) descriptors with a
  * 4K, 16K or 64K granule and 48-bit output addresses, per the Arm ARM

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * pt_format.c - the table of page-table formats and the format-level
  * helpers (lookup by name, index, canonical check, PTE encode/decode

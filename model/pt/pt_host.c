@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * pt_host.c - host-stage (second-dimension) page-table entries for nested
  * paging: Intel EPT and AArch64 stage 2.  (AMD nested page tables use the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * pt_internal.h - private parts of the page-table formats: the per-
  * architecture operations the shared walk loop (pt_walk.c) calls.  Each

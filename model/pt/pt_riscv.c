@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * pt_riscv.c - RISC-V Sv39/Sv48/Sv57 page-table entries, per the RISC-V
  * privileged spec ("Sv39: Page-Based 39-bit Virtual-Memory System" and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * pt_walk.c - the one page-table walk loop shared by every format, and the
  * leaf permission check it shares with TLB hits.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * pt_x86.c - x86-64 paging-structure entries (4-level and LA57), per the
  * Intel SDM vol. 3A ch. 4.5: P(0) R/W(1) U/S(2) PWT(3) PCD(4) A(5) D(6, leaf)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * static_map.c - a static virtual-to-physical map: parse and print the
  * region list of [map], check it against a format, and build real page

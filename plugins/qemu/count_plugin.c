@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * count_plugin.c - the floor of the benchmark (bench/bench_qemu.sh): a QEMU
  * plugin with exactly the callbacks libmmusim-qemu.so registers (one per

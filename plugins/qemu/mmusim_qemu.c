@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * mmusim_qemu.c - a QEMU TCG plugin that runs every instruction fetch, load
  * and store of the guest through mmusim as it executes:

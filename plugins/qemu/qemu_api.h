@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * qemu_api.h - the part of QEMU's TCG plugin interface (API version 1, as
  * QEMU 7.2 exports it) that mmusim's plugins call, declared here because

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Every kind of bad input: a clear message naming the file, line or field,
 # a non-zero exit, and no output file left behind.
 . "$(dirname "$0")/lib.inc"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # `--check` clean on every shipped trace at 1 MiB of physical memory in every
 # page-table format (issue 10, "Must show"): each translation, both halves of
 # a page-crossing access included, matches a walk of the page tables as they

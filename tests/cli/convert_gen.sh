@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # mmusim convert and mmusim gen: every generator into every format, round
 # trips through convert, bad arguments, and `mmusim run` giving the same TLB
 # figures on a converted trace as on the original.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # The documentation stays true: the configuration reference holds exactly
 # what `mmusim config --dump` prints, and every command in the usage text
 # is documented in the README.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Counts that must agree with each other on a real trace, for every format
 # family: with walk merging off, every walk is a miss of the last TLB level,
 # a walk again after a page fault, or a dirty re-walk; every page touched is

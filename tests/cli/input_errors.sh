@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Bad input that used to be accepted silently (or hang) is an error naming
 # the file and line, the key or the option: configuration files read by
 # libinih, numbers out of range, inconsistent configurations, all-zero data,

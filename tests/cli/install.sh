@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # cmake --install gives libraries other projects use from the installed tree
 # alone (docs/library.md): every layer with headers, CMake package and
 # pkg-config file; outside projects (tests/install/) built with each, their

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Isolation through `mmusim run` (issue 10, items 1, 2 and 5): both halves of
 # a page-crossing access stay valid when the second half's fault needs a
 # frame, global mappings are refused, a wrapped access is refused with

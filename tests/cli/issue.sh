@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # The core's issue rule under `mmusim run` (docs/timing.md): core.issue_interval
 # cycles between accesses without cycles, at most core.max_outstanding in
 # flight (the next waits for the oldest), a page fault stalls the stream,

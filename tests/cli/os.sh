@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # The OS model through `mmusim run`: exact minor-fault counts, memory
 # pressure (a footprint larger than physical memory still runs, with major
 # faults), write-back only of dirty pages, two processes isolated, THP,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Outputs lose nothing and replace nothing they should not (docs/outputs.md):
 # devices, FIFOs and symbolic links at an output path, a full disk, inputs
 # that are not regular files, signals during run, convert and sweep.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # The presets of real CPUs: each is listed with its summary, names its
 # sources, loads, round-trips through config --dump, runs on a shipped
 # trace, and holds the figures its sources give; mmusim presets itself.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # README.md's "Using the library" program, compiled and run as written
 # against the build tree's libmmusim: it must translate successfully.
 . "$(dirname "$0")/lib.inc"

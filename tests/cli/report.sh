@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # mmusim report: an HTML page from two JSON results made here from a small
 # text trace: the tables' values, a plot (<svg>) for each figure when gnuplot
 # is there, a plain note when it is not, identical bytes for identical inputs,

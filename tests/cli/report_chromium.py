@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Check the DOM of an mmusim report as headless Chromium built it.
 
 usage: python3 report_chromium.py DOM.html EXPECTED_PLOTS

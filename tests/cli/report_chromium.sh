@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # mmusim report in a real browser: headless Chromium (Debian's chromium)
 # loads the page from two JSON results, its DOM holds every plot as drawn
 # SVG (report_chromium.py), and a screenshot of it is taken.

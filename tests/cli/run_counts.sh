@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # mmusim run on small traces with hand-counted results, in each input format
 # and compression, and the configuration round trip through config --dump.
 . "$(dirname "$0")/lib.inc"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # `mmusim run -` on a live pipe that stops early (here --on-fault stop):
 # mmusim lets go of the pipe at once, so the producer's next write fails
 # (SIGPIPE, exit 141) instead of succeeding while mmusim waits for the

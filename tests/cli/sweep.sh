@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # mmusim sweep and mmusim merge: the grid, its rows against single runs,
 # parallel runs, --resume, --shard with merge, invalid and failing points,
 # bad command lines, and an interrupted sweep.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # mmusim sweep as a user tries it: per-point JSON for the report, CSV floats
 # that round-trip, sizes as bytes (and the same size in other units refused),
 # progress that counts only points that ran, a clear message for a grid whose

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # mmusim sweep in one pass (the default where it is exact) against the same
 # sweep with --no-one-pass (every point its own mmusim run, -j 1 so rows come
 # in point order): the output files must be byte-identical.  Real Lackey

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # mmusim sweep --slurm: the scripts it writes, then a real single-node Slurm
 # cluster (tests/cli/slurm_cluster.inc): a sweep submitted as a job array
 # with a task that fails, retried by the merge job's --resume and reported;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Virtualization from the command line (docs/virtualization.md): the three
 # virtualized presets run a shipped trace with --check (a functional 2D walk
 # of both tables for every translation), the summary and JSON carry the

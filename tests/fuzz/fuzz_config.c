@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_config.c - libFuzzer target: any bytes as an INI configuration file.
  * A configuration the loader and validator accept must build an MMU (and

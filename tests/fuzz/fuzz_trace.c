@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_trace.c - libFuzzer target: any bytes, as a trace file of every
  * format (and auto-detection), read to the end or to the first error.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * An outside program built only against an installed mmusim (core + io):
  * loads a preset, replays a trace through the MMU and its OS model with the

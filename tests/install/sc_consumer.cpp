@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * An outside SystemC platform built only against an installed mmusim
  * (mmusim::systemc, or pkg-config mmusim-systemc): a plain initiator and a

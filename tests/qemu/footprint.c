@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * footprint.c - a guest program with a known memory footprint, for the QEMU
  * plugin's tests (tests/qemu/qemu.sh):

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # The plugin on x86-64, aarch64 and riscv64 guests: a program touching N
 # pages takes exactly N page faults more than with N = 0 (its own baseline,
 # measured), and a pointer chase over more pages than the TLBs map misses

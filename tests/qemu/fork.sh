@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # A guest that forks, on each guest architecture: the forked child writes its
 # own results (json, summary, csv) to each output's name + ".PID", counted
 # from the fork on: the child writing N more pages takes exactly N page faults

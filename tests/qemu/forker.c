@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * forker.c - a guest program that forks, for the QEMU plugin's fork test
  * (tests/qemu/fork.sh):

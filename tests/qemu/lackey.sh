@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # The same x86-64 program under Valgrind Lackey piped into `mmusim run -`
 # and under the QEMU plugin, with the same configuration: last-level (STLB)
 # misses agree within 2% + 8 and page faults within 1% + 8 pages.  (Measured:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # The plugin's options: summary file, CSV (a row per vCPU), warm-up,
 # fetches=off, config and set on top of a preset, and bad options refused
 # with a message and a non-zero exit.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # A 2-thread guest (two vCPUs, one MMU each, one shared OS model) on each
 # guest architecture runs to completion; the per-vCPU figures add up to the
 # totals, the OS model's page faults are the sum of every vCPU's, and the

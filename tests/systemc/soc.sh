@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The example SoC (mmusim-soc): one LT core sees exactly the TLB behaviour
 # and page faults `mmusim run` reports for the same trace (in fixed and in
 # standalone mode: hits and misses do not depend on timing); several cores,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_platform.cpp - the MMU module in a platform made of generic parts
  * that are not mmusim's: initiators and memories written on

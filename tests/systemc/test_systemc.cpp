@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_systemc.cpp - the SystemC MMU module driven through its sockets.
  *

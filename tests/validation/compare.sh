@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/validation/compare.sh - check mmusim's TLB counts against the
 # independent reference model (tlbref.py), count for count.
 #

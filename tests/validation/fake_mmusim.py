@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """fake_mmusim.py - a stand-in for `mmusim run`, used only to test compare.sh.
 
 It accepts the command line compare.sh gives mmusim

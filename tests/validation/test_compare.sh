@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # test_compare.sh - check compare.sh's plumbing with a fake mmusim
 # (fake_mmusim.py, which answers with the reference model's own counts):
 # equal counts pass, a count off by one fails with status 1, a failing

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """test_tlbref.py - self-test of the reference TLB model (tlbref.py).
 
 Run:  python3 tests/validation/test_tlbref.py     (standard library only)

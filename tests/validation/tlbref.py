@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """tlbref.py - an independent reference model of ONE unified TLB.
 
 It exists to validate mmusim's TLB arrays count for count: it reads a

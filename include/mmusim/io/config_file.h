@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cfgfile.h - configuration from files and the command line for the
  * testbench: INI files (libinih), presets, "--set section.key=value", and

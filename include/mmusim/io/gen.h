@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * gen.h - synthetic memory-access traces: sequential, strided, uniform
  * random, Zipf, pointer chase, and a mix of processes with context switches

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mmusim/io/replay.h - run traces through an MMU the way `mmusim run` does,
  * in one call: open (any format, any compression), read on a second thread,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * stream.h - a byte stream from a file or standard input, decompressed on
  * the fly.

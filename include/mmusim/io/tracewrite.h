@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * tracewrite.h - writing memory-access traces: mmusim text, mmusim binary,
  * Valgrind Lackey and Dinero IV din, plain or compressed with gzip, xz or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mmusim/systemc/bus.h - a simple TLM-2.0 interconnect: any number of
  * initiators, an address map of targets, a fixed latency per request.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mmusim/systemc/extension.h - the translation attributes of a TLM
  * transaction (address space, privilege, instruction fetch, core id) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mmusim/systemc/memory.h - a TLM-2.0 memory with a fixed latency: the
  * memory of the example SoC, of the tests and of the benchmark.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mmusim/systemc/mmu_module.h - the SystemC/TLM-2.0 MMU: one mmusim
  * instance between a CPU model and the memory system.
