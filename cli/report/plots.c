@@ -110,8 +110,9 @@ void cdf_block(cdf_set *s, json_t *c, const char *title, const char *color, doub
 
 /* The CDF and CCDF figure of a cdf_set whose blocks are written. */
 void cdf_figure(rep *r, cdf_set *s, const char *caption){
+    const char *what = s->what ? s->what : "translations";
     if (!s->blocks) {
-        mmusim_buf_str(&r->page, "<p class=\"note\">No translations: no latency distribution to plot.</p>\n");
+        mmusim_buf_printf(&r->page, "<p class=\"note\">No %s: no latency distribution to plot.</p>\n", what);
         return;
     }
     const char *data = cli_plots_data(r->plots, &s->data);
@@ -126,11 +127,12 @@ void cdf_figure(rep *r, cdf_set *s, const char *caption){
     else
         mmusim_buf_printf(&c, "set xrange [%.10g:%.10g]\n", s->xlo > 1 ? s->xlo - 1 : 0,
                       s->xhi + (s->xhi - s->xlo > 20 ? 0.05 * (s->xhi - s->xlo) : 1));
-    mmusim_buf_str(&c, "set ylabel \"fraction of translations <= x\"\nset yrange [0:1.02]\n"
-                   "set title \"CDF of translation latency (x: cycles)\"\n");
+    mmusim_buf_printf(&c, "set ylabel \"fraction of %s <= x\"\nset yrange [0:1.02]\n"
+                      "set title \"CDF of %s latency (x: cycles)\"\n", what,
+                      s->what ? "walk" : "translation");
     mmusim_buf_add(&c, s->plot1.p, s->plot1.n);
-    mmusim_buf_str(&c, "\nset ylabel \"fraction of translations > x\"\n"
-                   "set logscale y\nset format y \"%g\"\n");
+    mmusim_buf_printf(&c, "\nset ylabel \"fraction of %s > x\"\n"
+                      "set logscale y\nset format y \"%%g\"\n", what);
     mmusim_buf_printf(&c, "set yrange [%.10g:1.5]\n", isnan(s->ymin) ? 0.1 : s->ymin / 2);
     mmusim_buf_str(&c, "set title \"tail: 1 - CDF, log scale (x: cycles)\"\n");
     mmusim_buf_add(&c, s->plot2.p, s->plot2.n);
@@ -177,6 +179,28 @@ void plot_cdf(rep *r, json_t *doc){
         cdf_block(&s, c, title, class_color(k), xend);
     }
     cdf_figure(r, &s, "Translation latency distribution by outcome: CDF (left) and tail (right)");
+    cdf_free(&s);
+}
+
+/*
+ * A virtualized run (the JSON "virt" object): the latency distribution of its
+ * two-dimensional walks (virt.walk_latency), guest and host references
+ * together.  Nothing for a native run.
+ */
+void plot_virt(rep *r, json_t *doc){
+    json_t *c = jget(jget(doc, "virt"), "walk_latency");
+    double lo, hi;
+    if (!json_is_object(c) || !cdf_bounds(c, &lo, &hi))
+        return;
+    cdf_set s = {.ymin = NAN, .what = "2D walks"};
+    s.xlo = lo;
+    s.xhi = hi;
+    int logx = lo >= 1 && hi / lo >= 8;
+    double xend = logx ? hi * 1.25 : hi + (hi - lo > 20 ? 0.05 * (hi - lo) : 1);
+    char title[128];
+    snprintf(title, sizeof title, "2D walks (%.0f)", num(c, "count"));
+    cdf_block(&s, c, title, class_color("walk"), xend);
+    cdf_figure(r, &s, "Latency of the two-dimensional walks (guest and host references): CDF (left) and tail (right)");
     cdf_free(&s);
 }
 

@@ -54,6 +54,7 @@ typedef struct cdf_set {
     int blocks;
     double xlo, xhi, ymin;
     int approx;
+    const char *what; /* what the curves count: "translations" when NULL */
 } cdf_set;
 
 /* values.c */
@@ -77,6 +78,7 @@ void figure(rep *r, int w, int h, const char *caption, const mmusim_buf *cmds);
 int cdf_bounds(json_t *c, double *lo, double *hi);
 void cdf_block(cdf_set *s, json_t *c, const char *title, const char *color, double xend);
 void cdf_figure(rep *r, cdf_set *s, const char *caption);
+void plot_virt(rep *r, json_t *doc);
 void cdf_free(cdf_set *s);
 void plot_cdf(rep *r, json_t *doc);
 void plot_breakdown(rep *r, json_t *doc);

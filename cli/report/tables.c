@@ -544,6 +544,7 @@ void result_section(rep *r, int i){
     faults_table(b, in->doc);
     os_tables(b, in->doc);
     virt_tables(b, in->doc);
+    plot_virt(r, in->doc);
     mmusim_buf_str(b, "<h3>Timeline</h3>\n");
     plot_timeline(r, in->doc);
     mmusim_buf_str(b, "<h3>Configuration</h3>\n");

@@ -41,6 +41,12 @@ expect_eq "each VM faulted its own memory in" "$(json_get vms.json 'all(v["guest
 "$MMUSIM" run vms.txt --preset skylake --json vms-native.json --quiet || bad "multi-VM trace natively"
 expect_eq "natively the VM ids are ignored" "$(json_get vms-native.json '"virt" in j')" False
 # errors name the field
+# the HTML report: the virtualization tables and the 2D walks' latency plot, none of it natively
+"$MMUSIM" report virt.html skylake_vm.json 2>/dev/null || bad "report of a virtualized run"
+grep -q '<h3>Virtualization</h3>' virt.html && ok || bad "report: no virtualization tables"
+grep -q 'Latency of the two-dimensional walks' virt.html && ok || bad "report: no 2D walk latency plot"
+"$MMUSIM" report native.html native.json 2>/dev/null || bad "report of a native run"
+grep -q 'two-dimensional\|<h3>Virtualization' native.html && bad "report: virtualization in a native run" || ok
 expect_fail "host format as guest" "virt.host_format" "$MMUSIM" run "$TRACE" --set walker.format=ept
 expect_fail "guest format as host" "virt.host_format" "$MMUSIM" run "$TRACE" --set virt.enabled=on --set virt.host_format=sv39
 expect_fail "bad nested TLB" "virt.ntlb.ways" "$MMUSIM" run "$TRACE" --set virt.enabled=on --set virt.ntlb.entries=30 --set virt.ntlb.ways=4
