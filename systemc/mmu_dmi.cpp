@@ -98,9 +98,11 @@ bool mmu_module::get_direct_mem_ptr(tlm_generic_payload &t, tlm_dmi &dmi)
         /* writes through DMI bypass the dirty-bit update: only for an entry cached dirty */
         mmu_tlb_entry e;
         const mmu_tlb *tlb = rq.array >= 0 ? mmu_get_tlb(m_, static_cast<uint32_t>(rq.array)) : nullptr;
-        wr = tlb && mmu_tlb_probe(tlb, va, req.asid, &e) && (e.flags & MMU_TLB_DIRTY);
+        /* the TLB tag: ASID, and the VMID from bit 17 under virtualization (docs/virtualization.md) */
+        const uint32_t tag = req.asid | (mmu_get_config(m_)->virt.enabled ? uint32_t{req.vmid} << 17 : 0u);
+        wr = tlb && mmu_tlb_probe(tlb, va, tag, &e) && (e.flags & MMU_TLB_DIRTY);
     }
-    if (!rd && !wr)
+    if ((!rd && !wr) || !dmi_watch_vm(req.vmid))
         return deny(vbase, vbase | mask);
 
     t.set_address(r.paddr);
@@ -129,9 +131,10 @@ bool mmu_module::get_direct_mem_ptr(tlm_generic_payload &t, tlm_dmi &dmi)
     dmi.set_write_latency(dmi.get_write_latency() + l1);
     ms_.dmi_grants++;
     for (const dmi_region &g : dmi_)
-        if (g.vstart == vlo && g.vend == vhi && g.asid == req.asid && g.pstart == plo)
+        if (g.vstart == vlo && g.vend == vhi && g.asid == req.asid && g.vmid == req.vmid &&
+            g.pstart == plo)
             return true;
-    dmi_.push_back(dmi_region{vlo, vhi, plo, phi, vbase, vbase | mask, req.asid});
+    dmi_.push_back(dmi_region{vlo, vhi, plo, phi, vbase, vbase | mask, req.asid, req.vmid});
     return true;
 }
 

@@ -209,6 +209,7 @@ void mmu_module::fault(tlm_generic_payload &t, translation_extension *ext, const
     f.vaddr = x.n == 2 ? x.req.vaddr + x.len0 : x.req.vaddr;
     f.level = r.fault_level;
     f.asid = x.req.asid;
+    f.vmid = x.req.vmid;
     f.type = static_cast<mmu_access_type>(x.req.type);
     f.priv = static_cast<mmu_priv>(x.req.priv);
     f.core_id = ext ? ext->core_id : opt_.core_id;
@@ -329,6 +330,48 @@ void mmu_module::shootdown(void *ctx, uint16_t asid, uint64_t vaddr, mmu_page_si
     mmu_module *self = static_cast<mmu_module *>(ctx);
     const uint64_t mask = (UINT64_C(1) << mmu_page_shift(size)) - 1;
     self->dmi_drop(MMU_INVAL_ADDR_ASID, vaddr & ~mask, vaddr | mask, asid);
+}
+
+/* A host mapping of VM vmid changed (host swap, unmap): drop every DMI region of that VM. */
+void mmu_module::host_shootdown(void *ctx, uint16_t vmid, uint64_t gpa, mmu_page_size size)
+{
+    (void)gpa;
+    (void)size;
+    mmu_module *self = static_cast<mmu_module *>(ctx);
+    for (size_t i = 0; i < self->dmi_.size();) {
+        const dmi_region g = self->dmi_[i];
+        if (g.vmid != vmid) {
+            i++;
+            continue;
+        }
+        self->dmi_[i] = self->dmi_.back();
+        self->dmi_.pop_back();
+        self->ms_.dmi_invalidations++;
+        self->cpu_socket->invalidate_direct_mem_ptr(g.vstart, g.vend);
+    }
+}
+
+/* Virtualization: before a DMI grant for VM vmid, make sure the module hears the shootdowns of the
+   host OS and of that VM's guest OS (VM 0's is the attached one).  false: it cannot (deny). */
+bool mmu_module::dmi_watch_vm(uint16_t vmid)
+{
+    if (!mmu_get_config(m_)->virt.enabled)
+        return true;
+    if (vmid >= MMU_VIRT_MAX_VMS)
+        return false;
+    if (!dmi_watch_host_) {
+        ::mmu_os *h = mmu_get_host_os(m_);
+        if (!h || mmu_os_add_shootdown_target(h, &mmu_module::host_shootdown, this) != MMU_OK)
+            return false;
+        dmi_watch_host_ = true;
+    }
+    if (vmid == 0 || (dmi_watch_vms_ >> vmid & 1))
+        return true;
+    ::mmu_os *g = mmu_get_guest_os(m_, vmid);
+    if (!g || mmu_os_add_shootdown_target(g, &mmu_module::shootdown, this) != MMU_OK)
+        return false;
+    dmi_watch_vms_ |= UINT64_C(1) << vmid;
+    return true;
 }
 
 /* Detaching cannot fail (mmu_attach_os with NULL returns MMU_OK). */

@@ -39,13 +39,14 @@ inline void mmu_module::make_request(const tlm::tlm_generic_payload &t, const tr
     req.vaddr = t.get_address();
     req.cycle = cycle_of(when);
     req.size = len ? len : 1;
-    req.vmid = 0; /* the extension carries no VM id (docs/virtualization.md) */
     if (ext) {
         req.asid = ext->asid;
+        req.vmid = ext->vmid;
         req.priv = static_cast<uint8_t>(ext->priv);
         req.type = t.is_write() ? MMU_WRITE : ext->fetch ? MMU_FETCH : MMU_READ;
     } else {
         req.asid = opt_.default_asid;
+        req.vmid = opt_.default_vmid;
         req.priv = static_cast<uint8_t>(opt_.default_priv);
         req.type = t.is_write() ? MMU_WRITE : opt_.default_fetch ? MMU_FETCH : MMU_READ;
     }

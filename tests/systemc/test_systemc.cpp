@@ -1384,6 +1384,144 @@ static void scenario_shared_os()
     mmu_os_destroy(os);
 }
 
+/* Virtualization: the extension's VMID (and options::default_vmid) pick the VM; same virtual address,
+   different VMs, different host frames; fault records and DMI regions are per VM. */
+static void scenario_vm()
+{
+    const mmu_config cfg = mmusim::sc::make_config({{"os.phys_mem", "64M"}, {"virt.enabled", "on"}});
+    memory mem("mem", UINT64_C(1) << 40, ns(MEM_LAT));
+    mmu_module::options opt;
+    opt.clock_period = PERIOD;
+    opt.default_asid = 4;
+    opt.default_vmid = 1; /* transactions without the extension run in VM 1 */
+    mmu_module dut("mmu", cfg, opt);
+    tester tb("tb");
+    tb.socket.bind(dut.cpu_socket);
+    tb.ctrl.bind(dut.ctrl_socket);
+    dut.mem_socket.bind(mem.socket);
+    std::vector<uint64_t> seen;
+    mem.set_observer([&](const tlm_generic_payload &t, const sc_time &) { seen.push_back(t.get_address()); });
+    CHECK(dut.mode() == mmusim::sc::page_table_mode::standalone);
+    mmu *m = dut.handle();
+    mmu_os *os0 = mmu_get_guest_os(m, 0), *os1 = mmu_get_guest_os(m, 1);
+    CHECK(os0 != nullptr && os1 != nullptr && os0 != os1);
+    if (!os0 || !os1)
+        return;
+    /* a read-only region in VM 1 only */
+    CHECK_EQ(mmu_os_map(os1, 4, 0x600000, 0x10000, MMU_OS_PROT_READ | MMU_OS_PROT_USER, 0), MMU_OK);
+
+    tb.body = [&](tester &) {
+        const uint64_t VA = 0x400000;
+        auto write = [&](translation_extension *ext, uint64_t v) {
+            tlm_generic_payload t;
+            unsigned char b[8];
+            std::memcpy(b, &v, 8);
+            t.set_command(TLM_WRITE_COMMAND);
+            t.set_address(VA);
+            t.set_data_ptr(b);
+            t.set_data_length(8);
+            t.set_streaming_width(8);
+            t.set_response_status(TLM_INCOMPLETE_RESPONSE);
+            if (ext)
+                t.set_extension(ext);
+            sc_time d = SC_ZERO_TIME;
+            tb.socket->b_transport(t, d);
+            if (ext)
+                t.clear_extension(ext);
+            CHECK_EQ(t.get_response_status(), TLM_OK_RESPONSE);
+            return seen.empty() ? UINT64_C(0) : seen.back();
+        };
+        translation_extension e0(4, MMU_PRIV_USER), e1(4, MMU_PRIV_USER);
+        e0.vmid = 0;
+        e1.vmid = 1;
+        const uint64_t p0 = write(&e0, 0xA0A0A0A0);
+        const uint64_t p1 = write(&e1, 0xB1B1B1B1);
+        CHECK(p0 != p1); /* same virtual address, different VMs: different host frames */
+        CHECK_EQ(mem.read64(p0), 0xA0A0A0A0);
+        CHECK_EQ(mem.read64(p1), 0xB1B1B1B1);
+        CHECK(e0.translated && e1.translated && !e0.fault.valid && !e1.fault.valid);
+        CHECK_EQ(e0.response.paddr, p0);
+        CHECK_EQ(e1.response.paddr, p1);
+        /* each VM's guest OS paged in its own page */
+        mmu_os_stats s0, s1;
+        mmu_os_get_stats(os0, &s0);
+        mmu_os_get_stats(os1, &s1);
+        uint64_t n0 = 0, n1 = 0;
+        for (int k = 1; k < MMU_OS_FAULT_KINDS; k++) {
+            n0 += s0.faults[k];
+            n1 += s1.faults[k];
+        }
+        CHECK(n0 > 0);
+        CHECK(n1 > 0);
+        CHECK(mmu_get_virt_stats(m) != nullptr && mmu_get_virt_stats(m)->walks >= 2);
+        /* without the extension: default_vmid (1), default_asid (4) */
+        lt_result r = lt_plain(tb, VA, TLM_READ_COMMAND, nullptr);
+        CHECK_EQ(r.status, TLM_OK_RESPONSE);
+        CHECK_EQ(seen.back(), p1);
+        uint64_t v = 0;
+        std::memcpy(&v, r.data, 8);
+        CHECK_EQ(v, 0xB1B1B1B1);
+
+        /* a fault in VM 1: the record carries the VMID */
+        translation_extension f1(4, MMU_PRIV_USER);
+        f1.vmid = 1;
+        r = lt_plain(tb, 0x600000, TLM_READ_COMMAND, &f1); /* the OS maps the page read-only */
+        CHECK_EQ(r.status, TLM_OK_RESPONSE);
+        r = lt_plain(tb, 0x600000, TLM_WRITE_COMMAND, &f1);
+        CHECK_EQ(r.status, TLM_COMMAND_ERROR_RESPONSE);
+        CHECK(f1.fault.valid);
+        CHECK_EQ(f1.fault.cause, MMU_FAULT_WRITE_RO);
+        CHECK_EQ(f1.fault.vmid, 1);
+        CHECK_EQ(dut.last_fault().vmid, 1);
+        CHECK_EQ(dut.last_fault().asid, 4);
+        /* the same address in VM 0 is an ordinary demand-paged page */
+        translation_extension f0(4, MMU_PRIV_USER);
+        r = lt_plain(tb, 0x600000, TLM_WRITE_COMMAND, &f0);
+        CHECK_EQ(r.status, TLM_OK_RESPONSE);
+        CHECK(!f0.fault.valid);
+        CHECK_EQ(dut.last_fault().vmid, 1); /* still VM 1's */
+
+        /* DMI: each VM gets its own frame, never the other's */
+        auto ask = [&](translation_extension *ext, tlm_dmi &dmi) {
+            tlm_generic_payload t;
+            t.set_command(TLM_READ_COMMAND);
+            t.set_address(VA);
+            t.set_extension(ext);
+            dmi.init();
+            const bool ok = tb.socket->get_direct_mem_ptr(t, dmi);
+            t.clear_extension(ext);
+            return ok;
+        };
+        tlm_dmi d0, d1;
+        CHECK(ask(&e0, d0));
+        CHECK(ask(&e1, d1));
+        CHECK(d0.get_dmi_ptr() != d1.get_dmi_ptr());
+        uint64_t v0 = 0, v1 = 0;
+        std::memcpy(&v0, d0.get_dmi_ptr(), 8);
+        std::memcpy(&v1, d1.get_dmi_ptr(), 8);
+        CHECK_EQ(v0, 0xA0A0A0A0);
+        CHECK_EQ(v1, 0xB1B1B1B1);
+        CHECK(d0.is_write_allowed()); /* written: the entry is cached dirty */
+        CHECK(d1.is_write_allowed()); /* (the TLB probe is tagged with the VMID) */
+        /* a VM never gets DMI from another VM's TLB entry: VM 2 has not touched VA */
+        translation_extension e2(4, MMU_PRIV_USER);
+        e2.vmid = 2;
+        tlm_dmi d2;
+        CHECK(!ask(&e2, d2));
+        /* VM 1's guest OS unmaps the page: VM 1's region is invalidated upstream */
+        const uint64_t inv_before = dut.mod_stats().dmi_invalidations;
+        const size_t n_inv = tb.invalidations.size();
+        CHECK_EQ(mmu_os_unmap(os1, 4, VA, 4096), MMU_OK);
+        CHECK(dut.mod_stats().dmi_invalidations > inv_before);
+        CHECK(tb.invalidations.size() > n_inv);
+        CHECK(!ask(&e1, d1)); /* no TLB entry any more */
+        CHECK(ask(&e0, d0));  /* VM 0's page is still there */
+        std::memcpy(&v0, d0.get_dmi_ptr(), 8);
+        CHECK_EQ(v0, 0xA0A0A0A0);
+    };
+    sc_start();
+}
+
 int sc_main(int argc, char **argv)
 {
     sc_report_handler::set_actions("/IEEE_Std_1666/deprecated", SC_DO_NOTHING);
@@ -1392,6 +1530,7 @@ int sc_main(int argc, char **argv)
         {"debug", scenario_debug},       {"dmi", scenario_dmi},           {"at", scenario_at},
         {"quantum", scenario_quantum},   {"regs", scenario_regs},         {"crossing", scenario_crossing},
         {"standalone", scenario_standalone}, {"shared_os", scenario_shared_os}, {"clock", scenario_clock},
+        {"vm", scenario_vm},
     };
     if (argc != 2 || !scenarios.count(argv[1])) {
         std::fprintf(stderr, "usage: test_systemc SCENARIO\nscenarios:");

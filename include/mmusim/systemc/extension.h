@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mmusim/systemc/extension.h - the translation attributes of a TLM
- * transaction (address space, privilege, instruction fetch, core id) and
+ * transaction (address space, virtual machine, privilege, instruction
+ * fetch, core id) and
  * what the MMU module answers (the C model's response and a fault record).
  *
  * The extension is ignorable: a transaction without it is a data access
  * (read or write by its command) with the module's defaults (options:
- * default_priv, user unless set; default_asid; default_fetch), so the
+ * default_priv, user unless set; default_asid; default_vmid;
+ * default_fetch), so the
  * module binds to any base-protocol initiator.  An initiator
  * that wants other attributes sets the extension on its payload; the module
  * only reads the attributes and writes the results, and never adds,
@@ -40,6 +42,7 @@ struct fault_record {
     int level = -1;       /* page-table level where the walk found it (0 = leaf-most); -1 when
                              found on a TLB entry or before any PTE was read */
     uint16_t asid = 0;
+    uint16_t vmid = 0;    /* virtual machine (0 without virtualization) */
     mmu_access_type type = MMU_READ;
     mmu_priv priv = MMU_PRIV_SUPER;
     uint32_t core_id = 0;
@@ -57,6 +60,7 @@ public:
     mmu_priv priv = MMU_PRIV_SUPER; /* privilege of the access */
     bool fetch = false;             /* instruction fetch (a read command) */
     uint32_t core_id = 0;           /* requesting core; copied into fault records */
+    uint16_t vmid = 0;              /* virtual machine (mmu_request.vmid); ignored without virtualization */
 
     /* ---- results, written by the module for every transaction it translates ---- */
     bool translated = false;   /* the module translated this transaction (debug transport excluded) */

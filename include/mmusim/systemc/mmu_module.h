@@ -156,6 +156,7 @@ public:
         /* Transactions without the extension: a data access (a read or a write by the command, or a
            fetch when default_fetch and a read) of this privilege in this address space. */
         uint16_t default_asid = 0;
+        uint16_t default_vmid = 0;   /* virtual machine (ignored without virtualization) */
         mmu_priv default_priv = MMU_PRIV_USER;
         bool default_fetch = false;
         uint32_t core_id = 0;        /* core id of fault records of transactions without the extension */
@@ -335,6 +336,7 @@ private:
         uint64_t pstart, pend;     /* the physical range behind it */
         uint64_t page_lo, page_hi; /* the virtual page it lies in */
         uint16_t asid;
+        uint16_t vmid;             /* granted for this VM only */
     };
     struct xlate {
         mmu_request req;
@@ -384,6 +386,8 @@ private:
     uint32_t pte_access(bool write, uint64_t pa, uint64_t *v);
     /* standalone shootdowns */
     static void shootdown(void *ctx, uint16_t asid, uint64_t vaddr, mmu_page_size size);
+    static void host_shootdown(void *ctx, uint16_t vmid, uint64_t gpa, mmu_page_size size);
+    bool dmi_watch_vm(uint16_t vmid);
 
     /* AT processes */
     void at_translate_thread();
@@ -400,6 +404,9 @@ private:
     ::mmu *m_ = nullptr;
     ::mmu_os *os_ = nullptr;
     bool own_os_ = false;
+    /* virtualization: DMI shootdowns registered on the host OS and on the guest OS of VM k (bit k; VM 0's is os_) */
+    bool dmi_watch_host_ = false;
+    uint64_t dmi_watch_vms_ = 0;
     options opt_;
     workload workload_;
     page_table_mode mode_ = page_table_mode::fixed;
