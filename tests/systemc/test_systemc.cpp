@@ -1482,10 +1482,10 @@ static void scenario_vm()
         CHECK_EQ(dut.last_fault().vmid, 1); /* still VM 1's */
 
         /* DMI: each VM gets its own frame, never the other's */
-        auto ask = [&](translation_extension *ext, tlm_dmi &dmi) {
+        auto ask = [&](translation_extension *ext, tlm_dmi &dmi, uint64_t va = 0x400000) {
             tlm_generic_payload t;
             t.set_command(TLM_READ_COMMAND);
-            t.set_address(VA);
+            t.set_address(va);
             t.set_extension(ext);
             dmi.init();
             const bool ok = tb.socket->get_direct_mem_ptr(t, dmi);
@@ -1502,7 +1502,16 @@ static void scenario_vm()
         CHECK_EQ(v0, 0xA0A0A0A0);
         CHECK_EQ(v1, 0xB1B1B1B1);
         CHECK(d0.is_write_allowed()); /* written: the entry is cached dirty */
-        CHECK(d1.is_write_allowed()); /* (the TLB probe is tagged with the VMID) */
+        CHECK(d1.is_write_allowed());
+        /* another page: read in VM 0 (cached clean), written in VM 1 (cached dirty); write access
+           follows each VM's own TLB entry (the probe is tagged with the VMID) */
+        CHECK_EQ(lt_plain(tb, 0x500000, TLM_READ_COMMAND, &e0).status, TLM_OK_RESPONSE);
+        CHECK_EQ(lt_plain(tb, 0x500000, TLM_WRITE_COMMAND, &e1).status, TLM_OK_RESPONSE);
+        CHECK(ask(&e0, d0, 0x500000));
+        CHECK(!d0.is_write_allowed());
+        CHECK(ask(&e1, d1, 0x500000));
+        CHECK(d1.is_write_allowed());
+        CHECK(d0.get_dmi_ptr() != d1.get_dmi_ptr());
         /* a VM never gets DMI from another VM's TLB entry: VM 2 has not touched VA */
         translation_extension e2(4, MMU_PRIV_USER);
         e2.vmid = 2;
