@@ -521,6 +521,164 @@ static void test_page_sizes(void **state)
     }
 }
 
+static uint64_t page_bytes(unsigned ps)
+{
+    return UINT64_C(1) << mmu_page_shift((mmu_page_size)ps);
+}
+
+/* Write the entry `index` of the table at `table` (level `level` of format f) through port. */
+static void put(const mmu_mem_port *port, const mmu_pt_format *f, unsigned level, uint64_t table,
+                uint64_t index, uint64_t paddr, int leaf)
+{
+    mmu_pte q = {paddr, 0, 0,
+                 MMU_PTE_VALID | MMU_PTE_READ | MMU_PTE_WRITE | MMU_PTE_EXEC | MMU_PTE_USER |
+                     MMU_PTE_ACCESSED | (leaf ? MMU_PTE_LEAF | MMU_PTE_DIRTY : 0u)};
+    uint64_t raw;
+    if (mmu_pte_encode(f, level, &q, &raw) != MMU_OK)
+        fail_msg("%s: cannot encode a level-%u %s to %#llx", f->name, level, leaf ? "leaf" : "table",
+                 (unsigned long long)paddr);
+    (void)port->write64(port->ctx, table + index * 8, raw);
+}
+
+/*
+ * Every guest page size (4K, 2M, 1G) over every host page size (4K, 2M,
+ * 1G), x86-64 over EPT and over AMD nested paging, with both dimensions'
+ * tables built by hand (the host OS model maps at most 2M pages): the
+ * host-physical address, the TLB entry's page (the smaller of the two), the
+ * nested TLB entry's page (the host page), and the exact references of the
+ * cold walk, (n + 1)(m + 1) - 1 with n guest and m host levels walked (a
+ * huge page ends its walk early).
+ *
+ * Guest-physical: tables PML4 0x1000, PDPT 0x2000, PD 0x3000, PT 0x4000;
+ * va = 1G + off maps gPA 2G + off whatever the guest page size.  Host:
+ * gPA x maps hPA 4G + x (gPA [0, 1G) and [2G, 3G) only).
+ */
+static void test_huge_combinations(void **state)
+{
+    (void)state;
+    static const char *const hosts[] = {"ept", "amd_npt"};
+    static const unsigned ps[] = {MMU_PS_4K, MMU_PS_2M, MMU_PS_1G};
+    const uint64_t G = UINT64_C(1) << 30, H = 4 * G, off = 0x123456, va = G + off;
+    const uint64_t gdata = 2 * G + off, want_pa = H + gdata;
+    for (size_t hf = 0; hf < sizeof hosts / sizeof hosts[0]; hf++)
+        for (unsigned gl = 0; gl < 3; gl++)     /* guest leaf level: 0 4K, 1 2M, 2 1G */
+            for (unsigned hl = 0; hl < 3; hl++)   /* host leaf level */
+                for (int nt = 0; nt < 2; nt++) {   /* without, with a nested TLB */
+                    mmu_config c = virt_config("x86_64", hosts[hf]);
+                    no_host_pwc(&c);
+                    if (!nt)
+                        assert_int_equal(
+                            mmu_config_set(&c, "virt.ntlb.entries", "0", msg, sizeof msg), MMU_OK);
+                    mmu *m;
+                    if (mmu_create(&c, &m, msg, sizeof msg) != MMU_OK)
+                        fail_msg("mmu_create: %s", msg);
+                    const mmu_pt_format *gf = fmt("x86_64"), *hfm = fmt(hosts[hf]);
+                    /* the guest tables, in a guest-physical memory of our own */
+                    mmu_sparse_mem *gm;
+                    assert_int_equal(mmu_sparse_mem_create(0, &gm), MMU_OK);
+                    mmu_mem_port gp = mmu_sparse_mem_port(gm);
+                    put(&gp, gf, 3, 0x1000, 0, 0x2000, 0);
+                    if (gl == 2)
+                        put(&gp, gf, 2, 0x2000, 1, 2 * G, 1);
+                    else
+                        put(&gp, gf, 2, 0x2000, 1, 0x3000, 0);
+                    if (gl == 1)
+                        put(&gp, gf, 1, 0x3000, 0, 2 * G, 1);
+                    else if (gl == 0) {
+                        put(&gp, gf, 1, 0x3000, 0, 0x4000, 0);
+                        for (uint64_t i = 0; i < 512; i++)
+                            put(&gp, gf, 0, 0x4000, i, 2 * G + i * 4096, 1);
+                    }
+                    mmu_set_memory(m, &gp);
+                    assert_int_equal(mmu_set_root(m, 1, 0x1000), MMU_OK);
+                    /* the host tables, in the host OS model's memory, under its root of VM 0 */
+                    mmu_os *host = mmu_get_host_os(m);
+                    const mmu_mem_port *hp = mmu_os_port(host);
+                    const uint64_t root = mmu_os_root(host, 0), T = 0x0E000000;
+                    assert_true(root < T || root >= T + 0x5000);
+                    put(hp, hfm, 3, root, 0, T, 0);
+                    /* PDPT entries 0 (gPA 0 .. 1G: guest tables) and 2 (2G .. 3G: data) */
+                    for (uint64_t k = 0; k <= 2; k += 2) {
+                        const uint64_t pd = T + 0x1000 * (1 + k / 2), pt = T + 0x1000 * (3 + k / 2);
+                        if (hl == 2) {
+                            put(hp, hfm, 2, T, k, H + k * G, 1);
+                            continue;
+                        }
+                        put(hp, hfm, 2, T, k, pd, 0);
+                        if (hl == 1) {
+                            put(hp, hfm, 1, pd, 0, H + k * G, 1);
+                            continue;
+                        }
+                        put(hp, hfm, 1, pd, 0, pt, 0);
+                        for (uint64_t i = 0; i < 512; i++)
+                            put(hp, hfm, 0, pt, i, H + k * G + i * 4096, 1);
+                    }
+                    const char *gn = gl == 0 ? "4K" : gl == 1 ? "2M" : "1G";
+                    const char *hn = hl == 0 ? "4K" : hl == 1 ? "2M" : "1G";
+                    /* the cold walk: n = 4 - gl guest levels, m = 4 - hl host levels */
+                    env e = {m, NULL};
+                    mmu_response r = xl(&e, 0, 1, va, MMU_READ);
+                    if (r.fault != MMU_FAULT_NONE)
+                        fail_msg("guest %s over %s %s: fault %d", gn, hosts[hf], hn, (int)r.fault);
+                    assert_int_equal(r.outcome, MMU_OUT_WALK);
+                    assert_int_equal(r.paddr, want_pa);
+                    /* without a nested TLB each of the n + 1 gPAs (n guest tables, the data)
+                       takes a host walk; with one, a host page holding several takes one walk:
+                       the guest tables (gPA 0x1000 .. 0x4fff) share a host 2M or 1G page, the
+                       data has its own */
+                    const unsigned n = 4 - gl, mm = 4 - hl;
+                    const unsigned hw = nt && hl ? 2 : n + 1, want = n + hw * mm;
+                    /* docs/virtualization.md's table, [guest][host] */
+                    static const unsigned cold[3][3] = {{24, 19, 14}, {19, 15, 11}, {14, 11, 8}};
+                    if (!nt)
+                        assert_int_equal(want, cold[gl][hl]);
+                    if (r.walk_refs != want)
+                        fail_msg("guest %s over %s %s%s: %u references, want %u", gn, hosts[hf], hn,
+                                 nt ? " (nested TLB)" : "", r.walk_refs, want);
+                    const mmu_virt_stats *vs = mmu_get_virt_stats(m);
+                    uint64_t gr = 0, hr = 0;
+                    for (unsigned l = 0; l < MMU_PT_MAX_LEVELS; l++)
+                        gr += vs->guest_reads[l], hr += vs->host_reads[l];
+                    assert_int_equal(gr, n);
+                    assert_int_equal(hr, hw * mm);
+                    assert_int_equal(vs->guest_reads[gl], 1); /* the guest leaf, at its level */
+                    assert_int_equal(vs->host_reads[hl], hw); /* one host leaf per host walk */
+                    assert_int_equal(vs->host_walks, hw);
+                    assert_int_equal(vs->guest_writes + vs->host_writes, 0); /* A and D preset */
+                    assert_int_equal(vs->failed, 0);
+                    /* the TLB entry: the smaller page; the nested TLB entry: the host page */
+                    const unsigned small = ps[gl < hl ? gl : hl];
+                    assert_int_equal(r.page_size, small);
+                    mmu_tlb_entry te;
+                    assert_int_equal(mmu_tlb_probe(mmu_get_tlb(m, 0), va, 1, &te), 1);
+                    assert_int_equal(te.page_size, small);
+                    assert_int_equal(te.pbase, want_pa & ~(page_bytes(small) - 1));
+                    if (nt) {
+                        const mmu_tlb *ntlb = mmu_get_nested_tlb(m);
+                        assert_int_equal(mmu_tlb_probe(ntlb, gdata, 0, &te), 1);
+                        assert_int_equal(te.page_size, ps[hl]);
+                        assert_int_equal(te.pbase, want_pa & ~(page_bytes(ps[hl]) - 1));
+                        /* the guest leaf table's gPA */
+                        assert_int_equal(mmu_tlb_probe(ntlb, 0x4000 - gl * 0x1000, 0, &te), 1);
+                        assert_int_equal(te.page_size, ps[hl]);
+                    }
+                    /* the next 4K page: a TLB hit iff the entry is 2M or 1G (splintering) */
+                    r = xl(&e, 0, 1, va + 0x1000, MMU_READ);
+                    assert_int_equal(r.fault, MMU_FAULT_NONE);
+                    assert_int_equal(r.paddr, want_pa + 0x1000);
+                    assert_int_equal(r.outcome == MMU_OUT_TLB, small != MMU_PS_4K);
+                    /* 2M further (still in a 1G page of both): a TLB hit iff the entry is 1G */
+                    if (gl == 2 && hl == 2) {
+                        r = xl(&e, 0, 1, va + 0x200000, MMU_READ);
+                        assert_int_equal(r.fault, MMU_FAULT_NONE);
+                        assert_int_equal(r.outcome, MMU_OUT_TLB);
+                        assert_int_equal(r.paddr, want_pa + 0x200000);
+                    }
+                    mmu_destroy(m);
+                    mmu_sparse_mem_destroy(gm);
+                }
+}
+
 /* Host memory smaller than the guest's: host swapping that the guest never sees (double paging). */
 static void test_double_paging(void **state)
 {
@@ -581,7 +739,8 @@ int main(void)
         cmocka_unit_test(test_cold_counts),      cmocka_unit_test(test_warm_counts),
         cmocka_unit_test(test_each_cache_warm),
         cmocka_unit_test(test_vmid_isolation),   cmocka_unit_test(test_invalidations),
-        cmocka_unit_test(test_page_sizes),       cmocka_unit_test(test_double_paging),
+        cmocka_unit_test(test_page_sizes),       cmocka_unit_test(test_huge_combinations),
+        cmocka_unit_test(test_double_paging),
         cmocka_unit_test(test_native_ignores_vmid),
     };
     return cmocka_run_group_tests_name("virt", tests, NULL, NULL);
