@@ -381,17 +381,15 @@ static void table_of_array(mmusim_buf *b, const char *caption, json_t *arr)
     mmusim_buf_str(b, "</table></div>\n");
 }
 
-/* The OS model's figures, when the run had one: its scalars, then each
- * object member as a one-row table and each array of objects as a table. */
-static void os_tables(mmusim_buf *b, json_t *doc)
+/* A table of obj's scalar members, one row each (objects and arrays left out). */
+static void scalars_table(mmusim_buf *b, const char *caption, json_t *obj)
 {
-    json_t *os = jget(doc, "os");
-    if (!json_is_object(os))
-        return;
-    mmusim_buf_str(b, "<h3>Operating system model</h3>\n<table><caption>Memory and paging</caption>\n");
     const char *k;
     json_t *v;
-    json_object_foreach(os, k, v) {
+    mmusim_buf_str(b, "<table><caption>");
+    mmusim_buf_html(b, caption);
+    mmusim_buf_str(b, "</caption>\n");
+    json_object_foreach(obj, k, v) {
         if (json_is_object(v) || json_is_array(v))
             continue;
         mmusim_buf_str(b, "<tr><td>");
@@ -401,12 +399,31 @@ static void os_tables(mmusim_buf *b, json_t *doc)
         mmusim_buf_str(b, "</tr>\n");
     }
     mmusim_buf_str(b, "</table>\n");
+}
+
+/* A JSON key as a caption: underscores become spaces. */
+static void key_caption(char *cap, size_t n, const char *key)
+{
+    snprintf(cap, n, "%s", key);
+    for (char *c = cap; *c; c++)
+        if (*c == '_')
+            *c = ' ';
+}
+
+/* The OS model's figures, when the run had one: its scalars, then each
+ * object member as a one-row table and each array of objects as a table. */
+static void os_tables(mmusim_buf *b, json_t *doc)
+{
+    json_t *os = jget(doc, "os");
+    if (!json_is_object(os))
+        return;
+    mmusim_buf_str(b, "<h3>Operating system model</h3>\n");
+    scalars_table(b, "Memory and paging", os);
+    const char *k;
+    json_t *v;
     json_object_foreach(os, k, v) {
         char cap[200];
-        snprintf(cap, sizeof cap, "%s", k);
-        for (char *c = cap; *c; c++)
-            if (*c == '_')
-                *c = ' ';
+        key_caption(cap, sizeof cap, k);
         if (json_is_object(v))
             row_table(b, cap, v);
         else if (json_is_array(v))
@@ -420,25 +437,13 @@ static void virt_tables(mmusim_buf *b, json_t *doc)
     json_t *vt = jget(doc, "virt");
     if (!json_is_object(vt))
         return;
-    mmusim_buf_str(b, "<h3>Virtualization</h3>\n<table><caption>Two-dimensional walks</caption>\n");
+    mmusim_buf_str(b, "<h3>Virtualization</h3>\n");
+    scalars_table(b, "Two-dimensional walks", vt);
     const char *k;
     json_t *v;
     json_object_foreach(vt, k, v) {
-        if (json_is_object(v) || json_is_array(v))
-            continue;
-        mmusim_buf_str(b, "<tr><td>");
-        mmusim_buf_html(b, k);
-        mmusim_buf_str(b, "</td>");
-        td_json(b, v);
-        mmusim_buf_str(b, "</tr>\n");
-    }
-    mmusim_buf_str(b, "</table>\n");
-    json_object_foreach(vt, k, v) {
         char cap[200];
-        snprintf(cap, sizeof cap, "%s", k);
-        for (char *c = cap; *c; c++)
-            if (*c == '_')
-                *c = ' ';
+        key_caption(cap, sizeof cap, k);
         if (json_is_object(v)) {
             json_t *flat = json_object(); /* scalars only (walk_latency's histogram is left out) */
             const char *k2;

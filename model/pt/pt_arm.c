@@ -35,18 +35,10 @@
 #define ARM_TABLE_RES0 PT_BITS(51, 48)
 #define ARM_LEAF_RES0 PT_BITS(49, 48)
 
-static void invalid(uint64_t raw, mmu_pte *pte)
-{
-    pte->flags = 0;
-    pte->paddr = 0;
-    pte->reserved = 0;
-    pte->other = raw;
-}
-
 static void arm_decode(const mmu_pt_format *fmt, unsigned level, uint64_t raw, mmu_pte *pte)
 {
     if (!(raw & ARM_VALID)) {
-        invalid(raw, pte);
+        mmusim_pt_invalid(raw, pte);
         return;
     }
     if ((raw & ARM_TYPE) && level > 0) {
@@ -68,7 +60,7 @@ static void arm_decode(const mmu_pt_format *fmt, unsigned level, uint64_t raw, m
         return;
     }
     if (!(raw & ARM_TYPE) && !(fmt->leaf_levels & (1u << level) && level > 0)) {
-        invalid(raw, pte); /* block where none is allowed, or 01 at Arm level 3 */
+        mmusim_pt_invalid(raw, pte); /* block where none is allowed, or 01 at Arm level 3 */
         return;
     }
     uint64_t addr = PT_BITS(47, fmt->shift[level]);

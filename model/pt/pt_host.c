@@ -53,13 +53,11 @@ static int ept_is_leaf(unsigned level, uint64_t raw)
 static void ept_decode(const mmu_pt_format *fmt, unsigned level, uint64_t raw, mmu_pte *pte)
 {
     (void)fmt;
-    pte->reserved = 0;
     if (!(raw & EPT_RWX)) {
-        pte->flags = 0;
-        pte->paddr = 0;
-        pte->other = raw;
+        mmusim_pt_invalid(raw, pte);
         return;
     }
+    pte->reserved = 0;
     /* no user/supervisor distinction: every entry is "user", host walks check as user */
     uint32_t f = MMU_PTE_VALID | MMU_PTE_USER;
     if (raw & EPT_R)
@@ -147,18 +145,10 @@ const struct mmu_pt_ops mmusim_pt_ept_ops = {
 #define S2_TABLE_RES0 PT_BITS(51, 48)
 #define S2_LEAF_RES0 PT_BITS(49, 48)
 
-static void s2_invalid(uint64_t raw, mmu_pte *pte)
-{
-    pte->flags = 0;
-    pte->paddr = 0;
-    pte->reserved = 0;
-    pte->other = raw;
-}
-
 static void s2_decode(const mmu_pt_format *fmt, unsigned level, uint64_t raw, mmu_pte *pte)
 {
     if (!(raw & S2_VALID)) {
-        s2_invalid(raw, pte);
+        mmusim_pt_invalid(raw, pte);
         return;
     }
     if ((raw & S2_TYPE) && level > 0) {
@@ -170,7 +160,7 @@ static void s2_decode(const mmu_pt_format *fmt, unsigned level, uint64_t raw, mm
         return;
     }
     if (!(raw & S2_TYPE) && !(fmt->leaf_levels & (1u << level) && level > 0)) {
-        s2_invalid(raw, pte);
+        mmusim_pt_invalid(raw, pte);
         return;
     }
     uint64_t addr = PT_BITS(47, fmt->shift[level]);

@@ -43,6 +43,15 @@ extern const struct mmu_pt_ops mmusim_pt_arm_ops;
 extern const struct mmu_pt_ops mmusim_pt_ept_ops;    /* pt_host.c */
 extern const struct mmu_pt_ops mmusim_pt_arm_s2_ops; /* pt_host.c */
 
+/* An entry that is not valid: no flags, no address; every bit kept in other. */
+static inline void mmusim_pt_invalid(uint64_t raw, mmu_pte *pte)
+{
+    pte->flags = 0;
+    pte->paddr = 0;
+    pte->reserved = 0;
+    pte->other = raw;
+}
+
 /*
  * MMU_TLB_* flags of a leaf with MMU_PTE_* flags f: what mmu_pt_check_access
  * takes.  The walk, TLB hits and the OS model (whose leaf and protection

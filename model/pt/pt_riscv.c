@@ -28,10 +28,7 @@ static void rv_decode(const mmu_pt_format *fmt, unsigned level, uint64_t raw, mm
     (void)fmt;
     (void)level;
     if (!(raw & RV_V)) {
-        pte->flags = 0;
-        pte->paddr = 0;
-        pte->reserved = 0;
-        pte->other = raw;
+        mmusim_pt_invalid(raw, pte);
         return;
     }
     uint32_t f = MMU_PTE_VALID;

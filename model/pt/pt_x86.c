@@ -29,13 +29,11 @@ static int is_leaf(unsigned level, uint64_t raw)
 static void x86_decode(const mmu_pt_format *fmt, unsigned level, uint64_t raw, mmu_pte *pte)
 {
     (void)fmt;
-    pte->reserved = 0;
     if (!(raw & X86_P)) {
-        pte->flags = 0;
-        pte->paddr = 0;
-        pte->other = raw;
+        mmusim_pt_invalid(raw, pte);
         return;
     }
+    pte->reserved = 0;
     uint32_t f = MMU_PTE_VALID | MMU_PTE_READ;
     if (raw & X86_RW)
         f |= MMU_PTE_WRITE;
