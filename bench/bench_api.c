@@ -10,20 +10,9 @@
 
 #include "mmusim/mmusim.h"
 
+#include "bench_util.h"
+
 #define REPS 7
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* Addresses of a stream: n of them, from a generator chosen by kind. */
 static uint64_t *make_stream(size_t n, int kind)
@@ -61,18 +50,18 @@ static double run(const char *label, int kind, size_t n)
     for (int r = 0; r < REPS; r++) {
         mmu_request req = {0, 0, 8, 0, MMU_READ, MMU_PRIV_USER, 0};
         mmu_response resp;
-        double t0 = now();
+        double t0 = bench_now();
         for (size_t i = 0; i < n; i++) {
             req.vaddr = addr[i];
             req.cycle = i;
             (void)mmu_translate(m, &req, &resp);
             sink += resp.paddr;
         }
-        rate[r] = (double)n / (now() - t0);
+        rate[r] = (double)n / (bench_now() - t0);
     }
     const mmu_stats *s = mmu_get_stats(m);
     double walk_pct = 100.0 * (double)s->walks / (double)s->requests;
-    qsort(rate, REPS, sizeof rate[0], cmp);
+    qsort(rate, REPS, sizeof rate[0], bench_cmp_double);
     printf("bench_api %-12s %6.1f M translations/s (median of %d x %zu; min %.1f max %.1f; %.2f%% walks) [%llu]\n",
            label, rate[REPS / 2] / 1e6, REPS, n, rate[0] / 1e6, rate[REPS - 1] / 1e6, walk_pct,
            (unsigned long long)(sink & 1));
@@ -124,17 +113,17 @@ static void run_walks(const char *format)
     for (int r = 0; r < REPS; r++) {
         walks0 = mmu_get_stats(m)->walks;
         mmu_response resp;
-        double t0 = now();
+        double t0 = bench_now();
         for (size_t i = 0; i < n; i++) {
             req.vaddr = addr[i];
             req.cycle += 1000; /* far apart: no queueing, no merging */
             (void)mmu_translate(m, &req, &resp);
             sink += resp.paddr;
         }
-        rate[r] = (double)n / (now() - t0);
+        rate[r] = (double)n / (bench_now() - t0);
     }
     uint64_t walks = mmu_get_stats(m)->walks - walks0;
-    qsort(rate, REPS, sizeof rate[0], cmp);
+    qsort(rate, REPS, sizeof rate[0], bench_cmp_double);
     printf("bench_api walks %-12s %6.2f M translations/s, %.0f ns per walk (median of %d x %zu; %.1f%% walks; "
            "%.2f PTE refs/walk; %u faults) [%llu]\n",
            format, rate[REPS / 2] / 1e6, 1e9 / rate[REPS / 2] * (double)n / (double)walks, REPS, n,

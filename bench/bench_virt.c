@@ -15,21 +15,10 @@
 
 #include "mmusim/mmusim.h"
 
+#include "bench_util.h"
+
 #define REPS 5
 #define WALKS 200000
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static void set(mmu_config *c, const char *k, const char *v)
 {
@@ -96,19 +85,19 @@ static double measure(const char *guest, const char *host, int warm, unsigned *r
     double t[REPS];
     uint64_t sink = 0;
     for (int k = 0; k < REPS; k++) {
-        double t0 = now();
+        double t0 = bench_now();
         for (unsigned i = 0; i < WALKS; i++) {
             r.vaddr = 0x10000000 + (uint64_t)(i % npages) * stride;
             r.cycle = cycle += 1000000;
             (void)mmu_translate(m, &r, &resp);
             sink += resp.paddr;
         }
-        t[k] = (now() - t0) * 1e9 / WALKS;
+        t[k] = (bench_now() - t0) * 1e9 / WALKS;
     }
     *refs = resp.walk_refs;
     if (resp.outcome != MMU_OUT_WALK || sink == 1)
         fprintf(stderr, "bench_virt: %s over %s: not a walk\n", guest, host ? host : "-");
-    qsort(t, REPS, sizeof t[0], cmp);
+    qsort(t, REPS, sizeof t[0], bench_cmp_double);
     mmu_destroy(m);
     mmu_os_destroy(os);
     return t[REPS / 2];

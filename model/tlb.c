@@ -278,6 +278,14 @@ uint32_t mmu_tlb_invalidate(mmu_tlb *t, mmu_inval_kind kind, uint64_t vaddr, uin
     return n;
 }
 
+/* Whether valid entry i's page overlaps [vaddr, end]. */
+static int overlaps(const mmu_tlb *t, size_t i, uint64_t vaddr, uint64_t end)
+{
+    unsigned sh = tlb_page_shift((unsigned)(t->key[i] & TLB_PS_MASK));
+    uint64_t lo = (t->key[i] >> TLB_PS_BITS) << sh, hi = lo + ((UINT64_C(1) << sh) - 1);
+    return hi >= vaddr && lo <= end;
+}
+
 uint32_t mmu_tlb_invalidate_range(mmu_tlb *t, uint64_t vaddr, uint64_t bytes, uint16_t asid)
 {
     if (bytes == 0)
@@ -291,11 +299,7 @@ uint32_t mmu_tlb_invalidate_range(mmu_tlb *t, uint64_t vaddr, uint64_t bytes, ui
     uint64_t end = vaddr + bytes - 1;
     size_t total = (size_t)t->sets * t->ways;
     for (size_t i = 0; i < total; i++) {
-        if (t->key[i] == TLB_INVALID || !tlb_asid_match(t->asid_g[i], asid))
-            continue;
-        unsigned sh = tlb_page_shift((unsigned)(t->key[i] & TLB_PS_MASK));
-        uint64_t lo = (t->key[i] >> TLB_PS_BITS) << sh, hi = lo + ((UINT64_C(1) << sh) - 1);
-        if (hi < vaddr || lo > end)
+        if (t->key[i] == TLB_INVALID || !tlb_asid_match(t->asid_g[i], asid) || !overlaps(t, i, vaddr, end))
             continue;
         remove_at(t, i);
         n++;
@@ -312,12 +316,8 @@ uint32_t tlb_invalidate_tag(mmu_tlb *t, uint32_t tag, uint32_t mask, uint64_t va
     for (size_t i = 0; i < total; i++) {
         if (t->key[i] == TLB_INVALID || ((t->asid_g[i] ^ tag) & mask) != 0)
             continue;
-        if (bytes) {
-            unsigned sh = tlb_page_shift((unsigned)(t->key[i] & TLB_PS_MASK));
-            uint64_t lo = (t->key[i] >> TLB_PS_BITS) << sh, hi = lo + ((UINT64_C(1) << sh) - 1);
-            if (hi < vaddr || lo > end)
-                continue;
-        }
+        if (bytes && !overlaps(t, i, vaddr, end))
+            continue;
         remove_at(t, i);
         n++;
     }
