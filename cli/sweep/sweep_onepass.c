@@ -231,6 +231,25 @@ static inline uint64_t access_lat(const point_state *p, const access_info *a, co
     return l;
 }
 
+/* In the fast mode, the completion cycle of access j from the ring of the last tail accesses' answers. */
+static uint64_t ring_done(const point_state *p, const access_info *ring, const uint32_t *dist, size_t tail,
+                          size_t n_groups, uint32_t L, uint64_t j)
+{
+    return j * p->interval + delta_at(p, j) +
+           access_lat(p, &ring[j % tail], dist + (j % tail) * 2 * n_groups, n_groups, L);
+}
+
+/* A point's last cycle, raised to the completion of the ring's accesses before index (from the warm-up on). */
+static void ring_last_cycle(point_state *p, const access_info *ring, const uint32_t *dist, size_t tail,
+                            size_t n_groups, uint32_t L, uint64_t index, uint64_t warmup)
+{
+    for (uint64_t j = index > tail ? index - tail : 0; j < index; j++) {
+        uint64_t done = ring_done(p, ring, dist, tail, n_groups, L, j);
+        if (j >= warmup && done > p->last_cycle)
+            p->last_cycle = done;
+    }
+}
+
 /*
  * Access i at point p under the issue rule without a ring: it issues at
  * i x interval + delta unless an access `window` before it, longer than
@@ -512,18 +531,9 @@ int cli_onepass_trace(const char *trace, const cli_onepass_opts *o, const mmu_co
                     p->pos = (uint32_t)(index % p->window);
                     p->next_issue = index * p->interval + p->delta;
                     for (uint64_t j = index > p->window ? index - p->window : 0; j < index; j++) {
-                        const access_info *e = &ring[j % tail];
-                        uint64_t done = j * p->interval + delta_at(p, j) +
-                                        access_lat(p, e, dist + (j % tail) * 2 * n_groups, n_groups, L);
-                        p->ring[j % p->window] = done;
+                        p->ring[j % p->window] = ring_done(p, ring, dist, tail, n_groups, L, j);
                     }
-                    for (uint64_t j = index > tail ? index - tail : 0; j < index; j++) {
-                        const access_info *e = &ring[j % tail];
-                        uint64_t done = j * p->interval + delta_at(p, j) +
-                                        access_lat(p, e, dist + (j % tail) * 2 * n_groups, n_groups, L);
-                        if (j >= o->warmup && done > p->last_cycle)
-                            p->last_cycle = done;
-                    }
+                    ring_last_cycle(p, ring, dist, tail, n_groups, L, index, o->warmup);
                 }
             }
             access_info *ai = &ring[index % tail];
@@ -628,13 +638,7 @@ oom_stop:
     if (fast) /* each point's last cycle, from the last accesses */
         for (size_t i = 0; i < n; i++) {
             point_state *p = &ps[i];
-            for (uint64_t j = index > tail ? index - tail : 0; j < index; j++) {
-                const access_info *e = &ring[j % tail];
-                uint64_t done = j * p->interval + delta_at(p, j) +
-                                access_lat(p, e, dist + (j % tail) * 2 * n_groups, n_groups, L);
-                if (j >= o->warmup && done > p->last_cycle)
-                    p->last_cycle = done;
-            }
+            ring_last_cycle(p, ring, dist, tail, n_groups, L, index, o->warmup);
         }
     if (stopped) {
         rc = 1;
