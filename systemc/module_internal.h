@@ -34,7 +34,8 @@ inline void mmu_module::make_request(const tlm::tlm_generic_payload &t, const tr
 {
     const uint32_t len0 = t.get_data_length();
     const uint32_t sw = t.get_streaming_width();
-    const uint32_t len = sw - 1u < len0 ? sw : len0; /* a streaming burst (0 < sw < len) touches [address, address + sw) */
+    /* a streaming burst (0 < sw < length) touches [address, address + sw) */
+    const uint32_t len = sw - 1u < len0 ? sw : len0;
     req.vaddr = t.get_address();
     req.cycle = cycle_of(when);
     req.size = len ? len : 1;

@@ -398,8 +398,8 @@ private:
        multiplication by a 64-bit reciprocal, a subtraction and shifts (Granlund and Montgomery,
        "Division by invariant integers using multiplication", 1994, figure 4.1). */
     struct divider {
-        uint64_t m = 0;         /* floor(2^64 * (2^l - d) / d) + 1, with l = ceil(log2 d); 0 for d = 1 */
-        unsigned s1 = 0, s2 = 0; /* 1 and l - 1; 0 and 0 for d = 1 */
+        uint64_t m = 0;          /* floor(2^64 * (2^l - d) / d) + 1, with l = ceil(log2 d); 0 for d = 1 */
+        unsigned s1 = 0, s2 = 0; /* 1 and l - 1; 0 and 0 for d = 1 (then div(n) = n) */
         void set(uint64_t d);
         uint64_t div(uint64_t n) const
         {
