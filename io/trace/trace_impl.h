@@ -186,6 +186,42 @@ static inline int tbt_comment_line(const tbt_format *f, const char *p)
     return p[0] == '#' && (f->comments & TBT_COMMENT_HASH) != 0;
 }
 
+/* ---- mmusim binary, decoded apart from reading (trace_binary.c) ---- */
+
+/*
+ * What the records of an mmusim binary trace carry from one to the next.
+ * The reader of `mmusim run` copies whole records on its thread
+ * (tbt_bin_read_raw) and the simulating thread decodes them
+ * (tbt_bin_decode): the 16-byte records cross between the cores instead of
+ * the 24-byte accesses.  mmusim_trace_read decodes with the same function.
+ */
+typedef struct tbt_bin_dec {
+    unsigned flags;        /* the header's MMUSIM_BIN_FLAG_* */
+    uint16_t vmid;         /* the VM of the records that follow */
+    uint64_t prev_cycle;
+    uint64_t record;       /* records decoded so far, control records included */
+    uint64_t instructions; /* fetches decoded so far */
+} tbt_bin_dec;
+
+/*
+ * Decode the k whole records at p (the first is record d->record + 1) into
+ * out (room for k accesses), applying the control records.  Returns the
+ * accesses written; d->record counts the records consumed.  *code is 0, or
+ * the error of the first bad record (not consumed) with "NAME: record N:
+ * ..." in msg (name: the trace's, mmusim_trace_name).
+ */
+size_t tbt_bin_decode(tbt_bin_dec *d, const char *name, const unsigned char *p, size_t k, mmusim_access *out,
+                      int *code, char *msg, size_t msglen);
+
+/*
+ * Copy up to max whole records of binary trace t into dst (16 bytes each),
+ * with the checks of the data's length that mmusim_trace_read makes (a
+ * truncated record, fewer or more records than the header says).  Returns
+ * the records copied, 0 at the end, or an error (sticky) with the message
+ * in err.
+ */
+long tbt_bin_read_raw(mmusim_trace *t, unsigned char *dst, size_t max, char *err, size_t errlen);
+
 /* ---- the writer (tracewrite.c) ---- */
 
 /* Set the writer's sticky error: "FILE: ...".  Returns code. */
