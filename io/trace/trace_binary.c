@@ -264,14 +264,36 @@ static long bin_read(mmusim_trace *t, mmusim_access *out, size_t max)
 long tbt_bin_read_raw(mmusim_trace *t, unsigned char *dst, size_t max, char *err, size_t errlen)
 {
     size_t n = 0;
-    long k = 0;
-    if (!t->err_code) {
-        while (n < max && (k = bin_avail(t, max - n)) > 0) {
+    while (n < max && !t->err_code) {
+        const size_t have = t->len - t->pos;
+        uint64_t left = max - n;
+        if (t->bin_count != MMUSIM_BIN_COUNT_UNKNOWN && t->bin_count - t->record < left)
+            left = t->bin_count - t->record;
+        if (have >= MMUSIM_BIN_RECORD_SIZE || t->eof || left == 0) {
+            /* the records read with the header, or the end of the data (or of the count) */
+            long k = bin_avail(t, max - n);
+            if (k <= 0)
+                break;
             memcpy(dst + n * MMUSIM_BIN_RECORD_SIZE, t->buf + t->pos, (size_t)k * MMUSIM_BIN_RECORD_SIZE);
             t->pos += (size_t)k * MMUSIM_BIN_RECORD_SIZE;
             t->record += (uint64_t)k;
             n += (size_t)k;
+            continue;
         }
+        /* the start of a record at most in the buffer: read straight into dst, after it
+           (no copy through the buffer) */
+        unsigned char *q = dst + n * MMUSIM_BIN_RECORD_SIZE;
+        memcpy(q, t->buf + t->pos, have);
+        long r = tbt_read_into(t, q + have, (size_t)left * MMUSIM_BIN_RECORD_SIZE - have);
+        if (r <= 0)
+            continue; /* an error (sticky), or the end: the loop's first branch says what is left */
+        const size_t got = have + (size_t)r, whole = got / MMUSIM_BIN_RECORD_SIZE;
+        t->pos = 0;
+        t->len = got - whole * MMUSIM_BIN_RECORD_SIZE;
+        memcpy(t->buf, q + whole * MMUSIM_BIN_RECORD_SIZE, t->len);
+        memset(t->buf + t->len, 0, MMUSIM_TRACE_PAD);
+        t->record += whole;
+        n += whole;
     }
     if (n)
         return (long)n;

@@ -171,6 +171,14 @@ int tbt_fail_record(mmusim_trace *t, uint64_t record, int code, const char *fmt,
 int tbt_fill(mmusim_trace *t, size_t need);
 
 /*
+ * Read up to n bytes of the data straight into dst, past the buffer (whose
+ * bytes must have been consumed first): returns how many, 0 at the end
+ * (t->eof set), or an error (sticky, with the position as tbt_fill gives
+ * it).
+ */
+long tbt_read_into(mmusim_trace *t, void *dst, size_t n);
+
+/*
  * Line formats: make whole lines available at t->pos (pos == lim on
  * entry), up to t->lim.  Returns 1 if there are some, 0 at the end of the
  * trace, or an error.
