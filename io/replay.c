@@ -197,16 +197,19 @@ static REPLAY_INLINE int plain_run_t(replay *r, const char *path, const mmusim_a
     for (i = 0; i < n; i++) {
         const unsigned own = cycles ? a[i].has_cycle : 0;
         req.vaddr = a[i].vaddr;
-        req.cycle = a[i].cycle;
         req.size = a[i].size;
         req.asid = a[i].asid;
         req.type = a[i].type;
         req.priv = MMU_PRIV_USER;
         req.vmid = a[i].vmid; /* ignored unless virt.enabled */
+        /* mmu_driver_access_inline, with the issue cycle and the last response kept at hand */
+        const uint64_t issue = mmu_driver_next_issue_inline(&d, (int)own, a[i].cycle);
+        req.cycle = issue;
         mmu_response resp[2];
-        const int k = mmu_driver_access_inline(&d, &req, (int)own, resp);
+        const int k = mmu_access(d.m, &req, resp);
         const mmu_response *lr = &resp[k - 1];
         const uint64_t done = lr->done_cycle;
+        mmu_driver_record_inline(&d, (int)own, issue, done, (resp[0].page_faults | lr->page_faults) != 0);
         fetches += a[i].type == MMU_FETCH; /* an instruction is its fetch */
         translations += (unsigned)k;
         last = done > last ? done : last;

@@ -144,16 +144,19 @@ static MMUSIM_ALWAYS_INLINE size_t bin_decode_t(tbt_bin_dec *d, const char *name
                             (d->flags & MMUSIM_BIN_FLAG_ASID ? 0 : UINT64_C(0xffff) << 32);
     uint64_t prev = d->prev_cycle, instr = 0;
     uint32_t vmid = d->vmid;
-    size_t i = 0, n = 0;
+    size_t i = 0;
+    mmusim_access *o = out;
     *code = 0;
     for (;;) {
         for (; i < k; i++, p += MMUSIM_BIN_RECORD_SIZE) {
             const uint64_t va = mmusim_le64(p), w = mmusim_le64(p + 8);
             const unsigned info = (unsigned)(w >> 48);
             const unsigned size = info & MMUSIM_BIN_SIZE_MASK, type = (info >> MMUSIM_BIN_TYPE_SHIFT) & 3;
-            const unsigned hc = info >> 15;
-            unsigned bad = ((w & forbid) != 0) | (size - 1 >= MMUSIM_TRACE_MAX_SIZE) |
-                           (type == MMUSIM_BIN_TYPE_CONTROL) | (va + (size - 1) < va);
+            const unsigned hc = cycles ? info >> 15 : 0; /* without cycles the bit is forbidden */
+            /* type and size in one test: (type << 13 | size) - 1 >> 12 is 0, 2 or 4 exactly
+               when the type is 0..2 and the size 1..4096 */
+            const unsigned ts = (((info & 0x7fffu) - 1) >> 12) & 15;
+            unsigned bad = ((w & forbid) != 0) | (((0x15u >> ts) & 1) ^ 1) | (va + (size - 1) < va);
             if (cycles)
                 bad |= !hc & ((uint32_t)w != 0);
             if (MMUSIM_UNLIKELY(bad))
@@ -163,8 +166,7 @@ static MMUSIM_ALWAYS_INLINE size_t bin_decode_t(tbt_bin_dec *d, const char *name
                 prev += (uint32_t)w;
                 cycle = prev & (0 - (uint64_t)hc);
             }
-            tbt_put(out + n, va, cycle, size, (unsigned)(w >> 32) & 0xffffu, type, hc, vmid);
-            n++;
+            tbt_put(o++, va, cycle, size, (unsigned)(w >> 32) & 0xffffu, type, hc, vmid);
             instr += type == MMU_FETCH;
         }
         if (i == k)
@@ -184,7 +186,7 @@ static MMUSIM_ALWAYS_INLINE size_t bin_decode_t(tbt_bin_dec *d, const char *name
     d->prev_cycle = prev;
     d->record += i;
     d->instructions += instr;
-    return n;
+    return (size_t)(o - out);
 }
 
 size_t tbt_bin_decode(tbt_bin_dec *d, const char *name, const unsigned char *p, size_t k, mmusim_access *out,
