@@ -322,10 +322,13 @@ static int replay_trace(replay *r, const char *path, char *err, size_t errlen)
 {
     const mmusim_replay_opts *o = r->o;
     mmusim_trace *t;
-    if (mmusim_trace_open(path, o->format, &t, err, errlen) < 0)
+    const int threads = !o->no_threads && !getenv("MMUSIM_NO_THREADS");
+    /* with threads the reader thread decompresses: the stream needs no thread of its own */
+    if ((threads ? tbt_trace_open_unthreaded(path, o->format, &t, err, errlen)
+                 : mmusim_trace_open(path, o->format, &t, err, errlen)) < 0)
         return -1;
     /* the trace is parsed on a second thread while this one simulates */
-    mmusim_async *as = o->no_threads || getenv("MMUSIM_NO_THREADS") ? NULL : mmusim_async_start(t);
+    mmusim_async *as = threads ? mmusim_async_start(t) : NULL;
     if (!as && !r->buf && !(r->buf = malloc(BATCH * sizeof *r->buf))) {
         msg(err, errlen, "out of memory");
         mmusim_trace_close(t);

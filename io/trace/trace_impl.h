@@ -23,6 +23,7 @@
 #include "mmusim/io/tracewrite.h"
 
 #define MMUSIM_TRACE_BUF ((size_t)4 << 20) /* a multiple of every record size */
+#define MMUSIM_TRACE_FIRST ((size_t)64 << 10) /* the first read of a trace, at most */
 #define MMUSIM_TRACE_PAD 64 /* zero bytes after the data: the SSE2 code reads up to 64 */
 #define MMUSIM_TRACE_MSG 512
 #define MMUSIM_TRACE_MAX_SIZE 4096 /* largest access size in bytes */
