@@ -48,6 +48,10 @@ struct mmu_tlb {
     uint64_t *sgen;
     uint64_t *changes; /* bumped with any sgen: own_changes, or the MMU's counter (mmu.c) */
     uint64_t own_changes;
+    /* called before the counters are read or cleared: the MMU's hit filter adds the hits it
+       served (mmu.c, fold_l1); NULL for an array on its own */
+    void (*sync)(void *ctx);
+    void *sync_ctx;
     const repl_ops *ops;
     repl_state repl;
     mmu_tlb_stats stats;
