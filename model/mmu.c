@@ -71,7 +71,10 @@ typedef struct hit_filter {
 typedef struct hit_watch {
     const uint64_t *gen[HF_PROBES];
     uint64_t seen[HF_PROBES];
+    uint64_t vpn;  /* the page gen[] was formed for (kept when the slot empties); HF_EMPTY: none */
     uint32_t n;
+    int32_t hit;   /* ... and the array and page size where its lookup stopped */
+    uint32_t hit_ps;
 } hit_watch;
 
 /* A set a level-1 lookup of a side probes, in lookup order: array, page size. */
@@ -653,8 +656,10 @@ static void filter_setup(mmu *m)
         m->n_probes[s] = (uint8_t)np;
         m->filt_shift[s] = (uint8_t)fs;
         m->filt_on[s] = !m->filt_off && m->n_levels[s] > 0 && lv->n <= HF_ARRAYS;
-        for (unsigned i = 0; i < HF_SLOTS; i++)
+        for (unsigned i = 0; i < HF_SLOTS; i++) {
             m->filt[s][i].vpn = HF_EMPTY;
+            m->watch[s][i].vpn = HF_EMPTY;
+        }
     }
 }
 
@@ -672,30 +677,42 @@ static void filter_record(mmu *m, int s, const mmu_request *req, const mmu_tlb_e
     const uint32_t i = filter_index(vpn);
     hit_filter *f = &m->filt[s][i];
     hit_watch *w = &m->watch[s][i];
-    /* the sets the lookup probed: every page size of an array that missed; up to the
-       hit's page size in the array that gave the entry (the probe stops there) */
-    const hf_probe *p = m->probes[s], *end = p + m->n_probes[s];
-    unsigned np = 0;
-    for (; p < end; p++) {
-        if (np == HF_PROBES) {
-            f->vpn = HF_EMPTY; /* too many sets to watch: this page takes the full lookup */
-            return;
-        }
-        const uint64_t *g = &p->t->sgen[tlb_set_of(p->t, va >> p->shift)];
-        w->gen[np] = g;
-        w->seen[np] = *g;
-        np++;
-        if (p->array == hit && p->psidx == e->page_size)
-            p += p->rest;
-    }
-    w->n = np;
     f->vpn = vpn;
     f->key = filter_key(m, req);
     f->pbase = e->pbase;
-    f->pmask = (UINT64_C(1) << tlb_page_shift(e->page_size)) - 1;
     f->seen_changes = m->tlb_changes;
     f->pend = m->l1_pend[s][hitmask];
     f->allow = allow;
+    if (w->vpn == vpn && w->hit == hit && w->hit_ps == e->page_size) {
+        /* the same page's lookup, stopped at the same place: the same sets, with their counts
+           now, and the same response (pmask and tail, formed for this page's entry size) */
+        for (unsigned j = 0; j < w->n; j++)
+            w->seen[j] = *w->gen[j];
+        return;
+    } else {
+        /* the sets the lookup probed: every page size of an array that missed; up to the
+           hit's page size in the array that gave the entry (the probe stops there) */
+        const hf_probe *p = m->probes[s], *end = p + m->n_probes[s];
+        unsigned np = 0;
+        for (; p < end; p++) {
+            if (np == HF_PROBES) {
+                f->vpn = HF_EMPTY; /* too many sets to watch: this page takes the full lookup */
+                w->vpn = HF_EMPTY;
+                return;
+            }
+            const uint64_t *g = &p->t->sgen[tlb_set_of(p->t, va >> p->shift)];
+            w->gen[np] = g;
+            w->seen[np] = *g;
+            np++;
+            if (p->array == hit && p->psidx == e->page_size)
+                p += p->rest;
+        }
+        w->n = np;
+        w->vpn = vpn;
+        w->hit = hit;
+        w->hit_ps = e->page_size;
+    }
+    f->pmask = (UINT64_C(1) << tlb_page_shift(e->page_size)) - 1;
     mmu_response r;
     memset(&r, 0, sizeof r);
     r.latency = m->lv[s][0].latency;
@@ -803,6 +820,24 @@ static mmu_err translate_full(mmu *m, const mmu_request *req, mmu_response *resp
                 hitmask |= 1u << k;
                 if (hit < 0)
                     hit = lv->idx[k];
+            }
+        }
+        if (l == 0 && hit >= 0 && lv->n <= HF_ARRAYS) {
+            const uint8_t allow = allowed_types(m, e.flags, (mmu_priv)req->priv);
+            if (((allow >> type) & 1) && !(m->radix && req->cycle + lat < m->busy_until)) {
+                /* the common level-1 hit: its counters (each array's, the level's, record()'s) are
+                   added when asked for, with the filter's hits (fold_l1) */
+                m->l1_pend[s][hitmask][type]++;
+                if (m->filt_on[s])
+                    filter_record(m, s, req, &e, hitmask, hit, allow);
+                resp->outcome = MMU_OUT_TLB;
+                resp->level = 1;
+                resp->array = (int8_t)hit;
+                resp->page_size = e.page_size;
+                resp->paddr = e.pbase | (va & ((UINT64_C(1) << tlb_page_shift(e.page_size)) - 1));
+                resp->latency = lat;
+                resp->done_cycle = req->cycle + lat;
+                return MMU_OK;
             }
         }
         for (uint32_t k = 0; k < lv->n; k++)
@@ -982,21 +1017,40 @@ static __attribute__((noinline)) int access_data(mmu *m, const mmu_request *req,
     return 1;
 }
 
+/* mmu_access when the filter's slot is not known to answer at once: a slot whose sets must be
+   compared, or the full path. */
+static __attribute__((noinline)) int access_slow(mmu *m, const mmu_request *req, mmu_response resp[2],
+                                                 hit_filter *f, unsigned t, int s)
+{
+    const unsigned fs = m->filt_shift[s];
+    const uint64_t vpn = req->vaddr >> fs;
+    const uint64_t last = req->vaddr + ((req->size ? req->size : 1) - 1);
+    if (f->vpn != vpn || (last >> fs) != vpn || f->key != filter_key(m, req) || !((f->allow >> t) & 1) ||
+        req->cycle < m->busy_until || !filter_still(m, s, f))
+        return access_full(m, req, resp);
+    filter_hit(f, req, t, resp);
+    if (m->data_through_caches && s == SIDE_D)
+        data_access(m, req, resp, 1);
+    return 1;
+}
+
 int mmu_access(mmu *m, const mmu_request *req, mmu_response resp[2])
 {
-    /* the common case first, with no call: a page of the side's filter, its sets unchanged,
-       the access within the filter's page (everything else: access_full) */
+    /* the common case first, with only tail calls: a page of the side's filter, no TLB change
+       since the slot was last checked, the access within the filter's page (everything else:
+       access_slow) */
     const unsigned t = req->type < MMU_ACCESS_TYPES ? req->type : MMU_READ;
     const int s = t == MMU_FETCH ? SIDE_I : SIDE_D;
     const unsigned fs = m->filt_shift[s];
     const uint64_t vpn = req->vaddr >> fs;
     hit_filter *f = &m->filt[s][filter_index(vpn)];
     const uint64_t last = req->vaddr + ((req->size ? req->size : 1) - 1);
-    if (f->vpn != vpn || (last >> fs) != vpn || f->key != filter_key(m, req) || !((f->allow >> t) & 1) ||
-        req->cycle < m->busy_until || (f->seen_changes != m->tlb_changes && !filter_still(m, s, f)))
-        return access_full(m, req, resp);
+    if (((f->vpn ^ vpn) | ((last >> fs) ^ vpn) | (f->key ^ filter_key(m, req)) |
+         (f->seen_changes ^ m->tlb_changes)) != 0 ||
+        !((f->allow >> t) & 1) || req->cycle < m->busy_until)
+        return access_slow(m, req, resp, f, t, s);
     filter_hit(f, req, t, resp);
-    if (m->data_through_caches && req->type != MMU_FETCH &&
+    if (m->data_through_caches && s == SIDE_D &&
         !mmu_ptemem_data_repeat(m->data_rep, resp->paddr, req->type == MMU_WRITE))
         return access_data(m, req, resp); /* not the line the first cache level served last */
     return 1;
