@@ -51,7 +51,7 @@ typedef struct level {
  * arrays hit) and type, and added when asked for (fold_l1).  See
  * docs/performance.md, "Hit path".
  */
-#define HF_BITS 5
+#define HF_BITS 6
 #define HF_SLOTS (1u << HF_BITS) /* pages remembered per side */
 #define HF_PROBES 6              /* sets a remembered lookup may have probed, at most */
 #define HF_ARRAYS 4              /* level-1 arrays of a side the filter serves, at most */
@@ -669,8 +669,8 @@ static void filter_setup(mmu *m)
  * access types that entry allows at req's privilege).  Call after the
  * lookups, once their replacement updates are made.
  */
-static void filter_record(mmu *m, int s, const mmu_request *req, const mmu_tlb_entry *e, uint32_t hitmask,
-                          int hit, uint8_t allow)
+static void filter_record(mmu *m, int s, const mmu_request *req, uint64_t pbase, unsigned page_size,
+                          uint32_t hitmask, int hit, uint8_t allow)
 {
     const uint64_t va = req->vaddr;
     const uint64_t vpn = va >> m->filt_shift[s];
@@ -679,11 +679,11 @@ static void filter_record(mmu *m, int s, const mmu_request *req, const mmu_tlb_e
     hit_watch *w = &m->watch[s][i];
     f->vpn = vpn;
     f->key = filter_key(m, req);
-    f->pbase = e->pbase;
+    f->pbase = pbase;
     f->seen_changes = m->tlb_changes;
     f->pend = m->l1_pend[s][hitmask];
     f->allow = allow;
-    if (w->vpn == vpn && w->hit == hit && w->hit_ps == e->page_size) {
+    if (w->vpn == vpn && w->hit == hit && w->hit_ps == page_size) {
         /* the same page's lookup, stopped at the same place: the same sets, with their counts
            now, and the same response (pmask and tail, formed for this page's entry size) */
         for (unsigned j = 0; j < w->n; j++)
@@ -704,21 +704,21 @@ static void filter_record(mmu *m, int s, const mmu_request *req, const mmu_tlb_e
             w->gen[np] = g;
             w->seen[np] = *g;
             np++;
-            if (p->array == hit && p->psidx == e->page_size)
+            if (p->array == hit && p->psidx == page_size)
                 p += p->rest;
         }
         w->n = np;
         w->vpn = vpn;
         w->hit = hit;
-        w->hit_ps = e->page_size;
+        w->hit_ps = page_size;
     }
-    f->pmask = (UINT64_C(1) << tlb_page_shift(e->page_size)) - 1;
+    f->pmask = (UINT64_C(1) << tlb_page_shift(page_size)) - 1;
     mmu_response r;
     memset(&r, 0, sizeof r);
     r.latency = m->lv[s][0].latency;
     r.fault = MMU_FAULT_NONE;
     r.outcome = MMU_OUT_TLB;
-    r.page_size = e->page_size;
+    r.page_size = (uint8_t)page_size;
     r.level = 1;
     r.array = (int8_t)hit;
     r.walk_refs = 0;
@@ -812,34 +812,45 @@ static mmu_err translate_full(mmu *m, const mmu_request *req, mmu_response *resp
         const level *lv = &m->lv[s][l];
         int hit = -1;
         uint32_t hitmask = 0;
+        const mmu_tlb *ht = NULL;
+        size_t hi = 0;
         lat += lv->latency;
         /* the arrays of a level are looked up in parallel; each counts its
            lookup by the level's outcome (hit, elsewhere in the level, miss) */
         for (uint32_t k = 0; k < lv->n; k++) {
-            if (tlb_lookup_level(m->tlb[lv->idx[k]], va, tag, hit < 0 ? &e : NULL)) {
+            mmu_tlb *t = m->tlb[lv->idx[k]];
+            const size_t i = tlb_lookup_level(t, va, tag);
+            if (i) {
                 hitmask |= 1u << k;
-                if (hit < 0)
+                if (hit < 0) {
                     hit = lv->idx[k];
+                    ht = t;
+                    hi = i - 1;
+                }
             }
         }
         if (l == 0 && hit >= 0 && lv->n <= HF_ARRAYS) {
-            const uint8_t allow = allowed_types(m, e.flags, (mmu_priv)req->priv);
+            const uint8_t allow = allowed_types(m, ht->flags[hi], (mmu_priv)req->priv);
             if (((allow >> type) & 1) && !(m->radix && req->cycle + lat < m->busy_until)) {
                 /* the common level-1 hit: its counters (each array's, the level's, record()'s) are
                    added when asked for, with the filter's hits (fold_l1) */
+                const unsigned ps = (unsigned)(ht->key[hi] & TLB_PS_MASK);
+                const uint64_t pbase = ht->pbase[hi];
                 m->l1_pend[s][hitmask][type]++;
                 if (m->filt_on[s])
-                    filter_record(m, s, req, &e, hitmask, hit, allow);
+                    filter_record(m, s, req, pbase, ps, hitmask, hit, allow);
                 resp->outcome = MMU_OUT_TLB;
                 resp->level = 1;
                 resp->array = (int8_t)hit;
-                resp->page_size = e.page_size;
-                resp->paddr = e.pbase | (va & ((UINT64_C(1) << tlb_page_shift(e.page_size)) - 1));
+                resp->page_size = (uint8_t)ps;
+                resp->paddr = pbase | (va & ((UINT64_C(1) << tlb_page_shift(ps)) - 1));
                 resp->latency = lat;
                 resp->done_cycle = req->cycle + lat;
                 return MMU_OK;
             }
         }
+        if (hit >= 0)
+            tlb_copy_out(ht, hi, &e);
         for (uint32_t k = 0; k < lv->n; k++)
             tlb_count(m->tlb[lv->idx[k]], type, (hitmask >> k) & 1, hit >= 0);
         m->stats.level[l].lookups++;
@@ -850,7 +861,7 @@ static mmu_err translate_full(mmu *m, const mmu_request *req, mmu_response *resp
         m->stats.level[l].hits++;
         uint8_t allow = allowed_types(m, e.flags, (mmu_priv)req->priv);
         if (l == 0 && m->filt_on[s])
-            filter_record(m, s, req, &e, hitmask, hit, allow);
+            filter_record(m, s, req, e.pbase, e.page_size, hitmask, hit, allow);
         if (l > 0) {
             if (m->fill == MMU_FILL_EXCLUSIVE)
                 (void)mmu_tlb_take(m->tlb[hit], va, tag, NULL);
