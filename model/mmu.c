@@ -829,7 +829,7 @@ static mmu_err translate_full(mmu *m, const mmu_request *req, mmu_response *resp
                 }
             }
         }
-        if (l == 0 && hit >= 0 && lv->n <= HF_ARRAYS) {
+        if (l == 0 && hit >= 0 && m->filt_on[s]) { /* (filter off: counted one by one, as a reference) */
             const uint8_t allow = allowed_types(m, ht->flags[hi], (mmu_priv)req->priv);
             if (((allow >> type) & 1) && !(m->radix && req->cycle + lat < m->busy_until)) {
                 /* the common level-1 hit: its counters (each array's, the level's, record()'s) are
