@@ -62,10 +62,11 @@ typedef struct hit_filter {
     uint64_t pbase;        /* the entry's physical page */
     uint64_t pmask;        /* its offset mask */
     uint64_t seen_changes; /* tlb_changes when the watched sets were last found unchanged */
-    uint64_t *pend;        /* l1_pend row of this slot's level-1 outcome */
-    unsigned char tail[16]; /* the response from latency on (filter_hit) */
+    uint32_t pend;         /* l1_pend row of this slot's level-1 outcome (index of its first counter) */
     uint8_t allow;         /* bit t: access type t may use the entry (permissions, dirty) */
+    unsigned char tail[16]; /* the response from latency on (filter_hit) */
 } hit_filter;
+_Static_assert(sizeof(hit_filter) == 64, "a filter slot is 64 bytes");
 
 /* The sets a slot's lookup probed: their change counters and the values they had. */
 typedef struct hit_watch {
@@ -681,7 +682,7 @@ static void filter_record(mmu *m, int s, const mmu_request *req, uint64_t pbase,
     f->key = filter_key(m, req);
     f->pbase = pbase;
     f->seen_changes = m->tlb_changes;
-    f->pend = m->l1_pend[s][hitmask];
+    f->pend = (uint32_t)(&m->l1_pend[s][hitmask][0] - &m->l1_pend[0][0][0]);
     f->allow = allow;
     if (w->vpn == vpn && w->hit == hit && w->hit_ps == page_size) {
         /* the same page's lookup, stopped at the same place: the same sets, with their counts
@@ -763,9 +764,10 @@ _Static_assert(offsetof(mmu_response, latency) == 16 && sizeof(mmu_response) == 
                "filter_hit copies the response's last 16 bytes");
 
 /* A level-1 hit found by the filter: the response; the counters are added when asked for (fold_l1). */
-static inline void filter_hit(const hit_filter *f, const mmu_request *req, unsigned t, mmu_response *resp)
+static inline void filter_hit(mmu *m, const hit_filter *f, const mmu_request *req, unsigned t,
+                              mmu_response *resp)
 {
-    f->pend[t]++;
+    (&m->l1_pend[0][0][0])[f->pend + t]++;
     uint32_t lat;
     memcpy(&lat, f->tail, sizeof lat);
     resp->paddr = f->pbase | (req->vaddr & f->pmask);
@@ -782,7 +784,7 @@ static inline mmu_err translate(mmu *m, const mmu_request *req, mmu_response *re
     const int s = t == MMU_FETCH ? SIDE_I : SIDE_D;
     const hit_filter *f = filter_find(m, s, req, t);
     if (f) {
-        filter_hit(f, req, t, resp);
+        filter_hit(m, f, req, t, resp);
         return MMU_OK;
     }
     return translate_full(m, req, resp);
@@ -1039,7 +1041,7 @@ static __attribute__((noinline)) int access_slow(mmu *m, const mmu_request *req,
     if (f->vpn != vpn || (last >> fs) != vpn || f->key != filter_key(m, req) || !((f->allow >> t) & 1) ||
         req->cycle < m->busy_until || !filter_still(m, s, f))
         return access_full(m, req, resp);
-    filter_hit(f, req, t, resp);
+    filter_hit(m, f, req, t, resp);
     if (m->data_through_caches && s == SIDE_D)
         data_access(m, req, resp, 1);
     return 1;
@@ -1051,16 +1053,16 @@ int mmu_access(mmu *m, const mmu_request *req, mmu_response resp[2])
        since the slot was last checked, the access within the filter's page (everything else:
        access_slow) */
     const unsigned t = req->type < MMU_ACCESS_TYPES ? req->type : MMU_READ;
-    const int s = t == MMU_FETCH ? SIDE_I : SIDE_D;
+    const size_t s = t == MMU_FETCH ? SIDE_I : SIDE_D;
     const unsigned fs = m->filt_shift[s];
     const uint64_t vpn = req->vaddr >> fs;
-    hit_filter *f = &m->filt[s][filter_index(vpn)];
+    hit_filter *f = m->filt[s] + filter_index(vpn);
     const uint64_t last = req->vaddr + ((req->size ? req->size : 1) - 1);
     if (((f->vpn ^ vpn) | ((last >> fs) ^ vpn) | (f->key ^ filter_key(m, req)) |
          (f->seen_changes ^ m->tlb_changes)) != 0 ||
         !((f->allow >> t) & 1) || req->cycle < m->busy_until)
-        return access_slow(m, req, resp, f, t, s);
-    filter_hit(f, req, t, resp);
+        return access_slow(m, req, resp, f, t, (int)s);
+    filter_hit(m, f, req, t, resp);
     if (m->data_through_caches && s == SIDE_D &&
         !mmu_ptemem_data_repeat(m->data_rep, resp->paddr, req->type == MMU_WRITE))
         return access_data(m, req, resp); /* not the line the first cache level served last */
