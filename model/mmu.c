@@ -736,7 +736,7 @@ void mmu_set_hit_filter(mmu *m, int on)
 }
 
 /* A slot whose page matches, after some TLB change: still valid if none of its sets changed. */
-static __attribute__((noinline)) int filter_still(mmu *m, int s, hit_filter *f)
+static inline int filter_still(mmu *m, int s, hit_filter *f)
 {
     const hit_watch *w = &m->watch[s][f - m->filt[s]];
     for (unsigned j = 0; j < w->n; j++) {
@@ -1023,6 +1023,7 @@ static __attribute__((noinline)) int access_full(mmu *m, const mmu_request *req,
     return n;
 }
 
+
 /* The data of an access served by the filter, through the PTE caches (a tail call, off the fast path). */
 static __attribute__((noinline)) int access_data(mmu *m, const mmu_request *req, mmu_response resp[2])
 {
@@ -1043,7 +1044,7 @@ static __attribute__((noinline)) int access_slow(mmu *m, const mmu_request *req,
         return access_full(m, req, resp);
     filter_hit(m, f, req, t, resp);
     if (m->data_through_caches && s == SIDE_D)
-        data_access(m, req, resp, 1);
+        return access_data(m, req, resp);
     return 1;
 }
 
