@@ -13,26 +13,22 @@
  * access that writes or not: install missing tables, a huge page where THP
  * allows, else a base page (zeroed, or read back from swap).  A set, D set
  * on a write.  at: where mmusim_os_lookup of va stopped (an entry not
- * present), read with nothing changed since, so the walk down to it is not
- * made again; NULL: walk from the root.
+ * present), with nothing changed since: the map starts there instead of
+ * walking down from the root again.
  */
 mmu_err mmusim_os_map_page(mmu_os *os, struct proc *p, uint64_t va, int write, struct fctx *fc,
                         struct map_out *mo, const struct loc *at)
 {
     uint64_t lo, hi;
     uint32_t prot = mmusim_os_region_prot(p, va, &lo, &hi);
-    uint64_t table = p->root;
-    unsigned top = os->levels - 1;
+    const unsigned top = at->level;
+    uint64_t table = at->pa - mmu_pt_index(os->fmt, top, va) * os->fmt->pte_size;
     mmu_err e;
     memset(mo, 0, sizeof *mo);
-    if (at) {
-        top = at->level;
-        table = at->pa - mmu_pt_index(os->fmt, top, va) * os->fmt->pte_size;
-    }
     for (unsigned level = top; level > 0; level--) {
         uint64_t pa = table + mmu_pt_index(os->fmt, level, va) * os->fmt->pte_size;
         mmu_pte pte;
-        if (at && level == top)
+        if (level == top)
             pte = at->pte;
         else
             decode(os, level, read_pte(os, pa), &pte);
@@ -62,7 +58,7 @@ mmu_err mmusim_os_map_page(mmu_os *os, struct proc *p, uint64_t va, int write, s
         table = tpa;
     }
     uint64_t pa = table + mmu_pt_index(os->fmt, 0, va) * os->fmt->pte_size;
-    uint64_t old = at && top == 0 ? at->raw : read_pte(os, pa);
+    uint64_t old = top == 0 ? at->raw : read_pte(os, pa);
     uint32_t slot1 = is_marker(old) ? marker_slot1(old) : 0;
     uint64_t pfn, raw;
     if ((e = mmusim_os_alloc_frame(os, fc, &pfn)) != MMU_OK)
