@@ -323,7 +323,7 @@ static mmu_tlb *holder(mmu *m, int s, uint32_t l, mmu_tlb_entry *e, uint64_t va)
     unsigned best_ps = 0;
     for (uint32_t k = 0; k < lv->n; k++) {
         mmu_tlb *t = m->tlb[lv->idx[k]];
-        uint32_t sizes = mmu_tlb_get_config(t)->page_sizes;
+        uint32_t sizes = t->cfg.page_sizes; /* mmu_tlb_get_config, read in place */
         if (sizes & (1u << e->page_size))
             return t;
         for (unsigned ps = e->page_size; ps-- > 0;) {
@@ -374,15 +374,24 @@ static void fill_level(mmu *m, int s, uint32_t l, const mmu_tlb_entry *e, uint64
     }
 }
 
-/* Fill levels [0, upto) after a hit at level upto (or a walk, upto = n_levels). */
+/* Fill levels [0, upto) after a hit at level upto (or a walk, upto = n_levels).  Inclusive and
+   non-inclusive fills insert at each level once (fill_level's first step, written out here). */
 static void fill_above(mmu *m, int s, uint32_t upto, const mmu_tlb_entry *e, uint64_t va)
 {
     if (m->fill == MMU_FILL_EXCLUSIVE) {
         fill_level(m, s, 0, e, va);
         return;
     }
-    for (uint32_t l = 0; l < upto; l++)
-        fill_level(m, s, l, e, va);
+    for (uint32_t l = 0; l < upto; l++) {
+        mmu_tlb_entry cur = *e, victim;
+        mmu_tlb *t = holder(m, s, l, &cur, va);
+        if (!t)
+            continue; /* no array of this level holds the size: nothing to keep */
+        int evicted = 0;
+        if (mmu_tlb_insert(t, &cur, &victim, &evicted) == MMU_OK && evicted &&
+            m->fill == MMU_FILL_INCLUSIVE && l > 0)
+            back_invalidate(m, l, &victim);
+    }
 }
 
 static inline void record(mmu *m, const mmu_request *req, mmu_response *resp, uint64_t lat64, mmu_lat_class cls)

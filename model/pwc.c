@@ -18,13 +18,14 @@
 
 #define MAX_PWC_ENTRIES (1u << 20)
 
+/* tag = key << 1 | 1 (a key is below 2^63: VA bits above a level's shift of
+   at least 1), 0 when invalid: one compare tests the valid bit and the key */
 struct pwc_entry {
-    uint64_t key;
+    uint64_t tag;
     uint64_t table;
     uint64_t stamp;
     uint32_t asid; /* asid | vmid << 17 (virtualization); the ASID natively */
     uint16_t flags;
-    uint8_t valid;
 };
 
 struct pwc_level {
@@ -173,11 +174,17 @@ static struct pwc_entry *set_of(const struct pwc_level *lv, uint64_t key)
     return lv->e + set * lv->ways;
 }
 
+static uint64_t tag_of(uint64_t key)
+{
+    return key << 1 | 1;
+}
+
 static struct pwc_entry *find(const struct pwc_level *lv, uint64_t key, uint32_t asid)
 {
     struct pwc_entry *s = set_of(lv, key);
+    const uint64_t tag = tag_of(key);
     for (uint32_t w = 0; w < lv->ways; w++)
-        if (s[w].valid && s[w].key == key &&
+        if (s[w].tag == tag &&
             (s[w].asid == asid || ((s[w].flags & MMU_PTE_GLOBAL) && ((s[w].asid ^ asid) >> 17) == 0)))
             return &s[w];
     return NULL;
@@ -235,18 +242,19 @@ void mmu_pwc_fill(mmu_pwc *p, unsigned level, uint64_t vaddr, uint32_t asid,
     struct pwc_level *lv = &p->lv[level];
     mmu_pwc_level_stats *st = &p->stats.level[level];
     uint64_t key = key_of(p, level, vaddr);
+    const uint64_t tag = tag_of(key);
     struct pwc_entry *s = set_of(lv, key);
     /* one pass: the entry of the same key and ASID (refreshed in place), else
        the lowest invalid way, else the smallest stamp (the lowest way first) */
     struct pwc_entry *victim = NULL;
     uint32_t empty = UINT32_MAX, lru = 0;
     for (uint32_t w = 0; w < lv->ways; w++) {
-        if (!s[w].valid) {
+        if (!s[w].tag) {
             if (empty == UINT32_MAX)
                 empty = w;
             continue;
         }
-        if (s[w].key == key && s[w].asid == asid) {
+        if (s[w].tag == tag && s[w].asid == asid) {
             victim = &s[w];
             break;
         }
@@ -262,8 +270,7 @@ void mmu_pwc_fill(mmu_pwc *p, unsigned level, uint64_t vaddr, uint32_t asid,
             st->evictions++;
         }
     }
-    victim->valid = 1;
-    victim->key = key;
+    victim->tag = tag;
     victim->asid = asid;
     victim->table = e->table;
     victim->flags = e->flags;
@@ -288,7 +295,7 @@ uint32_t mmu_pwc_invalidate(mmu_pwc *p, mmu_inval_kind kind, uint64_t vaddr, uin
         uint32_t here = 0;
         for (size_t i = 0; i < n; i++) {
             struct pwc_entry *e = &first[i];
-            if (!e->valid)
+            if (!e->tag)
                 continue;
             int global = (e->flags & MMU_PTE_GLOBAL) != 0;
             int hit;
@@ -300,17 +307,17 @@ uint32_t mmu_pwc_invalidate(mmu_pwc *p, mmu_inval_kind kind, uint64_t vaddr, uin
                 hit = !global && e->asid == asid;
                 break;
             case MMU_INVAL_ADDR:
-                hit = e->key == key;
+                hit = e->tag == tag_of(key);
                 break;
             case MMU_INVAL_ADDR_ASID:
-                hit = e->key == key && (global || e->asid == asid);
+                hit = e->tag == tag_of(key) && (global || e->asid == asid);
                 break;
             default:
                 hit = 0;
                 break;
             }
             if (hit) {
-                e->valid = 0;
+                e->tag = 0;
                 here++;
             }
         }
@@ -334,9 +341,9 @@ uint32_t mmusim_pwc_invalidate_tag(mmu_pwc *p, uint32_t tag, uint32_t mask, int 
         uint32_t here = 0;
         for (size_t i = 0; i < n; i++) {
             struct pwc_entry *e = &lv->e[i];
-            if (!e->valid || ((e->asid ^ tag) & mask) != 0 || (by_addr && e->key != key))
+            if (!e->tag || ((e->asid ^ tag) & mask) != 0 || (by_addr && e->tag != tag_of(key)))
                 continue;
-            e->valid = 0;
+            e->tag = 0;
             here++;
         }
         lv->valid -= here;

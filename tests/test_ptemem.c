@@ -170,6 +170,38 @@ static void test_lru_order(void **state)
     mmu_ptemem_destroy(m);
 }
 
+/* One set of 12 ways whose lines differ only above bit 30 of the line address: the search
+   compares the entries' low halves four ways at a time, and every such line matches there;
+   only the full compare may tell them apart (each must hit its own way, none another's). */
+static void test_same_low_half(void **state)
+{
+    (void)state;
+    mmu_ptemem_config c;
+    small_config(&c);
+    c.level[MMU_PTEMEM_L1D] = (mmu_ptemem_level_config){ 0, 12, 12, 1 };
+    c.level[MMU_PTEMEM_L2] = (mmu_ptemem_level_config){ 0, 0, 0, 0 };
+    c.level[MMU_PTEMEM_LLC] = (mmu_ptemem_level_config){ 0, 0, 0, 0 };
+    c.dram_latency = 10;
+    mmu_ptemem *m = make(&c);
+#define HIGH(k) LINE(5 + ((uint64_t)(k) << 30))
+    for (unsigned k = 0; k < 12; k++) /* each a miss, though the low halves equal the others' */
+        expect_access(m, HIGH(k), MMU_PTEMEM_SRC_PTE, 11, MMU_PTEMEM_DRAM);
+    for (unsigned k = 0; k < 12; k++) /* each a hit (in every position of the order) */
+        expect_access(m, HIGH(k), MMU_PTEMEM_SRC_PTE, 1, MMU_PTEMEM_L1D);
+    expect_access(m, HIGH(12), MMU_PTEMEM_SRC_PTE, 11, MMU_PTEMEM_DRAM); /* evicts HIGH(0) */
+    assert_int_equal(mmu_ptemem_probe(m, HIGH(0)), MMU_PTEMEM_DRAM);
+    expect_access(m, HIGH(1), MMU_PTEMEM_SRC_PTE, 1, MMU_PTEMEM_L1D);
+    expect_access(m, LINE(5), MMU_PTEMEM_SRC_PTE, 11, MMU_PTEMEM_DRAM); /* HIGH(0) again: evicts HIGH(2) */
+    assert_int_equal(mmu_ptemem_probe(m, HIGH(2)), MMU_PTEMEM_DRAM);
+#undef HIGH
+    mmu_ptemem_stats s;
+    mmu_ptemem_get_stats(m, &s);
+    assert_int_equal(s.hits[MMU_PTEMEM_SRC_PTE][MMU_PTEMEM_L1D], 13);
+    assert_int_equal(s.misses[MMU_PTEMEM_SRC_PTE][MMU_PTEMEM_L1D], 14);
+    assert_int_equal(s.evictions[MMU_PTEMEM_SRC_PTE][MMU_PTEMEM_L1D], 2);
+    mmu_ptemem_destroy(m);
+}
+
 /* 12 lines, 4 ways: 3 sets; set = line % 3 */
 static void test_non_power_of_two_sets(void **state)
 {
@@ -637,6 +669,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hit_miss_sequence),
         cmocka_unit_test(test_lru_order),
+        cmocka_unit_test(test_same_low_half),
         cmocka_unit_test(test_non_power_of_two_sets),
         cmocka_unit_test(test_pte_data_competition),
         cmocka_unit_test(test_absent_levels),

@@ -12,21 +12,26 @@
  * Map the page holding va, which is not present, as a demand fault of an
  * access that writes or not: install missing tables, a huge page where THP
  * allows, else a base page (zeroed, or read back from swap).  A set, D set
- * on a write.
+ * on a write.  at: where mmusim_os_lookup of va stopped (an entry not
+ * present), with nothing changed since: the map starts there instead of
+ * walking down from the root again.
  */
 mmu_err mmusim_os_map_page(mmu_os *os, struct proc *p, uint64_t va, int write, struct fctx *fc,
-                        struct map_out *mo)
+                        struct map_out *mo, const struct loc *at)
 {
     uint64_t lo, hi;
     uint32_t prot = mmusim_os_region_prot(p, va, &lo, &hi);
-    uint64_t table = p->root;
+    const unsigned top = at->level;
+    uint64_t table = at->pa - mmu_pt_index(os->fmt, top, va) * os->fmt->pte_size;
     mmu_err e;
     memset(mo, 0, sizeof *mo);
-    for (unsigned level = os->levels - 1; level > 0; level--) {
+    for (unsigned level = top; level > 0; level--) {
         uint64_t pa = table + mmu_pt_index(os->fmt, level, va) * os->fmt->pte_size;
-        uint64_t raw = read_pte(os, pa);
         mmu_pte pte;
-        decode(os, level, raw, &pte);
+        if (level == top)
+            pte = at->pte;
+        else
+            decode(os, level, read_pte(os, pa), &pte);
         if (pte.flags & MMU_PTE_VALID) {
             if (pte.flags & MMU_PTE_LEAF)
                 return MMU_EINVAL; /* already mapped: the caller checked */
@@ -53,7 +58,7 @@ mmu_err mmusim_os_map_page(mmu_os *os, struct proc *p, uint64_t va, int write, s
         table = tpa;
     }
     uint64_t pa = table + mmu_pt_index(os->fmt, 0, va) * os->fmt->pte_size;
-    uint64_t old = read_pte(os, pa);
+    uint64_t old = top == 0 ? at->raw : read_pte(os, pa);
     uint32_t slot1 = is_marker(old) ? marker_slot1(old) : 0;
     uint64_t pfn, raw;
     if ((e = mmusim_os_alloc_frame(os, fc, &pfn)) != MMU_OK)
@@ -134,7 +139,7 @@ mmu_err mmu_os_handle_fault(mmu_os *os, uint16_t asid, uint64_t vaddr, mmu_acces
             }
         } else if (prot_allows(mmusim_os_region_prot(p, vaddr, NULL, NULL), type, priv)) {
             struct map_out mo;
-            if ((e = mmusim_os_map_page(os, p, vaddr, type == MMU_WRITE, &fc, &mo)) != MMU_OK)
+            if ((e = mmusim_os_map_page(os, p, vaddr, type == MMU_WRITE, &fc, &mo, &l)) != MMU_OK)
                 return e;
             kind = (mmu_os_fault_kind)mo.kind;
             res->vbase = mo.vbase;

@@ -340,6 +340,6 @@ mmu_err mmusim_os_proc_get(mmu_os *os, uint16_t asid, struct proc **out);
 void mmusim_os_lookup(const mmu_os *os, const struct proc *p, uint64_t va, struct loc *l);
 /* os_fault.c */
 mmu_err mmusim_os_map_page(mmu_os *os, struct proc *p, uint64_t va, int write, struct fctx *fc,
-                           struct map_out *mo);
+                           struct map_out *mo, const struct loc *at);
 
 #endif /* MMUSIM_OS_INTERNAL_H */

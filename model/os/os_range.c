@@ -125,7 +125,7 @@ static mmu_err range_op(mmu_os *os, uint16_t asid, uint64_t vaddr, uint64_t byte
             }
         } else if (op == OP_PREFAULT) {
             struct map_out mo;
-            if ((e = mmusim_os_map_page(os, p, va, 0, &fc, &mo)) != MMU_OK)
+            if ((e = mmusim_os_map_page(os, p, va, 0, &fc, &mo, &l)) != MMU_OK)
                 return e;
             next = block_end(va, mo.page_size == os->huge_ps && os->huge_ps != os->base_ps
                                      ? os->huge_shift
