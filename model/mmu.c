@@ -1408,3 +1408,53 @@ mmu_err mmu_os_create_from_config(const mmu_config *cfg, mmu_os **out, char *msg
         snprintf(msg, msglen, "os: %s", mmu_strerror(e));
     return e;
 }
+
+/* ---- the repeat path of co-simulation front ends (mmu.h, docs/qemu.md "Performance") ---- */
+
+void mmu_get_repeat_info(const mmu *m, mmu_repeat_info *out)
+{
+    memset(out, 0, sizeof *out);
+    out->filter_hits = m->l1_pending;
+    out->l1_latency[0] = m->lv[SIDE_I][0].latency;
+    out->l1_latency[1] = m->lv[SIDE_D][0].latency;
+    out->data_through_caches = m->data_through_caches;
+}
+
+/*
+ * n more filter hits of req's page: what n calls of filter_hit add, in
+ * bulk.  The slot is the one that answered last (filt_mru), which the
+ * filter looks at first, as the n repeated accesses would find it.
+ */
+mmu_err mmu_access_repeat(mmu *m, const mmu_request *req, uint64_t n)
+{
+    if (n == 0)
+        return MMU_OK;
+    const unsigned t = req->type < MMU_ACCESS_TYPES ? req->type : MMU_READ;
+    const int s = t == MMU_FETCH ? SIDE_I : SIDE_D;
+    if (m->tlb_changes != m->changes_seen)
+        return MMU_EINVAL; /* a set changed since the filter last looked: not a repeat */
+    const hit_filter *f = &m->filt[s][m->filt_mru[s]];
+    const uint64_t last = req->vaddr + ((req->size ? req->size : 1) - 1);
+    if (!filter_usable(m, f, req, t) || (last >> f->shift) != f->vpn)
+        return MMU_EINVAL;
+    if (f->hits) {
+        f->hits[t] += n;
+    } else {
+        const level *lv = &m->lv[s][0];
+        for (uint32_t k = 0; k < lv->n; k++) {
+            mmu_tlb *tl = m->tlb[lv->idx[k]];
+            if ((f->hitmask >> k) & 1)
+                tl->stats.hits[t] += n;
+            else
+                tl->stats.elsewhere[t] += n; /* tlb_count(.., 0, 1): another array of the level hit */
+        }
+    }
+    m->l1_pending[t] += n; /* record() and the level's counters, when asked for (fold_l1) */
+    return MMU_OK;
+}
+
+void mmu_access_data(mmu *m, uint64_t paddr, int is_write)
+{
+    if (m->data_through_caches)
+        (void)mmu_ptemem_access(m->ptemem, paddr, is_write, MMU_PTEMEM_SRC_DATA, NULL);
+}

@@ -245,6 +245,53 @@ mmu_os *mmu_get_guest_os(const mmu *m, uint16_t vmid);
 const mmu_pwc *mmu_get_host_pwc(const mmu *m);
 const mmu_tlb *mmu_get_nested_tlb(const mmu *m);
 
+/* ---- the repeat path of a co-simulation front end (docs/qemu.md, "Performance") ---- */
+
+/*
+ * What a front end needs to tell, after an mmu_access, whether the hit
+ * filter answered it, and so whether an access of the same page and type
+ * would be answered the same way.  The pointer stays valid for the
+ * instance's life.
+ *   filter_hits[t]:      changes (by one) with each access of type t whose
+ *                        translation the hit filter answered (a level-1 hit:
+ *                        no lookup, walk or fault); reset when the counters
+ *                        are read or cleared.
+ *   data_through_caches: data accesses go through the PTE caches after their
+ *                        translation (ptemem.data in cache mode): see
+ *                        mmu_access_data.
+ *   l1_latency[s]:       the level-1 latency of fetches (s = 0) and data
+ *                        (s = 1): a filter hit's latency.
+ */
+typedef struct mmu_repeat_info {
+    const uint64_t *filter_hits;
+    int data_through_caches;
+    uint32_t l1_latency[2];
+} mmu_repeat_info;
+void mmu_get_repeat_info(const mmu *m, mmu_repeat_info *out);
+
+/*
+ * Count n more translations of req's page without making them: adds
+ * exactly what the translations of n more calls of mmu_access(m, req')
+ * would add (TLB array counters, the level-1 counters and latency
+ * histogram), req' being an access of the same page and type, within it,
+ * at a cycle no earlier.  Valid only while the hit filter would answer them:
+ * after an mmu_access of that page and type that the filter answered
+ * (filter_hits), with nothing since that changes the TLBs (another
+ * mmu_access, an invalidation; reading or clearing the counters, and
+ * mmu_access_data, change nothing there).  The n accesses' data (loads and
+ * stores with data through the PTE caches) is the caller's to make, in
+ * order, with mmu_access_data.  Returns MMU_OK, or MMU_EINVAL (nothing
+ * counted) when the filter would not answer req now.
+ */
+MMU_MUST_CHECK mmu_err mmu_access_repeat(mmu *m, const mmu_request *req, uint64_t n);
+
+/*
+ * The data part of a load or store (is_write) that mmu_access makes after
+ * the translation, at physical address paddr: through the PTE caches when
+ * data goes through them (data_through_caches), else nothing.
+ */
+void mmu_access_data(mmu *m, uint64_t paddr, int is_write);
+
 #ifdef __cplusplus
 }
 #endif

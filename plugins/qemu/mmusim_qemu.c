@@ -61,9 +61,36 @@ typedef struct shoot {
     uint16_t asid;
 } shoot;
 
+/*
+ * The repeat path (repeat=on; docs/qemu.md, "Performance"): per side (fetch,
+ * data), the page of the last access whose translation the model's hit
+ * filter answered, and the access types it answered there.  An access of
+ * that page and of one of those types, within the page, is translated the
+ * same way while nothing changes the MMU: it is counted (n) and its issue
+ * cycle stepped here, its data (loads and stores through the PTE caches)
+ * made at once (mmu_access_data); the counts go to the model in bulk
+ * (mmu_access_repeat) before anything else touches the MMU or reads its
+ * counters.
+ */
+typedef struct rep_side {
+    uint64_t key;       /* va >> shift: the page; REP_NONE: none */
+    uint64_t n[MMU_ACCESS_TYPES]; /* repeats counted here, by type, not yet in the model */
+    uint64_t total;     /* repeats added to the model (MMUSIM_QEMU_REPEAT_STATS) */
+    uint64_t vaddr, cycle; /* an access the filter answered there (for mmu_access_repeat) */
+    uint64_t pbase;     /* the page's physical address */
+    uint64_t mask;      /* the page's size - 1 */
+    uint32_t lat;       /* the filter's latency (level 1) */
+    uint8_t shift, types; /* the page's shift; bit t: type t answered by the filter */
+} rep_side;
+
+#define REP_NONE UINT64_MAX /* with shift 63: no address's key */
+
 typedef struct vcpu {
     unsigned index;
     mmu *m;
+    rep_side rep[2];          /* [0] fetches, [1] loads and stores */
+    const uint64_t *filter_hits; /* the model's count of filter answers, by type (mmu_repeat_info) */
+    int data_caches;          /* loads and stores go through the PTE caches (mmu_access_data) */
     uint64_t *done_ring;      /* completion cycles of the last max_outstanding accesses */
     uint32_t ring_pos, window, interval;
     uint64_t next_issue;      /* earliest issue cycle of the next access */
@@ -91,6 +118,7 @@ static struct {
     char *json, *csv, *summary;
     uint64_t warmup;
     int fetches;
+    int repeat;               /* repeat=on: the repeat path (default) */
     char target[32];
     char *program;
     pid_t pid;                /* this process (updated in a forked child) */
@@ -105,7 +133,7 @@ static struct {
     pthread_mutex_t vcpus_mu; /* creation of vCPUs */
     _Atomic(vcpu *) vcpus[MAX_VCPUS];
     atomic_uint n_vcpus;      /* 1 + highest index seen */
-} g = {.fetches = 1, .children = 1, .os_mu = PTHREAD_MUTEX_INITIALIZER, .vcpus_mu = PTHREAD_MUTEX_INITIALIZER};
+} g = {.fetches = 1, .repeat = 1, .children = 1, .os_mu = PTHREAD_MUTEX_INITIALIZER, .vcpus_mu = PTHREAD_MUTEX_INITIALIZER};
 
 /*
  * A message on standard error (QEMU's own qemu_plugin_outs() shows only
@@ -237,6 +265,69 @@ static void apply_shootdowns(vcpu *v)
     pthread_mutex_unlock(&v->sd_mu);
 }
 
+/* ---- the repeat path ---- */
+
+/* No access repeats now (the MMU may have changed).  Call with nothing pending. */
+static void rep_forget(vcpu *v)
+{
+    for (int s = 0; s < 2; s++) {
+        v->rep[s].key = REP_NONE;
+        v->rep[s].shift = 63;
+        v->rep[s].types = 0;
+        memset(v->rep[s].n, 0, sizeof v->rep[s].n);
+    }
+}
+
+/* The repeats counted here into the model, as as many filter hits. */
+static __attribute__((noinline)) void rep_flush(vcpu *v)
+{
+    for (int s = 0; s < 2; s++) {
+        rep_side *r = &v->rep[s];
+        for (unsigned t = 0; t < MMU_ACCESS_TYPES; t++) {
+            if (r->n[t] == 0)
+                continue;
+            mmu_request req = {r->vaddr, r->cycle, 1, ASID, (uint8_t)t, MMU_PRIV_USER, 0};
+            if (mmu_access_repeat(v->m, &req, r->n[t]) != MMU_OK) {
+                say("mmusim: internal error: vCPU %u: %llu repeats in the page of 0x%llx were not filter hits "
+                    "(repeat=off avoids the repeat path)", v->index, (unsigned long long)r->n[t],
+                    (unsigned long long)r->vaddr);
+                die();
+            }
+            r->total += r->n[t];
+            r->n[t] = 0;
+        }
+    }
+}
+
+/*
+ * An access that repeats r: the issue rule's step of do_access with the
+ * latency the model gave r, and a count.  The caller checked the rest
+ * (same key and type, within it, no shootdown pending, not the warm-up's end).
+ */
+static inline void rep_step(vcpu *v, rep_side *r, unsigned type)
+{
+    uint64_t *oldest = &v->done_ring[v->ring_pos];
+    if (++v->ring_pos == v->window)
+        v->ring_pos = 0;
+    uint64_t cycle = v->next_issue;
+    if (*oldest > cycle)
+        cycle = *oldest;
+    v->seen++;
+    uint64_t done = cycle + r->lat;
+    *oldest = done;
+    v->next_issue = cycle + v->interval;
+    if (done > v->info.last_cycle)
+        v->info.last_cycle = done;
+    r->n[type]++;
+}
+
+/* Does an access of [va, va + size) of this type repeat r now? */
+static inline int rep_hit(const vcpu *v, const rep_side *r, uint64_t va, uint32_t size, unsigned type)
+{
+    return ((va >> r->shift) == r->key) & (((va + size - 1) >> r->shift) == r->key) & (r->types >> type) &
+           (v->seen != v->warm_at) & !atomic_load_explicit(&v->sd_pending, memory_order_acquire);
+}
+
 /* ---- vCPUs ---- */
 
 static vcpu *vcpu_create(unsigned index)
@@ -253,6 +344,11 @@ static vcpu *vcpu_create(unsigned index)
         die();
     }
     v->warm_at = g.warmup ? g.warmup : UINT64_MAX;
+    mmu_repeat_info ri;
+    mmu_get_repeat_info(v->m, &ri);
+    v->filter_hits = ri.filter_hits;
+    v->data_caches = ri.data_through_caches;
+    rep_forget(v);
     v->window = g.cfg.core.max_outstanding;
     v->interval = g.cfg.core.issue_interval;
     v->done_ring = calloc(v->window, sizeof *v->done_ring);
@@ -360,10 +456,14 @@ static void warm_up(vcpu *v, uint64_t cycle)
     v->info.last_cycle = 0;
 }
 
-static inline void do_access(vcpu *v, uint64_t vaddr, uint32_t size, mmu_access_type type)
+static void do_access(vcpu *v, uint64_t vaddr, uint32_t size, mmu_access_type type)
 {
-    if (atomic_load_explicit(&v->sd_pending, memory_order_acquire))
+    if (v->rep[0].n[MMU_FETCH] | v->rep[1].n[MMU_READ] | v->rep[1].n[MMU_WRITE])
+        rep_flush(v); /* before anything may change the MMU */
+    if (atomic_load_explicit(&v->sd_pending, memory_order_acquire)) {
         apply_shootdowns(v);
+        rep_forget(v);
+    }
     uint64_t *oldest = &v->done_ring[v->ring_pos];
     if (++v->ring_pos == v->window)
         v->ring_pos = 0;
@@ -374,7 +474,28 @@ static inline void do_access(vcpu *v, uint64_t vaddr, uint32_t size, mmu_access_
         warm_up(v, cycle);
     mmu_request req = {vaddr, cycle, size, ASID, (uint8_t)type, MMU_PRIV_USER, 0};
     mmu_response resp[2];
+    const int s = type != MMU_FETCH;
+    const uint64_t fh = v->filter_hits[type];
     int k = mmu_access(v->m, &req, resp);
+    if (g.repeat) {
+        if (k != 1 || v->filter_hits[type] == fh) {
+            rep_forget(v); /* not the filter's answer: anything may have changed */
+        } else {
+            /* the filter's answer (which changes nothing): this page and type are answered so again */
+            rep_side *r = &v->rep[s];
+            const unsigned shift = mmu_page_shift(resp[0].page_size);
+            if ((vaddr >> shift) != r->key || shift != r->shift)
+                r->types = 0; /* another page */
+            r->types |= (uint8_t)(1u << type);
+            r->shift = (uint8_t)shift;
+            r->key = vaddr >> shift;
+            r->mask = (UINT64_C(1) << shift) - 1;
+            r->pbase = resp[0].paddr - (vaddr & r->mask);
+            r->vaddr = vaddr;
+            r->cycle = cycle;
+            r->lat = resp[0].latency;
+        }
+    }
     uint64_t done = resp[k - 1].done_cycle;
     *oldest = done;
     v->next_issue = cycle + v->interval;
@@ -400,14 +521,31 @@ static inline vcpu *cur(unsigned index)
 static void on_fetch(unsigned int index, void *udata)
 {
     uintptr_t u = (uintptr_t)udata;
-    do_access(cur(index), (uint64_t)(u >> 4), (uint32_t)(u & 15), MMU_FETCH);
+    vcpu *v = cur(index);
+    const uint64_t va = (uint64_t)(u >> 4);
+    const uint32_t size = (uint32_t)(u & 15);
+    if (rep_hit(v, &v->rep[0], va, size, MMU_FETCH)) {
+        rep_step(v, &v->rep[0], MMU_FETCH);
+        v->info.instructions++;
+        return;
+    }
+    do_access(v, va, size, MMU_FETCH);
 }
 
 static void on_mem(unsigned int index, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
 {
     (void)udata;
-    do_access(cur(index), vaddr, 1u << qemu_plugin_mem_size_shift(info),
-              qemu_plugin_mem_is_store(info) ? MMU_WRITE : MMU_READ);
+    vcpu *v = cur(index);
+    const uint32_t size = 1u << qemu_plugin_mem_size_shift(info);
+    const mmu_access_type type = qemu_plugin_mem_is_store(info) ? MMU_WRITE : MMU_READ;
+    rep_side *r = &v->rep[1];
+    if (rep_hit(v, r, vaddr, size, type)) {
+        rep_step(v, r, type);
+        if (v->data_caches) /* the data, in order, as mmu_access makes it after the translation */
+            mmu_access_data(v->m, r->pbase | (vaddr & r->mask), type == MMU_WRITE);
+        return;
+    }
+    do_access(v, vaddr, size, type);
 }
 
 static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
@@ -625,8 +763,18 @@ static void at_exit(qemu_plugin_id_t id, void *udata)
     g.program = qemu_plugin_path_to_binary();
     for (unsigned i = 0; i < nv; i++) {
         vcpu *v = reported(i);
-        if (v)
+        if (v) {
+            rep_flush(v); /* the repeats counted here, before the counters are read */
             fill_info(v);
+        }
+        const char *rs = getenv("MMUSIM_QEMU_REPEAT_STATS"); /* a file: how much the repeat path answered */
+        FILE *rf = v && rs ? fopen(rs, "a") : NULL;
+        if (rf) {
+            fprintf(rf, "vcpu %u accesses %llu repeated fetches %llu repeated loads+stores %llu\n", i,
+                    (unsigned long long)v->seen, (unsigned long long)v->rep[0].total,
+                    (unsigned long long)v->rep[1].total);
+            fclose(rf);
+        }
         if (v && v->info.accesses == 0 && g.warmup && v->seen <= g.warmup)
             say("mmusim: warmup=%llu: vCPU %u made only %llu accesses", (unsigned long long)g.warmup,
                 i, (unsigned long long)v->seen);
@@ -702,6 +850,7 @@ static void fork_child(void)
             continue;
         mmu_invalidate(v->m, MMU_INVAL_ALL, 0, 0);
         mmu_clear_stats(v->m);
+        rep_forget(v); /* the parent's repeats are the parent's: dropped with its counters */
         v->n_sd = 0;
         v->sd_flush = 0;
         atomic_store(&v->sd_pending, 0);
@@ -729,6 +878,8 @@ static const char usage[] =
     "  summary=FILE      the summary into a file (default: standard error)\n"
     "  warmup=N          clear each vCPU's counters after its first N accesses\n"
     "  fetches=on|off    count instruction fetches (default on)\n"
+    "  repeat=on|off     count an access that repeats the last one as the model would answer it\n"
+    "                    again, without simulating it (default on; the counts are the same)\n"
     "  children=on|off   forked children of the guest write their results to FILE.PID (default on)\n";
 
 static const char *default_preset(const char *target, const char **set)
@@ -840,8 +991,8 @@ MMUSIM_QEMU_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
         } else if (KEY("warmup")) {
             if (parse_u64("warmup", v, &g.warmup) != 0)
                 return -1;
-        } else if (KEY("fetches") || KEY("children")) {
-            int *flag = KEY("fetches") ? &g.fetches : &g.children;
+        } else if (KEY("fetches") || KEY("children") || KEY("repeat")) {
+            int *flag = KEY("fetches") ? &g.fetches : KEY("children") ? &g.children : &g.repeat;
             if (strcasecmp(v, "on") == 0 || strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0)
                 *flag = 1;
             else if (strcasecmp(v, "off") == 0 || strcasecmp(v, "false") == 0 || strcmp(v, "0") == 0)
