@@ -1415,42 +1415,56 @@ void mmu_get_repeat_info(const mmu *m, mmu_repeat_info *out)
 {
     memset(out, 0, sizeof *out);
     out->filter_hits = m->l1_pending;
-    out->l1_latency[0] = m->lv[SIDE_I][0].latency;
-    out->l1_latency[1] = m->lv[SIDE_D][0].latency;
     out->data_through_caches = m->data_through_caches;
 }
 
-/*
- * n more filter hits of req's page: what n calls of filter_hit add, in
- * bulk.  The slot is the one that answered last (filt_mru), which the
- * filter looks at first, as the n repeated accesses would find it.
- */
-mmu_err mmu_access_repeat(mmu *m, const mmu_request *req, uint64_t n)
+int mmu_repeat_ok(mmu *m, const mmu_request *req, unsigned types, mmu_repeat_slot *slot)
 {
-    if (n == 0)
-        return MMU_OK;
     const unsigned t = req->type < MMU_ACCESS_TYPES ? req->type : MMU_READ;
     const int s = t == MMU_FETCH ? SIDE_I : SIDE_D;
+    types |= 1u << t;
     if (m->tlb_changes != m->changes_seen)
-        return MMU_EINVAL; /* a set changed since the filter last looked: not a repeat */
-    const hit_filter *f = &m->filt[s][m->filt_mru[s]];
-    const uint64_t last = req->vaddr + ((req->size ? req->size : 1) - 1);
-    if (!filter_usable(m, f, req, t) || (last >> f->shift) != f->vpn)
-        return MMU_EINVAL;
+        filter_sweep(m); /* as the next look-up would: it finds the same slots */
+    const hit_filter *f = NULL;
+    for (unsigned i = 0; i < HF_PAGES && !f; i++) {
+        const hit_filter *g = &m->filt[s][i];
+        if (filter_usable(m, g, req, t))
+            f = g;
+    }
+    if (!f || (f->allow & types) != types)
+        return 0;
+    /* no other page held overlaps f's: every access of f's page finds f, whatever the MRU slot */
+    const uint64_t lo = f->vpn << f->shift, hi = lo + ((UINT64_C(1) << f->shift) - 1);
+    for (unsigned i = 0; i < HF_PAGES; i++) {
+        const hit_filter *g = &m->filt[s][i];
+        if (g == f || g->vpn == HF_EMPTY)
+            continue;
+        const uint64_t glo = g->vpn << g->shift, ghi = glo + ((UINT64_C(1) << g->shift) - 1);
+        if (glo <= hi && lo <= ghi)
+            return 0;
+    }
+    /* where filter_hit counts a hit of this slot: the hits (or, another array hit, elsewhere)
+       counters of each level-1 array of the side, and l1_pending */
+    const level *lv = &m->lv[s][0];
     if (f->hits) {
-        f->hits[t] += n;
+        slot->count[0] = f->hits;
+        slot->n = 1;
     } else {
-        const level *lv = &m->lv[s][0];
         for (uint32_t k = 0; k < lv->n; k++) {
             mmu_tlb *tl = m->tlb[lv->idx[k]];
-            if ((f->hitmask >> k) & 1)
-                tl->stats.hits[t] += n;
-            else
-                tl->stats.elsewhere[t] += n; /* tlb_count(.., 0, 1): another array of the level hit */
+            slot->count[k] = (f->hitmask >> k) & 1 ? tl->stats.hits : tl->stats.elsewhere;
         }
+        slot->n = lv->n;
     }
-    m->l1_pending[t] += n; /* record() and the level's counters, when asked for (fold_l1) */
-    return MMU_OK;
+    slot->l1 = m->l1_pending;
+    return 1;
+}
+
+void mmu_access_repeat(const mmu_repeat_slot *slot, unsigned type, uint64_t n)
+{
+    for (uint32_t k = 0; k < slot->n; k++)
+        slot->count[k][type] += n;
+    slot->l1[type] += n; /* record() and the level's counters, when asked for (fold_l1) */
 }
 
 void mmu_access_data(mmu *m, uint64_t paddr, int is_write)

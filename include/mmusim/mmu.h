@@ -248,42 +248,56 @@ const mmu_tlb *mmu_get_nested_tlb(const mmu *m);
 /* ---- the repeat path of a co-simulation front end (docs/qemu.md, "Performance") ---- */
 
 /*
- * What a front end needs to tell, after an mmu_access, whether the hit
- * filter answered it, and so whether an access of the same page and type
- * would be answered the same way.  The pointer stays valid for the
- * instance's life.
+ * A front end that sees the same page used again and again (QEMU's plugin)
+ * may count those accesses instead of translating each: the model says when
+ * its hit filter would answer every access of a page, and where such an
+ * answer is counted; the front end adds its counts there in bulk.  The
+ * counts are exactly those of one mmu_access per access.
  *   filter_hits[t]:      changes (by one) with each access of type t whose
  *                        translation the hit filter answered (a level-1 hit:
- *                        no lookup, walk or fault); reset when the counters
- *                        are read or cleared.
- *   data_through_caches: data accesses go through the PTE caches after their
- *                        translation (ptemem.data in cache mode): see
+ *                        no lookup, walk or fault; nothing in the MMU
+ *                        changed); reset when the counters are read or
+ *                        cleared.  Valid for the instance's life.
+ *   data_through_caches: loads and stores go through the PTE caches after
+ *                        their translation (ptemem.data in cache mode): see
  *                        mmu_access_data.
- *   l1_latency[s]:       the level-1 latency of fetches (s = 0) and data
- *                        (s = 1): a filter hit's latency.
  */
 typedef struct mmu_repeat_info {
     const uint64_t *filter_hits;
     int data_through_caches;
-    uint32_t l1_latency[2];
 } mmu_repeat_info;
 void mmu_get_repeat_info(const mmu *m, mmu_repeat_info *out);
 
+/* Where the hit filter counts a hit of one page (mmu_repeat_ok fills it; valid for the MMU's life). */
+typedef struct mmu_repeat_slot {
+    uint64_t *count[MMU_MAX_TLB_ARRAYS]; /* by access type: a level-1 array's hits or elsewhere */
+    uint64_t *l1;                        /* by access type: the level-1 hits not yet folded */
+    uint32_t n;                          /* count[0 .. n) */
+} mmu_repeat_slot;
+
 /*
- * Count n more translations of req's page without making them: adds
- * exactly what the translations of n more calls of mmu_access(m, req')
- * would add (TLB array counters, the level-1 counters and latency
- * histogram), req' being an access of the same page and type, within it,
- * at a cycle no earlier.  Valid only while the hit filter would answer them:
- * after an mmu_access of that page and type that the filter answered
- * (filter_hits), with nothing since that changes the TLBs (another
- * mmu_access, an invalidation; reading or clearing the counters, and
- * mmu_access_data, change nothing there).  The n accesses' data (loads and
- * stores with data through the PTE caches) is the caller's to make, in
- * order, with mmu_access_data.  Returns MMU_OK, or MMU_EINVAL (nothing
- * counted) when the filter would not answer req now.
+ * Would the hit filter answer req's translation now, and every access of
+ * req's page (within it) of req's type and of the types in the mask `types`
+ * (bit t: type t) at req's cycle or later, from the same filter slot
+ * whatever it answers in between (no other page it holds overlaps this
+ * one: a 4K and a 2M page may both be held), until something changes the
+ * TLBs (mmu_access, an invalidation)?  If so fills *slot and returns 1,
+ * else returns 0.  Brings the filter up to date with the TLBs first, as the
+ * next mmu_access would (the same answers follow); nothing else changes.
+ * Meant for right after an mmu_access of req's page that the filter
+ * answered (filter_hits), or to check again after an access it did not.
  */
-MMU_MUST_CHECK mmu_err mmu_access_repeat(mmu *m, const mmu_request *req, uint64_t n);
+int mmu_repeat_ok(mmu *m, const mmu_request *req, unsigned types, mmu_repeat_slot *slot);
+
+/*
+ * Count n accesses of type `type` that slot's page answered (see
+ * mmu_repeat_ok): adds exactly what their translations by mmu_access add
+ * (the TLB arrays' counters, the level-1 counters and latency histogram).
+ * Sums: any time before the counters are read or cleared, in any order.
+ * The accesses' data (loads and stores with data through the PTE caches)
+ * is the caller's to make, in order, with mmu_access_data.
+ */
+void mmu_access_repeat(const mmu_repeat_slot *slot, unsigned type, uint64_t n);
 
 /*
  * The data part of a load or store (is_write) that mmu_access makes after

@@ -63,27 +63,40 @@ typedef struct shoot {
 
 /*
  * The repeat path (repeat=on; docs/qemu.md, "Performance"): per side (fetch,
- * data), the page of the last access whose translation the model's hit
- * filter answered, and the access types it answered there.  An access of
- * that page and of one of those types, within the page, is translated the
- * same way while nothing changes the MMU: it is counted (n) and its issue
- * cycle stepped here, its data (loads and stores through the PTE caches)
- * made at once (mmu_access_data); the counts go to the model in bulk
- * (mmu_access_repeat) before anything else touches the MMU or reads its
- * counters.
+ * data), the last REP_PAGES pages where the model's hit filter answered a
+ * translation, and the access types it answered there.  An access of such a
+ * page and of one of those types, within the page, is translated the same
+ * way while nothing changes the MMU: it is only counted here (n) and its
+ * issue cycle stepped, its data (loads and stores through the PTE caches)
+ * made at once (mmu_access_data).  The model said where such a hit is
+ * counted (mmu_repeat_ok fills slot), so the counts are added there in bulk
+ * (mmu_access_repeat) whenever convenient before the counters are read.  A
+ * page is used only once mmu_repeat_ok said yes, and again after any access
+ * the filter did not answer (it may have changed the TLBs: the pages are
+ * marked REP_STALE), when the page is next used.
  */
-typedef struct rep_side {
-    uint64_t key;       /* va >> shift: the page; REP_NONE: none */
-    uint64_t n[MMU_ACCESS_TYPES]; /* repeats counted here, by type, not yet in the model */
-    uint64_t total;     /* repeats added to the model (MMUSIM_QEMU_REPEAT_STATS) */
-    uint64_t vaddr, cycle; /* an access the filter answered there (for mmu_access_repeat) */
+#define REP_PAGES 4 /* as many as the model's filter holds per side */
+
+typedef struct rep_page {
+    uint64_t key;       /* va >> shift: the page (| REP_STALE: to be checked again); REP_NONE: none */
+    uint8_t shift, types; /* the page's shift; bit t: type t answered by the filter */
     uint64_t pbase;     /* the page's physical address */
     uint64_t mask;      /* the page's size - 1 */
-    uint32_t lat;       /* the filter's latency (level 1) */
-    uint8_t shift, types; /* the page's shift; bit t: type t answered by the filter */
+    uint64_t n[MMU_ACCESS_TYPES]; /* repeats counted here, by type, not yet in the model */
+    uint64_t vaddr;     /* an address in the page */
+    mmu_repeat_slot slot; /* where the model counts them */
+} rep_page;
+
+typedef struct rep_side {
+    rep_page p[REP_PAGES];
+    rep_page *mru;        /* the page that repeated last */
+    unsigned next;        /* the page a new page takes */
+    uint32_t lat;         /* the filter's latency (level 1) */
+    uint64_t total;       /* repeats added to the model (MMUSIM_QEMU_REPEAT_STATS) */
 } rep_side;
 
 #define REP_NONE UINT64_MAX /* with shift 63: no address's key */
+#define REP_STALE (UINT64_C(1) << 63) /* in a key: no address's key either (va >> shift < 2^63) */
 
 typedef struct vcpu {
     unsigned index;
@@ -267,44 +280,111 @@ static void apply_shootdowns(vcpu *v)
 
 /* ---- the repeat path ---- */
 
-/* No access repeats now (the MMU may have changed).  Call with nothing pending. */
-static void rep_forget(vcpu *v)
+/* The repeats counted in page p of side r into the model (and the fetches into the instructions). */
+static void rep_flush_page(vcpu *v, rep_side *r, rep_page *p)
 {
-    for (int s = 0; s < 2; s++) {
-        v->rep[s].key = REP_NONE;
-        v->rep[s].shift = 63;
-        v->rep[s].types = 0;
-        memset(v->rep[s].n, 0, sizeof v->rep[s].n);
-    }
-}
-
-/* The repeats counted here into the model, as as many filter hits. */
-static __attribute__((noinline)) void rep_flush(vcpu *v)
-{
-    for (int s = 0; s < 2; s++) {
-        rep_side *r = &v->rep[s];
-        for (unsigned t = 0; t < MMU_ACCESS_TYPES; t++) {
-            if (r->n[t] == 0)
-                continue;
-            mmu_request req = {r->vaddr, r->cycle, 1, ASID, (uint8_t)t, MMU_PRIV_USER, 0};
-            if (mmu_access_repeat(v->m, &req, r->n[t]) != MMU_OK) {
-                say("mmusim: internal error: vCPU %u: %llu repeats in the page of 0x%llx were not filter hits "
-                    "(repeat=off avoids the repeat path)", v->index, (unsigned long long)r->n[t],
-                    (unsigned long long)r->vaddr);
-                die();
-            }
-            r->total += r->n[t];
-            r->n[t] = 0;
+    for (unsigned t = 0; t < MMU_ACCESS_TYPES; t++) {
+        if (p->n[t]) {
+            mmu_access_repeat(&p->slot, t, p->n[t]);
+            if (t == MMU_FETCH)
+                v->info.instructions += p->n[t];
+            r->total += p->n[t];
+            p->n[t] = 0;
         }
     }
 }
 
+/* Every repeat counted here into the model (before its counters are read). */
+static void rep_flush(vcpu *v)
+{
+    for (int s = 0; s < 2; s++)
+        for (unsigned i = 0; i < REP_PAGES; i++)
+            rep_flush_page(v, &v->rep[s], &v->rep[s].p[i]);
+}
+
+/* Forget every page; drop their counts (the counters were cleared, or are the parent's). */
+static void rep_forget(vcpu *v)
+{
+    for (int s = 0; s < 2; s++) {
+        for (unsigned i = 0; i < REP_PAGES; i++) {
+            rep_page *p = &v->rep[s].p[i];
+            p->key = REP_NONE;
+            p->shift = 63;
+            p->types = 0;
+            memset(p->n, 0, sizeof p->n);
+        }
+        v->rep[s].mru = &v->rep[s].p[0];
+    }
+}
+
+/* An access the filter did not answer may have changed the TLBs: check each page again before use. */
+static void rep_stale(vcpu *v)
+{
+    for (int s = 0; s < 2; s++)
+        for (unsigned i = 0; i < REP_PAGES; i++)
+            v->rep[s].p[i].key |= REP_STALE;
+}
+
+/* After an access of side s the filter answered (req, resp): its page repeats from now on. */
+static __attribute__((noinline)) void rep_remember(vcpu *v, int s, const mmu_request *req,
+                                                   const mmu_response *resp)
+{
+    rep_side *r = &v->rep[s];
+    const unsigned shift = mmu_page_shift(resp->page_size);
+    const uint64_t key = req->vaddr >> shift;
+    unsigned i = 0;
+    while (i < REP_PAGES && !((r->p[i].key & ~REP_STALE) == key && r->p[i].shift == shift))
+        i++;
+    rep_page *p;
+    if (i < REP_PAGES && r->p[i].key == key) {
+        p = &r->p[i]; /* a type more on a page that repeats (the same slot answered it) */
+    } else {
+        if (i == REP_PAGES) {
+            i = r->next;
+            r->next = (i + 1) % REP_PAGES;
+        }
+        p = &r->p[i];
+        rep_flush_page(v, r, p); /* its counts go where they belong before the slot is replaced */
+        p->types = 0;
+        p->key = REP_NONE;
+        p->shift = 63;
+        if (!mmu_repeat_ok(v->m, req, 0, &p->slot))
+            return; /* another page the filter holds overlaps it: not counted here */
+        p->key = key;
+        p->shift = (uint8_t)shift;
+        p->mask = (UINT64_C(1) << shift) - 1;
+        p->pbase = resp->paddr - (req->vaddr & p->mask);
+        p->vaddr = req->vaddr;
+    }
+    p->types |= (uint8_t)(1u << req->type);
+    r->lat = resp->latency;
+    r->mru = p;
+}
+
+/* Page p of side r, remembered before the last access the filter did not answer: still answered so? */
+static __attribute__((noinline)) int rep_verify(vcpu *v, rep_side *r, rep_page *p, unsigned type)
+{
+    uint64_t cycle = v->next_issue; /* the cycle rep_step issues at (later ones follow) */
+    if (v->done_ring[v->ring_pos] > cycle)
+        cycle = v->done_ring[v->ring_pos];
+    rep_flush_page(v, r, p); /* the slot may be another now */
+    mmu_request req = {p->vaddr, cycle, 1, ASID, (uint8_t)type, MMU_PRIV_USER, 0};
+    if (!mmu_repeat_ok(v->m, &req, p->types, &p->slot)) {
+        p->key = REP_NONE;
+        p->shift = 63;
+        p->types = 0;
+        return 0;
+    }
+    p->key &= ~REP_STALE;
+    return 1;
+}
+
 /*
- * An access that repeats r: the issue rule's step of do_access with the
- * latency the model gave r, and a count.  The caller checked the rest
- * (same key and type, within it, no shootdown pending, not the warm-up's end).
+ * An access that repeats page p of side r: the issue rule's step of
+ * do_access with the filter's latency, and a count (a fetch's instruction
+ * is counted when the count goes to the model).
  */
-static inline void rep_step(vcpu *v, rep_side *r, unsigned type)
+static inline void rep_step(vcpu *v, rep_side *r, rep_page *p, unsigned type)
 {
     uint64_t *oldest = &v->done_ring[v->ring_pos];
     if (++v->ring_pos == v->window)
@@ -318,14 +398,38 @@ static inline void rep_step(vcpu *v, rep_side *r, unsigned type)
     v->next_issue = cycle + v->interval;
     if (done > v->info.last_cycle)
         v->info.last_cycle = done;
-    r->n[type]++;
+    p->n[type]++;
 }
 
-/* Does an access of [va, va + size) of this type repeat r now? */
-static inline int rep_hit(const vcpu *v, const rep_side *r, uint64_t va, uint32_t size, unsigned type)
+/* Nothing stops a repeat now: no shootdown pending, not the access that ends the warm-up. */
+static inline int rep_open(const vcpu *v)
 {
-    return ((va >> r->shift) == r->key) & (((va + size - 1) >> r->shift) == r->key) & (r->types >> type) &
-           (v->seen != v->warm_at) & !atomic_load_explicit(&v->sd_pending, memory_order_acquire);
+    return v->seen != v->warm_at && !atomic_load_explicit(&v->sd_pending, memory_order_acquire);
+}
+
+/* Page p of side r (stale or not) holds [va, va + size), of a type answered there. */
+static inline int rep_page_holds(const rep_page *p, uint64_t va, uint32_t size, unsigned type)
+{
+    const uint64_t key = p->key & ~REP_STALE;
+    return (va >> p->shift) == key && ((va + size - 1) >> p->shift) == key && ((p->types >> type) & 1);
+}
+
+/* The page of side r that [va, va + size) of this type repeats now, or NULL (off the fast path). */
+static __attribute__((noinline)) rep_page *rep_find(vcpu *v, rep_side *r, uint64_t va, uint32_t size,
+                                                    unsigned type)
+{
+    if (!g.repeat || !rep_open(v))
+        return NULL;
+    unsigned i = 0;
+    while (i < REP_PAGES && !rep_page_holds(&r->p[i], va, size, type))
+        i++;
+    if (i == REP_PAGES)
+        return NULL;
+    rep_page *p = &r->p[i];
+    if ((p->key & REP_STALE) && !rep_verify(v, r, p, type))
+        return NULL;
+    r->mru = p;
+    return p;
 }
 
 /* ---- vCPUs ---- */
@@ -444,6 +548,7 @@ static void fault_seen(vcpu *v, const mmu_request *req, const mmu_response *resp
 
 static void warm_up(vcpu *v, uint64_t cycle)
 {
+    rep_flush(v); /* counted before the warm-up's end: cleared with the rest */
     mmu_clear_stats(v->m);
     if (g.os && v->index == 0) {
         pthread_mutex_lock(&g.os_mu);
@@ -458,11 +563,9 @@ static void warm_up(vcpu *v, uint64_t cycle)
 
 static void do_access(vcpu *v, uint64_t vaddr, uint32_t size, mmu_access_type type)
 {
-    if (v->rep[0].n[MMU_FETCH] | v->rep[1].n[MMU_READ] | v->rep[1].n[MMU_WRITE])
-        rep_flush(v); /* before anything may change the MMU */
     if (atomic_load_explicit(&v->sd_pending, memory_order_acquire)) {
         apply_shootdowns(v);
-        rep_forget(v);
+        rep_stale(v); /* every page is checked again before it repeats */
     }
     uint64_t *oldest = &v->done_ring[v->ring_pos];
     if (++v->ring_pos == v->window)
@@ -479,21 +582,9 @@ static void do_access(vcpu *v, uint64_t vaddr, uint32_t size, mmu_access_type ty
     int k = mmu_access(v->m, &req, resp);
     if (g.repeat) {
         if (k != 1 || v->filter_hits[type] == fh) {
-            rep_forget(v); /* not the filter's answer: anything may have changed */
+            rep_stale(v); /* not the filter's answer: the TLBs may have changed; check pages again */
         } else {
-            /* the filter's answer (which changes nothing): this page and type are answered so again */
-            rep_side *r = &v->rep[s];
-            const unsigned shift = mmu_page_shift(resp[0].page_size);
-            if ((vaddr >> shift) != r->key || shift != r->shift)
-                r->types = 0; /* another page */
-            r->types |= (uint8_t)(1u << type);
-            r->shift = (uint8_t)shift;
-            r->key = vaddr >> shift;
-            r->mask = (UINT64_C(1) << shift) - 1;
-            r->pbase = resp[0].paddr - (vaddr & r->mask);
-            r->vaddr = vaddr;
-            r->cycle = cycle;
-            r->lat = resp[0].latency;
+            rep_remember(v, s, &req, &resp[0]); /* the filter's answer, which changed nothing */
         }
     }
     uint64_t done = resp[k - 1].done_cycle;
@@ -517,16 +608,26 @@ static inline vcpu *cur(unsigned index)
     return __builtin_expect(v != NULL, 1) ? v : vcpu_get(index);
 }
 
-/* udata of a fetch: the instruction's address << 4 | its size (at most 15 bytes) */
+/*
+ * udata of a fetch: the instruction's address << 5 | whether it crosses a 4K
+ * boundary << 4 | its size (at most 15 bytes).  The fast path first: the
+ * page the last fetch repeated (rep_step); else rep_find, else do_access.
+ */
 static void on_fetch(unsigned int index, void *udata)
 {
-    uintptr_t u = (uintptr_t)udata;
+    const uintptr_t u = (uintptr_t)udata;
     vcpu *v = cur(index);
-    const uint64_t va = (uint64_t)(u >> 4);
+    const uint64_t va = (uint64_t)(u >> 5);
+    rep_side *r = &v->rep[0];
+    rep_page *p = r->mru;
+    /* a fetch page holds only fetches; one that does not cross 4K crosses no page */
+    if (__builtin_expect((va >> p->shift) == p->key && !(u & 16) && rep_open(v), 1)) {
+        rep_step(v, r, p, MMU_FETCH);
+        return;
+    }
     const uint32_t size = (uint32_t)(u & 15);
-    if (rep_hit(v, &v->rep[0], va, size, MMU_FETCH)) {
-        rep_step(v, &v->rep[0], MMU_FETCH);
-        v->info.instructions++;
+    if ((p = rep_find(v, r, va, size, MMU_FETCH)) != NULL) {
+        rep_step(v, r, p, MMU_FETCH);
         return;
     }
     do_access(v, va, size, MMU_FETCH);
@@ -539,13 +640,16 @@ static void on_mem(unsigned int index, qemu_plugin_meminfo_t info, uint64_t vadd
     const uint32_t size = 1u << qemu_plugin_mem_size_shift(info);
     const mmu_access_type type = qemu_plugin_mem_is_store(info) ? MMU_WRITE : MMU_READ;
     rep_side *r = &v->rep[1];
-    if (rep_hit(v, r, vaddr, size, type)) {
-        rep_step(v, r, type);
-        if (v->data_caches) /* the data, in order, as mmu_access makes it after the translation */
-            mmu_access_data(v->m, r->pbase | (vaddr & r->mask), type == MMU_WRITE);
+    rep_page *p = r->mru;
+    if (__builtin_expect(!((vaddr >> p->shift) == p->key && ((vaddr + size - 1) >> p->shift) == p->key &&
+                           ((p->types >> type) & 1) && rep_open(v)), 0) &&
+        (p = rep_find(v, r, vaddr, size, type)) == NULL) {
+        do_access(v, vaddr, size, type);
         return;
     }
-    do_access(v, vaddr, size, type);
+    rep_step(v, r, p, type);
+    if (v->data_caches) /* the data, in order, as mmu_access makes it after the translation */
+        mmu_access_data(v->m, p->pbase | (vaddr & p->mask), type == MMU_WRITE);
 }
 
 static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
@@ -559,8 +663,9 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
             size_t size = qemu_plugin_insn_size(insn);
             if (size > 15)
                 size = 15;
+            const uint64_t cross = ((va & 4095) + (size ? size : 1) > 4096) ? 16 : 0;
             qemu_plugin_register_vcpu_insn_exec_cb(insn, on_fetch, QEMU_PLUGIN_CB_NO_REGS,
-                                                   (void *)(uintptr_t)(va << 4 | size));
+                                                   (void *)(uintptr_t)(va << 5 | cross | size));
         }
         qemu_plugin_register_vcpu_mem_cb(insn, on_mem, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_RW, NULL);
     }
