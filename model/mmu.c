@@ -1416,6 +1416,8 @@ void mmu_get_repeat_info(const mmu *m, mmu_repeat_info *out)
     memset(out, 0, sizeof *out);
     out->filter_hits = m->l1_pending;
     out->data_through_caches = m->data_through_caches;
+    out->l1_latency[0] = m->lv[SIDE_I][0].latency;
+    out->l1_latency[1] = m->lv[SIDE_D][0].latency;
 }
 
 int mmu_repeat_ok(mmu *m, const mmu_request *req, unsigned types, mmu_repeat_slot *slot)

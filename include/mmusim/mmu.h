@@ -261,10 +261,13 @@ const mmu_tlb *mmu_get_nested_tlb(const mmu *m);
  *   data_through_caches: loads and stores go through the PTE caches after
  *                        their translation (ptemem.data in cache mode): see
  *                        mmu_access_data.
+ *   l1_latency[s]:       a filter hit's latency (level 1) for fetches (s = 0)
+ *                        and for loads and stores (s = 1).
  */
 typedef struct mmu_repeat_info {
     const uint64_t *filter_hits;
     int data_through_caches;
+    uint32_t l1_latency[2];
 } mmu_repeat_info;
 void mmu_get_repeat_info(const mmu *m, mmu_repeat_info *out);
 

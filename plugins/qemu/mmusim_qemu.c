@@ -104,6 +104,13 @@ typedef struct vcpu {
     rep_side rep[2];          /* [0] fetches, [1] loads and stores */
     const uint64_t *filter_hits; /* the model's count of filter answers, by type (mmu_repeat_info) */
     int data_caches;          /* loads and stores go through the PTE caches (mmu_access_data) */
+    /* a streak of repeats (streak_end): while streaking, each repeat is only counted */
+    int streaking;
+    int streak_cfg;           /* streaks possible: one filter latency L for both sides, L <= window * interval */
+    uint32_t streak_lat;      /* that L */
+    uint64_t streak_ni;       /* next_issue when the streak began */
+    uint64_t sk;              /* repeats in the streak */
+    uint64_t ring_hi;         /* no completion cycle in done_ring is later */
     uint64_t *done_ring;      /* completion cycles of the last max_outstanding accesses */
     uint32_t ring_pos, window, interval;
     uint64_t next_issue;      /* earliest issue cycle of the next access */
@@ -398,7 +405,33 @@ static inline void rep_step(vcpu *v, rep_side *r, rep_page *p, unsigned type)
     v->next_issue = cycle + v->interval;
     if (done > v->info.last_cycle)
         v->info.last_cycle = done;
+    if (done > v->ring_hi)
+        v->ring_hi = done;
     p->n[type]++;
+}
+
+/*
+ * The end of a streak: the issue rule's steps of its sk repeats at once.
+ * A streak begins only when no access in the ring completes after
+ * next_issue (ring_hi), and its filter latency L is at most window *
+ * interval; then every repeat issues at next_issue (the oldest access in
+ * the ring is done by then), so the j-th issues at streak_ni + j *
+ * interval and completes L later.  Their ring slots keep the values they
+ * had (no later than streak_ni), not the repeats' completions: either
+ * value is no later than the cycle at which the slot is next consulted
+ * (window accesses on, each at least one interval later, and L <= window *
+ * interval), so that access issues at its next_issue either way.
+ */
+static void streak_end(vcpu *v)
+{
+    const uint64_t k = v->sk, last = v->streak_ni + (k - 1) * v->interval;
+    v->seen += k;
+    v->next_issue = last + v->interval;
+    if (last + v->streak_lat > v->info.last_cycle)
+        v->info.last_cycle = last + v->streak_lat;
+    v->ring_pos = (uint32_t)((v->ring_pos + k) % v->window);
+    v->streaking = 0;
+    v->sk = 0;
 }
 
 /* Nothing stops a repeat now: no shootdown pending, not the access that ends the warm-up. */
@@ -452,6 +485,9 @@ static vcpu *vcpu_create(unsigned index)
     mmu_get_repeat_info(v->m, &ri);
     v->filter_hits = ri.filter_hits;
     v->data_caches = ri.data_through_caches;
+    v->streak_lat = ri.l1_latency[0];
+    v->streak_cfg = ri.l1_latency[0] == ri.l1_latency[1] && g.cfg.core.issue_interval > 0 &&
+                    ri.l1_latency[0] <= (uint64_t)g.cfg.core.max_outstanding * g.cfg.core.issue_interval;
     rep_forget(v);
     v->window = g.cfg.core.max_outstanding;
     v->interval = g.cfg.core.issue_interval;
@@ -589,6 +625,8 @@ static void do_access(vcpu *v, uint64_t vaddr, uint32_t size, mmu_access_type ty
     }
     uint64_t done = resp[k - 1].done_cycle;
     *oldest = done;
+    if (done > v->ring_hi)
+        v->ring_hi = done;
     v->next_issue = cycle + v->interval;
     if (resp[0].page_faults || resp[k - 1].page_faults)
         v->next_issue = done; /* a page fault is a trap: the core stops until it returns */
@@ -609,47 +647,70 @@ static inline vcpu *cur(unsigned index)
 }
 
 /*
+ * An access off the fast path: a streak ends; the access repeats a page of
+ * its side (rep_find) and may begin a streak, or it goes to the model.
+ */
+static __attribute__((noinline)) void access_slow(vcpu *v, uint64_t va, uint32_t size, mmu_access_type type)
+{
+    if (v->streaking)
+        streak_end(v);
+    rep_side *r = &v->rep[type != MMU_FETCH];
+    rep_page *p = rep_find(v, r, va, size, type);
+    if (!p) {
+        do_access(v, va, size, type);
+        return;
+    }
+    if (v->streak_cfg && (v->warm_at == UINT64_MAX || v->seen > v->warm_at) && v->next_issue >= v->ring_hi) {
+        v->streaking = 1;
+        v->streak_ni = v->next_issue;
+        v->sk = 1;
+        p->n[type]++;
+    } else {
+        rep_step(v, r, p, type);
+    }
+    if (type != MMU_FETCH && v->data_caches) /* the data, in order, as mmu_access makes it */
+        mmu_access_data(v->m, p->pbase | (va & p->mask), type == MMU_WRITE);
+}
+
+/*
  * udata of a fetch: the instruction's address << 5 | whether it crosses a 4K
- * boundary << 4 | its size (at most 15 bytes).  The fast path first: the
- * page the last fetch repeated (rep_step); else rep_find, else do_access.
+ * boundary << 4 | its size (at most 15 bytes).  The fast path: in a streak,
+ * a fetch of the page the last fetch repeated is counted, and that is all.
  */
 static void on_fetch(unsigned int index, void *udata)
 {
     const uintptr_t u = (uintptr_t)udata;
     vcpu *v = cur(index);
     const uint64_t va = (uint64_t)(u >> 5);
-    rep_side *r = &v->rep[0];
-    rep_page *p = r->mru;
+    rep_page *p = v->rep[0].mru;
     /* a fetch page holds only fetches; one that does not cross 4K crosses no page */
-    if (__builtin_expect((va >> p->shift) == p->key && !(u & 16) && rep_open(v), 1)) {
-        rep_step(v, r, p, MMU_FETCH);
+    if (__builtin_expect((va >> p->shift) == p->key && !(u & 16) && v->streaking &&
+                             !atomic_load_explicit(&v->sd_pending, memory_order_acquire), 1)) {
+        p->n[MMU_FETCH]++;
+        v->sk++;
         return;
     }
-    const uint32_t size = (uint32_t)(u & 15);
-    if ((p = rep_find(v, r, va, size, MMU_FETCH)) != NULL) {
-        rep_step(v, r, p, MMU_FETCH);
-        return;
-    }
-    do_access(v, va, size, MMU_FETCH);
+    access_slow(v, va, (uint32_t)(u & 15), MMU_FETCH);
 }
 
+/* The same for loads and stores (the page, within it, and an access type answered there). */
 static void on_mem(unsigned int index, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
 {
     (void)udata;
     vcpu *v = cur(index);
     const uint32_t size = 1u << qemu_plugin_mem_size_shift(info);
     const mmu_access_type type = qemu_plugin_mem_is_store(info) ? MMU_WRITE : MMU_READ;
-    rep_side *r = &v->rep[1];
-    rep_page *p = r->mru;
-    if (__builtin_expect(!((vaddr >> p->shift) == p->key && ((vaddr + size - 1) >> p->shift) == p->key &&
-                           ((p->types >> type) & 1) && rep_open(v)), 0) &&
-        (p = rep_find(v, r, vaddr, size, type)) == NULL) {
-        do_access(v, vaddr, size, type);
+    rep_page *p = v->rep[1].mru;
+    if (__builtin_expect((vaddr >> p->shift) == p->key && ((vaddr + size - 1) >> p->shift) == p->key &&
+                             ((p->types >> type) & 1) && v->streaking &&
+                             !atomic_load_explicit(&v->sd_pending, memory_order_acquire), 1)) {
+        p->n[type]++;
+        v->sk++;
+        if (v->data_caches) /* the data, in order, as mmu_access makes it after the translation */
+            mmu_access_data(v->m, p->pbase | (vaddr & p->mask), type == MMU_WRITE);
         return;
     }
-    rep_step(v, r, p, type);
-    if (v->data_caches) /* the data, in order, as mmu_access makes it after the translation */
-        mmu_access_data(v->m, p->pbase | (vaddr & p->mask), type == MMU_WRITE);
+    access_slow(v, vaddr, size, type);
 }
 
 static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
@@ -869,6 +930,8 @@ static void at_exit(qemu_plugin_id_t id, void *udata)
     for (unsigned i = 0; i < nv; i++) {
         vcpu *v = reported(i);
         if (v) {
+            if (v->streaking)
+                streak_end(v);
             rep_flush(v); /* the repeats counted here, before the counters are read */
             fill_info(v);
         }
@@ -953,6 +1016,8 @@ static void fork_child(void)
         vcpu *v = g.vcpus[i];
         if (!v)
             continue;
+        if (v->streaking)
+            streak_end(v); /* its issue cycles (its counts are the parent's) */
         mmu_invalidate(v->m, MMU_INVAL_ALL, 0, 0);
         mmu_clear_stats(v->m);
         rep_forget(v); /* the parent's repeats are the parent's: dropped with its counters */
