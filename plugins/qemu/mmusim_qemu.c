@@ -447,24 +447,6 @@ static inline int rep_page_holds(const rep_page *p, uint64_t va, uint32_t size, 
     return (va >> p->shift) == key && ((va + size - 1) >> p->shift) == key && ((p->types >> type) & 1);
 }
 
-/* The page of side r that [va, va + size) of this type repeats now, or NULL (off the fast path). */
-static __attribute__((noinline)) rep_page *rep_find(vcpu *v, rep_side *r, uint64_t va, uint32_t size,
-                                                    unsigned type)
-{
-    if (!g.repeat || !rep_open(v))
-        return NULL;
-    unsigned i = 0;
-    while (i < REP_PAGES && !rep_page_holds(&r->p[i], va, size, type))
-        i++;
-    if (i == REP_PAGES)
-        return NULL;
-    rep_page *p = &r->p[i];
-    if ((p->key & REP_STALE) && !rep_verify(v, r, p, type))
-        return NULL;
-    r->mru = p;
-    return p;
-}
-
 /* ---- vCPUs ---- */
 
 static vcpu *vcpu_create(unsigned index)
@@ -647,20 +629,41 @@ static inline vcpu *cur(unsigned index)
 }
 
 /*
- * An access off the fast path: a streak ends; the access repeats a page of
- * its side (rep_find) and may begin a streak, or it goes to the model.
+ * An access off the fast path.  If it repeats another page of its side
+ * that is known good, it is counted as on the fast path (a streak goes on,
+ * or begins); if it repeats a page to check again (REP_STALE), the streak
+ * ends and the model is asked (rep_verify); else it goes to the model.
  */
 static __attribute__((noinline)) void access_slow(vcpu *v, uint64_t va, uint32_t size, mmu_access_type type)
 {
-    if (v->streaking)
-        streak_end(v);
     rep_side *r = &v->rep[type != MMU_FETCH];
-    rep_page *p = rep_find(v, r, va, size, type);
+    rep_page *p = NULL;
+    if (g.repeat && rep_open(v)) {
+        unsigned i = 0;
+        while (i < REP_PAGES && !rep_page_holds(&r->p[i], va, size, type))
+            i++;
+        if (i < REP_PAGES) {
+            p = &r->p[i];
+            if (p->key & REP_STALE) {
+                if (v->streaking)
+                    streak_end(v); /* rep_verify asks at the cycle this access issues */
+                if (!rep_verify(v, r, p, type))
+                    p = NULL;
+            }
+        }
+    }
     if (!p) {
+        if (v->streaking)
+            streak_end(v);
         do_access(v, va, size, type);
         return;
     }
-    if (v->streak_cfg && (v->warm_at == UINT64_MAX || v->seen > v->warm_at) && v->next_issue >= v->ring_hi) {
+    r->mru = p;
+    if (v->streaking) {
+        p->n[type]++;
+        v->sk++;
+    } else if (v->streak_cfg && (v->warm_at == UINT64_MAX || v->seen > v->warm_at) &&
+               v->next_issue >= v->ring_hi) {
         v->streaking = 1;
         v->streak_ni = v->next_issue;
         v->sk = 1;
