@@ -1427,24 +1427,28 @@ int mmu_repeat_ok(mmu *m, const mmu_request *req, unsigned types, mmu_repeat_slo
     types |= 1u << t;
     if (m->tlb_changes != m->changes_seen)
         filter_sweep(m); /* as the next look-up would: it finds the same slots */
-    const hit_filter *f = NULL;
-    for (unsigned i = 0; i < HF_PAGES && !f; i++) {
-        const hit_filter *g = &m->filt[s][i];
-        if (filter_usable(m, g, req, t))
-            f = g;
+    /* the slot that said yes last for this page first (slot->index, if in range) */
+    const hit_filter *f = slot->index < HF_PAGES ? &m->filt[s][slot->index] : NULL;
+    if (!f || !filter_usable(m, f, req, t)) {
+        f = NULL;
+        for (unsigned i = 0; i < HF_PAGES && !f; i++)
+            if (filter_usable(m, &m->filt[s][i], req, t))
+                f = &m->filt[s][i];
     }
     if (!f || (f->allow & types) != types)
         return 0;
-    /* no other page held overlaps f's: every access of f's page finds f, whatever the MRU slot */
+    /* no other page held overlaps f's: every access of f's page finds f, whatever the MRU slot
+       (a slot of the same page size overlaps only with the same page, which has one slot) */
     const uint64_t lo = f->vpn << f->shift, hi = lo + ((UINT64_C(1) << f->shift) - 1);
     for (unsigned i = 0; i < HF_PAGES; i++) {
         const hit_filter *g = &m->filt[s][i];
-        if (g == f || g->vpn == HF_EMPTY)
+        if (g->shift == f->shift || g->vpn == HF_EMPTY)
             continue;
         const uint64_t glo = g->vpn << g->shift, ghi = glo + ((UINT64_C(1) << g->shift) - 1);
         if (glo <= hi && lo <= ghi)
             return 0;
     }
+    slot->index = (uint32_t)(f - m->filt[s]);
     /* where filter_hit counts a hit of this slot: the hits (or, another array hit, elsewhere)
        counters of each level-1 array of the side, and l1_pending */
     const level *lv = &m->lv[s][0];

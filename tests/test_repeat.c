@@ -100,6 +100,7 @@ static void run(pair *p, uint64_t page, const mmu_access_type *types, unsigned n
         mask |= 1u << types[i];
     uint64_t counted[MMU_ACCESS_TYPES] = {0};
     mmu_repeat_slot slot;
+    memset(&slot, 0, sizeof slot);
     for (unsigned i = 0; i < n; i++) {
         const mmu_access_type t = types[i % nt];
         const uint64_t va = page + (i * 200) % 4088;
@@ -175,6 +176,7 @@ static void test_repeat_refused(void **state)
     pair p;
     pair_make(&p);
     mmu_repeat_slot slot;
+    memset(&slot, 0, sizeof slot);
     mmu_request r = req_of(0x30000000, MMU_READ, 10);
     assert_int_equal(mmu_repeat_ok(p.m[0], &r, 0, &slot), 0); /* never translated */
     both(&p, 0x30000000, MMU_READ);

@@ -276,6 +276,7 @@ typedef struct mmu_repeat_slot {
     uint64_t *count[MMU_MAX_TLB_ARRAYS]; /* by access type: a level-1 array's hits or elsewhere */
     uint64_t *l1;                        /* by access type: the level-1 hits not yet folded */
     uint32_t n;                          /* count[0 .. n) */
+    uint32_t index;                      /* the filter slot (a hint for mmu_repeat_ok: any value works) */
 } mmu_repeat_slot;
 
 /*
