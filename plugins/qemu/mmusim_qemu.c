@@ -23,6 +23,9 @@
  *     every other vCPU, which applies it before its next access (an IPI
  *     taken at the next instruction boundary).  So no thread ever touches another vCPU's MMU, and lock
  *     order is simply: os_mu, then a vCPU's queue lock (sd_mu), never back.
+ *   - The repeat path (rep_*, streak_*: accesses counted, not simulated) is
+ *     per vCPU too; its counts go into the vCPU's MMU before its counters
+ *     are read (warm-up, exit).
  *   - Reports are written at exit, after QEMU has stopped every vCPU.
  *   - A guest fork() is a host fork() in qemu-user: pthread_atfork handlers
  *     take every lock before it (vcpus_mu, os_mu, then each sd_mu) so the
