@@ -20,6 +20,14 @@
 
 #define BATCH 4096
 
+#if defined(__GNUC__)
+#define REPLAY_INLINE inline __attribute__((always_inline))
+#define MMUSIM_REPLAY_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define REPLAY_INLINE inline
+#define MMUSIM_REPLAY_UNLIKELY(x) (x)
+#endif
+
 /* State of one replay across its traces. */
 typedef struct replay {
     mmu *m;
@@ -168,48 +176,71 @@ static int plain_options(const mmusim_replay_opts *o)
 
 /*
  * Accesses a[0..n) under plain options, none of them the end of the
- * warm-up: what one_access does for them, with the run's counters kept in
- * registers.  Returns 0, or -1 with a message.
+ * warm-up: what one_access does for them, with the run's counters and the
+ * driver's state kept in registers (a local copy of the driver, written
+ * back at the end: nothing else touches it meanwhile).  cycles 0: no access
+ * carries its own cycle (the trace's format or header says so), which
+ * takes the issue rule's choice out of the loop.  Returns 0, or -1 with a
+ * message.
  */
-static int plain_run(replay *r, const char *path, const mmusim_access *a, long n, char *err, size_t errlen)
+static REPLAY_INLINE int plain_run_t(replay *r, const char *path, const mmusim_access *a, long n, char *err,
+                                     size_t errlen, const int cycles)
 {
     mmusim_run_info *info = r->info;
-    mmu_driver *d = r->drv;
-    uint64_t fetches = 0, crossings = 0, last = info->last_cycle;
+    mmu_driver d = *r->drv;
+    uint64_t fetches = 0, translations = 0, last = info->last_cycle;
     unsigned has_cycle = 0;
     int status = 0;
     long i;
+    mmu_request req;
+    req.priv = MMU_PRIV_USER;
     for (i = 0; i < n; i++) {
-        mmu_request req;
+        const unsigned own = cycles ? a[i].has_cycle : 0;
         req.vaddr = a[i].vaddr;
-        req.cycle = a[i].cycle;
         req.size = a[i].size;
         req.asid = a[i].asid;
         req.type = a[i].type;
         req.priv = MMU_PRIV_USER;
         req.vmid = a[i].vmid; /* ignored unless virt.enabled */
+        /* mmu_driver_access_inline, with the issue cycle and the last response kept at hand */
+        const uint64_t issue = mmu_driver_next_issue_inline(&d, (int)own, a[i].cycle);
+        req.cycle = issue;
         mmu_response resp[2];
-        const int k = mmu_driver_access_inline(d, &req, a[i].has_cycle, resp);
-        const uint64_t done = resp[k - 1].done_cycle;
+        const int k = mmu_access(d.m, &req, resp);
+        const mmu_response *lr = &resp[k - 1];
+        const uint64_t done = lr->done_cycle;
+        mmu_driver_record_inline(&d, (int)own, issue, done, (resp[0].page_faults | lr->page_faults) != 0);
         fetches += a[i].type == MMU_FETCH; /* an instruction is its fetch */
-        crossings += (unsigned)k - 1;
+        translations += (unsigned)k;
         last = done > last ? done : last;
-        has_cycle |= a[i].has_cycle;
-        if (resp[k - 1].fault != MMU_FAULT_NONE && mmu_os_error(r->m) != MMU_OK) {
+        has_cycle |= own;
+        if (MMUSIM_REPLAY_UNLIKELY(lr->fault != MMU_FAULT_NONE) && mmu_os_error(r->m) != MMU_OK) {
             status = os_failed(r, path, &a[i], err, errlen);
             break;
         }
     }
+    *r->drv = d;
     /* the access that failed is counted as one_access counts it, but not stepped past */
     const uint64_t done_n = (uint64_t)i + (status ? 1 : 0);
     info->accesses += done_n;
     info->instructions += fetches;
-    info->translations += done_n + crossings;
-    info->crossings += crossings;
+    info->translations += translations;
+    info->crossings += translations - done_n;
     info->last_cycle = last;
     info->has_cycles |= (int)has_cycle;
     r->index += (uint64_t)i;
     return status;
+}
+
+static int plain_run(replay *r, const char *path, const mmusim_access *a, long n, char *err, size_t errlen)
+{
+    return plain_run_t(r, path, a, n, err, errlen, 1);
+}
+
+static int plain_run_nocycles(replay *r, const char *path, const mmusim_access *a, long n, char *err,
+                              size_t errlen)
+{
+    return plain_run_t(r, path, a, n, err, errlen, 0);
 }
 
 /* One access: issue, count, and the per-access work.  Returns 0, or -1 with a message. */
@@ -291,10 +322,13 @@ static int replay_trace(replay *r, const char *path, char *err, size_t errlen)
 {
     const mmusim_replay_opts *o = r->o;
     mmusim_trace *t;
-    if (mmusim_trace_open(path, o->format, &t, err, errlen) < 0)
+    const int threads = !o->no_threads && !getenv("MMUSIM_NO_THREADS");
+    /* with threads the reader thread decompresses: the stream needs no thread of its own */
+    if ((threads ? tbt_trace_open_unthreaded(path, o->format, &t, err, errlen)
+                 : mmusim_trace_open(path, o->format, &t, err, errlen)) < 0)
         return -1;
     /* the trace is parsed on a second thread while this one simulates */
-    mmusim_async *as = o->no_threads || getenv("MMUSIM_NO_THREADS") ? NULL : mmusim_async_start(t);
+    mmusim_async *as = threads ? mmusim_async_start(t) : NULL;
     if (!as && !r->buf && !(r->buf = malloc(BATCH * sizeof *r->buf))) {
         msg(err, errlen, "out of memory");
         mmusim_trace_close(t);
@@ -302,6 +336,7 @@ static int replay_trace(replay *r, const char *path, char *err, size_t errlen)
     }
     const mmusim_access *batch = r->buf;
     const int plain = plain_options(o);
+    const int cycles = (mmusim_trace_fields(t) & MMUSIM_FIELD_CYCLE) != 0;
     long n;
     int status = 0;
     while (status == 0 &&
@@ -312,7 +347,8 @@ static int replay_trace(replay *r, const char *path, char *err, size_t errlen)
                 long end = n;
                 if (o->warmup && r->index < o->warmup && o->warmup - r->index < (uint64_t)(n - i))
                     end = i + (long)(o->warmup - r->index);
-                status = plain_run(r, path, batch + i, end - i, err, errlen);
+                status = cycles ? plain_run(r, path, batch + i, end - i, err, errlen)
+                                : plain_run_nocycles(r, path, batch + i, end - i, err, errlen);
                 i = end;
             } else {
                 status = one_access(r, path, &batch[i], err, errlen);

@@ -196,7 +196,7 @@ static int init_decoder(mmusim_stream *s)
     }
 }
 
-int mmusim_stream_open(const char *path, mmusim_stream **out, char *err, size_t errlen)
+static int stream_open(const char *path, int thread, mmusim_stream **out, char *err, size_t errlen)
 {
     if (out)
         *out = NULL;
@@ -271,7 +271,7 @@ int mmusim_stream_open(const char *path, mmusim_stream **out, char *err, size_t 
     rc = init_decoder(s);
     if (rc < 0)
         goto fail;
-    if (s->comp != MMUSIM_COMP_NONE && !getenv("MMUSIM_NO_THREADS"))
+    if (thread && s->comp != MMUSIM_COMP_NONE && !getenv("MMUSIM_NO_THREADS"))
         start_thread(s);
     *out = s;
     return 0;
@@ -279,6 +279,16 @@ fail:
     mmusim_copy_msg(err, errlen, s->errmsg);
     mmusim_stream_close(s);
     return rc;
+}
+
+int mmusim_stream_open(const char *path, mmusim_stream **out, char *err, size_t errlen)
+{
+    return stream_open(path, 1, out, err, errlen);
+}
+
+int mmusim_stream_open_unthreaded(const char *path, mmusim_stream **out, char *err, size_t errlen)
+{
+    return stream_open(path, 0, out, err, errlen);
 }
 
 /* One call of the decoder: fills buf, stores the bytes made in *made. */

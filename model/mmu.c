@@ -28,58 +28,80 @@ typedef struct level {
 } level;
 
 /*
- * The hit filter: per side, the last HF_PAGES pages that hit in level 1.
- * A request for one of them (same page, ASID and privilege, an access type
- * the entry allows) finds exactly the same entries as the full lookup, and
- * repeating that lookup changes no replacement state, if no set that the
- * lookup probed changed since it was recorded.  Every TLB array keeps a
- * change counter per set (tlb_internal.h), bumped by every fill and removal,
- * and by every hit that changes the replacement state (tlb_hit_changes); each slot
- * remembers the counters of the sets its lookup probed (hit_watch).  Any
- * bump also bumps the MMU's tlb_changes, and the next filter look-up first
- * empties every slot whose sets changed (filter_sweep): changes come only
- * from the full lookup, fills and invalidations, so the common case checks
- * one counter.  Why a repeated hit changes nothing, policy by policy: LRU,
- * the way is still the newest of its set (its stamp is not renewed; stamps
- * are only compared within a set, so the order is the same); PLRU, the same
- * tree bits are set again; NRU, the way's bit is already set and the set is
- * not all ones (a touch leaves it so); SRRIP, RRPV 0 again; FIFO and random,
- * hits change nothing.  Then only the counters need updating.  See
+ * The hit filter: per side, HF_SLOTS pages that hit in level 1, direct-mapped
+ * by a hash of the page (at the side's filter granularity, filt_shift: the
+ * smallest page size any level-1 array of the side holds, so that every
+ * address of a slot's page probes the same sets).  A request for one of them
+ * (same page, ASID and privilege, an access type the entry allows) finds
+ * exactly the same entries as the full lookup, and repeating that lookup
+ * changes no replacement state, if no set that the lookup probed changed
+ * since it was recorded.  Every TLB array keeps a change counter per set
+ * (tlb_internal.h), bumped by every fill and removal, and by every hit that
+ * changes the replacement state (tlb_hit_changes); each slot remembers the
+ * counters of the sets its lookup probed (hit_watch).  Any bump also bumps
+ * the MMU's tlb_changes; a slot remembers the value it had when its sets were
+ * last found unchanged, so the common case checks one counter, and only a
+ * slot about to answer compares its sets (filter_still).  Why a repeated hit
+ * changes nothing, policy by policy: LRU, the way is still the newest of its
+ * set (its stamp is not renewed; stamps are only compared within a set, so
+ * the order is the same); PLRU, the same tree bits are set again; NRU, the
+ * way's bit is already set and the set is not all ones (a touch leaves it
+ * so); SRRIP, RRPV 0 again; FIFO and random, hits change nothing.  Then only
+ * the counters need updating, and they are counted per level-1 outcome (which
+ * arrays hit) and type, and added when asked for (fold_l1).  See
  * docs/performance.md, "Hit path".
  */
-#define HF_PAGES 4  /* pages remembered per side */
-#define HF_PROBES 4 /* sets a remembered lookup may have probed, at most */
+#define HF_BITS 6
+#define HF_SLOTS (1u << HF_BITS) /* pages remembered per side */
+#define HF_PROBES 6              /* sets a remembered lookup may have probed, at most */
+#define HF_ARRAYS 4              /* level-1 arrays of a side the filter serves, at most */
 
 typedef struct hit_filter {
-    uint64_t vpn;       /* va >> shift; HF_EMPTY: no page */
-    uint64_t pbase;
-    uint64_t *hits;     /* the hits counters (by type) of the one array of the level, or NULL */
-    uint32_t hitmask;   /* bit k: level-1 array lv[side][0].idx[k] hit */
-    uint64_t key;       /* the request's ASID, privilege and (virtualization) VMID: filter_key */
-    uint8_t shift;      /* 63 when empty: no va >> 63 equals HF_EMPTY */
-    uint8_t page_size;
-    uint8_t allow;      /* bit t: access type t may use the entry (permissions, dirty) */
-    int8_t array;
+    uint64_t vpn;          /* va >> filt_shift[side]; HF_EMPTY: no page */
+    uint64_t key;          /* the request's ASID, privilege and (virtualization) VMID: filter_key */
+    uint64_t pbase;        /* the entry's physical page */
+    uint64_t pmask;        /* its offset mask */
+    uint64_t seen_changes; /* tlb_changes when the watched sets were last found unchanged */
+    uint32_t pend;         /* l1_pend row of this slot's level-1 outcome (index of its first counter) */
+    uint8_t allow;         /* bit t: access type t may use the entry (permissions, dirty) */
+    unsigned char tail[16]; /* the response from latency on (filter_hit) */
 } hit_filter;
+_Static_assert(sizeof(hit_filter) == 64, "a filter slot is 64 bytes");
 
 /* The sets a slot's lookup probed: their change counters and the values they had. */
 typedef struct hit_watch {
     const uint64_t *gen[HF_PROBES];
     uint64_t seen[HF_PROBES];
+    uint64_t vpn;  /* the page gen[] was formed for (kept when the slot empties); HF_EMPTY: none */
     uint32_t n;
+    int32_t hit;   /* ... and the array and page size where its lookup stopped */
+    uint32_t hit_ps;
 } hit_watch;
+
+/* A set a level-1 lookup of a side probes, in lookup order: array, page size. */
+typedef struct hf_probe {
+    const mmu_tlb *t;
+    uint8_t shift;
+    uint8_t psidx;
+    uint8_t array;
+    uint8_t rest; /* the array's probes after this one (a hit here skips them) */
+} hf_probe;
 
 #define HF_EMPTY UINT64_MAX
 
 struct mmu {
-    hit_filter filt[2][HF_PAGES];
-    uint32_t filt_mru[2];  /* the slot that answered last: looked at first */
     uint64_t tlb_changes;  /* bumped with any set change counter of any array */
-    uint64_t changes_seen; /* tlb_changes when the filter was last checked */
-    uint32_t filt_next[2]; /* the slot the next new page takes (round robin) */
+    uint8_t filt_shift[2]; /* the filter's page granularity per side */
+    uint8_t filt_on[2];    /* the side records pages (filter on, at most HF_ARRAYS level-1 arrays) */
+    uint8_t n_probes[2];   /* probes[side]: the sets of a level-1 lookup */
     int filt_off;          /* mmu_set_hit_filter(m, 0): nothing is recorded */
-    uint64_t l1_pending[MMU_ACCESS_TYPES]; /* filter hits by type not yet in stats and lat (fold_l1) */
-    hit_watch watch[2][HF_PAGES];
+    hit_filter filt[2][HF_SLOTS];
+    /* filter hits not yet counted, per side, level-1 outcome (bit k: array lv[side][0].idx[k]
+       hit) and type (fold_l1) */
+    uint64_t l1_pend[2][1u << HF_ARRAYS][MMU_ACCESS_TYPES];
+    uint64_t l1_pending[MMU_ACCESS_TYPES]; /* level-1 hits by type not yet in stats and lat (fold_l1) */
+    hf_probe probes[2][MMU_MAX_TLB_ARRAYS * MMU_PAGE_SIZES];
+    hit_watch watch[2][HF_SLOTS];
     mmu_tlb *tlb[MMU_MAX_TLB_ARRAYS];
     uint32_t n_tlbs;
     uint32_t n_levels[2];
@@ -119,6 +141,8 @@ struct mmu {
 static void detach_os(mmu *m);
 static void set_key_mask(mmu *m);
 static void fold_l1(const mmu *cm);
+static void tlb_sync(void *ctx);
+static void filter_setup(mmu *m);
 static uint8_t compute_allowed(const mmu *m, unsigned flags, mmu_priv priv);
 
 /* ---- the walker's memory port: the given memory, priced by the PTE memory model ---- */
@@ -233,6 +257,8 @@ mmu_err mmu_create(const mmu_config *cfg, mmu **out, char *msg, size_t msglen)
             return e;
         }
         m->tlb[i]->changes = &m->tlb_changes;
+        m->tlb[i]->sync = tlb_sync;
+        m->tlb[i]->sync_ctx = m;
         for (int s = SIDE_I; s <= SIDE_D; s++) {
             uint32_t want = s == SIDE_I ? MMU_SIDE_INSTR : MMU_SIDE_DATA;
             if (!(tc.side & want))
@@ -248,6 +274,7 @@ mmu_err mmu_create(const mmu_config *cfg, mmu **out, char *msg, size_t msglen)
     m->miss_latency = cfg->walker.latency;
     m->page_size = cfg->walker.page_size;
     m->fill = cfg->fill;
+    filter_setup(m);
     if (cfg->walker.mode == MMU_WALKER_RADIX && (e = create_radix(m, cfg, msg, msglen)) != MMU_OK) {
         mmu_destroy(m);
         return e;
@@ -601,10 +628,40 @@ static void set_key_mask(mmu *m)
     memcpy(&m->key_mask, (const char *)&r + offsetof(mmu_request, asid), sizeof m->key_mask);
 }
 
-static inline void filter_empty(hit_filter *f)
+/* The slot of a page (va >> filt_shift) in its side's filter: a multiplicative hash. */
+static inline uint32_t filter_index(uint64_t vpn)
 {
-    f->vpn = HF_EMPTY;
-    f->shift = 63;
+    return (uint32_t)((vpn * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - HF_BITS));
+}
+
+/*
+ * The sets a level-1 lookup of each side probes (every page size of every
+ * array, lookup order), the filter's granularity (the smallest of those page
+ * sizes: every address of such a page probes the same sets) and whether the
+ * side records pages at all; empties the filter.
+ */
+static void filter_setup(mmu *m)
+{
+    for (int s = SIDE_I; s <= SIDE_D; s++) {
+        const level *lv = &m->lv[s][0];
+        unsigned np = 0, fs = 63;
+        for (uint32_t k = 0; k < lv->n; k++) {
+            const mmu_tlb *t = m->tlb[lv->idx[k]];
+            for (unsigned i = 0; i < t->nsizes; i++) {
+                m->probes[s][np++] = (hf_probe){t, t->shift[i], t->psidx[i], lv->idx[k],
+                                                (uint8_t)(t->nsizes - 1 - i)};
+                if (t->shift[i] < fs)
+                    fs = t->shift[i];
+            }
+        }
+        m->n_probes[s] = (uint8_t)np;
+        m->filt_shift[s] = (uint8_t)fs;
+        m->filt_on[s] = !m->filt_off && m->n_levels[s] > 0 && lv->n <= HF_ARRAYS;
+        for (unsigned i = 0; i < HF_SLOTS; i++) {
+            m->filt[s][i].vpn = HF_EMPTY;
+            m->watch[s][i].vpn = HF_EMPTY;
+        }
+    }
 }
 
 /*
@@ -613,138 +670,109 @@ static inline void filter_empty(hit_filter *f)
  * access types that entry allows at req's privilege).  Call after the
  * lookups, once their replacement updates are made.
  */
-static void filter_record(mmu *m, int s, const mmu_request *req, const mmu_tlb_entry *e, uint32_t hitmask,
-                          int hit, uint8_t allow)
+static void filter_record(mmu *m, int s, const mmu_request *req, uint64_t pbase, unsigned page_size,
+                          uint32_t hitmask, int hit, uint8_t allow)
 {
-    if (m->filt_off)
-        return;
     const uint64_t va = req->vaddr;
-    const unsigned shift = tlb_page_shift(e->page_size);
-    const uint64_t vpn = va >> shift;
-    const uint64_t key = filter_key(m, req);
-    unsigned slot = HF_PAGES;
-    for (unsigned i = 0; i < HF_PAGES; i++) /* the page's slot, if it has one: never two */
-        if (m->filt[s][i].vpn == vpn && m->filt[s][i].shift == shift && m->filt[s][i].key == key)
-            slot = i;
-    if (slot == HF_PAGES) {
-        slot = m->filt_next[s];
-        m->filt_next[s] = (slot + 1) % HF_PAGES;
-    }
-    hit_filter *f = &m->filt[s][slot];
-    hit_watch *w = &m->watch[s][slot];
-    /* the sets the lookup probed: every page size of an array that missed; up to the
-       hit's page size in the array that gave the entry (the probe stops there) */
-    const level *lv = &m->lv[s][0];
-    unsigned np = 0;
-    for (uint32_t k = 0; k < lv->n; k++) {
-        const mmu_tlb *t = m->tlb[lv->idx[k]];
-        for (unsigned i = 0; i < t->nsizes; i++) {
-            const uint64_t *g = &t->sgen[tlb_set_of(t, va >> t->shift[i])];
-            unsigned j = 0;
-            while (j < np && w->gen[j] != g)
-                j++;
-            if (j == np) {
-                if (np == HF_PROBES) {
-                    filter_empty(f); /* too many sets to watch: this page takes the full lookup */
-                    return;
-                }
-                w->gen[np] = g;
-                w->seen[np] = *g;
-                np++;
-            }
-            if (lv->idx[k] == hit && t->psidx[i] == e->page_size)
-                break;
-        }
-    }
-    w->n = np;
+    const uint64_t vpn = va >> m->filt_shift[s];
+    const uint32_t i = filter_index(vpn);
+    hit_filter *f = &m->filt[s][i];
+    hit_watch *w = &m->watch[s][i];
     f->vpn = vpn;
-    f->shift = (uint8_t)shift;
-    f->pbase = e->pbase;
-    f->hits = lv->n == 1 ? m->tlb[hit]->stats.hits : NULL;
-    f->hitmask = hitmask;
-    f->key = key;
-    f->page_size = e->page_size;
-    f->array = (int8_t)hit;
+    f->key = filter_key(m, req);
+    f->pbase = pbase;
+    f->seen_changes = m->tlb_changes;
+    f->pend = (uint32_t)(&m->l1_pend[s][hitmask][0] - &m->l1_pend[0][0][0]);
     f->allow = allow;
-    m->filt_mru[s] = slot;
+    if (w->vpn == vpn && w->hit == hit && w->hit_ps == page_size) {
+        /* the same page's lookup, stopped at the same place: the same sets, with their counts
+           now, and the same response (pmask and tail, formed for this page's entry size) */
+        for (unsigned j = 0; j < w->n; j++)
+            w->seen[j] = *w->gen[j];
+        return;
+    } else {
+        /* the sets the lookup probed: every page size of an array that missed; up to the
+           hit's page size in the array that gave the entry (the probe stops there) */
+        const hf_probe *p = m->probes[s], *end = p + m->n_probes[s];
+        unsigned np = 0;
+        for (; p < end; p++) {
+            if (np == HF_PROBES) {
+                f->vpn = HF_EMPTY; /* too many sets to watch: this page takes the full lookup */
+                w->vpn = HF_EMPTY;
+                return;
+            }
+            const uint64_t *g = &p->t->sgen[tlb_set_of(p->t, va >> p->shift)];
+            w->gen[np] = g;
+            w->seen[np] = *g;
+            np++;
+            if (p->array == hit && p->psidx == page_size)
+                p += p->rest;
+        }
+        w->n = np;
+        w->vpn = vpn;
+        w->hit = hit;
+        w->hit_ps = page_size;
+    }
+    f->pmask = (UINT64_C(1) << tlb_page_shift(page_size)) - 1;
+    mmu_response r;
+    memset(&r, 0, sizeof r);
+    r.latency = m->lv[s][0].latency;
+    r.fault = MMU_FAULT_NONE;
+    r.outcome = MMU_OUT_TLB;
+    r.page_size = (uint8_t)page_size;
+    r.level = 1;
+    r.array = (int8_t)hit;
+    r.walk_refs = 0;
+    r.pwc_level = -1;
+    r.fault_level = -1;
+    r.page_faults = 0;
+    memcpy(f->tail, (const char *)&r + offsetof(mmu_response, latency), sizeof f->tail);
 }
 
 void mmu_set_hit_filter(mmu *m, int on)
 {
     m->filt_off = !on;
-    for (int s = SIDE_I; s <= SIDE_D; s++)
-        for (unsigned i = 0; i < HF_PAGES; i++)
-            filter_empty(&m->filt[s][i]);
+    filter_setup(m);
 }
 
-/* Some TLB set changed: empty every slot whose lookup probed a changed set. */
-static __attribute__((noinline)) void filter_sweep(mmu *m)
+/* A slot whose page matches, after some TLB change: still valid if none of its sets changed. */
+static inline int filter_still(mmu *m, int s, hit_filter *f)
 {
-    for (int s = SIDE_I; s <= SIDE_D; s++) {
-        for (unsigned i = 0; i < HF_PAGES; i++) {
-            const hit_watch *w = &m->watch[s][i];
-            if (m->filt[s][i].vpn == HF_EMPTY)
-                continue;
-            for (unsigned j = 0; j < w->n; j++) {
-                if (*w->gen[j] != w->seen[j]) {
-                    filter_empty(&m->filt[s][i]);
-                    break;
-                }
-            }
+    const hit_watch *w = &m->watch[s][f - m->filt[s]];
+    for (unsigned j = 0; j < w->n; j++) {
+        if (*w->gen[j] != w->seen[j]) {
+            f->vpn = HF_EMPTY;
+            return 0;
         }
     }
-    m->changes_seen = m->tlb_changes;
+    f->seen_changes = m->tlb_changes;
+    return 1;
 }
 
-static inline int filter_usable(const mmu *m, const hit_filter *f, const mmu_request *req, unsigned t)
+/* The slot of side s for req's page if it answers req exactly as the full lookup would, or NULL. */
+static inline hit_filter *filter_find(mmu *m, int s, const mmu_request *req, unsigned t)
 {
-    return (req->vaddr >> f->shift) == f->vpn && f->key == filter_key(m, req) && ((f->allow >> t) & 1) &&
-           req->cycle >= m->busy_until;
-}
-
-/* The slot of side s whose page hits again for req exactly as the full lookup would, or NULL. */
-static inline const hit_filter *filter_find(mmu *m, int s, const mmu_request *req, unsigned t)
-{
-    if (m->tlb_changes != m->changes_seen)
-        filter_sweep(m);
-    const hit_filter *f = m->filt[s];
-    const unsigned mru = m->filt_mru[s];
-    if (filter_usable(m, &f[mru], req, t))
-        return &f[mru];
-    for (unsigned i = 0; i < HF_PAGES; i++) {
-        if (i != mru && filter_usable(m, &f[i], req, t)) {
-            m->filt_mru[s] = i;
-            return &f[i];
-        }
-    }
+    const uint64_t vpn = req->vaddr >> m->filt_shift[s];
+    hit_filter *f = &m->filt[s][filter_index(vpn)];
+    if (f->vpn == vpn && f->key == filter_key(m, req) && ((f->allow >> t) & 1) && req->cycle >= m->busy_until &&
+        (f->seen_changes == m->tlb_changes || filter_still(m, s, f)))
+        return f;
     return NULL;
 }
 
-/* A level-1 hit found by the filter: the counters and the response, as the full lookup makes them. */
-static inline void filter_hit(mmu *m, int s, const hit_filter *f, const mmu_request *req, unsigned t,
+_Static_assert(offsetof(mmu_response, latency) == 16 && sizeof(mmu_response) == 32,
+               "filter_hit copies the response's last 16 bytes");
+
+/* A level-1 hit found by the filter: the response; the counters are added when asked for (fold_l1). */
+static inline void filter_hit(mmu *m, const hit_filter *f, const mmu_request *req, unsigned t,
                               mmu_response *resp)
 {
-    const level *lv = &m->lv[s][0];
-    if (f->hits) {
-        f->hits[t]++;
-    } else {
-        for (uint32_t k = 0; k < lv->n; k++)
-            tlb_count(m->tlb[lv->idx[k]], (mmu_access_type)t, (f->hitmask >> k) & 1, 1);
-    }
-    resp->fault = MMU_FAULT_NONE;
-    resp->walk_refs = 0;
-    resp->pwc_level = -1;
-    resp->fault_level = -1;
-    resp->page_faults = 0;
-    resp->outcome = MMU_OUT_TLB;
-    resp->level = 1;
-    resp->array = f->array;
-    resp->page_size = f->page_size;
-    resp->paddr = f->pbase | (req->vaddr & ((UINT64_C(1) << f->shift) - 1));
-    resp->latency = lv->latency;
-    resp->done_cycle = req->cycle + lv->latency;
-    /* record() and the level's counters: added when asked for (fold_l1) */
-    m->l1_pending[t]++;
+    (&m->l1_pend[0][0][0])[f->pend + t]++;
+    uint32_t lat;
+    memcpy(&lat, f->tail, sizeof lat);
+    resp->paddr = f->pbase | (req->vaddr & f->pmask);
+    resp->done_cycle = req->cycle + lat;
+    memcpy((char *)resp + offsetof(mmu_response, latency), f->tail, sizeof f->tail);
 }
 
 static mmu_err translate_full(mmu *m, const mmu_request *req, mmu_response *resp);
@@ -756,7 +784,7 @@ static inline mmu_err translate(mmu *m, const mmu_request *req, mmu_response *re
     const int s = t == MMU_FETCH ? SIDE_I : SIDE_D;
     const hit_filter *f = filter_find(m, s, req, t);
     if (f) {
-        filter_hit(m, s, f, req, t, resp);
+        filter_hit(m, f, req, t, resp);
         return MMU_OK;
     }
     return translate_full(m, req, resp);
@@ -786,16 +814,45 @@ static mmu_err translate_full(mmu *m, const mmu_request *req, mmu_response *resp
         const level *lv = &m->lv[s][l];
         int hit = -1;
         uint32_t hitmask = 0;
+        const mmu_tlb *ht = NULL;
+        size_t hi = 0;
         lat += lv->latency;
         /* the arrays of a level are looked up in parallel; each counts its
            lookup by the level's outcome (hit, elsewhere in the level, miss) */
         for (uint32_t k = 0; k < lv->n; k++) {
-            if (tlb_lookup_level(m->tlb[lv->idx[k]], va, tag, hit < 0 ? &e : NULL)) {
+            mmu_tlb *t = m->tlb[lv->idx[k]];
+            const size_t i = tlb_lookup_level(t, va, tag);
+            if (i) {
                 hitmask |= 1u << k;
-                if (hit < 0)
+                if (hit < 0) {
                     hit = lv->idx[k];
+                    ht = t;
+                    hi = i - 1;
+                }
             }
         }
+        if (l == 0 && hit >= 0 && m->filt_on[s]) { /* (filter off: counted one by one, as a reference) */
+            const uint8_t allow = allowed_types(m, ht->flags[hi], (mmu_priv)req->priv);
+            if (((allow >> type) & 1) && !(m->radix && req->cycle + lat < m->busy_until)) {
+                /* the common level-1 hit: its counters (each array's, the level's, record()'s) are
+                   added when asked for, with the filter's hits (fold_l1) */
+                const unsigned ps = (unsigned)(ht->key[hi] & TLB_PS_MASK);
+                const uint64_t pbase = ht->pbase[hi];
+                m->l1_pend[s][hitmask][type]++;
+                if (m->filt_on[s])
+                    filter_record(m, s, req, pbase, ps, hitmask, hit, allow);
+                resp->outcome = MMU_OUT_TLB;
+                resp->level = 1;
+                resp->array = (int8_t)hit;
+                resp->page_size = (uint8_t)ps;
+                resp->paddr = pbase | (va & ((UINT64_C(1) << tlb_page_shift(ps)) - 1));
+                resp->latency = lat;
+                resp->done_cycle = req->cycle + lat;
+                return MMU_OK;
+            }
+        }
+        if (hit >= 0)
+            tlb_copy_out(ht, hi, &e);
         for (uint32_t k = 0; k < lv->n; k++)
             tlb_count(m->tlb[lv->idx[k]], type, (hitmask >> k) & 1, hit >= 0);
         m->stats.level[l].lookups++;
@@ -805,8 +862,8 @@ static mmu_err translate_full(mmu *m, const mmu_request *req, mmu_response *resp
         }
         m->stats.level[l].hits++;
         uint8_t allow = allowed_types(m, e.flags, (mmu_priv)req->priv);
-        if (l == 0)
-            filter_record(m, s, req, &e, hitmask, hit, allow);
+        if (l == 0 && m->filt_on[s])
+            filter_record(m, s, req, e.pbase, e.page_size, hitmask, hit, allow);
         if (l > 0) {
             if (m->fill == MMU_FILL_EXCLUSIVE)
                 (void)mmu_tlb_take(m->tlb[hit], va, tag, NULL);
@@ -955,18 +1012,17 @@ static void data_access(mmu *m, const mmu_request *req, const mmu_response *resp
                                     MMU_PTEMEM_SRC_DATA, NULL);
 }
 
-static int access_pages(mmu *m, const mmu_request *req, mmu_response resp[2], int missed);
+static int access_pages(mmu *m, const mmu_request *req, mmu_response resp[2]);
 
-/* mmu_access beyond the hit filter: page crossings, every lookup that is not a filter hit
-   (missed: the filter has no slot for the first page, as it is now). */
-static __attribute__((noinline)) int access_full(mmu *m, const mmu_request *req, mmu_response resp[2],
-                                                 int missed)
+/* mmu_access beyond the hit filter: page crossings, every lookup that is not a filter hit. */
+static __attribute__((noinline)) int access_full(mmu *m, const mmu_request *req, mmu_response resp[2])
 {
-    int n = access_pages(m, req, resp, missed);
+    int n = access_pages(m, req, resp);
     if (m->data_through_caches && req->type != MMU_FETCH)
         data_access(m, req, resp, n);
     return n;
 }
+
 
 /* The data of an access served by the filter, through the PTE caches (a tail call, off the fast path). */
 static __attribute__((noinline)) int access_data(mmu *m, const mmu_request *req, mmu_response resp[2])
@@ -975,29 +1031,40 @@ static __attribute__((noinline)) int access_data(mmu *m, const mmu_request *req,
     return 1;
 }
 
+/* mmu_access when the filter's slot is not known to answer at once: a slot whose sets must be
+   compared, or the full path. */
+static __attribute__((noinline)) int access_slow(mmu *m, const mmu_request *req, mmu_response resp[2],
+                                                 hit_filter *f, unsigned t, int s)
+{
+    const unsigned fs = m->filt_shift[s];
+    const uint64_t vpn = req->vaddr >> fs;
+    const uint64_t last = req->vaddr + ((req->size ? req->size : 1) - 1);
+    if (f->vpn != vpn || (last >> fs) != vpn || f->key != filter_key(m, req) || !((f->allow >> t) & 1) ||
+        req->cycle < m->busy_until || !filter_still(m, s, f))
+        return access_full(m, req, resp);
+    filter_hit(m, f, req, t, resp);
+    if (m->data_through_caches && s == SIDE_D)
+        return access_data(m, req, resp);
+    return 1;
+}
+
 int mmu_access(mmu *m, const mmu_request *req, mmu_response resp[2])
 {
-    /* the common case first, with no call: a page the side used lately, no TLB change
-       since, the access within the page (everything else: access_full) */
-    if (m->tlb_changes != m->changes_seen)
-        return access_full(m, req, resp, 0);
+    /* the common case first, with only tail calls: a page of the side's filter, no TLB change
+       since the slot was last checked, the access within the filter's page (everything else:
+       access_slow) */
     const unsigned t = req->type < MMU_ACCESS_TYPES ? req->type : MMU_READ;
-    const int s = t == MMU_FETCH ? SIDE_I : SIDE_D;
-    const hit_filter *f = &m->filt[s][m->filt_mru[s]];
-    if (!filter_usable(m, f, req, t)) {
-        unsigned i = 0;
-        while (i < HF_PAGES && !filter_usable(m, &m->filt[s][i], req, t))
-            i++;
-        if (i == HF_PAGES)
-            return access_full(m, req, resp, 1);
-        m->filt_mru[s] = i;
-        f = &m->filt[s][i];
-    }
+    const size_t s = t == MMU_FETCH ? SIDE_I : SIDE_D;
+    const unsigned fs = m->filt_shift[s];
+    const uint64_t vpn = req->vaddr >> fs;
+    hit_filter *f = m->filt[s] + filter_index(vpn);
     const uint64_t last = req->vaddr + ((req->size ? req->size : 1) - 1);
-    if ((last >> f->shift) != f->vpn)
-        return access_full(m, req, resp, 0); /* crosses a page */
-    filter_hit(m, s, f, req, t, resp);
-    if (m->data_through_caches && req->type != MMU_FETCH &&
+    if (((f->vpn ^ vpn) | ((last >> fs) ^ vpn) | (f->key ^ filter_key(m, req)) |
+         (f->seen_changes ^ m->tlb_changes)) != 0 ||
+        !((f->allow >> t) & 1) || req->cycle < m->busy_until)
+        return access_slow(m, req, resp, f, t, (int)s);
+    filter_hit(m, f, req, t, resp);
+    if (m->data_through_caches && s == SIDE_D &&
         !mmu_ptemem_data_repeat(m->data_rep, resp->paddr, req->type == MMU_WRITE))
         return access_data(m, req, resp); /* not the line the first cache level served last */
     return 1;
@@ -1015,9 +1082,9 @@ int mmu_access(mmu *m, const mmu_request *req, mmu_response resp[2])
  * translated again after the second, then the second again, at most
  * CROSSING_ROUNDS rounds (docs/os-model.md, "Page-crossing accesses").
  */
-static int access_pages(mmu *m, const mmu_request *req, mmu_response resp[2], int missed)
+static int access_pages(mmu *m, const mmu_request *req, mmu_response resp[2])
 {
-    mmu_err e = missed ? translate_full(m, req, &resp[0]) : translate(m, req, &resp[0]);
+    mmu_err e = translate_full(m, req, &resp[0]); /* (mmu_access looked in the filter) */
     if (e != MMU_OK)
         return 1;
     uint64_t size = req->size ? req->size : 1;
@@ -1227,6 +1294,7 @@ void mmu_clear_stats(mmu *m)
     memset(&m->stats, 0, sizeof m->stats);
     memset(m->lat, 0, sizeof m->lat);
     memset(m->l1_pending, 0, sizeof m->l1_pending);
+    memset(m->l1_pend, 0, sizeof m->l1_pend);
     m->stats.n_levels = n;
     if (m->pwc)
         mmu_pwc_clear_stats(m->pwc);
@@ -1256,6 +1324,28 @@ const char *mmu_lat_class_name(mmu_lat_class c)
 static void fold_l1(const mmu *cm)
 {
     mmu *m = (mmu *)cm; /* formed when asked for, as MMU_LAT_ALL is */
+    /* the filter's hits by level-1 outcome: each array's hit or elsewhere count */
+    for (int s = SIDE_I; s <= SIDE_D; s++) {
+        const level *lv = &m->lv[s][0];
+        if (lv->n > HF_ARRAYS)
+            continue; /* (no rows: the side records nothing) */
+        for (uint32_t hm = 1; hm < (1u << lv->n); hm++) {
+            for (unsigned t = 0; t < MMU_ACCESS_TYPES; t++) {
+                const uint64_t n = m->l1_pend[s][hm][t];
+                if (n == 0)
+                    continue;
+                for (uint32_t k = 0; k < lv->n; k++) {
+                    mmu_tlb *tl = m->tlb[lv->idx[k]];
+                    if ((hm >> k) & 1)
+                        tl->stats.hits[t] += n;
+                    else
+                        tl->stats.elsewhere[t] += n;
+                }
+                m->l1_pending[t] += n;
+                m->l1_pend[s][hm][t] = 0;
+            }
+        }
+    }
     mmu_hist *h = &m->lat[MMU_LAT_L1];
     for (unsigned t = 0; t < MMU_ACCESS_TYPES; t++) {
         const uint64_t n = m->l1_pending[t];
@@ -1277,6 +1367,12 @@ static void fold_l1(const mmu *cm)
         m->stats.level[0].hits += n;
         m->l1_pending[t] = 0;
     }
+}
+
+/* A TLB array's counters are asked for: the filter's hits first. */
+static void tlb_sync(void *ctx)
+{
+    fold_l1(ctx);
 }
 
 const mmu_hist *mmu_get_latency(const mmu *m, mmu_lat_class c)

@@ -122,6 +122,8 @@ void mmu_tlb_reset(mmu_tlb *t)
     for (uint32_t set = 0; set < t->sets; set++)
         tlb_set_changed(t, set);
     t->ops->reset(&t->repl);
+    if (t->sync)
+        t->sync(t->sync_ctx);
     memset(&t->stats, 0, sizeof t->stats);
 }
 
@@ -353,11 +355,15 @@ const mmu_tlb_config *mmu_tlb_get_config(const mmu_tlb *t)
 
 const mmu_tlb_stats *mmu_tlb_get_stats(const mmu_tlb *t)
 {
+    if (t->sync)
+        t->sync(t->sync_ctx);
     return &t->stats;
 }
 
 void mmu_tlb_clear_stats(mmu_tlb *t)
 {
+    if (t->sync)
+        t->sync(t->sync_ctx);
     memset(&t->stats, 0, sizeof t->stats);
 }
 

@@ -48,6 +48,10 @@ struct mmu_tlb {
     uint64_t *sgen;
     uint64_t *changes; /* bumped with any sgen: own_changes, or the MMU's counter (mmu.c) */
     uint64_t own_changes;
+    /* called before the counters are read or cleared: the MMU's hit filter adds the hits it
+       served (mmu.c, fold_l1); NULL for an array on its own */
+    void (*sync)(void *ctx);
+    void *sync_ctx;
     const repl_ops *ops;
     repl_state repl;
     mmu_tlb_stats stats;
@@ -214,10 +218,11 @@ static inline int tlb_hit_changes(const mmu_tlb *t, uint32_t set, uint32_t way)
 
 /*
  * Look vaddr up in one array of a level, updating the replacement state on
- * a hit (unless the update would change nothing: tlb_hit_changes); the caller counts the lookup with tlb_count once the level's
- * outcome is known.
+ * a hit (unless the update would change nothing: tlb_hit_changes); the
+ * caller counts the lookup with tlb_count once the level's outcome is known.
+ * Returns the entry's index + 1 (set * ways + way; tlb_copy_out), 0 on a miss.
  */
-static inline int tlb_lookup_level(mmu_tlb *t, uint64_t vaddr, uint32_t asid, mmu_tlb_entry *out)
+static inline size_t tlb_lookup_level(mmu_tlb *t, uint64_t vaddr, uint32_t asid)
 {
     uint32_t set, way;
     if (t->valid == 0 || !tlb_find(t, vaddr, asid, &set, &way))
@@ -229,9 +234,7 @@ static inline int tlb_lookup_level(mmu_tlb *t, uint64_t vaddr, uint32_t asid, mm
         else
             t->ops->hit(&t->repl, set, way);
     }
-    if (out)
-        tlb_copy_out(t, (size_t)set * t->ways + way, out);
-    return 1;
+    return (size_t)set * t->ways + way + 1;
 }
 
 /* mmu_tlb_lookup, inline: an array on its own (its own level). */

@@ -71,6 +71,32 @@ static uint64_t gcd64(uint64_t a, uint64_t b)
     return a;
 }
 
+void mmu_module::divider::set(uint64_t d)
+{
+    if (d <= 1) {
+        m = 0;
+        s1 = s2 = 0;
+        return;
+    }
+    const unsigned l = 64 - static_cast<unsigned>(__builtin_clzll(d - 1)); /* ceil(log2 d), 1..64 */
+    const u128 two_l = static_cast<u128>(1) << l;
+    m = static_cast<uint64_t>(((two_l - d) << 64) / d + 1);
+    s1 = 1;
+    s2 = l - 1;
+}
+
+/* cycle_of beyond 64-bit products: floor(v * den / num) in 128 bits. */
+uint64_t mmu_module::cycle_of_wide(uint64_t v) const
+{
+    return static_cast<uint64_t>(static_cast<u128>(v) * den_ / num_);
+}
+
+/* ticks_at beyond 64-bit products: ceil(c * num / den) in 128 bits. */
+uint64_t mmu_module::ticks_at_wide(uint64_t c) const
+{
+    return static_cast<uint64_t>((static_cast<u128>(c) * num_ + (den_ - 1)) / den_);
+}
+
 /* No translation: the address is wrong.  A translation that refuses the access: the command is. */
 static tlm_response_status fault_status(unsigned cause)
 {
@@ -119,10 +145,6 @@ mmu_module::mmu_module(sc_module_name name, const mmu_config &cfg, const options
         den_ = cfg.clock_mhz / g;
     }
     period_ = sc_time::from_value(num_ / den_);
-    inv_num_ = 1.0 / static_cast<double>(num_ ? num_ : 1);
-    inv_den_ = 1.0 / static_cast<double>(den_);
-    fast_v_ = (UINT64_C(1) << 53) / den_;
-    fast_c_ = (UINT64_C(1) << 53) / (num_ ? num_ : 1);
     if (num_ < den_) {
         mmu_destroy(m_);
         m_ = nullptr;
@@ -130,11 +152,12 @@ mmu_module::mmu_module(sc_module_name name, const mmu_config &cfg, const options
         SC_REPORT_ERROR(MSG_TYPE, text.c_str());
         throw std::invalid_argument(text);
     }
+    div_num_.set(num_);
+    div_den_.set(den_);
+    max_v_ = UINT64_MAX / den_;
+    max_c_ = (UINT64_MAX - (den_ - 1)) / num_;
 
-    cpu_socket.register_b_transport(this, &mmu_module::b_transport);
-    cpu_socket.register_nb_transport_fw(this, &mmu_module::nb_transport_fw);
-    cpu_socket.register_transport_dbg(this, &mmu_module::transport_dbg);
-    cpu_socket.register_get_direct_mem_ptr(this, &mmu_module::get_direct_mem_ptr);
+    cpu_socket.bind(cpu_fw_);
     mem_socket.register_nb_transport_bw(this, &mmu_module::nb_transport_bw);
     mem_socket.register_invalidate_direct_mem_ptr(this, &mmu_module::invalidate_direct_mem_ptr);
     ctrl_socket.register_b_transport(this, &mmu_module::ctrl_b_transport);
@@ -282,26 +305,54 @@ void mmu_module::b_transport(tlm_generic_payload &t, sc_time &delay)
     xlate x;
     enter();
     const sc_time start = simcontext()->time_stamp(); /* sc_time_stamp(), inline */
-    const uint64_t refs = ms_.pte_reads + ms_.pte_writes;
     const sc_time lat = translate(t, ext, start, delay, x);
+    const int n = x.n;
+    const bool faulted = x.r[n - 1].fault != MMU_FAULT_NONE;
+    const uint64_t va = x.req.vaddr, pa = x.r[0].paddr;
     leave();
     delay += lat;
-    if (ms_.pte_reads + ms_.pte_writes != refs) {
-        /* time the memory already spent waiting on PTE references is not added again */
-        const sc_time waited = sc_time_stamp() - start;
+    if (__builtin_expect(simcontext()->time_stamp() != start, 0)) {
+        /* PTE references on mem_socket waited: the time already spent is not added again */
+        const sc_time waited = simcontext()->time_stamp() - start;
         delay = delay > waited ? delay - waited : SC_ZERO_TIME;
     }
-    if (x.r[x.n - 1].fault != MMU_FAULT_NONE) {
+    if (__builtin_expect(faulted, 0)) {
         fault(t, ext, x, delay);
         return;
     }
-    if (x.n == 2 && x.r[1].paddr != x.r[0].paddr + x.len0) {
+    if (__builtin_expect(n == 2, 0) && x.r[1].paddr != pa + x.len0) {
         forward_split(t, delay, x);
         return;
     }
-    t.set_address(x.r[0].paddr);
-    mem_socket->b_transport(t, delay);
-    t.set_address(x.req.vaddr);
+    t.set_address(pa);
+    down_->b_transport(t, delay);
+    t.set_address(va);
+}
+
+void mmu_module::end_of_elaboration()
+{
+    down_ = mem_socket.operator->(); /* bound by now: resolved once, not per transaction */
+}
+
+/* cpu_socket's forward interface */
+void mmu_module::cpu_fw::b_transport(tlm_generic_payload &t, sc_time &d)
+{
+    m.b_transport(t, d);
+}
+
+tlm_sync_enum mmu_module::cpu_fw::nb_transport_fw(tlm_generic_payload &t, tlm_phase &ph, sc_time &d)
+{
+    return m.nb_transport_fw(t, ph, d);
+}
+
+unsigned mmu_module::cpu_fw::transport_dbg(tlm_generic_payload &t)
+{
+    return m.transport_dbg(t);
+}
+
+bool mmu_module::cpu_fw::get_direct_mem_ptr(tlm_generic_payload &t, tlm_dmi &dmi)
+{
+    return m.get_direct_mem_ptr(t, dmi);
 }
 
 /* ---- control ---- */

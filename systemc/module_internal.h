@@ -32,10 +32,10 @@ inline uint64_t page_mask(unsigned page_size)
 inline void mmu_module::make_request(const tlm::tlm_generic_payload &t, const translation_extension *ext,
                                      const sc_core::sc_time &when, mmu_request &req) const
 {
-    uint32_t len = t.get_data_length();
+    const uint32_t len0 = t.get_data_length();
     const uint32_t sw = t.get_streaming_width();
-    if (sw && sw < len)
-        len = sw; /* a streaming burst touches [address, address + width) */
+    /* a streaming burst (0 < sw < length) touches [address, address + sw) */
+    const uint32_t len = sw - 1u < len0 ? sw : len0;
     req.vaddr = t.get_address();
     req.cycle = cycle_of(when);
     req.size = len ? len : 1;
@@ -82,11 +82,9 @@ inline sc_core::sc_time mmu_module::translate(tlm::tlm_generic_payload &t, trans
     port_offset_ = offset;
     x.n = mmu_access(m_, &x.req, x.r);
     const mmu_response &last = x.r[x.n - 1];
-    if (x.n == 2) {
+    if (__builtin_expect(x.n == 2, 0)) {
         ms_.crossings++;
         x.len0 = static_cast<uint32_t>((x.req.vaddr | page_mask(x.r[0].page_size)) - x.req.vaddr + 1);
-    } else {
-        x.len0 = x.req.size;
     }
     if (x.req.cycle < ms_.first_cycle)
         ms_.first_cycle = x.req.cycle;

@@ -393,6 +393,15 @@ static void filter_on_off(const mmu_config *c, stream st, int invalidations, con
         for (int j = 0; j < n0; j++)
             same_response(&r[0][j], &r[1][j], i);
         cycle = ((rnd(&st) & 3) == 0) ? r[0][n0 - 1].done_cycle : cycle + 1; /* sometimes within a walk */
+        if (i == 30000) {
+            /* counters asked for mid-run (the filter's are added when asked for), then cleared */
+            if (memcmp(mmu_get_stats(m[0]), mmu_get_stats(m[1]), sizeof(mmu_stats)) != 0 ||
+                memcmp(mmu_tlb_get_stats(mmu_get_tlb(m[0], 0)), mmu_tlb_get_stats(mmu_get_tlb(m[1], 0)),
+                       sizeof(mmu_tlb_stats)) != 0)
+                fail_msg("%s: the counters differ mid-run", what);
+            for (int k = 0; k < 2; k++)
+                mmu_clear_stats(m[k]);
+        }
         if (invalidations && (rnd(&st) & 511) == 0) {
             mmu_inval_kind kind = (mmu_inval_kind)(rnd(&st) & 3);
             uint64_t va = 0x400000 + ((rnd(&st) % st.npages) << 12);
@@ -509,10 +518,21 @@ static void test_hit_filter_watches_every_array(void **state)
         q.cycle = 3000;
         assert_int_equal(mmu_translate(m[k], &q, &r), MMU_OK); /* hits l1d and l1d_2m */
         assert_int_equal(r.paddr, 0x100000);
+        /* b hits l1d_2m alone; a, in the same 2M page, still hits l1d too: a filter slot
+           covers no more than the smallest page size its lookup probed */
+        q.vaddr = b;
+        q.cycle = 4000;
+        assert_int_equal(mmu_translate(m[k], &q, &r), MMU_OK);
+        assert_int_equal(r.page_size, MMU_PS_2M);
+        q.vaddr = a;
+        q.cycle = 5000;
+        assert_int_equal(mmu_translate(m[k], &q, &r), MMU_OK);
+        assert_int_equal(r.paddr, 0x100000);
+        assert_int_equal(r.page_size, MMU_PS_4K);
     }
     const mmu_tlb_stats *l1d_2m = mmu_tlb_get_stats(mmu_get_tlb(m[0], 2));
     assert_string_equal(mmu_tlb_get_config(mmu_get_tlb(m[0], 2))->name, "l1d_2m");
-    assert_int_equal(l1d_2m->hits[MMU_READ], 1); /* a (b walked) */
+    assert_int_equal(l1d_2m->hits[MMU_READ], 3); /* a, b, a (b walked first) */
     for (uint32_t t = 0; t < mmu_tlb_count(m[0]); t++)
         assert_memory_equal(mmu_tlb_get_stats(mmu_get_tlb(m[0], t)), mmu_tlb_get_stats(mmu_get_tlb(m[1], t)),
                             sizeof(mmu_tlb_stats));

@@ -25,6 +25,7 @@
 #include "mmusim/error.h"
 #include "mmusim/types.h"
 #include "mmusim/io/trace.h"
+#include "trace_async.h"
 #include "trace_binfmt.h"
 
 static char tmpdir[64];
@@ -193,6 +194,49 @@ static result *read_all(const char *path, mmusim_format fmt, size_t max)
     return &r;
 }
 
+/*
+ * read_all, then the same trace read as `mmusim run` reads it: opened
+ * without a stream thread and read on a second thread (trace_async.c, where
+ * a binary trace's records are decoded on the caller's side).  Both must
+ * give the same accesses, then the same end or the same error.  Returns
+ * the first.
+ */
+static result *read_both(const char *path, mmusim_format fmt, size_t max)
+{
+    static result sync;
+    sync = *read_all(path, fmt, max);
+    result r;
+    memset(&r, 0, sizeof r);
+    mmusim_trace *t = NULL;
+    r.rc = tbt_trace_open_unthreaded(path, fmt, &t, r.err, sizeof r.err);
+    if (r.rc >= 0) {
+        mmusim_async *as = mmusim_async_start(t);
+        assert_non_null(as);
+        const mmusim_access *batch;
+        long k;
+        while ((k = mmusim_async_read(as, &batch, r.err, sizeof r.err)) > 0)
+            for (long i = 0; i < k; i++, r.n++)
+                if (r.n < 64)
+                    r.acc[r.n] = batch[i];
+        if (k < 0) {
+            r.rc = (int)k;
+            char again[512];
+            assert_int_equal(mmusim_async_read(as, &batch, again, sizeof again), k);
+            assert_string_equal(again, r.err);
+        }
+        mmusim_async_stop(as);
+        r.instructions = mmusim_trace_instructions(t);
+        mmusim_trace_close(t);
+    }
+    assert_int_equal(r.rc, sync.rc);
+    assert_string_equal(r.err, sync.err);
+    assert_int_equal(r.n, sync.n);
+    assert_int_equal(r.instructions, sync.instructions);
+    for (size_t i = 0; i < r.n && i < 64; i++)
+        assert_memory_equal(&r.acc[i], &sync.acc[i], sizeof r.acc[i]);
+    return &sync;
+}
+
 static void check_access(const mmusim_access *a, int type, uint64_t vaddr, uint32_t size, unsigned asid)
 {
     assert_int_equal(a->type, type);
@@ -207,7 +251,7 @@ static void expect_error(mmusim_format fmt, const buf *b, const char *suffix)
     const char *path = fixture("bad.bin", b->p, b->len);
     char want[600];
     snprintf(want, sizeof want, "%s%s", path, suffix);
-    result *r = read_all(path, fmt, 16);
+    result *r = read_both(path, fmt, 16);
     if (r->rc >= 0 || strcmp(r->err, want) != 0)
         print_error("want: %s\ngot:  %s (rc %d)\n", want, r->err, r->rc);
     assert_true(r->rc < 0);
@@ -288,36 +332,36 @@ static void test_binary(void **state)
     buf b = sample_bin(10);
     const char *path = fixture("t.bin", b.p, b.len);
     for (size_t max = 1; max <= 16; max += 3) {
-        check_sample(read_all(path, MMUSIM_FMT_AUTO, max));
-        check_sample(read_all(path, MMUSIM_FMT_BINARY, max));
+        check_sample(read_both(path, MMUSIM_FMT_AUTO, max));
+        check_sample(read_both(path, MMUSIM_FMT_BINARY, max));
     }
     buf_free(&b);
     /* count unknown (a streamed file) */
     b = sample_bin(MMUSIM_BIN_COUNT_UNKNOWN);
-    check_sample(read_all(fixture("t.bin", b.p, b.len), MMUSIM_FMT_AUTO, 16));
+    check_sample(read_both(fixture("t.bin", b.p, b.len), MMUSIM_FMT_AUTO, 16));
 
     /* every compression, detected by magic number */
     buf g = gzip_bytes(b.p, b.len), x = xz_bytes(b.p, b.len), z = zstd_bytes(b.p, b.len);
-    result *r = read_all(fixture("t.bin.gz", g.p, g.len), MMUSIM_FMT_AUTO, 3);
+    result *r = read_both(fixture("t.bin.gz", g.p, g.len), MMUSIM_FMT_AUTO, 3);
     check_sample(r);
     assert_string_equal(r->comp, "gzip");
-    r = read_all(fixture("t.bin.xz", x.p, x.len), MMUSIM_FMT_AUTO, 3);
+    r = read_both(fixture("t.bin.xz", x.p, x.len), MMUSIM_FMT_AUTO, 3);
     check_sample(r);
     assert_string_equal(r->comp, "xz");
-    r = read_all(fixture("t.bin.zst", z.p, z.len), MMUSIM_FMT_BINARY, 3);
+    r = read_both(fixture("t.bin.zst", z.p, z.len), MMUSIM_FMT_BINARY, 3);
     check_sample(r);
     assert_string_equal(r->comp, "zstd");
     /* a truncated and a corrupt compressed binary trace */
     char want[600];
     const char *tp = fixture("trunc.zst", z.p, z.len - 3);
     snprintf(want, sizeof want, "%s: truncated zstd stream (at the start of the data)", tp);
-    r = read_all(tp, MMUSIM_FMT_AUTO, 16);
+    r = read_both(tp, MMUSIM_FMT_AUTO, 16);
     assert_true(r->rc < 0);
     assert_string_equal(r->err, want);
     g.p[g.len - 6] ^= 0x55; /* the CRC */
     tp = fixture("t.bin.gz", g.p, g.len);
     snprintf(want, sizeof want, "%s: corrupt gzip stream: incorrect data check (at the start of the data)", tp);
-    r = read_all(tp, MMUSIM_FMT_AUTO, 16);
+    r = read_both(tp, MMUSIM_FMT_AUTO, 16);
     assert_true(r->rc < 0);
     assert_string_equal(r->err, want);
     buf_free(&g);
@@ -330,7 +374,7 @@ static void test_binary(void **state)
     b.len = b.cap = 0;
     hdr(&b, 1, 0, 1);
     rec(&b, 0x1000, 0, 0, 8, MMU_WRITE, 0);
-    r = read_all(fixture("t.bin", b.p, b.len), MMUSIM_FMT_AUTO, 16);
+    r = read_both(fixture("t.bin", b.p, b.len), MMUSIM_FMT_AUTO, 16);
     assert_int_equal(r->rc, 0);
     assert_int_equal(r->fields, MMUSIM_FIELD_SIZE);
     check_access(&r->acc[0], MMU_WRITE, 0x1000, 8, 0);
@@ -366,8 +410,35 @@ static void test_binary_big(void **state)
         assert_int_equal(seen, N);
         assert_int_equal(mmusim_trace_instructions(t), N / 3);
         mmusim_trace_close(t);
+        result *r = read_both(path, MMUSIM_FMT_AUTO, 16); /* and on a second thread */
+        assert_int_equal(r->rc, 0);
+        assert_int_equal(r->n, N);
     }
     buf_free(&z);
+    /* a bad record where the second thread's batches (12288 records) and its
+       decoding steps (1024) end, then a truncated last record: the same
+       accesses, then the same message, either way */
+    static const uint32_t at[] = {1023, 1024, 12287, 12288, 24576, N - 1};
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        unsigned char *info = b.p + 32 + (size_t)at[i] * 16 + 14;
+        const unsigned char keep[2] = {info[0], info[1]};
+        info[0] = 0;
+        info[1] = 0; /* size 0 */
+        char want[600];
+        const char *path = fixture("big.bin", b.p, b.len);
+        snprintf(want, sizeof want, "%s: record %u: size 0 out of range 1..4096", path, at[i] + 1);
+        result *r = read_both(path, MMUSIM_FMT_AUTO, 16);
+        assert_int_equal(r->n, at[i]);
+        assert_string_equal(r->err, want);
+        info[0] = keep[0];
+        info[1] = keep[1];
+    }
+    const char *path = fixture("big.bin", b.p, b.len - 5);
+    char want[600];
+    snprintf(want, sizeof want, "%s: record %u: truncated record (11 of 16 bytes)", path, N);
+    result *r = read_both(path, MMUSIM_FMT_BINARY, 16);
+    assert_int_equal(r->n, N - 1);
+    assert_string_equal(r->err, want);
     buf_free(&b);
 }
 

@@ -19,6 +19,7 @@
 
 #include "mmusim/error.h"
 #include "mmusim/io/stream.h"
+#include "trace_async.h"
 #include "trace_impl.h"
 
 long mmusim_trace_read(mmusim_trace *t, mmusim_access *buf, size_t max, char *err, size_t errlen)
@@ -93,7 +94,8 @@ static size_t trace_buffer_size(const mmusim_stream *st)
     return cap < 8192 ? 8192 : cap;
 }
 
-int mmusim_trace_open(const char *path, mmusim_format fmt, mmusim_trace **out, char *err, size_t errlen)
+static int trace_open(const char *path, mmusim_format fmt, int stream_thread, mmusim_trace **out, char *err,
+                      size_t errlen)
 {
     if (out)
         *out = NULL;
@@ -107,7 +109,8 @@ int mmusim_trace_open(const char *path, mmusim_format fmt, mmusim_trace **out, c
             snprintf(err, errlen, "%s: out of memory", path);
         return MMU_ENOMEM;
     }
-    int rc = mmusim_stream_open(path, &t->st, err, errlen);
+    int rc = stream_thread ? mmusim_stream_open(path, &t->st, err, errlen)
+                           : mmusim_stream_open_unthreaded(path, &t->st, err, errlen);
     if (rc < 0) {
         free(t);
         return rc;
@@ -120,7 +123,14 @@ int mmusim_trace_open(const char *path, mmusim_format fmt, mmusim_trace **out, c
     }
     t->fmt = fmt;
     t->ops = tbt_formats[fmt];
+    /* The first read is short: enough to tell the format and read a header
+     * or the first lines.  The rest of the buffer is touched only when a
+     * reader needs it (the reader thread of a binary trace reads into its
+     * batches, and never does): a page fault per 4 KiB is not free. */
+    const size_t cap = t->cap;
+    t->cap = cap < MMUSIM_TRACE_FIRST ? cap : MMUSIM_TRACE_FIRST;
     rc = tbt_fill(t, MMUSIM_PEEK);
+    t->cap = cap;
     if (rc < 0)
         goto fail;
     if (t->len == 0) {
@@ -147,6 +157,16 @@ fail:
     mmusim_copy_msg(err, errlen, t->errmsg);
     mmusim_trace_close(t);
     return rc;
+}
+
+int mmusim_trace_open(const char *path, mmusim_format fmt, mmusim_trace **out, char *err, size_t errlen)
+{
+    return trace_open(path, fmt, 1, out, err, errlen);
+}
+
+int tbt_trace_open_unthreaded(const char *path, mmusim_format fmt, mmusim_trace **out, char *err, size_t errlen)
+{
+    return trace_open(path, fmt, 0, out, err, errlen);
 }
 
 uint64_t mmusim_trace_instructions(const mmusim_trace *t)

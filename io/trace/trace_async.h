@@ -14,6 +14,15 @@
 typedef struct mmusim_async mmusim_async;
 
 /*
+ * mmusim_trace_open for a trace to be read with mmusim_async_start: the
+ * stream gets no decompression thread of its own (the reader thread
+ * decompresses; mmusim_async_start would stop that thread anyway, after
+ * it had read ahead for nothing).  Read on the calling thread, such a
+ * trace decompresses there.
+ */
+int tbt_trace_open_unthreaded(const char *path, mmusim_format fmt, mmusim_trace **out, char *err, size_t errlen);
+
+/*
  * Start reading t on a second thread (t must stay open until
  * mmusim_async_stop).  Returns NULL if no thread could be started: the caller
  * then reads t itself.

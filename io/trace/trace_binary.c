@@ -12,6 +12,7 @@
  * buffer and completed by the next read.
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,6 +20,7 @@
 #include "mmusim/types.h"
 #include "trace_binfmt.h"
 #include "trace_impl.h"
+#include "trace_line.h" /* tbt_put */
 
 /* ---- mmusim binary ---- */
 
@@ -61,11 +63,28 @@ static int bin_open(mmusim_trace *t)
     return 0;
 }
 
+/* "NAME: record N: ..." into msg; returns code. */
+static int dec_fail(const char *name, uint64_t rec, char *msg, size_t msglen, int code, const char *fmt, ...)
+    MMUSIM_PRINTF(6, 7);
+
+static int dec_fail(const char *name, uint64_t rec, char *msg, size_t msglen, int code, const char *fmt, ...)
+{
+    int k = snprintf(msg, msglen, "%s: record %" PRIu64 ": ", name, rec);
+    if (k < 0 || (size_t)k >= msglen)
+        k = 0;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg + k, msglen - (size_t)k, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
 /*
  * The record at p (number rec, 1-based) left the fast loop: apply it if it
  * is a control record (returns 0), or fail with the reason.
  */
-static int bin_slow(mmusim_trace *t, const unsigned char *p, uint64_t rec)
+static int bin_slow(tbt_bin_dec *d, const char *name, const unsigned char *p, uint64_t rec, char *msg,
+                    size_t msglen)
 {
     uint32_t delta = mmusim_le32(p + 8);
     unsigned asid = mmusim_le16(p + 12), info = mmusim_le16(p + 14);
@@ -73,129 +92,219 @@ static int bin_slow(mmusim_trace *t, const unsigned char *p, uint64_t rec)
     int hc = (info & MMUSIM_BIN_HAS_CYCLE) != 0;
     if (type == MMUSIM_BIN_TYPE_CONTROL) {
         if (size != MMUSIM_BIN_CTL_SET_CYCLE && size != MMUSIM_BIN_CTL_SET_VMID)
-            return tbt_fail_record(t, rec, MMU_EPARSE, "unknown control record kind %u", size);
+            return dec_fail(name, rec, msg, msglen, MMU_EPARSE, "unknown control record kind %u", size);
         if (delta || asid || hc)
-            return tbt_fail_record(t, rec, MMU_EPARSE,
-                                   "control record with non-zero delta, asid or cycle bit");
+            return dec_fail(name, rec, msg, msglen, MMU_EPARSE,
+                            "control record with non-zero delta, asid or cycle bit");
         if (size == MMUSIM_BIN_CTL_SET_VMID) {
-            if (!(t->bin_flags & MMUSIM_BIN_FLAG_VMID))
-                return tbt_fail_record(t, rec, MMU_EPARSE,
-                                       "VM control record, but the header says there are no VM ids");
+            if (!(d->flags & MMUSIM_BIN_FLAG_VMID))
+                return dec_fail(name, rec, msg, msglen, MMU_EPARSE,
+                                "VM control record, but the header says there are no VM ids");
             if (mmusim_le64(p) > UINT16_MAX)
-                return tbt_fail_record(t, rec, MMU_ERANGE, "VM id %" PRIu64 " out of range 0..65535",
-                                       mmusim_le64(p));
-            t->bin_vmid = (uint16_t)mmusim_le64(p);
+                return dec_fail(name, rec, msg, msglen, MMU_ERANGE, "VM id %" PRIu64 " out of range 0..65535",
+                                mmusim_le64(p));
+            d->vmid = (uint16_t)mmusim_le64(p);
             return 0;
         }
-        if (!(t->bin_flags & MMUSIM_BIN_FLAG_CYCLE))
-            return tbt_fail_record(t, rec, MMU_EPARSE,
-                                   "cycle control record, but the header says there are no cycles");
-        t->prev_cycle = mmusim_le64(p);
+        if (!(d->flags & MMUSIM_BIN_FLAG_CYCLE))
+            return dec_fail(name, rec, msg, msglen, MMU_EPARSE,
+                            "cycle control record, but the header says there are no cycles");
+        d->prev_cycle = mmusim_le64(p);
         return 0;
     }
     if (size - 1 >= MMUSIM_TRACE_MAX_SIZE)
-        return tbt_fail_record(t, rec, MMU_ERANGE, "size %u out of range 1..%d", size,
-                               MMUSIM_TRACE_MAX_SIZE);
+        return dec_fail(name, rec, msg, msglen, MMU_ERANGE, "size %u out of range 1..%d", size,
+                        MMUSIM_TRACE_MAX_SIZE);
     if (mmusim_le64(p) + (size - 1) < mmusim_le64(p))
-        return tbt_fail_record(t, rec, MMU_ERANGE,
-                               "the access's bytes run past the end of the address space (address "
-                               "+ size - 1 wraps past 2^64)");
-    if (asid && !(t->bin_flags & MMUSIM_BIN_FLAG_ASID))
-        return tbt_fail_record(t, rec, MMU_EPARSE, "asid %u, but the header says there are no ASIDs",
-                               asid);
-    if (hc && !(t->bin_flags & MMUSIM_BIN_FLAG_CYCLE))
-        return tbt_fail_record(t, rec, MMU_EPARSE,
-                               "record with a cycle, but the header says there are no cycles");
-    return tbt_fail_record(t, rec, MMU_EPARSE, "cycle delta %" PRIu32 " in a record without a cycle",
-                           delta);
+        return dec_fail(name, rec, msg, msglen, MMU_ERANGE,
+                        "the access's bytes run past the end of the address space (address "
+                        "+ size - 1 wraps past 2^64)");
+    if (asid && !(d->flags & MMUSIM_BIN_FLAG_ASID))
+        return dec_fail(name, rec, msg, msglen, MMU_EPARSE, "asid %u, but the header says there are no ASIDs",
+                        asid);
+    if (hc && !(d->flags & MMUSIM_BIN_FLAG_CYCLE))
+        return dec_fail(name, rec, msg, msglen, MMU_EPARSE,
+                        "record with a cycle, but the header says there are no cycles");
+    return dec_fail(name, rec, msg, msglen, MMU_EPARSE, "cycle delta %" PRIu32 " in a record without a cycle",
+                    delta);
+}
+
+/*
+ * tbt_bin_decode for a trace with (cycles 1) or without cycles.  Each
+ * record is checked with one test on its second 8 bytes (delta, asid, info)
+ * against the bits the header forbids, plus size, type and wrap-around; a
+ * control record or a bad one goes to bin_slow.
+ */
+static MMUSIM_ALWAYS_INLINE size_t bin_decode_t(tbt_bin_dec *d, const char *name, const unsigned char *p, size_t k,
+                                                mmusim_access *out, int *code, char *msg, size_t msglen,
+                                                const int cycles)
+{
+    /* without cycles: no delta and no cycle bit; without ASIDs: no asid */
+    const uint64_t forbid = (cycles ? 0 : UINT64_C(0x80000000ffffffff)) |
+                            (d->flags & MMUSIM_BIN_FLAG_ASID ? 0 : UINT64_C(0xffff) << 32);
+    uint64_t prev = d->prev_cycle, instr = 0;
+    uint32_t vmid = d->vmid;
+    size_t i = 0;
+    mmusim_access *o = out;
+    *code = 0;
+    for (;;) {
+        for (; i < k; i++, p += MMUSIM_BIN_RECORD_SIZE) {
+            const uint64_t va = mmusim_le64(p), w = mmusim_le64(p + 8);
+            const unsigned info = (unsigned)(w >> 48);
+            const unsigned size = info & MMUSIM_BIN_SIZE_MASK, type = (info >> MMUSIM_BIN_TYPE_SHIFT) & 3;
+            const unsigned hc = cycles ? info >> 15 : 0; /* without cycles the bit is forbidden */
+            /* type and size in one test: (type << 13 | size) - 1 >> 12 is 0, 2 or 4 exactly
+               when the type is 0..2 and the size 1..4096 */
+            const unsigned ts = (((info & 0x7fffu) - 1) >> 12) & 15;
+            unsigned bad = ((w & forbid) != 0) | (((0x15u >> ts) & 1) ^ 1) | (va + (size - 1) < va);
+            if (cycles)
+                bad |= !hc & ((uint32_t)w != 0);
+            if (MMUSIM_UNLIKELY(bad))
+                break;
+            uint64_t cycle = 0;
+            if (cycles) {
+                prev += (uint32_t)w;
+                cycle = prev & (0 - (uint64_t)hc);
+            }
+            tbt_put(o++, va, cycle, size, (unsigned)(w >> 32) & 0xffffu, type, hc, vmid);
+            instr += type == MMU_FETCH;
+        }
+        if (i == k)
+            break;
+        /* a control record or a bad one */
+        d->prev_cycle = prev;
+        int rc = bin_slow(d, name, p, d->record + i + 1, msg, msglen);
+        if (rc < 0) {
+            *code = rc;
+            break;
+        }
+        prev = d->prev_cycle;
+        vmid = d->vmid;
+        i++;
+        p += MMUSIM_BIN_RECORD_SIZE;
+    }
+    d->prev_cycle = prev;
+    d->record += i;
+    d->instructions += instr;
+    return (size_t)(o - out);
+}
+
+size_t tbt_bin_decode(tbt_bin_dec *d, const char *name, const unsigned char *p, size_t k, mmusim_access *out,
+                      int *code, char *msg, size_t msglen)
+{
+    if (d->flags & MMUSIM_BIN_FLAG_CYCLE)
+        return bin_decode_t(d, name, p, k, out, code, msg, msglen, 1);
+    return bin_decode_t(d, name, p, k, out, code, msg, msglen, 0);
+}
+
+/*
+ * Make whole records available at t->pos: returns how many, at most max and
+ * within the header's count, 0 at the end of the data, or an error
+ * (sticky): a truncated record, fewer or more records than the header says,
+ * the stream's.
+ */
+static long bin_avail(mmusim_trace *t, size_t max)
+{
+    size_t avail = t->len - t->pos;
+    if (avail < MMUSIM_BIN_RECORD_SIZE) {
+        int rc = tbt_fill(t, MMUSIM_BIN_RECORD_SIZE);
+        if (rc < 0)
+            return rc;
+        avail = t->len - t->pos;
+        if (avail < MMUSIM_BIN_RECORD_SIZE) {
+            if (avail)
+                return tbt_fail_record(t, t->record + 1, MMU_EPARSE, "truncated record (%zu of %d bytes)", avail,
+                                       MMUSIM_BIN_RECORD_SIZE);
+            if (t->bin_count != MMUSIM_BIN_COUNT_UNKNOWN && t->record < t->bin_count)
+                return tbt_fail_record(t, t->record + 1, MMU_EPARSE,
+                                       "missing: the data ends after %" PRIu64 " records, the header says %" PRIu64,
+                                       t->record, t->bin_count);
+            return 0;
+        }
+    }
+    size_t k = avail / MMUSIM_BIN_RECORD_SIZE;
+    if (t->bin_count != MMUSIM_BIN_COUNT_UNKNOWN) {
+        uint64_t left = t->bin_count - t->record;
+        if (left == 0)
+            return tbt_fail_record(t, t->record + 1, MMU_EPARSE, "more records than the header's count (%" PRIu64 ")",
+                                   t->bin_count);
+        if (k > left)
+            k = (size_t)left;
+    }
+    if (k > max)
+        k = max;
+    return (long)k;
 }
 
 static long bin_read(mmusim_trace *t, mmusim_access *out, size_t max)
 {
-    const unsigned asid_ok = t->bin_flags & MMUSIM_BIN_FLAG_ASID ? 0xffffu : 0;
-    const int cycles = (t->bin_flags & MMUSIM_BIN_FLAG_CYCLE) != 0;
     size_t n = 0;
     while (n < max) {
-        size_t avail = t->len - t->pos;
-        if (avail < MMUSIM_BIN_RECORD_SIZE) {
-            int rc = tbt_fill(t, MMUSIM_BIN_RECORD_SIZE);
-            if (rc < 0)
-                return n ? (long)n : rc;
-            avail = t->len - t->pos;
-            if (avail < MMUSIM_BIN_RECORD_SIZE) {
-                int code = 0;
-                if (avail)
-                    code = tbt_fail_record(t, t->record + 1, MMU_EPARSE,
-                                           "truncated record (%zu of %d bytes)", avail,
-                                           MMUSIM_BIN_RECORD_SIZE);
-                else if (t->bin_count != MMUSIM_BIN_COUNT_UNKNOWN && t->record < t->bin_count)
-                    code = tbt_fail_record(t, t->record + 1, MMU_EPARSE,
-                                           "missing: the data ends after %" PRIu64
-                                           " records, the header says %" PRIu64,
-                                           t->record, t->bin_count);
-                if (code)
-                    return n ? (long)n : code;
-                break;
-            }
+        long k = bin_avail(t, max - n);
+        if (k <= 0) {
+            if (k < 0)
+                return n ? (long)n : k;
+            break;
         }
-        size_t k = avail / MMUSIM_BIN_RECORD_SIZE;
-        if (t->bin_count != MMUSIM_BIN_COUNT_UNKNOWN) {
-            uint64_t left = t->bin_count - t->record;
-            if (left == 0) {
-                int code = tbt_fail_record(t, t->record + 1, MMU_EPARSE,
-                                           "more records than the header's count (%" PRIu64 ")",
-                                           t->bin_count);
-                return n ? (long)n : code;
-            }
-            if (k > left)
-                k = (size_t)left;
-        }
-        if (k > max - n)
-            k = max - n;
-        const unsigned char *p = (const unsigned char *)t->buf + t->pos;
-        uint64_t prev = t->prev_cycle, instr = 0;
-        const uint16_t vmid = t->bin_vmid;
-        size_t i;
-        mmusim_access *a = out + n;
-        for (i = 0; i < k; i++, p += MMUSIM_BIN_RECORD_SIZE) {
-            uint64_t va = mmusim_le64(p);
-            uint32_t delta = mmusim_le32(p + 8);
-            unsigned asid = mmusim_le16(p + 12), info = mmusim_le16(p + 14);
-            unsigned size = info & MMUSIM_BIN_SIZE_MASK, type = (info >> MMUSIM_BIN_TYPE_SHIFT) & 3;
-            unsigned hc = info >> 15;
-            unsigned bad_cycle = hc ? !cycles : delta != 0;
-            if (MMUSIM_UNLIKELY((size - 1 >= MMUSIM_TRACE_MAX_SIZE) | (type == MMUSIM_BIN_TYPE_CONTROL) |
-                            ((asid & ~asid_ok) != 0) | bad_cycle | (va + (size - 1) < va)))
-                break;
-            prev += delta;
-            a->vaddr = va;
-            a->cycle = prev & (0 - (uint64_t)hc);
-            a->size = (uint16_t)size;
-            a->asid = (uint16_t)asid;
-            a->type = (uint8_t)type;
-            a->has_cycle = (uint8_t)hc;
-            a->vmid = vmid;
-            a++;
-            instr += type == MMU_FETCH;
-        }
-        t->prev_cycle = prev;
-        t->instructions += instr;
-        t->record += i;
-        t->pos += i * MMUSIM_BIN_RECORD_SIZE;
-        n += i;
-        if (i < k) {
-            /* a control record or a bad one */
-            t->prev_cycle = prev;
-            int code = bin_slow(t, p, t->record + 1);
-            if (code < 0)
-                return n ? (long)n : code;
-            t->record++;
-            t->pos += MMUSIM_BIN_RECORD_SIZE;
+        tbt_bin_dec d = {t->bin_flags, t->bin_vmid, t->prev_cycle, t->record, 0};
+        int code;
+        n += tbt_bin_decode(&d, mmusim_stream_name(t->st), (const unsigned char *)t->buf + t->pos, (size_t)k,
+                            out + n, &code, t->errmsg, sizeof t->errmsg);
+        t->pos += (size_t)(d.record - t->record) * MMUSIM_BIN_RECORD_SIZE;
+        t->record = d.record;
+        t->prev_cycle = d.prev_cycle;
+        t->bin_vmid = d.vmid;
+        t->instructions += d.instructions;
+        if (code) {
+            t->err_code = code;
+            return n ? (long)n : code;
         }
     }
     return (long)n;
 }
 
+long tbt_bin_read_raw(mmusim_trace *t, unsigned char *dst, size_t max, char *err, size_t errlen)
+{
+    size_t n = 0;
+    while (n < max && !t->err_code) {
+        const size_t have = t->len - t->pos;
+        uint64_t left = max - n;
+        if (t->bin_count != MMUSIM_BIN_COUNT_UNKNOWN && t->bin_count - t->record < left)
+            left = t->bin_count - t->record;
+        if (have >= MMUSIM_BIN_RECORD_SIZE || t->eof || left == 0) {
+            /* the records read with the header, or the end of the data (or of the count) */
+            long k = bin_avail(t, max - n);
+            if (k <= 0)
+                break;
+            memcpy(dst + n * MMUSIM_BIN_RECORD_SIZE, t->buf + t->pos, (size_t)k * MMUSIM_BIN_RECORD_SIZE);
+            t->pos += (size_t)k * MMUSIM_BIN_RECORD_SIZE;
+            t->record += (uint64_t)k;
+            n += (size_t)k;
+            continue;
+        }
+        /* the start of a record at most in the buffer: read straight into dst, after it
+           (no copy through the buffer) */
+        unsigned char *q = dst + n * MMUSIM_BIN_RECORD_SIZE;
+        memcpy(q, t->buf + t->pos, have);
+        long r = tbt_read_into(t, q + have, (size_t)left * MMUSIM_BIN_RECORD_SIZE - have);
+        if (r <= 0)
+            continue; /* an error (sticky), or the end: the loop's first branch says what is left */
+        const size_t got = have + (size_t)r, whole = got / MMUSIM_BIN_RECORD_SIZE;
+        t->pos = 0;
+        t->len = got - whole * MMUSIM_BIN_RECORD_SIZE;
+        memcpy(t->buf, q + whole * MMUSIM_BIN_RECORD_SIZE, t->len);
+        memset(t->buf + t->len, 0, MMUSIM_TRACE_PAD);
+        t->record += whole;
+        n += whole;
+    }
+    if (n)
+        return (long)n;
+    if (t->err_code) {
+        mmusim_copy_msg(err, errlen, t->errmsg);
+        return t->err_code;
+    }
+    return 0;
+}
 
 /* Could the n bytes at b be the start of an mmusim binary trace? */
 static int bin_sniff(const unsigned char *b, size_t n)

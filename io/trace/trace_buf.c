@@ -126,6 +126,21 @@ static int refill(mmusim_trace *t)
     return 0;
 }
 
+long tbt_read_into(mmusim_trace *t, void *dst, size_t n)
+{
+    if (t->err_code)
+        return t->err_code;
+    long r = mmusim_stream_read(t->st, dst, n, t->errmsg, sizeof t->errmsg);
+    if (r < 0) {
+        t->err_code = (int)r;
+        stream_error_position(t);
+        return r;
+    }
+    if (r == 0)
+        t->eof = 1;
+    return r;
+}
+
 int tbt_fill(mmusim_trace *t, size_t need)
 {
     if (t->err_code)

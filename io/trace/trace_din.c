@@ -28,6 +28,21 @@ static MMUSIM_ALWAYS_INLINE int parse_din(const char *p, mmusim_access *a, const
 {
     const char *q = p;
     unsigned label = (unsigned)((unsigned char)q[0] - '0');
+    /* The common line, "L HEX\n" with L a label of an access (0..3): one
+     * test after the digits, the type from a 2-bit table (0 read, 1 write,
+     * 2 fetch, 3 read).  Anything else (a flush, 0x, tabs, '\r', trailing
+     * text, a bad or too long address) takes the general path below, which
+     * parses the line again and says what is wrong. */
+    if (MMUSIM_LIKELY(label < 4 && q[1] == ' ')) {
+        const char *h = q + 2;
+        uint64_t addr;
+        int nd = parse_hex(&h, &addr);
+        if (MMUSIM_LIKELY(nd > 0 && *h == '\n' && addr <= UINT64_MAX - 3)) {
+            const unsigned type = (0x24u >> (2 * label)) & 3;
+            tbt_put(a, addr, 0, 4, 0, type, 0, 0);
+            return 1 + (type == MMU_FETCH);
+        }
+    }
     if (MMUSIM_LIKELY(label < 10 && (q[1] == ' ' || q[1] == '\t'))) {
         if (MMUSIM_UNLIKELY(label > 4)) {
             *where = q;

@@ -23,6 +23,7 @@
 #include "mmusim/io/tracewrite.h"
 
 #define MMUSIM_TRACE_BUF ((size_t)4 << 20) /* a multiple of every record size */
+#define MMUSIM_TRACE_FIRST ((size_t)64 << 10) /* the first read of a trace, at most */
 #define MMUSIM_TRACE_PAD 64 /* zero bytes after the data: the SSE2 code reads up to 64 */
 #define MMUSIM_TRACE_MSG 512
 #define MMUSIM_TRACE_MAX_SIZE 4096 /* largest access size in bytes */
@@ -171,6 +172,14 @@ int tbt_fail_record(mmusim_trace *t, uint64_t record, int code, const char *fmt,
 int tbt_fill(mmusim_trace *t, size_t need);
 
 /*
+ * Read up to n bytes of the data straight into dst, past the buffer (whose
+ * bytes must have been consumed first): returns how many, 0 at the end
+ * (t->eof set), or an error (sticky, with the position as tbt_fill gives
+ * it).
+ */
+long tbt_read_into(mmusim_trace *t, void *dst, size_t n);
+
+/*
  * Line formats: make whole lines available at t->pos (pos == lim on
  * entry), up to t->lim.  Returns 1 if there are some, 0 at the end of the
  * trace, or an error.
@@ -185,6 +194,42 @@ static inline int tbt_comment_line(const tbt_format *f, const char *p)
         return (f->comments & TBT_COMMENT_VALGRIND) != 0;
     return p[0] == '#' && (f->comments & TBT_COMMENT_HASH) != 0;
 }
+
+/* ---- mmusim binary, decoded apart from reading (trace_binary.c) ---- */
+
+/*
+ * What the records of an mmusim binary trace carry from one to the next.
+ * The reader of `mmusim run` copies whole records on its thread
+ * (tbt_bin_read_raw) and the simulating thread decodes them
+ * (tbt_bin_decode): the 16-byte records cross between the cores instead of
+ * the 24-byte accesses.  mmusim_trace_read decodes with the same function.
+ */
+typedef struct tbt_bin_dec {
+    unsigned flags;        /* the header's MMUSIM_BIN_FLAG_* */
+    uint16_t vmid;         /* the VM of the records that follow */
+    uint64_t prev_cycle;
+    uint64_t record;       /* records decoded so far, control records included */
+    uint64_t instructions; /* fetches decoded so far */
+} tbt_bin_dec;
+
+/*
+ * Decode the k whole records at p (the first is record d->record + 1) into
+ * out (room for k accesses), applying the control records.  Returns the
+ * accesses written; d->record counts the records consumed.  *code is 0, or
+ * the error of the first bad record (not consumed) with "NAME: record N:
+ * ..." in msg (name: the trace's, mmusim_trace_name).
+ */
+size_t tbt_bin_decode(tbt_bin_dec *d, const char *name, const unsigned char *p, size_t k, mmusim_access *out,
+                      int *code, char *msg, size_t msglen);
+
+/*
+ * Copy up to max whole records of binary trace t into dst (16 bytes each),
+ * with the checks of the data's length that mmusim_trace_read makes (a
+ * truncated record, fewer or more records than the header says).  Returns
+ * the records copied, 0 at the end, or an error (sticky) with the message
+ * in err.
+ */
+long tbt_bin_read_raw(mmusim_trace *t, unsigned char *dst, size_t max, char *err, size_t errlen);
 
 /* ---- the writer (tracewrite.c) ---- */
 

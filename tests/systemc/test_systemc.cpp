@@ -987,13 +987,14 @@ static void scenario_quantum()
 
 /*
  * Time and cycles for clocks that are not a whole number of ticks (3000 MHz:
- * 1000/3 ps; 7 MHz: 10^6/7 ps): cycle_of is the exact floor and ticks_at the
- * exact ceiling, on both sides of 2^53 (where the module leaves 64-bit
- * arithmetic for 128-bit), against a 128-bit reference.
+ * 1000/3 ps; 7 MHz: 10^6/7 ps; 99991 MHz: 10^6/99991 ps) and for some that
+ * are: cycle_of is the exact floor and ticks_at the exact ceiling, on both
+ * sides of where the module leaves 64-bit products for 128-bit ones (and of
+ * 2^53, where an earlier version did), against a 128-bit reference.
  */
 static void scenario_clock()
 {
-    const char *const mhz[] = {"3000", "7", "2000"};
+    const char *const mhz[] = {"3000", "7", "2000", "1", "1024", "2400", "2997", "99991", "100000"};
     for (const char *f : mhz) {
         mmusim::sc::mmu_module dut(("dut" + std::string(f)).c_str(),
                                    mmusim::sc::make_config({{"walker.mode", "fixed"}, {"mmu.clock_mhz", f}}));
@@ -1007,7 +1008,8 @@ static void scenario_clock()
         const uint64_t num = per_us / a, den = m / a;
         CHECK_EQ(dut.clock_exact(), den == 1);
         std::vector<uint64_t> vs = {0, 1, num - 1, num, num + 1, 123456789};
-        for (uint64_t around : {(UINT64_C(1) << 53) / den, (UINT64_C(1) << 53) / num, UINT64_C(1) << 53})
+        for (uint64_t around : {(UINT64_C(1) << 53) / den, (UINT64_C(1) << 53) / num, UINT64_C(1) << 53,
+                                UINT64_MAX / den, (UINT64_MAX - (den - 1)) / num})
             for (uint64_t d = 0; d < 2000; d += 7) {
                 vs.push_back(around + d);
                 vs.push_back(around - d);

@@ -62,6 +62,15 @@ typedef struct mmusim_stream mmusim_stream;
 int mmusim_stream_open(const char *path, mmusim_stream **out, char *err, size_t errlen);
 
 /*
+ * The same, for a reader that decompresses on its own thread: no
+ * decompression thread is started (mmusim_stream_open starts one for a
+ * compressed stream, which reads ahead from the start; one that a reader
+ * stops at once with mmusim_stream_unthread has decompressed a chunk or two
+ * into memory touched for nothing).
+ */
+int mmusim_stream_open_unthreaded(const char *path, mmusim_stream **out, char *err, size_t errlen);
+
+/*
  * Read up to len decompressed bytes into buf.  Returns the number of bytes
  * read (> 0; possibly fewer than len), 0 at the end of the data, or a
  * negative mmu_err with "FILE: reason" in err.  Errors are sticky: once a

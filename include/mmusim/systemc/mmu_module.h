@@ -169,7 +169,9 @@ public:
         std::string stats_json;      /* JSON results to this file */
     };
 
-    tlm_utils::simple_target_socket<mmu_module> cpu_socket;             /* from the CPU */
+    /* from the CPU (a plain target socket bound to the module's own forward interface: b_transport,
+       nb_transport_fw, transport_dbg, get_direct_mem_ptr) */
+    tlm::tlm_target_socket<> cpu_socket;
     tlm_utils::simple_initiator_socket<mmu_module> mem_socket;          /* to memory */
     tlm_utils::simple_target_socket_optional<mmu_module> ctrl_socket;   /* registers (may stay unbound) */
     /* Fault interrupt, level: high while a fault is pending (may stay unbound). */
@@ -228,53 +230,18 @@ public:
     uint64_t cycle_of(const sc_core::sc_time &t) const
     {
         const uint64_t v = t.value();
-        if (den_ == 1) {
-            /* a multiplication by the reciprocal, corrected to the exact floor: no division */
-            uint64_t c = static_cast<uint64_t>(static_cast<double>(v) * inv_num_);
-            while (c && c * num_ > v)
-                c--;
-            while ((c + 1) * num_ <= v)
-                c++;
-            return c;
-        }
-        if (v <= fast_v_) { /* v * den_ < 2^53: 64-bit products, an exact double */
-            const uint64_t x64 = v * den_;
-            uint64_t c = static_cast<uint64_t>(static_cast<double>(static_cast<int64_t>(x64)) * inv_num_);
-            while (c && c * num_ > x64)
-                c--;
-            while ((c + 1) * num_ <= x64)
-                c++;
-            return c;
-        }
-        const u128 x = static_cast<u128>(v) * den_;
-        uint64_t c = static_cast<uint64_t>(static_cast<double>(x) * inv_num_);
-        while (c && static_cast<u128>(c) * num_ > x)
-            c--;
-        while (static_cast<u128>(c + 1) * num_ <= x)
-            c++;
-        return c;
+        if (v <= max_v_) /* v * den_ fits in 64 bits (always when den_ == 1) */
+            return div_num_.div(v * den_);
+        return cycle_of_wide(v);
     }
     /* The start of cycle c, in ticks (ceil(c * num / den)). */
     uint64_t ticks_at(uint64_t c) const
     {
         if (den_ == 1)
             return c * num_;
-        if (c <= fast_c_) { /* c * num_ < 2^53: 64-bit products, an exact double */
-            const uint64_t x64 = c * num_;
-            uint64_t q = static_cast<uint64_t>(static_cast<double>(static_cast<int64_t>(x64)) * inv_den_);
-            while (q && (q - 1) * den_ >= x64)
-                q--;
-            while (q * den_ < x64)
-                q++;
-            return q;
-        }
-        const u128 x = static_cast<u128>(c) * num_;
-        uint64_t q = static_cast<uint64_t>(static_cast<double>(x) * inv_den_);
-        while (q && static_cast<u128>(q - 1) * den_ >= x)
-            q--;
-        while (static_cast<u128>(q) * den_ < x)
-            q++;
-        return q;
+        if (c <= max_c_) /* c * num_ + den_ - 1 fits in 64 bits */
+            return div_den_.div(c * num_ + (den_ - 1));
+        return ticks_at_wide(c);
     }
     sc_core::sc_time time_at(uint64_t c) const { return sc_core::sc_time::from_value(ticks_at(c)); }
     /* The time cycles take from cycle 0 (from cycle c: time_at(c + cycles) - time_at(c)). */
@@ -318,6 +285,7 @@ public:
     const mmu_map_tables &map_tables() const { return map_tables_; }
 
 protected:
+    void end_of_elaboration() override;
     void start_of_simulation() override;
     void end_of_simulation() override;
 
@@ -342,7 +310,19 @@ private:
         mmu_request req;
         mmu_response r[2];
         int n;
-        uint32_t len0; /* bytes in the first page */
+        uint32_t len0; /* bytes in the first page (set when n == 2) */
+    };
+
+    /* cpu_socket's forward interface: calls straight into the module (no simple_target_socket
+       hop through member-function pointers); defined in mmu_module.cpp */
+    struct cpu_fw final : tlm::tlm_fw_transport_if<> {
+        mmu_module &m;
+        explicit cpu_fw(mmu_module &mod) : m(mod) {}
+        void b_transport(tlm::tlm_generic_payload &t, sc_core::sc_time &d) override;
+        tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload &t, tlm::tlm_phase &ph,
+                                           sc_core::sc_time &d) override;
+        unsigned transport_dbg(tlm::tlm_generic_payload &t) override;
+        bool get_direct_mem_ptr(tlm::tlm_generic_payload &t, tlm::tlm_dmi &dmi) override;
     };
 
     /* transport */
@@ -401,6 +381,8 @@ private:
     tlm::tlm_generic_payload *piece_get();
     void finish(tlm::tlm_generic_payload &t);
 
+    cpu_fw cpu_fw_{*this};
+    tlm::tlm_blocking_transport_if<> *down_ = nullptr; /* mem_socket's b_transport (end_of_elaboration) */
     ::mmu *m_ = nullptr;
     ::mmu_os *os_ = nullptr;
     bool own_os_ = false;
@@ -412,8 +394,23 @@ private:
     page_table_mode mode_ = page_table_mode::fixed;
     sc_core::sc_time period_;
     uint64_t num_ = 1, den_ = 1; /* the period in ticks: num / den */
-    double inv_num_ = 1.0, inv_den_ = 1.0;
-    uint64_t fast_v_ = 0, fast_c_ = 0; /* cycle_of / ticks_at without 128 bits up to these */
+    /* Exact division of any 64-bit value by a constant d without a divide instruction: a
+       multiplication by a 64-bit reciprocal, a subtraction and shifts (Granlund and Montgomery,
+       "Division by invariant integers using multiplication", 1994, figure 4.1). */
+    struct divider {
+        uint64_t m = 0;          /* floor(2^64 * (2^l - d) / d) + 1, with l = ceil(log2 d); 0 for d = 1 */
+        unsigned s1 = 0, s2 = 0; /* 1 and l - 1; 0 and 0 for d = 1 (then div(n) = n) */
+        void set(uint64_t d);
+        uint64_t div(uint64_t n) const
+        {
+            const uint64_t t = static_cast<uint64_t>((static_cast<u128>(m) * n) >> 64);
+            return (t + ((n - t) >> s1)) >> s2;
+        }
+    };
+    divider div_num_, div_den_;
+    uint64_t max_v_ = 0, max_c_ = 0; /* cycle_of / ticks_at without 128 bits up to these */
+    uint64_t cycle_of_wide(uint64_t v) const;
+    uint64_t ticks_at_wide(uint64_t c) const;
     uint64_t lat_ticks_ = 0;         /* the last translation latency, and as time */
     sc_core::sc_time lat_time_;
     module_stats ms_;
