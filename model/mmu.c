@@ -1510,7 +1510,7 @@ mmu_err mmu_os_create_from_config(const mmu_config *cfg, mmu_os **out, char *msg
 void mmu_get_repeat_info(const mmu *m, mmu_repeat_info *out)
 {
     memset(out, 0, sizeof *out);
-    out->filter_hits = m->l1_pending;
+    out->tlb_changes = &m->tlb_changes;
     out->data_through_caches = m->data_through_caches;
     out->l1_latency[0] = m->lv[SIDE_I][0].latency;
     out->l1_latency[1] = m->lv[SIDE_D][0].latency;
@@ -1521,52 +1521,25 @@ int mmu_repeat_ok(mmu *m, const mmu_request *req, unsigned types, mmu_repeat_slo
     const unsigned t = req->type < MMU_ACCESS_TYPES ? req->type : MMU_READ;
     const int s = t == MMU_FETCH ? SIDE_I : SIDE_D;
     types |= 1u << t;
-    if (m->tlb_changes != m->changes_seen)
-        filter_sweep(m); /* as the next look-up would: it finds the same slots */
-    /* the slot that said yes last for this page first (slot->index, if in range) */
-    const hit_filter *f = slot->index < HF_PAGES ? &m->filt[s][slot->index] : NULL;
-    if (!f || !filter_usable(m, f, req, t)) {
-        f = NULL;
-        for (unsigned i = 0; i < HF_PAGES && !f; i++)
-            if (filter_usable(m, &m->filt[s][i], req, t))
-                f = &m->filt[s][i];
-    }
-    if (!f || (f->allow & types) != types)
+    const unsigned fs = m->filt_shift[s];
+    const uint64_t vpn = req->vaddr >> fs;
+    const uint32_t i = filter_index(vpn);
+    hit_filter *f = &m->filt[s][i];
+    slot->index = i;
+    slot->shift = fs;
+    const uint64_t last = req->vaddr + ((req->size ? req->size : 1) - 1);
+    /* what filter_find asks (and mmu_access's own test), for every type of the mask */
+    if (!m->filt_on[s] || f->vpn != vpn || (last >> fs) != vpn || f->key != filter_key(m, req) ||
+        (f->allow & types) != types || req->cycle < m->busy_until ||
+        (f->seen_changes != m->tlb_changes && !filter_still(m, s, f)))
         return 0;
-    /* no other page held overlaps f's: every access of f's page finds f, whatever the MRU slot
-       (a slot of the same page size overlaps only with the same page, which has one slot) */
-    const uint64_t lo = f->vpn << f->shift, hi = lo + ((UINT64_C(1) << f->shift) - 1);
-    for (unsigned i = 0; i < HF_PAGES; i++) {
-        const hit_filter *g = &m->filt[s][i];
-        if (g->shift == f->shift || g->vpn == HF_EMPTY)
-            continue;
-        const uint64_t glo = g->vpn << g->shift, ghi = glo + ((UINT64_C(1) << g->shift) - 1);
-        if (glo <= hi && lo <= ghi)
-            return 0;
-    }
-    slot->index = (uint32_t)(f - m->filt[s]);
-    /* where filter_hit counts a hit of this slot: the hits (or, another array hit, elsewhere)
-       counters of each level-1 array of the side, and l1_pending */
-    const level *lv = &m->lv[s][0];
-    if (f->hits) {
-        slot->count[0] = f->hits;
-        slot->n = 1;
-    } else {
-        for (uint32_t k = 0; k < lv->n; k++) {
-            mmu_tlb *tl = m->tlb[lv->idx[k]];
-            slot->count[k] = (f->hitmask >> k) & 1 ? tl->stats.hits : tl->stats.elsewhere;
-        }
-        slot->n = lv->n;
-    }
-    slot->l1 = m->l1_pending;
+    slot->pend = &m->l1_pend[0][0][0] + f->pend; /* filter_hit's counters, by type */
     return 1;
 }
 
 void mmu_access_repeat(const mmu_repeat_slot *slot, unsigned type, uint64_t n)
 {
-    for (uint32_t k = 0; k < slot->n; k++)
-        slot->count[k][type] += n;
-    slot->l1[type] += n; /* record() and the level's counters, when asked for (fold_l1) */
+    slot->pend[type] += n; /* as n filter_hit calls: folded into every counter when asked for (fold_l1) */
 }
 
 void mmu_access_data(mmu *m, uint64_t paddr, int is_write)

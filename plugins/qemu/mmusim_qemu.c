@@ -105,7 +105,7 @@ typedef struct vcpu {
     unsigned index;
     mmu *m;
     rep_side rep[2];          /* [0] fetches, [1] loads and stores */
-    const uint64_t *filter_hits; /* the model's count of filter answers, by type (mmu_repeat_info) */
+    const uint64_t *tlb_changes; /* the model's count of TLB set changes (mmu_repeat_info) */
     int data_caches;          /* loads and stores go through the PTE caches (mmu_access_data) */
     /* a streak of repeats (streak_end): while streaking, each repeat is only counted */
     int streaking;
@@ -335,38 +335,54 @@ static void rep_stale(vcpu *v)
             v->rep[s].p[i].key |= REP_STALE;
 }
 
-/* After an access of side s the filter answered (req, resp): its page repeats from now on. */
+/*
+ * After an access of side s that hit in level 1 (req, resp): its filter
+ * page repeats from now on if the filter answers it (mmu_repeat_ok).  The
+ * access may have put its page in a filter slot another remembered page
+ * had: that page no longer repeats.
+ */
 static __attribute__((noinline)) void rep_remember(vcpu *v, int s, const mmu_request *req,
                                                    const mmu_response *resp)
 {
     rep_side *r = &v->rep[s];
-    const unsigned shift = mmu_page_shift(resp->page_size);
-    const uint64_t key = req->vaddr >> shift;
-    unsigned i = 0;
-    while (i < REP_PAGES && !((r->p[i].key & ~REP_STALE) == key && r->p[i].shift == shift))
-        i++;
-    rep_page *p;
-    if (i < REP_PAGES && r->p[i].key == key) {
-        p = &r->p[i]; /* a type more on a page that repeats (the same slot answered it) */
-    } else {
-        if (i == REP_PAGES) {
-            i = r->next;
-            r->next = (i + 1) % REP_PAGES;
+    rep_page *p = NULL;
+    for (unsigned i = 0; i < REP_PAGES && !p; i++)
+        if (r->p[i].key != REP_NONE && (r->p[i].key & ~REP_STALE) == req->vaddr >> r->p[i].shift)
+            p = &r->p[i];
+    mmu_repeat_slot sl;
+    int ok = mmu_repeat_ok(v->m, req, p ? p->types : 0, &sl);
+    unsigned types = p ? p->types : 0;
+    if (!ok && types) {
+        types = 0;
+        ok = mmu_repeat_ok(v->m, req, 0, &sl);
+    }
+    for (unsigned i = 0; i < REP_PAGES; i++) {
+        rep_page *q = &r->p[i];
+        if (q != p && q->key != REP_NONE && q->slot.index == sl.index) {
+            rep_flush_page(v, r, q); /* its slot holds another page now */
+            q->key = REP_NONE;
+            q->shift = 63;
+            q->types = 0;
         }
-        p = &r->p[i];
-        rep_flush_page(v, r, p); /* its counts go where they belong before the slot is replaced */
-        p->types = 0;
+    }
+    if (!p) {
+        p = &r->p[r->next];
+        r->next = (r->next + 1) % REP_PAGES;
+    }
+    rep_flush_page(v, r, p); /* its counts go where they belong before the slot is replaced */
+    if (!ok) {
         p->key = REP_NONE;
         p->shift = 63;
-        if (!mmu_repeat_ok(v->m, req, 0, &p->slot))
-            return; /* another page the filter holds overlaps it: not counted here */
-        p->key = key;
-        p->shift = (uint8_t)shift;
-        p->mask = (UINT64_C(1) << shift) - 1;
-        p->pbase = resp->paddr - (req->vaddr & p->mask);
-        p->vaddr = req->vaddr;
+        p->types = 0;
+        return;
     }
-    p->types |= (uint8_t)(1u << req->type);
+    p->shift = (uint8_t)sl.shift;
+    p->key = req->vaddr >> sl.shift;
+    p->mask = (UINT64_C(1) << sl.shift) - 1;
+    p->pbase = resp->paddr - (req->vaddr & p->mask);
+    p->vaddr = req->vaddr;
+    p->slot = sl;
+    p->types = (uint8_t)(types | 1u << req->type);
     r->lat = resp->latency;
     r->mru = p;
 }
@@ -468,7 +484,7 @@ static vcpu *vcpu_create(unsigned index)
     v->warm_at = g.warmup ? g.warmup : UINT64_MAX;
     mmu_repeat_info ri;
     mmu_get_repeat_info(v->m, &ri);
-    v->filter_hits = ri.filter_hits;
+    v->tlb_changes = ri.tlb_changes;
     v->data_caches = ri.data_through_caches;
     v->streak_lat = ri.l1_latency[0];
     v->streak_cfg = ri.l1_latency[0] == ri.l1_latency[1] && g.cfg.core.issue_interval > 0 &&
@@ -599,14 +615,14 @@ static void do_access(vcpu *v, uint64_t vaddr, uint32_t size, mmu_access_type ty
     mmu_request req = {vaddr, cycle, size, ASID, (uint8_t)type, MMU_PRIV_USER, 0};
     mmu_response resp[2];
     const int s = type != MMU_FETCH;
-    const uint64_t fh = v->filter_hits[type];
+    const uint64_t tc = *v->tlb_changes;
     int k = mmu_access(v->m, &req, resp);
     if (g.repeat) {
-        if (k != 1 || v->filter_hits[type] == fh) {
-            rep_stale(v); /* not the filter's answer: the TLBs may have changed; check pages again */
-        } else {
-            rep_remember(v, s, &req, &resp[0]); /* the filter's answer, which changed nothing */
-        }
+        if (k != 1 || *v->tlb_changes != tc)
+            rep_stale(v); /* the TLBs changed: check every page again before it repeats */
+        if (k == 1 && resp[0].outcome == MMU_OUT_TLB && resp[0].level == 1 && resp[0].fault == MMU_FAULT_NONE &&
+            resp[0].page_faults == 0)
+            rep_remember(v, s, &req, &resp[0]); /* a level-1 hit: the filter may answer its page now */
     }
     uint64_t done = resp[k - 1].done_cycle;
     *oldest = done;
