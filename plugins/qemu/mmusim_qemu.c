@@ -66,19 +66,21 @@ typedef struct shoot {
 
 /*
  * The repeat path (repeat=on; docs/qemu.md, "Performance"): per side (fetch,
- * data), the last REP_PAGES pages where the model's hit filter answered a
- * translation, and the access types it answered there.  An access of such a
- * page and of one of those types, within the page, is translated the same
- * way while nothing changes the MMU: it is only counted here (n) and its
- * issue cycle stepped, its data (loads and stores through the PTE caches)
- * made at once (mmu_access_data).  The model said where such a hit is
- * counted (mmu_repeat_ok fills slot), so the counts are added there in bulk
+ * data), the last REP_PAGES pages (at the model's filter granularity) that
+ * hit in level 1 and that the model's hit filter answers, with the access
+ * types it answers there.  An access of such a page and of one of those
+ * types, within the page, is translated the same way while nothing changes
+ * the MMU: it is only counted here (n) and its issue cycle stepped, its
+ * data (loads and stores through the PTE caches) made at once
+ * (mmu_access_data).  The model said where such a hit is counted
+ * (mmu_repeat_ok fills slot), so the counts are added there in bulk
  * (mmu_access_repeat) whenever convenient before the counters are read.  A
  * page is used only once mmu_repeat_ok said yes, and again after any access
- * the filter did not answer (it may have changed the TLBs: the pages are
- * marked REP_STALE), when the page is next used.
+ * that changed the TLBs (tlb_changes: the pages are marked REP_STALE), when
+ * the page is next used; a page whose filter slot another page took is
+ * dropped (rep_remember).
  */
-#define REP_PAGES 4 /* as many as the model's filter holds per side */
+#define REP_PAGES 4 /* pages per side: the fast path looks at the last one, the slow path at all */
 
 typedef struct rep_page {
     uint64_t key;       /* va >> shift: the page (| REP_STALE: to be checked again); REP_NONE: none */
