@@ -3,7 +3,8 @@
 # The QEMU plugin (docs/qemu.md), guest accesses per second, medians of
 # $BENCH_RUNS (default 3) runs alternated, side by side in one run:
 #   QEMU alone; QEMU with an empty plugin (the same callbacks, counting only);
-#   QEMU with mmusim (libmmusim-qemu.so, the default preset of the guest);
+#   QEMU with mmusim (libmmusim-qemu.so, the default preset of the guest),
+#   with its repeat path (the default) and without (repeat=off: the same counts);
 #   Valgrind Lackey piped into `mmusim run -` (same preset).
 # The program: xz -3 of $BENCH_QEMU_KB KiB (default 1024) of this repository's
 # sources in blocks of a quarter of it, on 1 thread (-T1) and 2 threads
@@ -42,16 +43,18 @@ for threads in 1 2; do
   valgrind --tool=lackey --trace-mem=yes --log-fd=3 "$XZ" "${xzargs[@]}" "$work/small" 3>&1 >/dev/null 2>/dev/null |
     "$MMUSIM" run - --preset skylake --json "$work/l.json" --quiet
   nl=$(python3 -c "import json; print(json.load(open('$work/l.json'))['accesses'])")
-  alone=(); empty=(); mm=(); lk=()
+  alone=(); empty=(); mm=(); mo=(); lk=()
   for _ in $(seq "$RUNS"); do
     alone+=("$(t qemu-x86_64 "$XZ" "${xzargs[@]}" "$work/input")")
     empty+=("$(t qemu-x86_64 -plugin "$COUNT" "$XZ" "${xzargs[@]}" "$work/input")")
     mm+=("$(t qemu-x86_64 -plugin "$PLUGIN,summary=/dev/null" "$XZ" "${xzargs[@]}" "$work/input")")
+    mo+=("$(t qemu-x86_64 -plugin "$PLUGIN,summary=/dev/null,repeat=off" "$XZ" "${xzargs[@]}" "$work/input")")
     lk+=("$(t bash -c "valgrind --tool=lackey --trace-mem=yes --log-fd=3 '$XZ' ${xzargs[*]} '$work/small' 3>&1 >/dev/null 2>/dev/null | '$MMUSIM' run - --preset skylake --quiet")")
   done
   a=$(printf '%s\n' "${alone[@]}" | median)
   e=$(printf '%s\n' "${empty[@]}" | median)
   m=$(printf '%s\n' "${mm[@]}" | median)
+  o=$(printf '%s\n' "${mo[@]}" | median)
   l=$(printf '%s\n' "${lk[@]}" | median)
   printf 'bench_qemu xz -3, %d thread(s) (%d vCPUs), %d KiB, %d M accesses (Lackey: %d KiB, %.1f M); medians of %d\n' \
     $threads "$vq" "$KB" $((nq / 1000000)) $((KB / 64)) "$(calc "$nl / 1000000")" "$RUNS"
@@ -59,6 +62,8 @@ for threads in 1 2; do
   printf '  %-34s %8.2f s %9.1f M accesses/s\n' "QEMU + empty counting plugin" "$e" "$(calc "$nq / $e / 1000000")"
   printf '  %-34s %8.2f s %9.1f M accesses/s  (%.1fx the empty plugin)\n' "QEMU + mmusim" "$m" \
     "$(calc "$nq / $m / 1000000")" "$(calc "$m / $e")"
+  printf '  %-34s %8.2f s %9.1f M accesses/s  (%.1fx the empty plugin)\n' "QEMU + mmusim, repeat=off" "$o" \
+    "$(calc "$nq / $o / 1000000")" "$(calc "$o / $e")"
   printf '  %-34s %8.2f s %9.1f M accesses/s  (mmusim plugin is %.0fx faster)\n' "Lackey | mmusim run -" "$l" \
     "$(calc "$nl / $l / 1000000")" "$(calc "($nq / $m) / ($nl / $l)")"
 done

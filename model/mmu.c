@@ -1513,3 +1513,46 @@ mmu_err mmu_os_create_from_config(const mmu_config *cfg, mmu_os **out, char *msg
         snprintf(msg, msglen, "os: %s", mmu_strerror(e));
     return e;
 }
+
+/* ---- the repeat path of co-simulation front ends (mmu.h, docs/qemu.md "Performance") ---- */
+
+void mmu_get_repeat_info(const mmu *m, mmu_repeat_info *out)
+{
+    memset(out, 0, sizeof *out);
+    out->tlb_changes = &m->tlb_changes;
+    out->data_through_caches = m->data_through_caches;
+    out->l1_latency[0] = m->lv[SIDE_I][0].latency;
+    out->l1_latency[1] = m->lv[SIDE_D][0].latency;
+}
+
+int mmu_repeat_ok(mmu *m, const mmu_request *req, unsigned types, mmu_repeat_slot *slot)
+{
+    const unsigned t = req->type < MMU_ACCESS_TYPES ? req->type : MMU_READ;
+    const int s = t == MMU_FETCH ? SIDE_I : SIDE_D;
+    types |= 1u << t;
+    const unsigned fs = m->filt_shift[s];
+    const uint64_t vpn = req->vaddr >> fs;
+    const uint32_t i = filter_index(vpn);
+    hit_filter *f = &m->filt[s][i];
+    slot->index = i;
+    slot->shift = fs;
+    const uint64_t last = req->vaddr + ((req->size ? req->size : 1) - 1);
+    /* what filter_find asks (and mmu_access's own test), for every type of the mask */
+    if (!m->filt_on[s] || f->vpn != vpn || (last >> fs) != vpn || f->key != filter_key(m, req) ||
+        (f->allow & types) != types || req->cycle < m->busy_until ||
+        (f->seen_changes != m->tlb_changes && !filter_still(m, s, f)))
+        return 0;
+    slot->pend = &m->l1_pend[0][0][0] + f->pend; /* filter_hit's counters, by type */
+    return 1;
+}
+
+void mmu_access_repeat(const mmu_repeat_slot *slot, unsigned type, uint64_t n)
+{
+    slot->pend[type] += n; /* as n filter_hit calls: folded into every counter when asked for (fold_l1) */
+}
+
+void mmu_access_data(mmu *m, uint64_t paddr, int is_write)
+{
+    if (m->data_through_caches)
+        (void)mmu_ptemem_access(m->ptemem, paddr, is_write, MMU_PTEMEM_SRC_DATA, NULL);
+}

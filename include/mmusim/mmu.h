@@ -245,6 +245,69 @@ mmu_os *mmu_get_guest_os(const mmu *m, uint16_t vmid);
 const mmu_pwc *mmu_get_host_pwc(const mmu *m);
 const mmu_tlb *mmu_get_nested_tlb(const mmu *m);
 
+/* ---- the repeat path of a co-simulation front end (docs/qemu.md, "Performance") ---- */
+
+/*
+ * A front end that sees the same page used again and again (QEMU's plugin)
+ * may count those accesses instead of translating each: the model says when
+ * its hit filter would answer every access of a page (at the filter's
+ * granularity) and where such an answer is counted; the front end adds its
+ * counts there in bulk.  The counts are exactly those of one mmu_access per
+ * access.
+ *   tlb_changes:         changes whenever any TLB set changes (a fill, an
+ *                        eviction, an invalidation, a hit that updates the
+ *                        replacement state).  Valid for the instance's life.
+ *   data_through_caches: loads and stores go through the PTE caches after
+ *                        their translation (ptemem.data in cache mode): see
+ *                        mmu_access_data.
+ *   l1_latency[s]:       a filter hit's latency (level 1) for fetches (s = 0)
+ *                        and for loads and stores (s = 1).
+ */
+typedef struct mmu_repeat_info {
+    const uint64_t *tlb_changes;
+    int data_through_caches;
+    uint32_t l1_latency[2];
+} mmu_repeat_info;
+void mmu_get_repeat_info(const mmu *m, mmu_repeat_info *out);
+
+/* Where the hit filter counts a hit of one page (mmu_repeat_ok fills it). */
+typedef struct mmu_repeat_slot {
+    uint64_t *pend;  /* by access type: the filter's hits of this slot, not yet folded */
+    uint32_t index;  /* the filter slot of the page (filled even when the answer is no) */
+    uint32_t shift;  /* the filter's page granularity on this side (log2 bytes) */
+} mmu_repeat_slot;
+
+/*
+ * Would the hit filter answer req's translation now, and every access of
+ * req's filter page (req->vaddr >> slot->shift, within it) of req's type and
+ * of the types in the mask `types` (bit t: type t) at req's cycle or later,
+ * until something changes the TLBs (tlb_changes) or another page takes the
+ * page's filter slot (an access of a page with the same slot->index that
+ * the filter did not answer)?  If so fills *slot and returns 1, else 0
+ * (slot->index and slot->shift are filled either way).  Brings the slot up
+ * to date with the TLBs as the next mmu_access would (the same answers
+ * follow); nothing else changes.
+ */
+int mmu_repeat_ok(mmu *m, const mmu_request *req, unsigned types, mmu_repeat_slot *slot);
+
+/*
+ * Count n accesses of type `type` that slot's page answered (see
+ * mmu_repeat_ok): adds exactly what their translations by mmu_access add
+ * (the TLB arrays' counters, the level-1 counters and latency histogram,
+ * folded when the counters are read).  Sums: any time before the counters
+ * are read or cleared, in any order, while the MMU lives.  The accesses'
+ * data (loads and stores with data through the PTE caches) is the caller's
+ * to make, in order, with mmu_access_data.
+ */
+void mmu_access_repeat(const mmu_repeat_slot *slot, unsigned type, uint64_t n);
+
+/*
+ * The data part of a load or store (is_write) that mmu_access makes after
+ * the translation, at physical address paddr: through the PTE caches when
+ * data goes through them (data_through_caches), else nothing.
+ */
+void mmu_access_data(mmu *m, uint64_t paddr, int is_write);
+
 #ifdef __cplusplus
 }
 #endif

@@ -23,6 +23,9 @@
  *     every other vCPU, which applies it before its next access (an IPI
  *     taken at the next instruction boundary).  So no thread ever touches another vCPU's MMU, and lock
  *     order is simply: os_mu, then a vCPU's queue lock (sd_mu), never back.
+ *   - The repeat path (rep_*, streak_*: accesses counted, not simulated) is
+ *     per vCPU too; its counts go into the vCPU's MMU before its counters
+ *     are read (warm-up, exit).
  *   - Reports are written at exit, after QEMU has stopped every vCPU.
  *   - A guest fork() is a host fork() in qemu-user: pthread_atfork handlers
  *     take every lock before it (vcpus_mu, os_mu, then each sd_mu) so the
@@ -61,9 +64,58 @@ typedef struct shoot {
     uint16_t asid;
 } shoot;
 
+/*
+ * The repeat path (repeat=on; docs/qemu.md, "Performance"): per side (fetch,
+ * data), the last REP_PAGES pages (at the model's filter granularity) that
+ * hit in level 1 and that the model's hit filter answers, with the access
+ * types it answers there.  An access of such a page and of one of those
+ * types, within the page, is translated the same way while nothing changes
+ * the MMU: it is only counted here (n) and its issue cycle stepped, its
+ * data (loads and stores through the PTE caches) made at once
+ * (mmu_access_data).  The model said where such a hit is counted
+ * (mmu_repeat_ok fills slot), so the counts are added there in bulk
+ * (mmu_access_repeat) whenever convenient before the counters are read.  A
+ * page is used only once mmu_repeat_ok said yes, and again after any access
+ * that changed the TLBs (tlb_changes: the pages are marked REP_STALE), when
+ * the page is next used; a page whose filter slot another page took is
+ * dropped (rep_remember).
+ */
+#define REP_PAGES 4 /* pages per side: the fast path looks at the last one, the slow path at all */
+
+typedef struct rep_page {
+    uint64_t key;       /* va >> shift: the page (| REP_STALE: to be checked again); REP_NONE: none */
+    uint8_t shift, types; /* the page's shift; bit t: type t answered by the filter */
+    uint64_t pbase;     /* the page's physical address */
+    uint64_t mask;      /* the page's size - 1 */
+    uint64_t n[MMU_ACCESS_TYPES]; /* repeats counted here, by type, not yet in the model */
+    uint64_t vaddr;     /* an address in the page */
+    mmu_repeat_slot slot; /* where the model counts them */
+} rep_page;
+
+typedef struct rep_side {
+    rep_page p[REP_PAGES];
+    rep_page *mru;        /* the page that repeated last */
+    unsigned next;        /* the page a new page takes */
+    uint32_t lat;         /* the filter's latency (level 1) */
+    uint64_t total;       /* repeats added to the model (MMUSIM_QEMU_REPEAT_STATS) */
+} rep_side;
+
+#define REP_NONE UINT64_MAX /* with shift 63: no address's key */
+#define REP_STALE (UINT64_C(1) << 63) /* in a key: no address's key either (va >> shift < 2^63) */
+
 typedef struct vcpu {
     unsigned index;
     mmu *m;
+    rep_side rep[2];          /* [0] fetches, [1] loads and stores */
+    const uint64_t *tlb_changes; /* the model's count of TLB set changes (mmu_repeat_info) */
+    int data_caches;          /* loads and stores go through the PTE caches (mmu_access_data) */
+    /* a streak of repeats (streak_end): while streaking, each repeat is only counted */
+    int streaking;
+    int streak_cfg;           /* streaks possible: one filter latency L for both sides, L <= window * interval */
+    uint32_t streak_lat;      /* that L */
+    uint64_t streak_ni;       /* next_issue when the streak began */
+    uint64_t sk;              /* repeats in the streak */
+    uint64_t ring_hi;         /* no completion cycle in done_ring is later */
     uint64_t *done_ring;      /* completion cycles of the last max_outstanding accesses */
     uint32_t ring_pos, window, interval;
     uint64_t next_issue;      /* earliest issue cycle of the next access */
@@ -91,6 +143,7 @@ static struct {
     char *json, *csv, *summary;
     uint64_t warmup;
     int fetches;
+    int repeat;               /* repeat=on: the repeat path (default) */
     char target[32];
     char *program;
     pid_t pid;                /* this process (updated in a forked child) */
@@ -105,7 +158,7 @@ static struct {
     pthread_mutex_t vcpus_mu; /* creation of vCPUs */
     _Atomic(vcpu *) vcpus[MAX_VCPUS];
     atomic_uint n_vcpus;      /* 1 + highest index seen */
-} g = {.fetches = 1, .children = 1, .os_mu = PTHREAD_MUTEX_INITIALIZER, .vcpus_mu = PTHREAD_MUTEX_INITIALIZER};
+} g = {.fetches = 1, .repeat = 1, .children = 1, .os_mu = PTHREAD_MUTEX_INITIALIZER, .vcpus_mu = PTHREAD_MUTEX_INITIALIZER};
 
 /*
  * A message on standard error (QEMU's own qemu_plugin_outs() shows only
@@ -237,6 +290,184 @@ static void apply_shootdowns(vcpu *v)
     pthread_mutex_unlock(&v->sd_mu);
 }
 
+/* ---- the repeat path ---- */
+
+/* The repeats counted in page p of side r into the model (and the fetches into the instructions). */
+static void rep_flush_page(vcpu *v, rep_side *r, rep_page *p)
+{
+    for (unsigned t = 0; t < MMU_ACCESS_TYPES; t++) {
+        if (p->n[t]) {
+            mmu_access_repeat(&p->slot, t, p->n[t]);
+            if (t == MMU_FETCH)
+                v->info.instructions += p->n[t];
+            r->total += p->n[t];
+            p->n[t] = 0;
+        }
+    }
+}
+
+/* Every repeat counted here into the model (before its counters are read). */
+static void rep_flush(vcpu *v)
+{
+    for (int s = 0; s < 2; s++)
+        for (unsigned i = 0; i < REP_PAGES; i++)
+            rep_flush_page(v, &v->rep[s], &v->rep[s].p[i]);
+}
+
+/* Forget every page; drop their counts (the counters were cleared, or are the parent's). */
+static void rep_forget(vcpu *v)
+{
+    for (int s = 0; s < 2; s++) {
+        for (unsigned i = 0; i < REP_PAGES; i++) {
+            rep_page *p = &v->rep[s].p[i];
+            p->key = REP_NONE;
+            p->shift = 63;
+            p->types = 0;
+            memset(p->n, 0, sizeof p->n);
+        }
+        v->rep[s].mru = &v->rep[s].p[0];
+    }
+}
+
+/* An access the filter did not answer may have changed the TLBs: check each page again before use. */
+static void rep_stale(vcpu *v)
+{
+    for (int s = 0; s < 2; s++)
+        for (unsigned i = 0; i < REP_PAGES; i++)
+            v->rep[s].p[i].key |= REP_STALE;
+}
+
+/*
+ * After an access of side s that hit in level 1 (req, resp): its filter
+ * page repeats from now on if the filter answers it (mmu_repeat_ok).  The
+ * access may have put its page in a filter slot another remembered page
+ * had: that page no longer repeats.
+ */
+static __attribute__((noinline)) void rep_remember(vcpu *v, int s, const mmu_request *req,
+                                                   const mmu_response *resp)
+{
+    rep_side *r = &v->rep[s];
+    rep_page *p = NULL;
+    for (unsigned i = 0; i < REP_PAGES && !p; i++)
+        if (r->p[i].key != REP_NONE && (r->p[i].key & ~REP_STALE) == req->vaddr >> r->p[i].shift)
+            p = &r->p[i];
+    mmu_repeat_slot sl;
+    int ok = mmu_repeat_ok(v->m, req, p ? p->types : 0, &sl);
+    unsigned types = p ? p->types : 0;
+    if (!ok && types) {
+        types = 0;
+        ok = mmu_repeat_ok(v->m, req, 0, &sl);
+    }
+    for (unsigned i = 0; i < REP_PAGES; i++) {
+        rep_page *q = &r->p[i];
+        if (q != p && q->key != REP_NONE && q->slot.index == sl.index) {
+            rep_flush_page(v, r, q); /* its slot holds another page now */
+            q->key = REP_NONE;
+            q->shift = 63;
+            q->types = 0;
+        }
+    }
+    if (!p) {
+        p = &r->p[r->next];
+        r->next = (r->next + 1) % REP_PAGES;
+    }
+    rep_flush_page(v, r, p); /* its counts go where they belong before the slot is replaced */
+    if (!ok) {
+        p->key = REP_NONE;
+        p->shift = 63;
+        p->types = 0;
+        return;
+    }
+    p->shift = (uint8_t)sl.shift;
+    p->key = req->vaddr >> sl.shift;
+    p->mask = (UINT64_C(1) << sl.shift) - 1;
+    p->pbase = resp->paddr - (req->vaddr & p->mask);
+    p->vaddr = req->vaddr;
+    p->slot = sl;
+    p->types = (uint8_t)(types | 1u << req->type);
+    r->lat = resp->latency;
+    r->mru = p;
+}
+
+/* Page p of side r, remembered before the last access the filter did not answer: still answered so? */
+static __attribute__((noinline)) int rep_verify(vcpu *v, rep_side *r, rep_page *p, unsigned type)
+{
+    uint64_t cycle = v->next_issue; /* the cycle rep_step issues at (later ones follow) */
+    if (v->done_ring[v->ring_pos] > cycle)
+        cycle = v->done_ring[v->ring_pos];
+    rep_flush_page(v, r, p); /* the slot may be another now */
+    mmu_request req = {p->vaddr, cycle, 1, ASID, (uint8_t)type, MMU_PRIV_USER, 0};
+    if (!mmu_repeat_ok(v->m, &req, p->types, &p->slot)) {
+        p->key = REP_NONE;
+        p->shift = 63;
+        p->types = 0;
+        return 0;
+    }
+    p->key &= ~REP_STALE;
+    return 1;
+}
+
+/*
+ * An access that repeats page p of side r: the issue rule's step of
+ * do_access with the filter's latency, and a count (a fetch's instruction
+ * is counted when the count goes to the model).
+ */
+static inline void rep_step(vcpu *v, rep_side *r, rep_page *p, unsigned type)
+{
+    uint64_t *oldest = &v->done_ring[v->ring_pos];
+    if (++v->ring_pos == v->window)
+        v->ring_pos = 0;
+    uint64_t cycle = v->next_issue;
+    if (*oldest > cycle)
+        cycle = *oldest;
+    v->seen++;
+    uint64_t done = cycle + r->lat;
+    *oldest = done;
+    v->next_issue = cycle + v->interval;
+    if (done > v->info.last_cycle)
+        v->info.last_cycle = done;
+    if (done > v->ring_hi)
+        v->ring_hi = done;
+    p->n[type]++;
+}
+
+/*
+ * The end of a streak: the issue rule's steps of its sk repeats at once.
+ * A streak begins only when no access in the ring completes after
+ * next_issue (ring_hi), and its filter latency L is at most window *
+ * interval; then every repeat issues at next_issue (the oldest access in
+ * the ring is done by then), so the j-th issues at streak_ni + j *
+ * interval and completes L later.  Their ring slots keep the values they
+ * had (no later than streak_ni), not the repeats' completions: either
+ * value is no later than the cycle at which the slot is next consulted
+ * (window accesses on, each at least one interval later, and L <= window *
+ * interval), so that access issues at its next_issue either way.
+ */
+static void streak_end(vcpu *v)
+{
+    const uint64_t k = v->sk, last = v->streak_ni + (k - 1) * v->interval;
+    v->seen += k;
+    v->next_issue = last + v->interval;
+    if (last + v->streak_lat > v->info.last_cycle)
+        v->info.last_cycle = last + v->streak_lat;
+    v->ring_pos = (uint32_t)((v->ring_pos + k) % v->window);
+    v->streaking = 0;
+    v->sk = 0;
+}
+
+/* Nothing stops a repeat now: no shootdown pending, not the access that ends the warm-up. */
+static inline int rep_open(const vcpu *v)
+{
+    return v->seen != v->warm_at && !atomic_load_explicit(&v->sd_pending, memory_order_acquire);
+}
+
+/* Page p of side r (stale or not) holds [va, va + size), of a type answered there. */
+static inline int rep_page_holds(const rep_page *p, uint64_t va, uint32_t size, unsigned type)
+{
+    const uint64_t key = p->key & ~REP_STALE;
+    return (va >> p->shift) == key && ((va + size - 1) >> p->shift) == key && ((p->types >> type) & 1);
+}
+
 /* ---- vCPUs ---- */
 
 static vcpu *vcpu_create(unsigned index)
@@ -253,6 +484,14 @@ static vcpu *vcpu_create(unsigned index)
         die();
     }
     v->warm_at = g.warmup ? g.warmup : UINT64_MAX;
+    mmu_repeat_info ri;
+    mmu_get_repeat_info(v->m, &ri);
+    v->tlb_changes = ri.tlb_changes;
+    v->data_caches = ri.data_through_caches;
+    v->streak_lat = ri.l1_latency[0];
+    v->streak_cfg = ri.l1_latency[0] == ri.l1_latency[1] && g.cfg.core.issue_interval > 0 &&
+                    ri.l1_latency[0] <= (uint64_t)g.cfg.core.max_outstanding * g.cfg.core.issue_interval;
+    rep_forget(v);
     v->window = g.cfg.core.max_outstanding;
     v->interval = g.cfg.core.issue_interval;
     v->done_ring = calloc(v->window, sizeof *v->done_ring);
@@ -348,6 +587,7 @@ static void fault_seen(vcpu *v, const mmu_request *req, const mmu_response *resp
 
 static void warm_up(vcpu *v, uint64_t cycle)
 {
+    rep_flush(v); /* counted before the warm-up's end: cleared with the rest */
     mmu_clear_stats(v->m);
     if (g.os && v->index == 0) {
         pthread_mutex_lock(&g.os_mu);
@@ -360,10 +600,12 @@ static void warm_up(vcpu *v, uint64_t cycle)
     v->info.last_cycle = 0;
 }
 
-static inline void do_access(vcpu *v, uint64_t vaddr, uint32_t size, mmu_access_type type)
+static void do_access(vcpu *v, uint64_t vaddr, uint32_t size, mmu_access_type type)
 {
-    if (atomic_load_explicit(&v->sd_pending, memory_order_acquire))
+    if (atomic_load_explicit(&v->sd_pending, memory_order_acquire)) {
         apply_shootdowns(v);
+        rep_stale(v); /* every page is checked again before it repeats */
+    }
     uint64_t *oldest = &v->done_ring[v->ring_pos];
     if (++v->ring_pos == v->window)
         v->ring_pos = 0;
@@ -374,9 +616,20 @@ static inline void do_access(vcpu *v, uint64_t vaddr, uint32_t size, mmu_access_
         warm_up(v, cycle);
     mmu_request req = {vaddr, cycle, size, ASID, (uint8_t)type, MMU_PRIV_USER, 0};
     mmu_response resp[2];
+    const int s = type != MMU_FETCH;
+    const uint64_t tc = *v->tlb_changes;
     int k = mmu_access(v->m, &req, resp);
+    if (g.repeat) {
+        if (k != 1 || *v->tlb_changes != tc)
+            rep_stale(v); /* the TLBs changed: check every page again before it repeats */
+        if (k == 1 && resp[0].outcome == MMU_OUT_TLB && resp[0].level == 1 && resp[0].fault == MMU_FAULT_NONE &&
+            resp[0].page_faults == 0)
+            rep_remember(v, s, &req, &resp[0]); /* a level-1 hit: the filter may answer its page now */
+    }
     uint64_t done = resp[k - 1].done_cycle;
     *oldest = done;
+    if (done > v->ring_hi)
+        v->ring_hi = done;
     v->next_issue = cycle + v->interval;
     if (resp[0].page_faults || resp[k - 1].page_faults)
         v->next_issue = done; /* a page fault is a trap: the core stops until it returns */
@@ -396,18 +649,92 @@ static inline vcpu *cur(unsigned index)
     return __builtin_expect(v != NULL, 1) ? v : vcpu_get(index);
 }
 
-/* udata of a fetch: the instruction's address << 4 | its size (at most 15 bytes) */
-static void on_fetch(unsigned int index, void *udata)
+/*
+ * An access off the fast path.  If it repeats another page of its side
+ * that is known good, it is counted as on the fast path (a streak goes on,
+ * or begins); if it repeats a page to check again (REP_STALE), the streak
+ * ends and the model is asked (rep_verify); else it goes to the model.
+ */
+static __attribute__((noinline)) void access_slow(vcpu *v, uint64_t va, uint32_t size, mmu_access_type type)
 {
-    uintptr_t u = (uintptr_t)udata;
-    do_access(cur(index), (uint64_t)(u >> 4), (uint32_t)(u & 15), MMU_FETCH);
+    rep_side *r = &v->rep[type != MMU_FETCH];
+    rep_page *p = NULL;
+    if (g.repeat && rep_open(v)) {
+        unsigned i = 0;
+        while (i < REP_PAGES && !rep_page_holds(&r->p[i], va, size, type))
+            i++;
+        if (i < REP_PAGES) {
+            p = &r->p[i];
+            if (p->key & REP_STALE) {
+                if (v->streaking)
+                    streak_end(v); /* rep_verify asks at the cycle this access issues */
+                if (!rep_verify(v, r, p, type))
+                    p = NULL;
+            }
+        }
+    }
+    if (!p) {
+        if (v->streaking)
+            streak_end(v);
+        do_access(v, va, size, type);
+        return;
+    }
+    r->mru = p;
+    if (v->streaking) {
+        p->n[type]++;
+        v->sk++;
+    } else if (v->streak_cfg && (v->warm_at == UINT64_MAX || v->seen > v->warm_at) &&
+               v->next_issue >= v->ring_hi) {
+        v->streaking = 1;
+        v->streak_ni = v->next_issue;
+        v->sk = 1;
+        p->n[type]++;
+    } else {
+        rep_step(v, r, p, type);
+    }
+    if (type != MMU_FETCH && v->data_caches) /* the data, in order, as mmu_access makes it */
+        mmu_access_data(v->m, p->pbase | (va & p->mask), type == MMU_WRITE);
 }
 
+/*
+ * udata of a fetch: the instruction's address << 5 | whether it crosses a 4K
+ * boundary << 4 | its size (at most 15 bytes).  The fast path: in a streak,
+ * a fetch of the page the last fetch repeated is counted, and that is all.
+ */
+static void on_fetch(unsigned int index, void *udata)
+{
+    const uintptr_t u = (uintptr_t)udata;
+    vcpu *v = cur(index);
+    const uint64_t va = (uint64_t)(u >> 5);
+    rep_page *p = v->rep[0].mru;
+    /* a fetch page holds only fetches; one that does not cross 4K crosses no page */
+    if (__builtin_expect((va >> p->shift) == p->key && !(u & 16) && v->streaking &&
+                             !atomic_load_explicit(&v->sd_pending, memory_order_acquire), 1)) {
+        p->n[MMU_FETCH]++;
+        v->sk++;
+        return;
+    }
+    access_slow(v, va, (uint32_t)(u & 15), MMU_FETCH);
+}
+
+/* The same for loads and stores (the page, within it, and an access type answered there). */
 static void on_mem(unsigned int index, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
 {
     (void)udata;
-    do_access(cur(index), vaddr, 1u << qemu_plugin_mem_size_shift(info),
-              qemu_plugin_mem_is_store(info) ? MMU_WRITE : MMU_READ);
+    vcpu *v = cur(index);
+    const uint32_t size = 1u << qemu_plugin_mem_size_shift(info);
+    const mmu_access_type type = qemu_plugin_mem_is_store(info) ? MMU_WRITE : MMU_READ;
+    rep_page *p = v->rep[1].mru;
+    if (__builtin_expect((vaddr >> p->shift) == p->key && ((vaddr + size - 1) >> p->shift) == p->key &&
+                             ((p->types >> type) & 1) && v->streaking &&
+                             !atomic_load_explicit(&v->sd_pending, memory_order_acquire), 1)) {
+        p->n[type]++;
+        v->sk++;
+        if (v->data_caches) /* the data, in order, as mmu_access makes it after the translation */
+            mmu_access_data(v->m, p->pbase | (vaddr & p->mask), type == MMU_WRITE);
+        return;
+    }
+    access_slow(v, vaddr, size, type);
 }
 
 static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
@@ -421,8 +748,9 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
             size_t size = qemu_plugin_insn_size(insn);
             if (size > 15)
                 size = 15;
+            const uint64_t cross = ((va & 4095) + (size ? size : 1) > 4096) ? 16 : 0;
             qemu_plugin_register_vcpu_insn_exec_cb(insn, on_fetch, QEMU_PLUGIN_CB_NO_REGS,
-                                                   (void *)(uintptr_t)(va << 4 | size));
+                                                   (void *)(uintptr_t)(va << 5 | cross | size));
         }
         qemu_plugin_register_vcpu_mem_cb(insn, on_mem, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_RW, NULL);
     }
@@ -625,8 +953,20 @@ static void at_exit(qemu_plugin_id_t id, void *udata)
     g.program = qemu_plugin_path_to_binary();
     for (unsigned i = 0; i < nv; i++) {
         vcpu *v = reported(i);
-        if (v)
+        if (v) {
+            if (v->streaking)
+                streak_end(v);
+            rep_flush(v); /* the repeats counted here, before the counters are read */
             fill_info(v);
+        }
+        const char *rs = getenv("MMUSIM_QEMU_REPEAT_STATS"); /* a file: how much the repeat path answered */
+        FILE *rf = v && rs ? fopen(rs, "a") : NULL;
+        if (rf) {
+            fprintf(rf, "vcpu %u accesses %llu repeated fetches %llu repeated loads+stores %llu\n", i,
+                    (unsigned long long)v->seen, (unsigned long long)v->rep[0].total,
+                    (unsigned long long)v->rep[1].total);
+            fclose(rf);
+        }
         if (v && v->info.accesses == 0 && g.warmup && v->seen <= g.warmup)
             say("mmusim: warmup=%llu: vCPU %u made only %llu accesses", (unsigned long long)g.warmup,
                 i, (unsigned long long)v->seen);
@@ -700,8 +1040,11 @@ static void fork_child(void)
         vcpu *v = g.vcpus[i];
         if (!v)
             continue;
+        if (v->streaking)
+            streak_end(v); /* its issue cycles (its counts are the parent's) */
         mmu_invalidate(v->m, MMU_INVAL_ALL, 0, 0);
         mmu_clear_stats(v->m);
+        rep_forget(v); /* the parent's repeats are the parent's: dropped with its counters */
         v->n_sd = 0;
         v->sd_flush = 0;
         atomic_store(&v->sd_pending, 0);
@@ -729,6 +1072,8 @@ static const char usage[] =
     "  summary=FILE      the summary into a file (default: standard error)\n"
     "  warmup=N          clear each vCPU's counters after its first N accesses\n"
     "  fetches=on|off    count instruction fetches (default on)\n"
+    "  repeat=on|off     count an access that repeats the last one as the model would answer it\n"
+    "                    again, without simulating it (default on; the counts are the same)\n"
     "  children=on|off   forked children of the guest write their results to FILE.PID (default on)\n";
 
 static const char *default_preset(const char *target, const char **set)
@@ -840,8 +1185,8 @@ MMUSIM_QEMU_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
         } else if (KEY("warmup")) {
             if (parse_u64("warmup", v, &g.warmup) != 0)
                 return -1;
-        } else if (KEY("fetches") || KEY("children")) {
-            int *flag = KEY("fetches") ? &g.fetches : &g.children;
+        } else if (KEY("fetches") || KEY("children") || KEY("repeat")) {
+            int *flag = KEY("fetches") ? &g.fetches : KEY("children") ? &g.children : &g.repeat;
             if (strcasecmp(v, "on") == 0 || strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0)
                 *flag = 1;
             else if (strcasecmp(v, "off") == 0 || strcasecmp(v, "false") == 0 || strcmp(v, "0") == 0)

@@ -5,6 +5,9 @@
  *
  *   footprint PAGES STEPS [THREADS]
  *
+ * (THREADS negative: -THREADS threads, each run to its end before the next
+ * starts, the main thread last, so a multi-threaded run is deterministic.)
+ *
  * Each of THREADS threads (default 1; the main thread is the first) owns
  * PAGES pages of a page-aligned static buffer, writes one word in each (so a
  * run touches THREADS * PAGES buffer pages more than with PAGES = 0), links
@@ -51,6 +54,9 @@ int main(int argc, char **argv)
     pages = atol(argv[1]);
     steps = atol(argv[2]);
     long threads = argc > 3 ? atol(argv[3]) : 1;
+    const int serial = threads < 0;
+    if (serial)
+        threads = -threads;
     if (pages < 0 || pages > MAX_PAGES || steps < 0 || threads < 1 || threads > MAX_THREADS) {
         fprintf(stderr, "footprint: PAGES 0..%d, STEPS >= 0, THREADS 1..%d\n", MAX_PAGES, MAX_THREADS);
         return 2;
@@ -60,9 +66,11 @@ int main(int argc, char **argv)
         if (pthread_create(&tid[t], NULL, work, (void *)(intptr_t)t) != 0) {
             fprintf(stderr, "footprint: cannot create a thread\n");
             return 1;
+        } else if (serial) {
+            pthread_join(tid[t], NULL);
         }
     work((void *)0);
-    for (long t = 1; t < threads; t++)
+    for (long t = 1; t < threads && !serial; t++)
         pthread_join(tid[t], NULL);
     return sink[0] == 1; /* never: keeps the chase */
 }

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_repeat.c - the repeat path of a co-simulation front end (mmu.h,
+ * docs/qemu.md "Performance"): accesses of a page the hit filter answers,
+ * counted with mmu_repeat_ok + mmu_access_repeat (and their data made with
+ * mmu_access_data), leave every counter exactly as one mmu_access per
+ * access does: the MMU's counters, every TLB array's, the PTE caches' and
+ * every latency histogram.  Two MMUs with their own OS model run the same
+ * accesses, one each way, and are compared.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mmusim/mmusim.h"
+
+typedef struct pair {
+    mmu *m[2];
+    mmu_os *os[2];
+    uint64_t cycle;
+} pair;
+
+/* Two MMUs of the default configuration (radix, OS model, PTE caches with data on). */
+static void pair_make(pair *p)
+{
+    char msg[256];
+    mmu_config c;
+    mmu_config_defaults(&c);
+    assert_int_equal(c.walker.mode, MMU_WALKER_RADIX);
+    assert_true(c.ptemem_data && c.ptemem.mode == MMU_PTEMEM_CACHE);
+    for (int i = 0; i < 2; i++) {
+        if (mmu_create(&c, &p->m[i], msg, sizeof msg) != MMU_OK)
+            fail_msg("mmu_create: %s", msg);
+        if (mmu_os_create_from_config(&c, &p->os[i], msg, sizeof msg) != MMU_OK)
+            fail_msg("os: %s", msg);
+        assert_int_equal(mmu_attach_os(p->m[i], p->os[i]), MMU_OK);
+    }
+    p->cycle = 1000;
+}
+
+static void pair_free(pair *p)
+{
+    for (int i = 0; i < 2; i++) {
+        mmu_destroy(p->m[i]);
+        mmu_os_destroy(p->os[i]);
+    }
+}
+
+static mmu_request req_of(uint64_t va, mmu_access_type t, uint64_t cycle)
+{
+    mmu_request r = {va, cycle, 8, 0, (uint8_t)t, MMU_PRIV_USER, 0};
+    return r;
+}
+
+/* The same access through mmu_access in both (walks, faults: whatever it takes). */
+static void both(pair *p, uint64_t va, mmu_access_type t)
+{
+    p->cycle += 10000000; /* every walk (and page fault) of the access before done by then */
+    mmu_request r = req_of(va, t, p->cycle);
+    mmu_response a[2], b[2];
+    assert_int_equal(mmu_access(p->m[0], &r, a), mmu_access(p->m[1], &r, b));
+    assert_int_equal(a[0].paddr, b[0].paddr);
+}
+
+/* Every counter of the two MMUs: 1 if all equal. */
+static int same(const pair *p)
+{
+    if (memcmp(mmu_get_stats(p->m[0]), mmu_get_stats(p->m[1]), sizeof(mmu_stats)) != 0)
+        return 0;
+    for (int c = 0; c < MMU_LAT_CLASSES; c++)
+        if (memcmp(mmu_get_latency(p->m[0], (mmu_lat_class)c), mmu_get_latency(p->m[1], (mmu_lat_class)c),
+                   sizeof(mmu_hist)) != 0)
+            return 0;
+    for (uint32_t i = 0; i < mmu_tlb_count(p->m[0]); i++)
+        if (memcmp(mmu_tlb_get_stats(mmu_get_tlb(p->m[0], i)), mmu_tlb_get_stats(mmu_get_tlb(p->m[1], i)),
+                   sizeof(mmu_tlb_stats)) != 0)
+            return 0;
+    mmu_ptemem_stats s0, s1;
+    mmu_ptemem_get_stats(mmu_get_ptemem(p->m[0]), &s0);
+    mmu_ptemem_get_stats(mmu_get_ptemem(p->m[1]), &s1);
+    return memcmp(&s0, &s1, sizeof s0) == 0;
+}
+
+/*
+ * n accesses of page `page` (types in turn from `types`, offsets spread
+ * over its lines): MMU 0 through mmu_access, MMU 1 the first through
+ * mmu_access and the rest counted (short: that many fewer counted).
+ */
+static void run(pair *p, uint64_t page, const mmu_access_type *types, unsigned nt, unsigned n, unsigned short_by)
+{
+    mmu_repeat_info ri;
+    mmu_get_repeat_info(p->m[0], &ri);
+    unsigned mask = 0;
+    for (unsigned i = 0; i < nt; i++)
+        mask |= 1u << types[i];
+    uint64_t counted[MMU_ACCESS_TYPES] = {0};
+    mmu_repeat_slot slot;
+    memset(&slot, 0, sizeof slot);
+    for (unsigned i = 0; i < n; i++) {
+        const mmu_access_type t = types[i % nt];
+        const uint64_t va = page + (i * 200) % 4088;
+        p->cycle += 3;
+        mmu_request r = req_of(va, t, p->cycle);
+        mmu_response a[2], b[2];
+        const uint64_t before = *ri.tlb_changes;
+        assert_int_equal(mmu_access(p->m[0], &r, a), 1);
+        if (i >= nt) { /* a level-1 hit that changed no TLB set */
+            assert_int_equal(a[0].outcome, MMU_OUT_TLB);
+            assert_int_equal(a[0].level, 1);
+            assert_int_equal(*ri.tlb_changes, before);
+        }
+        if (i < nt) {
+            /* the first of each type through the model in both */
+            assert_int_equal(mmu_access(p->m[1], &r, b), 1);
+            assert_int_equal(b[0].paddr, a[0].paddr);
+            if (i == nt - 1)
+                assert_int_equal(mmu_repeat_ok(p->m[1], &r, mask, &slot), 1);
+            continue;
+        }
+        counted[t]++;
+        if (t != MMU_FETCH)
+            mmu_access_data(p->m[1], a[0].paddr, t == MMU_WRITE);
+    }
+    for (unsigned t = 0; t < MMU_ACCESS_TYPES; t++)
+        if (counted[t])
+            mmu_access_repeat(&slot, t, counted[t] - (counted[t] >= short_by ? short_by : 0));
+}
+
+static void test_repeat_data(void **state)
+{
+    (void)state;
+    pair p;
+    pair_make(&p);
+    /* map and dirty a few pages, and fill the filter with them */
+    for (uint64_t pg = 0x10000000; pg < 0x10006000; pg += 0x1000)
+        both(&p, pg, MMU_WRITE);
+    both(&p, 0x10002000, MMU_READ);
+    assert_true(same(&p));
+    static const mmu_access_type rw[] = {MMU_READ, MMU_WRITE, MMU_READ};
+    run(&p, 0x10005000, rw, 3, 500, 0);
+    assert_true(same(&p));
+    /* more after a walk elsewhere, a page read once more */
+    both(&p, 0x20000000, MMU_READ);
+    both(&p, 0x10004000, MMU_READ);
+    static const mmu_access_type r1[] = {MMU_READ};
+    run(&p, 0x10004000, r1, 1, 300, 0);
+    assert_true(same(&p));
+    /* and the comparison sees a count off by one */
+    run(&p, 0x10004000, r1, 1, 50, 1);
+    assert_false(same(&p));
+    pair_free(&p);
+}
+
+static void test_repeat_fetch(void **state)
+{
+    (void)state;
+    pair p;
+    pair_make(&p);
+    both(&p, 0x400000, MMU_FETCH);
+    both(&p, 0x401000, MMU_FETCH);
+    both(&p, 0x400000, MMU_FETCH);
+    static const mmu_access_type f[] = {MMU_FETCH};
+    run(&p, 0x400000, f, 1, 1000, 0);
+    assert_true(same(&p));
+    run(&p, 0x401000, f, 1, 10, 2);
+    assert_false(same(&p));
+    pair_free(&p);
+}
+
+/* When the filter would not answer, mmu_repeat_ok says so. */
+static void test_repeat_refused(void **state)
+{
+    (void)state;
+    pair p;
+    pair_make(&p);
+    mmu_repeat_slot slot;
+    memset(&slot, 0, sizeof slot);
+    mmu_request r = req_of(0x30000000, MMU_READ, 10);
+    assert_int_equal(mmu_repeat_ok(p.m[0], &r, 0, &slot), 0); /* never translated */
+    both(&p, 0x30000000, MMU_READ);
+    both(&p, 0x30000000, MMU_READ);
+    r = req_of(0x30000010, MMU_READ, p.cycle + 10);
+    assert_int_equal(mmu_repeat_ok(p.m[0], &r, 0, &slot), 1);
+    /* read only so far: the entry's dirty bit is clear, a write must walk */
+    assert_int_equal(mmu_repeat_ok(p.m[0], &r, 1u << MMU_WRITE, &slot), 0);
+    /* an invalidation of the page: no more */
+    mmu_invalidate(p.m[0], MMU_INVAL_ADDR, 0x30000000, 0);
+    assert_int_equal(mmu_repeat_ok(p.m[0], &r, 0, &slot), 0);
+    pair_free(&p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_repeat_data),
+        cmocka_unit_test(test_repeat_fetch),
+        cmocka_unit_test(test_repeat_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
