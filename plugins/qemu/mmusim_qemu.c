@@ -922,24 +922,70 @@ static int json_file(const char *path, unsigned nv)
     return 0;
 }
 
+/* v's shape with every value null (an empty CSV field), or NULL if out of memory. */
+static json_t *blank_copy(json_t *v)
+{
+    if (json_is_object(v)) {
+        json_t *o = json_object();
+        const char *k;
+        json_t *x;
+        json_object_foreach(v, k, x) {
+            json_t *b = blank_copy(x);
+            if (!o || !b || json_object_set_new(o, k, b) != 0) {
+                json_decref(o);
+                return NULL;
+            }
+        }
+        return o;
+    }
+    if (json_is_array(v)) {
+        json_t *a = json_array();
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x) {
+            json_t *b = blank_copy(x);
+            if (!a || !b || json_array_append_new(a, b) != 0) {
+                json_decref(a);
+                return NULL;
+            }
+        }
+        return a;
+    }
+    return json_null();
+}
+
+/*
+ * One row per vCPU.  The shared OS model is reported with the first vCPU
+ * reported (at_exit attaches it to that MMU); the other rows have the same
+ * os.* columns, empty, so that every row has the same columns (and the OS
+ * model's figures are not counted twice by a sum over the rows).
+ */
 static int csv_file(const char *path, unsigned nv)
 {
     char err[1024];
-    for (unsigned i = 0; i < nv; i++) {
+    json_t *os_blank = NULL;
+    int rc = 0;
+    for (unsigned i = 0; i < nv && rc == 0; i++) {
         vcpu *v = reported(i);
         if (!v)
             continue;
         json_t *d = mmusim_report_build(v->m, &v->info);
-        if (d)
+        if (d) {
             json_object_set_new(d, "vcpu", json_integer(i));
+            json_t *os = json_object_get(d, "os");
+            if (os && !json_is_null(os) && !os_blank)
+                os_blank = blank_copy(os);
+            else if (os && json_is_null(os) && os_blank)
+                json_object_set(d, "os", os_blank);
+        }
         if (!d || mmusim_report_csv(path, d, err, sizeof err) != 0) {
             say("mmusim: csv=%s: %s", path, d ? err : "out of memory");
-            json_decref(d);
-            return -1;
+            rc = -1;
         }
         json_decref(d);
     }
-    return 0;
+    json_decref(os_blank);
+    return rc;
 }
 
 static void at_exit(qemu_plugin_id_t id, void *udata)

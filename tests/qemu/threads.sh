@@ -7,7 +7,8 @@
 # are counted by kind, spurious ones included: two threads faulting on one
 # page at once give one minor fault and one spurious fault (the second
 # thread's walk saw the page missing; by the time it reaches the OS model the
-# page is mapped), and each vCPU counts the fault it took.
+# page is mapped), and each vCPU counts the fault it took.  csv= writes one
+# row per vCPU with the same columns.
 . "$(dirname "$0")/lib.inc"
 need_tools qemu-x86_64 qemu-aarch64 qemu-riscv64 cc aarch64-linux-gnu-gcc riscv64-linux-gnu-gcc
 
@@ -15,7 +16,16 @@ N=3000
 for arch in x86_64 aarch64 riscv64; do
   build_guest $arch
   guest $arch "$TMP/b.json" set=os.thp=off -- 0 0 2 || bad "$arch: 2 threads, N=0"
-  guest $arch "$TMP/t.json" set=os.thp=off -- $N 50000 2 || bad "$arch: 2 threads, N=$N"
+  rm -f "$TMP/t.csv"
+  guest $arch "$TMP/t.json" set=os.thp=off csv=$TMP/t.csv -- $N 50000 2 || bad "$arch: 2 threads, N=$N"
+  # one CSV row per vCPU, the same columns; the shared OS model's in the first row only
+  expect_eq "$arch: CSV rows of 2 vCPUs" "$(python3 -c "
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1])))
+head, body = rows[0], rows[1:]
+v, m = head.index('vcpu'), head.index('os.faults.minor')
+print(len(body), all(len(r) == len(head) for r in body), [r[v] for r in body], body[0][m] != '', body[1][m])
+" "$TMP/t.csv")" "2 True ['0', '1'] True "
   expect_eq "$arch: vCPUs" "$(json_get "$TMP/t.json" "len(j['vcpus'])")" 2
   for k in accesses translations instructions; do
     expect_eq "$arch: $k add up" "$(json_get "$TMP/t.json" "sum(v['$k'] for v in j['vcpus']) == j['total']['$k']")" True
