@@ -489,7 +489,10 @@ int cli_onepass_trace(const char *trace, const cli_onepass_opts *o, const mmu_co
     dist = calloc(tail * 2 * n_groups, sizeof *dist);
     if (!ring || !dist)
         goto oom;
-    if (mmusim_trace_open(trace, (mmusim_format)o->format, &t, err, errlen) < 0)
+    const int threads = !getenv("MMUSIM_NO_THREADS");
+    /* with threads the reader thread decompresses: the stream needs no thread of its own (as in mmusim run) */
+    if ((threads ? tbt_trace_open_unthreaded(trace, (mmusim_format)o->format, &t, err, errlen)
+                 : mmusim_trace_open(trace, (mmusim_format)o->format, &t, err, errlen)) < 0)
         goto out;
     const unsigned shift = mmu_page_shift((mmu_page_size)cfgs[0].walker.page_size);
     const uint64_t mask = (UINT64_C(1) << shift) - 1;
@@ -501,7 +504,7 @@ int cli_onepass_trace(const char *trace, const cli_onepass_opts *o, const mmu_co
     uint32_t last_asid = UINT32_MAX;
     long got;
     /* the trace is parsed on a second thread, as mmusim run does */
-    mmusim_async *as = getenv("MMUSIM_NO_THREADS") ? NULL : mmusim_async_start(t);
+    mmusim_async *as = threads ? mmusim_async_start(t) : NULL;
     const mmusim_access *batch = buf;
     int stopped = 0;
     while ((got = as ? mmusim_async_read(as, &batch, err, errlen) : mmusim_trace_read(t, buf, BATCH, err, errlen)) > 0) {
