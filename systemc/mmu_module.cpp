@@ -321,6 +321,8 @@ void mmu_module::forward_split(tlm_generic_payload &t, sc_time &delay, const xla
 inline bool mmu_module::lt_repeat(tlm_generic_payload &t, translation_extension *ext, sc_time &delay)
 {
     const uint64_t va = t.get_address();
+    if ((va >> rep_.shift) != rep_.vpn) /* (most transactions of a random stream stop here) */
+        return false;
     const uint32_t len0 = t.get_data_length();
     const uint32_t sw = t.get_streaming_width();
     const uint32_t len = sw - 1u < len0 ? sw : len0;
@@ -335,7 +337,7 @@ inline bool mmu_module::lt_repeat(tlm_generic_payload &t, translation_extension 
         key = opt_.default_asid | static_cast<uint64_t>(opt_.default_vmid) << 16 |
               static_cast<uint64_t>(opt_.default_priv) << 32;
     }
-    if ((((va >> rep_.shift) ^ rep_.vpn) | ((last >> rep_.shift) ^ rep_.vpn) | (key ^ rep_.key) |
+    if ((((last >> rep_.shift) ^ rep_.vpn) | (key ^ rep_.key) |
          (*rep_.tlb_changes ^ rep_.changes)) != 0 ||
         !((rep_.types >> type) & 1) || busy_)
         return false;
@@ -372,19 +374,15 @@ inline bool mmu_module::lt_repeat(tlm_generic_payload &t, translation_extension 
 }
 
 /*
- * After an LT translation x that hit in level 1 on one page: from the
- * second translation of a page in a row on, the page repeats if the
- * model's hit filter answers it (mmu_repeat_ok), with the types it answered
- * there before.
+ * After the second LT translation x in a row of one page (b_transport: the
+ * first is not asked about, as most pages of a random stream are not used
+ * again), a level-1 hit: the page repeats from now on if the model's hit
+ * filter answers it (mmu_repeat_ok), with the types it answered there
+ * before.
  */
 void mmu_module::rep_remember(const xlate &x)
 {
     const mmu_response &r = x.r[0];
-    const uint64_t vpn = x.req.vaddr >> rep_.shift;
-    if (vpn != rep_.last_vpn) {
-        rep_.last_vpn = vpn; /* a page's first translation: most pages of a random stream are not used again */
-        return;
-    }
     if (r.outcome != MMU_OUT_TLB || r.level != 1 || r.fault != MMU_FAULT_NONE || r.page_faults)
         return;
     const uint64_t key =
@@ -441,8 +439,13 @@ void mmu_module::b_transport(tlm_generic_payload &t, sc_time &delay)
     const int n = x.n;
     const bool faulted = x.r[n - 1].fault != MMU_FAULT_NONE;
     const uint64_t va = x.req.vaddr, pa = x.r[0].paddr;
-    if (opt_.repeat && n == 1)
-        rep_remember(x);
+    if (opt_.repeat && n == 1) {
+        const uint64_t vpn = va >> rep_.shift;
+        if (__builtin_expect(vpn == rep_.last_vpn, 0))
+            rep_remember(x);
+        else
+            rep_.last_vpn = vpn;
+    }
     leave();
     delay += lat;
     if (__builtin_expect(simcontext()->time_stamp() != start, 0)) {
