@@ -308,8 +308,11 @@ int sc_main(int argc, char **argv)
                         names[k], 1e9 / c, 1e9 / b, 1e9 / m, b / m, 1e9 / m - 1e9 / b - 1e9 / c, 1e9 / h, 1e9 / g,
                         h / g, b / g);
         }
-        std::printf("bench_systemc DMI: %llu accesses through pointers, %llu through the MMU\n",
-                    static_cast<unsigned long long>(init.dmi_hits), static_cast<unsigned long long>(init.dmi_misses));
+        std::printf("bench_systemc DMI: %llu accesses through pointers, %llu through the MMU; repeat path: %llu of %llu "
+                    "LT transactions\n",
+                    static_cast<unsigned long long>(init.dmi_hits), static_cast<unsigned long long>(init.dmi_misses),
+                    static_cast<unsigned long long>(dut.mod_stats().repeats),
+                    static_cast<unsigned long long>(dut.mod_stats().b_transport));
     }
     mmu_destroy(capi);
     mmu_os_destroy(os);
