@@ -1553,6 +1553,7 @@ void mmu_access_repeat(const mmu_repeat_slot *slot, unsigned type, uint64_t n)
 
 void mmu_access_data(mmu *m, uint64_t paddr, int is_write)
 {
-    if (m->data_through_caches)
+    /* the line the first cache level served last: counted inline, as mmu_access does */
+    if (m->data_through_caches && !mmu_ptemem_data_repeat(m->data_rep, paddr, is_write))
         (void)mmu_ptemem_access(m->ptemem, paddr, is_write, MMU_PTEMEM_SRC_DATA, NULL);
 }

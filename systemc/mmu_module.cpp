@@ -152,6 +152,12 @@ mmu_module::mmu_module(sc_module_name name, const mmu_config &cfg, const options
         SC_REPORT_ERROR(MSG_TYPE, text.c_str());
         throw std::invalid_argument(text);
     }
+    mmu_repeat_info ri;
+    mmu_get_repeat_info(m_, &ri);
+    rep_.tlb_changes = ri.tlb_changes;
+    rep_.data_caches = ri.data_through_caches != 0;
+    rep_.l1_latency[0] = ri.l1_latency[0];
+    rep_.l1_latency[1] = ri.l1_latency[1];
     div_num_.set(num_);
     div_den_.set(den_);
     max_v_ = UINT64_MAX / den_;
@@ -214,6 +220,7 @@ mmu_module::~mmu_module()
 void mmu_module::use_socket_port()
 {
     mode_ = page_table_mode::cosim;
+    rep_.vpn = UINT64_MAX;
     const mmu_mem_port port = {this, &mmu_module::port_read, &mmu_module::port_write,
                                &mmu_module::port_read_dbg};
     mmu_set_memory(m_, &port);
@@ -298,10 +305,133 @@ void mmu_module::forward_split(tlm_generic_payload &t, sc_time &delay, const xla
     t.set_byte_enable_length(be_len);
 }
 
+/*
+ * The repeat path (options::repeat; docs/systemc.md, "The repeat path"): t
+ * in the page rep_ holds (the last LT translation's, a level-1 hit the
+ * model's hit filter answers), of the same ASID, VMID, privilege and an
+ * access type answered there, within the page, nothing changed in the TLBs
+ * since, no translation in progress, at the cycle the filter said yes or
+ * later: mmu_access would answer it from the filter.  It is answered here
+ * the same way (physical address page base | offset, the level-1 latency,
+ * the filter's response), counted where the filter counts it
+ * (mmu_access_repeat: folded into the model's counters whenever they are
+ * read), its data made through the PTE caches as mmu_access makes it, and
+ * forwarded.  false: not a repeat (nothing done).
+ */
+inline bool mmu_module::lt_repeat(tlm_generic_payload &t, translation_extension *ext, sc_time &delay)
+{
+    const uint64_t va = t.get_address();
+    if ((va >> rep_.shift) != rep_.vpn) /* (most transactions of a random stream stop here) */
+        return false;
+    const uint32_t len0 = t.get_data_length();
+    const uint32_t sw = t.get_streaming_width();
+    const uint32_t len = sw - 1u < len0 ? sw : len0;
+    const uint64_t last = va + ((len ? len : 1) - 1);
+    unsigned type;
+    uint64_t key;
+    if (ext) {
+        type = t.is_write() ? MMU_WRITE : ext->fetch ? MMU_FETCH : MMU_READ;
+        key = ext->asid | static_cast<uint64_t>(ext->vmid) << 16 | static_cast<uint64_t>(ext->priv) << 32;
+    } else {
+        type = t.is_write() ? MMU_WRITE : opt_.default_fetch ? MMU_FETCH : MMU_READ;
+        key = opt_.default_asid | static_cast<uint64_t>(opt_.default_vmid) << 16 |
+              static_cast<uint64_t>(opt_.default_priv) << 32;
+    }
+    if ((((last >> rep_.shift) ^ rep_.vpn) | (key ^ rep_.key) |
+         (*rep_.tlb_changes ^ rep_.changes)) != 0 ||
+        !((rep_.types >> type) & 1) || busy_)
+        return false;
+    const uint64_t cycle = cycle_of(simcontext()->time_stamp() + delay);
+    if (cycle < rep_.cycle)
+        return false;
+    mmu_access_repeat(&rep_.slot, type, 1);
+    ms_.repeats++;
+    const uint64_t pa = rep_.pbase | (va & rep_.mask);
+    const uint32_t lat = rep_.resp.latency;
+    if (rep_.data_caches && type != MMU_FETCH) /* the data, in order, as mmu_access makes it */
+        mmu_access_data(m_, pa, type == MMU_WRITE);
+    if (cycle < ms_.first_cycle)
+        ms_.first_cycle = cycle;
+    if (cycle + lat > ms_.last_cycle)
+        ms_.last_cycle = cycle + lat;
+    if (ext) {
+        rep_.resp.paddr = pa;
+        rep_.resp.done_cycle = cycle + lat;
+        ext->translated = true;
+        ext->response = rep_.resp;
+        ext->fault.valid = false;
+    }
+    const uint64_t ticks = den_ == 1 ? lat * num_ : ticks_at(cycle + lat) - ticks_at(cycle);
+    if (ticks != lat_ticks_) {
+        lat_ticks_ = ticks;
+        lat_time_ = sc_time::from_value(ticks);
+    }
+    delay += lat_time_;
+    t.set_address(pa);
+    down_->b_transport(t, delay);
+    t.set_address(va);
+    return true;
+}
+
+/*
+ * After the second LT translation x in a row of one page (b_transport: the
+ * first is not asked about, as most pages of a random stream are not used
+ * again), a level-1 hit: the page repeats from now on if the model's hit
+ * filter answers it (mmu_repeat_ok), with the types it answered there
+ * before.
+ */
+void mmu_module::rep_remember(const xlate &x)
+{
+    const mmu_response &r = x.r[0];
+    if (r.outcome != MMU_OUT_TLB || r.level != 1 || r.fault != MMU_FAULT_NONE || r.page_faults)
+        return;
+    const uint64_t key =
+        x.req.asid | static_cast<uint64_t>(x.req.vmid) << 16 | static_cast<uint64_t>(x.req.priv) << 32;
+    /* (types of this side only: fetches and data have filters, TLBs and counters of their own) */
+    const unsigned side = x.req.type == MMU_FETCH ? 1u << MMU_FETCH : (1u << MMU_READ | 1u << MMU_WRITE);
+    unsigned types = key == rep_.key ? rep_.types & side : 0;
+    mmu_repeat_slot sl;
+    int ok = mmu_repeat_ok(m_, &x.req, types, &sl);
+    if (!ok && types) {
+        types = 0;
+        ok = mmu_repeat_ok(m_, &x.req, 0, &sl);
+    }
+    rep_.shift = sl.shift;
+    rep_.last_vpn = x.req.vaddr >> sl.shift;
+    if (!ok) {
+        rep_.types = 0;
+        return;
+    }
+    rep_.vpn = rep_.last_vpn;
+    rep_.key = key;
+    rep_.types = static_cast<uint8_t>(types | 1u << x.req.type);
+    rep_.mask = (UINT64_C(1) << sl.shift) - 1;
+    rep_.pbase = r.paddr - (x.req.vaddr & rep_.mask);
+    rep_.changes = *rep_.tlb_changes;
+    rep_.cycle = x.req.cycle;
+    rep_.slot = sl;
+    /* the filter's response (mmu.c, filter_fill): a level-1 hit of this entry */
+    mmu_response f;
+    std::memset(&f, 0, sizeof f);
+    f.latency = rep_.l1_latency[x.req.type == MMU_FETCH ? 0 : 1];
+    f.fault = MMU_FAULT_NONE;
+    f.outcome = MMU_OUT_TLB;
+    f.page_size = r.page_size;
+    f.level = 1;
+    f.array = r.array;
+    f.walk_refs = 0;
+    f.pwc_level = -1;
+    f.fault_level = -1;
+    f.page_faults = 0;
+    rep_.resp = f;
+}
+
 void mmu_module::b_transport(tlm_generic_payload &t, sc_time &delay)
 {
     ms_.b_transport++;
     translation_extension *const ext = t.get_extension<translation_extension>();
+    if (lt_repeat(t, ext, delay))
+        return;
     xlate x;
     enter();
     const sc_time start = simcontext()->time_stamp(); /* sc_time_stamp(), inline */
@@ -309,6 +439,13 @@ void mmu_module::b_transport(tlm_generic_payload &t, sc_time &delay)
     const int n = x.n;
     const bool faulted = x.r[n - 1].fault != MMU_FAULT_NONE;
     const uint64_t va = x.req.vaddr, pa = x.r[0].paddr;
+    if (opt_.repeat && n == 1) {
+        const uint64_t vpn = va >> rep_.shift;
+        if (__builtin_expect(vpn == rep_.last_vpn, 0))
+            rep_remember(x);
+        else
+            rep_.last_vpn = vpn;
+    }
     leave();
     delay += lat;
     if (__builtin_expect(simcontext()->time_stamp() != start, 0)) {
@@ -361,6 +498,7 @@ mmu_err mmu_module::set_root(uint16_t asid, uint64_t root)
 {
     const auto it = roots_.find(asid);
     const bool changed = it != roots_.end() && it->second != root;
+    rep_.vpn = UINT64_MAX; /* (a root that changes invalidates the ASID: tlb_changes moves anyway) */
     const mmu_err e = mmu_set_root(m_, asid, root);
     if (e != MMU_OK)
         return e;
@@ -372,6 +510,7 @@ mmu_err mmu_module::set_root(uint16_t asid, uint64_t root)
 
 void mmu_module::invalidate(mmu_inval_kind kind, uint64_t vaddr, uint16_t asid)
 {
+    rep_.vpn = UINT64_MAX;
     mmu_invalidate(m_, kind, vaddr, asid);
     dmi_drop(kind, vaddr, vaddr, asid);
 }
@@ -459,6 +598,7 @@ mmu_err mmu_module::attach_os(::mmu_os *os)
         return e;
     }
     /* what was cached came from other page tables */
+    rep_.vpn = UINT64_MAX;
     mmu_invalidate(m_, MMU_INVAL_ALL, 0, 0);
     os_ = os;
     mode_ = page_table_mode::standalone;

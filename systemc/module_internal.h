@@ -80,6 +80,7 @@ inline sc_core::sc_time mmu_module::translate(tlm::tlm_generic_payload &t, trans
 {
     make_request(t, ext, now + offset, x.req);
     port_offset_ = offset;
+    rep_.vpn = UINT64_MAX; /* the repeat page is the last LT translation's (rep_remember) */
     x.n = mmu_access(m_, &x.req, x.r);
     const mmu_response &last = x.r[x.n - 1];
     if (__builtin_expect(x.n == 2, 0)) {

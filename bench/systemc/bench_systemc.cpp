@@ -16,7 +16,8 @@
  *               a page: the C model's same-page shortcut).
  * The configuration is the default one (radix walker, OS model, PTE cache
  * model with the data accesses passing through it: ptemem.data); extra
- * arguments KEY=VALUE change it.
+ * arguments KEY=VALUE change it; repeat=off turns the module's repeat path
+ * off (options::repeat), stream=seq or stream=random runs that stream alone.
  *
  *   bench_systemc [TRANSACTIONS [REPS [KEY=VALUE...]]]   (default 2000000 7)
  */
@@ -238,15 +239,25 @@ int sc_main(int argc, char **argv)
     const size_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 2000000;
     const unsigned reps = argc > 2 ? static_cast<unsigned>(std::strtoul(argv[2], nullptr, 10)) : 7;
     if (n == 0 || reps == 0) {
-        std::fprintf(stderr, "usage: bench_systemc [TRANSACTIONS [REPS]]\n");
+        std::fprintf(stderr, "usage: bench_systemc [TRANSACTIONS [REPS [KEY=VALUE...]]]\n");
         return 2;
     }
     mmu_config cfg;
     mmu_config_defaults(&cfg); /* the default configuration: radix walker, the OS model */
     char msg[256];
+    bool repeat = true;
+    std::string only; /* stream=NAME: that stream alone */
     for (int i = 3; i < argc; i++) {
         std::string kv = argv[i];
         const size_t eq = kv.find('=');
+        if (kv == "repeat=off" || kv == "repeat=on") { /* the module's options::repeat */
+            repeat = kv == "repeat=on";
+            continue;
+        }
+        if (kv == "stream=seq" || kv == "stream=random") {
+            only = kv.substr(7);
+            continue;
+        }
         if (eq == std::string::npos ||
             mmu_config_set(&cfg, kv.substr(0, eq).c_str(), kv.substr(eq + 1).c_str(), msg, sizeof msg) != MMU_OK) {
             std::fprintf(stderr, "bench_systemc: %s: %s\n", argv[i], eq == std::string::npos ? "not KEY=VALUE" : msg);
@@ -263,14 +274,21 @@ int sc_main(int argc, char **argv)
     }
     const sc_time period(1e6 / cfg.clock_mhz, SC_PS);
     tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_time(1, SC_US));
-    const std::vector<std::vector<uint64_t>> streams = {make_stream(n, false), make_stream(n, true)};
-    static const char *const names[] = {"random", "seq"};
+    std::vector<std::vector<uint64_t>> streams;
+    std::vector<const char *> names;
+    for (const char *name : {"random", "seq"}) {
+        if (!only.empty() && only != name)
+            continue;
+        streams.push_back(make_stream(n, std::string(name) == "seq"));
+        names.push_back(name);
+    }
 
     {
         mmusim::sc::memory mem_bare("mem_bare", UINT64_C(1) << 48, period * 100.0);
         mmusim::sc::memory mem_mmu("mem_mmu", UINT64_C(1) << 48, period * 100.0);
         mmusim::sc::mmu_module::options opt;
         opt.clock_period = period;
+        opt.repeat = repeat;
         mmusim::sc::mmu_module dut("mmu", cfg, opt);
         initiator init("init", streams, capi, reps);
         init.bare.bind(mem_bare.socket);
@@ -290,8 +308,11 @@ int sc_main(int argc, char **argv)
                         names[k], 1e9 / c, 1e9 / b, 1e9 / m, b / m, 1e9 / m - 1e9 / b - 1e9 / c, 1e9 / h, 1e9 / g,
                         h / g, b / g);
         }
-        std::printf("bench_systemc DMI: %llu accesses through pointers, %llu through the MMU\n",
-                    static_cast<unsigned long long>(init.dmi_hits), static_cast<unsigned long long>(init.dmi_misses));
+        std::printf("bench_systemc DMI: %llu accesses through pointers, %llu through the MMU; repeat path: %llu of %llu "
+                    "LT transactions\n",
+                    static_cast<unsigned long long>(init.dmi_hits), static_cast<unsigned long long>(init.dmi_misses),
+                    static_cast<unsigned long long>(dut.mod_stats().repeats),
+                    static_cast<unsigned long long>(dut.mod_stats().b_transport));
     }
     mmu_destroy(capi);
     mmu_os_destroy(os);

@@ -1533,6 +1533,263 @@ static void scenario_vm()
     sc_start();
 }
 
+/*
+ * The LT repeat path (options::repeat): two modules of the same
+ * configuration (standalone, data through the PTE caches), one with the
+ * repeat path and one without, get the same LT transactions with temporal
+ * decoupling (runs through pages, page jumps, page crossings, reads,
+ * writes, fetches, two ASIDs and transactions without the extension,
+ * privilege changes, protection faults, invalidations through the ctrl
+ * registers); every transaction's response, delay, data and extension, and
+ * then every statistic and report (text, JSON at the end of simulation)
+ * must be the same, and most transactions must have taken the repeat path.
+ */
+struct dual_tester : sc_module {
+    tlm_utils::simple_initiator_socket<dual_tester> sock[2];
+    tlm_utils::simple_initiator_socket<dual_tester> ctrl[2];
+    std::function<void()> body;
+    explicit dual_tester(sc_module_name n) : sc_module(n)
+    {
+        SC_HAS_PROCESS(dual_tester);
+        SC_THREAD(run);
+    }
+    void run()
+    {
+        body();
+        sc_stop();
+    }
+    void reg_write(int k, uint64_t off, uint64_t v)
+    {
+        unsigned char b[8];
+        for (unsigned i = 0; i < 8; i++)
+            b[i] = static_cast<unsigned char>(v >> (8 * i));
+        tlm_generic_payload t;
+        t.set_command(TLM_WRITE_COMMAND);
+        t.set_address(off);
+        t.set_data_ptr(b);
+        t.set_data_length(8);
+        t.set_streaming_width(8);
+        t.set_response_status(TLM_INCOMPLETE_RESPONSE);
+        sc_time d = SC_ZERO_TIME;
+        ctrl[k]->b_transport(t, d);
+        CHECK_EQ(t.get_response_status(), TLM_OK_RESPONSE);
+    }
+};
+
+static std::string read_file(const std::string &path)
+{
+    std::string out;
+    if (FILE *f = std::fopen(path.c_str(), "rb")) {
+        char buf[4096];
+        size_t n;
+        while ((n = std::fread(buf, 1, sizeof buf, f)) > 0)
+            out.append(buf, n);
+        std::fclose(f);
+    }
+    return out;
+}
+
+static std::string text_report(const mmu_module &m)
+{
+    FILE *f = std::tmpfile();
+    if (!f)
+        return "";
+    m.report_text(f);
+    std::string out;
+    std::rewind(f);
+    char buf[4096];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0)
+        out.append(buf, n);
+    std::fclose(f);
+    return out;
+}
+
+static void check_same_fault(const fault_record &a, const fault_record &b)
+{
+    CHECK_EQ(a.valid, b.valid);
+    if (!a.valid || !b.valid)
+        return;
+    CHECK_EQ(a.cause, b.cause);
+    CHECK_EQ(a.vaddr, b.vaddr);
+    CHECK_EQ(a.level, b.level);
+    CHECK_EQ(a.asid, b.asid);
+    CHECK_EQ(a.vmid, b.vmid);
+    CHECK_EQ(a.type, b.type);
+    CHECK_EQ(a.priv, b.priv);
+    CHECK_EQ(a.core_id, b.core_id);
+    CHECK_EQ(a.cycle, b.cycle);
+    CHECK_TIME(a.time, b.time);
+}
+
+static void repeat_on_off(const mmu_config &cfg)
+{
+    const bool os = cfg.walker.mode == MMU_WALKER_RADIX && cfg.os_enabled;
+    std::unique_ptr<memory> mem[2];
+    std::unique_ptr<mmu_module> dut[2];
+    const char *const json[2] = {"systemc_repeat_on.json", "systemc_repeat_off.json"};
+    dual_tester tb("tb");
+    for (int k = 0; k < 2; k++) {
+        mem[k].reset(new memory(k ? "mem_off" : "mem_on", UINT64_C(1) << 40, ns(MEM_LAT)));
+        mmu_module::options opt;
+        opt.clock_period = PERIOD;
+        opt.repeat = k == 0;
+        opt.default_asid = 4;
+        opt.stats_json = json[k];
+        std::remove(json[k]);
+        dut[k].reset(new mmu_module(k ? "mmu_off" : "mmu_on", cfg, opt));
+        mmu_module::workload w;
+        w.name = "repeat";
+        dut[k]->set_workload(w);
+        tb.sock[k].bind(dut[k]->cpu_socket);
+        tb.ctrl[k].bind(dut[k]->ctrl_socket);
+        dut[k]->mem_socket.bind(mem[k]->socket);
+        /* a read-only region in both address spaces: writes there fault */
+        for (uint16_t asid = 4; os && asid <= 5; asid++)
+            CHECK_EQ(mmu_os_map(dut[k]->os(), asid, 0x600000, 0x10000, MMU_OS_PROT_READ | MMU_OS_PROT_USER, 0),
+                     MMU_OK);
+    }
+    uint64_t n_tx = 0, n_fault = 0, n_cross = 0, n_inval = 0;
+    tb.body = [&]() {
+        tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_time(1, SC_US));
+        tlm_utils::tlm_quantumkeeper qk;
+        qk.reset();
+        uint64_t x = 2027;
+        uint64_t page = 0x400000, off = 0;
+        uint16_t asid = 4;
+        for (int i = 0; i < 20000; i++) {
+            const uint64_t r = rnd(x);
+            if (r % 997 == 0) { /* an invalidation through the registers, of both */
+                const uint64_t kind = (r >> 12) % 4;
+                for (int k = 0; k < 2; k++) {
+                    tb.reg_write(k, mmusim::sc::REG_ASID, asid);
+                    tb.reg_write(k, mmusim::sc::REG_INVAL_ADDR, page + off);
+                    tb.reg_write(k, mmusim::sc::REG_INVAL, kind);
+                }
+                n_inval++;
+            }
+            if (r % 331 == 0)
+                asid = asid == 4 ? 5 : 4;
+            if (r % 61 == 0) { /* another page: mostly 40 pages, sometimes the read-only region */
+                page = (r >> 20) % 8 == 0 ? 0x600000 + ((r >> 24) % 16 << 12) : 0x400000 + ((r >> 24) % 40 << 12);
+                off = (r >> 32) & 0xFF8;
+            }
+            const unsigned tsel = (r >> 40) % 10;
+            const bool write = tsel < 2, fetch = tsel == 9;
+            unsigned len = 8;
+            uint64_t va = page + off;
+            if ((r >> 44) % 53 == 0) { /* a page crossing */
+                va = page + 0xFFD;
+                n_cross++;
+            } else if ((r >> 44) % 89 == 1) {
+                len = 4;
+            }
+            off = (off + 8) & 0xFF8;
+            const bool no_ext = (r >> 50) % 150 == 0;
+            const mmu_priv priv = (r >> 52) % 97 == 0 ? MMU_PRIV_SUPER : MMU_PRIV_USER;
+            translation_extension ext[2] = {translation_extension(asid, priv, fetch, 7),
+                                            translation_extension(asid, priv, fetch, 7)};
+            unsigned char data[2][8];
+            tlm_generic_payload t[2];
+            sc_time d[2];
+            for (int k = 0; k < 2; k++) {
+                for (unsigned j = 0; j < 8; j++)
+                    data[k][j] = write ? static_cast<unsigned char>(i + j) : 0xEE;
+                t[k].set_command(write ? TLM_WRITE_COMMAND : TLM_READ_COMMAND);
+                t[k].set_address(va);
+                t[k].set_data_ptr(data[k]);
+                t[k].set_data_length(len);
+                t[k].set_streaming_width(len);
+                t[k].set_response_status(TLM_INCOMPLETE_RESPONSE);
+                if (!no_ext)
+                    t[k].set_extension(&ext[k]);
+                d[k] = qk.get_local_time();
+                tb.sock[k]->b_transport(t[k], d[k]);
+                if (!no_ext)
+                    t[k].clear_extension(&ext[k]);
+            }
+            n_tx++;
+            n_fault += !t[0].is_response_ok();
+            CHECK_EQ(t[0].get_response_status(), t[1].get_response_status());
+            CHECK_EQ(t[0].get_address(), va);
+            CHECK_EQ(t[1].get_address(), va);
+            CHECK_TIME(d[0], d[1]);
+            CHECK(std::memcmp(data[0], data[1], sizeof data[0]) == 0);
+            CHECK_EQ(ext[0].translated, ext[1].translated);
+            CHECK(ext[0].translated || no_ext);
+            check_same_response(ext[0].response, ext[1].response);
+            CHECK_EQ(ext[0].response.array, ext[1].response.array);
+            CHECK_EQ(ext[0].response.page_faults, ext[1].response.page_faults);
+            check_same_fault(ext[0].fault, ext[1].fault);
+            check_same_fault(dut[0]->last_fault(), dut[1]->last_fault());
+            qk.set(d[0]);
+            if (qk.need_sync())
+                qk.sync();
+            if (i == 10000) { /* read halfway, through the module: every count so far is in */
+                CHECK(std::memcmp(&dut[0]->stats(), &dut[1]->stats(), sizeof(mmu_stats)) == 0);
+                CHECK_EQ(dut[0]->stats().requests, dut[1]->stats().requests);
+                CHECK(text_report(*dut[0]) == text_report(*dut[1]));
+            }
+        }
+        qk.sync();
+    };
+    sc_start();
+    std::printf("repeat: %" PRIu64 " transactions (%" PRIu64 " faults, %" PRIu64 " crossings, %" PRIu64
+                " invalidations), %" PRIu64 " repeats\n",
+                n_tx, n_fault, n_cross, n_inval, dut[0]->mod_stats().repeats);
+    /* the scenario has what it is for */
+    CHECK(n_fault > 50 || !os);
+    CHECK(n_cross > 50);
+    CHECK(n_inval > 5);
+    CHECK(dut[0]->mod_stats().repeats > n_tx / 2);
+    CHECK_EQ(dut[1]->mod_stats().repeats, 0);
+    /* every statistic */
+    const mmu_stats &s0 = dut[0]->stats(), &s1 = dut[1]->stats();
+    CHECK_EQ(s0.requests, s1.requests);
+    CHECK_EQ(s0.latency_sum, s1.latency_sum);
+    CHECK_EQ(s0.requests, n_tx + dut[0]->mod_stats().crossings); /* a crossing: two translations */
+    CHECK(std::memcmp(&s0, &s1, sizeof s0) == 0);
+    mmusim::sc::module_stats m0 = dut[0]->mod_stats(), m1 = dut[1]->mod_stats();
+    m0.repeats = m1.repeats = 0;
+    CHECK(std::memcmp(&m0, &m1, sizeof m0) == 0);
+    for (int c = 0; c < MMU_LAT_CLASSES; c++)
+        CHECK(std::memcmp(mmu_get_latency(dut[0]->handle(), static_cast<mmu_lat_class>(c)),
+                          mmu_get_latency(dut[1]->handle(), static_cast<mmu_lat_class>(c)), sizeof(mmu_hist)) == 0);
+    for (uint32_t i = 0; i < cfg.n_tlbs; i++)
+        CHECK(std::memcmp(mmu_tlb_get_stats(mmu_get_tlb(dut[0]->handle(), i)),
+                          mmu_tlb_get_stats(mmu_get_tlb(dut[1]->handle(), i)), sizeof(mmu_tlb_stats)) == 0);
+    mmu_ptemem_stats p0, p1;
+    std::memset(&p0, 0, sizeof p0);
+    std::memset(&p1, 0, sizeof p1);
+    CHECK_EQ(!mmu_get_ptemem(dut[0]->handle()), !mmu_get_ptemem(dut[1]->handle()));
+    if (mmu_get_ptemem(dut[0]->handle()) && mmu_get_ptemem(dut[1]->handle())) {
+        mmu_ptemem_get_stats(mmu_get_ptemem(dut[0]->handle()), &p0);
+        mmu_ptemem_get_stats(mmu_get_ptemem(dut[1]->handle()), &p1);
+        CHECK(std::memcmp(&p0, &p1, sizeof p0) == 0);
+    }
+    const std::string t0 = text_report(*dut[0]), t1 = text_report(*dut[1]);
+    CHECK(!t0.empty() && t0 == t1);
+    /* the JSON written at the end of simulation */
+    const std::string j0 = read_file(json[0]), j1 = read_file(json[1]);
+    CHECK(!j0.empty() && j0 == j1);
+    if (t0 != t1 || j0 != j1) {
+        std::fprintf(stderr, "--- repeat on:\n%s\n--- repeat off:\n%s\n", t0.c_str(), t1.c_str());
+    }
+}
+
+/* Standalone (the OS model, data through the PTE caches: mmu_access_data), then the fixed walker. */
+static void scenario_repeat()
+{
+    const mmu_config cfg = mmusim::sc::make_config({{"os.phys_mem", "64M"}});
+    CHECK_EQ(cfg.ptemem_data, 1); /* the repeat path's data goes through the PTE caches */
+    repeat_on_off(cfg);
+}
+
+static void scenario_repeat_fixed()
+{
+    repeat_on_off(mmusim::sc::make_config({{"walker.mode", "fixed"}, {"tlb.l1d.entries", "16"}}));
+}
+
 int sc_main(int argc, char **argv)
 {
     sc_report_handler::set_actions("/IEEE_Std_1666/deprecated", SC_DO_NOTHING);
@@ -1541,7 +1798,8 @@ int sc_main(int argc, char **argv)
         {"debug", scenario_debug},       {"dmi", scenario_dmi},           {"at", scenario_at},
         {"quantum", scenario_quantum},   {"regs", scenario_regs},         {"crossing", scenario_crossing},
         {"standalone", scenario_standalone}, {"shared_os", scenario_shared_os}, {"clock", scenario_clock},
-        {"vm", scenario_vm},
+        {"vm", scenario_vm},             {"repeat", scenario_repeat},
+        {"repeat_fixed", scenario_repeat_fixed},
     };
     if (argc != 2 || !scenarios.count(argv[1])) {
         std::fprintf(stderr, "usage: test_systemc SCENARIO\nscenarios:");

@@ -131,6 +131,7 @@ void add_frame_range(mmu_config &cfg, uint64_t base, uint64_t size, bool page_ta
 /* The module's own counters (the model's are in stats()). */
 struct module_stats {
     uint64_t b_transport = 0;  /* LT transactions */
+    uint64_t repeats = 0;      /* ... of them answered by the repeat path (options::repeat; not in the reports) */
     uint64_t nb_requests = 0;  /* AT transactions (BEGIN_REQ) */
     uint64_t debug = 0;        /* transport_dbg calls */
     uint64_t faults = 0;       /* transactions answered with a fault */
@@ -165,6 +166,12 @@ public:
            (the C model is created with ptemem.mode = fixed, fixed_latency = 0, data = off).
            false: the [ptemem] model prices each reference in addition. */
         bool platform_pte_cost = true;
+        /* LT: a transaction in the page the last one translated (same ASID, VMID, privilege and access
+           type class, within the page, nothing changed in the TLBs since) is answered from that page's
+           translation and counted in bulk (mmu_access_repeat), with the same results, counts and
+           responses as mmu_access would give (docs/systemc.md, "The repeat path").  false: every
+           transaction goes through mmu_access. */
+        bool repeat = true;
         std::string stats_text;      /* text summary to this file ("-": stdout) */
         std::string stats_json;      /* JSON results to this file */
     };
@@ -327,6 +334,8 @@ private:
 
     /* transport */
     void b_transport(tlm::tlm_generic_payload &t, sc_core::sc_time &delay);
+    bool lt_repeat(tlm::tlm_generic_payload &t, translation_extension *ext, sc_core::sc_time &delay);
+    void rep_remember(const xlate &x);
     tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload &t, tlm::tlm_phase &ph, sc_core::sc_time &d);
     tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload &t, tlm::tlm_phase &ph, sc_core::sc_time &d);
     unsigned transport_dbg(tlm::tlm_generic_payload &t);
@@ -415,6 +424,25 @@ private:
     sc_core::sc_time lat_time_;
     module_stats ms_;
     mutable bool auto_reports_done_ = false;
+
+    /* The LT repeat path (options::repeat): the page the last LT translation hit in level 1, while
+       the model's hit filter answers it (mmu_repeat_ok); valid while *tlb_changes == changes. */
+    struct repeat_page {
+        bool valid = false;
+        bool data_caches = false;   /* loads and stores through the PTE caches (mmu_access_data) */
+        uint8_t types = 0;          /* bit t: access type t answered there */
+        uint32_t shift = 12;        /* the filter's page granularity */
+        uint64_t vpn = UINT64_MAX;  /* va >> shift */
+        uint64_t last_vpn = UINT64_MAX; /* the page of the last LT translation (remembered on its second) */
+        uint64_t key = 0;           /* ASID | VMID << 16 | privilege << 32 */
+        uint64_t pbase = 0, mask = 0;
+        uint64_t changes = 0;       /* *tlb_changes when the filter said yes */
+        const uint64_t *tlb_changes = nullptr;
+        uint32_t l1_latency[2] = {0, 0}; /* the filter's latency: fetches, loads and stores */
+        uint64_t cycle = 0;         /* the request cycle the filter said yes at (later ones only) */
+        mmu_repeat_slot slot{};
+        mmu_response resp{};        /* the filter's response (paddr and done_cycle set per access) */
+    } rep_;
 
     /* one translation at a time: the C model is not re-entrant, and a
        co-simulation walk can wait inside the memory */
