@@ -24,7 +24,7 @@ int tbt_trace_open_unthreaded(const char *path, mmusim_format fmt, mmusim_trace 
 
 /*
  * Is t better read on the simulating thread?  1 for an uncompressed regular
- * file in a line format (text, Lackey, din): read(2) from the page cache is
+ * file (not standard input) in a line format (text, Lackey, din): read(2) from the page cache is
  * a copy the parser then reads while it is still in the core's cache, and
  * handing the parsed accesses to another core cost more CPU than it saved
  * (docs/performance.md, "Hit path").
