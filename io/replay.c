@@ -327,8 +327,9 @@ static int replay_trace(replay *r, const char *path, char *err, size_t errlen)
     if ((threads ? tbt_trace_open_unthreaded(path, o->format, &t, err, errlen)
                  : mmusim_trace_open(path, o->format, &t, err, errlen)) < 0)
         return -1;
-    /* the trace is parsed on a second thread while this one simulates */
-    mmusim_async *as = threads ? mmusim_async_start(t) : NULL;
+    /* the trace is parsed on a second thread while this one simulates; an
+       uncompressed text file is parsed here (less CPU in all) */
+    mmusim_async *as = threads && !tbt_trace_read_here(t) ? mmusim_async_start(t) : NULL;
     if (!as && !r->buf && !(r->buf = malloc(BATCH * sizeof *r->buf))) {
         msg(err, errlen, "out of memory");
         mmusim_trace_close(t);

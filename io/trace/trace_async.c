@@ -104,6 +104,12 @@ static void *producer(void *arg)
     }
 }
 
+int tbt_trace_read_here(const mmusim_trace *t)
+{
+    return t->ops->parse_line != NULL && mmusim_stream_compression(t->st) == MMUSIM_COMP_NONE &&
+           mmusim_stream_file_size(t->st) > 0;
+}
+
 mmusim_async *mmusim_async_start(mmusim_trace *t)
 {
     mmusim_async *a = calloc(1, sizeof *a);

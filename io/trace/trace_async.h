@@ -23,6 +23,15 @@ typedef struct mmusim_async mmusim_async;
 int tbt_trace_open_unthreaded(const char *path, mmusim_format fmt, mmusim_trace **out, char *err, size_t errlen);
 
 /*
+ * Is t better read on the simulating thread?  1 for an uncompressed regular
+ * file (not standard input) in a line format (text, Lackey, din): read(2) from the page cache is
+ * a copy the parser then reads while it is still in the core's cache, and
+ * handing the parsed accesses to another core cost more CPU than it saved
+ * (docs/performance.md, "Hit path").
+ */
+int tbt_trace_read_here(const mmusim_trace *t);
+
+/*
  * Start reading t on a second thread (t must stay open until
  * mmusim_async_stop).  Returns NULL if no thread could be started: the caller
  * then reads t itself.

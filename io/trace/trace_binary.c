@@ -4,7 +4,7 @@
  * trace_binfmt.h and docs/trace-formats.md).
  *
  * mmusim binary is the fast path: fixed 16-byte records, decoded straight
- * from the 4 MiB read buffer (for a plain file, read(2) fills that buffer
+ * from the 128 KiB read buffer (for a plain file, read(2) fills that buffer
  * and nothing else copies the data).  Each record is checked with one
  * combined test in the hot loop; a control record or a bad one leaves the
  * loop for the slow path, which applies the control record or builds the

@@ -4,7 +4,7 @@
  *
  * Traces run to hundreds of millions of accesses, so the readers are built
  * for throughput: the decompressed data (io/stream.c does the
- * decompression) arrives in a 4 MiB buffer padded with zero bytes, and the
+ * decompression) arrives in a 128 KiB buffer padded with zero bytes, and the
  * format files parse it in place.  For the line formats the buffer is cut
  * after its last newline; everything before that cut is whole lines, so the
  * parsers scan each line up to its '\n' without any end-of-buffer check (a

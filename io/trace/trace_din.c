@@ -24,25 +24,12 @@ enum {
 
 static const uint8_t din_type[5] = {MMU_READ + 1, MMU_WRITE + 1, MMU_FETCH + 1, MMU_READ + 1, 0};
 
-static MMUSIM_ALWAYS_INLINE int parse_din(const char *p, mmusim_access *a, const char **where)
+/* Any din line (trace_line.h has the contract): the general path, which
+ * says what is wrong with a bad line. */
+static int parse_din_any(const char *p, mmusim_access *a, const char **where)
 {
     const char *q = p;
     unsigned label = (unsigned)((unsigned char)q[0] - '0');
-    /* The common line, "L HEX\n" with L a label of an access (0..3): one
-     * test after the digits, the type from a 2-bit table (0 read, 1 write,
-     * 2 fetch, 3 read).  Anything else (a flush, 0x, tabs, '\r', trailing
-     * text, a bad or too long address) takes the general path below, which
-     * parses the line again and says what is wrong. */
-    if (MMUSIM_LIKELY(label < 4 && q[1] == ' ')) {
-        const char *h = q + 2;
-        uint64_t addr;
-        int nd = parse_hex(&h, &addr);
-        if (MMUSIM_LIKELY(nd > 0 && *h == '\n' && addr <= UINT64_MAX - 3)) {
-            const unsigned type = (0x24u >> (2 * label)) & 3;
-            tbt_put(a, addr, 0, 4, 0, type, 0, 0);
-            return 1 + (type == MMU_FETCH);
-        }
-    }
     if (MMUSIM_LIKELY(label < 10 && (q[1] == ' ' || q[1] == '\t'))) {
         if (MMUSIM_UNLIKELY(label > 4)) {
             *where = q;
@@ -94,12 +81,35 @@ static MMUSIM_ALWAYS_INLINE int parse_din(const char *p, mmusim_access *a, const
     if (MMUSIM_UNLIKELY(addr > UINT64_MAX - 3))
         return PE_WRAP; /* 4 bytes */
     tbt_put(a, addr, 0, 4, 0, type1 - 1, 0, 0);
-    return 1 + (type1 - 1 == MMU_FETCH);
+    return 1;
+}
+
+/*
+ * The common line, "L HEX\n" with L a label of an access (0..3), one space
+ * and 1 to 16 hex digits: the line's length (next - p) says how many digits
+ * there are, so one test says whether they all are hex digits (hex_fixed),
+ * and the type comes from a 2-bit table (0 read, 1 write, 2 fetch, 3 read).
+ * Anything else (a flush, 0x, tabs, '\r', trailing text, a bad or too long
+ * address) goes to the general path, which parses the line again and says
+ * what is wrong.
+ */
+static MMUSIM_ALWAYS_INLINE int parse_din(const char *p, const char *next, mmusim_access *a, const char **where)
+{
+    const unsigned label = (unsigned)((unsigned char)p[0] - '0');
+    const size_t k = (size_t)(next - p) - 3; /* digits, if the line is "L HEX\n" */
+    uint64_t addr;
+    if (MMUSIM_LIKELY(label < 4 && p[1] == ' ' && k - 1 < 16 && hex_fixed(p + 2, (unsigned)k, &addr) &&
+                      addr <= UINT64_MAX - 3)) {
+        const unsigned type = din_type[label] - 1u;
+        tbt_put(a, addr, 0, 4, 0, type, 0, 0);
+        return 1;
+    }
+    return parse_din_any(p, a, where);
 }
 
 static int din_parse_line(const char *p, mmusim_access *a, const char **where)
 {
-    return parse_din(p, a, where);
+    return parse_din_any(p, a, where);
 }
 
 static int din_line_error(mmusim_trace *t, uint64_t line, int pe, const char *where, const char *start)

@@ -22,7 +22,11 @@
 #include "mmusim/io/trace.h"
 #include "mmusim/io/tracewrite.h"
 
-#define MMUSIM_TRACE_BUF ((size_t)4 << 20) /* a multiple of every record size */
+/* A multiple of every record size.  128 KiB: the data parsed stays in the
+ * core's cache between read(2) (or the decompressor) writing it and the
+ * parser reading it, and few pages are touched (4 MiB took 3-7 % more CPU
+ * on a din or Lackey trace: docs/performance.md). */
+#define MMUSIM_TRACE_BUF ((size_t)128 << 10)
 #define MMUSIM_TRACE_FIRST ((size_t)64 << 10) /* the first read of a trace, at most */
 #define MMUSIM_TRACE_PAD 64 /* zero bytes after the data: the SSE2 code reads up to 64 */
 #define MMUSIM_TRACE_MSG 512

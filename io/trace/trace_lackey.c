@@ -107,7 +107,7 @@ have_addr:
     if (MMUSIM_UNLIKELY(addr + (size - 1) < addr))
         return PE_WRAP;
     tbt_put(a, addr, 0, size, 0, op1 - 1, 0, 0);
-    return 1 + (op1 - 1 == MMU_FETCH);
+    return 1;
 }
 
 static int lackey_parse_line(const char *p, mmusim_access *a, const char **where)
@@ -144,9 +144,16 @@ static int lackey_sniff_line(const char *first)
     return *first && strchr("ILSM", *first) != NULL;
 }
 
+static MMUSIM_ALWAYS_INLINE int parse_lackey_next(const char *p, const char *next, mmusim_access *a,
+                                                 const char **where)
+{
+    (void)next;
+    return parse_lackey(p, a, where);
+}
+
 static long lackey_read(mmusim_trace *t, mmusim_access *out, size_t max)
 {
-    return tbt_line_read(t, out, max, &tbt_format_lackey, parse_lackey);
+    return tbt_line_read(t, out, max, &tbt_format_lackey, parse_lackey_next);
 }
 
 /* "I  04017a0,3", " L 04222cac,4", " S 1ffefffd78,8" (%08lx, as Lackey prints) */

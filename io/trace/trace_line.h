@@ -30,11 +30,12 @@
 
 /*
  * A line parser: p is the start of a line that ends with '\n' inside the
- * buffer (zero padding after it).  Return 1 with *a filled (an access), 2
- * for an access that is an instruction fetch (the read loop counts them
- * without reading *a back), 0 for a line without an access, or a parse
- * error (below) with *where set where the error says.  A line that is accepted has no '\n' before its end,
- * so the caller finds the next line by itself.
+ * buffer (zero padding after it), next the byte after that '\n' (the read
+ * loop has found it already; a parser may use the line's length).  Return 1
+ * with *a filled (an access), 0 for a line without an access, or a parse
+ * error (below) with *where set where the error says.  A line that is
+ * accepted has no '\n' before its end, so the caller finds the next line by
+ * itself.
  */
 
 /* Why a line was rejected: the codes every line format may use, with
@@ -145,6 +146,37 @@ static MMUSIM_ALWAYS_INLINE int parse_hex(const char **pp, uint64_t *v)
 #else
 #define parse_hex parse_hex_scalar
 #endif
+
+/*
+ * The k bytes at q (1 <= k <= 16), followed by a byte that is not a hex
+ * digit: are they all hex digits?  If so their value is in *v.  For a line
+ * whose length tells where its digits end: no search for the first
+ * non-digit, and 16 digits take no slower path.
+ */
+static MMUSIM_ALWAYS_INLINE int hex_fixed(const char *q, unsigned k, uint64_t *v)
+{
+#if MMUSIM_SSE2
+    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)q);
+    /* a range test each with one signed compare: b + (0x80 - '0') < -128 + 10
+       for '0'..'9', (b | 0x20) + (0x80 - 'a') < -128 + 6 for a..f and A..F */
+    __m128i digit = _mm_cmplt_epi8(_mm_add_epi8(b, _mm_set1_epi8((char)(0x80 - '0'))), _mm_set1_epi8(-128 + 10));
+    __m128i alpha = _mm_cmplt_epi8(_mm_add_epi8(_mm_or_si128(b, _mm_set1_epi8(0x20)), _mm_set1_epi8((char)(0x80 - 'a'))),
+                                   _mm_set1_epi8(-128 + 6));
+    unsigned mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(digit, alpha));
+    if (MMUSIM_UNLIKELY((unsigned)__builtin_ctz(~mask) != k))
+        return 0;
+    /* digit values; then in each 16-bit lane (d0, d1), d0 the earlier:
+       (d0 + 256 d1) * 0x1001 has d0 * 16 + d1 in its high byte */
+    __m128i val = _mm_add_epi8(_mm_and_si128(b, _mm_set1_epi8(0x0f)), _mm_and_si128(alpha, _mm_set1_epi8(9)));
+    __m128i pair = _mm_srli_epi16(_mm_mullo_epi16(val, _mm_set1_epi16(0x1001)), 8);
+    uint64_t x = (uint64_t)_mm_cvtsi128_si64(_mm_packus_epi16(pair, pair));
+    *v = __builtin_bswap64(x) >> (64 - 4 * k);
+    return 1;
+#else
+    const char *e = q;
+    return parse_hex_scalar(&e, v) == (int)k;
+#endif
+}
 
 /* Decimal digits at *pp; the value saturates at cap + 1.  Returns the
  * number of digits. */
@@ -265,7 +297,7 @@ static MMUSIM_ALWAYS_INLINE uint64_t newline_mask64(const char *b)
 }
 #endif
 
-typedef int (*tbt_parse_fn)(const char *p, mmusim_access *a, const char **where);
+typedef int (*tbt_parse_fn)(const char *p, const char *next, mmusim_access *a, const char **where);
 
 /* The read_batch of line format f with parser parse (inlined into each
  * format's read_batch). */
@@ -300,12 +332,12 @@ static MMUSIM_ALWAYS_INLINE long tbt_line_read(mmusim_trace *t, mmusim_access *o
                 blk += 64;
                 nlm = newline_mask64(blk);
             }
-            next = blk + __builtin_ctzll(nlm) + 1;
+            next = blk + (unsigned)__builtin_ctzll(nlm) + 1;
             nlm &= nlm - 1;
 #else
             next = find_newline(p, end) + 1;
 #endif
-            rc = parse(p, &out[n], &where);
+            rc = parse(p, next, &out[n], &where);
             if (MMUSIM_UNLIKELY(rc < 0))
                 break;
             if (MMUSIM_UNLIKELY(next - p > MMUSIM_TRACE_MAX_LINE + 1) && tbt_too_long(p, next) &&
@@ -314,7 +346,9 @@ static MMUSIM_ALWAYS_INLINE long tbt_line_read(mmusim_trace *t, mmusim_access *o
                 break;
             }
             if (MMUSIM_LIKELY(rc)) {
-                instr += (unsigned)rc - 1;
+                /* a fetch is counted without a branch on the kind of access
+                   (fetches and data accesses alternate) */
+                instr += out[n].type == MMU_FETCH;
                 n++;
             }
             line++;

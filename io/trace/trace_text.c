@@ -156,7 +156,7 @@ static int parse_text(const char *p, mmusim_access *a, const char **where)
     if (addr + (size - 1) < addr)
         return PE_WRAP;
     tbt_put(a, addr, cycle, size, asid, type, (uint32_t)have_cycle, vmid);
-    return 1 + (type == MMU_FETCH);
+    return 1;
 }
 
 /* R, W, X (any case) -> mmu_access_type + 1; 0 for anything else */
@@ -194,7 +194,7 @@ static MMUSIM_ALWAYS_INLINE int parse_text_line(const char *p, mmusim_access *a,
             }
             if (MMUSIM_LIKELY(ok && addr + (size - 1) >= addr)) {
                 tbt_put(a, addr, 0, size, 0, op1 - 1, 0, 0);
-                return 1 + (op1 - 1 == MMU_FETCH);
+                return 1;
             }
         }
     }
@@ -257,9 +257,16 @@ static int text_sniff_line(const char *first)
     return *first && strchr("RWXrwx", *first) != NULL;
 }
 
+static MMUSIM_ALWAYS_INLINE int parse_text_next(const char *p, const char *next, mmusim_access *a,
+                                               const char **where)
+{
+    (void)next;
+    return parse_text_line(p, a, where);
+}
+
 static long text_read(mmusim_trace *t, mmusim_access *out, size_t max)
 {
-    return tbt_line_read(t, out, max, &tbt_format_text, parse_text_line);
+    return tbt_line_read(t, out, max, &tbt_format_text, parse_text_next);
 }
 
 /* ---- writing ---- */

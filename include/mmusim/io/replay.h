@@ -22,7 +22,9 @@
  * returns; replays of different MMUs (with different OS models) may run on
  * different threads at once.  Unless told not to (no_threads, or the
  * environment variable MMUSIM_NO_THREADS set), each trace is parsed on a
- * second thread while this one simulates; the results do not depend on it.
+ * second thread while this one simulates, but for an uncompressed text
+ * trace in a regular file, which is parsed here (less CPU in all); the
+ * results do not depend on it.
  */
 #ifndef MMUSIM_IO_REPLAY_H
 #define MMUSIM_IO_REPLAY_H
