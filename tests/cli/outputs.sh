@@ -201,7 +201,8 @@ for k in $kids; do kill -0 "$k" 2>/dev/null && alive="$alive $k"; done
 # --resume then runs every point once
 "$MMUSIM" sweep h1 h2 --vary walker.count=1 -j 1 --out hup.csv --resume >/dev/null 2>&1 &
 pid=$!
-timeout 20 bash -c 'printf "R 1000 8\n" > h1; printf "R 2000 8\n" > h2' || bad "resumed points did not read"
+# (if the points never open their FIFOs, stop the sweep rather than wait for it forever)
+timeout 60 bash -c 'printf "R 1000 8\n" > h1; printf "R 2000 8\n" > h2' || { bad "resumed points did not read"; kill $pid; }
 wait $pid
 expect_eq "resumed sweep" "$?" 0
 expect_eq "one row per point after resume" "$(tail -n +2 hup.csv | wc -l)" 2
