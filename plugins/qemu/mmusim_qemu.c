@@ -109,6 +109,11 @@ typedef struct vcpu {
     rep_side rep[2];          /* [0] fetches, [1] loads and stores */
     const uint64_t *tlb_changes; /* the model's count of TLB set changes (mmu_repeat_info) */
     int data_caches;          /* loads and stores go through the PTE caches (mmu_access_data) */
+    /* mmu_access_data's first step, made here (mmu_get_data_repeat): a load or store of the line
+       the first PTE cache level served last is only counted, in *dcount[is_write] */
+    const uint64_t *dline;
+    unsigned dshift;
+    uint64_t *dcount[2];
     /* a streak of repeats (streak_end): while streaking, each repeat is only counted */
     int streaking;
     int streak_cfg;           /* streaks possible: one filter latency L for both sides, L <= window * interval */
@@ -461,6 +466,17 @@ static inline int rep_open(const vcpu *v)
     return v->seen != v->warm_at && !atomic_load_explicit(&v->sd_pending, memory_order_acquire);
 }
 
+/* The data of a repeated load or store at paddr, in order, as mmu_access makes it after the
+   translation: mmu_access_data, whose first step (the line the first PTE cache level served
+   last: counted) is made here. */
+static inline void rep_data(vcpu *v, uint64_t paddr, int is_write)
+{
+    if ((paddr >> v->dshift) == *v->dline)
+        ++*v->dcount[is_write];
+    else
+        mmu_access_data(v->m, paddr, is_write);
+}
+
 /* Page p of side r (stale or not) holds [va, va + size), of a type answered there. */
 static inline int rep_page_holds(const rep_page *p, uint64_t va, uint32_t size, unsigned type)
 {
@@ -488,6 +504,14 @@ static vcpu *vcpu_create(unsigned index)
     mmu_get_repeat_info(v->m, &ri);
     v->tlb_changes = ri.tlb_changes;
     v->data_caches = ri.data_through_caches;
+    mmu_data_repeat dr;
+    mmu_get_data_repeat(v->m, &dr);
+    v->dline = dr.line;
+    v->dshift = dr.line_shift;
+    v->dcount[0] = dr.reads;
+    v->dcount[1] = dr.writes;
+    if (!dr.reads || !dr.writes)
+        v->data_caches = 0; /* no data through the PTE caches: mmu_access_data does nothing */
     v->streak_lat = ri.l1_latency[0];
     v->streak_cfg = ri.l1_latency[0] == ri.l1_latency[1] && g.cfg.core.issue_interval > 0 &&
                     ri.l1_latency[0] <= (uint64_t)g.cfg.core.max_outstanding * g.cfg.core.issue_interval;
@@ -693,7 +717,7 @@ static __attribute__((noinline)) void access_slow(vcpu *v, uint64_t va, uint32_t
         rep_step(v, r, p, type);
     }
     if (type != MMU_FETCH && v->data_caches) /* the data, in order, as mmu_access makes it */
-        mmu_access_data(v->m, p->pbase | (va & p->mask), type == MMU_WRITE);
+        rep_data(v, p->pbase | (va & p->mask), type == MMU_WRITE);
 }
 
 /*
@@ -731,7 +755,7 @@ static void on_mem(unsigned int index, qemu_plugin_meminfo_t info, uint64_t vadd
         p->n[type]++;
         v->sk++;
         if (v->data_caches) /* the data, in order, as mmu_access makes it after the translation */
-            mmu_access_data(v->m, p->pbase | (vaddr & p->mask), type == MMU_WRITE);
+            rep_data(v, p->pbase | (vaddr & p->mask), type == MMU_WRITE);
         return;
     }
     access_slow(v, vaddr, size, type);
