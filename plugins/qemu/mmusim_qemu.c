@@ -121,6 +121,7 @@ typedef struct vcpu {
     uint64_t streak_ni;       /* next_issue when the streak began */
     uint64_t sk;              /* repeats in the streak */
     uint64_t ring_hi;         /* no completion cycle in done_ring is later */
+    uint64_t long_until;      /* seen below this: an access slower than window * interval (not a trap) may be in done_ring */
     uint64_t *done_ring;      /* completion cycles of the last max_outstanding accesses */
     uint32_t ring_pos, window, interval;
     uint64_t next_issue;      /* earliest issue cycle of the next access */
@@ -300,15 +301,17 @@ static void apply_shootdowns(vcpu *v)
 /* The repeats counted in page p of side r into the model (and the fetches into the instructions). */
 static void rep_flush_page(vcpu *v, rep_side *r, rep_page *p)
 {
+    uint64_t any = 0;
+    for (unsigned t = 0; t < MMU_ACCESS_TYPES; t++)
+        any |= p->n[t];
+    if (!any)
+        return; /* (a page never answered has no slot) */
     for (unsigned t = 0; t < MMU_ACCESS_TYPES; t++) {
-        if (p->n[t]) {
-            mmu_access_repeat(&p->slot, t, p->n[t]);
-            if (t == MMU_FETCH)
-                v->info.instructions += p->n[t];
-            r->total += p->n[t];
-            p->n[t] = 0;
-        }
+        mmu_access_repeat(&p->slot, t, p->n[t]); /* adds nothing when n is 0 */
+        r->total += p->n[t];
     }
+    v->info.instructions += p->n[MMU_FETCH];
+    memset(p->n, 0, sizeof p->n);
 }
 
 /* Every repeat counted here into the model (before its counters are read). */
@@ -353,9 +356,12 @@ static __attribute__((noinline)) void rep_remember(vcpu *v, int s, const mmu_req
 {
     rep_side *r = &v->rep[s];
     rep_page *p = NULL;
-    for (unsigned i = 0; i < REP_PAGES && !p; i++)
-        if (r->p[i].key != REP_NONE && (r->p[i].key & ~REP_STALE) == req->vaddr >> r->p[i].shift)
-            p = &r->p[i];
+    unsigned found = 0; /* without branches: the pages vary */
+    for (unsigned i = 0; i < REP_PAGES; i++)
+        found |= (unsigned)((r->p[i].key != REP_NONE) & ((r->p[i].key & ~REP_STALE) == req->vaddr >> r->p[i].shift))
+                 << i;
+    if (found)
+        p = &r->p[__builtin_ctz(found)];
     mmu_repeat_slot sl;
     int ok = mmu_repeat_ok(v->m, req, p ? p->types : 0, &sl);
     unsigned types = p ? p->types : 0;
@@ -363,14 +369,15 @@ static __attribute__((noinline)) void rep_remember(vcpu *v, int s, const mmu_req
         types = 0;
         ok = mmu_repeat_ok(v->m, req, 0, &sl);
     }
-    for (unsigned i = 0; i < REP_PAGES; i++) {
-        rep_page *q = &r->p[i];
-        if (q != p && q->key != REP_NONE && q->slot.index == sl.index) {
-            rep_flush_page(v, r, q); /* its slot holds another page now */
-            q->key = REP_NONE;
-            q->shift = 63;
-            q->types = 0;
-        }
+    unsigned clash = 0;
+    for (unsigned i = 0; i < REP_PAGES; i++)
+        clash |= (unsigned)((&r->p[i] != p) & (r->p[i].key != REP_NONE) & (r->p[i].slot.index == sl.index)) << i;
+    for (; clash; clash &= clash - 1) {
+        rep_page *q = &r->p[__builtin_ctz(clash)];
+        rep_flush_page(v, r, q); /* its slot holds another page now */
+        q->key = REP_NONE;
+        q->shift = 63;
+        q->types = 0;
     }
     if (!p) {
         p = &r->p[r->next];
@@ -438,14 +445,20 @@ static inline void rep_step(vcpu *v, rep_side *r, rep_page *p, unsigned type)
 
 /*
  * The end of a streak: the issue rule's steps of its sk repeats at once.
- * A streak begins only when no access in the ring completes after
- * next_issue (ring_hi), and its filter latency L is at most window *
- * interval; then every repeat issues at next_issue (the oldest access in
- * the ring is done by then), so the j-th issues at streak_ni + j *
- * interval and completes L later.  Their ring slots keep the values they
- * had (no later than streak_ni), not the repeats' completions: either
- * value is no later than the cycle at which the slot is next consulted
- * (window accesses on, each at least one interval later, and L <= window *
+ * A streak begins only when its filter latency L is at most window *
+ * interval and either no access in the ring completes after next_issue
+ * (ring_hi) or no access in the ring took longer than window * interval
+ * without a trap (long_until).  In the second case too the repeat j
+ * consults a slot no later than streak_ni + j * interval: the slot's
+ * access X issued at least window - j intervals before streak_ni and
+ * completed at most window intervals after its issue (a trap: the core
+ * waited for it, so streak_ni is no earlier; a slot a streak kept: no
+ * later than that repeat's issue, below).  So every repeat issues at
+ * next_issue, the j-th at streak_ni + j * interval, and completes L
+ * later.  Their ring slots keep the values they had (no later than
+ * the repeat's issue), not the repeats' completions: either value is no
+ * later than the cycle at which the slot is next consulted (window
+ * accesses on, each at least one interval later, and L <= window *
  * interval), so that access issues at its next_issue either way.
  */
 static void streak_end(vcpu *v)
@@ -478,10 +491,21 @@ static inline void rep_data(vcpu *v, uint64_t paddr, int is_write)
 }
 
 /* Page p of side r (stale or not) holds [va, va + size), of a type answered there. */
-static inline int rep_page_holds(const rep_page *p, uint64_t va, uint32_t size, unsigned type)
+static inline unsigned rep_page_holds(const rep_page *p, uint64_t va, uint32_t size, unsigned type)
 {
     const uint64_t key = p->key & ~REP_STALE;
-    return (va >> p->shift) == key && ((va + size - 1) >> p->shift) == key && ((p->types >> type) & 1);
+    /* & and |, not && and ||: no branch to mispredict (the slow path's pages vary) */
+    return (unsigned)((((va >> p->shift) ^ key) | (((va + size - 1) >> p->shift) ^ key)) == 0) &
+           ((p->types >> type) & 1u);
+}
+
+/* The first page of side r that holds [va, va + size) of that type (rep_page_holds), or REP_PAGES. */
+static inline unsigned rep_find(const rep_side *r, uint64_t va, uint32_t size, unsigned type)
+{
+    unsigned m = 0;
+    for (unsigned i = 0; i < REP_PAGES; i++)
+        m |= rep_page_holds(&r->p[i], va, size, type) << i;
+    return m ? (unsigned)__builtin_ctz(m) : REP_PAGES;
 }
 
 /* ---- vCPUs ---- */
@@ -657,6 +681,8 @@ static void do_access(vcpu *v, uint64_t vaddr, uint32_t size, mmu_access_type ty
     v->next_issue = cycle + v->interval;
     if (resp[0].page_faults || resp[k - 1].page_faults)
         v->next_issue = done; /* a page fault is a trap: the core stops until it returns */
+    else if (done - cycle > (uint64_t)v->window * v->interval)
+        v->long_until = v->seen + v->window; /* its ring slot may hold up a streak (access_slow) */
     v->info.instructions += type == MMU_FETCH;
     if (k == 2)
         v->info.crossings++;
@@ -684,9 +710,7 @@ static __attribute__((noinline)) void access_slow(vcpu *v, uint64_t va, uint32_t
     rep_side *r = &v->rep[type != MMU_FETCH];
     rep_page *p = NULL;
     if (g.repeat && rep_open(v)) {
-        unsigned i = 0;
-        while (i < REP_PAGES && !rep_page_holds(&r->p[i], va, size, type))
-            i++;
+        const unsigned i = rep_find(r, va, size, type);
         if (i < REP_PAGES) {
             p = &r->p[i];
             if (p->key & REP_STALE) {
@@ -708,7 +732,7 @@ static __attribute__((noinline)) void access_slow(vcpu *v, uint64_t va, uint32_t
         p->n[type]++;
         v->sk++;
     } else if (v->streak_cfg && (v->warm_at == UINT64_MAX || v->seen > v->warm_at) &&
-               v->next_issue >= v->ring_hi) {
+               (v->next_issue >= v->ring_hi || v->seen >= v->long_until)) {
         v->streaking = 1;
         v->streak_ni = v->next_issue;
         v->sk = 1;
