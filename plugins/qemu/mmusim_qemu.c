@@ -97,6 +97,7 @@ typedef struct rep_side {
     rep_page *mru;        /* the page that repeated last */
     unsigned next;        /* the page a new page takes */
     uint32_t lat;         /* the filter's latency (level 1) */
+    unsigned shift;       /* every page's shift (the model's filter granularity of the side); 63: none yet */
     uint64_t total;       /* repeats added to the model (MMUSIM_QEMU_REPEAT_STATS) */
 } rep_side;
 
@@ -301,17 +302,15 @@ static void apply_shootdowns(vcpu *v)
 /* The repeats counted in page p of side r into the model (and the fetches into the instructions). */
 static void rep_flush_page(vcpu *v, rep_side *r, rep_page *p)
 {
-    uint64_t any = 0;
-    for (unsigned t = 0; t < MMU_ACCESS_TYPES; t++)
-        any |= p->n[t];
-    if (!any)
-        return; /* (a page never answered has no slot) */
     for (unsigned t = 0; t < MMU_ACCESS_TYPES; t++) {
-        mmu_access_repeat(&p->slot, t, p->n[t]); /* adds nothing when n is 0 */
-        r->total += p->n[t];
+        if (p->n[t]) {
+            mmu_access_repeat(&p->slot, t, p->n[t]);
+            if (t == MMU_FETCH)
+                v->info.instructions += p->n[t];
+            r->total += p->n[t];
+            p->n[t] = 0;
+        }
     }
-    v->info.instructions += p->n[MMU_FETCH];
-    memset(p->n, 0, sizeof p->n);
 }
 
 /* Every repeat counted here into the model (before its counters are read). */
@@ -334,6 +333,8 @@ static void rep_forget(vcpu *v)
             memset(p->n, 0, sizeof p->n);
         }
         v->rep[s].mru = &v->rep[s].p[0];
+        if (!v->rep[s].shift)
+            v->rep[s].shift = 63; /* none yet (a forked child keeps its parent's) */
     }
 }
 
@@ -357,9 +358,9 @@ static __attribute__((noinline)) void rep_remember(vcpu *v, int s, const mmu_req
     rep_side *r = &v->rep[s];
     rep_page *p = NULL;
     unsigned found = 0; /* without branches: the pages vary */
+    const uint64_t key = req->vaddr >> r->shift;
     for (unsigned i = 0; i < REP_PAGES; i++)
-        found |= (unsigned)((r->p[i].key != REP_NONE) & ((r->p[i].key & ~REP_STALE) == req->vaddr >> r->p[i].shift))
-                 << i;
+        found |= (unsigned)((r->p[i].key & ~REP_STALE) == key) << i;
     if (found)
         p = &r->p[__builtin_ctz(found)];
     mmu_repeat_slot sl;
@@ -378,6 +379,20 @@ static __attribute__((noinline)) void rep_remember(vcpu *v, int s, const mmu_req
         q->key = REP_NONE;
         q->shift = 63;
         q->types = 0;
+    }
+    if (sl.shift != r->shift) { /* the first page of the side (the model's granularity is fixed) */
+        for (unsigned i = 0; i < REP_PAGES; i++) {
+            rep_flush_page(v, r, &r->p[i]);
+            r->p[i].key = REP_NONE;
+            r->p[i].shift = 63;
+            r->p[i].types = 0;
+        }
+        p = NULL;
+        if (types) {
+            types = 0;
+            ok = mmu_repeat_ok(v->m, req, 0, &sl);
+        }
+        r->shift = sl.shift;
     }
     if (!p) {
         p = &r->p[r->next];
@@ -491,20 +506,16 @@ static inline void rep_data(vcpu *v, uint64_t paddr, int is_write)
 }
 
 /* Page p of side r (stale or not) holds [va, va + size), of a type answered there. */
-static inline unsigned rep_page_holds(const rep_page *p, uint64_t va, uint32_t size, unsigned type)
-{
-    const uint64_t key = p->key & ~REP_STALE;
-    /* & and |, not && and ||: no branch to mispredict (the slow path's pages vary) */
-    return (unsigned)((((va >> p->shift) ^ key) | (((va + size - 1) >> p->shift) ^ key)) == 0) &
-           ((p->types >> type) & 1u);
-}
-
-/* The first page of side r that holds [va, va + size) of that type (rep_page_holds), or REP_PAGES. */
+/* The page of side r (stale or not) that holds [va, va + size), of a type answered there, or
+   REP_PAGES.  Every page of the side has the side's shift (rep_remember), and keys differ. */
 static inline unsigned rep_find(const rep_side *r, uint64_t va, uint32_t size, unsigned type)
 {
-    unsigned m = 0;
+    const uint64_t key = va >> r->shift;
+    if (((va + size - 1) >> r->shift) != key)
+        return REP_PAGES; /* crosses a page */
+    unsigned m = 0; /* & and |, not && and ||: no branch to mispredict (the slow path's pages vary) */
     for (unsigned i = 0; i < REP_PAGES; i++)
-        m |= rep_page_holds(&r->p[i], va, size, type) << i;
+        m |= (unsigned)(((r->p[i].key & ~REP_STALE) == key) & (r->p[i].types >> type)) << i;
     return m ? (unsigned)__builtin_ctz(m) : REP_PAGES;
 }
 
