@@ -372,7 +372,9 @@ static __attribute__((noinline)) void rep_remember(vcpu *v, int s, const mmu_req
     }
     unsigned clash = 0;
     for (unsigned i = 0; i < REP_PAGES; i++)
-        clash |= (unsigned)((&r->p[i] != p) & (r->p[i].key != REP_NONE) & (r->p[i].slot.index == sl.index)) << i;
+        clash |= (unsigned)((r->p[i].key != REP_NONE) & (r->p[i].slot.index == sl.index)) << i;
+    if (p)
+        clash &= ~(1u << (p - r->p)); /* the page itself */
     for (; clash; clash &= clash - 1) {
         rep_page *q = &r->p[__builtin_ctz(clash)];
         rep_flush_page(v, r, q); /* its slot holds another page now */
@@ -507,16 +509,18 @@ static inline void rep_data(vcpu *v, uint64_t paddr, int is_write)
 
 /* Page p of side r (stale or not) holds [va, va + size), of a type answered there. */
 /* The page of side r (stale or not) that holds [va, va + size), of a type answered there, or
-   REP_PAGES.  Every page of the side has the side's shift (rep_remember), and keys differ. */
+   REP_PAGES.  Every page of the side has the side's shift (rep_remember), and no two pages
+   have the same key (stale or not). */
 static inline unsigned rep_find(const rep_side *r, uint64_t va, uint32_t size, unsigned type)
 {
     const uint64_t key = va >> r->shift;
     if (((va + size - 1) >> r->shift) != key)
         return REP_PAGES; /* crosses a page */
-    unsigned m = 0; /* & and |, not && and ||: no branch to mispredict (the slow path's pages vary) */
+    unsigned m = 0; /* without branches: the slow path's pages vary */
     for (unsigned i = 0; i < REP_PAGES; i++)
-        m |= (unsigned)(((r->p[i].key & ~REP_STALE) == key) & (r->p[i].types >> type)) << i;
-    return m ? (unsigned)__builtin_ctz(m) : REP_PAGES;
+        m |= (unsigned)((r->p[i].key & ~REP_STALE) == key) << i;
+    const unsigned i = m ? (unsigned)__builtin_ctz(m) : 0;
+    return m && ((r->p[i].types >> type) & 1) ? i : REP_PAGES;
 }
 
 /* ---- vCPUs ---- */
