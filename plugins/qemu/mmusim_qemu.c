@@ -95,6 +95,7 @@ typedef struct rep_page {
 typedef struct rep_side {
     rep_page p[REP_PAGES];
     rep_page *mru;        /* the page that repeated last */
+    rep_page *prev;       /* the mru before it (loads and stores: the fast path's second look) */
     unsigned next;        /* the page a new page takes */
     uint32_t lat;         /* the filter's latency (level 1) */
     unsigned shift;       /* every page's shift (the model's filter granularity of the side); 63: none yet */
@@ -332,9 +333,18 @@ static void rep_forget(vcpu *v)
             p->types = 0;
             memset(p->n, 0, sizeof p->n);
         }
-        v->rep[s].mru = &v->rep[s].p[0];
+        v->rep[s].mru = v->rep[s].prev = &v->rep[s].p[0];
         if (!v->rep[s].shift)
             v->rep[s].shift = 63; /* none yet (a forked child keeps its parent's) */
+    }
+}
+
+/* Page p of side r repeats now: the fast path's pages. */
+static inline void rep_use(rep_side *r, rep_page *p)
+{
+    if (r->mru != p) {
+        r->prev = r->mru;
+        r->mru = p;
     }
 }
 
@@ -415,7 +425,7 @@ static __attribute__((noinline)) void rep_remember(vcpu *v, int s, const mmu_req
     p->slot = sl;
     p->types = (uint8_t)(types | 1u << req->type);
     r->lat = resp->latency;
-    r->mru = p;
+    rep_use(r, p);
 }
 
 /* Page p of side r, remembered before the last access the filter did not answer: still answered so? */
@@ -742,7 +752,7 @@ static __attribute__((noinline)) void access_slow(vcpu *v, uint64_t va, uint32_t
         do_access(v, va, size, type);
         return;
     }
-    r->mru = p;
+    rep_use(r, p);
     if (v->streaking) {
         p->n[type]++;
         v->sk++;
@@ -780,6 +790,12 @@ static void on_fetch(unsigned int index, void *udata)
     access_slow(v, va, (uint32_t)(u & 15), MMU_FETCH);
 }
 
+/* Page p (not stale) holds [va, va + size), of a type answered there. */
+static inline int mem_holds(const rep_page *p, uint64_t va, uint32_t size, unsigned type)
+{
+    return (va >> p->shift) == p->key && ((va + size - 1) >> p->shift) == p->key && ((p->types >> type) & 1);
+}
+
 /* The same for loads and stores (the page, within it, and an access type answered there). */
 static void on_mem(unsigned int index, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
 {
@@ -787,10 +803,18 @@ static void on_mem(unsigned int index, qemu_plugin_meminfo_t info, uint64_t vadd
     vcpu *v = cur(index);
     const uint32_t size = 1u << qemu_plugin_mem_size_shift(info);
     const mmu_access_type type = qemu_plugin_mem_is_store(info) ? MMU_WRITE : MMU_READ;
-    rep_page *p = v->rep[1].mru;
-    if (__builtin_expect((vaddr >> p->shift) == p->key && ((vaddr + size - 1) >> p->shift) == p->key &&
-                             ((p->types >> type) & 1) && v->streaking &&
-                             !atomic_load_explicit(&v->sd_pending, memory_order_acquire), 1)) {
+    rep_side *r = &v->rep[1];
+    rep_page *p = r->mru;
+    if (__builtin_expect(!mem_holds(p, vaddr, size, type), 0)) {
+        p = r->prev; /* loads and stores hop between pages: a second look, as access_slow would */
+        if (!mem_holds(p, vaddr, size, type))
+            p = NULL;
+        else {
+            r->prev = r->mru;
+            r->mru = p;
+        }
+    }
+    if (__builtin_expect(p && v->streaking && !atomic_load_explicit(&v->sd_pending, memory_order_acquire), 1)) {
         p->n[type]++;
         v->sk++;
         if (v->data_caches) /* the data, in order, as mmu_access makes it after the translation */
