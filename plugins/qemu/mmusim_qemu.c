@@ -78,9 +78,12 @@ typedef struct shoot {
  * page is used only once mmu_repeat_ok said yes, and again after any access
  * that changed the TLBs (tlb_changes: the pages are marked REP_STALE), when
  * the page is next used; a page whose filter slot another page took is
- * dropped (rep_remember).
+ * dropped (rep_remember).  A repeated load or store's data makes
+ * mmu_access_data's first step here (rep_data: the PTE caches' last line is
+ * only counted, mmu_get_data_repeat).
  */
-#define REP_PAGES 4 /* pages per side: the fast path looks at the last one, the slow path at all */
+#define REP_PAGES 4 /* pages per side: the fast path looks at the last one (loads and stores: the last two),
+                       the slow path at all */
 
 typedef struct rep_page {
     uint64_t key;       /* va >> shift: the page (| REP_STALE: to be checked again); REP_NONE: none */
