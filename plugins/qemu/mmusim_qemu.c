@@ -520,7 +520,6 @@ static inline void rep_data(vcpu *v, uint64_t paddr, int is_write)
         mmu_access_data(v->m, paddr, is_write);
 }
 
-/* Page p of side r (stale or not) holds [va, va + size), of a type answered there. */
 /* The page of side r (stale or not) that holds [va, va + size), of a type answered there, or
    REP_PAGES.  Every page of the side has the side's shift (rep_remember), and no two pages
    have the same key (stale or not). */
