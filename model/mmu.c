@@ -1557,3 +1557,17 @@ void mmu_access_data(mmu *m, uint64_t paddr, int is_write)
     if (m->data_through_caches && !mmu_ptemem_data_repeat(m->data_rep, paddr, is_write))
         (void)mmu_ptemem_access(m->ptemem, paddr, is_write, MMU_PTEMEM_SRC_DATA, NULL);
 }
+
+void mmu_get_data_repeat(mmu *m, mmu_data_repeat *out)
+{
+    static const uint64_t no_line = UINT64_MAX;
+    memset(out, 0, sizeof *out);
+    out->line = &no_line;
+    out->line_shift = 63; /* paddr >> 63 is never UINT64_MAX */
+    if (m->data_through_caches && m->data_rep) {
+        out->line = &m->data_rep->line;
+        out->line_shift = m->data_rep->line_shift;
+        out->reads = &m->data_rep->reads;
+        out->writes = &m->data_rep->writes;
+    }
+}

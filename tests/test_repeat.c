@@ -172,6 +172,61 @@ static void test_repeat_fetch(void **state)
     pair_free(&p);
 }
 
+/*
+ * mmu_access_data's first step made by the caller (mmu_get_data_repeat):
+ * MMU 0 makes every data access with mmu_access_data, MMU 1 counts those of
+ * the line the first cache level served last itself.  `wrong`: count a
+ * write as a read (the comparison must see it).  Returns the accesses
+ * counted inline.
+ */
+static unsigned data_run(pair *p, unsigned n, int wrong)
+{
+    mmu_data_repeat r;
+    mmu_get_data_repeat(p->m[1], &r);
+    assert_non_null(r.reads);
+    assert_non_null(r.writes);
+    unsigned inline_n = 0;
+    for (unsigned i = 0; i < n; i++) {
+        /* runs on one line, hops between lines of one set and of others, both kinds */
+        const uint64_t pa = 0x5000000 + (uint64_t)((i / 7) % 5) * 4096 * 64 + (uint64_t)((i / 3) % 4) * 64 + i % 8;
+        const int w = (i % 5) == 2;
+        mmu_access_data(p->m[0], pa, w);
+        if ((pa >> r.line_shift) == *r.line) {
+            ++*(w && !wrong ? r.writes : r.reads);
+            inline_n++;
+        } else {
+            mmu_access_data(p->m[1], pa, w);
+        }
+    }
+    return inline_n;
+}
+
+static void test_data_repeat(void **state)
+{
+    (void)state;
+    pair p;
+    pair_make(&p);
+    assert_true(data_run(&p, 2000, 0) > 100);
+    assert_true(same(&p));
+    assert_true(data_run(&p, 200, 1) > 0);
+    assert_false(same(&p)); /* a write counted as a read */
+    pair_free(&p);
+    /* without data through the PTE caches: never a line, no counters */
+    char msg[256];
+    mmu_config c;
+    mmu_config_defaults(&c);
+    c.ptemem_data = 0;
+    mmu *m;
+    if (mmu_create(&c, &m, msg, sizeof msg) != MMU_OK)
+        fail_msg("mmu_create: %s", msg);
+    mmu_data_repeat r;
+    mmu_get_data_repeat(m, &r);
+    assert_null(r.reads);
+    assert_null(r.writes);
+    assert_true(r.line_shift < 64 && (UINT64_MAX >> r.line_shift) != *r.line);
+    mmu_destroy(m);
+}
+
 /* When the filter would not answer, mmu_repeat_ok says so. */
 static void test_repeat_refused(void **state)
 {
@@ -200,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_repeat_data),
         cmocka_unit_test(test_repeat_fetch),
         cmocka_unit_test(test_repeat_refused),
+        cmocka_unit_test(test_data_repeat),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

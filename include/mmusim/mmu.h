@@ -308,6 +308,25 @@ void mmu_access_repeat(const mmu_repeat_slot *slot, unsigned type, uint64_t n);
  */
 void mmu_access_data(mmu *m, uint64_t paddr, int is_write);
 
+/*
+ * The first step of mmu_access_data, for a front end to make inline: a data
+ * access whose line (paddr >> line_shift) is *line (the line the first PTE
+ * cache level served last) is a first-level hit that changes no cache state;
+ * mmu_access_data only counts it, in *reads or *writes (folded into the PTE
+ * cache statistics when they are read).  So
+ *   if ((paddr >> r.line_shift) == *r.line) ++*(is_write ? r.writes : r.reads);
+ *   else mmu_access_data(m, paddr, is_write);
+ * is the same as mmu_access_data(m, paddr, is_write).  Without data through
+ * the PTE caches, *line is never a line (UINT64_MAX, shift 63) and the
+ * counters are NULL.  The pointers are valid for the instance's life.
+ */
+typedef struct mmu_data_repeat {
+    const uint64_t *line;
+    unsigned line_shift;
+    uint64_t *reads, *writes;
+} mmu_data_repeat;
+void mmu_get_data_repeat(mmu *m, mmu_data_repeat *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -78,9 +78,12 @@ typedef struct shoot {
  * page is used only once mmu_repeat_ok said yes, and again after any access
  * that changed the TLBs (tlb_changes: the pages are marked REP_STALE), when
  * the page is next used; a page whose filter slot another page took is
- * dropped (rep_remember).
+ * dropped (rep_remember).  A repeated load or store's data makes
+ * mmu_access_data's first step here (rep_data: the PTE caches' last line is
+ * only counted, mmu_get_data_repeat).
  */
-#define REP_PAGES 4 /* pages per side: the fast path looks at the last one, the slow path at all */
+#define REP_PAGES 4 /* pages per side: the fast path looks at the last one (loads and stores: the last two),
+                       the slow path at all */
 
 typedef struct rep_page {
     uint64_t key;       /* va >> shift: the page (| REP_STALE: to be checked again); REP_NONE: none */
@@ -95,8 +98,10 @@ typedef struct rep_page {
 typedef struct rep_side {
     rep_page p[REP_PAGES];
     rep_page *mru;        /* the page that repeated last */
+    rep_page *prev;       /* the mru before it (loads and stores: the fast path's second look) */
     unsigned next;        /* the page a new page takes */
     uint32_t lat;         /* the filter's latency (level 1) */
+    unsigned shift;       /* every page's shift (the model's filter granularity of the side); 63: none yet */
     uint64_t total;       /* repeats added to the model (MMUSIM_QEMU_REPEAT_STATS) */
 } rep_side;
 
@@ -109,6 +114,11 @@ typedef struct vcpu {
     rep_side rep[2];          /* [0] fetches, [1] loads and stores */
     const uint64_t *tlb_changes; /* the model's count of TLB set changes (mmu_repeat_info) */
     int data_caches;          /* loads and stores go through the PTE caches (mmu_access_data) */
+    /* mmu_access_data's first step, made here (mmu_get_data_repeat): a load or store of the line
+       the first PTE cache level served last is only counted, in *dcount[is_write] */
+    const uint64_t *dline;
+    unsigned dshift;
+    uint64_t *dcount[2];
     /* a streak of repeats (streak_end): while streaking, each repeat is only counted */
     int streaking;
     int streak_cfg;           /* streaks possible: one filter latency L for both sides, L <= window * interval */
@@ -116,6 +126,7 @@ typedef struct vcpu {
     uint64_t streak_ni;       /* next_issue when the streak began */
     uint64_t sk;              /* repeats in the streak */
     uint64_t ring_hi;         /* no completion cycle in done_ring is later */
+    uint64_t long_until;      /* seen below this: an access slower than window * interval (not a trap) may be in done_ring */
     uint64_t *done_ring;      /* completion cycles of the last max_outstanding accesses */
     uint32_t ring_pos, window, interval;
     uint64_t next_issue;      /* earliest issue cycle of the next access */
@@ -325,7 +336,18 @@ static void rep_forget(vcpu *v)
             p->types = 0;
             memset(p->n, 0, sizeof p->n);
         }
-        v->rep[s].mru = &v->rep[s].p[0];
+        v->rep[s].mru = v->rep[s].prev = &v->rep[s].p[0];
+        if (!v->rep[s].shift)
+            v->rep[s].shift = 63; /* none yet (a forked child keeps its parent's) */
+    }
+}
+
+/* Page p of side r repeats now: the fast path's pages. */
+static inline void rep_use(rep_side *r, rep_page *p)
+{
+    if (r->mru != p) {
+        r->prev = r->mru;
+        r->mru = p;
     }
 }
 
@@ -348,9 +370,12 @@ static __attribute__((noinline)) void rep_remember(vcpu *v, int s, const mmu_req
 {
     rep_side *r = &v->rep[s];
     rep_page *p = NULL;
-    for (unsigned i = 0; i < REP_PAGES && !p; i++)
-        if (r->p[i].key != REP_NONE && (r->p[i].key & ~REP_STALE) == req->vaddr >> r->p[i].shift)
-            p = &r->p[i];
+    unsigned found = 0; /* without branches: the pages vary */
+    const uint64_t key = req->vaddr >> r->shift;
+    for (unsigned i = 0; i < REP_PAGES; i++)
+        found |= (unsigned)((r->p[i].key & ~REP_STALE) == key) << i;
+    if (found)
+        p = &r->p[__builtin_ctz(found)];
     mmu_repeat_slot sl;
     int ok = mmu_repeat_ok(v->m, req, p ? p->types : 0, &sl);
     unsigned types = p ? p->types : 0;
@@ -358,14 +383,31 @@ static __attribute__((noinline)) void rep_remember(vcpu *v, int s, const mmu_req
         types = 0;
         ok = mmu_repeat_ok(v->m, req, 0, &sl);
     }
-    for (unsigned i = 0; i < REP_PAGES; i++) {
-        rep_page *q = &r->p[i];
-        if (q != p && q->key != REP_NONE && q->slot.index == sl.index) {
-            rep_flush_page(v, r, q); /* its slot holds another page now */
-            q->key = REP_NONE;
-            q->shift = 63;
-            q->types = 0;
+    unsigned clash = 0;
+    for (unsigned i = 0; i < REP_PAGES; i++)
+        clash |= (unsigned)((r->p[i].key != REP_NONE) & (r->p[i].slot.index == sl.index)) << i;
+    if (p)
+        clash &= ~(1u << (p - r->p)); /* the page itself */
+    for (; clash; clash &= clash - 1) {
+        rep_page *q = &r->p[__builtin_ctz(clash)];
+        rep_flush_page(v, r, q); /* its slot holds another page now */
+        q->key = REP_NONE;
+        q->shift = 63;
+        q->types = 0;
+    }
+    if (sl.shift != r->shift) { /* the first page of the side (the model's granularity is fixed) */
+        for (unsigned i = 0; i < REP_PAGES; i++) {
+            rep_flush_page(v, r, &r->p[i]);
+            r->p[i].key = REP_NONE;
+            r->p[i].shift = 63;
+            r->p[i].types = 0;
         }
+        p = NULL;
+        if (types) {
+            types = 0;
+            ok = mmu_repeat_ok(v->m, req, 0, &sl);
+        }
+        r->shift = sl.shift;
     }
     if (!p) {
         p = &r->p[r->next];
@@ -386,7 +428,7 @@ static __attribute__((noinline)) void rep_remember(vcpu *v, int s, const mmu_req
     p->slot = sl;
     p->types = (uint8_t)(types | 1u << req->type);
     r->lat = resp->latency;
-    r->mru = p;
+    rep_use(r, p);
 }
 
 /* Page p of side r, remembered before the last access the filter did not answer: still answered so? */
@@ -433,14 +475,20 @@ static inline void rep_step(vcpu *v, rep_side *r, rep_page *p, unsigned type)
 
 /*
  * The end of a streak: the issue rule's steps of its sk repeats at once.
- * A streak begins only when no access in the ring completes after
- * next_issue (ring_hi), and its filter latency L is at most window *
- * interval; then every repeat issues at next_issue (the oldest access in
- * the ring is done by then), so the j-th issues at streak_ni + j *
- * interval and completes L later.  Their ring slots keep the values they
- * had (no later than streak_ni), not the repeats' completions: either
- * value is no later than the cycle at which the slot is next consulted
- * (window accesses on, each at least one interval later, and L <= window *
+ * A streak begins only when its filter latency L is at most window *
+ * interval and either no access in the ring completes after next_issue
+ * (ring_hi) or no access in the ring took longer than window * interval
+ * without a trap (long_until).  In the second case too the repeat j
+ * consults a slot no later than streak_ni + j * interval: the slot's
+ * access X issued at least window - j intervals before streak_ni and
+ * completed at most window intervals after its issue (a trap: the core
+ * waited for it, so streak_ni is no earlier; a slot a streak kept: no
+ * later than that repeat's issue, below).  So every repeat issues at
+ * next_issue, the j-th at streak_ni + j * interval, and completes L
+ * later.  Their ring slots keep the values they had (no later than
+ * the repeat's issue), not the repeats' completions: either value is no
+ * later than the cycle at which the slot is next consulted (window
+ * accesses on, each at least one interval later, and L <= window *
  * interval), so that access issues at its next_issue either way.
  */
 static void streak_end(vcpu *v)
@@ -461,11 +509,30 @@ static inline int rep_open(const vcpu *v)
     return v->seen != v->warm_at && !atomic_load_explicit(&v->sd_pending, memory_order_acquire);
 }
 
-/* Page p of side r (stale or not) holds [va, va + size), of a type answered there. */
-static inline int rep_page_holds(const rep_page *p, uint64_t va, uint32_t size, unsigned type)
+/* The data of a repeated load or store at paddr, in order, as mmu_access makes it after the
+   translation: mmu_access_data, whose first step (the line the first PTE cache level served
+   last: counted) is made here. */
+static inline void rep_data(vcpu *v, uint64_t paddr, int is_write)
 {
-    const uint64_t key = p->key & ~REP_STALE;
-    return (va >> p->shift) == key && ((va + size - 1) >> p->shift) == key && ((p->types >> type) & 1);
+    if ((paddr >> v->dshift) == *v->dline)
+        ++*v->dcount[is_write];
+    else
+        mmu_access_data(v->m, paddr, is_write);
+}
+
+/* The page of side r (stale or not) that holds [va, va + size), of a type answered there, or
+   REP_PAGES.  Every page of the side has the side's shift (rep_remember), and no two pages
+   have the same key (stale or not). */
+static inline unsigned rep_find(const rep_side *r, uint64_t va, uint32_t size, unsigned type)
+{
+    const uint64_t key = va >> r->shift;
+    if (((va + size - 1) >> r->shift) != key)
+        return REP_PAGES; /* crosses a page */
+    unsigned m = 0; /* without branches: the slow path's pages vary */
+    for (unsigned i = 0; i < REP_PAGES; i++)
+        m |= (unsigned)((r->p[i].key & ~REP_STALE) == key) << i;
+    const unsigned i = m ? (unsigned)__builtin_ctz(m) : 0;
+    return m && ((r->p[i].types >> type) & 1) ? i : REP_PAGES;
 }
 
 /* ---- vCPUs ---- */
@@ -488,6 +555,14 @@ static vcpu *vcpu_create(unsigned index)
     mmu_get_repeat_info(v->m, &ri);
     v->tlb_changes = ri.tlb_changes;
     v->data_caches = ri.data_through_caches;
+    mmu_data_repeat dr;
+    mmu_get_data_repeat(v->m, &dr);
+    v->dline = dr.line;
+    v->dshift = dr.line_shift;
+    v->dcount[0] = dr.reads;
+    v->dcount[1] = dr.writes;
+    if (!dr.reads || !dr.writes)
+        v->data_caches = 0; /* no data through the PTE caches: mmu_access_data does nothing */
     v->streak_lat = ri.l1_latency[0];
     v->streak_cfg = ri.l1_latency[0] == ri.l1_latency[1] && g.cfg.core.issue_interval > 0 &&
                     ri.l1_latency[0] <= (uint64_t)g.cfg.core.max_outstanding * g.cfg.core.issue_interval;
@@ -633,6 +708,8 @@ static void do_access(vcpu *v, uint64_t vaddr, uint32_t size, mmu_access_type ty
     v->next_issue = cycle + v->interval;
     if (resp[0].page_faults || resp[k - 1].page_faults)
         v->next_issue = done; /* a page fault is a trap: the core stops until it returns */
+    else if (done - cycle > (uint64_t)v->window * v->interval)
+        v->long_until = v->seen + v->window; /* its ring slot may hold up a streak (access_slow) */
     v->info.instructions += type == MMU_FETCH;
     if (k == 2)
         v->info.crossings++;
@@ -660,9 +737,7 @@ static __attribute__((noinline)) void access_slow(vcpu *v, uint64_t va, uint32_t
     rep_side *r = &v->rep[type != MMU_FETCH];
     rep_page *p = NULL;
     if (g.repeat && rep_open(v)) {
-        unsigned i = 0;
-        while (i < REP_PAGES && !rep_page_holds(&r->p[i], va, size, type))
-            i++;
+        const unsigned i = rep_find(r, va, size, type);
         if (i < REP_PAGES) {
             p = &r->p[i];
             if (p->key & REP_STALE) {
@@ -679,12 +754,12 @@ static __attribute__((noinline)) void access_slow(vcpu *v, uint64_t va, uint32_t
         do_access(v, va, size, type);
         return;
     }
-    r->mru = p;
+    rep_use(r, p);
     if (v->streaking) {
         p->n[type]++;
         v->sk++;
     } else if (v->streak_cfg && (v->warm_at == UINT64_MAX || v->seen > v->warm_at) &&
-               v->next_issue >= v->ring_hi) {
+               (v->next_issue >= v->ring_hi || v->seen >= v->long_until)) {
         v->streaking = 1;
         v->streak_ni = v->next_issue;
         v->sk = 1;
@@ -693,7 +768,7 @@ static __attribute__((noinline)) void access_slow(vcpu *v, uint64_t va, uint32_t
         rep_step(v, r, p, type);
     }
     if (type != MMU_FETCH && v->data_caches) /* the data, in order, as mmu_access makes it */
-        mmu_access_data(v->m, p->pbase | (va & p->mask), type == MMU_WRITE);
+        rep_data(v, p->pbase | (va & p->mask), type == MMU_WRITE);
 }
 
 /*
@@ -717,6 +792,12 @@ static void on_fetch(unsigned int index, void *udata)
     access_slow(v, va, (uint32_t)(u & 15), MMU_FETCH);
 }
 
+/* Page p (not stale) holds [va, va + size), of a type answered there. */
+static inline int mem_holds(const rep_page *p, uint64_t va, uint32_t size, unsigned type)
+{
+    return (va >> p->shift) == p->key && ((va + size - 1) >> p->shift) == p->key && ((p->types >> type) & 1);
+}
+
 /* The same for loads and stores (the page, within it, and an access type answered there). */
 static void on_mem(unsigned int index, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
 {
@@ -724,14 +805,22 @@ static void on_mem(unsigned int index, qemu_plugin_meminfo_t info, uint64_t vadd
     vcpu *v = cur(index);
     const uint32_t size = 1u << qemu_plugin_mem_size_shift(info);
     const mmu_access_type type = qemu_plugin_mem_is_store(info) ? MMU_WRITE : MMU_READ;
-    rep_page *p = v->rep[1].mru;
-    if (__builtin_expect((vaddr >> p->shift) == p->key && ((vaddr + size - 1) >> p->shift) == p->key &&
-                             ((p->types >> type) & 1) && v->streaking &&
-                             !atomic_load_explicit(&v->sd_pending, memory_order_acquire), 1)) {
+    rep_side *r = &v->rep[1];
+    rep_page *p = r->mru;
+    if (__builtin_expect(!mem_holds(p, vaddr, size, type), 0)) {
+        p = r->prev; /* loads and stores hop between pages: a second look, as access_slow would */
+        if (!mem_holds(p, vaddr, size, type))
+            p = NULL;
+        else {
+            r->prev = r->mru;
+            r->mru = p;
+        }
+    }
+    if (__builtin_expect(p && v->streaking && !atomic_load_explicit(&v->sd_pending, memory_order_acquire), 1)) {
         p->n[type]++;
         v->sk++;
         if (v->data_caches) /* the data, in order, as mmu_access makes it after the translation */
-            mmu_access_data(v->m, p->pbase | (vaddr & p->mask), type == MMU_WRITE);
+            rep_data(v, p->pbase | (vaddr & p->mask), type == MMU_WRITE);
         return;
     }
     access_slow(v, vaddr, size, type);
