@@ -43,10 +43,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mmusim/io/config_file.h"
 #include "mmusim/io/report.h"
+#include "mmusim/io/stream.h"
 #include "mmusim/mmusim.h"
 #include "qemu_api.h"
 
@@ -860,11 +862,12 @@ static vcpu *reported(unsigned i)
     return v;
 }
 
-/* An output's name: as given for the guest process, NAME.PID for a forked child. */
+/* An output's name: as given for the guest process, NAME.PID for a forked child (a regular file or a new name). */
 static const char *out_name(char *buf, size_t n, const char *name)
 {
-    if (!g.parent)
-        return name;
+    struct stat st;
+    if (!g.parent || strcmp(name, "-") == 0 || (stat(name, &st) == 0 && !S_ISREG(st.st_mode)))
+        return name; /* standard output, a device or a FIFO: written in place by every process */
     if ((size_t)snprintf(buf, n, "%s.%ld", name, (long)g.pid) >= n)
         say("mmusim: %s: the name is too long for a forked child's results", name);
     return buf;
@@ -939,23 +942,47 @@ static int write_summary(FILE *out, unsigned nv)
 }
 
 /* The summary into a file, atomically. */
-static int summary_file(const char *path, unsigned nv)
+/*
+ * An output of the plugin through mmusim's output files (docs/outputs.md):
+ * a regular file (or a new name) is written beside it and renamed into
+ * place; a device, a FIFO or "-" (standard output) is written in place, so
+ * summary=/dev/null never replaces /dev/null.  write() writes the contents to
+ * the stream; 0, or -1 after a message naming the option and the file.
+ */
+static int write_output(const char *opt, const char *path, int (*write)(FILE *f, void *ctx), void *ctx)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        say("mmusim: summary=%s: %s", path, strerror(errno));
+    char err[4400];
+    mmusim_ofile *of;
+    if (mmusim_ofile_open(path, &of, err, sizeof err) < 0) {
+        say("mmusim: %s=%s", opt, err);
         return -1;
     }
-    int bad = write_summary(f, nv) != 0;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        say("mmusim: summary=%s: %s", path, strerror(errno));
-        remove(tmp);
+    FILE *f = mmusim_ofile_stdio(of);
+    if (!f || write(f, ctx) != 0) {
+        say("mmusim: %s=%s: %s", opt, path, f ? "cannot write it" : "out of memory");
+        mmusim_ofile_abort(of);
+        return -1;
+    }
+    if (mmusim_ofile_commit(of, err, sizeof err) < 0) {
+        say("mmusim: %s=%s", opt, err);
         return -1;
     }
     return 0;
+}
+
+static int summary_to(FILE *f, void *ctx)
+{
+    return write_summary(f, *(const unsigned *)ctx) != 0 ? -1 : 0;
+}
+
+static int summary_file(const char *path, unsigned nv)
+{
+    return write_output("summary", path, summary_to, &nv);
+}
+
+static int json_to(FILE *f, void *ctx)
+{
+    return json_dumpf((json_t *)ctx, f, JSON_INDENT(2) | JSON_SORT_KEYS) != 0 ? -1 : 0;
 }
 
 static int json_file(const char *path, unsigned nv)
@@ -999,16 +1026,9 @@ static int json_file(const char *path, unsigned nv)
     json_object_set_new(tot, "walks", json_integer((json_int_t)t.walks));
     json_object_set_new(tot, "page_faults", json_integer((json_int_t)t.page_faults));
     json_object_set_new(root, "total", tot);
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    int rc = json_dump_file(root, tmp, JSON_INDENT(2) | JSON_SORT_KEYS);
+    int rc = write_output("json", path, json_to, root);
     json_decref(root);
-    if (rc != 0 || rename(tmp, path) != 0) {
-        say("mmusim: json=%s: cannot write it%s%s", path, errno ? ": " : "", errno ? strerror(errno) : "");
-        remove(tmp);
-        return -1;
-    }
-    return 0;
+    return rc;
 }
 
 /* v's shape with every value null (an empty CSV field), or NULL if out of memory. */

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # The plugin's options: summary file, CSV (a row per vCPU), warm-up,
-# fetches=off, config and set on top of a preset, and bad options refused
-# with a message and a non-zero exit.
+# fetches=off, config and set on top of a preset, outputs to a device or a
+# FIFO written in place, and bad options refused with a message and a
+# non-zero exit.
 . "$(dirname "$0")/lib.inc"
 need_tools qemu-x86_64 cc
 build_guest x86_64
@@ -34,12 +35,26 @@ expect_fail "bad warmup" "warmup=x" guest x86_64 "$TMP/x.json" warmup=x -- 0 0
 expect_fail "bad fetches" "fetches=maybe" guest x86_64 "$TMP/x.json" fetches=maybe -- 0 0
 expect_fail "missing config" "config=" guest x86_64 "$TMP/x.json" config=$TMP/none.ini -- 0 0
 [ ! -e "$TMP/x.json" ] && ok || bad "a refused run wrote its JSON"
+# a device or a FIFO is written in place, never renamed over (as mmusim's own
+# outputs: docs/outputs.md); our own device node, never the machine's /dev/null
+if [ "$(id -u)" = 0 ] && mknod "$TMP/null" c 1 3 2>/dev/null; then
+  guest x86_64 "$TMP/null" summary=$TMP/null -- 10 10 || bad "outputs to a device"
+  [ -c "$TMP/null" ] && ok || bad "summary= and json= replaced a device node by a file"
+  [ -z "$(ls "$TMP" | grep '^null\.tmp')" ] && ok || bad "a temporary file left beside the device"
+fi
+mkfifo "$TMP/fifo"
+timeout 30 cat "$TMP/fifo" > "$TMP/fifo.got" & # bounded: a plugin that renames over the FIFO never opens it
+reader=$!
+guest x86_64 "$TMP/fifo" -- 10 10 || bad "JSON to a FIFO"
+wait $reader
+[ -p "$TMP/fifo" ] && ok || bad "json= replaced a FIFO by a file"
+expect_eq "JSON through a FIFO" "$(json_get "$TMP/fifo.got" "j['schema']")" "mmusim.qemu/1"
 # installed with mmusim, and it loads from there with the installed presets
 cmake --install "$(dirname "$MMUSIM")" --prefix "$TMP/prefix" > "$TMP/install.log" 2>&1 || bad "cmake --install"
 inst=$(ls "$TMP"/prefix/lib*/mmusim/libmmusim-qemu.so 2>/dev/null | head -1)
 if [ -n "$inst" ]; then
   ok
-  MMUSIM_PRESET_DIR="$TMP/prefix/share/mmusim/presets" qemu-x86_64 -plugin "$inst,preset=zen2,json=$TMP/i.json,summary=/dev/null" \
+  MMUSIM_PRESET_DIR="$TMP/prefix/share/mmusim/presets" qemu-x86_64 -plugin "$inst,preset=zen2,json=$TMP/i.json,summary=$TMP/inst-summary.txt" \
     "$TMP/fp-x86_64" 10 10 || bad "the installed plugin"
   expect_eq "installed plugin ran" "$(json_get "$TMP/i.json" "j['vcpus'][0]['preset']")" "zen2"
 else
