@@ -6,15 +6,14 @@
 
 #include <algorithm>
 #include <cstring>
-#include <cerrno>
 #include <stdexcept>
 
-#include <unistd.h>
 
 #include "module_internal.h"
 
 extern "C" {
 #include "mmusim/io/report.h"
+#include "mmusim/io/stream.h"
 }
 
 using namespace sc_core;
@@ -102,20 +101,26 @@ static void warn(const std::string &text, bool at_exit)
         SC_REPORT_WARNING(MSG_TYPE, text.c_str());
 }
 
-/* The text summary into path, atomically (a temporary file renamed into place). */
+/* The text summary into path, as mmusim writes its outputs (docs/outputs.md): a regular
+   file replaced atomically (a temporary file renamed into place), a device or a FIFO
+   written in place (stats_text = "/dev/null" never replaces /dev/null). */
 static bool write_text(const mmu_module &m, const std::string &path, std::string *err)
 {
-    const std::string tmp = path + ".tmp." + std::to_string(static_cast<long>(getpid()));
-    FILE *f = std::fopen(tmp.c_str(), "w");
+    char msg[4200];
+    mmusim_ofile *of = nullptr;
+    if (mmusim_ofile_open(path.c_str(), &of, msg, sizeof msg) < 0) {
+        *err = msg;
+        return false;
+    }
+    FILE *f = mmusim_ofile_stdio(of);
     if (!f) {
-        *err = path + ": " + std::strerror(errno);
+        mmusim_ofile_abort(of);
+        *err = path + ": out of memory";
         return false;
     }
     m.report_text(f);
-    const bool ok = !std::ferror(f);
-    if (std::fclose(f) != 0 || !ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-        *err = path + ": " + std::strerror(errno ? errno : EIO);
-        std::remove(tmp.c_str());
+    if (mmusim_ofile_commit(of, msg, sizeof msg) < 0) { /* flushes: a write error is reported here */
+        *err = msg;
         return false;
     }
     return true;

@@ -24,6 +24,10 @@
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
@@ -1790,6 +1794,47 @@ static void scenario_repeat_fixed()
     repeat_on_off(mmusim::sc::make_config({{"walker.mode", "fixed"}, {"tlb.l1d.entries", "16"}}));
 }
 
+/*
+ * Reports to a device: written in place, never replaced by a file (a text
+ * report used to be renamed over its path: stats_text = "/dev/null" made
+ * /dev/null a regular file, as root).  A device node of our own (root only;
+ * elsewhere the scenario checks a regular file alone), never the machine's.
+ */
+static void scenario_report_device()
+{
+    char dir[] = "/tmp/mmusim-scdev.XXXXXX";
+    CHECK(mkdtemp(dir) != nullptr);
+    const std::string null_node = std::string(dir) + "/null", file = std::string(dir) + "/r.json";
+    const bool have_node = mknod(null_node.c_str(), S_IFCHR | 0666, makedev(1, 3)) == 0;
+    memory mem("mem", UINT64_C(1) << 32, ns(MEM_LAT));
+    mmu_module::options opt;
+    opt.clock_period = PERIOD;
+    opt.stats_text = have_node ? null_node : std::string(dir) + "/r.txt";
+    opt.stats_json = have_node ? null_node : file;
+    mmu_module dut("mmu", mmusim::sc::make_config({{"walker.mode", "fixed"}}), opt);
+    tester tb("tb");
+    tb.socket.bind(dut.cpu_socket);
+    tb.ctrl.bind(dut.ctrl_socket);
+    dut.mem_socket.bind(mem.socket);
+    tb.body = [&](tester &) {
+        for (uint64_t i = 0; i < 20; i++)
+            CHECK_EQ(lt_plain(tb, 0x1000 + i * 64, TLM_READ_COMMAND, nullptr).status, TLM_OK_RESPONSE);
+    };
+    sc_start();
+    CHECK(dut.write_reports());
+    struct stat st;
+    if (have_node) {
+        CHECK(stat(null_node.c_str(), &st) == 0 && S_ISCHR(st.st_mode));
+        unlink(null_node.c_str());
+    } else {
+        CHECK(stat(opt.stats_text.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0);
+        CHECK(stat(file.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0);
+        unlink(opt.stats_text.c_str());
+        unlink(file.c_str());
+    }
+    CHECK(rmdir(dir) == 0); /* nothing else left: no temporary file beside the node */
+}
+
 int sc_main(int argc, char **argv)
 {
     sc_report_handler::set_actions("/IEEE_Std_1666/deprecated", SC_DO_NOTHING);
@@ -1799,7 +1844,7 @@ int sc_main(int argc, char **argv)
         {"quantum", scenario_quantum},   {"regs", scenario_regs},         {"crossing", scenario_crossing},
         {"standalone", scenario_standalone}, {"shared_os", scenario_shared_os}, {"clock", scenario_clock},
         {"vm", scenario_vm},             {"repeat", scenario_repeat},
-        {"repeat_fixed", scenario_repeat_fixed},
+        {"repeat_fixed", scenario_repeat_fixed}, {"report_device", scenario_report_device},
     };
     if (argc != 2 || !scenarios.count(argv[1])) {
         std::fprintf(stderr, "usage: test_systemc SCENARIO\nscenarios:");
