@@ -152,6 +152,30 @@ static const uint32_t RW_USER = MMU_PTE_READ | MMU_PTE_WRITE | MMU_PTE_USER | MM
 
 /* ---- the test initiator ---- */
 
+/* A register access of len bytes (little-endian) at off through ctrl, an initiator socket bound to a ctrl_socket. */
+template <typename Socket>
+static tlm_response_status reg_access(Socket &ctrl, tlm_command cmd, uint64_t off, uint64_t &v, unsigned len = 8)
+{
+    unsigned char b[8] = {0};
+    for (unsigned i = 0; i < len; i++)
+        b[i] = static_cast<unsigned char>(v >> (8 * i));
+    tlm_generic_payload t;
+    t.set_command(cmd);
+    t.set_address(off);
+    t.set_data_ptr(b);
+    t.set_data_length(len);
+    t.set_streaming_width(len);
+    t.set_response_status(TLM_INCOMPLETE_RESPONSE);
+    sc_time d = SC_ZERO_TIME;
+    ctrl->b_transport(t, d);
+    if (cmd == TLM_READ_COMMAND) {
+        v = 0;
+        for (unsigned i = 0; i < len; i++)
+            v |= static_cast<uint64_t>(b[i]) << (8 * i);
+    }
+    return t.get_response_status();
+}
+
 struct tester : sc_module {
     tlm_utils::simple_initiator_socket<tester> socket;
     tlm_utils::simple_initiator_socket<tester> ctrl;
@@ -205,24 +229,7 @@ struct tester : sc_module {
     /* Register access through the ctrl socket. */
     tlm_response_status reg(tlm_command cmd, uint64_t off, uint64_t &v, unsigned len = 8)
     {
-        unsigned char b[8] = {0};
-        for (unsigned i = 0; i < len; i++)
-            b[i] = static_cast<unsigned char>(v >> (8 * i));
-        tlm_generic_payload t;
-        t.set_command(cmd);
-        t.set_address(off);
-        t.set_data_ptr(b);
-        t.set_data_length(len);
-        t.set_streaming_width(len);
-        t.set_response_status(TLM_INCOMPLETE_RESPONSE);
-        sc_time d = SC_ZERO_TIME;
-        ctrl->b_transport(t, d);
-        if (cmd == TLM_READ_COMMAND) {
-            v = 0;
-            for (unsigned i = 0; i < len; i++)
-                v |= static_cast<uint64_t>(b[i]) << (8 * i);
-        }
-        return t.get_response_status();
+        return reg_access(ctrl, cmd, off, v, len);
     }
     uint64_t reg_read(uint64_t off)
     {
@@ -1562,51 +1569,36 @@ struct dual_tester : sc_module {
         body();
         sc_stop();
     }
-    void reg_write(int k, uint64_t off, uint64_t v)
-    {
-        unsigned char b[8];
-        for (unsigned i = 0; i < 8; i++)
-            b[i] = static_cast<unsigned char>(v >> (8 * i));
-        tlm_generic_payload t;
-        t.set_command(TLM_WRITE_COMMAND);
-        t.set_address(off);
-        t.set_data_ptr(b);
-        t.set_data_length(8);
-        t.set_streaming_width(8);
-        t.set_response_status(TLM_INCOMPLETE_RESPONSE);
-        sc_time d = SC_ZERO_TIME;
-        ctrl[k]->b_transport(t, d);
-        CHECK_EQ(t.get_response_status(), TLM_OK_RESPONSE);
-    }
+    void reg_write(int k, uint64_t off, uint64_t v) { CHECK_EQ(reg_access(ctrl[k], TLM_WRITE_COMMAND, off, v), TLM_OK_RESPONSE); }
 };
 
-static std::string read_file(const std::string &path)
+/* The rest of f's contents; closes f ("" if f is NULL). */
+static std::string read_and_close(FILE *f)
 {
     std::string out;
-    if (FILE *f = std::fopen(path.c_str(), "rb")) {
-        char buf[4096];
-        size_t n;
-        while ((n = std::fread(buf, 1, sizeof buf, f)) > 0)
-            out.append(buf, n);
-        std::fclose(f);
-    }
-    return out;
-}
-
-static std::string text_report(const mmu_module &m)
-{
-    FILE *f = std::tmpfile();
     if (!f)
-        return "";
-    m.report_text(f);
-    std::string out;
-    std::rewind(f);
+        return out;
     char buf[4096];
     size_t n;
     while ((n = std::fread(buf, 1, sizeof buf, f)) > 0)
         out.append(buf, n);
     std::fclose(f);
     return out;
+}
+
+static std::string read_file(const std::string &path)
+{
+    return read_and_close(std::fopen(path.c_str(), "rb"));
+}
+
+static std::string text_report(const mmu_module &m)
+{
+    FILE *f = std::tmpfile();
+    if (f) {
+        m.report_text(f);
+        std::rewind(f);
+    }
+    return read_and_close(f);
 }
 
 static void check_same_fault(const fault_record &a, const fault_record &b)
