@@ -1532,15 +1532,12 @@ int mmu_repeat_ok(mmu *m, const mmu_request *req, unsigned types, mmu_repeat_slo
     types |= 1u << t;
     const unsigned fs = m->filt_shift[s];
     const uint64_t vpn = req->vaddr >> fs;
-    const uint32_t i = filter_index(vpn);
-    hit_filter *f = &m->filt[s][i];
-    slot->index = i;
+    slot->index = filter_index(vpn);
     slot->shift = fs;
     const uint64_t last = req->vaddr + ((req->size ? req->size : 1) - 1);
-    /* what filter_find asks (and mmu_access's own test), for every type of the mask */
-    if (!m->filt_on[s] || f->vpn != vpn || (last >> fs) != vpn || f->key != filter_key(m, req) ||
-        (f->allow & types) != types || req->cycle < m->busy_until ||
-        (f->seen_changes != m->tlb_changes && !filter_still(m, s, f)))
+    /* mmu_access's test (within the slot's page, filter_find), for every type of the mask */
+    const hit_filter *f = m->filt_on[s] && (last >> fs) == vpn ? filter_find(m, s, req, t) : NULL;
+    if (!f || (f->allow & types) != types)
         return 0;
     slot->pend = &m->l1_pend[0][0][0] + f->pend; /* filter_hit's counters, by type */
     return 1;
