@@ -158,6 +158,7 @@ mmu_module::mmu_module(sc_module_name name, const mmu_config &cfg, const options
     rep_.data_caches = ri.data_through_caches != 0;
     rep_.l1_latency[0] = ri.l1_latency[0];
     rep_.l1_latency[1] = ri.l1_latency[1];
+    mmu_get_data_repeat(m_, &drep_);
     div_num_.set(num_);
     div_den_.set(den_);
     max_v_ = UINT64_MAX / den_;
@@ -344,29 +345,37 @@ inline bool mmu_module::lt_repeat(tlm_generic_payload &t, translation_extension 
     const uint64_t cycle = cycle_of(simcontext()->time_stamp() + delay);
     if (cycle < rep_.cycle)
         return false;
-    mmu_access_repeat(&rep_.slot, type, 1);
+    ++rep_.slot.pend[type]; /* mmu_access_repeat(&rep_.slot, type, 1), inline */
     ms_.repeats++;
     const uint64_t pa = rep_.pbase | (va & rep_.mask);
-    const uint32_t lat = rep_.resp.latency;
-    if (rep_.data_caches && type != MMU_FETCH) /* the data, in order, as mmu_access makes it */
-        mmu_access_data(m_, pa, type == MMU_WRITE);
-    if (cycle < ms_.first_cycle)
-        ms_.first_cycle = cycle;
-    if (cycle + lat > ms_.last_cycle)
-        ms_.last_cycle = cycle + lat;
+    const uint64_t done = cycle + rep_.lat;
+    /* (first_cycle: cycle >= rep_.cycle, which the translation that set the page counted;
+       clear_stats drops the page) */
+    if (done > ms_.last_cycle)
+        ms_.last_cycle = done;
     if (ext) {
-        rep_.resp.paddr = pa;
-        rep_.resp.done_cycle = cycle + lat;
         ext->translated = true;
         ext->response = rep_.resp;
+        ext->response.paddr = pa;
+        ext->response.done_cycle = done;
         ext->fault.valid = false;
     }
-    const uint64_t ticks = den_ == 1 ? lat * num_ : ticks_at(cycle + lat) - ticks_at(cycle);
-    if (ticks != lat_ticks_) {
-        lat_ticks_ = ticks;
-        lat_time_ = sc_time::from_value(ticks);
+    if (den_ == 1) {
+        delay += rep_.lat_time; /* rep_.lat periods */
+    } else {
+        const uint64_t ticks = ticks_at(done) - ticks_at(cycle);
+        if (ticks != lat_ticks_) {
+            lat_ticks_ = ticks;
+            lat_time_ = sc_time::from_value(ticks);
+        }
+        delay += lat_time_;
     }
-    delay += lat_time_;
+    if (rep_.data) { /* the data, in order, as mmu_access makes it (the first step of mmu_access_data inline) */
+        if ((pa >> drep_.line_shift) == *drep_.line)
+            ++*(type == MMU_WRITE ? drep_.writes : drep_.reads);
+        else
+            mmu_access_data(m_, pa, type == MMU_WRITE);
+    }
     t.set_address(pa);
     down_->b_transport(t, delay);
     t.set_address(va);
@@ -410,10 +419,13 @@ void mmu_module::rep_remember(const xlate &x)
     rep_.changes = *rep_.tlb_changes;
     rep_.cycle = x.req.cycle;
     rep_.slot = sl;
+    rep_.data = rep_.data_caches && x.req.type != MMU_FETCH;
+    rep_.lat = rep_.l1_latency[x.req.type == MMU_FETCH ? 0 : 1];
+    rep_.lat_time = sc_time::from_value(rep_.lat * num_); /* (used when den_ == 1) */
     /* the filter's response (mmu.c, filter_fill): a level-1 hit of this entry */
     mmu_response f;
     std::memset(&f, 0, sizeof f);
-    f.latency = rep_.l1_latency[x.req.type == MMU_FETCH ? 0 : 1];
+    f.latency = rep_.lat;
     f.fault = MMU_FAULT_NONE;
     f.outcome = MMU_OUT_TLB;
     f.page_size = r.page_size;
@@ -430,8 +442,14 @@ void mmu_module::b_transport(tlm_generic_payload &t, sc_time &delay)
 {
     ms_.b_transport++;
     translation_extension *const ext = t.get_extension<translation_extension>();
-    if (lt_repeat(t, ext, delay))
-        return;
+    if (!lt_repeat(t, ext, delay))
+        b_transport_full(t, ext, delay);
+}
+
+/* Any LT transaction but a repeat: out of line, so that the repeat path keeps a small frame. */
+__attribute__((noinline)) void mmu_module::b_transport_full(tlm_generic_payload &t, translation_extension *ext,
+                                                            sc_time &delay)
+{
     xlate x;
     enter();
     const sc_time start = simcontext()->time_stamp(); /* sc_time_stamp(), inline */

@@ -28,6 +28,7 @@ void mmu_module::clear_stats()
 {
     mmu_clear_stats(m_);
     ms_ = module_stats();
+    rep_.vpn = UINT64_MAX; /* (the repeat path leaves first_cycle to the translation that set the page) */
 }
 
 static mmusim_run_info run_info(const char *name, const mmu_module::workload &w, const module_stats &ms,

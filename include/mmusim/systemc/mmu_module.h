@@ -335,6 +335,7 @@ private:
     /* transport */
     void b_transport(tlm::tlm_generic_payload &t, sc_core::sc_time &delay);
     bool lt_repeat(tlm::tlm_generic_payload &t, translation_extension *ext, sc_core::sc_time &delay);
+    void b_transport_full(tlm::tlm_generic_payload &t, translation_extension *ext, sc_core::sc_time &delay);
     void rep_remember(const xlate &x);
     tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload &t, tlm::tlm_phase &ph, sc_core::sc_time &d);
     tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload &t, tlm::tlm_phase &ph, sc_core::sc_time &d);
@@ -430,6 +431,7 @@ private:
     struct repeat_page {
         bool valid = false;
         bool data_caches = false;   /* loads and stores through the PTE caches (mmu_access_data) */
+        bool data = false;          /* data_caches and the page's side is loads and stores */
         uint8_t types = 0;          /* bit t: access type t answered there */
         uint32_t shift = 12;        /* the filter's page granularity */
         uint64_t vpn = UINT64_MAX;  /* va >> shift */
@@ -440,9 +442,12 @@ private:
         const uint64_t *tlb_changes = nullptr;
         uint32_t l1_latency[2] = {0, 0}; /* the filter's latency: fetches, loads and stores */
         uint64_t cycle = 0;         /* the request cycle the filter said yes at (later ones only) */
+        uint32_t lat = 0;           /* the filter's latency on the page's side (cycles) */
+        sc_core::sc_time lat_time;  /* and as time, when the period is whole ticks (den_ == 1) */
         mmu_repeat_slot slot{};
         mmu_response resp{};        /* the filter's response (paddr and done_cycle set per access) */
     } rep_;
+    mmu_data_repeat drep_{};        /* the PTE caches' last data line (mmu_get_data_repeat) */
 
     /* one translation at a time: the C model is not re-entrant, and a
        co-simulation walk can wait inside the memory */
