@@ -309,21 +309,24 @@ void mmu_module::forward_split(tlm_generic_payload &t, sc_time &delay, const xla
 /*
  * The repeat path (options::repeat; docs/systemc.md, "The repeat path"): t
  * in the page rep_ holds (the last LT translation's, a level-1 hit the
- * model's hit filter answers), of the same ASID, VMID, privilege and an
- * access type answered there, within the page, nothing changed in the TLBs
- * since, no translation in progress, at the cycle the filter said yes or
- * later: mmu_access would answer it from the filter.  It is answered here
- * the same way (physical address page base | offset, the level-1 latency,
- * the filter's response), counted where the filter counts it
- * (mmu_access_repeat: folded into the model's counters whenever they are
- * read), its data made through the PTE caches as mmu_access makes it, and
- * forwarded.  false: not a repeat (nothing done).
+ * model's hit filter answers; b_transport has tested the first byte), of
+ * the same ASID, VMID, privilege and an access type answered there, within
+ * the page, nothing changed in the TLBs since, at the cycle the filter said
+ * yes or later: mmu_access would answer it from the filter.  It is answered
+ * here the same way (physical address page base | offset, the level-1
+ * latency, the filter's response), counted where the filter counts it
+ * (mmu_access_repeat, inline: folded into the model's counters whenever
+ * they are read), its data made through the PTE caches as mmu_access makes
+ * it, and forwarded.  Anything else takes the full path.  (No translation is
+ * in progress: translate() empties the page before calling the model, and
+ * the page is set again only after the model returned, before leave().)
+ * Out of line, and the rare calls at its ends are tail calls, so that it
+ * keeps a small frame.
  */
-inline bool mmu_module::lt_repeat(tlm_generic_payload &t, translation_extension *ext, sc_time &delay)
+__attribute__((noinline)) void mmu_module::b_transport_page(tlm_generic_payload &t, sc_time &delay)
 {
+    translation_extension *const ext = t.get_extension<translation_extension>();
     const uint64_t va = t.get_address();
-    if ((va >> rep_.shift) != rep_.vpn) /* (most transactions of a random stream stop here) */
-        return false;
     const uint32_t len0 = t.get_data_length();
     const uint32_t sw = t.get_streaming_width();
     const uint32_t len = sw - 1u < len0 ? sw : len0;
@@ -338,19 +341,18 @@ inline bool mmu_module::lt_repeat(tlm_generic_payload &t, translation_extension 
         key = opt_.default_asid | static_cast<uint64_t>(opt_.default_vmid) << 16 |
               static_cast<uint64_t>(opt_.default_priv) << 32;
     }
-    if ((((last >> rep_.shift) ^ rep_.vpn) | (key ^ rep_.key) |
-         (*rep_.tlb_changes ^ rep_.changes)) != 0 ||
-        !((rep_.types >> type) & 1) || busy_)
-        return false;
+    if ((((last >> rep_.shift) ^ rep_.vpn) | (key ^ rep_.key) | (*rep_.tlb_changes ^ rep_.changes)) != 0 ||
+        !((rep_.types >> type) & 1))
+        return b_transport_full(t, delay);
     const uint64_t cycle = cycle_of(simcontext()->time_stamp() + delay);
     if (cycle < rep_.cycle)
-        return false;
-    ++rep_.slot.pend[type]; /* mmu_access_repeat(&rep_.slot, type, 1), inline */
+        return b_transport_full(t, delay);
+    ++rep_.slot.pend[type]; /* mmu_access_repeat(&rep_.slot, type, 1) */
     ms_.repeats++;
     const uint64_t pa = rep_.pbase | (va & rep_.mask);
     const uint64_t done = cycle + rep_.lat;
     /* (first_cycle: cycle >= rep_.cycle, which the translation that set the page counted;
-       clear_stats drops the page) */
+       clear_stats empties the page) */
     if (done > ms_.last_cycle)
         ms_.last_cycle = done;
     if (ext) {
@@ -370,16 +372,27 @@ inline bool mmu_module::lt_repeat(tlm_generic_payload &t, translation_extension 
         }
         delay += lat_time_;
     }
-    if (rep_.data) { /* the data, in order, as mmu_access makes it (the first step of mmu_access_data inline) */
-        if ((pa >> drep_.line_shift) == *drep_.line)
-            ++*(type == MMU_WRITE ? drep_.writes : drep_.reads);
-        else
-            mmu_access_data(m_, pa, type == MMU_WRITE);
+    /* the data, as mmu_access makes it, before the transaction goes on: the first step of
+       mmu_access_data (the line the first PTE-cache level served last) inline */
+    if (rep_.data) {
+        if ((pa >> drep_.line_shift) != *drep_.line)
+            return repeat_data_forward(t, delay, pa, type == MMU_WRITE);
+        ++*(type == MMU_WRITE ? drep_.writes : drep_.reads);
     }
     t.set_address(pa);
     down_->b_transport(t, delay);
     t.set_address(va);
-    return true;
+}
+
+/* The end of a repeat whose data goes through the PTE-cache model (mmu_access_data). */
+__attribute__((noinline)) void mmu_module::repeat_data_forward(tlm_generic_payload &t, sc_time &delay,
+                                                               uint64_t pa, bool write)
+{
+    mmu_access_data(m_, pa, write);
+    const uint64_t va = t.get_address();
+    t.set_address(pa);
+    down_->b_transport(t, delay);
+    t.set_address(va);
 }
 
 /*
@@ -441,15 +454,17 @@ void mmu_module::rep_remember(const xlate &x)
 void mmu_module::b_transport(tlm_generic_payload &t, sc_time &delay)
 {
     ms_.b_transport++;
-    translation_extension *const ext = t.get_extension<translation_extension>();
-    if (!lt_repeat(t, ext, delay))
-        b_transport_full(t, ext, delay);
+    /* the repeat page's first byte?  (most transactions of a random stream are not) */
+    if ((t.get_address() >> rep_.shift) == rep_.vpn)
+        b_transport_page(t, delay);
+    else
+        b_transport_full(t, delay);
 }
 
 /* Any LT transaction but a repeat: out of line, so that the repeat path keeps a small frame. */
-__attribute__((noinline)) void mmu_module::b_transport_full(tlm_generic_payload &t, translation_extension *ext,
-                                                            sc_time &delay)
+__attribute__((noinline)) void mmu_module::b_transport_full(tlm_generic_payload &t, sc_time &delay)
 {
+    translation_extension *const ext = t.get_extension<translation_extension>();
     xlate x;
     enter();
     const sc_time start = simcontext()->time_stamp(); /* sc_time_stamp(), inline */

@@ -1618,7 +1618,8 @@ static void check_same_fault(const fault_record &a, const fault_record &b)
     CHECK_TIME(a.time, b.time);
 }
 
-static void repeat_on_off(const mmu_config &cfg)
+/* fractional: the configuration's clock (clock_mhz, 3000 by default: a period of 1000/3 ps), not 1 ns */
+static void repeat_on_off(const mmu_config &cfg, bool fractional = false)
 {
     const bool os = cfg.walker.mode == MMU_WALKER_RADIX && cfg.os_enabled;
     std::unique_ptr<memory> mem[2];
@@ -1628,7 +1629,8 @@ static void repeat_on_off(const mmu_config &cfg)
     for (int k = 0; k < 2; k++) {
         mem[k].reset(new memory(k ? "mem_off" : "mem_on", UINT64_C(1) << 40, ns(MEM_LAT)));
         mmu_module::options opt;
-        opt.clock_period = PERIOD;
+        if (!fractional)
+            opt.clock_period = PERIOD;
         opt.repeat = k == 0;
         opt.default_asid = 4;
         opt.stats_json = json[k];
@@ -1646,6 +1648,7 @@ static void repeat_on_off(const mmu_config &cfg)
                      MMU_OK);
     }
     uint64_t n_tx = 0, n_fault = 0, n_cross = 0, n_inval = 0;
+    uint64_t n_counted = 0; /* transactions since the counters were cleared */
     tb.body = [&]() {
         tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_time(1, SC_US));
         tlm_utils::tlm_quantumkeeper qk;
@@ -1705,6 +1708,7 @@ static void repeat_on_off(const mmu_config &cfg)
                     t[k].clear_extension(&ext[k]);
             }
             n_tx++;
+            n_counted++;
             n_fault += !t[0].is_response_ok();
             CHECK_EQ(t[0].get_response_status(), t[1].get_response_status());
             CHECK_EQ(t[0].get_address(), va);
@@ -1726,6 +1730,11 @@ static void repeat_on_off(const mmu_config &cfg)
                 CHECK_EQ(dut[0]->stats().requests, dut[1]->stats().requests);
                 CHECK(text_report(*dut[0]) == text_report(*dut[1]));
             }
+            if (i == 15000) /* the counters start again, of both (the first cycle with them) */
+                for (int k = 0; k < 2; k++)
+                    dut[k]->clear_stats();
+            if (i == 15000)
+                n_counted = 0;
         }
         qk.sync();
     };
@@ -1737,13 +1746,13 @@ static void repeat_on_off(const mmu_config &cfg)
     CHECK(n_fault > 50 || !os);
     CHECK(n_cross > 50);
     CHECK(n_inval > 5);
-    CHECK(dut[0]->mod_stats().repeats > n_tx / 2);
+    CHECK(dut[0]->mod_stats().repeats > n_counted / 2);
     CHECK_EQ(dut[1]->mod_stats().repeats, 0);
     /* every statistic */
     const mmu_stats &s0 = dut[0]->stats(), &s1 = dut[1]->stats();
     CHECK_EQ(s0.requests, s1.requests);
     CHECK_EQ(s0.latency_sum, s1.latency_sum);
-    CHECK_EQ(s0.requests, n_tx + dut[0]->mod_stats().crossings); /* a crossing: two translations */
+    CHECK_EQ(s0.requests, n_counted + dut[0]->mod_stats().crossings); /* a crossing: two translations */
     CHECK(std::memcmp(&s0, &s1, sizeof s0) == 0);
     mmusim::sc::module_stats m0 = dut[0]->mod_stats(), m1 = dut[1]->mod_stats();
     m0.repeats = m1.repeats = 0;
@@ -1784,6 +1793,14 @@ static void scenario_repeat()
 static void scenario_repeat_fixed()
 {
     repeat_on_off(mmusim::sc::make_config({{"walker.mode", "fixed"}, {"tlb.l1d.entries", "16"}}));
+}
+
+/* The same with a period that is no whole number of ticks (the latency's time per transaction). */
+static void scenario_repeat_clock()
+{
+    const mmu_config cfg = mmusim::sc::make_config({{"os.phys_mem", "64M"}});
+    CHECK_EQ(cfg.clock_mhz, 3000);
+    repeat_on_off(cfg, true);
 }
 
 /*
@@ -1836,7 +1853,8 @@ int sc_main(int argc, char **argv)
         {"quantum", scenario_quantum},   {"regs", scenario_regs},         {"crossing", scenario_crossing},
         {"standalone", scenario_standalone}, {"shared_os", scenario_shared_os}, {"clock", scenario_clock},
         {"vm", scenario_vm},             {"repeat", scenario_repeat},
-        {"repeat_fixed", scenario_repeat_fixed}, {"report_device", scenario_report_device},
+        {"repeat_fixed", scenario_repeat_fixed},
+        {"repeat_clock", scenario_repeat_clock}, {"report_device", scenario_report_device},
     };
     if (argc != 2 || !scenarios.count(argv[1])) {
         std::fprintf(stderr, "usage: test_systemc SCENARIO\nscenarios:");
