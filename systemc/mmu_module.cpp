@@ -344,8 +344,10 @@ __attribute__((noinline)) void mmu_module::b_transport_page(tlm_generic_payload 
     if ((((last >> rep_.shift) ^ rep_.vpn) | (key ^ rep_.key) | (*rep_.tlb_changes ^ rep_.changes)) != 0 ||
         !((rep_.types >> type) & 1))
         return b_transport_full(t, delay);
-    const uint64_t cycle = cycle_of(simcontext()->time_stamp() + delay);
-    if (cycle < rep_.cycle)
+    /* cycle_of and ticks_at without their 128-bit cases (the full path takes those) */
+    const uint64_t v = simcontext()->time_stamp().value() + delay.value();
+    const uint64_t cycle = div_num_.div(v * den_);
+    if (v > max_v_ || cycle < rep_.cycle || cycle + rep_.lat > max_c_)
         return b_transport_full(t, delay);
     ++rep_.slot.pend[type]; /* mmu_access_repeat(&rep_.slot, type, 1) */
     ms_.repeats++;
@@ -365,12 +367,9 @@ __attribute__((noinline)) void mmu_module::b_transport_page(tlm_generic_payload 
     if (den_ == 1) {
         delay += rep_.lat_time; /* rep_.lat periods */
     } else {
-        const uint64_t ticks = ticks_at(done) - ticks_at(cycle);
-        if (ticks != lat_ticks_) {
-            lat_ticks_ = ticks;
-            lat_time_ = sc_time::from_value(ticks);
-        }
-        delay += lat_time_;
+        /* ticks_at(done) - ticks_at(cycle): floor or ceil of rep_.lat * num_ / den_ */
+        const uint64_t ticks = div_den_.div(done * num_ + (den_ - 1)) - div_den_.div(cycle * num_ + (den_ - 1));
+        delay += ticks == rep_.lat_ticks_lo ? rep_.lat_time : rep_.lat_time_hi;
     }
     /* the data, as mmu_access makes it, before the transaction goes on: the first step of
        mmu_access_data (the line the first PTE-cache level served last) inline */
@@ -434,7 +433,11 @@ void mmu_module::rep_remember(const xlate &x)
     rep_.slot = sl;
     rep_.data = rep_.data_caches && x.req.type != MMU_FETCH;
     rep_.lat = rep_.l1_latency[x.req.type == MMU_FETCH ? 0 : 1];
-    rep_.lat_time = sc_time::from_value(rep_.lat * num_); /* (used when den_ == 1) */
+    /* the latency as time: rep_.lat periods; with a period of no whole ticks, a latency from
+       cycle c takes ticks_at(c + lat) - ticks_at(c), the floor or the ceiling of lat * num_ / den_ */
+    rep_.lat_ticks_lo = rep_.lat * num_ / den_;
+    rep_.lat_time = sc_time::from_value(rep_.lat_ticks_lo);
+    rep_.lat_time_hi = sc_time::from_value((rep_.lat * num_ + den_ - 1) / den_);
     /* the filter's response (mmu.c, filter_fill): a level-1 hit of this entry */
     mmu_response f;
     std::memset(&f, 0, sizeof f);
@@ -451,7 +454,7 @@ void mmu_module::rep_remember(const xlate &x)
     rep_.resp = f;
 }
 
-void mmu_module::b_transport(tlm_generic_payload &t, sc_time &delay)
+inline void mmu_module::b_transport(tlm_generic_payload &t, sc_time &delay)
 {
     ms_.b_transport++;
     /* the repeat page's first byte?  (most transactions of a random stream are not) */

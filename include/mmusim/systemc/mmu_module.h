@@ -444,7 +444,9 @@ private:
         uint32_t l1_latency[2] = {0, 0}; /* the filter's latency: fetches, loads and stores */
         uint64_t cycle = 0;         /* the request cycle the filter said yes at (later ones only) */
         uint32_t lat = 0;           /* the filter's latency on the page's side (cycles) */
-        sc_core::sc_time lat_time;  /* and as time, when the period is whole ticks (den_ == 1) */
+        uint64_t lat_ticks_lo = 0;  /* floor(lat * num_ / den_): lat periods in ticks, rounded down */
+        sc_core::sc_time lat_time;  /* and as time (the latency when den_ == 1) */
+        sc_core::sc_time lat_time_hi; /* ceil(lat * num_ / den_) ticks */
         mmu_repeat_slot slot{};
         mmu_response resp{};        /* the filter's response (paddr and done_cycle set per access) */
     } rep_;
