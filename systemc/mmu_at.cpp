@@ -211,13 +211,28 @@ void mmu_module::at_translate_thread()
         }
         translation_extension *const ext = t->get_extension<translation_extension>();
         xlate x;
-        enter();
-        const sc_time start = sc_time_stamp();
-        sc_time lat = translate(*t, ext, start, SC_ZERO_TIME, x);
-        leave();
-        const sc_time waited = sc_time_stamp() - start;
-        if (lat > waited)
-            wait(lat - waited);
+        sc_time lat = SC_ZERO_TIME;
+        uint64_t pa;
+        const int r = (t->get_address() >> rep_.shift) == rep_.vpn ? repeat_answer(*t, ext, lat, pa) : 0;
+        if (r) { /* the repeat path (as LT): a level-1 hit of one page, its data now (as mmu_access) */
+            if (r == 2)
+                mmu_access_data(m_, pa, t->is_write());
+            x.req.vaddr = t->get_address();
+            x.n = 1;
+            x.r[0] = rep_.resp; /* (at_forward reads the physical address, the fault test below none) */
+            x.r[0].paddr = pa;
+            if (lat > SC_ZERO_TIME)
+                wait(lat);
+        } else {
+            enter();
+            const sc_time start = sc_time_stamp();
+            lat = translate(*t, ext, start, SC_ZERO_TIME, x);
+            rep_note(x);
+            leave();
+            const sc_time waited = sc_time_stamp() - start;
+            if (lat > waited)
+                wait(lat - waited);
+        }
         at_state &st = at_[t];
         if (x.r[x.n - 1].fault != MMU_FAULT_NONE) {
             fault(*t, ext, x, SC_ZERO_TIME);

@@ -307,77 +307,21 @@ void mmu_module::forward_split(tlm_generic_payload &t, sc_time &delay, const xla
 }
 
 /*
- * The repeat path (options::repeat; docs/systemc.md, "The repeat path"): t
- * in the page rep_ holds (the last LT translation's, a level-1 hit the
- * model's hit filter answers; b_transport has tested the first byte), of
- * the same ASID, VMID, privilege and an access type answered there, within
- * the page, nothing changed in the TLBs since, at the cycle the filter said
- * yes or later: mmu_access would answer it from the filter.  It is answered
- * here the same way (physical address page base | offset, the level-1
- * latency, the filter's response), counted where the filter counts it
- * (mmu_access_repeat, inline: folded into the model's counters whenever
- * they are read), its data made through the PTE caches as mmu_access makes
- * it, and forwarded.  Anything else takes the full path.  (No translation is
- * in progress: translate() empties the page before calling the model, and
- * the page is set again only after the model returned, before leave().)
- * Out of line, and the rare calls at its ends are tail calls, so that it
- * keeps a small frame.
+ * An LT transaction whose first byte is in the repeat page (b_transport):
+ * answered by the repeat path (repeat_answer) and forwarded, or else the
+ * full path.  Out of line, and the rare calls at its ends are tail calls, so
+ * that it keeps a small frame.
  */
 __attribute__((noinline)) void mmu_module::b_transport_page(tlm_generic_payload &t, sc_time &delay)
 {
     translation_extension *const ext = t.get_extension<translation_extension>();
+    uint64_t pa;
+    const int r = repeat_answer(t, ext, delay, pa);
+    if (__builtin_expect(r == 0, 0))
+        return b_transport_full(t, delay);
+    if (r == 2) /* its data through the PTE-cache model, before it goes on */
+        return repeat_data_forward(t, delay, pa, t.is_write());
     const uint64_t va = t.get_address();
-    const uint32_t len0 = t.get_data_length();
-    const uint32_t sw = t.get_streaming_width();
-    const uint32_t len = sw - 1u < len0 ? sw : len0;
-    const uint64_t last = va + ((len ? len : 1) - 1);
-    unsigned type;
-    uint64_t key;
-    if (ext) {
-        type = t.is_write() ? MMU_WRITE : ext->fetch ? MMU_FETCH : MMU_READ;
-        key = ext->asid | static_cast<uint64_t>(ext->vmid) << 16 | static_cast<uint64_t>(ext->priv) << 32;
-    } else {
-        type = t.is_write() ? MMU_WRITE : opt_.default_fetch ? MMU_FETCH : MMU_READ;
-        key = opt_.default_asid | static_cast<uint64_t>(opt_.default_vmid) << 16 |
-              static_cast<uint64_t>(opt_.default_priv) << 32;
-    }
-    if ((((last >> rep_.shift) ^ rep_.vpn) | (key ^ rep_.key) | (*rep_.tlb_changes ^ rep_.changes)) != 0 ||
-        !((rep_.types >> type) & 1))
-        return b_transport_full(t, delay);
-    /* cycle_of and ticks_at without their 128-bit cases (the full path takes those) */
-    const uint64_t v = simcontext()->time_stamp().value() + delay.value();
-    const uint64_t cycle = div_num_.div(v * den_);
-    if (v > max_v_ || cycle < rep_.cycle || cycle + rep_.lat > max_c_)
-        return b_transport_full(t, delay);
-    ++rep_.slot.pend[type]; /* mmu_access_repeat(&rep_.slot, type, 1) */
-    ms_.repeats++;
-    const uint64_t pa = rep_.pbase | (va & rep_.mask);
-    const uint64_t done = cycle + rep_.lat;
-    /* (first_cycle: cycle >= rep_.cycle, which the translation that set the page counted;
-       clear_stats empties the page) */
-    if (done > ms_.last_cycle)
-        ms_.last_cycle = done;
-    if (ext) {
-        ext->translated = true;
-        ext->response = rep_.resp;
-        ext->response.paddr = pa;
-        ext->response.done_cycle = done;
-        ext->fault.valid = false;
-    }
-    if (den_ == 1) {
-        delay += rep_.lat_time; /* rep_.lat periods */
-    } else {
-        /* ticks_at(done) - ticks_at(cycle): floor or ceil of rep_.lat * num_ / den_ */
-        const uint64_t ticks = div_den_.div(done * num_ + (den_ - 1)) - div_den_.div(cycle * num_ + (den_ - 1));
-        delay += ticks == rep_.lat_ticks_lo ? rep_.lat_time : rep_.lat_time_hi;
-    }
-    /* the data, as mmu_access makes it, before the transaction goes on: the first step of
-       mmu_access_data (the line the first PTE-cache level served last) inline */
-    if (rep_.data) {
-        if ((pa >> drep_.line_shift) != *drep_.line)
-            return repeat_data_forward(t, delay, pa, type == MMU_WRITE);
-        ++*(type == MMU_WRITE ? drep_.writes : drep_.reads);
-    }
     t.set_address(pa);
     down_->b_transport(t, delay);
     t.set_address(va);
@@ -475,13 +419,7 @@ __attribute__((noinline)) void mmu_module::b_transport_full(tlm_generic_payload 
     const int n = x.n;
     const bool faulted = x.r[n - 1].fault != MMU_FAULT_NONE;
     const uint64_t va = x.req.vaddr, pa = x.r[0].paddr;
-    if (opt_.repeat && n == 1) {
-        const uint64_t vpn = va >> rep_.shift;
-        if (__builtin_expect(vpn == rep_.last_vpn, 0))
-            rep_remember(x);
-        else
-            rep_.last_vpn = vpn;
-    }
+    rep_note(x);
     leave();
     delay += lat;
     if (__builtin_expect(simcontext()->time_stamp() != start, 0)) {

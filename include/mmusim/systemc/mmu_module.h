@@ -338,6 +338,9 @@ private:
     void b_transport_full(tlm::tlm_generic_payload &t, sc_core::sc_time &delay);
     void repeat_data_forward(tlm::tlm_generic_payload &t, sc_core::sc_time &delay, uint64_t pa, bool write);
     void rep_remember(const xlate &x);
+    void rep_note(const xlate &x);
+    int repeat_answer(tlm::tlm_generic_payload &t, translation_extension *ext, sc_core::sc_time &delay,
+                      uint64_t &pa);
     tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload &t, tlm::tlm_phase &ph, sc_core::sc_time &d);
     tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload &t, tlm::tlm_phase &ph, sc_core::sc_time &d);
     unsigned transport_dbg(tlm::tlm_generic_payload &t);
