@@ -1559,11 +1559,36 @@ struct dual_tester : sc_module {
     tlm_utils::simple_initiator_socket<dual_tester> sock[2];
     tlm_utils::simple_initiator_socket<dual_tester> ctrl[2];
     std::function<void()> body;
+    /* AT: per module, when the transaction in flight saw END_REQ and BEGIN_RESP (ended at once) */
+    struct at_seen {
+        sc_time end_req, resp;
+        bool ended = false, responded = false;
+    } seen[2];
+    sc_event seen_ev;
     explicit dual_tester(sc_module_name n) : sc_module(n)
     {
+        sock[0].register_nb_transport_bw(this, &dual_tester::bw0);
+        sock[1].register_nb_transport_bw(this, &dual_tester::bw1);
         SC_HAS_PROCESS(dual_tester);
         SC_THREAD(run);
     }
+    tlm_sync_enum bw(int k, tlm_phase &ph, sc_time &d)
+    {
+        if (!seen[k].ended) {
+            seen[k].ended = true;
+            seen[k].end_req = sc_time_stamp() + d;
+        }
+        if (ph == BEGIN_RESP) {
+            seen[k].responded = true;
+            seen[k].resp = sc_time_stamp() + d;
+            seen_ev.notify(SC_ZERO_TIME);
+            ph = END_RESP;
+            return TLM_COMPLETED;
+        }
+        return TLM_ACCEPTED;
+    }
+    tlm_sync_enum bw0(tlm_generic_payload &, tlm_phase &ph, sc_time &d) { return bw(0, ph, d); }
+    tlm_sync_enum bw1(tlm_generic_payload &, tlm_phase &ph, sc_time &d) { return bw(1, ph, d); }
     void run()
     {
         body();
@@ -1618,8 +1643,9 @@ static void check_same_fault(const fault_record &a, const fault_record &b)
     CHECK_TIME(a.time, b.time);
 }
 
-/* fractional: the configuration's clock (clock_mhz, 3000 by default: a period of 1000/3 ps), not 1 ns */
-static void repeat_on_off(const mmu_config &cfg, bool fractional = false)
+/* fractional: the configuration's clock (clock_mhz, 3000 by default: a period of 1000/3 ps), not 1 ns;
+   at: three transactions in four AT (base protocol, one at a time), the others LT */
+static void repeat_on_off(const mmu_config &cfg, bool fractional = false, bool at = false)
 {
     const bool os = cfg.walker.mode == MMU_WALKER_RADIX && cfg.os_enabled;
     std::unique_ptr<memory> mem[2];
@@ -1649,6 +1675,7 @@ static void repeat_on_off(const mmu_config &cfg, bool fractional = false)
     }
     uint64_t n_tx = 0, n_fault = 0, n_cross = 0, n_inval = 0;
     uint64_t n_counted = 0; /* transactions since the counters were cleared */
+    uint64_t n_at = 0;
     tb.body = [&]() {
         tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_time(1, SC_US));
         tlm_utils::tlm_quantumkeeper qk;
@@ -1691,6 +1718,11 @@ static void repeat_on_off(const mmu_config &cfg, bool fractional = false)
             unsigned char data[2][8];
             tlm_generic_payload t[2];
             sc_time d[2];
+            const bool use_at = at && (r >> 56) % 4 != 0;
+            if (use_at) {
+                qk.sync(); /* AT runs in simulated time */
+                n_at++;
+            }
             for (int k = 0; k < 2; k++) {
                 for (unsigned j = 0; j < 8; j++)
                     data[k][j] = write ? static_cast<unsigned char>(i + j) : 0xEE;
@@ -1702,11 +1734,26 @@ static void repeat_on_off(const mmu_config &cfg, bool fractional = false)
                 t[k].set_response_status(TLM_INCOMPLETE_RESPONSE);
                 if (!no_ext)
                     t[k].set_extension(&ext[k]);
+                if (use_at) { /* BEGIN_REQ to both at the same time */
+                    tb.seen[k] = dual_tester::at_seen();
+                    tlm_phase ph = BEGIN_REQ;
+                    d[k] = SC_ZERO_TIME;
+                    CHECK_EQ(tb.sock[k]->nb_transport_fw(t[k], ph, d[k]), TLM_ACCEPTED);
+                    continue;
+                }
                 d[k] = qk.get_local_time();
                 tb.sock[k]->b_transport(t[k], d[k]);
+            }
+            if (use_at) {
+                while (!tb.seen[0].responded || !tb.seen[1].responded)
+                    wait(tb.seen_ev);
+                CHECK_TIME(tb.seen[0].end_req, tb.seen[1].end_req);
+                CHECK_TIME(tb.seen[0].resp, tb.seen[1].resp);
+                wait(ns((r >> 58) % 3)); /* the next one a few cycles later, or at once */
+            }
+            for (int k = 0; k < 2; k++)
                 if (!no_ext)
                     t[k].clear_extension(&ext[k]);
-            }
             n_tx++;
             n_counted++;
             n_fault += !t[0].is_response_ok();
@@ -1739,9 +1786,10 @@ static void repeat_on_off(const mmu_config &cfg, bool fractional = false)
         qk.sync();
     };
     sc_start();
-    std::printf("repeat: %" PRIu64 " transactions (%" PRIu64 " faults, %" PRIu64 " crossings, %" PRIu64
-                " invalidations), %" PRIu64 " repeats\n",
-                n_tx, n_fault, n_cross, n_inval, dut[0]->mod_stats().repeats);
+    std::printf("repeat: %" PRIu64 " transactions (%" PRIu64 " AT, %" PRIu64 " faults, %" PRIu64
+                " crossings, %" PRIu64 " invalidations), %" PRIu64 " repeats\n",
+                n_tx, n_at, n_fault, n_cross, n_inval, dut[0]->mod_stats().repeats);
+    CHECK_EQ(n_at > n_tx / 2, at);
     /* the scenario has what it is for */
     CHECK(n_fault > 50 || !os);
     CHECK(n_cross > 50);
@@ -1793,6 +1841,12 @@ static void scenario_repeat()
 static void scenario_repeat_fixed()
 {
     repeat_on_off(mmusim::sc::make_config({{"walker.mode", "fixed"}, {"tlb.l1d.entries", "16"}}));
+}
+
+/* AT and LT transactions: every AT one's END_REQ and BEGIN_RESP times too. */
+static void scenario_repeat_at()
+{
+    repeat_on_off(mmusim::sc::make_config({{"os.phys_mem", "64M"}}), false, true);
 }
 
 /* The same with a period that is no whole number of ticks (the latency's time per transaction). */
@@ -1854,7 +1908,7 @@ int sc_main(int argc, char **argv)
         {"standalone", scenario_standalone}, {"shared_os", scenario_shared_os}, {"clock", scenario_clock},
         {"vm", scenario_vm},             {"repeat", scenario_repeat},
         {"repeat_fixed", scenario_repeat_fixed},
-        {"repeat_clock", scenario_repeat_clock}, {"report_device", scenario_report_device},
+        {"repeat_clock", scenario_repeat_clock}, {"repeat_at", scenario_repeat_at}, {"report_device", scenario_report_device},
     };
     if (argc != 2 || !scenarios.count(argv[1])) {
         std::fprintf(stderr, "usage: test_systemc SCENARIO\nscenarios:");
