@@ -131,7 +131,8 @@ void add_frame_range(mmu_config &cfg, uint64_t base, uint64_t size, bool page_ta
 /* The module's own counters (the model's are in stats()). */
 struct module_stats {
     uint64_t b_transport = 0;  /* LT transactions */
-    uint64_t repeats = 0;      /* ... of them answered by the repeat path (options::repeat; not in the reports) */
+    uint64_t repeats = 0;      /* LT and AT transactions answered by the repeat path (options::repeat; not in
+                                  the reports) */
     uint64_t nb_requests = 0;  /* AT transactions (BEGIN_REQ) */
     uint64_t debug = 0;        /* transport_dbg calls */
     uint64_t faults = 0;       /* transactions answered with a fault */
@@ -166,11 +167,11 @@ public:
            (the C model is created with ptemem.mode = fixed, fixed_latency = 0, data = off).
            false: the [ptemem] model prices each reference in addition. */
         bool platform_pte_cost = true;
-        /* LT: a transaction in the page the last one translated (same ASID, VMID, privilege and access
-           type class, within the page, nothing changed in the TLBs since) is answered from that page's
-           translation and counted in bulk (mmu_access_repeat), with the same results, counts and
-           responses as mmu_access would give (docs/systemc.md, "The repeat path").  false: every
-           transaction goes through mmu_access. */
+        /* LT and AT: a transaction in the page the last one translated (same ASID, VMID, privilege and
+           access type class, within the page, nothing changed in the TLBs since) is answered from that
+           page's translation and counted where the model's hit filter counts it (mmu_access_repeat),
+           with the same results, counts, timing and responses as mmu_access would give
+           (docs/systemc.md, "The repeat path").  false: every transaction goes through mmu_access. */
         bool repeat = true;
         std::string stats_text;      /* text summary to this file ("-": stdout) */
         std::string stats_json;      /* JSON results to this file */
