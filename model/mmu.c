@@ -27,6 +27,12 @@ typedef struct level {
     uint32_t latency;                  /* max latency of those arrays */
 } level;
 
+/* Where a fill of a level keeps a page of a given size (holder, decided at create). */
+typedef struct fill_slot {
+    int8_t tlb; /* index in mmu.tlb; -1: no array of the level can keep the page */
+    uint8_t ps; /* the size it is kept as (smaller than the page's: splintered) */
+} fill_slot;
+
 /*
  * The hit filter: per side, HF_SLOTS pages that hit in level 1, direct-mapped
  * by a hash of the page (at the side's filter granularity, filt_shift: the
@@ -106,6 +112,7 @@ struct mmu {
     uint32_t n_tlbs;
     uint32_t n_levels[2];
     level lv[2][MMU_MAX_TLB_LEVELS];
+    fill_slot hold[2][MMU_MAX_TLB_LEVELS][MMU_PAGE_SIZES]; /* [side][level][page size] */
     uint32_t miss_latency;
     uint32_t page_size;  /* fixed walker: every mapping's page size */
     uint32_t fill;
@@ -143,6 +150,7 @@ static void set_key_mask(mmu *m);
 static void fold_l1(const mmu *cm);
 static void tlb_sync(void *ctx);
 static void filter_setup(mmu *m);
+static void fill_setup(mmu *m);
 static uint8_t compute_allowed(const mmu *m, unsigned flags, mmu_priv priv);
 
 /* ---- the walker's memory port: the given memory, priced by the PTE memory model ---- */
@@ -274,6 +282,7 @@ mmu_err mmu_create(const mmu_config *cfg, mmu **out, char *msg, size_t msglen)
     m->miss_latency = cfg->walker.latency;
     m->page_size = cfg->walker.page_size;
     m->fill = cfg->fill;
+    fill_setup(m);
     filter_setup(m);
     if (cfg->walker.mode == MMU_WALKER_RADIX && (e = create_radix(m, cfg, msg, msglen)) != MMU_OK) {
         mmu_destroy(m);
@@ -312,38 +321,61 @@ const mmu_config *mmu_get_config(const mmu *m)
 /*
  * The array of level l (0-based) on side s that keeps a page of size ps:
  * the first that holds ps; failing that, the first that holds the largest
- * smaller size, which keeps the part of the page around va as a smaller
- * page (splintering, as Zen 2 keeps 1G pages as 2M entries): *e is cut down
- * to it.  NULL if no array of the level can keep it.
+ * smaller size, which keeps the part of the page around the address as a
+ * smaller page (splintering, as Zen 2 keeps 1G pages as 2M entries): the
+ * size it keeps is *kept.  -1 if no array of the level can keep it.
+ * Depends on the configuration only: mmu_create tabulates it (mmu.hold).
  */
-static mmu_tlb *holder(mmu *m, int s, uint32_t l, mmu_tlb_entry *e, uint64_t va)
+static int holder(const mmu *m, int s, uint32_t l, unsigned page_size, unsigned *kept)
 {
     const level *lv = &m->lv[s][l];
-    mmu_tlb *best = NULL;
+    int best = -1;
     unsigned best_ps = 0;
+    *kept = page_size;
     for (uint32_t k = 0; k < lv->n; k++) {
-        mmu_tlb *t = m->tlb[lv->idx[k]];
+        const mmu_tlb *t = m->tlb[lv->idx[k]];
         uint32_t sizes = t->cfg.page_sizes; /* mmu_tlb_get_config, read in place */
-        if (sizes & (1u << e->page_size))
-            return t;
-        for (unsigned ps = e->page_size; ps-- > 0;) {
-            if ((sizes & (1u << ps)) && tlb_page_shift(ps) < tlb_page_shift(e->page_size)) {
-                if (!best || tlb_page_shift(ps) > tlb_page_shift(best_ps)) {
-                    best = t;
+        if (sizes & (1u << page_size))
+            return lv->idx[k];
+        for (unsigned ps = page_size; ps-- > 0;) {
+            if ((sizes & (1u << ps)) && tlb_page_shift(ps) < tlb_page_shift(page_size)) {
+                if (best < 0 || tlb_page_shift(ps) > tlb_page_shift(best_ps)) {
+                    best = lv->idx[k];
                     best_ps = ps;
                 }
                 break;
             }
         }
     }
-    if (best) {
-        uint64_t mask = (UINT64_C(1) << tlb_page_shift(best_ps)) - 1;
-        uint64_t vb = va & ~mask;
-        e->pbase += vb - e->vbase;
-        e->vbase = vb;
-        e->page_size = (uint8_t)best_ps;
-    }
+    if (best >= 0)
+        *kept = best_ps;
     return best;
+}
+
+static void fill_setup(mmu *m)
+{
+    for (int s = SIDE_I; s <= SIDE_D; s++)
+        for (uint32_t l = 0; l < MMU_MAX_TLB_LEVELS; l++)
+            for (unsigned ps = 0; ps < MMU_PAGE_SIZES; ps++) {
+                unsigned kept = ps;
+                int t = l < m->n_levels[s] ? holder(m, s, l, ps, &kept) : -1;
+                m->hold[s][l][ps] = (fill_slot){(int8_t)t, (uint8_t)kept};
+            }
+}
+
+/* e as slot h keeps it: cut down to h's size around va when that is smaller (in *tmp). */
+static inline const mmu_tlb_entry *kept_entry(const fill_slot *h, const mmu_tlb_entry *e, uint64_t va,
+                                              mmu_tlb_entry *tmp)
+{
+    if (h->ps == e->page_size)
+        return e;
+    uint64_t mask = (UINT64_C(1) << tlb_page_shift(h->ps)) - 1;
+    uint64_t vb = va & ~mask;
+    *tmp = *e;
+    tmp->pbase += vb - e->vbase;
+    tmp->vbase = vb;
+    tmp->page_size = h->ps;
+    return tmp;
 }
 
 /* Remove a page evicted from level l from every level above it (inclusive fill). */
@@ -357,13 +389,14 @@ static void back_invalidate(mmu *m, uint32_t l, const mmu_tlb_entry *victim)
 /* Insert e at level l of side s and, for exclusive fills, push victims down. */
 static void fill_level(mmu *m, int s, uint32_t l, const mmu_tlb_entry *e, uint64_t va)
 {
-    mmu_tlb_entry cur = *e, victim;
+    mmu_tlb_entry cur = *e, victim, tmp;
     for (; l < m->n_levels[s]; l++) {
-        mmu_tlb *t = holder(m, s, l, &cur, va);
-        if (!t)
+        const fill_slot *h = &m->hold[s][l][cur.page_size];
+        if (h->tlb < 0)
             return; /* no array of this level holds the size: nothing to keep */
+        mmu_tlb *t = m->tlb[h->tlb];
         int evicted = 0;
-        if (mmu_tlb_insert(t, &cur, &victim, &evicted) != MMU_OK || !evicted)
+        if (mmu_tlb_insert(t, kept_entry(h, &cur, va, &tmp), &victim, &evicted) != MMU_OK || !evicted)
             return;
         if (m->fill == MMU_FILL_INCLUSIVE && l > 0)
             back_invalidate(m, l, &victim);
@@ -382,14 +415,22 @@ static void fill_above(mmu *m, int s, uint32_t upto, const mmu_tlb_entry *e, uin
         fill_level(m, s, 0, e, va);
         return;
     }
-    for (uint32_t l = 0; l < upto; l++) {
-        mmu_tlb_entry cur = *e, victim;
-        mmu_tlb *t = holder(m, s, l, &cur, va);
-        if (!t)
-            continue; /* no array of this level holds the size: nothing to keep */
+    const fill_slot *h = &m->hold[s][0][e->page_size];
+    mmu_tlb_entry tmp;
+    if (m->fill != MMU_FILL_INCLUSIVE) {
+        /* non-inclusive: the victims are dropped */
+        for (uint32_t l = 0; l < upto; l++, h += MMU_PAGE_SIZES)
+            if (h->tlb >= 0) /* (else no array of this level holds the size: nothing to keep) */
+                (void)mmu_tlb_insert(m->tlb[h->tlb], kept_entry(h, e, va, &tmp), NULL, NULL);
+        return;
+    }
+    for (uint32_t l = 0; l < upto; l++, h += MMU_PAGE_SIZES) {
+        if (h->tlb < 0)
+            continue;
+        mmu_tlb_entry victim;
         int evicted = 0;
-        if (mmu_tlb_insert(t, &cur, &victim, &evicted) == MMU_OK && evicted &&
-            m->fill == MMU_FILL_INCLUSIVE && l > 0)
+        if (mmu_tlb_insert(m->tlb[h->tlb], kept_entry(h, e, va, &tmp), &victim, &evicted) == MMU_OK &&
+            evicted && l > 0)
             back_invalidate(m, l, &victim);
     }
 }
@@ -440,7 +481,7 @@ static void fail_resp(mmu *m, const mmu_request *req, mmu_response *resp, uint64
     record(m, req, resp, lat, MMU_LAT_FAULT);
 }
 
-static int get_root(mmu *m, const mmu_request *req, uint64_t *root)
+static __attribute__((noinline)) int get_root_slow(mmu *m, const mmu_request *req, uint64_t *root)
 {
     uint16_t asid = req->asid;
     if (m->virt)
@@ -455,6 +496,19 @@ static int get_root(mmu *m, const mmu_request *req, uint64_t *root)
         return 1;
     }
     return 0;
+}
+
+/* The root of req's address space: the one set for its ASID (one load natively), else get_root_slow. */
+static inline int get_root(mmu *m, const mmu_request *req, uint64_t *root)
+{
+    if (!m->virt && m->roots) {
+        const uint64_t r = m->roots[req->asid];
+        if (r) {
+            *root = r - 1;
+            return 1;
+        }
+    }
+    return get_root_slow(m, req, root);
 }
 
 /* The VM of a request: its vmid with virtualization on, 0 natively (whatever the field holds). */
@@ -477,7 +531,8 @@ static inline uint64_t walk_key(const mmu *m, const mmu_request *req, uint64_t v
 }
 
 /* One walk of the page tables for req; counts it.  Returns its duration in cycles. */
-static uint64_t walk_once(mmu *m, const mmu_request *req, uint64_t root, mmu_walk_result *res)
+static inline __attribute__((always_inline)) uint64_t walk_counted(mmu *m, const mmu_request *req,
+                                                                   uint64_t root, mmu_walk_result *res)
 {
     if (m->virt)
         mmusim_virt_begin(m->virt, req->vmid);
@@ -494,6 +549,13 @@ static uint64_t walk_once(mmu *m, const mmu_request *req, uint64_t root, mmu_wal
     return res->latency;
 }
 
+/* walk_counted, out of line (the rare walks: re-walks, a write joining a walk). */
+static __attribute__((noinline)) uint64_t walk_once(mmu *m, const mmu_request *req, uint64_t root,
+                                                    mmu_walk_result *res)
+{
+    return walk_counted(m, req, root, res);
+}
+
 static void no_root(mmu_walk_result *res)
 {
     memset(res, 0, sizeof *res);
@@ -502,12 +564,35 @@ static void no_root(mmu_walk_result *res)
     res->pwc_level = res->leaf_level = res->first_level = -1;
 }
 
+/* pool_walk when the walk joins one in flight for the same page (g->merged). */
+static __attribute__((noinline)) uint64_t pool_join(mmu *m, const mmu_request *req, uint64_t at, uint64_t root,
+                                                    const mmu_walk_grant *g, mmu_walk_result *res)
+{
+    m->stats.walks_merged++;
+    uint64_t joined = g->done_cycle > at ? g->done_cycle : at;
+    if (req->type != MMU_WRITE) {
+        /* the walk in flight gives the answer: read it without side effects or pricing */
+        if (m->virt) {
+            (void)mmusim_virt_walk_debug(m->virt, &m->debug_opts, root, req, res);
+            return joined;
+        }
+        mmu_mem_port dport = {m, debug_read, debug_write, NULL};
+        (void)mmu_walk(m->fmt, root, &dport, NULL, req->vaddr, (mmu_access_type)req->type,
+                       (mmu_priv)req->priv, req->asid, &m->debug_opts, res);
+        return joined;
+    }
+    /* a write must set the dirty bit the joined (read) walk left clear: walk once more */
+    uint64_t done = at + walk_once(m, req, root, res);
+    return done > joined ? done : joined;
+}
+
 /*
  * The first walk of a miss, through the walker pool, asked for at cycle
  * `at`: it may queue for a walker, or join a walk in flight for the same
  * page.  Returns the cycle it completes; *res is its result.
  */
-static uint64_t pool_walk(mmu *m, const mmu_request *req, uint64_t at, mmu_walk_result *res)
+static inline __attribute__((always_inline)) uint64_t pool_walk(mmu *m, const mmu_request *req, uint64_t at,
+                                                                mmu_walk_result *res)
 {
     uint64_t key = walk_key(m, req, req->vaddr);
     uint64_t root;
@@ -518,25 +603,9 @@ static uint64_t pool_walk(mmu *m, const mmu_request *req, uint64_t at, mmu_walk_
     mmu_walk_grant g;
     if (mmu_walkers_begin(m->walkers, at, key, &g) != MMU_OK)
         mmu_walkers_cancel(m->walkers); /* cannot happen: every begin is ended below */
-    if (g.merged) {
-        m->stats.walks_merged++;
-        uint64_t joined = g.done_cycle > at ? g.done_cycle : at;
-        if (req->type != MMU_WRITE) {
-            /* the walk in flight gives the answer: read it without side effects or pricing */
-            if (m->virt) {
-                (void)mmusim_virt_walk_debug(m->virt, &m->debug_opts, root, req, res);
-                return joined;
-            }
-            mmu_mem_port dport = {m, debug_read, debug_write, NULL};
-            (void)mmu_walk(m->fmt, root, &dport, NULL, req->vaddr, (mmu_access_type)req->type,
-                           (mmu_priv)req->priv, req->asid, &m->debug_opts, res);
-            return joined;
-        }
-        /* a write must set the dirty bit the joined (read) walk left clear: walk once more */
-        uint64_t done = at + walk_once(m, req, root, res);
-        return done > joined ? done : joined;
-    }
-    uint64_t duration = walk_once(m, req, root, res);
+    if (g.merged)
+        return pool_join(m, req, at, root, &g, res);
+    uint64_t duration = walk_counted(m, req, root, res);
     uint64_t done = g.start_cycle + duration;
     if (mmu_walkers_end(m->walkers, key, g.start_cycle, duration, &done) != MMU_OK)
         mmu_walkers_cancel(m->walkers);
@@ -567,35 +636,54 @@ static uint64_t rewalk(mmu *m, const mmu_request *req, uint64_t at, mmu_walk_res
     return done;
 }
 
-/* Radix mode, after every TLB level missed (lat cycles spent looking them up). */
-static mmu_err radix_miss(mmu *m, const mmu_request *req, mmu_response *resp, uint32_t lat, int s)
+#define WALK_FAILED UINT32_MAX
+
+/*
+ * A walk of radix_miss faulted (*res, completing at *t): the fault handler
+ * and the walk again, until a walk succeeds (returns the faults handled,
+ * *res and *t its) or the fault stays (the response is the fault's:
+ * WALK_FAILED).
+ */
+static __attribute__((noinline)) uint32_t walk_faulted(mmu *m, const mmu_request *req, mmu_response *resp,
+                                                       uint64_t *t, mmu_walk_result *res)
 {
-    uint64_t t = req->cycle + lat;
-    mmu_walk_result res;
     unsigned handled = 0;
     for (;;) {
-        t = handled ? rewalk(m, req, t, &res) : pool_walk(m, req, t, &res);
-        if (res.fault == MMU_FAULT_NONE)
-            break;
-        m->stats.walk_faults[res.fault]++;
+        m->stats.walk_faults[res->fault]++;
         uint64_t cycles = 0;
         if (handled < m->cfg.walker.max_faults && m->handler.fault &&
-            m->handler.fault(m->handler.ctx, req, &res, &cycles)) {
+            m->handler.fault(m->handler.ctx, req, res, &cycles)) {
             handled++;
             resp->page_faults = (uint8_t)handled;
             m->stats.page_faults++;
             m->stats.fault_cycles += cycles;
-            t += cycles;
-            continue; /* the walk again */
+            *t += cycles;
+            *t = rewalk(m, req, *t, res); /* the walk again */
+            if (res->fault == MMU_FAULT_NONE)
+                return handled;
+            continue;
         }
-        resp->walk_refs = (uint8_t)(res.reads + res.writes);
-        resp->pwc_level = res.pwc_level;
-        fail_resp(m, req, resp, t - req->cycle, (mmu_fault)res.fault, res.fault_level);
-        return MMU_EFAULT;
+        resp->walk_refs = (uint8_t)(res->reads + res->writes);
+        resp->pwc_level = res->pwc_level;
+        fail_resp(m, req, resp, *t - req->cycle, (mmu_fault)res->fault, res->fault_level);
+        return WALK_FAILED;
     }
-    mmu_tlb_entry e;
-    mmu_walk_tlb_entry(&res, req->asid, &e);
-    e.vmid = req_vmid(m, req);
+}
+
+/* Radix mode, after every TLB level missed (lat cycles spent looking them up). */
+static mmu_err radix_miss(mmu *m, const mmu_request *req, mmu_response *resp, uint32_t lat, int s)
+{
+    mmu_walk_result res;
+    uint64_t t = pool_walk(m, req, req->cycle + lat, &res);
+    uint32_t handled = 0;
+    if (__builtin_expect(res.fault != MMU_FAULT_NONE, 0)) {
+        handled = walk_faulted(m, req, resp, &t, &res);
+        if (handled == WALK_FAILED)
+            return MMU_EFAULT;
+    }
+    /* the walk's TLB entry (mmu_walk_tlb_entry, with the request's VM) */
+    const mmu_tlb_entry e = {res.vbase, res.pbase, req->asid, res.page_size, res.tlb_flags,
+                             req_vmid(m, req)};
     fill_above(m, s, m->n_levels[s], &e, req->vaddr);
     resp->outcome = MMU_OUT_WALK;
     resp->level = 0;
