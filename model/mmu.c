@@ -106,12 +106,14 @@ struct mmu {
        hit) and type (fold_l1) */
     uint64_t l1_pend[2][1u << HF_ARRAYS][MMU_ACCESS_TYPES];
     uint64_t l1_pending[MMU_ACCESS_TYPES]; /* level-1 hits by type not yet in stats and lat (fold_l1) */
+    uint64_t miss_pend[2][MMU_ACCESS_TYPES]; /* lookups that missed every level, not yet counted (fold_l1) */
     hf_probe probes[2][MMU_MAX_TLB_ARRAYS * MMU_PAGE_SIZES];
     hit_watch watch[2][HF_SLOTS];
     mmu_tlb *tlb[MMU_MAX_TLB_ARRAYS];
     uint32_t n_tlbs;
     uint32_t n_levels[2];
     level lv[2][MMU_MAX_TLB_LEVELS];
+    uint32_t lat_upto[2][MMU_MAX_TLB_LEVELS]; /* latency of a lookup down to level l: the sum of lv[].latency */
     fill_slot hold[2][MMU_MAX_TLB_LEVELS][MMU_PAGE_SIZES]; /* [side][level][page size] */
     uint32_t miss_latency;
     uint32_t page_size;  /* fixed walker: every mapping's page size */
@@ -282,6 +284,9 @@ mmu_err mmu_create(const mmu_config *cfg, mmu **out, char *msg, size_t msglen)
     m->miss_latency = cfg->walker.latency;
     m->page_size = cfg->walker.page_size;
     m->fill = cfg->fill;
+    for (int s = SIDE_I; s <= SIDE_D; s++)
+        for (uint32_t l = 0, sum = 0; l < m->n_levels[s]; l++)
+            m->lat_upto[s][l] = sum += m->lv[s][l].latency;
     fill_setup(m);
     filter_setup(m);
     if (cfg->walker.mode == MMU_WALKER_RADIX && (e = create_radix(m, cfg, msg, msglen)) != MMU_OK) {
@@ -892,13 +897,23 @@ mmu_err mmu_translate(mmu *m, const mmu_request *req, mmu_response *resp)
     return translate(m, req, resp);
 }
 
+/* Level l of side s missed a lookup of this type: each array's count and the level's. */
+static void count_level_miss(mmu *m, int s, uint32_t l, mmu_access_type type)
+{
+    const level *lv = &m->lv[s][l];
+    for (uint32_t k = 0; k < lv->n; k++)
+        tlb_count(m->tlb[lv->idx[k]], type, 0, 0);
+    m->stats.level[l].lookups++;
+    m->stats.level[l].misses++;
+}
+
 static mmu_err translate_full(mmu *m, const mmu_request *req, mmu_response *resp)
 {
     const mmu_access_type type = req->type < MMU_ACCESS_TYPES ? (mmu_access_type)req->type : MMU_READ;
     const int s = type == MMU_FETCH ? SIDE_I : SIDE_D;
     const uint64_t va = req->vaddr;
     const uint32_t tag = req_tag(m, req); /* the ASID natively */
-    uint32_t lat = 0;
+    uint32_t lat;
     mmu_tlb_entry e;
 
     resp->fault = MMU_FAULT_NONE;
@@ -913,7 +928,6 @@ static mmu_err translate_full(mmu *m, const mmu_request *req, mmu_response *resp
         uint32_t hitmask = 0;
         const mmu_tlb *ht = NULL;
         size_t hi = 0;
-        lat += lv->latency;
         /* the arrays of a level are looked up in parallel; each counts its
            lookup by the level's outcome (hit, elsewhere in the level, miss) */
         for (uint32_t k = 0; k < lv->n; k++) {
@@ -928,6 +942,11 @@ static mmu_err translate_full(mmu *m, const mmu_request *req, mmu_response *resp
                 }
             }
         }
+        if (hit < 0)
+            continue; /* a miss of the level: counted with the levels above once one hits (or miss_pend) */
+        lat = m->lat_upto[s][l];
+        for (uint32_t u = 0; u < l; u++)
+            count_level_miss(m, s, u, type);
         if (l == 0 && hit >= 0 && m->filt_on[s]) { /* (filter off: counted one by one, as a reference) */
             const uint8_t allow = allowed_types(m, ht->flags[hi], (mmu_priv)req->priv);
             if (((allow >> type) & 1) && !(m->radix && req->cycle + lat < m->busy_until)) {
@@ -948,15 +967,10 @@ static mmu_err translate_full(mmu *m, const mmu_request *req, mmu_response *resp
                 return MMU_OK;
             }
         }
-        if (hit >= 0)
-            tlb_copy_out(ht, hi, &e);
+        tlb_copy_out(ht, hi, &e);
         for (uint32_t k = 0; k < lv->n; k++)
-            tlb_count(m->tlb[lv->idx[k]], type, (hitmask >> k) & 1, hit >= 0);
+            tlb_count(m->tlb[lv->idx[k]], type, (hitmask >> k) & 1, 1);
         m->stats.level[l].lookups++;
-        if (hit < 0) {
-            m->stats.level[l].misses++;
-            continue;
-        }
         m->stats.level[l].hits++;
         uint8_t allow = allowed_types(m, e.flags, (mmu_priv)req->priv);
         if (l == 0 && m->filt_on[s])
@@ -974,9 +988,7 @@ static mmu_err translate_full(mmu *m, const mmu_request *req, mmu_response *resp
             }
             /* a write to a page cached with D clear: walk to set it */
             m->stats.dirty_rewalks++;
-            for (uint32_t k = l + 1; k < m->n_levels[s]; k++)
-                lat += m->lv[s][k].latency;
-            return radix_miss(m, req, resp, lat, s);
+            return radix_miss(m, req, resp, m->lat_upto[s][m->n_levels[s] - 1], s);
         }
         uint64_t total = lat;
         mmu_lat_class cls = (mmu_lat_class)(l + 1);
@@ -1000,6 +1012,9 @@ static mmu_err translate_full(mmu *m, const mmu_request *req, mmu_response *resp
         return MMU_OK;
     }
 
+    /* every level missed: each array's and level's lookup counted when asked for (fold_l1) */
+    m->miss_pend[s][type]++;
+    lat = m->n_levels[s] ? m->lat_upto[s][m->n_levels[s] - 1] : 0;
     if (m->radix)
         return radix_miss(m, req, resp, lat, s);
 
@@ -1392,6 +1407,7 @@ void mmu_clear_stats(mmu *m)
     memset(m->lat, 0, sizeof m->lat);
     memset(m->l1_pending, 0, sizeof m->l1_pending);
     memset(m->l1_pend, 0, sizeof m->l1_pend);
+    memset(m->miss_pend, 0, sizeof m->miss_pend);
     m->stats.n_levels = n;
     if (m->pwc)
         mmu_pwc_clear_stats(m->pwc);
@@ -1441,6 +1457,22 @@ static void fold_l1(const mmu *cm)
                 m->l1_pending[t] += n;
                 m->l1_pend[s][hm][t] = 0;
             }
+        }
+    }
+    /* the lookups that missed every level of their side */
+    for (int s = SIDE_I; s <= SIDE_D; s++) {
+        for (unsigned t = 0; t < MMU_ACCESS_TYPES; t++) {
+            const uint64_t n = m->miss_pend[s][t];
+            if (n == 0)
+                continue;
+            for (uint32_t l = 0; l < m->n_levels[s]; l++) {
+                const level *lv = &m->lv[s][l];
+                for (uint32_t k = 0; k < lv->n; k++)
+                    m->tlb[lv->idx[k]]->stats.misses[t] += n;
+                m->stats.level[l].lookups += n;
+                m->stats.level[l].misses += n;
+            }
+            m->miss_pend[s][t] = 0;
         }
     }
     mmu_hist *h = &m->lat[MMU_LAT_L1];
