@@ -537,12 +537,13 @@ static inline uint64_t walk_key(const mmu *m, const mmu_request *req, uint64_t v
 
 /* One walk of the page tables for req; counts it.  Returns its duration in cycles. */
 static inline __attribute__((always_inline)) uint64_t walk_counted(mmu *m, const mmu_request *req,
-                                                                   uint64_t root, mmu_walk_result *res)
+                                                                   uint64_t root, uint32_t tag,
+                                                                   mmu_walk_result *res)
 {
     if (m->virt)
         mmusim_virt_begin(m->virt, req->vmid);
     (void)mmu_walk(m->fmt, root, &m->port, m->pwc, req->vaddr, (mmu_access_type)req->type,
-                   (mmu_priv)req->priv, req_tag(m, req), &m->opts, res);
+                   (mmu_priv)req->priv, tag, &m->opts, res);
     if (m->virt) /* the final guest-physical address, and the host references in the counts */
         mmusim_virt_end(m->virt, req, res);
     m->stats.walks++;
@@ -558,7 +559,7 @@ static inline __attribute__((always_inline)) uint64_t walk_counted(mmu *m, const
 static __attribute__((noinline)) uint64_t walk_once(mmu *m, const mmu_request *req, uint64_t root,
                                                     mmu_walk_result *res)
 {
-    return walk_counted(m, req, root, res);
+    return walk_counted(m, req, root, req_tag(m, req), res);
 }
 
 static void no_root(mmu_walk_result *res)
@@ -597,9 +598,10 @@ static __attribute__((noinline)) uint64_t pool_join(mmu *m, const mmu_request *r
  * page.  Returns the cycle it completes; *res is its result.
  */
 static inline __attribute__((always_inline)) uint64_t pool_walk(mmu *m, const mmu_request *req, uint64_t at,
-                                                                mmu_walk_result *res)
+                                                                uint16_t vm, mmu_walk_result *res)
 {
-    uint64_t key = walk_key(m, req, req->vaddr);
+    /* walk_key and req_tag with the request's VM vm */
+    const uint64_t key = mmu_walk_key(req->asid, req->vaddr >> 12) ^ ((uint64_t)vm * UINT64_C(0x9E3779B97F4A7C15));
     uint64_t root;
     if (!get_root(m, req, &root)) {
         no_root(res);
@@ -610,7 +612,7 @@ static inline __attribute__((always_inline)) uint64_t pool_walk(mmu *m, const mm
         mmu_walkers_cancel(m->walkers); /* cannot happen: every begin is ended below */
     if (g.merged)
         return pool_join(m, req, at, root, &g, res);
-    uint64_t duration = walk_counted(m, req, root, res);
+    uint64_t duration = walk_counted(m, req, root, req->asid | (uint32_t)vm << TLB_VMID_SHIFT, res);
     uint64_t done = g.start_cycle + duration;
     if (mmu_walkers_end(m->walkers, key, g.start_cycle, duration, &done) != MMU_OK)
         mmu_walkers_cancel(m->walkers);
@@ -679,7 +681,8 @@ static __attribute__((noinline)) uint32_t walk_faulted(mmu *m, const mmu_request
 static mmu_err radix_miss(mmu *m, const mmu_request *req, mmu_response *resp, uint32_t lat, int s)
 {
     mmu_walk_result res;
-    uint64_t t = pool_walk(m, req, req->cycle + lat, &res);
+    const uint16_t vm = req_vmid(m, req);
+    uint64_t t = pool_walk(m, req, req->cycle + lat, vm, &res);
     uint32_t handled = 0;
     if (__builtin_expect(res.fault != MMU_FAULT_NONE, 0)) {
         handled = walk_faulted(m, req, resp, &t, &res);
@@ -687,9 +690,17 @@ static mmu_err radix_miss(mmu *m, const mmu_request *req, mmu_response *resp, ui
             return MMU_EFAULT;
     }
     /* the walk's TLB entry (mmu_walk_tlb_entry, with the request's VM) */
-    const mmu_tlb_entry e = {res.vbase, res.pbase, req->asid, res.page_size, res.tlb_flags,
-                             req_vmid(m, req)};
-    fill_above(m, s, m->n_levels[s], &e, req->vaddr);
+    const mmu_tlb_entry e = {res.vbase, res.pbase, req->asid, res.page_size, res.tlb_flags, vm};
+    if (m->fill == MMU_FILL_NONINCLUSIVE) {
+        /* fill_above's non-inclusive loop, every level */
+        const fill_slot *h = &m->hold[s][0][e.page_size], *end = h + m->n_levels[s] * MMU_PAGE_SIZES;
+        mmu_tlb_entry tmp;
+        for (; h < end; h += MMU_PAGE_SIZES)
+            if (h->tlb >= 0)
+                (void)mmu_tlb_insert(m->tlb[h->tlb], kept_entry(h, &e, req->vaddr, &tmp), NULL, NULL);
+    } else {
+        fill_above(m, s, m->n_levels[s], &e, req->vaddr);
+    }
     resp->outcome = MMU_OUT_WALK;
     resp->level = 0;
     resp->array = -1;
@@ -907,7 +918,9 @@ static void count_level_miss(mmu *m, int s, uint32_t l, mmu_access_type type)
     m->stats.level[l].misses++;
 }
 
-static mmu_err translate_full(mmu *m, const mmu_request *req, mmu_response *resp)
+/* The full lookup (every level, then the miss handler): translate_full, inlined into access_full. */
+static inline __attribute__((always_inline)) mmu_err translate_full_body(mmu *m, const mmu_request *req,
+                                                                         mmu_response *resp)
 {
     const mmu_access_type type = req->type < MMU_ACCESS_TYPES ? (mmu_access_type)req->type : MMU_READ;
     const int s = type == MMU_FETCH ? SIDE_I : SIDE_D;
@@ -1038,6 +1051,11 @@ static mmu_err translate_full(mmu *m, const mmu_request *req, mmu_response *resp
     return MMU_OK;
 }
 
+static __attribute__((noinline)) mmu_err translate_full(mmu *m, const mmu_request *req, mmu_response *resp)
+{
+    return translate_full_body(m, req, resp);
+}
+
 mmu_err mmu_translate_debug(const mmu *m, const mmu_request *req, mmu_response *resp)
 {
     const mmu_access_type type = req->type < MMU_ACCESS_TYPES ? (mmu_access_type)req->type : MMU_READ;
@@ -1124,12 +1142,18 @@ static void data_access(mmu *m, const mmu_request *req, const mmu_response *resp
                                     MMU_PTEMEM_SRC_DATA, NULL);
 }
 
-static int access_pages(mmu *m, const mmu_request *req, mmu_response resp[2]);
+static int access_cross(mmu *m, const mmu_request *req, mmu_response resp[2]);
 
 /* mmu_access beyond the hit filter: page crossings, every lookup that is not a filter hit. */
 static __attribute__((noinline)) int access_full(mmu *m, const mmu_request *req, mmu_response resp[2])
 {
-    int n = access_pages(m, req, resp);
+    int n = 1;
+    if (translate_full_body(m, req, &resp[0]) == MMU_OK) { /* (mmu_access looked in the filter) */
+        const uint64_t last = req->vaddr + ((req->size ? req->size : 1) - 1);
+        const uint64_t page_end = req->vaddr | ((UINT64_C(1) << tlb_page_shift(resp[0].page_size)) - 1);
+        if (last > page_end && last >= req->vaddr)
+            n = access_cross(m, req, resp);
+    }
     if (m->data_through_caches && req->type != MMU_FETCH)
         data_access(m, req, resp, n);
     return n;
@@ -1193,12 +1217,12 @@ int mmu_access(mmu *m, const mmu_request *req, mmu_response resp[2])
  * else invalidates it meanwhile (another fault handler), the first page is
  * translated again after the second, then the second again, at most
  * CROSSING_ROUNDS rounds (docs/os-model.md, "Page-crossing accesses").
+ * Called by access_full with resp[0] the first page's translation, when the
+ * access goes past that page.
  */
-static int access_pages(mmu *m, const mmu_request *req, mmu_response resp[2])
+static __attribute__((noinline)) int access_cross(mmu *m, const mmu_request *req, mmu_response resp[2])
 {
-    mmu_err e = translate_full(m, req, &resp[0]); /* (mmu_access looked in the filter) */
-    if (e != MMU_OK)
-        return 1;
+    mmu_err e;
     uint64_t size = req->size ? req->size : 1;
     uint64_t last = req->vaddr + (size - 1);
     for (int round = 1;; round++) {
