@@ -25,6 +25,7 @@ typedef struct level {
     uint32_t n;                        /* arrays of this level serving the side */
     uint8_t idx[MMU_MAX_TLB_ARRAYS];   /* their indexes, configuration order */
     uint32_t latency;                  /* max latency of those arrays */
+    mmu_tlb *t[MMU_MAX_TLB_ARRAYS];    /* the arrays themselves (mmu.tlb[idx[k]]) */
 } level;
 
 /* Where a fill of a level keeps a page of a given size (holder, decided at create). */
@@ -115,6 +116,10 @@ struct mmu {
     level lv[2][MMU_MAX_TLB_LEVELS];
     uint32_t lat_upto[2][MMU_MAX_TLB_LEVELS]; /* latency of a lookup down to level l: the sum of lv[].latency */
     fill_slot hold[2][MMU_MAX_TLB_LEVELS][MMU_PAGE_SIZES]; /* [side][level][page size] */
+    /* a walk's non-inclusive fill of a page size, when every level keeps the page as it is:
+       the arrays to insert into, level order, NULL-terminated; wsplit: some level splinters it */
+    mmu_tlb *wfill[2][MMU_PAGE_SIZES][MMU_MAX_TLB_LEVELS + 1];
+    uint8_t wsplit[2][MMU_PAGE_SIZES];
     uint32_t miss_latency;
     uint32_t page_size;  /* fixed walker: every mapping's page size */
     uint32_t fill;
@@ -274,6 +279,7 @@ mmu_err mmu_create(const mmu_config *cfg, mmu **out, char *msg, size_t msglen)
             if (!(tc.side & want))
                 continue;
             level *l = &m->lv[s][tc.level - 1];
+            l->t[l->n] = m->tlb[i];
             l->idx[l->n++] = (uint8_t)i;
             if (tc.latency > l->latency)
                 l->latency = tc.latency;
@@ -366,6 +372,19 @@ static void fill_setup(mmu *m)
                 int t = l < m->n_levels[s] ? holder(m, s, l, ps, &kept) : -1;
                 m->hold[s][l][ps] = (fill_slot){(int8_t)t, (uint8_t)kept};
             }
+    for (int s = SIDE_I; s <= SIDE_D; s++)
+        for (unsigned ps = 0; ps < MMU_PAGE_SIZES; ps++) {
+            unsigned n = 0;
+            for (uint32_t l = 0; l < m->n_levels[s]; l++) {
+                const fill_slot *h = &m->hold[s][l][ps];
+                if (h->tlb < 0)
+                    continue;
+                if (h->ps != ps)
+                    m->wsplit[s][ps] = 1;
+                m->wfill[s][ps][n++] = m->tlb[h->tlb];
+            }
+            m->wfill[s][ps][n] = NULL;
+        }
 }
 
 /* e as slot h keeps it: cut down to h's size around va when that is smaller (in *tmp). */
@@ -691,7 +710,11 @@ static mmu_err radix_miss(mmu *m, const mmu_request *req, mmu_response *resp, ui
     }
     /* the walk's TLB entry (mmu_walk_tlb_entry, with the request's VM) */
     const mmu_tlb_entry e = {res.vbase, res.pbase, req->asid, res.page_size, res.tlb_flags, vm};
-    if (m->fill == MMU_FILL_NONINCLUSIVE) {
+    if (m->fill == MMU_FILL_NONINCLUSIVE && !m->wsplit[s][e.page_size]) {
+        /* fill_above's non-inclusive loop, every level, no page splintered */
+        for (mmu_tlb *const *to = m->wfill[s][e.page_size]; *to; to++)
+            (void)mmu_tlb_insert(*to, &e, NULL, NULL);
+    } else if (m->fill == MMU_FILL_NONINCLUSIVE) {
         /* fill_above's non-inclusive loop, every level */
         const fill_slot *h = &m->hold[s][0][e.page_size], *end = h + m->n_levels[s] * MMU_PAGE_SIZES;
         mmu_tlb_entry tmp;
@@ -935,32 +958,30 @@ static inline __attribute__((always_inline)) mmu_err translate_full_body(mmu *m,
     resp->fault_level = -1;
     resp->page_faults = 0;
 
-    for (uint32_t l = 0; l < m->n_levels[s]; l++) {
+    const uint32_t nl = m->n_levels[s];
+    for (uint32_t l = 0; l < nl; l++) {
         const level *lv = &m->lv[s][l];
-        int hit = -1;
         uint32_t hitmask = 0;
-        const mmu_tlb *ht = NULL;
         size_t hi = 0;
         /* the arrays of a level are looked up in parallel; each counts its
            lookup by the level's outcome (hit, elsewhere in the level, miss) */
         for (uint32_t k = 0; k < lv->n; k++) {
-            mmu_tlb *t = m->tlb[lv->idx[k]];
-            const size_t i = tlb_lookup_level(t, va, tag);
+            const size_t i = tlb_lookup_level(lv->t[k], va, tag);
             if (i) {
-                hitmask |= 1u << k;
-                if (hit < 0) {
-                    hit = lv->idx[k];
-                    ht = t;
+                if (!hitmask)
                     hi = i - 1;
-                }
+                hitmask |= 1u << k;
             }
         }
-        if (hit < 0)
+        if (!hitmask)
             continue; /* a miss of the level: counted with the levels above once one hits (or miss_pend) */
+        const unsigned hk = (unsigned)__builtin_ctz(hitmask); /* the first array that hit gives the entry */
+        const int hit = lv->idx[hk];
+        const mmu_tlb *ht = lv->t[hk];
         lat = m->lat_upto[s][l];
         for (uint32_t u = 0; u < l; u++)
             count_level_miss(m, s, u, type);
-        if (l == 0 && hit >= 0 && m->filt_on[s]) { /* (filter off: counted one by one, as a reference) */
+        if (l == 0 && m->filt_on[s]) { /* (filter off: counted one by one, as a reference) */
             const uint8_t allow = allowed_types(m, ht->flags[hi], (mmu_priv)req->priv);
             if (((allow >> type) & 1) && !(m->radix && req->cycle + lat < m->busy_until)) {
                 /* the common level-1 hit: its counters (each array's, the level's, record()'s) are
@@ -1027,7 +1048,7 @@ static inline __attribute__((always_inline)) mmu_err translate_full_body(mmu *m,
 
     /* every level missed: each array's and level's lookup counted when asked for (fold_l1) */
     m->miss_pend[s][type]++;
-    lat = m->n_levels[s] ? m->lat_upto[s][m->n_levels[s] - 1] : 0;
+    lat = nl ? m->lat_upto[s][nl - 1] : 0;
     if (m->radix)
         return radix_miss(m, req, resp, lat, s);
 
@@ -1170,12 +1191,14 @@ static __attribute__((noinline)) int access_data(mmu *m, const mmu_request *req,
 /* mmu_access when the filter's slot is not known to answer at once: a slot whose sets must be
    compared, or the full path. */
 static __attribute__((noinline)) int access_slow(mmu *m, const mmu_request *req, mmu_response resp[2],
-                                                 hit_filter *f, unsigned t, int s)
+                                                 hit_filter *f, uint64_t vpn, unsigned t)
 {
+    if (f->vpn != vpn) /* (another page: the common case of a miss, tested first) */
+        return access_full(m, req, resp);
+    const int s = t == MMU_FETCH ? SIDE_I : SIDE_D;
     const unsigned fs = m->filt_shift[s];
-    const uint64_t vpn = req->vaddr >> fs;
     const uint64_t last = req->vaddr + ((req->size ? req->size : 1) - 1);
-    if (f->vpn != vpn || (last >> fs) != vpn || f->key != filter_key(m, req) || !((f->allow >> t) & 1) ||
+    if ((last >> fs) != vpn || f->key != filter_key(m, req) || !((f->allow >> t) & 1) ||
         req->cycle < m->busy_until || !filter_still(m, s, f))
         return access_full(m, req, resp);
     filter_hit(m, f, req, t, resp);
@@ -1198,7 +1221,7 @@ int mmu_access(mmu *m, const mmu_request *req, mmu_response resp[2])
     if (((f->vpn ^ vpn) | ((last >> fs) ^ vpn) | (f->key ^ filter_key(m, req)) |
          (f->seen_changes ^ m->tlb_changes)) != 0 ||
         !((f->allow >> t) & 1) || req->cycle < m->busy_until)
-        return access_slow(m, req, resp, f, t, (int)s);
+        return access_slow(m, req, resp, f, vpn, t);
     filter_hit(m, f, req, t, resp);
     if (m->data_through_caches && s == SIDE_D &&
         !mmu_ptemem_data_repeat(m->data_rep, resp->paddr, req->type == MMU_WRITE))
