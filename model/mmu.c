@@ -697,7 +697,8 @@ static __attribute__((noinline)) uint32_t walk_faulted(mmu *m, const mmu_request
 }
 
 /* Radix mode, after every TLB level missed (lat cycles spent looking them up). */
-static mmu_err radix_miss(mmu *m, const mmu_request *req, mmu_response *resp, uint32_t lat, int s)
+static inline __attribute__((always_inline)) mmu_err radix_miss_body(mmu *m, const mmu_request *req,
+                                                                      mmu_response *resp, uint32_t lat, int s)
 {
     mmu_walk_result res;
     const uint16_t vm = req_vmid(m, req);
@@ -731,8 +732,18 @@ static mmu_err radix_miss(mmu *m, const mmu_request *req, mmu_response *resp, ui
     resp->paddr = res.paddr;
     resp->walk_refs = (uint8_t)(res.reads + res.writes);
     resp->pwc_level = res.pwc_level;
-    record(m, req, resp, t - req->cycle, handled ? MMU_LAT_FAULT : MMU_LAT_WALK);
+    if (handled)
+        record(m, req, resp, t - req->cycle, MMU_LAT_FAULT);
+    else
+        record(m, req, resp, t - req->cycle, MMU_LAT_WALK);
     return MMU_OK;
+}
+
+/* radix_miss_body out of line (a write re-walking to set D, mmu_translate's misses). */
+static __attribute__((noinline)) mmu_err radix_miss(mmu *m, const mmu_request *req, mmu_response *resp,
+                                                    uint32_t lat, int s)
+{
+    return radix_miss_body(m, req, resp, lat, s);
 }
 
 /*
@@ -943,7 +954,7 @@ static void count_level_miss(mmu *m, int s, uint32_t l, mmu_access_type type)
 
 /* The full lookup (every level, then the miss handler): translate_full, inlined into access_full. */
 static inline __attribute__((always_inline)) mmu_err translate_full_body(mmu *m, const mmu_request *req,
-                                                                         mmu_response *resp)
+                                                                         mmu_response *resp, int inline_walk)
 {
     const mmu_access_type type = req->type < MMU_ACCESS_TYPES ? (mmu_access_type)req->type : MMU_READ;
     const int s = type == MMU_FETCH ? SIDE_I : SIDE_D;
@@ -1049,8 +1060,8 @@ static inline __attribute__((always_inline)) mmu_err translate_full_body(mmu *m,
     /* every level missed: each array's and level's lookup counted when asked for (fold_l1) */
     m->miss_pend[s][type]++;
     lat = nl ? m->lat_upto[s][nl - 1] : 0;
-    if (m->radix)
-        return radix_miss(m, req, resp, lat, s);
+    if (m->radix) /* (inline_walk: access_full's copy has the walk's code in its own frame) */
+        return inline_walk ? radix_miss_body(m, req, resp, lat, s) : radix_miss(m, req, resp, lat, s);
 
     /* fixed miss handler: identity mapping of walker.page_size pages */
     const unsigned shift = tlb_page_shift(m->page_size);
@@ -1074,7 +1085,7 @@ static inline __attribute__((always_inline)) mmu_err translate_full_body(mmu *m,
 
 static __attribute__((noinline)) mmu_err translate_full(mmu *m, const mmu_request *req, mmu_response *resp)
 {
-    return translate_full_body(m, req, resp);
+    return translate_full_body(m, req, resp, 0);
 }
 
 mmu_err mmu_translate_debug(const mmu *m, const mmu_request *req, mmu_response *resp)
@@ -1169,7 +1180,7 @@ static int access_cross(mmu *m, const mmu_request *req, mmu_response resp[2]);
 static __attribute__((noinline)) int access_full(mmu *m, const mmu_request *req, mmu_response resp[2])
 {
     int n = 1;
-    if (translate_full_body(m, req, &resp[0]) == MMU_OK) { /* (mmu_access looked in the filter) */
+    if (translate_full_body(m, req, &resp[0], 1) == MMU_OK) { /* (mmu_access looked in the filter) */
         const uint64_t last = req->vaddr + ((req->size ? req->size : 1) - 1);
         const uint64_t page_end = req->vaddr | ((UINT64_C(1) << tlb_page_shift(resp[0].page_size)) - 1);
         if (last > page_end && last >= req->vaddr)
