@@ -465,9 +465,8 @@ static inline void record(mmu *m, const mmu_request *req, mmu_response *resp, ui
     mmu_hist_add(&m->lat[cls], lat);
     resp->latency = lat;
     resp->done_cycle = req->cycle + lat;
-    m->stats.requests++;
     m->stats.by_type[req->type < MMU_ACCESS_TYPES ? req->type : MMU_READ]++;
-    m->stats.latency_sum += lat;
+    /* (requests and latency_sum are the classes' counts and sums: formed when asked for, fold_l1) */
 }
 
 /* Which access types may use a TLB entry with these flags at this privilege. */
@@ -954,9 +953,10 @@ static void count_level_miss(mmu *m, int s, uint32_t l, mmu_access_type type)
 
 /* The full lookup (every level, then the miss handler): translate_full, inlined into access_full. */
 static inline __attribute__((always_inline)) mmu_err translate_full_body(mmu *m, const mmu_request *req,
-                                                                         mmu_response *resp, int inline_walk)
+                                                                         mmu_response *resp, unsigned t,
+                                                                         int inline_walk)
 {
-    const mmu_access_type type = req->type < MMU_ACCESS_TYPES ? (mmu_access_type)req->type : MMU_READ;
+    const mmu_access_type type = (mmu_access_type)t; /* req->type, MMU_READ if out of range */
     const int s = type == MMU_FETCH ? SIDE_I : SIDE_D;
     const uint64_t va = req->vaddr;
     const uint32_t tag = req_tag(m, req); /* the ASID natively */
@@ -1085,7 +1085,7 @@ static inline __attribute__((always_inline)) mmu_err translate_full_body(mmu *m,
 
 static __attribute__((noinline)) mmu_err translate_full(mmu *m, const mmu_request *req, mmu_response *resp)
 {
-    return translate_full_body(m, req, resp, 0);
+    return translate_full_body(m, req, resp, req->type < MMU_ACCESS_TYPES ? req->type : MMU_READ, 0);
 }
 
 mmu_err mmu_translate_debug(const mmu *m, const mmu_request *req, mmu_response *resp)
@@ -1168,25 +1168,27 @@ mmu_err mmu_walk_debug(const mmu *m, const mmu_request *req, mmu_response *resp)
 /* The access's data through the PTE caches (cache mode with ptemem.data on). */
 static void data_access(mmu *m, const mmu_request *req, const mmu_response *resp, int n)
 {
-    for (int i = 0; i < n; i++)
-        if (resp[i].fault == MMU_FAULT_NONE)
-            (void)mmu_ptemem_access(m->ptemem, resp[i].paddr, req->type == MMU_WRITE,
-                                    MMU_PTEMEM_SRC_DATA, NULL);
+    const int w = req->type == MMU_WRITE;
+    if (resp[0].fault == MMU_FAULT_NONE)
+        (void)mmu_ptemem_access(m->ptemem, resp[0].paddr, w, MMU_PTEMEM_SRC_DATA, NULL);
+    if (n == 2 && resp[1].fault == MMU_FAULT_NONE)
+        (void)mmu_ptemem_access(m->ptemem, resp[1].paddr, w, MMU_PTEMEM_SRC_DATA, NULL);
 }
 
 static int access_cross(mmu *m, const mmu_request *req, mmu_response resp[2]);
 
 /* mmu_access beyond the hit filter: page crossings, every lookup that is not a filter hit. */
-static __attribute__((noinline)) int access_full(mmu *m, const mmu_request *req, mmu_response resp[2])
+static __attribute__((noinline)) int access_full(mmu *m, const mmu_request *req, mmu_response resp[2],
+                                                 unsigned t)
 {
     int n = 1;
-    if (translate_full_body(m, req, &resp[0], 1) == MMU_OK) { /* (mmu_access looked in the filter) */
+    if (translate_full_body(m, req, &resp[0], t, 1) == MMU_OK) { /* (mmu_access looked in the filter) */
         const uint64_t last = req->vaddr + ((req->size ? req->size : 1) - 1);
         const uint64_t page_end = req->vaddr | ((UINT64_C(1) << tlb_page_shift(resp[0].page_size)) - 1);
         if (last > page_end && last >= req->vaddr)
             n = access_cross(m, req, resp);
     }
-    if (m->data_through_caches && req->type != MMU_FETCH)
+    if (m->data_through_caches && t != MMU_FETCH)
         data_access(m, req, resp, n);
     return n;
 }
@@ -1205,13 +1207,13 @@ static __attribute__((noinline)) int access_slow(mmu *m, const mmu_request *req,
                                                  hit_filter *f, uint64_t vpn, unsigned t)
 {
     if (f->vpn != vpn) /* (another page: the common case of a miss, tested first) */
-        return access_full(m, req, resp);
+        return access_full(m, req, resp, t);
     const int s = t == MMU_FETCH ? SIDE_I : SIDE_D;
     const unsigned fs = m->filt_shift[s];
     const uint64_t last = req->vaddr + ((req->size ? req->size : 1) - 1);
     if ((last >> fs) != vpn || f->key != filter_key(m, req) || !((f->allow >> t) & 1) ||
         req->cycle < m->busy_until || !filter_still(m, s, f))
-        return access_full(m, req, resp);
+        return access_full(m, req, resp, t);
     filter_hit(m, f, req, t, resp);
     if (m->data_through_caches && s == SIDE_D)
         return access_data(m, req, resp);
@@ -1547,12 +1549,17 @@ static void fold_l1(const mmu *cm)
             h->max = v;
         h->count += n;
         h->sum += n * v;
-        m->stats.requests += n;
         m->stats.by_type[t] += n;
-        m->stats.latency_sum += n * v;
         m->stats.level[0].lookups += n;
         m->stats.level[0].hits += n;
         m->l1_pending[t] = 0;
+    }
+    /* every request is recorded in one latency class: the requests and their latencies' sum */
+    m->stats.requests = 0;
+    m->stats.latency_sum = 0;
+    for (int k = MMU_LAT_ALL + 1; k < MMU_LAT_CLASSES; k++) {
+        m->stats.requests += m->lat[k].count;
+        m->stats.latency_sum += m->lat[k].sum;
     }
 }
 
