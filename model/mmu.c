@@ -175,6 +175,21 @@ static uint32_t walk_read(void *ctx, uint64_t pa, uint64_t *v)
     return add_lat(lat, m->ptemem ? mmu_ptemem_access(m->ptemem, pa, 0, MMU_PTEMEM_SRC_PTE, NULL) : 0);
 }
 
+/* walk_read when the memory can read and the PTE memory model prices (port_select). */
+static uint32_t walk_read_priced(void *ctx, uint64_t pa, uint64_t *v)
+{
+    mmu *m = ctx;
+    const uint32_t lat = m->mem.read64(m->mem.ctx, pa, v);
+    return add_lat(lat, mmu_ptemem_access(m->ptemem, pa, 0, MMU_PTEMEM_SRC_PTE, NULL));
+}
+
+/* The native walk's read: walk_read_priced when it applies.  Call whenever m->mem changes. */
+static void port_select(mmu *m)
+{
+    if (m->radix && !m->virt)
+        m->port.read64 = m->mem.read64 && m->ptemem ? walk_read_priced : walk_read;
+}
+
 static uint32_t walk_write(void *ctx, uint64_t pa, uint64_t v)
 {
     mmu *m = ctx;
@@ -235,6 +250,7 @@ static mmu_err create_radix(mmu *m, const mmu_config *cfg, char *msg, size_t msg
     m->port.ctx = m;
     m->port.read64 = walk_read;
     m->port.write64 = walk_write;
+    port_select(m);
     if (cfg->virt.enabled) {
         /* nested paging: the guest walk's port translates every guest-physical address */
         e = mmusim_virt_create(m, cfg, m->fmt, m->ptemem, &m->virt, msg, msglen);
@@ -556,13 +572,13 @@ static inline uint64_t walk_key(const mmu *m, const mmu_request *req, uint64_t v
 /* One walk of the page tables for req; counts it.  Returns its duration in cycles. */
 static inline __attribute__((always_inline)) uint64_t walk_counted(mmu *m, const mmu_request *req,
                                                                    uint64_t root, uint32_t tag,
-                                                                   mmu_walk_result *res)
+                                                                   mmu_walk_result *res, int native)
 {
-    if (m->virt)
+    if (!native && m->virt)
         mmusim_virt_begin(m->virt, req->vmid);
     (void)mmu_walk(m->fmt, root, &m->port, m->pwc, req->vaddr, (mmu_access_type)req->type,
                    (mmu_priv)req->priv, tag, &m->opts, res);
-    if (m->virt) /* the final guest-physical address, and the host references in the counts */
+    if (!native && m->virt) /* the final guest-physical address, and the host references in the counts */
         mmusim_virt_end(m->virt, req, res);
     m->stats.walks++;
     m->stats.walk_cycles += res->latency;
@@ -577,7 +593,7 @@ static inline __attribute__((always_inline)) uint64_t walk_counted(mmu *m, const
 static __attribute__((noinline)) uint64_t walk_once(mmu *m, const mmu_request *req, uint64_t root,
                                                     mmu_walk_result *res)
 {
-    return walk_counted(m, req, root, req_tag(m, req), res);
+    return walk_counted(m, req, root, req_tag(m, req), res, 0);
 }
 
 static void no_root(mmu_walk_result *res)
@@ -616,7 +632,7 @@ static __attribute__((noinline)) uint64_t pool_join(mmu *m, const mmu_request *r
  * page.  Returns the cycle it completes; *res is its result.
  */
 static inline __attribute__((always_inline)) uint64_t pool_walk(mmu *m, const mmu_request *req, uint64_t at,
-                                                                uint16_t vm, mmu_walk_result *res)
+                                                                uint16_t vm, mmu_walk_result *res, int native)
 {
     /* walk_key and req_tag with the request's VM vm */
     const uint64_t key = mmu_walk_key(req->asid, req->vaddr >> 12) ^ ((uint64_t)vm * UINT64_C(0x9E3779B97F4A7C15));
@@ -630,7 +646,7 @@ static inline __attribute__((always_inline)) uint64_t pool_walk(mmu *m, const mm
         mmu_walkers_cancel(m->walkers); /* cannot happen: every begin is ended below */
     if (g.merged)
         return pool_join(m, req, at, root, &g, res);
-    uint64_t duration = walk_counted(m, req, root, req->asid | (uint32_t)vm << TLB_VMID_SHIFT, res);
+    uint64_t duration = walk_counted(m, req, root, req->asid | (uint32_t)vm << TLB_VMID_SHIFT, res, native);
     uint64_t done = g.start_cycle + duration;
     if (mmu_walkers_end(m->walkers, key, g.start_cycle, duration, &done) != MMU_OK)
         mmu_walkers_cancel(m->walkers);
@@ -697,11 +713,12 @@ static __attribute__((noinline)) uint32_t walk_faulted(mmu *m, const mmu_request
 
 /* Radix mode, after every TLB level missed (lat cycles spent looking them up). */
 static inline __attribute__((always_inline)) mmu_err radix_miss_body(mmu *m, const mmu_request *req,
-                                                                      mmu_response *resp, uint32_t lat, int s)
+                                                                      mmu_response *resp, uint32_t lat, int s,
+                                                                      int native)
 {
     mmu_walk_result res;
-    const uint16_t vm = req_vmid(m, req);
-    uint64_t t = pool_walk(m, req, req->cycle + lat, vm, &res);
+    const uint16_t vm = native ? 0 : req_vmid(m, req);
+    uint64_t t = pool_walk(m, req, req->cycle + lat, vm, &res, native);
     uint32_t handled = 0;
     if (__builtin_expect(res.fault != MMU_FAULT_NONE, 0)) {
         handled = walk_faulted(m, req, resp, &t, &res);
@@ -742,7 +759,7 @@ static inline __attribute__((always_inline)) mmu_err radix_miss_body(mmu *m, con
 static __attribute__((noinline)) mmu_err radix_miss(mmu *m, const mmu_request *req, mmu_response *resp,
                                                     uint32_t lat, int s)
 {
-    return radix_miss_body(m, req, resp, lat, s);
+    return radix_miss_body(m, req, resp, lat, s, 0);
 }
 
 /*
@@ -1060,8 +1077,9 @@ static inline __attribute__((always_inline)) mmu_err translate_full_body(mmu *m,
     /* every level missed: each array's and level's lookup counted when asked for (fold_l1) */
     m->miss_pend[s][type]++;
     lat = nl ? m->lat_upto[s][nl - 1] : 0;
-    if (m->radix) /* (inline_walk: access_full's copy has the walk's code in its own frame) */
-        return inline_walk ? radix_miss_body(m, req, resp, lat, s) : radix_miss(m, req, resp, lat, s);
+    if (m->radix) /* (inline_walk: access_full's copy has a native walk's code in its own frame) */
+        return inline_walk && !m->virt ? radix_miss_body(m, req, resp, lat, s, 1)
+                                       : radix_miss(m, req, resp, lat, s);
 
     /* fixed miss handler: identity mapping of walker.page_size pages */
     const unsigned shift = tlb_page_shift(m->page_size);
@@ -1319,6 +1337,7 @@ void mmu_invalidate_range(mmu *m, uint64_t vaddr, uint64_t bytes, uint16_t asid)
 void mmu_set_memory(mmu *m, const mmu_mem_port *port)
 {
     m->mem = *port;
+    port_select(m);
     if (m->virt)
         (void)mmusim_virt_set_memory(m->virt, 0, port);
 }
@@ -1647,6 +1666,7 @@ static void detach_os(mmu *m)
     }
     mmu_set_fault_handler(m, NULL);
     memset(&m->mem, 0, sizeof m->mem);
+    port_select(m);
 }
 
 mmu_err mmu_attach_os(mmu *m, mmu_os *os)
