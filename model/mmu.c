@@ -25,7 +25,14 @@ typedef struct level {
     uint32_t n;                        /* arrays of this level serving the side */
     uint8_t idx[MMU_MAX_TLB_ARRAYS];   /* their indexes, configuration order */
     uint32_t latency;                  /* max latency of those arrays */
+    mmu_tlb *t[MMU_MAX_TLB_ARRAYS];    /* the arrays themselves (mmu.tlb[idx[k]]) */
 } level;
+
+/* Where a fill of a level keeps a page of a given size (holder, decided at create). */
+typedef struct fill_slot {
+    int8_t tlb; /* index in mmu.tlb; -1: no array of the level can keep the page */
+    uint8_t ps; /* the size it is kept as (smaller than the page's: splintered) */
+} fill_slot;
 
 /*
  * The hit filter: per side, HF_SLOTS pages that hit in level 1, direct-mapped
@@ -100,12 +107,19 @@ struct mmu {
        hit) and type (fold_l1) */
     uint64_t l1_pend[2][1u << HF_ARRAYS][MMU_ACCESS_TYPES];
     uint64_t l1_pending[MMU_ACCESS_TYPES]; /* level-1 hits by type not yet in stats and lat (fold_l1) */
+    uint64_t miss_pend[2][MMU_ACCESS_TYPES]; /* lookups that missed every level, not yet counted (fold_l1) */
     hf_probe probes[2][MMU_MAX_TLB_ARRAYS * MMU_PAGE_SIZES];
     hit_watch watch[2][HF_SLOTS];
     mmu_tlb *tlb[MMU_MAX_TLB_ARRAYS];
     uint32_t n_tlbs;
     uint32_t n_levels[2];
     level lv[2][MMU_MAX_TLB_LEVELS];
+    uint32_t lat_upto[2][MMU_MAX_TLB_LEVELS]; /* latency of a lookup down to level l: the sum of lv[].latency */
+    fill_slot hold[2][MMU_MAX_TLB_LEVELS][MMU_PAGE_SIZES]; /* [side][level][page size] */
+    /* a walk's non-inclusive fill of a page size, when every level keeps the page as it is:
+       the arrays to insert into, level order, NULL-terminated; wsplit: some level splinters it */
+    mmu_tlb *wfill[2][MMU_PAGE_SIZES][MMU_MAX_TLB_LEVELS + 1];
+    uint8_t wsplit[2][MMU_PAGE_SIZES];
     uint32_t miss_latency;
     uint32_t page_size;  /* fixed walker: every mapping's page size */
     uint32_t fill;
@@ -143,6 +157,7 @@ static void set_key_mask(mmu *m);
 static void fold_l1(const mmu *cm);
 static void tlb_sync(void *ctx);
 static void filter_setup(mmu *m);
+static void fill_setup(mmu *m);
 static uint8_t compute_allowed(const mmu *m, unsigned flags, mmu_priv priv);
 
 /* ---- the walker's memory port: the given memory, priced by the PTE memory model ---- */
@@ -158,6 +173,21 @@ static uint32_t walk_read(void *ctx, uint64_t pa, uint64_t *v)
     mmu *m = ctx;
     uint32_t lat = m->mem.read64 ? m->mem.read64(m->mem.ctx, pa, v) : (*v = 0, 0);
     return add_lat(lat, m->ptemem ? mmu_ptemem_access(m->ptemem, pa, 0, MMU_PTEMEM_SRC_PTE, NULL) : 0);
+}
+
+/* walk_read when the memory can read and the PTE memory model prices (port_select). */
+static uint32_t walk_read_priced(void *ctx, uint64_t pa, uint64_t *v)
+{
+    mmu *m = ctx;
+    const uint32_t lat = m->mem.read64(m->mem.ctx, pa, v);
+    return add_lat(lat, mmu_ptemem_access(m->ptemem, pa, 0, MMU_PTEMEM_SRC_PTE, NULL));
+}
+
+/* The native walk's read: walk_read_priced when it applies.  Call whenever m->mem changes. */
+static void port_select(mmu *m)
+{
+    if (m->radix && !m->virt)
+        m->port.read64 = m->mem.read64 && m->ptemem ? walk_read_priced : walk_read;
 }
 
 static uint32_t walk_write(void *ctx, uint64_t pa, uint64_t v)
@@ -220,6 +250,7 @@ static mmu_err create_radix(mmu *m, const mmu_config *cfg, char *msg, size_t msg
     m->port.ctx = m;
     m->port.read64 = walk_read;
     m->port.write64 = walk_write;
+    port_select(m);
     if (cfg->virt.enabled) {
         /* nested paging: the guest walk's port translates every guest-physical address */
         e = mmusim_virt_create(m, cfg, m->fmt, m->ptemem, &m->virt, msg, msglen);
@@ -264,6 +295,7 @@ mmu_err mmu_create(const mmu_config *cfg, mmu **out, char *msg, size_t msglen)
             if (!(tc.side & want))
                 continue;
             level *l = &m->lv[s][tc.level - 1];
+            l->t[l->n] = m->tlb[i];
             l->idx[l->n++] = (uint8_t)i;
             if (tc.latency > l->latency)
                 l->latency = tc.latency;
@@ -274,6 +306,10 @@ mmu_err mmu_create(const mmu_config *cfg, mmu **out, char *msg, size_t msglen)
     m->miss_latency = cfg->walker.latency;
     m->page_size = cfg->walker.page_size;
     m->fill = cfg->fill;
+    for (int s = SIDE_I; s <= SIDE_D; s++)
+        for (uint32_t l = 0, sum = 0; l < m->n_levels[s]; l++)
+            m->lat_upto[s][l] = sum += m->lv[s][l].latency;
+    fill_setup(m);
     filter_setup(m);
     if (cfg->walker.mode == MMU_WALKER_RADIX && (e = create_radix(m, cfg, msg, msglen)) != MMU_OK) {
         mmu_destroy(m);
@@ -312,38 +348,74 @@ const mmu_config *mmu_get_config(const mmu *m)
 /*
  * The array of level l (0-based) on side s that keeps a page of size ps:
  * the first that holds ps; failing that, the first that holds the largest
- * smaller size, which keeps the part of the page around va as a smaller
- * page (splintering, as Zen 2 keeps 1G pages as 2M entries): *e is cut down
- * to it.  NULL if no array of the level can keep it.
+ * smaller size, which keeps the part of the page around the address as a
+ * smaller page (splintering, as Zen 2 keeps 1G pages as 2M entries): the
+ * size it keeps is *kept.  -1 if no array of the level can keep it.
+ * Depends on the configuration only: mmu_create tabulates it (mmu.hold).
  */
-static mmu_tlb *holder(mmu *m, int s, uint32_t l, mmu_tlb_entry *e, uint64_t va)
+static int holder(const mmu *m, int s, uint32_t l, unsigned page_size, unsigned *kept)
 {
     const level *lv = &m->lv[s][l];
-    mmu_tlb *best = NULL;
+    int best = -1;
     unsigned best_ps = 0;
+    *kept = page_size;
     for (uint32_t k = 0; k < lv->n; k++) {
-        mmu_tlb *t = m->tlb[lv->idx[k]];
+        const mmu_tlb *t = m->tlb[lv->idx[k]];
         uint32_t sizes = t->cfg.page_sizes; /* mmu_tlb_get_config, read in place */
-        if (sizes & (1u << e->page_size))
-            return t;
-        for (unsigned ps = e->page_size; ps-- > 0;) {
-            if ((sizes & (1u << ps)) && tlb_page_shift(ps) < tlb_page_shift(e->page_size)) {
-                if (!best || tlb_page_shift(ps) > tlb_page_shift(best_ps)) {
-                    best = t;
+        if (sizes & (1u << page_size))
+            return lv->idx[k];
+        for (unsigned ps = page_size; ps-- > 0;) {
+            if ((sizes & (1u << ps)) && tlb_page_shift(ps) < tlb_page_shift(page_size)) {
+                if (best < 0 || tlb_page_shift(ps) > tlb_page_shift(best_ps)) {
+                    best = lv->idx[k];
                     best_ps = ps;
                 }
                 break;
             }
         }
     }
-    if (best) {
-        uint64_t mask = (UINT64_C(1) << tlb_page_shift(best_ps)) - 1;
-        uint64_t vb = va & ~mask;
-        e->pbase += vb - e->vbase;
-        e->vbase = vb;
-        e->page_size = (uint8_t)best_ps;
-    }
+    if (best >= 0)
+        *kept = best_ps;
     return best;
+}
+
+static void fill_setup(mmu *m)
+{
+    for (int s = SIDE_I; s <= SIDE_D; s++)
+        for (uint32_t l = 0; l < MMU_MAX_TLB_LEVELS; l++)
+            for (unsigned ps = 0; ps < MMU_PAGE_SIZES; ps++) {
+                unsigned kept = ps;
+                int t = l < m->n_levels[s] ? holder(m, s, l, ps, &kept) : -1;
+                m->hold[s][l][ps] = (fill_slot){(int8_t)t, (uint8_t)kept};
+            }
+    for (int s = SIDE_I; s <= SIDE_D; s++)
+        for (unsigned ps = 0; ps < MMU_PAGE_SIZES; ps++) {
+            unsigned n = 0;
+            for (uint32_t l = 0; l < m->n_levels[s]; l++) {
+                const fill_slot *h = &m->hold[s][l][ps];
+                if (h->tlb < 0)
+                    continue;
+                if (h->ps != ps)
+                    m->wsplit[s][ps] = 1;
+                m->wfill[s][ps][n++] = m->tlb[h->tlb];
+            }
+            m->wfill[s][ps][n] = NULL;
+        }
+}
+
+/* e as slot h keeps it: cut down to h's size around va when that is smaller (in *tmp). */
+static inline const mmu_tlb_entry *kept_entry(const fill_slot *h, const mmu_tlb_entry *e, uint64_t va,
+                                              mmu_tlb_entry *tmp)
+{
+    if (h->ps == e->page_size)
+        return e;
+    uint64_t mask = (UINT64_C(1) << tlb_page_shift(h->ps)) - 1;
+    uint64_t vb = va & ~mask;
+    *tmp = *e;
+    tmp->pbase += vb - e->vbase;
+    tmp->vbase = vb;
+    tmp->page_size = h->ps;
+    return tmp;
 }
 
 /* Remove a page evicted from level l from every level above it (inclusive fill). */
@@ -357,13 +429,14 @@ static void back_invalidate(mmu *m, uint32_t l, const mmu_tlb_entry *victim)
 /* Insert e at level l of side s and, for exclusive fills, push victims down. */
 static void fill_level(mmu *m, int s, uint32_t l, const mmu_tlb_entry *e, uint64_t va)
 {
-    mmu_tlb_entry cur = *e, victim;
+    mmu_tlb_entry cur = *e, victim, tmp;
     for (; l < m->n_levels[s]; l++) {
-        mmu_tlb *t = holder(m, s, l, &cur, va);
-        if (!t)
+        const fill_slot *h = &m->hold[s][l][cur.page_size];
+        if (h->tlb < 0)
             return; /* no array of this level holds the size: nothing to keep */
+        mmu_tlb *t = m->tlb[h->tlb];
         int evicted = 0;
-        if (mmu_tlb_insert(t, &cur, &victim, &evicted) != MMU_OK || !evicted)
+        if (mmu_tlb_insert(t, kept_entry(h, &cur, va, &tmp), &victim, &evicted) != MMU_OK || !evicted)
             return;
         if (m->fill == MMU_FILL_INCLUSIVE && l > 0)
             back_invalidate(m, l, &victim);
@@ -382,14 +455,22 @@ static void fill_above(mmu *m, int s, uint32_t upto, const mmu_tlb_entry *e, uin
         fill_level(m, s, 0, e, va);
         return;
     }
-    for (uint32_t l = 0; l < upto; l++) {
-        mmu_tlb_entry cur = *e, victim;
-        mmu_tlb *t = holder(m, s, l, &cur, va);
-        if (!t)
-            continue; /* no array of this level holds the size: nothing to keep */
+    const fill_slot *h = &m->hold[s][0][e->page_size];
+    mmu_tlb_entry tmp;
+    if (m->fill != MMU_FILL_INCLUSIVE) {
+        /* non-inclusive: the victims are dropped */
+        for (uint32_t l = 0; l < upto; l++, h += MMU_PAGE_SIZES)
+            if (h->tlb >= 0) /* (else no array of this level holds the size: nothing to keep) */
+                (void)mmu_tlb_insert(m->tlb[h->tlb], kept_entry(h, e, va, &tmp), NULL, NULL);
+        return;
+    }
+    for (uint32_t l = 0; l < upto; l++, h += MMU_PAGE_SIZES) {
+        if (h->tlb < 0)
+            continue;
+        mmu_tlb_entry victim;
         int evicted = 0;
-        if (mmu_tlb_insert(t, &cur, &victim, &evicted) == MMU_OK && evicted &&
-            m->fill == MMU_FILL_INCLUSIVE && l > 0)
+        if (mmu_tlb_insert(m->tlb[h->tlb], kept_entry(h, e, va, &tmp), &victim, &evicted) == MMU_OK &&
+            evicted && l > 0)
             back_invalidate(m, l, &victim);
     }
 }
@@ -400,9 +481,8 @@ static inline void record(mmu *m, const mmu_request *req, mmu_response *resp, ui
     mmu_hist_add(&m->lat[cls], lat);
     resp->latency = lat;
     resp->done_cycle = req->cycle + lat;
-    m->stats.requests++;
     m->stats.by_type[req->type < MMU_ACCESS_TYPES ? req->type : MMU_READ]++;
-    m->stats.latency_sum += lat;
+    /* (requests and latency_sum are the classes' counts and sums: formed when asked for, fold_l1) */
 }
 
 /* Which access types may use a TLB entry with these flags at this privilege. */
@@ -440,7 +520,7 @@ static void fail_resp(mmu *m, const mmu_request *req, mmu_response *resp, uint64
     record(m, req, resp, lat, MMU_LAT_FAULT);
 }
 
-static int get_root(mmu *m, const mmu_request *req, uint64_t *root)
+static __attribute__((noinline)) int get_root_slow(mmu *m, const mmu_request *req, uint64_t *root)
 {
     uint16_t asid = req->asid;
     if (m->virt)
@@ -455,6 +535,19 @@ static int get_root(mmu *m, const mmu_request *req, uint64_t *root)
         return 1;
     }
     return 0;
+}
+
+/* The root of req's address space: the one set for its ASID (one load natively), else get_root_slow. */
+static inline int get_root(mmu *m, const mmu_request *req, uint64_t *root)
+{
+    if (!m->virt && m->roots) {
+        const uint64_t r = m->roots[req->asid];
+        if (r) {
+            *root = r - 1;
+            return 1;
+        }
+    }
+    return get_root_slow(m, req, root);
 }
 
 /* The VM of a request: its vmid with virtualization on, 0 natively (whatever the field holds). */
@@ -477,13 +570,15 @@ static inline uint64_t walk_key(const mmu *m, const mmu_request *req, uint64_t v
 }
 
 /* One walk of the page tables for req; counts it.  Returns its duration in cycles. */
-static uint64_t walk_once(mmu *m, const mmu_request *req, uint64_t root, mmu_walk_result *res)
+static inline __attribute__((always_inline)) uint64_t walk_counted(mmu *m, const mmu_request *req,
+                                                                   uint64_t root, uint32_t tag,
+                                                                   mmu_walk_result *res, int native)
 {
-    if (m->virt)
+    if (!native && m->virt)
         mmusim_virt_begin(m->virt, req->vmid);
     (void)mmu_walk(m->fmt, root, &m->port, m->pwc, req->vaddr, (mmu_access_type)req->type,
-                   (mmu_priv)req->priv, req_tag(m, req), &m->opts, res);
-    if (m->virt) /* the final guest-physical address, and the host references in the counts */
+                   (mmu_priv)req->priv, tag, &m->opts, res);
+    if (!native && m->virt) /* the final guest-physical address, and the host references in the counts */
         mmusim_virt_end(m->virt, req, res);
     m->stats.walks++;
     m->stats.walk_cycles += res->latency;
@@ -494,6 +589,13 @@ static uint64_t walk_once(mmu *m, const mmu_request *req, uint64_t root, mmu_wal
     return res->latency;
 }
 
+/* walk_counted, out of line (the rare walks: re-walks, a write joining a walk). */
+static __attribute__((noinline)) uint64_t walk_once(mmu *m, const mmu_request *req, uint64_t root,
+                                                    mmu_walk_result *res)
+{
+    return walk_counted(m, req, root, req_tag(m, req), res, 0);
+}
+
 static void no_root(mmu_walk_result *res)
 {
     memset(res, 0, sizeof *res);
@@ -502,14 +604,38 @@ static void no_root(mmu_walk_result *res)
     res->pwc_level = res->leaf_level = res->first_level = -1;
 }
 
+/* pool_walk when the walk joins one in flight for the same page (g->merged). */
+static __attribute__((noinline)) uint64_t pool_join(mmu *m, const mmu_request *req, uint64_t at, uint64_t root,
+                                                    const mmu_walk_grant *g, mmu_walk_result *res)
+{
+    m->stats.walks_merged++;
+    uint64_t joined = g->done_cycle > at ? g->done_cycle : at;
+    if (req->type != MMU_WRITE) {
+        /* the walk in flight gives the answer: read it without side effects or pricing */
+        if (m->virt) {
+            (void)mmusim_virt_walk_debug(m->virt, &m->debug_opts, root, req, res);
+            return joined;
+        }
+        mmu_mem_port dport = {m, debug_read, debug_write, NULL};
+        (void)mmu_walk(m->fmt, root, &dport, NULL, req->vaddr, (mmu_access_type)req->type,
+                       (mmu_priv)req->priv, req->asid, &m->debug_opts, res);
+        return joined;
+    }
+    /* a write must set the dirty bit the joined (read) walk left clear: walk once more */
+    uint64_t done = at + walk_once(m, req, root, res);
+    return done > joined ? done : joined;
+}
+
 /*
  * The first walk of a miss, through the walker pool, asked for at cycle
  * `at`: it may queue for a walker, or join a walk in flight for the same
  * page.  Returns the cycle it completes; *res is its result.
  */
-static uint64_t pool_walk(mmu *m, const mmu_request *req, uint64_t at, mmu_walk_result *res)
+static inline __attribute__((always_inline)) uint64_t pool_walk(mmu *m, const mmu_request *req, uint64_t at,
+                                                                uint16_t vm, mmu_walk_result *res, int native)
 {
-    uint64_t key = walk_key(m, req, req->vaddr);
+    /* walk_key and req_tag with the request's VM vm */
+    const uint64_t key = mmu_walk_key(req->asid, req->vaddr >> 12) ^ ((uint64_t)vm * UINT64_C(0x9E3779B97F4A7C15));
     uint64_t root;
     if (!get_root(m, req, &root)) {
         no_root(res);
@@ -518,25 +644,9 @@ static uint64_t pool_walk(mmu *m, const mmu_request *req, uint64_t at, mmu_walk_
     mmu_walk_grant g;
     if (mmu_walkers_begin(m->walkers, at, key, &g) != MMU_OK)
         mmu_walkers_cancel(m->walkers); /* cannot happen: every begin is ended below */
-    if (g.merged) {
-        m->stats.walks_merged++;
-        uint64_t joined = g.done_cycle > at ? g.done_cycle : at;
-        if (req->type != MMU_WRITE) {
-            /* the walk in flight gives the answer: read it without side effects or pricing */
-            if (m->virt) {
-                (void)mmusim_virt_walk_debug(m->virt, &m->debug_opts, root, req, res);
-                return joined;
-            }
-            mmu_mem_port dport = {m, debug_read, debug_write, NULL};
-            (void)mmu_walk(m->fmt, root, &dport, NULL, req->vaddr, (mmu_access_type)req->type,
-                           (mmu_priv)req->priv, req->asid, &m->debug_opts, res);
-            return joined;
-        }
-        /* a write must set the dirty bit the joined (read) walk left clear: walk once more */
-        uint64_t done = at + walk_once(m, req, root, res);
-        return done > joined ? done : joined;
-    }
-    uint64_t duration = walk_once(m, req, root, res);
+    if (g.merged)
+        return pool_join(m, req, at, root, &g, res);
+    uint64_t duration = walk_counted(m, req, root, req->asid | (uint32_t)vm << TLB_VMID_SHIFT, res, native);
     uint64_t done = g.start_cycle + duration;
     if (mmu_walkers_end(m->walkers, key, g.start_cycle, duration, &done) != MMU_OK)
         mmu_walkers_cancel(m->walkers);
@@ -567,36 +677,70 @@ static uint64_t rewalk(mmu *m, const mmu_request *req, uint64_t at, mmu_walk_res
     return done;
 }
 
-/* Radix mode, after every TLB level missed (lat cycles spent looking them up). */
-static mmu_err radix_miss(mmu *m, const mmu_request *req, mmu_response *resp, uint32_t lat, int s)
+#define WALK_FAILED UINT32_MAX
+
+/*
+ * A walk of radix_miss faulted (*res, completing at *t): the fault handler
+ * and the walk again, until a walk succeeds (returns the faults handled,
+ * *res and *t its) or the fault stays (the response is the fault's:
+ * WALK_FAILED).
+ */
+static __attribute__((noinline)) uint32_t walk_faulted(mmu *m, const mmu_request *req, mmu_response *resp,
+                                                       uint64_t *t, mmu_walk_result *res)
 {
-    uint64_t t = req->cycle + lat;
-    mmu_walk_result res;
     unsigned handled = 0;
     for (;;) {
-        t = handled ? rewalk(m, req, t, &res) : pool_walk(m, req, t, &res);
-        if (res.fault == MMU_FAULT_NONE)
-            break;
-        m->stats.walk_faults[res.fault]++;
+        m->stats.walk_faults[res->fault]++;
         uint64_t cycles = 0;
         if (handled < m->cfg.walker.max_faults && m->handler.fault &&
-            m->handler.fault(m->handler.ctx, req, &res, &cycles)) {
+            m->handler.fault(m->handler.ctx, req, res, &cycles)) {
             handled++;
             resp->page_faults = (uint8_t)handled;
             m->stats.page_faults++;
             m->stats.fault_cycles += cycles;
-            t += cycles;
-            continue; /* the walk again */
+            *t += cycles;
+            *t = rewalk(m, req, *t, res); /* the walk again */
+            if (res->fault == MMU_FAULT_NONE)
+                return handled;
+            continue;
         }
-        resp->walk_refs = (uint8_t)(res.reads + res.writes);
-        resp->pwc_level = res.pwc_level;
-        fail_resp(m, req, resp, t - req->cycle, (mmu_fault)res.fault, res.fault_level);
-        return MMU_EFAULT;
+        resp->walk_refs = (uint8_t)(res->reads + res->writes);
+        resp->pwc_level = res->pwc_level;
+        fail_resp(m, req, resp, *t - req->cycle, (mmu_fault)res->fault, res->fault_level);
+        return WALK_FAILED;
     }
-    mmu_tlb_entry e;
-    mmu_walk_tlb_entry(&res, req->asid, &e);
-    e.vmid = req_vmid(m, req);
-    fill_above(m, s, m->n_levels[s], &e, req->vaddr);
+}
+
+/* Radix mode, after every TLB level missed (lat cycles spent looking them up). */
+static inline __attribute__((always_inline)) mmu_err radix_miss_body(mmu *m, const mmu_request *req,
+                                                                      mmu_response *resp, uint32_t lat, int s,
+                                                                      int native)
+{
+    mmu_walk_result res;
+    const uint16_t vm = native ? 0 : req_vmid(m, req);
+    uint64_t t = pool_walk(m, req, req->cycle + lat, vm, &res, native);
+    uint32_t handled = 0;
+    if (__builtin_expect(res.fault != MMU_FAULT_NONE, 0)) {
+        handled = walk_faulted(m, req, resp, &t, &res);
+        if (handled == WALK_FAILED)
+            return MMU_EFAULT;
+    }
+    /* the walk's TLB entry (mmu_walk_tlb_entry, with the request's VM) */
+    const mmu_tlb_entry e = {res.vbase, res.pbase, req->asid, res.page_size, res.tlb_flags, vm};
+    if (m->fill == MMU_FILL_NONINCLUSIVE && !m->wsplit[s][e.page_size]) {
+        /* fill_above's non-inclusive loop, every level, no page splintered */
+        for (mmu_tlb *const *to = m->wfill[s][e.page_size]; *to; to++)
+            (void)mmu_tlb_insert(*to, &e, NULL, NULL);
+    } else if (m->fill == MMU_FILL_NONINCLUSIVE) {
+        /* fill_above's non-inclusive loop, every level */
+        const fill_slot *h = &m->hold[s][0][e.page_size], *end = h + m->n_levels[s] * MMU_PAGE_SIZES;
+        mmu_tlb_entry tmp;
+        for (; h < end; h += MMU_PAGE_SIZES)
+            if (h->tlb >= 0)
+                (void)mmu_tlb_insert(m->tlb[h->tlb], kept_entry(h, &e, req->vaddr, &tmp), NULL, NULL);
+    } else {
+        fill_above(m, s, m->n_levels[s], &e, req->vaddr);
+    }
     resp->outcome = MMU_OUT_WALK;
     resp->level = 0;
     resp->array = -1;
@@ -604,8 +748,18 @@ static mmu_err radix_miss(mmu *m, const mmu_request *req, mmu_response *resp, ui
     resp->paddr = res.paddr;
     resp->walk_refs = (uint8_t)(res.reads + res.writes);
     resp->pwc_level = res.pwc_level;
-    record(m, req, resp, t - req->cycle, handled ? MMU_LAT_FAULT : MMU_LAT_WALK);
+    if (handled)
+        record(m, req, resp, t - req->cycle, MMU_LAT_FAULT);
+    else
+        record(m, req, resp, t - req->cycle, MMU_LAT_WALK);
     return MMU_OK;
+}
+
+/* radix_miss_body out of line (a write re-walking to set D, mmu_translate's misses). */
+static __attribute__((noinline)) mmu_err radix_miss(mmu *m, const mmu_request *req, mmu_response *resp,
+                                                    uint32_t lat, int s)
+{
+    return radix_miss_body(m, req, resp, lat, s, 0);
 }
 
 /*
@@ -804,13 +958,26 @@ mmu_err mmu_translate(mmu *m, const mmu_request *req, mmu_response *resp)
     return translate(m, req, resp);
 }
 
-static mmu_err translate_full(mmu *m, const mmu_request *req, mmu_response *resp)
+/* Level l of side s missed a lookup of this type: each array's count and the level's. */
+static void count_level_miss(mmu *m, int s, uint32_t l, mmu_access_type type)
 {
-    const mmu_access_type type = req->type < MMU_ACCESS_TYPES ? (mmu_access_type)req->type : MMU_READ;
+    const level *lv = &m->lv[s][l];
+    for (uint32_t k = 0; k < lv->n; k++)
+        tlb_count(m->tlb[lv->idx[k]], type, 0, 0);
+    m->stats.level[l].lookups++;
+    m->stats.level[l].misses++;
+}
+
+/* The full lookup (every level, then the miss handler): translate_full, inlined into access_full. */
+static inline __attribute__((always_inline)) mmu_err translate_full_body(mmu *m, const mmu_request *req,
+                                                                         mmu_response *resp, unsigned t,
+                                                                         int inline_walk)
+{
+    const mmu_access_type type = (mmu_access_type)t; /* req->type, MMU_READ if out of range */
     const int s = type == MMU_FETCH ? SIDE_I : SIDE_D;
     const uint64_t va = req->vaddr;
     const uint32_t tag = req_tag(m, req); /* the ASID natively */
-    uint32_t lat = 0;
+    uint32_t lat;
     mmu_tlb_entry e;
 
     resp->fault = MMU_FAULT_NONE;
@@ -819,28 +986,30 @@ static mmu_err translate_full(mmu *m, const mmu_request *req, mmu_response *resp
     resp->fault_level = -1;
     resp->page_faults = 0;
 
-    for (uint32_t l = 0; l < m->n_levels[s]; l++) {
+    const uint32_t nl = m->n_levels[s];
+    for (uint32_t l = 0; l < nl; l++) {
         const level *lv = &m->lv[s][l];
-        int hit = -1;
         uint32_t hitmask = 0;
-        const mmu_tlb *ht = NULL;
         size_t hi = 0;
-        lat += lv->latency;
         /* the arrays of a level are looked up in parallel; each counts its
            lookup by the level's outcome (hit, elsewhere in the level, miss) */
         for (uint32_t k = 0; k < lv->n; k++) {
-            mmu_tlb *t = m->tlb[lv->idx[k]];
-            const size_t i = tlb_lookup_level(t, va, tag);
+            const size_t i = tlb_lookup_level(lv->t[k], va, tag);
             if (i) {
-                hitmask |= 1u << k;
-                if (hit < 0) {
-                    hit = lv->idx[k];
-                    ht = t;
+                if (!hitmask)
                     hi = i - 1;
-                }
+                hitmask |= 1u << k;
             }
         }
-        if (l == 0 && hit >= 0 && m->filt_on[s]) { /* (filter off: counted one by one, as a reference) */
+        if (!hitmask)
+            continue; /* a miss of the level: counted with the levels above once one hits (or miss_pend) */
+        const unsigned hk = (unsigned)__builtin_ctz(hitmask); /* the first array that hit gives the entry */
+        const int hit = lv->idx[hk];
+        const mmu_tlb *ht = lv->t[hk];
+        lat = m->lat_upto[s][l];
+        for (uint32_t u = 0; u < l; u++)
+            count_level_miss(m, s, u, type);
+        if (l == 0 && m->filt_on[s]) { /* (filter off: counted one by one, as a reference) */
             const uint8_t allow = allowed_types(m, ht->flags[hi], (mmu_priv)req->priv);
             if (((allow >> type) & 1) && !(m->radix && req->cycle + lat < m->busy_until)) {
                 /* the common level-1 hit: its counters (each array's, the level's, record()'s) are
@@ -860,15 +1029,10 @@ static mmu_err translate_full(mmu *m, const mmu_request *req, mmu_response *resp
                 return MMU_OK;
             }
         }
-        if (hit >= 0)
-            tlb_copy_out(ht, hi, &e);
+        tlb_copy_out(ht, hi, &e);
         for (uint32_t k = 0; k < lv->n; k++)
-            tlb_count(m->tlb[lv->idx[k]], type, (hitmask >> k) & 1, hit >= 0);
+            tlb_count(m->tlb[lv->idx[k]], type, (hitmask >> k) & 1, 1);
         m->stats.level[l].lookups++;
-        if (hit < 0) {
-            m->stats.level[l].misses++;
-            continue;
-        }
         m->stats.level[l].hits++;
         uint8_t allow = allowed_types(m, e.flags, (mmu_priv)req->priv);
         if (l == 0 && m->filt_on[s])
@@ -886,9 +1050,7 @@ static mmu_err translate_full(mmu *m, const mmu_request *req, mmu_response *resp
             }
             /* a write to a page cached with D clear: walk to set it */
             m->stats.dirty_rewalks++;
-            for (uint32_t k = l + 1; k < m->n_levels[s]; k++)
-                lat += m->lv[s][k].latency;
-            return radix_miss(m, req, resp, lat, s);
+            return radix_miss(m, req, resp, m->lat_upto[s][m->n_levels[s] - 1], s);
         }
         uint64_t total = lat;
         mmu_lat_class cls = (mmu_lat_class)(l + 1);
@@ -912,8 +1074,12 @@ static mmu_err translate_full(mmu *m, const mmu_request *req, mmu_response *resp
         return MMU_OK;
     }
 
-    if (m->radix)
-        return radix_miss(m, req, resp, lat, s);
+    /* every level missed: each array's and level's lookup counted when asked for (fold_l1) */
+    m->miss_pend[s][type]++;
+    lat = nl ? m->lat_upto[s][nl - 1] : 0;
+    if (m->radix) /* (inline_walk: access_full's copy has a native walk's code in its own frame) */
+        return inline_walk && !m->virt ? radix_miss_body(m, req, resp, lat, s, 1)
+                                       : radix_miss(m, req, resp, lat, s);
 
     /* fixed miss handler: identity mapping of walker.page_size pages */
     const unsigned shift = tlb_page_shift(m->page_size);
@@ -933,6 +1099,11 @@ static mmu_err translate_full(mmu *m, const mmu_request *req, mmu_response *resp
     resp->paddr = va;
     record(m, req, resp, lat, MMU_LAT_WALK);
     return MMU_OK;
+}
+
+static __attribute__((noinline)) mmu_err translate_full(mmu *m, const mmu_request *req, mmu_response *resp)
+{
+    return translate_full_body(m, req, resp, req->type < MMU_ACCESS_TYPES ? req->type : MMU_READ, 0);
 }
 
 mmu_err mmu_translate_debug(const mmu *m, const mmu_request *req, mmu_response *resp)
@@ -1015,19 +1186,27 @@ mmu_err mmu_walk_debug(const mmu *m, const mmu_request *req, mmu_response *resp)
 /* The access's data through the PTE caches (cache mode with ptemem.data on). */
 static void data_access(mmu *m, const mmu_request *req, const mmu_response *resp, int n)
 {
-    for (int i = 0; i < n; i++)
-        if (resp[i].fault == MMU_FAULT_NONE)
-            (void)mmu_ptemem_access(m->ptemem, resp[i].paddr, req->type == MMU_WRITE,
-                                    MMU_PTEMEM_SRC_DATA, NULL);
+    const int w = req->type == MMU_WRITE;
+    if (resp[0].fault == MMU_FAULT_NONE)
+        (void)mmu_ptemem_access(m->ptemem, resp[0].paddr, w, MMU_PTEMEM_SRC_DATA, NULL);
+    if (n == 2 && resp[1].fault == MMU_FAULT_NONE)
+        (void)mmu_ptemem_access(m->ptemem, resp[1].paddr, w, MMU_PTEMEM_SRC_DATA, NULL);
 }
 
-static int access_pages(mmu *m, const mmu_request *req, mmu_response resp[2]);
+static int access_cross(mmu *m, const mmu_request *req, mmu_response resp[2]);
 
 /* mmu_access beyond the hit filter: page crossings, every lookup that is not a filter hit. */
-static __attribute__((noinline)) int access_full(mmu *m, const mmu_request *req, mmu_response resp[2])
+static __attribute__((noinline)) int access_full(mmu *m, const mmu_request *req, mmu_response resp[2],
+                                                 unsigned t)
 {
-    int n = access_pages(m, req, resp);
-    if (m->data_through_caches && req->type != MMU_FETCH)
+    int n = 1;
+    if (translate_full_body(m, req, &resp[0], t, 1) == MMU_OK) { /* (mmu_access looked in the filter) */
+        const uint64_t last = req->vaddr + ((req->size ? req->size : 1) - 1);
+        const uint64_t page_end = req->vaddr | ((UINT64_C(1) << tlb_page_shift(resp[0].page_size)) - 1);
+        if (last > page_end && last >= req->vaddr)
+            n = access_cross(m, req, resp);
+    }
+    if (m->data_through_caches && t != MMU_FETCH)
         data_access(m, req, resp, n);
     return n;
 }
@@ -1043,14 +1222,16 @@ static __attribute__((noinline)) int access_data(mmu *m, const mmu_request *req,
 /* mmu_access when the filter's slot is not known to answer at once: a slot whose sets must be
    compared, or the full path. */
 static __attribute__((noinline)) int access_slow(mmu *m, const mmu_request *req, mmu_response resp[2],
-                                                 hit_filter *f, unsigned t, int s)
+                                                 hit_filter *f, uint64_t vpn, unsigned t)
 {
+    if (f->vpn != vpn) /* (another page: the common case of a miss, tested first) */
+        return access_full(m, req, resp, t);
+    const int s = t == MMU_FETCH ? SIDE_I : SIDE_D;
     const unsigned fs = m->filt_shift[s];
-    const uint64_t vpn = req->vaddr >> fs;
     const uint64_t last = req->vaddr + ((req->size ? req->size : 1) - 1);
-    if (f->vpn != vpn || (last >> fs) != vpn || f->key != filter_key(m, req) || !((f->allow >> t) & 1) ||
+    if ((last >> fs) != vpn || f->key != filter_key(m, req) || !((f->allow >> t) & 1) ||
         req->cycle < m->busy_until || !filter_still(m, s, f))
-        return access_full(m, req, resp);
+        return access_full(m, req, resp, t);
     filter_hit(m, f, req, t, resp);
     if (m->data_through_caches && s == SIDE_D)
         return access_data(m, req, resp);
@@ -1071,7 +1252,7 @@ int mmu_access(mmu *m, const mmu_request *req, mmu_response resp[2])
     if (((f->vpn ^ vpn) | ((last >> fs) ^ vpn) | (f->key ^ filter_key(m, req)) |
          (f->seen_changes ^ m->tlb_changes)) != 0 ||
         !((f->allow >> t) & 1) || req->cycle < m->busy_until)
-        return access_slow(m, req, resp, f, t, (int)s);
+        return access_slow(m, req, resp, f, vpn, t);
     filter_hit(m, f, req, t, resp);
     if (m->data_through_caches && s == SIDE_D &&
         !mmu_ptemem_data_repeat(m->data_rep, resp->paddr, req->type == MMU_WRITE))
@@ -1090,12 +1271,12 @@ int mmu_access(mmu *m, const mmu_request *req, mmu_response resp[2])
  * else invalidates it meanwhile (another fault handler), the first page is
  * translated again after the second, then the second again, at most
  * CROSSING_ROUNDS rounds (docs/os-model.md, "Page-crossing accesses").
+ * Called by access_full with resp[0] the first page's translation, when the
+ * access goes past that page.
  */
-static int access_pages(mmu *m, const mmu_request *req, mmu_response resp[2])
+static __attribute__((noinline)) int access_cross(mmu *m, const mmu_request *req, mmu_response resp[2])
 {
-    mmu_err e = translate_full(m, req, &resp[0]); /* (mmu_access looked in the filter) */
-    if (e != MMU_OK)
-        return 1;
+    mmu_err e;
     uint64_t size = req->size ? req->size : 1;
     uint64_t last = req->vaddr + (size - 1);
     for (int round = 1;; round++) {
@@ -1156,6 +1337,7 @@ void mmu_invalidate_range(mmu *m, uint64_t vaddr, uint64_t bytes, uint16_t asid)
 void mmu_set_memory(mmu *m, const mmu_mem_port *port)
 {
     m->mem = *port;
+    port_select(m);
     if (m->virt)
         (void)mmusim_virt_set_memory(m->virt, 0, port);
 }
@@ -1304,6 +1486,7 @@ void mmu_clear_stats(mmu *m)
     memset(m->lat, 0, sizeof m->lat);
     memset(m->l1_pending, 0, sizeof m->l1_pending);
     memset(m->l1_pend, 0, sizeof m->l1_pend);
+    memset(m->miss_pend, 0, sizeof m->miss_pend);
     m->stats.n_levels = n;
     if (m->pwc)
         mmu_pwc_clear_stats(m->pwc);
@@ -1355,6 +1538,22 @@ static void fold_l1(const mmu *cm)
             }
         }
     }
+    /* the lookups that missed every level of their side */
+    for (int s = SIDE_I; s <= SIDE_D; s++) {
+        for (unsigned t = 0; t < MMU_ACCESS_TYPES; t++) {
+            const uint64_t n = m->miss_pend[s][t];
+            if (n == 0)
+                continue;
+            for (uint32_t l = 0; l < m->n_levels[s]; l++) {
+                const level *lv = &m->lv[s][l];
+                for (uint32_t k = 0; k < lv->n; k++)
+                    m->tlb[lv->idx[k]]->stats.misses[t] += n;
+                m->stats.level[l].lookups += n;
+                m->stats.level[l].misses += n;
+            }
+            m->miss_pend[s][t] = 0;
+        }
+    }
     mmu_hist *h = &m->lat[MMU_LAT_L1];
     for (unsigned t = 0; t < MMU_ACCESS_TYPES; t++) {
         const uint64_t n = m->l1_pending[t];
@@ -1369,12 +1568,17 @@ static void fold_l1(const mmu *cm)
             h->max = v;
         h->count += n;
         h->sum += n * v;
-        m->stats.requests += n;
         m->stats.by_type[t] += n;
-        m->stats.latency_sum += n * v;
         m->stats.level[0].lookups += n;
         m->stats.level[0].hits += n;
         m->l1_pending[t] = 0;
+    }
+    /* every request is recorded in one latency class: the requests and their latencies' sum */
+    m->stats.requests = 0;
+    m->stats.latency_sum = 0;
+    for (int k = MMU_LAT_ALL + 1; k < MMU_LAT_CLASSES; k++) {
+        m->stats.requests += m->lat[k].count;
+        m->stats.latency_sum += m->lat[k].sum;
     }
 }
 
@@ -1462,6 +1666,7 @@ static void detach_os(mmu *m)
     }
     mmu_set_fault_handler(m, NULL);
     memset(&m->mem, 0, sizeof m->mem);
+    port_select(m);
 }
 
 mmu_err mmu_attach_os(mmu *m, mmu_os *os)
