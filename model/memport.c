@@ -295,6 +295,15 @@ size_t mmu_sparse_mem_discard(mmu_sparse_mem *m, uint64_t paddr, uint64_t len)
     return freed;
 }
 
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static uint32_t port_read64_cross(const mmu_sparse_mem *m, uint64_t paddr, uint64_t *value)
+{
+    *value = mmu_sparse_mem_read64(m, paddr);
+    return m->latency;
+}
+
 static uint32_t port_read64(void *ctx, uint64_t paddr, uint64_t *value)
 {
     const mmu_sparse_mem *m = ctx;
@@ -313,8 +322,8 @@ static uint32_t port_read64(void *ctx, uint64_t paddr, uint64_t *value)
                 break;
             }
         }
-    } else {
-        *value = mmu_sparse_mem_read64(m, paddr);
+    } else { /* across two pages */
+        return port_read64_cross(m, paddr, value);
     }
     return m->latency;
 }

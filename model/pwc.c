@@ -137,6 +137,7 @@ void mmu_pwc_reset(mmu_pwc *p)
         if (lv->e)
             memset(lv->e, 0, (size_t)lv->sets * lv->ways * sizeof *lv->e);
         lv->valid = 0;
+        lv->gen++;
     }
     p->clock = 0;
     p->epoch++;
@@ -173,7 +174,7 @@ int mmu_pwc_lookup(mmu_pwc *p, uint64_t vaddr, uint32_t asid, mmu_pwc_entry *out
 {
     /* every level is looked up in parallel; the deepest hit wins */
     struct mmusim_pwc_walk w;
-    mmu_pwc_entry e;
+    mmu_pwc_entry e = {0, 0};
     int deepest = mmusim_pwc_walk_lookup(p, vaddr, asid, &e, &w);
     if (deepest > 0 && out)
         *out = e;
@@ -241,6 +242,7 @@ void mmu_pwc_fill(mmu_pwc *p, unsigned level, uint64_t vaddr, uint32_t asid,
     victim->flags = e->flags;
     victim->stamp = ++p->clock;
     st->fills++;
+    lv->gen++;
 }
 
 uint32_t mmu_pwc_invalidate(mmu_pwc *p, mmu_inval_kind kind, uint64_t vaddr, uint32_t asid)
@@ -289,6 +291,7 @@ uint32_t mmu_pwc_invalidate(mmu_pwc *p, mmu_inval_kind kind, uint64_t vaddr, uin
             }
         }
         lv->valid -= here;
+        lv->gen++;
         p->stats.level[l].invalidations += here;
         removed += here;
     }
@@ -316,6 +319,7 @@ uint32_t mmusim_pwc_invalidate_tag(mmu_pwc *p, uint32_t tag, uint32_t mask, int 
             here++;
         }
         lv->valid -= here;
+        lv->gen++;
         p->stats.level[l].invalidations += here;
         removed += here;
     }

@@ -35,6 +35,15 @@ struct pwc_level {
     uint8_t shift;     /* the format's shift of this level */
     uint8_t level;
     mmu_pwc_level_stats *st; /* this level's counters */
+    /* The entry the last search found, for its tag and ASID: while gen is
+       unchanged (no fill or invalidation at this level since) the set holds
+       the same tags, so a lookup of the same tag and ASID finds it again
+       without a search. */
+    uint64_t gen;
+    uint64_t memo_gen;
+    uint64_t memo_tag;
+    uint32_t memo_asid;
+    struct pwc_entry *memo;
 };
 
 struct mmu_pwc {
@@ -72,37 +81,50 @@ static inline int mmusim_pwc_walk_lookup(mmu_pwc *p, uint64_t vaddr, uint32_t as
     int deepest = -1;
     const uint64_t va = vaddr & p->va_mask;
     w->epoch = p->epoch;
+    struct pwc_entry *found = NULL;
     for (uint32_t i = 0; i < p->ncached; i++) {
         struct pwc_level *lv = p->cached[i];
         const uint64_t key = va >> lv->shift;
-        struct pwc_entry *s = mmusim_pwc_set(lv, key);
         const uint64_t tag = key << 1 | 1;
-        const uint32_t ways = lv->ways;
         lv->st->lookups++;
-        uint64_t min = UINT64_MAX;
-        uint32_t v = 0, k;
-        for (k = 0; k < ways; k++) {
-            if (s[k].tag == tag &&
-                (s[k].asid == asid ||
-                 ((s[k].flags & MMU_PTE_GLOBAL) && ((s[k].asid ^ asid) >> 17) == 0)))
-                break;
-            uint64_t t = s[k].stamp; /* conditional moves: no branch per way */
-            v = t < min ? k : v;
-            min = t < min ? t : min;
+        struct pwc_entry *e;
+        if (lv->memo_tag == tag && lv->memo_asid == asid && lv->memo_gen == lv->gen) {
+            e = lv->memo;
+        } else {
+            struct pwc_entry *s = mmusim_pwc_set(lv, key);
+            const uint32_t ways = lv->ways;
+            uint64_t min = UINT64_MAX;
+            uint32_t v = 0, k;
+            for (k = 0; k < ways; k++) {
+                if (s[k].tag == tag &&
+                    (s[k].asid == asid ||
+                     ((s[k].flags & MMU_PTE_GLOBAL) && ((s[k].asid ^ asid) >> 17) == 0)))
+                    break;
+                uint64_t t = s[k].stamp; /* conditional moves: no branch per way */
+                v = t < min ? k : v;
+                min = t < min ? t : min;
+            }
+            if (k == ways) {
+                lv->st->misses++;
+                w->set[lv->level] = s;
+                w->victim[lv->level] = v;
+                continue;
+            }
+            e = &s[k];
+            lv->memo = e;
+            lv->memo_tag = tag;
+            lv->memo_asid = asid;
+            lv->memo_gen = lv->gen;
         }
-        if (k == ways) {
-            lv->st->misses++;
-            w->set[lv->level] = s;
-            w->victim[lv->level] = v;
-            continue;
-        }
-        struct pwc_entry *e = &s[k];
         w->set[lv->level] = NULL;
         lv->st->hits++;
         e->stamp = ++p->clock;
         deepest = (int)lv->level;
-        out->table = e->table;
-        out->flags = e->flags;
+        found = e;
+    }
+    if (found) {
+        out->table = found->table;
+        out->flags = found->flags;
     }
     return deepest;
 }
@@ -133,6 +155,7 @@ static inline void mmusim_pwc_walk_fill(mmu_pwc *p, unsigned level, uint64_t vad
     victim->flags = flags;
     victim->stamp = ++p->clock;
     lv->st->fills++;
+    lv->gen++;
 }
 
 #endif /* MMUSIM_PWC_INTERNAL_H */

@@ -80,11 +80,5 @@ static mmu_err arm_encode(const mmu_pt_format *fmt, unsigned level, const mmu_pt
 const struct mmu_pt_ops mmusim_pt_arm_ops = {
     .decode = arm_decode,
     .encode = arm_encode,
-    .a_set = ARM_AF,
-    .d_set = 0,
-    .d_clear = ARM_AP2,
-    .walk_flags = MMU_WALK_SMEP,
-    .hier_perms = 1,
-    .table_accessed = 0,
-    .split_exec = 1,
+    MMUSIM_PT_ARM_WALK_FIELDS,
 };

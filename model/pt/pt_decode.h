@@ -30,6 +30,11 @@
 #define X86_ADDR PT_BITS(51, 12)
 #define X86_ADDR_LARGE PT_BITS(51, 13) /* bit 12 is PAT; 20:13 / 29:13 reserved, caught as misalignment */
 
+/* The walk fields of the x86 ops table (pt_x86.c; pt_walk.c folds them as constants). */
+#define MMUSIM_PT_X86_WALK_FIELDS                                                                  \
+    .a_set = X86_A, .d_set = X86_D, .d_clear = 0, .walk_flags = MMU_WALK_SMEP | MMU_WALK_SMAP,     \
+    .hier_perms = 1, .table_accessed = 1, .split_exec = 0
+
 static inline int mmusim_pt_x86_is_leaf(unsigned level, uint64_t raw)
 {
     return level == 0 || (level <= 2 && (raw & X86_PS));
@@ -82,6 +87,11 @@ static inline void mmusim_pt_x86_decode(unsigned level, uint64_t raw, mmu_pte *p
 #define RV_PPN PT_BITS(53, 10)
 #define RV_RSVD PT_BITS(63, 54)
 
+/* The walk fields of the RISC-V ops table (pt_riscv.c). */
+#define MMUSIM_PT_RV_WALK_FIELDS                                                                   \
+    .a_set = RV_A, .d_set = RV_D, .d_clear = 0, .walk_flags = MMU_WALK_SMEP | MMU_WALK_SMAP,       \
+    .hier_perms = 0, .table_accessed = 0, .split_exec = 0
+
 static inline void mmusim_pt_rv_decode(uint64_t raw, mmu_pte *pte)
 {
     if (!(raw & RV_V)) {
@@ -119,6 +129,11 @@ static inline void mmusim_pt_rv_decode(uint64_t raw, mmu_pte *pte)
 #define ARM_APT1 PT_BIT(62) /* no write access below */
 #define ARM_TABLE_RES0 PT_BITS(51, 48)
 #define ARM_LEAF_RES0 PT_BITS(49, 48)
+
+/* The walk fields of the AArch64 ops table (pt_arm.c). */
+#define MMUSIM_PT_ARM_WALK_FIELDS                                                                  \
+    .a_set = ARM_AF, .d_set = 0, .d_clear = ARM_AP2, .walk_flags = MMU_WALK_SMEP, .hier_perms = 1, \
+    .table_accessed = 0, .split_exec = 1
 
 static inline void mmusim_pt_arm_decode(const mmu_pt_format *fmt, unsigned level, uint64_t raw, mmu_pte *pte)
 {

@@ -59,20 +59,12 @@ static inline void mmusim_pt_invalid(uint64_t raw, mmu_pte *pte)
  */
 static inline unsigned mmusim_pt_tlb_flags(uint32_t f)
 {
-    unsigned t = 0;
-    if (f & MMU_PTE_GLOBAL)
-        t |= MMU_TLB_GLOBAL;
-    if (f & MMU_PTE_WRITE)
-        t |= MMU_TLB_WRITE;
-    if (f & MMU_PTE_USER)
-        t |= MMU_TLB_USER;
-    if (f & MMU_PTE_EXEC)
-        t |= MMU_TLB_EXEC;
-    if (f & MMU_PTE_DIRTY)
-        t |= MMU_TLB_DIRTY;
-    if (f & MMU_PTE_READ)
-        t |= MMU_TLB_READ;
-    return t;
+    /* one bit moved per flag, without a branch */
+#define PT_TLB_MOVE(pte, tlb) (((f / (uint32_t)(pte)) & 1u) * (unsigned)(tlb))
+    return PT_TLB_MOVE(MMU_PTE_GLOBAL, MMU_TLB_GLOBAL) | PT_TLB_MOVE(MMU_PTE_WRITE, MMU_TLB_WRITE) |
+           PT_TLB_MOVE(MMU_PTE_USER, MMU_TLB_USER) | PT_TLB_MOVE(MMU_PTE_EXEC, MMU_TLB_EXEC) |
+           PT_TLB_MOVE(MMU_PTE_DIRTY, MMU_TLB_DIRTY) | PT_TLB_MOVE(MMU_PTE_READ, MMU_TLB_READ);
+#undef PT_TLB_MOVE
 }
 
 #endif /* MMUSIM_PT_INTERNAL_H */

@@ -52,11 +52,5 @@ static mmu_err rv_encode(const mmu_pt_format *fmt, unsigned level, const mmu_pte
 const struct mmu_pt_ops mmusim_pt_riscv_ops = {
     .decode = rv_decode,
     .encode = rv_encode,
-    .a_set = RV_A,
-    .d_set = RV_D,
-    .d_clear = 0,
-    .walk_flags = MMU_WALK_SMEP | MMU_WALK_SMAP,
-    .hier_perms = 0,
-    .table_accessed = 0,
-    .split_exec = 0,
+    MMUSIM_PT_RV_WALK_FIELDS,
 };

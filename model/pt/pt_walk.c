@@ -72,6 +72,11 @@ static mmu_err fault(mmu_walk_result *res, mmu_fault cause, int level)
 /* Which decoder the loop inlines: the ops table's, or one of pt_decode.h's. */
 enum { DEC_OPS, DEC_X86, DEC_RV, DEC_ARM };
 
+/* The walk fields of the inlined formats' ops tables, as constants here. */
+static const struct mmu_pt_ops walk_x86 = {MMUSIM_PT_X86_WALK_FIELDS};
+static const struct mmu_pt_ops walk_rv = {MMUSIM_PT_RV_WALK_FIELDS};
+static const struct mmu_pt_ops walk_arm = {MMUSIM_PT_ARM_WALK_FIELDS};
+
 /* What stays the same over one walk. */
 struct walk_ctx {
     const mmu_pt_format *fmt;
@@ -94,9 +99,9 @@ WALK_INLINE mmu_err walk_loop(struct walk_ctx *c, int level, uint64_t table, uin
                               mmu_walk_result *res, int dec)
 {
     const mmu_pt_format *fmt = c->fmt;
-    const struct mmu_pt_ops *ops = dec == DEC_X86   ? &mmusim_pt_x86_ops
-                                   : dec == DEC_RV  ? &mmusim_pt_riscv_ops
-                                   : dec == DEC_ARM ? &mmusim_pt_arm_ops
+    const struct mmu_pt_ops *ops = dec == DEC_X86   ? &walk_x86
+                                   : dec == DEC_RV  ? &walk_rv
+                                   : dec == DEC_ARM ? &walk_arm
                                                     : c->ops;
     const mmu_mem_port *port = c->port;
     const uint64_t vaddr = c->vaddr;
@@ -171,7 +176,8 @@ WALK_INLINE mmu_err walk_loop(struct walk_ctx *c, int level, uint64_t table, uin
                 f = pxn ? f & ~MMU_PTE_EXEC : f | MMU_PTE_EXEC;
         }
         res->leaf_level = (int8_t)level;
-        mmu_fault pf = check_access(c->oflags, mmusim_pt_tlb_flags(f), c->type, c->priv);
+        unsigned tf = mmusim_pt_tlb_flags(f);
+        mmu_fault pf = check_access(c->oflags, tf, c->type, c->priv);
         if (pf != MMU_FAULT_NONE)
             return fault(res, pf, level);
 
@@ -191,6 +197,7 @@ WALK_INLINE mmu_err walk_loop(struct walk_ctx *c, int level, uint64_t table, uin
             }
             res->pte = raw;
             f |= MMU_PTE_ACCESSED | (need_d ? MMU_PTE_DIRTY : 0);
+            tf = mmusim_pt_tlb_flags(f);
         }
 
         res->pbase = p.paddr;
@@ -199,7 +206,7 @@ WALK_INLINE mmu_err walk_loop(struct walk_ctx *c, int level, uint64_t table, uin
         res->page_shift = (uint8_t)shift;
         res->page_size = fmt->page_size[level];
         res->pte_flags = (uint16_t)f;
-        res->tlb_flags = (uint8_t)mmusim_pt_tlb_flags(f);
+        res->tlb_flags = (uint8_t)tf;
         res->latency = mem_latency + res->pwc_latency;
         return MMU_OK;
     }
@@ -258,7 +265,7 @@ mmu_err mmu_walk(const mmu_pt_format *fmt, uint64_t root, const mmu_mem_port *po
     uint64_t table = root;
     uint32_t acc = LIMIT_FLAGS; /* limits so far, plus PXN and GLOBAL from table entries */
     if (pwc) {
-        mmu_pwc_entry e;
+        mmu_pwc_entry e = {0, 0};
         int hit = mmusim_pwc_walk_lookup(pwc, vaddr, asid, &e, &c.pw);
         res->pwc_latency = pwc->latency;
         if (hit > 0) {

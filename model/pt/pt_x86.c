@@ -52,11 +52,5 @@ static mmu_err x86_encode(const mmu_pt_format *fmt, unsigned level, const mmu_pt
 const struct mmu_pt_ops mmusim_pt_x86_ops = {
     .decode = x86_decode,
     .encode = x86_encode,
-    .a_set = X86_A,
-    .d_set = X86_D,
-    .d_clear = 0,
-    .walk_flags = MMU_WALK_SMEP | MMU_WALK_SMAP,
-    .hier_perms = 1,
-    .table_accessed = 1,
-    .split_exec = 0,
+    MMUSIM_PT_X86_WALK_FIELDS,
 };
