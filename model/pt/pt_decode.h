@@ -46,14 +46,33 @@ static inline void mmusim_pt_x86_decode(unsigned level, uint64_t raw, mmu_pte *p
         mmusim_pt_invalid(raw, pte);
         return;
     }
+    /* the flags of raw bits 8..1 (RW, US, A; leaf: D, G) from a table, EXEC from XD */
+#define X86_F(i, bit, flag) (((i) >> ((bit) - 1) & 1) * (uint32_t)(flag))
+#define X86_T(i)                                                                                   \
+    (uint16_t)(MMU_PTE_VALID | MMU_PTE_READ | X86_F(i, 1, MMU_PTE_WRITE) | X86_F(i, 2, MMU_PTE_USER) | \
+               X86_F(i, 5, MMU_PTE_ACCESSED))
+#define X86_L(i) (uint16_t)(X86_T(i) | MMU_PTE_LEAF | X86_F(i, 6, MMU_PTE_DIRTY) | X86_F(i, 8, MMU_PTE_GLOBAL))
+#define X86_4(m, i) m(i), m((i) + 1), m((i) + 2), m((i) + 3)
+#define X86_16(m, i) X86_4(m, i), X86_4(m, (i) + 4), X86_4(m, (i) + 8), X86_4(m, (i) + 12)
+#define X86_64(m, i) X86_16(m, i), X86_16(m, (i) + 16), X86_16(m, (i) + 32), X86_16(m, (i) + 48)
+#define X86_256(m) X86_64(m, 0), X86_64(m, 64), X86_64(m, 128), X86_64(m, 192)
+    static const uint16_t table_flags[256] = {X86_256(X86_T)};
+    static const uint16_t leaf_flags[256] = {X86_256(X86_L)};
+#undef X86_F
+#undef X86_T
+#undef X86_L
+#undef X86_4
+#undef X86_16
+#undef X86_64
+#undef X86_256
+    const unsigned i = (unsigned)(raw >> 1) & 0xFF;
+    const uint32_t exec = PT_FLAG(~raw, X86_XD, MMU_PTE_EXEC);
     pte->reserved = 0;
-    uint32_t f = MMU_PTE_VALID | MMU_PTE_READ | PT_FLAG(raw, X86_RW, MMU_PTE_WRITE) |
-                 PT_FLAG(raw, X86_US, MMU_PTE_USER) | PT_FLAG(~raw, X86_XD, MMU_PTE_EXEC) |
-                 PT_FLAG(raw, X86_A, MMU_PTE_ACCESSED);
+    uint32_t f;
     uint64_t used = X86_P | X86_RW | X86_US | X86_A | X86_XD;
     uint64_t addr;
     if (mmusim_pt_x86_is_leaf(level, raw)) {
-        f |= MMU_PTE_LEAF | PT_FLAG(raw, X86_D, MMU_PTE_DIRTY) | PT_FLAG(raw, X86_G, MMU_PTE_GLOBAL);
+        f = leaf_flags[i] | exec;
         used |= X86_D | X86_G;
         if (level > 0) {
             addr = X86_ADDR_LARGE;
@@ -62,6 +81,7 @@ static inline void mmusim_pt_x86_decode(unsigned level, uint64_t raw, mmu_pte *p
             addr = X86_ADDR;
         }
     } else {
+        f = table_flags[i] | exec;
         addr = X86_ADDR;
         if (raw & X86_PS) { /* PS in a PML4E or PML5E is reserved */
             pte->reserved = X86_PS;
