@@ -22,7 +22,12 @@ struct slot {
     uint8_t *data; /* MMU_SPARSE_PAGE_SIZE bytes */
 };
 
+/* The port's reads look here first: the frames they found last, one per
+   pfn mod FRAME_CACHE (present frames only; a removed frame leaves it). */
+#define FRAME_CACHE 256u
+
 struct mmu_sparse_mem {
+    struct slot frames[FRAME_CACHE];
     struct slot *slots;
     size_t nslots; /* power of two */
     size_t npages;
@@ -101,6 +106,11 @@ static int remove_page(mmu_sparse_mem *m, uint64_t pfn)
     }
     free(m->slots[i].data);
     m->npages--;
+    struct slot *f = &m->frames[pfn % FRAME_CACHE];
+    if (f->pfn == pfn + 1) {
+        f->pfn = 0;
+        f->data = NULL;
+    }
     /* shift later members of the probe run back into the hole */
     size_t hole = i;
     for (size_t j = (i + 1) & mask; m->slots[j].pfn != 0; j = (j + 1) & mask) {
@@ -146,6 +156,7 @@ void mmu_sparse_mem_clear(mmu_sparse_mem *m)
         m->slots[i].data = NULL;
         m->slots[i].pfn = 0;
     }
+    memset(m->frames, 0, sizeof m->frames);
     m->npages = 0;
     m->status = MMU_OK;
 }
@@ -295,10 +306,41 @@ size_t mmu_sparse_mem_discard(mmu_sparse_mem *m, uint64_t paddr, uint64_t len)
     return freed;
 }
 
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static uint32_t port_read64_cross(const mmu_sparse_mem *m, uint64_t paddr, uint64_t *value)
+{
+    *value = mmu_sparse_mem_read64(m, paddr);
+    return m->latency;
+}
+
 static uint32_t port_read64(void *ctx, uint64_t paddr, uint64_t *value)
 {
-    const mmu_sparse_mem *m = ctx;
-    *value = mmu_sparse_mem_read64(m, paddr);
+    mmu_sparse_mem *m = ctx;
+    uint64_t off = paddr & PAGE_MASK;
+    if (off > MMU_SPARSE_PAGE_SIZE - 8) /* across two pages */
+        return port_read64_cross(m, paddr, value);
+    const uint64_t pfn = paddr >> MMU_SPARSE_PAGE_SHIFT;
+    struct slot *f = &m->frames[pfn % FRAME_CACHE];
+    if (f->pfn == pfn + 1) {
+        *value = load_le64(f->data + off);
+        return m->latency;
+    }
+    /* as mmu_sparse_mem_read64, with find_page inline; a present frame is remembered */
+    const size_t mask = m->nslots - 1;
+    const struct slot *slots = m->slots;
+    for (size_t i = hash_pfn(pfn, m->nslots);; i = (i + 1) & mask) {
+        if (slots[i].pfn == pfn + 1) {
+            *f = slots[i];
+            *value = load_le64(slots[i].data + off);
+            break;
+        }
+        if (slots[i].pfn == 0) {
+            *value = 0;
+            break;
+        }
+    }
     return m->latency;
 }
 

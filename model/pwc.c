@@ -14,37 +14,10 @@
 #include <string.h>
 
 #include "mmusim/pwc.h"
+#include "pwc_internal.h"
 #include "virt_internal.h"
 
 #define MAX_PWC_ENTRIES (1u << 20)
-
-/* tag = key << 1 | 1 (a key is below 2^63: VA bits above a level's shift of
-   at least 1), 0 when invalid: one compare tests the valid bit and the key */
-struct pwc_entry {
-    uint64_t tag;
-    uint64_t table;
-    uint64_t stamp;
-    uint32_t asid; /* asid | vmid << 17 (virtualization); the ASID natively */
-    uint16_t flags;
-};
-
-struct pwc_level {
-    struct pwc_entry *e; /* sets * ways; NULL: no cache at this level */
-    uint32_t sets;
-    uint32_t ways;
-    uint32_t valid;
-    uint32_t set_mask; /* sets - 1 when sets is a power of two, else 0 (use modulo) */
-};
-
-struct mmu_pwc {
-    const mmu_pt_format *fmt;
-    mmu_pwc_config cfg;
-    struct pwc_level lv[MMU_PT_MAX_LEVELS];
-    uint64_t va_mask;
-    uint64_t clock;
-    uint32_t latency;
-    mmu_pwc_stats stats;
-};
 
 void mmu_pwc_config_defaults(mmu_pwc_config *cfg, const mmu_pt_format *fmt)
 {
@@ -122,10 +95,11 @@ mmu_err mmu_pwc_create(const mmu_pwc_config *cfg, const mmu_pt_format *fmt, mmu_
     p->fmt = fmt;
     p->cfg = *cfg;
     p->va_mask = fmt->va_bits >= 64 ? ~0ull : (1ull << fmt->va_bits) - 1;
-    for (unsigned l = 1; l < fmt->levels; l++) {
+    for (unsigned l = fmt->levels - 1; l >= 1; l--) {
         const mmu_pwc_level_config *c = &cfg->level[l];
         if (c->entries == 0)
             continue;
+        p->cached[p->ncached++] = &p->lv[l];
         p->lv[l].e = calloc(c->entries, sizeof *p->lv[l].e);
         if (!p->lv[l].e) {
             mmu_pwc_destroy(p);
@@ -135,6 +109,11 @@ mmu_err mmu_pwc_create(const mmu_pwc_config *cfg, const mmu_pt_format *fmt, mmu_
         p->lv[l].sets = c->entries / c->ways;
         if ((p->lv[l].sets & (p->lv[l].sets - 1)) == 0)
             p->lv[l].set_mask = p->lv[l].sets - 1;
+        else
+            p->lv[l].modulo = 1;
+        p->lv[l].shift = fmt->shift[l];
+        p->lv[l].level = (uint8_t)l;
+        p->lv[l].st = &p->stats.level[l];
         if (c->latency > p->latency)
             p->latency = c->latency;
     }
@@ -158,8 +137,10 @@ void mmu_pwc_reset(mmu_pwc *p)
         if (lv->e)
             memset(lv->e, 0, (size_t)lv->sets * lv->ways * sizeof *lv->e);
         lv->valid = 0;
+        lv->gen++;
     }
     p->clock = 0;
+    p->epoch++;
     memset(&p->stats, 0, sizeof p->stats);
 }
 
@@ -170,8 +151,7 @@ static uint64_t key_of(const mmu_pwc *p, unsigned level, uint64_t vaddr)
 
 static struct pwc_entry *set_of(const struct pwc_level *lv, uint64_t key)
 {
-    size_t set = lv->set_mask || lv->sets == 1 ? (size_t)(key & lv->set_mask) : (size_t)(key % lv->sets);
-    return lv->e + set * lv->ways;
+    return mmusim_pwc_set(lv, key);
 }
 
 static uint64_t tag_of(uint64_t key)
@@ -192,27 +172,12 @@ static struct pwc_entry *find(const struct pwc_level *lv, uint64_t key, uint32_t
 
 int mmu_pwc_lookup(mmu_pwc *p, uint64_t vaddr, uint32_t asid, mmu_pwc_entry *out)
 {
-    int deepest = -1;
     /* every level is looked up in parallel; the deepest hit wins */
-    for (unsigned l = p->fmt->levels - 1; l >= 1; l--) {
-        struct pwc_level *lv = &p->lv[l];
-        if (!lv->e)
-            continue;
-        mmu_pwc_level_stats *st = &p->stats.level[l];
-        st->lookups++;
-        struct pwc_entry *e = find(lv, key_of(p, l, vaddr), asid);
-        if (!e) {
-            st->misses++;
-            continue;
-        }
-        st->hits++;
-        e->stamp = ++p->clock;
-        deepest = (int)l;
-        if (out) {
-            out->table = e->table;
-            out->flags = e->flags;
-        }
-    }
+    struct mmusim_pwc_walk w;
+    mmu_pwc_entry e = {0, 0};
+    int deepest = mmusim_pwc_walk_lookup(p, vaddr, asid, &e, &w);
+    if (deepest > 0 && out)
+        *out = e;
     return deepest;
 }
 
@@ -241,6 +206,7 @@ void mmu_pwc_fill(mmu_pwc *p, unsigned level, uint64_t vaddr, uint32_t asid,
         return;
     struct pwc_level *lv = &p->lv[level];
     mmu_pwc_level_stats *st = &p->stats.level[level];
+    p->epoch++;
     uint64_t key = key_of(p, level, vaddr);
     const uint64_t tag = tag_of(key);
     struct pwc_entry *s = set_of(lv, key);
@@ -276,11 +242,13 @@ void mmu_pwc_fill(mmu_pwc *p, unsigned level, uint64_t vaddr, uint32_t asid,
     victim->flags = e->flags;
     victim->stamp = ++p->clock;
     st->fills++;
+    lv->gen++;
 }
 
 uint32_t mmu_pwc_invalidate(mmu_pwc *p, mmu_inval_kind kind, uint64_t vaddr, uint32_t asid)
 {
     uint32_t removed = 0;
+    p->epoch++;
     for (unsigned l = 1; l < p->fmt->levels; l++) {
         struct pwc_level *lv = &p->lv[l];
         if (!lv->e)
@@ -318,10 +286,12 @@ uint32_t mmu_pwc_invalidate(mmu_pwc *p, mmu_inval_kind kind, uint64_t vaddr, uin
             }
             if (hit) {
                 e->tag = 0;
+                e->stamp = 0;
                 here++;
             }
         }
         lv->valid -= here;
+        lv->gen++;
         p->stats.level[l].invalidations += here;
         removed += here;
     }
@@ -332,6 +302,7 @@ uint32_t mmusim_pwc_invalidate_tag(mmu_pwc *p, uint32_t tag, uint32_t mask, int 
                                    uint64_t vaddr)
 {
     uint32_t removed = 0;
+    p->epoch++;
     for (unsigned l = 1; l < p->fmt->levels; l++) {
         struct pwc_level *lv = &p->lv[l];
         if (!lv->e)
@@ -344,9 +315,11 @@ uint32_t mmusim_pwc_invalidate_tag(mmu_pwc *p, uint32_t tag, uint32_t mask, int 
             if (!e->tag || ((e->asid ^ tag) & mask) != 0 || (by_addr && e->tag != tag_of(key)))
                 continue;
             e->tag = 0;
+            e->stamp = 0;
             here++;
         }
         lv->valid -= here;
+        lv->gen++;
         p->stats.level[l].invalidations += here;
         removed += here;
     }

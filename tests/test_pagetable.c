@@ -553,6 +553,43 @@ static void test_sparse_scale(void **state)
     mmu_sparse_mem_destroy(m);
 }
 
+/* The port's reads (with their frame cache) against a plain model of the
+   memory, under writes, page and partial discards, clears and frames that
+   share a cache slot. */
+static void test_sparse_port_vs_model(void **state)
+{
+    (void)state;
+    enum { FRAMES = 300, WORDS = 4 };
+    static uint64_t model[FRAMES][WORDS];
+    memset(model, 0, sizeof model);
+    mmu_sparse_mem *m = NULL;
+    assert_int_equal(mmu_sparse_mem_create(3, &m), MMU_OK);
+    mmu_mem_port port = mmu_sparse_mem_port(m);
+    for (int step = 0; step < 200000; step++) {
+        uint64_t fr = rnd() % FRAMES, w = rnd() % WORDS, r = rnd() % 100;
+        uint64_t pa = (fr + 0x40000) << 12 | w * 8; /* frames 256 apart share a cache slot */
+        if (r < 30) {
+            uint64_t v = rnd() | 1;
+            assert_int_equal(port.write64(port.ctx, pa, v), 3);
+            model[fr][w] = v;
+        } else if (r < 33) {
+            (void)mmu_sparse_mem_discard(m, pa & ~0xFFFull, 0x1000);
+            memset(model[fr], 0, sizeof model[fr]);
+        } else if (r < 35) {
+            (void)mmu_sparse_mem_discard(m, pa, 8);
+            model[fr][w] = 0;
+        } else if (r == 35 && rnd() % 50 == 0) {
+            mmu_sparse_mem_clear(m);
+            memset(model, 0, sizeof model);
+        } else {
+            uint64_t v = 1;
+            assert_int_equal(port.read64(port.ctx, pa, &v), 3);
+            assert_int_equal(v, model[fr][w]);
+        }
+    }
+    mmu_sparse_mem_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -568,6 +605,7 @@ int main(void)
         cmocka_unit_test(test_encode_refusals),
         cmocka_unit_test(test_sparse_basic),
         cmocka_unit_test(test_sparse_scale),
+        cmocka_unit_test(test_sparse_port_vs_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

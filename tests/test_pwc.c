@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "mmusim/pwc.h"
+#include "pwc_internal.h"
 
 static const mmu_pt_format *x86(void)
 {
@@ -320,6 +321,200 @@ static void test_stats_and_reset(void **state)
     mmu_pwc_destroy(p);
 }
 
+/* ---- the walk's lookup and fills (pwc_internal.h) against a plain model ---- */
+
+struct ref_entry {
+    int valid;
+    uint64_t key;
+    uint32_t asid;
+    uint16_t flags;
+    uint64_t table;
+    uint64_t stamp;
+};
+
+struct ref_pwc {
+    struct ref_entry *e[MMU_PT_MAX_LEVELS];
+    uint32_t sets[MMU_PT_MAX_LEVELS], ways[MMU_PT_MAX_LEVELS];
+    uint64_t clock;
+    mmu_pwc_stats st;
+};
+
+static uint64_t ref_key(unsigned l, uint64_t va)
+{
+    return (va & ((1ull << 48) - 1)) >> x86()->shift[l];
+}
+
+static struct ref_entry *ref_set(struct ref_pwc *r, unsigned l, uint64_t key)
+{
+    return r->e[l] + (key % r->sets[l]) * r->ways[l];
+}
+
+static int ref_match(const struct ref_entry *x, uint64_t key, uint32_t asid)
+{
+    return x->valid && x->key == key &&
+           (x->asid == asid || ((x->flags & MMU_PTE_GLOBAL) && (x->asid >> 17) == (asid >> 17)));
+}
+
+static int ref_lookup(struct ref_pwc *r, uint64_t va, uint32_t asid, mmu_pwc_entry *out)
+{
+    int deepest = -1;
+    for (unsigned l = 3; l >= 1; l--) {
+        if (!r->e[l])
+            continue;
+        r->st.level[l].lookups++;
+        uint64_t key = ref_key(l, va);
+        struct ref_entry *s = ref_set(r, l, key);
+        struct ref_entry *hit = NULL;
+        for (uint32_t w = 0; w < r->ways[l] && !hit; w++)
+            if (ref_match(&s[w], key, asid))
+                hit = &s[w];
+        if (!hit) {
+            r->st.level[l].misses++;
+            continue;
+        }
+        r->st.level[l].hits++;
+        hit->stamp = ++r->clock;
+        deepest = (int)l;
+        out->table = hit->table;
+        out->flags = hit->flags;
+    }
+    return deepest;
+}
+
+static void ref_fill(struct ref_pwc *r, unsigned l, uint64_t va, uint32_t asid, uint64_t table,
+                     uint16_t flags)
+{
+    if (!r->e[l])
+        return;
+    uint64_t key = ref_key(l, va);
+    struct ref_entry *s = ref_set(r, l, key), *v = NULL;
+    for (uint32_t w = 0; w < r->ways[l] && !v; w++) /* the same key and ASID: refreshed */
+        if (s[w].valid && s[w].key == key && s[w].asid == asid)
+            v = &s[w];
+    for (uint32_t w = 0; w < r->ways[l] && !v; w++) /* else the first invalid way */
+        if (!s[w].valid)
+            v = &s[w];
+    if (!v) { /* else the least recently used */
+        v = &s[0];
+        for (uint32_t w = 1; w < r->ways[l]; w++)
+            if (s[w].stamp < v->stamp)
+                v = &s[w];
+        r->st.level[l].evictions++;
+    }
+    *v = (struct ref_entry){1, key, asid, flags, table, ++r->clock};
+    r->st.level[l].fills++;
+}
+
+static void ref_invalidate(struct ref_pwc *r, mmu_inval_kind kind, uint64_t va, uint32_t asid)
+{
+    for (unsigned l = 1; l <= 3; l++) {
+        for (uint32_t i = 0; r->e[l] && i < r->sets[l] * r->ways[l]; i++) {
+            struct ref_entry *x = &r->e[l][i];
+            int g = (x->flags & MMU_PTE_GLOBAL) != 0, on = x->key == ref_key(l, va);
+            int hit = kind == MMU_INVAL_ALL ? 1
+                      : kind == MMU_INVAL_ASID ? !g && x->asid == asid
+                      : kind == MMU_INVAL_ADDR ? on
+                                               : on && (g || x->asid == asid);
+            if (x->valid && hit) {
+                x->valid = 0;
+                r->st.level[l].invalidations++;
+            }
+        }
+    }
+}
+
+static uint64_t rnd(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* A VA on a few paths only, so that keys and sets collide often. */
+static uint64_t rnd_va(uint64_t *s)
+{
+    return (rnd(s) % 3) << 39 | (rnd(s) % 4) << 30 | (rnd(s) % 12) << 21 | (rnd(s) % 512) << 12;
+}
+
+static uint32_t rnd_asid(uint64_t *s)
+{
+    return (uint32_t)(rnd(s) % 3) | (uint32_t)(rnd(s) % 2) << 17;
+}
+
+static void test_walk_vs_model(void **state)
+{
+    (void)state;
+    static const uint32_t geo[][6] = {{32, 8, 8, 4, 4, 4}, {6, 2, 3, 3, 0, 0}, {12, 4, 1, 1, 5, 5},
+                                      {0, 0, 6, 3, 2, 1}, {24, 3, 4, 2, 2, 2}};
+    uint64_t seed = 0x9E3779B97F4A7C15ull;
+    for (unsigned g = 0; g < sizeof geo / sizeof geo[0]; g++) {
+        mmu_pwc *p = make(geo[g][0], geo[g][1], geo[g][2], geo[g][3], geo[g][4], geo[g][5]);
+        struct ref_pwc r;
+        memset(&r, 0, sizeof r);
+        for (unsigned l = 1; l <= 3; l++) {
+            uint32_t n = geo[g][2 * (l - 1)], w = geo[g][2 * (l - 1) + 1];
+            if (!n)
+                continue;
+            r.e[l] = test_calloc(n, sizeof *r.e[l]);
+            r.ways[l] = w;
+            r.sets[l] = n / w;
+        }
+        for (unsigned step = 0; step < 20000; step++) {
+            uint64_t va = rnd_va(&seed);
+            uint32_t asid = rnd_asid(&seed);
+            unsigned op = (unsigned)(rnd(&seed) % 20);
+            if (op == 0) {
+                mmu_inval_kind k = (mmu_inval_kind)(rnd(&seed) % 4);
+                (void)mmu_pwc_invalidate(p, k, va, asid);
+                ref_invalidate(&r, k, va, asid);
+            } else {
+                /* a walk: the lookup, then a fill of each level read below the deepest hit */
+                struct mmusim_pwc_walk w;
+                mmu_pwc_entry e = {0, 0}, re = {0, 0};
+                int hit = mmusim_pwc_walk_lookup(p, va, asid, &e, &w);
+                assert_int_equal(hit, ref_lookup(&r, va, asid, &re));
+                if (hit > 0) {
+                    assert_int_equal(e.table, re.table);
+                    assert_int_equal(e.flags, re.flags);
+                }
+                if (op == 1) { /* something between the lookup and the fills */
+                    uint64_t va2 = rnd(&seed) % 2 ? va : rnd_va(&seed);
+                    mmu_inval_kind k = (mmu_inval_kind)(rnd(&seed) % 4);
+                    (void)mmu_pwc_invalidate(p, k, va2, asid);
+                    ref_invalidate(&r, k, va2, asid);
+                } else if (op == 2) {
+                    unsigned l = 1 + (unsigned)(rnd(&seed) % 3);
+                    fill(p, l, va, (uint16_t)asid, 0x5000, 0);
+                    ref_fill(&r, l, va, (uint16_t)asid, 0x5000, 0);
+                }
+                for (int l = hit > 0 ? hit - 1 : 3; l >= 1 && rnd(&seed) % 8; l--) {
+                    uint64_t table = (rnd(&seed) % 64) << 12;
+                    uint16_t flags = (uint16_t)(rnd(&seed) % 2 ? MMU_PTE_GLOBAL : 0) | MMU_PTE_READ;
+                    mmusim_pwc_walk_fill(p, (unsigned)l, va, asid, table, flags, &w);
+                    ref_fill(&r, (unsigned)l, va, asid, table, flags);
+                }
+            }
+            const mmu_pwc_stats *st = mmu_pwc_get_stats(p);
+            for (unsigned l = 1; l <= 3; l++) {
+                assert_int_equal(st->level[l].lookups, r.st.level[l].lookups);
+                assert_int_equal(st->level[l].hits, r.st.level[l].hits);
+                assert_int_equal(st->level[l].misses, r.st.level[l].misses);
+                assert_int_equal(st->level[l].fills, r.st.level[l].fills);
+                assert_int_equal(st->level[l].evictions, r.st.level[l].evictions);
+                assert_int_equal(st->level[l].invalidations, r.st.level[l].invalidations);
+                uint32_t valid = 0;
+                for (uint32_t i = 0; r.e[l] && i < r.sets[l] * r.ways[l]; i++)
+                    valid += (uint32_t)r.e[l][i].valid;
+                assert_int_equal(mmu_pwc_occupancy(p, l), valid);
+            }
+        }
+        for (unsigned l = 1; l <= 3; l++)
+            test_free(r.e[l]);
+        mmu_pwc_destroy(p);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -329,6 +524,7 @@ int main(void)
         cmocka_unit_test(test_lru),
         cmocka_unit_test(test_invalidate),
         cmocka_unit_test(test_stats_and_reset),
+        cmocka_unit_test(test_walk_vs_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,73 +17,12 @@
  * modelled.
  */
 #include "mmusim/pagetable.h"
+#include "pt_decode.h"
 #include "pt_internal.h"
-
-#define ARM_VALID PT_BIT(0)
-#define ARM_TYPE PT_BIT(1) /* 1: table or page; 0: block */
-#define ARM_AP1 PT_BIT(6)  /* EL0 access */
-#define ARM_AP2 PT_BIT(7)  /* read-only */
-#define ARM_AF PT_BIT(10)
-#define ARM_NG PT_BIT(11)
-#define ARM_DBM PT_BIT(51)
-#define ARM_PXN PT_BIT(53)
-#define ARM_UXN PT_BIT(54)
-#define ARM_PXNT PT_BIT(59)
-#define ARM_UXNT PT_BIT(60)
-#define ARM_APT0 PT_BIT(61) /* no EL0 access below */
-#define ARM_APT1 PT_BIT(62) /* no write access below */
-#define ARM_TABLE_RES0 PT_BITS(51, 48)
-#define ARM_LEAF_RES0 PT_BITS(49, 48)
 
 static void arm_decode(const mmu_pt_format *fmt, unsigned level, uint64_t raw, mmu_pte *pte)
 {
-    if (!(raw & ARM_VALID)) {
-        mmusim_pt_invalid(raw, pte);
-        return;
-    }
-    if ((raw & ARM_TYPE) && level > 0) {
-        uint64_t addr = PT_BITS(47, fmt->shift[0]);
-        uint32_t f = MMU_PTE_VALID | MMU_PTE_READ;
-        if (!(raw & ARM_APT1))
-            f |= MMU_PTE_WRITE;
-        if (!(raw & ARM_APT0))
-            f |= MMU_PTE_USER;
-        if (!(raw & ARM_UXNT))
-            f |= MMU_PTE_EXEC;
-        if (raw & ARM_PXNT)
-            f |= MMU_PTE_PXN;
-        pte->flags = f;
-        pte->paddr = raw & addr;
-        pte->reserved = raw & ARM_TABLE_RES0;
-        pte->other = raw & ~(ARM_VALID | ARM_TYPE | addr | ARM_TABLE_RES0 | ARM_PXNT | ARM_UXNT |
-                             ARM_APT0 | ARM_APT1);
-        return;
-    }
-    if (!(raw & ARM_TYPE) && !(fmt->leaf_levels & (1u << level) && level > 0)) {
-        mmusim_pt_invalid(raw, pte); /* block where none is allowed, or 01 at Arm level 3 */
-        return;
-    }
-    uint64_t addr = PT_BITS(47, fmt->shift[level]);
-    uint32_t f = MMU_PTE_VALID | MMU_PTE_LEAF | MMU_PTE_READ;
-    if (raw & ARM_AP1)
-        f |= MMU_PTE_USER;
-    if (!(raw & ARM_AP2))
-        f |= MMU_PTE_WRITE | MMU_PTE_DIRTY;
-    if (raw & ARM_DBM)
-        f |= MMU_PTE_WRITE | MMU_PTE_DBM;
-    if (raw & ARM_AF)
-        f |= MMU_PTE_ACCESSED;
-    if (!(raw & ARM_NG))
-        f |= MMU_PTE_GLOBAL;
-    if (!(raw & ARM_UXN))
-        f |= MMU_PTE_EXEC;
-    if (raw & ARM_PXN)
-        f |= MMU_PTE_PXN;
-    pte->flags = f;
-    pte->paddr = raw & addr;
-    pte->reserved = raw & ARM_LEAF_RES0;
-    pte->other = raw & ~(ARM_VALID | ARM_TYPE | addr | ARM_LEAF_RES0 | ARM_AP1 | ARM_AP2 | ARM_AF |
-                         ARM_NG | ARM_DBM | ARM_PXN | ARM_UXN);
+    mmusim_pt_arm_decode(fmt, level, raw, pte);
 }
 
 static mmu_err arm_encode(const mmu_pt_format *fmt, unsigned level, const mmu_pte *pte,
@@ -141,11 +80,5 @@ static mmu_err arm_encode(const mmu_pt_format *fmt, unsigned level, const mmu_pt
 const struct mmu_pt_ops mmusim_pt_arm_ops = {
     .decode = arm_decode,
     .encode = arm_encode,
-    .a_set = ARM_AF,
-    .d_set = 0,
-    .d_clear = ARM_AP2,
-    .walk_flags = MMU_WALK_SMEP,
-    .hier_perms = 1,
-    .table_accessed = 0,
-    .split_exec = 1,
+    MMUSIM_PT_ARM_WALK_FIELDS,
 };

@@ -57,22 +57,27 @@ static inline void mmusim_pt_invalid(uint64_t raw, mmu_pte *pte)
  * takes.  The walk, TLB hits and the OS model (whose leaf and protection
  * checks go through mmu_pt_check_access too) share this one permission check.
  */
+/* The MMU_TLB_* of every combination of MMU_PTE_* bits 8..2 (READ to DIRTY). */
+#define PT_TLB_MOVE(f, pte, tlb) ((((f) / (uint32_t)(pte)) & 1u) * (unsigned)(tlb))
+#define PT_TLB_OF(f)                                                                             \
+    (uint8_t)(PT_TLB_MOVE(f, MMU_PTE_GLOBAL, MMU_TLB_GLOBAL) |                                     \
+              PT_TLB_MOVE(f, MMU_PTE_WRITE, MMU_TLB_WRITE) | PT_TLB_MOVE(f, MMU_PTE_USER, MMU_TLB_USER) | \
+              PT_TLB_MOVE(f, MMU_PTE_EXEC, MMU_TLB_EXEC) |                                         \
+              PT_TLB_MOVE(f, MMU_PTE_DIRTY, MMU_TLB_DIRTY) | PT_TLB_MOVE(f, MMU_PTE_READ, MMU_TLB_READ))
+#define PT_TLB_1(i) PT_TLB_OF((uint32_t)(i) << 2)
+#define PT_TLB_4(i) PT_TLB_1(i), PT_TLB_1((i) + 1), PT_TLB_1((i) + 2), PT_TLB_1((i) + 3)
+#define PT_TLB_16(i) PT_TLB_4(i), PT_TLB_4((i) + 4), PT_TLB_4((i) + 8), PT_TLB_4((i) + 12)
+#define PT_TLB_64(i) PT_TLB_16(i), PT_TLB_16((i) + 16), PT_TLB_16((i) + 32), PT_TLB_16((i) + 48)
+_Static_assert(MMU_PTE_READ == 1u << 2 && MMU_PTE_WRITE < MMU_PTE_DIRTY && MMU_PTE_EXEC < MMU_PTE_DIRTY &&
+                   MMU_PTE_USER < MMU_PTE_DIRTY && MMU_PTE_GLOBAL < MMU_PTE_DIRTY &&
+                   MMU_PTE_WRITE > MMU_PTE_READ && MMU_PTE_EXEC > MMU_PTE_READ &&
+                   MMU_PTE_USER > MMU_PTE_READ && MMU_PTE_GLOBAL > MMU_PTE_READ && MMU_PTE_DIRTY == 1u << 8,
+               "mmusim_pt_tlb_flags indexes its table by MMU_PTE_* bits 8..2");
+
 static inline unsigned mmusim_pt_tlb_flags(uint32_t f)
 {
-    unsigned t = 0;
-    if (f & MMU_PTE_GLOBAL)
-        t |= MMU_TLB_GLOBAL;
-    if (f & MMU_PTE_WRITE)
-        t |= MMU_TLB_WRITE;
-    if (f & MMU_PTE_USER)
-        t |= MMU_TLB_USER;
-    if (f & MMU_PTE_EXEC)
-        t |= MMU_TLB_EXEC;
-    if (f & MMU_PTE_DIRTY)
-        t |= MMU_TLB_DIRTY;
-    if (f & MMU_PTE_READ)
-        t |= MMU_TLB_READ;
-    return t;
+    static const uint8_t tlb[128] = {PT_TLB_64(0), PT_TLB_64(64)};
+    return tlb[(f >> 2) & 127];
 }
 
 #endif /* MMUSIM_PT_INTERNAL_H */

@@ -9,53 +9,14 @@
  * as on any reserved bit); W=1 with R=0 is a reserved encoding.
  */
 #include "mmusim/pagetable.h"
+#include "pt_decode.h"
 #include "pt_internal.h"
-
-#define RV_V PT_BIT(0)
-#define RV_R PT_BIT(1)
-#define RV_W PT_BIT(2)
-#define RV_X PT_BIT(3)
-#define RV_U PT_BIT(4)
-#define RV_G PT_BIT(5)
-#define RV_A PT_BIT(6)
-#define RV_D PT_BIT(7)
-#define RV_RSW PT_BITS(9, 8)
-#define RV_PPN PT_BITS(53, 10)
-#define RV_RSVD PT_BITS(63, 54)
 
 static void rv_decode(const mmu_pt_format *fmt, unsigned level, uint64_t raw, mmu_pte *pte)
 {
     (void)fmt;
     (void)level;
-    if (!(raw & RV_V)) {
-        mmusim_pt_invalid(raw, pte);
-        return;
-    }
-    uint32_t f = MMU_PTE_VALID;
-    if (raw & RV_R)
-        f |= MMU_PTE_READ;
-    if (raw & RV_W)
-        f |= MMU_PTE_WRITE;
-    if (raw & RV_X)
-        f |= MMU_PTE_EXEC;
-    if (raw & (RV_R | RV_W | RV_X))
-        f |= MMU_PTE_LEAF;
-    if (raw & RV_U)
-        f |= MMU_PTE_USER;
-    if (raw & RV_G)
-        f |= MMU_PTE_GLOBAL;
-    if (raw & RV_A)
-        f |= MMU_PTE_ACCESSED;
-    if (raw & RV_D)
-        f |= MMU_PTE_DIRTY;
-    pte->flags = f;
-    pte->paddr = ((raw & RV_PPN) >> 10) << 12;
-    pte->reserved = raw & RV_RSVD;
-    if ((raw & (RV_R | RV_W)) == RV_W) /* W without R: reserved encoding */
-        pte->reserved |= RV_W;
-    if (!(raw & (RV_R | RV_W | RV_X))) /* a pointer: D, A and U are reserved (spec: "for non-leaf PTEs") */
-        pte->reserved |= raw & (RV_D | RV_A | RV_U);
-    pte->other = raw & RV_RSW;
+    mmusim_pt_rv_decode(raw, pte);
 }
 
 static mmu_err rv_encode(const mmu_pt_format *fmt, unsigned level, const mmu_pte *pte,
@@ -91,11 +52,5 @@ static mmu_err rv_encode(const mmu_pt_format *fmt, unsigned level, const mmu_pte
 const struct mmu_pt_ops mmusim_pt_riscv_ops = {
     .decode = rv_decode,
     .encode = rv_encode,
-    .a_set = RV_A,
-    .d_set = RV_D,
-    .d_clear = 0,
-    .walk_flags = MMU_WALK_SMEP | MMU_WALK_SMAP,
-    .hier_perms = 0,
-    .table_accessed = 0,
-    .split_exec = 0,
+    MMUSIM_PT_RV_WALK_FIELDS,
 };

@@ -16,15 +16,21 @@
 
 #include "mmusim/pagetable.h"
 #include "mmusim/pwc.h"
+#include "../pwc_internal.h"
+#include "pt_decode.h"
 #include "pt_internal.h"
 
 /* Permission limits a table entry can carry (hierarchical formats). */
 #define LIMIT_FLAGS (MMU_PTE_READ | MMU_PTE_WRITE | MMU_PTE_EXEC | MMU_PTE_USER)
 
-mmu_fault mmu_pt_check_access(const mmu_walk_opts *opts, unsigned f, mmu_access_type type,
-                              mmu_priv priv)
+#if defined(__GNUC__)
+#define WALK_INLINE static inline __attribute__((always_inline))
+#else
+#define WALK_INLINE static inline
+#endif
+
+WALK_INLINE mmu_fault check_access(uint32_t o, unsigned f, mmu_access_type type, mmu_priv priv)
 {
-    uint32_t o = opts ? opts->flags : 0;
     if (priv == MMU_PRIV_USER) {
         if (!(f & MMU_TLB_USER))
             return MMU_FAULT_USER_SUPER;
@@ -49,6 +55,12 @@ mmu_fault mmu_pt_check_access(const mmu_walk_opts *opts, unsigned f, mmu_access_
     return MMU_FAULT_NONE;
 }
 
+mmu_fault mmu_pt_check_access(const mmu_walk_opts *opts, unsigned f, mmu_access_type type,
+                              mmu_priv priv)
+{
+    return check_access(opts ? opts->flags : 0, f, type, priv);
+}
+
 static mmu_err fault(mmu_walk_result *res, mmu_fault cause, int level)
 {
     res->fault = (uint8_t)cause;
@@ -57,72 +69,72 @@ static mmu_err fault(mmu_walk_result *res, mmu_fault cause, int level)
     return MMU_EFAULT;
 }
 
-mmu_err mmu_walk(const mmu_pt_format *fmt, uint64_t root, const mmu_mem_port *port, mmu_pwc *pwc,
-                 uint64_t vaddr, mmu_access_type type, mmu_priv priv, uint32_t asid,
-                 const mmu_walk_opts *opts, mmu_walk_result *res)
+/* Which decoder the loop inlines: the ops table's, or one of pt_decode.h's. */
+enum { DEC_OPS, DEC_X86, DEC_RV, DEC_ARM };
+
+/* The walk fields of the inlined formats' ops tables, as constants here. */
+static const struct mmu_pt_ops walk_x86 = {MMUSIM_PT_X86_WALK_FIELDS};
+static const struct mmu_pt_ops walk_rv = {MMUSIM_PT_RV_WALK_FIELDS};
+static const struct mmu_pt_ops walk_arm = {MMUSIM_PT_ARM_WALK_FIELDS};
+
+/* What stays the same over one walk. */
+struct walk_ctx {
+    const mmu_pt_format *fmt;
+    const struct mmu_pt_ops *ops;
+    const mmu_mem_port *port;
+    mmu_pwc *pwc;
+    uint64_t vaddr;
+    uint32_t asid;
+    uint32_t oflags;
+    unsigned ad;
+    unsigned pa_bits;
+    int functional;
+    mmu_access_type type;
+    mmu_priv priv;
+    struct mmusim_pwc_walk pw;
+};
+
+/* The walk from table (at level) down to a leaf; dec is a constant. */
+WALK_INLINE mmu_err walk_loop(struct walk_ctx *c, int level, uint64_t table, uint32_t acc,
+                              mmu_walk_result *res, int dec)
 {
-    if (!fmt || !port || !port->read64 || !res || (unsigned)type >= MMU_ACCESS_TYPES ||
-        (priv != MMU_PRIV_USER && priv != MMU_PRIV_SUPER))
-        return MMU_EINVAL;
-    if (pwc && mmu_pwc_get_format(pwc) != fmt)
-        return MMU_EINVAL;
-    mmu_walk_opts dflt;
-    if (!opts) {
-        mmu_walk_opts_defaults(fmt, &dflt);
-        opts = &dflt;
-    }
-    const struct mmu_pt_ops *ops = fmt->ops;
-    unsigned ad = opts->ad_mode ? opts->ad_mode : fmt->ad_default;
-    unsigned pa_bits = opts->pa_bits && opts->pa_bits < fmt->max_pa_bits ? opts->pa_bits
-                                                                          : fmt->max_pa_bits;
-    int functional = (opts->flags & MMU_WALK_FUNCTIONAL) != 0;
-    if (functional)
-        pwc = NULL;
-    if (ad == MMU_AD_HW && !functional && !port->write64)
-        return MMU_EINVAL;
-
-    res->paddr = res->vbase = res->pbase = res->pte = 0;
-    res->mem_latency = res->pwc_latency = res->latency = 0;
-    res->pte_flags = 0;
-    res->fault = MMU_FAULT_NONE;
-    res->fault_level = res->leaf_level = res->pwc_level = res->first_level = -1;
-    res->page_size = MMU_PAGE_SIZES;
-    res->page_shift = 0;
-    res->tlb_flags = 0;
-    res->reads = res->writes = 0;
-
-    if (!mmu_pt_is_canonical(fmt, vaddr))
-        return fault(res, MMU_FAULT_NONCANONICAL, -1);
-
-    int level = fmt->levels - 1;
-    uint64_t table = root;
-    uint32_t acc = LIMIT_FLAGS; /* limits so far, plus PXN and GLOBAL from table entries */
-    if (pwc) {
-        mmu_pwc_entry e;
-        int hit = mmu_pwc_lookup(pwc, vaddr, asid, &e);
-        res->pwc_latency = mmu_pwc_latency(pwc);
-        if (hit > 0) {
-            level = hit - 1;
-            table = e.table;
-            acc = e.flags;
-            res->pwc_level = (int8_t)hit;
-        }
-    }
-    res->first_level = (int8_t)level;
-
+    const mmu_pt_format *fmt = c->fmt;
+    const struct mmu_pt_ops *ops = dec == DEC_X86   ? &walk_x86
+                                   : dec == DEC_RV  ? &walk_rv
+                                   : dec == DEC_ARM ? &walk_arm
+                                                    : c->ops;
+    const mmu_mem_port *port = c->port;
+    const uint64_t vaddr = c->vaddr;
+    uint32_t mem_latency = 0;
+    unsigned reads = 0;
     for (;;) {
         uint64_t idx = (vaddr >> fmt->shift[level]) & ((1ull << fmt->index_bits[level]) - 1);
         uint64_t pa = table + idx * fmt->pte_size;
         uint64_t raw;
-        res->mem_latency += port->read64(port->ctx, pa, &raw);
-        res->read_addr[res->reads++] = pa;
-        res->pte = raw;
+        mem_latency += port->read64(port->ctx, pa, &raw);
+        res->read_addr[reads++] = pa;
 
         mmu_pte p;
-        ops->decode(fmt, (unsigned)level, raw, &p);
+        switch (dec) {
+        case DEC_X86:
+            mmusim_pt_x86_decode((unsigned)level, raw, &p);
+            break;
+        case DEC_RV:
+            mmusim_pt_rv_decode(raw, &p);
+            break;
+        case DEC_ARM:
+            mmusim_pt_arm_decode(fmt, (unsigned)level, raw, &p);
+            break;
+        default:
+            ops->decode(fmt, (unsigned)level, raw, &p);
+            break;
+        }
+        res->pte = raw;
+        res->reads = (uint8_t)reads;
+        res->mem_latency = mem_latency;
         if (!(p.flags & MMU_PTE_VALID))
             return fault(res, MMU_FAULT_NOT_PRESENT, level);
-        if (p.reserved || (p.paddr >> pa_bits))
+        if (p.reserved || (p.paddr >> c->pa_bits))
             return fault(res, MMU_FAULT_RESERVED, level);
 
         if (!(p.flags & MMU_PTE_LEAF)) {
@@ -131,17 +143,17 @@ mmu_err mmu_walk(const mmu_pt_format *fmt, uint64_t root, const mmu_mem_port *po
             if (ops->hier_perms)
                 acc = (acc & (p.flags | ~LIMIT_FLAGS)) | (p.flags & MMU_PTE_PXN);
             acc |= p.flags & MMU_PTE_GLOBAL; /* RISC-V: a global table makes all below global */
-            if (ops->table_accessed && !(p.flags & MMU_PTE_ACCESSED) && ad == MMU_AD_HW &&
-                !functional) {
+            if (ops->table_accessed && !(p.flags & MMU_PTE_ACCESSED) && c->ad == MMU_AD_HW &&
+                !c->functional) {
                 raw |= ops->a_set;
-                res->mem_latency += port->write64(port->ctx, pa, raw);
+                mem_latency += port->write64(port->ctx, pa, raw);
+                res->mem_latency = mem_latency;
                 res->write_addr[res->writes++] = pa;
                 res->pte = raw;
             }
-            if (pwc) {
-                mmu_pwc_entry e = {p.paddr, (uint16_t)acc};
-                mmu_pwc_fill(pwc, (unsigned)level, vaddr, asid, &e);
-            }
+            if (c->pwc)
+                mmusim_pwc_walk_fill(c->pwc, (unsigned)level, vaddr, c->asid, p.paddr,
+                                     (uint16_t)acc, &c->pw);
             table = p.paddr;
             level--;
             continue;
@@ -164,25 +176,28 @@ mmu_err mmu_walk(const mmu_pt_format *fmt, uint64_t root, const mmu_mem_port *po
                 f = pxn ? f & ~MMU_PTE_EXEC : f | MMU_PTE_EXEC;
         }
         res->leaf_level = (int8_t)level;
-        mmu_fault pf = mmu_pt_check_access(opts, mmusim_pt_tlb_flags(f), type, priv);
+        unsigned tf = mmusim_pt_tlb_flags(f);
+        mmu_fault pf = check_access(c->oflags, tf, c->type, c->priv);
         if (pf != MMU_FAULT_NONE)
             return fault(res, pf, level);
 
         int need_a = !(p.flags & MMU_PTE_ACCESSED);
-        int need_d = type == MMU_WRITE && !(p.flags & MMU_PTE_DIRTY);
-        if ((need_a || need_d) && ad != MMU_AD_NONE) {
-            if (ad != MMU_AD_HW)
+        int need_d = c->type == MMU_WRITE && !(p.flags & MMU_PTE_DIRTY);
+        if ((need_a || need_d) && c->ad != MMU_AD_NONE) {
+            if (c->ad != MMU_AD_HW)
                 return fault(res, MMU_FAULT_ACCESS_DIRTY, level);
             if (need_a)
                 raw |= ops->a_set;
             if (need_d)
                 raw = (raw | ops->d_set) & ~ops->d_clear;
-            if (!functional) {
-                res->mem_latency += port->write64(port->ctx, pa, raw);
+            if (!c->functional) {
+                mem_latency += port->write64(port->ctx, pa, raw);
+                res->mem_latency = mem_latency;
                 res->write_addr[res->writes++] = pa;
             }
             res->pte = raw;
             f |= MMU_PTE_ACCESSED | (need_d ? MMU_PTE_DIRTY : 0);
+            tf = mmusim_pt_tlb_flags(f);
         }
 
         res->pbase = p.paddr;
@@ -191,10 +206,85 @@ mmu_err mmu_walk(const mmu_pt_format *fmt, uint64_t root, const mmu_mem_port *po
         res->page_shift = (uint8_t)shift;
         res->page_size = fmt->page_size[level];
         res->pte_flags = (uint16_t)f;
-        res->tlb_flags = (uint8_t)mmusim_pt_tlb_flags(f);
-        res->latency = res->mem_latency + res->pwc_latency;
+        res->tlb_flags = (uint8_t)tf;
+        res->latency = mem_latency + res->pwc_latency;
         return MMU_OK;
     }
+}
+
+mmu_err mmu_walk(const mmu_pt_format *fmt, uint64_t root, const mmu_mem_port *port, mmu_pwc *pwc,
+                 uint64_t vaddr, mmu_access_type type, mmu_priv priv, uint32_t asid,
+                 const mmu_walk_opts *opts, mmu_walk_result *res)
+{
+    if (!fmt || !port || !port->read64 || !res || (unsigned)type >= MMU_ACCESS_TYPES ||
+        (priv != MMU_PRIV_USER && priv != MMU_PRIV_SUPER))
+        return MMU_EINVAL;
+    if (pwc && pwc->fmt != fmt)
+        return MMU_EINVAL;
+    mmu_walk_opts dflt;
+    if (!opts) {
+        mmu_walk_opts_defaults(fmt, &dflt);
+        opts = &dflt;
+    }
+    struct walk_ctx c;
+    c.fmt = fmt;
+    c.ops = fmt->ops;
+    c.port = port;
+    c.vaddr = vaddr;
+    c.asid = asid;
+    c.oflags = opts->flags;
+    c.type = type;
+    c.priv = priv;
+    c.ad = opts->ad_mode ? opts->ad_mode : fmt->ad_default;
+    c.pa_bits = opts->pa_bits && opts->pa_bits < fmt->max_pa_bits ? opts->pa_bits
+                                                                  : fmt->max_pa_bits;
+    c.functional = (opts->flags & MMU_WALK_FUNCTIONAL) != 0;
+    if (c.functional)
+        pwc = NULL;
+    c.pwc = pwc;
+    c.pw.epoch = 0;
+    if (c.ad == MMU_AD_HW && !c.functional && !port->write64)
+        return MMU_EINVAL;
+
+    res->paddr = res->vbase = res->pbase = res->pte = 0;
+    res->mem_latency = res->pwc_latency = res->latency = 0;
+    res->pte_flags = 0;
+    res->fault = MMU_FAULT_NONE;
+    res->fault_level = res->leaf_level = res->pwc_level = res->first_level = -1;
+    res->page_size = MMU_PAGE_SIZES;
+    res->page_shift = 0;
+    res->tlb_flags = 0;
+    res->reads = res->writes = 0;
+
+    /* canonical: bits 63:va_bits zero (MMU_CANON_ZERO), or copies of bit va_bits-1 */
+    uint64_t upper = vaddr >> (fmt->canon == MMU_CANON_ZERO ? fmt->va_bits : fmt->va_bits - 1);
+    if (upper != 0 && (fmt->canon == MMU_CANON_ZERO || upper != (~0ull >> (fmt->va_bits - 1))))
+        return fault(res, MMU_FAULT_NONCANONICAL, -1);
+
+    int level = fmt->levels - 1;
+    uint64_t table = root;
+    uint32_t acc = LIMIT_FLAGS; /* limits so far, plus PXN and GLOBAL from table entries */
+    if (pwc) {
+        mmu_pwc_entry e = {0, 0};
+        int hit = mmusim_pwc_walk_lookup(pwc, vaddr, asid, &e, &c.pw);
+        res->pwc_latency = pwc->latency;
+        if (hit > 0) {
+            level = hit - 1;
+            table = e.table;
+            acc = e.flags;
+            res->pwc_level = (int8_t)hit;
+        }
+    }
+    res->first_level = (int8_t)level;
+
+    const struct mmu_pt_ops *ops = c.ops;
+    if (ops == &mmusim_pt_x86_ops)
+        return walk_loop(&c, level, table, acc, res, DEC_X86);
+    if (ops == &mmusim_pt_riscv_ops)
+        return walk_loop(&c, level, table, acc, res, DEC_RV);
+    if (ops == &mmusim_pt_arm_ops)
+        return walk_loop(&c, level, table, acc, res, DEC_ARM);
+    return walk_loop(&c, level, table, acc, res, DEC_OPS);
 }
 
 void mmu_walk_tlb_entry(const mmu_walk_result *res, uint16_t asid, mmu_tlb_entry *out)

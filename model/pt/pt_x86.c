@@ -8,66 +8,13 @@
  * (62:59 are protection keys when CR4.PKE=1; not modelled).
  */
 #include "mmusim/pagetable.h"
+#include "pt_decode.h"
 #include "pt_internal.h"
-
-#define X86_P PT_BIT(0)
-#define X86_RW PT_BIT(1)
-#define X86_US PT_BIT(2)
-#define X86_A PT_BIT(5)
-#define X86_D PT_BIT(6)
-#define X86_PS PT_BIT(7)
-#define X86_G PT_BIT(8)
-#define X86_XD PT_BIT(63)
-#define X86_ADDR PT_BITS(51, 12)
-#define X86_ADDR_LARGE PT_BITS(51, 13) /* bit 12 is PAT; 20:13 / 29:13 reserved, caught as misalignment */
-
-static int is_leaf(unsigned level, uint64_t raw)
-{
-    return level == 0 || (level <= 2 && (raw & X86_PS));
-}
 
 static void x86_decode(const mmu_pt_format *fmt, unsigned level, uint64_t raw, mmu_pte *pte)
 {
     (void)fmt;
-    if (!(raw & X86_P)) {
-        mmusim_pt_invalid(raw, pte);
-        return;
-    }
-    pte->reserved = 0;
-    uint32_t f = MMU_PTE_VALID | MMU_PTE_READ;
-    if (raw & X86_RW)
-        f |= MMU_PTE_WRITE;
-    if (raw & X86_US)
-        f |= MMU_PTE_USER;
-    if (!(raw & X86_XD))
-        f |= MMU_PTE_EXEC;
-    if (raw & X86_A)
-        f |= MMU_PTE_ACCESSED;
-    uint64_t used = X86_P | X86_RW | X86_US | X86_A | X86_XD;
-    uint64_t addr;
-    if (is_leaf(level, raw)) {
-        f |= MMU_PTE_LEAF;
-        if (raw & X86_D)
-            f |= MMU_PTE_DIRTY;
-        if (raw & X86_G)
-            f |= MMU_PTE_GLOBAL;
-        used |= X86_D | X86_G;
-        if (level > 0) {
-            addr = X86_ADDR_LARGE;
-            used |= X86_PS;
-        } else {
-            addr = X86_ADDR;
-        }
-    } else {
-        addr = X86_ADDR;
-        if (raw & X86_PS) { /* PS in a PML4E or PML5E is reserved */
-            pte->reserved = X86_PS;
-            used |= X86_PS;
-        }
-    }
-    pte->flags = f;
-    pte->paddr = raw & addr;
-    pte->other = raw & ~(used | addr);
+    mmusim_pt_x86_decode(level, raw, pte);
 }
 
 static mmu_err x86_encode(const mmu_pt_format *fmt, unsigned level, const mmu_pte *pte,
@@ -105,11 +52,5 @@ static mmu_err x86_encode(const mmu_pt_format *fmt, unsigned level, const mmu_pt
 const struct mmu_pt_ops mmusim_pt_x86_ops = {
     .decode = x86_decode,
     .encode = x86_encode,
-    .a_set = X86_A,
-    .d_set = X86_D,
-    .d_clear = 0,
-    .walk_flags = MMU_WALK_SMEP | MMU_WALK_SMAP,
-    .hier_perms = 1,
-    .table_accessed = 1,
-    .split_exec = 0,
+    MMUSIM_PT_X86_WALK_FIELDS,
 };
