@@ -1650,7 +1650,11 @@ static void repeat_on_off(const mmu_config &cfg, bool fractional = false, bool a
     const bool os = cfg.walker.mode == MMU_WALKER_RADIX && cfg.os_enabled;
     std::unique_ptr<memory> mem[2];
     std::unique_ptr<mmu_module> dut[2];
-    const char *const json[2] = {"systemc_repeat_on.json", "systemc_repeat_off.json"};
+    /* one pair of names per process: the repeat scenarios are separate tests that ctest runs
+       side by side in the same folder */
+    const std::string tag = std::to_string(static_cast<long>(getpid()));
+    const std::string json_name[2] = {"systemc_repeat_on." + tag + ".json", "systemc_repeat_off." + tag + ".json"};
+    const char *const json[2] = {json_name[0].c_str(), json_name[1].c_str()};
     dual_tester tb("tb");
     for (int k = 0; k < 2; k++) {
         mem[k].reset(new memory(k ? "mem_off" : "mem_on", UINT64_C(1) << 40, ns(MEM_LAT)));
@@ -1828,6 +1832,8 @@ static void repeat_on_off(const mmu_config &cfg, bool fractional = false, bool a
     if (t0 != t1 || j0 != j1) {
         std::fprintf(stderr, "--- repeat on:\n%s\n--- repeat off:\n%s\n", t0.c_str(), t1.c_str());
     }
+    std::remove(json[0]);
+    std::remove(json[1]);
 }
 
 /* Standalone (the OS model, data through the PTE caches: mmu_access_data), then the fixed walker. */
