@@ -8,6 +8,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "mmusim/tlb.h"
 #include "repl.h"
@@ -39,6 +42,7 @@ struct mmu_tlb {
     uint32_t ps_valid[MMU_PAGE_SIZES]; /* valid entries per page size: a size with none is not probed */
     uint32_t policy;
     uint8_t hit_changes; /* the policy's hit update can change its state (not FIFO, random) */
+    uint8_t order;       /* LRU/FIFO of <= 16 ways: a recency order per set (repl.h), not stamps */
     /*
      * Per set, a change counter: bumped whenever the set's contents or its
      * replacement state may change (a fill, a removal, a hit that changes
@@ -105,6 +109,49 @@ static inline uint32_t tlb_match_mask(const uint64_t *k, uint32_t n, uint64_t ke
     return m;
 }
 
+/*
+ * A superset of tlb_match_mask(k, n, key), n <= 32: the ways whose key's low
+ * 32 bits are key's (the page number's low bits and the size), to be checked
+ * in full.  With SSE2 four ways a step; else exactly tlb_match_mask.
+ */
+#if defined(__SSE2__)
+/* Bit j set when the low half of k[j] is lo's, for 4 ways. */
+static inline uint32_t tlb_cands4(const uint64_t *k, __m128i lo)
+{
+    const __m128 a = _mm_castsi128_ps(_mm_loadu_si128((const __m128i *)k));
+    const __m128 b = _mm_castsi128_ps(_mm_loadu_si128((const __m128i *)(k + 2)));
+    const __m128i l = _mm_castps_si128(_mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)));
+    return (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(l, lo)));
+}
+#endif
+
+static inline uint32_t tlb_key_cands(const uint64_t *k, uint32_t n, uint64_t key)
+{
+#if defined(__SSE2__)
+    const __m128i lo = _mm_set1_epi32((int)(uint32_t)key);
+    uint32_t m = 0, w = 0;
+    if ((n & 3) == 0 && n <= 16) { /* 4, 8, 12 or 16 ways: written out */
+        m = tlb_cands4(k, lo);
+        if (n > 4) {
+            m |= tlb_cands4(k + 4, lo) << 4;
+            if (n > 8) {
+                m |= tlb_cands4(k + 8, lo) << 8;
+                if (n > 12)
+                    m |= tlb_cands4(k + 12, lo) << 12;
+            }
+        }
+        return m;
+    }
+    for (; w + 4 <= n; w += 4)
+        m |= tlb_cands4(k + w, lo) << w;
+    for (; w < n; w++)
+        m |= (uint32_t)((uint32_t)k[w] == (uint32_t)key) << w;
+    return m;
+#else
+    return tlb_match_mask(k, n, key);
+#endif
+}
+
 /* Find the entry mapping vaddr for asid: its set and way; 0 if none. */
 static inline int tlb_find(const mmu_tlb *t, uint64_t vaddr, uint32_t asid, uint32_t *set,
                            uint32_t *way)
@@ -118,11 +165,12 @@ static inline int tlb_find(const mmu_tlb *t, uint64_t vaddr, uint32_t asid, uint
         size_t base = (size_t)s * t->ways;
         const uint64_t *k = t->key + base;
         const uint32_t *ag = t->asid_g + base;
-        if (t->ways <= 16) {
-            /* small sets: the ways holding the key, then the first of them whose ASID matches */
-            for (uint32_t c = tlb_match_mask(k, t->ways, key); c; c &= c - 1) {
+        if (t->ways <= 32) {
+            /* small sets: the ways that may hold the key, then the first of them that holds it
+               with a matching ASID */
+            for (uint32_t c = tlb_key_cands(k, t->ways, key); c; c &= c - 1) {
                 uint32_t w = (uint32_t)__builtin_ctz(c);
-                if (tlb_asid_match(ag[w], asid)) {
+                if (k[w] == key && tlb_asid_match(ag[w], asid)) {
                     *set = s;
                     *way = w;
                     return 1;
@@ -182,6 +230,8 @@ static inline int tlb_hit_changes(const mmu_tlb *t, uint32_t set, uint32_t way)
     const size_t base = (size_t)set * t->ways;
     switch (t->policy) {
     case MMU_REPL_LRU: {
+        if (t->order)
+            return !repl_order_is_newest(&t->repl, set, way);
         const uint64_t *st = t->repl.stamp + base, mine = st[way];
         for (uint32_t w = 0; w < t->ways; w++)
             if (st[w] > mine)
@@ -227,12 +277,19 @@ static inline size_t tlb_lookup_level(mmu_tlb *t, uint64_t vaddr, uint32_t asid)
     uint32_t set, way;
     if (t->valid == 0 || !tlb_find(t, vaddr, asid, &set, &way))
         return 0;
-    if (t->hit_changes && tlb_hit_changes(t, set, way)) {
-        tlb_set_changed(t, set);
-        if (t->policy == MMU_REPL_LRU)
-            t->repl.stamp[(size_t)set * t->ways + way] = ++t->repl.clock;
-        else
-            t->ops->hit(&t->repl, set, way);
+    if (t->hit_changes) {
+        if (t->order) { /* LRU (FIFO's hits change nothing) */
+            if (!repl_order_is_newest(&t->repl, set, way)) {
+                tlb_set_changed(t, set);
+                repl_order_touch(&t->repl, set, way);
+            }
+        } else if (tlb_hit_changes(t, set, way)) {
+            tlb_set_changed(t, set);
+            if (t->policy == MMU_REPL_LRU)
+                t->repl.stamp[(size_t)set * t->ways + way] = ++t->repl.clock;
+            else
+                t->ops->hit(&t->repl, set, way);
+        }
     }
     return (size_t)set * t->ways + way + 1;
 }
@@ -249,7 +306,10 @@ static inline int tlb_lookup(mmu_tlb *t, uint64_t vaddr, uint32_t asid, mmu_acce
     tlb_count(t, type, 1, 1);
     if (t->hit_changes)
         tlb_set_changed(t, set);
-    if (t->policy == MMU_REPL_LRU)
+    if (t->order) {
+        if (t->hit_changes) /* LRU; FIFO's hits change nothing */
+            repl_order_touch(&t->repl, set, way);
+    } else if (t->policy == MMU_REPL_LRU)
         t->repl.stamp[(size_t)set * t->ways + way] = ++t->repl.clock;
     else
         t->ops->hit(&t->repl, set, way);
