@@ -74,6 +74,7 @@ mmu_err mmu_tlb_create(const mmu_tlb_config *cfg, mmu_tlb **out)
         if (cfg->page_sizes & (1u << p)) {
             t->shift[t->nsizes] = (uint8_t)mmu_page_shift((mmu_page_size)p);
             t->psidx[t->nsizes] = (uint8_t)p;
+            t->psbit[p] = (uint8_t)(1u << t->nsizes);
             t->nsizes++;
         }
     }
@@ -88,6 +89,7 @@ mmu_err mmu_tlb_create(const mmu_tlb_config *cfg, mmu_tlb **out)
     t->changes = &t->own_changes;
     t->ops = repl_ops_for((mmu_repl_policy)cfg->policy, t->ways);
     t->order = (uint8_t)repl_is_order(t->ops);
+    t->ways4 = (t->ways & 3) == 0 && t->ways <= 16;
     if (!t->key || !t->asid_g || !t->pbase || !t->flags || !t->sgen ||
         repl_state_init(&t->repl, t->ops, t->sets, t->ways, cfg->seed) != MMU_OK) {
         mmu_tlb_destroy(t);
@@ -120,6 +122,7 @@ void mmu_tlb_reset(mmu_tlb *t)
     memset(t->asid_g, 0, n * sizeof *t->asid_g);
     t->valid = 0;
     memset(t->ps_valid, 0, sizeof t->ps_valid);
+    t->live = 0;
     for (uint32_t set = 0; set < t->sets; set++)
         tlb_set_changed(t, set);
     t->ops->reset(&t->repl);
@@ -151,7 +154,7 @@ int mmu_tlb_probe(const mmu_tlb *t, uint64_t vaddr, uint32_t asid, mmu_tlb_entry
 static void remove_at(mmu_tlb *t, size_t i)
 {
     tlb_set_changed(t, (uint32_t)(i / t->ways));
-    t->ps_valid[t->key[i] & TLB_PS_MASK]--;
+    tlb_ps_sub(t, (unsigned)(t->key[i] & TLB_PS_MASK));
     t->key[i] = TLB_INVALID;
     t->asid_g[i] = 0;
     t->valid--;
@@ -197,13 +200,13 @@ static __attribute__((noinline)) mmu_err insert_any(mmu_tlb *t, const mmu_tlb_en
     if (t->ways <= 32) {
         /* small sets: of the ways that may hold the page (tlb_key_cands), the first holding it for
            the same owner; else, unless the array is full, the first empty way */
-        for (uint32_t c = tlb_key_cands(k, t->ways, key); c; c &= c - 1) {
+        for (uint32_t c = tlb_set_cands(t, k, key); c; c &= c - 1) {
             way = (uint32_t)__builtin_ctz(c);
             if (k[way] == key && same_owner(a[way], ag))
                 goto refresh;
         }
         if (t->valid < t->cfg.entries) {
-            for (uint32_t c = tlb_key_cands(k, t->ways, TLB_INVALID); c; c &= c - 1) {
+            for (uint32_t c = tlb_set_cands(t, k, TLB_INVALID); c; c &= c - 1) {
                 way = (uint32_t)__builtin_ctz(c);
                 if (k[way] == TLB_INVALID)
                     goto fill_empty;
@@ -230,8 +233,8 @@ static __attribute__((noinline)) mmu_err insert_any(mmu_tlb *t, const mmu_tlb_en
     if (evicted)
         *evicted = 1;
     t->stats.evictions++;
-    t->ps_valid[k[way] & TLB_PS_MASK]--;
-    t->ps_valid[ps]++;
+    tlb_ps_sub(t, (unsigned)(k[way] & TLB_PS_MASK));
+    tlb_ps_add(t, ps);
     put(t, base + way, key, ag, e, shift);
     tlb_set_changed(t, set);
     if (!t->order)
@@ -239,7 +242,7 @@ static __attribute__((noinline)) mmu_err insert_any(mmu_tlb *t, const mmu_tlb_en
     return MMU_OK;
 fill_empty:
     t->valid++;
-    t->ps_valid[ps]++;
+    tlb_ps_add(t, ps);
     put(t, base + way, key, ag, e, shift);
     tlb_set_changed(t, set);
     if (t->order)
@@ -268,15 +271,18 @@ mmu_err mmu_tlb_insert(mmu_tlb *t, const mmu_tlb_entry *e, mmu_tlb_entry *victim
         const uint64_t key = (vpn << TLB_PS_BITS) | ps;
         const uint32_t set = tlb_set_of(t, vpn);
         const size_t base = (size_t)set * t->ways;
-        if (tlb_key_cands(t->key + base, t->ways, key) == 0) {
+        if (tlb_set_cands(t, t->key + base, key) == 0) {
             const size_t i = base + repl_order_evict(&t->repl, set);
             if (victim)
                 tlb_copy_out(t, i, victim);
             if (evicted)
                 *evicted = 1;
             t->stats.evictions++;
-            t->ps_valid[t->key[i] & TLB_PS_MASK]--;
-            t->ps_valid[ps]++;
+            const unsigned old = (unsigned)(t->key[i] & TLB_PS_MASK);
+            if (old != ps) { /* (the same size: the counts stay) */
+                tlb_ps_sub(t, old);
+                tlb_ps_add(t, ps);
+            }
             put(t, i, key,
                 ((e->flags & MMU_TLB_GLOBAL) ? (ASID_GLOBAL | e->asid) : e->asid) |
                     (uint32_t)e->vmid << TLB_VMID_SHIFT,

@@ -40,9 +40,12 @@ struct mmu_tlb {
     uint8_t shift[MMU_PAGE_SIZES];
     uint8_t psidx[MMU_PAGE_SIZES];
     uint32_t ps_valid[MMU_PAGE_SIZES]; /* valid entries per page size: a size with none is not probed */
+    uint32_t live;                     /* bit i set when ps_valid[psidx[i]] != 0 (0: the array is empty) */
+    uint8_t psbit[MMU_PAGE_SIZES];     /* 1 << i for size psidx[i] (tlb_ps_add, tlb_ps_sub) */
     uint32_t policy;
     uint8_t hit_changes; /* the policy's hit update can change its state (not FIFO, random) */
     uint8_t order;       /* LRU/FIFO of <= 16 ways: a recency order per set (repl.h), not stamps */
+    uint8_t ways4;       /* 4, 8, 12 or 16 ways: tlb_set_cands's written-out steps */
     /*
      * Per set, a change counter: bumped whenever the set's contents or its
      * replacement state may change (a fill, a removal, a hit that changes
@@ -74,6 +77,20 @@ static inline unsigned tlb_page_shift(unsigned ps)
 #undef MMU_PS_SHIFT_
     };
     return shift[ps];
+}
+
+/* One more valid entry of page size ps. */
+static inline void tlb_ps_add(mmu_tlb *t, unsigned ps)
+{
+    t->ps_valid[ps]++;
+    t->live |= t->psbit[ps];
+}
+
+/* One valid entry of page size ps fewer. */
+static inline void tlb_ps_sub(mmu_tlb *t, unsigned ps)
+{
+    if (--t->ps_valid[ps] == 0)
+        t->live &= ~(uint32_t)t->psbit[ps];
 }
 
 /* Set `set` changed (contents or replacement state). */
@@ -130,18 +147,6 @@ static inline uint32_t tlb_key_cands(const uint64_t *k, uint32_t n, uint64_t key
 #if defined(__SSE2__)
     const __m128i lo = _mm_set1_epi32((int)(uint32_t)key);
     uint32_t m = 0, w = 0;
-    if ((n & 3) == 0 && n <= 16) { /* 4, 8, 12 or 16 ways: written out */
-        m = tlb_cands4(k, lo);
-        if (n > 4) {
-            m |= tlb_cands4(k + 4, lo) << 4;
-            if (n > 8) {
-                m |= tlb_cands4(k + 8, lo) << 8;
-                if (n > 12)
-                    m |= tlb_cands4(k + 12, lo) << 12;
-            }
-        }
-        return m;
-    }
     for (; w + 4 <= n; w += 4)
         m |= tlb_cands4(k + w, lo) << w;
     for (; w < n; w++)
@@ -152,13 +157,35 @@ static inline uint32_t tlb_key_cands(const uint64_t *k, uint32_t n, uint64_t key
 #endif
 }
 
+/* tlb_key_cands of a set k of t (ways <= 32), with the steps written out for 4, 8, 12 or 16 ways. */
+static inline uint32_t tlb_set_cands(const mmu_tlb *t, const uint64_t *k, uint64_t key)
+{
+#if defined(__SSE2__)
+    if (t->ways4) {
+        const __m128i lo = _mm_set1_epi32((int)(uint32_t)key);
+        const uint32_t n = t->ways;
+        uint32_t m = tlb_cands4(k, lo);
+        if (n > 4) {
+            m |= tlb_cands4(k + 4, lo) << 4;
+            if (n > 8) {
+                m |= tlb_cands4(k + 8, lo) << 8;
+                if (n > 12)
+                    m |= tlb_cands4(k + 12, lo) << 12;
+            }
+        }
+        return m;
+    }
+#endif
+    return tlb_key_cands(k, t->ways, key);
+}
+
 /* Find the entry mapping vaddr for asid: its set and way; 0 if none. */
 static inline int tlb_find(const mmu_tlb *t, uint64_t vaddr, uint32_t asid, uint32_t *set,
                            uint32_t *way)
 {
-    for (unsigned i = 0; i < t->nsizes; i++) {
-        if (t->ps_valid[t->psidx[i]] == 0)
-            continue; /* no entry of this size anywhere in the array */
+    /* the sizes with an entry somewhere in the array, smallest first */
+    for (uint32_t live = t->live; live; live &= live - 1) {
+        const unsigned i = (unsigned)__builtin_ctz(live);
         uint64_t vpn = vaddr >> t->shift[i];
         uint64_t key = (vpn << TLB_PS_BITS) | t->psidx[i];
         uint32_t s = tlb_set_of(t, vpn);
@@ -168,7 +195,7 @@ static inline int tlb_find(const mmu_tlb *t, uint64_t vaddr, uint32_t asid, uint
         if (t->ways <= 32) {
             /* small sets: the ways that may hold the key, then the first of them that holds it
                with a matching ASID */
-            for (uint32_t c = tlb_key_cands(k, t->ways, key); c; c &= c - 1) {
+            for (uint32_t c = tlb_set_cands(t, k, key); c; c &= c - 1) {
                 uint32_t w = (uint32_t)__builtin_ctz(c);
                 if (k[w] == key && tlb_asid_match(ag[w], asid)) {
                     *set = s;
@@ -208,13 +235,13 @@ static inline void tlb_copy_out(const mmu_tlb *t, size_t i, mmu_tlb_entry *out)
  */
 static inline void tlb_count(mmu_tlb *t, mmu_access_type type, int hit_here, int level_hit)
 {
-    if (hit_here)
-        t->stats.hits[type]++;
-    else if (level_hit)
-        t->stats.elsewhere[type]++;
-    else
-        t->stats.misses[type]++;
+    /* without a branch: row 0 hits, 1 misses, 2 elsewhere */
+    const unsigned row = (unsigned)(hit_here == 0) << (level_hit != 0);
+    (&t->stats.hits[0])[row * MMU_ACCESS_TYPES + (unsigned)type]++;
 }
+_Static_assert(offsetof(mmu_tlb_stats, misses) == sizeof(uint64_t) * MMU_ACCESS_TYPES &&
+                   offsetof(mmu_tlb_stats, elsewhere) == 2 * sizeof(uint64_t) * MMU_ACCESS_TYPES,
+               "tlb_count indexes hits, misses, elsewhere as rows");
 
 /*
  * Would a hit on way `way` of `set` change the replacement state?  When it
@@ -275,7 +302,7 @@ static inline int tlb_hit_changes(const mmu_tlb *t, uint32_t set, uint32_t way)
 static inline size_t tlb_lookup_level(mmu_tlb *t, uint64_t vaddr, uint32_t asid)
 {
     uint32_t set, way;
-    if (t->valid == 0 || !tlb_find(t, vaddr, asid, &set, &way))
+    if (!tlb_find(t, vaddr, asid, &set, &way))
         return 0;
     if (t->hit_changes) {
         if (t->order) { /* LRU (FIFO's hits change nothing) */
@@ -299,7 +326,7 @@ static inline int tlb_lookup(mmu_tlb *t, uint64_t vaddr, uint32_t asid, mmu_acce
                              mmu_tlb_entry *out)
 {
     uint32_t set, way;
-    if (t->valid == 0 || !tlb_find(t, vaddr, asid, &set, &way)) {
+    if (!tlb_find(t, vaddr, asid, &set, &way)) {
         tlb_count(t, type, 0, 0);
         return 0;
     }
