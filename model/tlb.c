@@ -90,6 +90,7 @@ mmu_err mmu_tlb_create(const mmu_tlb_config *cfg, mmu_tlb **out)
     t->ops = repl_ops_for((mmu_repl_policy)cfg->policy, t->ways);
     t->order = (uint8_t)repl_is_order(t->ops);
     t->ways4 = (t->ways & 3) == 0 && t->ways <= 16;
+    t->full_order = t->order ? cfg->entries : UINT32_MAX; /* valid never reaches UINT32_MAX */
     if (!t->key || !t->asid_g || !t->pbase || !t->flags || !t->sgen ||
         repl_state_init(&t->repl, t->ops, t->sets, t->ways, cfg->seed) != MMU_OK) {
         mmu_tlb_destroy(t);
@@ -265,7 +266,7 @@ mmu_err mmu_tlb_insert(mmu_tlb *t, const mmu_tlb_entry *e, mmu_tlb_entry *victim
        ways), a full array (so a full set), a size it holds, and a set that does not hold the page
        (no way's key agrees in its low half): the oldest way is the victim. */
     const unsigned ps = e->page_size;
-    if (t->order && t->valid == t->cfg.entries && ps < MMU_PAGE_SIZES && ((t->cfg.page_sizes >> ps) & 1)) {
+    if (t->valid == t->full_order && ps < MMU_PAGE_SIZES && ((t->cfg.page_sizes >> ps) & 1)) {
         const unsigned shift = tlb_page_shift(ps);
         const uint64_t vpn = e->vbase >> shift;
         const uint64_t key = (vpn << TLB_PS_BITS) | ps;

@@ -46,6 +46,8 @@ struct mmu_tlb {
     uint8_t hit_changes; /* the policy's hit update can change its state (not FIFO, random) */
     uint8_t order;       /* LRU/FIFO of <= 16 ways: a recency order per set (repl.h), not stamps */
     uint8_t ways4;       /* 4, 8, 12 or 16 ways: tlb_set_cands's written-out steps */
+    uint32_t full_order; /* entries with a recency-order policy, else UINT32_MAX: mmu_tlb_insert's
+                            fast path takes a full array of such a policy */
     /*
      * Per set, a change counter: bumped whenever the set's contents or its
      * replacement state may change (a fill, a removal, a hit that changes
