@@ -237,13 +237,11 @@ static inline void tlb_copy_out(const mmu_tlb *t, size_t i, mmu_tlb_entry *out)
  */
 static inline void tlb_count(mmu_tlb *t, mmu_access_type type, int hit_here, int level_hit)
 {
-    /* without a branch: row 0 hits, 1 misses, 2 elsewhere */
-    const unsigned row = (unsigned)(hit_here == 0) << (level_hit != 0);
-    (&t->stats.hits[0])[row * MMU_ACCESS_TYPES + (unsigned)type]++;
+    /* the row chosen without a branch */
+    uint64_t *row = level_hit ? t->stats.elsewhere : t->stats.misses;
+    row = hit_here ? t->stats.hits : row;
+    row[type]++;
 }
-_Static_assert(offsetof(mmu_tlb_stats, misses) == sizeof(uint64_t) * MMU_ACCESS_TYPES &&
-                   offsetof(mmu_tlb_stats, elsewhere) == 2 * sizeof(uint64_t) * MMU_ACCESS_TYPES,
-               "tlb_count indexes hits, misses, elsewhere as rows");
 
 /*
  * Would a hit on way `way` of `set` change the replacement state?  When it
