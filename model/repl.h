@@ -12,6 +12,9 @@
  * set is valid (the array fills the lowest-index invalid way itself), and
  * invalidate() when it removes the entry of way w.  victim() returns a way
  * index < ways and may change the policy state (SRRIP ageing, random draws).
+ * LRU and FIFO of at most 16 ways keep, instead of a stamp per way, each
+ * set's ways in stamp order (repl_ops_for); the array calls the repl_order_*
+ * helpers below directly on its hot paths (tlb.c, tlb_internal.h).
  */
 #ifndef MMUSIM_MODEL_REPL_H
 #define MMUSIM_MODEL_REPL_H

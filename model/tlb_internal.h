@@ -247,8 +247,8 @@ static inline void tlb_count(mmu_tlb *t, mmu_access_type type, int hit_here, int
  * Would a hit on way `way` of `set` change the replacement state?  When it
  * would not, the MMU's lookup skips the update (and the set's change
  * counter), and every later decision is the same (docs/performance.md, "Hit
- * path"): LRU, the way is already the newest of its set (stamps are compared
- * only within a set); PLRU, every node on its path already points away from
+ * path"): LRU, the way is already the newest of its set (first in its recency
+ * order; with stamps, which are compared only within a set, the largest); PLRU, every node on its path already points away from
  * it; NRU, its bit is already set (a touch never leaves a set of more than
  * one way all ones); SRRIP, its RRPV is already 0; FIFO and random, never.
  */
