@@ -74,7 +74,7 @@ mmu_err mmu_tlb_create(const mmu_tlb_config *cfg, mmu_tlb **out)
         if (cfg->page_sizes & (1u << p)) {
             t->shift[t->nsizes] = (uint8_t)mmu_page_shift((mmu_page_size)p);
             t->psidx[t->nsizes] = (uint8_t)p;
-            t->psbit[p] = (uint8_t)(1u << t->nsizes);
+            t->psbit[p] = (uint16_t)(1u << t->nsizes);
             t->nsizes++;
         }
     }

@@ -23,7 +23,7 @@
 /* key = VPN << TLB_PS_BITS | page-size index (MMU_PAGE_SIZES <= 16) */
 #define TLB_PS_BITS 4
 #define TLB_PS_MASK ((UINT64_C(1) << TLB_PS_BITS) - 1)
-_Static_assert(MMU_PAGE_SIZES <= 16, "page-size index must fit TLB_PS_BITS");
+_Static_assert(MMU_PAGE_SIZES <= 16, "page-size index must fit TLB_PS_BITS (and psbit)");
 #define ASID_GLOBAL (1u << 16)
 /* tag = asid | vmid << TLB_VMID_SHIFT (virtualization: docs/virtualization.md); vmid 0 natively */
 #define TLB_VMID_SHIFT 17
@@ -41,7 +41,7 @@ struct mmu_tlb {
     uint8_t psidx[MMU_PAGE_SIZES];
     uint32_t ps_valid[MMU_PAGE_SIZES]; /* valid entries per page size: a size with none is not probed */
     uint32_t live;                     /* bit i set when ps_valid[psidx[i]] != 0 (0: the array is empty) */
-    uint8_t psbit[MMU_PAGE_SIZES];     /* 1 << i for size psidx[i] (tlb_ps_add, tlb_ps_sub) */
+    uint16_t psbit[MMU_PAGE_SIZES];    /* 1 << i for size psidx[i] (tlb_ps_add, tlb_ps_sub) */
     uint32_t policy;
     uint8_t hit_changes; /* the policy's hit update can change its state (not FIFO, random) */
     uint8_t order;       /* LRU/FIFO of <= 16 ways: a recency order per set (repl.h), not stamps */

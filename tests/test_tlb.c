@@ -731,6 +731,48 @@ static void test_lru_fifo_vs_plain(void **state)
     }
 }
 
+/*
+ * An array holding every page size: one entry of each size and a 4K one
+ * inside each, each found by a probe of an address in it (the 4K one first);
+ * once the 4K ones are removed, the large ones are found in their place.
+ * (Every size must be probed: the mask of sizes with entries has a bit for
+ * each of them.)
+ */
+static void test_every_size(void **state)
+{
+    (void)state;
+    mmu_tlb_config c;
+    mmu_tlb_config_defaults(&c, "t");
+    c.entries = 32;
+    c.ways = 32;
+    c.page_sizes = (1u << MMU_PAGE_SIZES) - 1;
+    mmu_tlb *t;
+    assert_int_equal(mmu_tlb_create(&c, &t), MMU_OK);
+    for (unsigned ps = 1; ps < MMU_PAGE_SIZES; ps++) {
+        const uint64_t base = (uint64_t)ps << 50;
+        mmu_tlb_entry big = {base, 0x1000000000ull, 0, (uint8_t)ps, 0, 0};
+        mmu_tlb_entry small = {base + (UINT64_C(1) << mmu_page_shift((mmu_page_size)ps)) / 2, 0x2000, 0,
+                               MMU_PS_4K, 0, 0};
+        assert_int_equal(mmu_tlb_insert(t, &big, NULL, NULL), MMU_OK);
+        assert_int_equal(mmu_tlb_insert(t, &small, NULL, NULL), MMU_OK);
+    }
+    for (unsigned pass = 0; pass < 2; pass++) {
+        for (unsigned ps = 1; ps < MMU_PAGE_SIZES; ps++) {
+            const uint64_t base = (uint64_t)ps << 50, size = UINT64_C(1) << mmu_page_shift((mmu_page_size)ps);
+            mmu_tlb_entry out;
+            assert_int_equal(mmu_tlb_probe(t, base + 5, 0, &out), 1);
+            assert_int_equal(out.page_size, ps);
+            assert_int_equal(out.vbase, base);
+            /* the 4K entry inside it first; once removed, the large one */
+            assert_int_equal(mmu_tlb_probe(t, base + size / 2 + 5, 0, &out), 1);
+            assert_int_equal(out.page_size, pass == 0 ? MMU_PS_4K : ps);
+            if (pass == 0)
+                assert_int_equal(mmu_tlb_invalidate_entry(t, &out), 1);
+        }
+    }
+    mmu_tlb_destroy(t);
+}
+
 static void test_config_check_messages(void **state)
 {
     (void)state;
@@ -773,6 +815,7 @@ int main(void)
         cmocka_unit_test(test_sizes_vs_shadow),
         cmocka_unit_test(test_repl_order_vs_stamps),
         cmocka_unit_test(test_lru_fifo_vs_plain),
+        cmocka_unit_test(test_every_size),
         cmocka_unit_test(test_config_check_messages),
     };
     return cmocka_run_group_tests_name("tlb", tests, NULL, NULL);
