@@ -87,6 +87,50 @@ static void stamp_invalidate(repl_state *st, uint32_t set, uint32_t way)
     st->stamp[(size_t)set * st->ways + way] = 0;
 }
 
+/* ---- recency orders: LRU and FIFO of at most 16 ways (repl.h) ---- */
+
+static mmu_err order_init(repl_state *st)
+{
+    st->lru_shift = 4 * (st->ways - 1);
+    st->order_mask = st->ways == 16 ? ~UINT64_C(0) : (UINT64_C(1) << (4 * st->ways)) - 1;
+    st->order_reset = 0;
+    for (uint32_t w = 0; w < st->ways; w++)
+        st->order_reset |= (uint64_t)w << (4 * w);
+    st->order = malloc((size_t)st->sets * sizeof *st->order);
+    if (!st->order)
+        return MMU_ENOMEM;
+    for (uint32_t s = 0; s < st->sets; s++)
+        st->order[s] = st->order_reset;
+    return MMU_OK;
+}
+
+static void order_reset(repl_state *st)
+{
+    /* every way invalid, stamp 0: any order */
+    for (uint32_t s = 0; s < st->sets; s++)
+        st->order[s] = st->order_reset;
+}
+
+static void order_touch(repl_state *st, uint32_t set, uint32_t way)
+{
+    repl_order_touch(st, set, way);
+}
+
+static uint32_t order_victim(repl_state *st, uint32_t set)
+{
+    return repl_order_victim(st, set);
+}
+
+/* way's stamp becomes 0: the oldest of the set */
+static void order_invalidate(repl_state *st, uint32_t set, uint32_t way)
+{
+    const uint64_t o = st->order[set];
+    const unsigned p4 = repl_order_pos4(o, way);
+    const uint64_t below = (UINT64_C(1) << p4) - 1;
+    /* positions above p move down one (the unused nibble above, 0, comes down to ways - 1) */
+    st->order[set] = (o & below) | ((o >> 4) & ~below) | ((uint64_t)way << st->lru_shift);
+}
+
 /* ---- per-way byte state: NRU bits and SRRIP RRPVs ---- */
 
 static mmu_err bytes_init(repl_state *st)
@@ -250,6 +294,11 @@ static uint32_t random_victim(repl_state *st, uint32_t set)
     return (uint32_t)((x * UINT64_C(0x2545F4914F6CDD1D)) % st->ways);
 }
 
+static const repl_ops order_lru = {order_init, order_reset, order_touch, order_touch, order_victim,
+                                   order_invalidate};
+static const repl_ops order_fifo = {order_init, order_reset, stamp_none, order_touch, order_victim,
+                                    order_invalidate};
+
 static const repl_ops ops_table[MMU_REPL_POLICIES] = {
     [MMU_REPL_LRU] = {stamp_init, stamp_reset, stamp_touch, stamp_touch, stamp_victim, stamp_invalidate},
     [MMU_REPL_PLRU] = {plru_init, plru_reset, plru_touch, plru_touch, plru_victim, stamp_none},
@@ -262,6 +311,20 @@ static const repl_ops ops_table[MMU_REPL_POLICIES] = {
 const repl_ops *repl_get_ops(mmu_repl_policy p)
 {
     return (unsigned)p < MMU_REPL_POLICIES ? &ops_table[p] : NULL;
+}
+
+const repl_ops *repl_ops_for(mmu_repl_policy p, uint32_t ways)
+{
+    if (ways >= 1 && ways <= 16 && p == MMU_REPL_LRU)
+        return &order_lru;
+    if (ways >= 1 && ways <= 16 && p == MMU_REPL_FIFO)
+        return &order_fifo;
+    return repl_get_ops(p);
+}
+
+int repl_is_order(const repl_ops *ops)
+{
+    return ops == &order_lru || ops == &order_fifo;
 }
 
 mmu_err repl_state_init(repl_state *st, const repl_ops *ops, uint32_t sets, uint32_t ways,
@@ -278,6 +341,8 @@ void repl_state_free(repl_state *st)
 {
     free(st->stamp);
     free(st->bits);
+    free(st->order);
     st->stamp = NULL;
     st->bits = NULL;
+    st->order = NULL;
 }

@@ -74,6 +74,7 @@ mmu_err mmu_tlb_create(const mmu_tlb_config *cfg, mmu_tlb **out)
         if (cfg->page_sizes & (1u << p)) {
             t->shift[t->nsizes] = (uint8_t)mmu_page_shift((mmu_page_size)p);
             t->psidx[t->nsizes] = (uint8_t)p;
+            t->psbit[p] = (uint16_t)(1u << t->nsizes);
             t->nsizes++;
         }
     }
@@ -86,7 +87,10 @@ mmu_err mmu_tlb_create(const mmu_tlb_config *cfg, mmu_tlb **out)
     t->hit_changes = cfg->policy != MMU_REPL_FIFO && cfg->policy != MMU_REPL_RANDOM;
     t->sgen = calloc(t->sets, sizeof *t->sgen);
     t->changes = &t->own_changes;
-    t->ops = repl_get_ops((mmu_repl_policy)cfg->policy);
+    t->ops = repl_ops_for((mmu_repl_policy)cfg->policy, t->ways);
+    t->order = (uint8_t)repl_is_order(t->ops);
+    t->ways4 = (t->ways & 3) == 0 && t->ways <= 16;
+    t->full_order = t->order ? cfg->entries : UINT32_MAX; /* valid never reaches UINT32_MAX */
     if (!t->key || !t->asid_g || !t->pbase || !t->flags || !t->sgen ||
         repl_state_init(&t->repl, t->ops, t->sets, t->ways, cfg->seed) != MMU_OK) {
         mmu_tlb_destroy(t);
@@ -119,6 +123,7 @@ void mmu_tlb_reset(mmu_tlb *t)
     memset(t->asid_g, 0, n * sizeof *t->asid_g);
     t->valid = 0;
     memset(t->ps_valid, 0, sizeof t->ps_valid);
+    t->live = 0;
     for (uint32_t set = 0; set < t->sets; set++)
         tlb_set_changed(t, set);
     t->ops->reset(&t->repl);
@@ -150,90 +155,144 @@ int mmu_tlb_probe(const mmu_tlb *t, uint64_t vaddr, uint32_t asid, mmu_tlb_entry
 static void remove_at(mmu_tlb *t, size_t i)
 {
     tlb_set_changed(t, (uint32_t)(i / t->ways));
-    t->ps_valid[t->key[i] & TLB_PS_MASK]--;
+    tlb_ps_sub(t, (unsigned)(t->key[i] & TLB_PS_MASK));
     t->key[i] = TLB_INVALID;
     t->asid_g[i] = 0;
     t->valid--;
     t->ops->invalidate(&t->repl, (uint32_t)(i / t->ways), (uint32_t)(i % t->ways));
 }
 
-mmu_err mmu_tlb_insert(mmu_tlb *t, const mmu_tlb_entry *e, mmu_tlb_entry *victim, int *evicted)
+/* Whether an entry tagged have is e's (owner ag): a global entry is replaced by a global one, a
+   non-global one by the same ASID's. */
+static inline int same_owner(uint32_t have, uint32_t ag)
 {
+    return (have & ASID_GLOBAL) ? (ag & ASID_GLOBAL) != 0 : have == ag;
+}
+
+static inline void put(mmu_tlb *t, size_t i, uint64_t key, uint32_t ag, const mmu_tlb_entry *e,
+                       unsigned shift)
+{
+    t->key[i] = key;
+    t->asid_g[i] = ag;
+    t->pbase[i] = e->pbase & ~((UINT64_C(1) << shift) - 1);
+    t->flags[i] = e->flags;
+    t->stats.fills++;
+}
+
+/* mmu_tlb_insert, every case. */
+static __attribute__((noinline)) mmu_err insert_any(mmu_tlb *t, const mmu_tlb_entry *e, mmu_tlb_entry *victim,
+                                                    int *evicted)
+{
+    const unsigned ps = e->page_size;
     if (evicted)
         *evicted = 0;
-    if (e->page_size >= MMU_PAGE_SIZES || !(t->cfg.page_sizes & (1u << e->page_size)))
+    if (ps >= MMU_PAGE_SIZES || !((t->cfg.page_sizes >> ps) & 1))
         return MMU_EINVAL;
-    unsigned shift = mmu_page_shift((mmu_page_size)e->page_size);
-    uint64_t vpn = e->vbase >> shift;
-    uint64_t key = (vpn << TLB_PS_BITS) | e->page_size;
-    uint32_t ag = ((e->flags & MMU_TLB_GLOBAL) ? (ASID_GLOBAL | e->asid) : e->asid) |
-                  (uint32_t)e->vmid << TLB_VMID_SHIFT;
-    uint32_t set = tlb_set_of(t, vpn);
-    size_t base = (size_t)set * t->ways;
-    uint32_t way = t->ways, empty = t->ways;
-    int way_found = 0;
+    const unsigned shift = tlb_page_shift(ps);
+    const uint64_t vpn = e->vbase >> shift;
+    const uint64_t key = (vpn << TLB_PS_BITS) | ps;
+    const uint32_t ag = ((e->flags & MMU_TLB_GLOBAL) ? (ASID_GLOBAL | e->asid) : e->asid) |
+                        (uint32_t)e->vmid << TLB_VMID_SHIFT;
+    const uint32_t set = tlb_set_of(t, vpn);
+    const size_t base = (size_t)set * t->ways;
+    const uint64_t *k = t->key + base;
+    const uint32_t *a = t->asid_g + base;
+    uint32_t way;
     if (t->ways <= 32) {
-        /* small sets: masks of the ways holding the page and of the empty
-           ways, without a branch per way; then the first of each */
-        const uint64_t *k = t->key + base;
-        const uint32_t *a = t->asid_g + base;
-        uint32_t same = tlb_match_mask(k, t->ways, key), free_ways = 0;
-        /* of the ways holding the page, those of the same owner: a global
-           entry replaces a global one, a non-global one the same ASID's */
-        for (uint32_t c = same; c; c &= c - 1) {
-            uint32_t w = (uint32_t)__builtin_ctz(c);
-            if (!((a[w] & ASID_GLOBAL) ? (ag & ASID_GLOBAL) != 0 : a[w] == ag))
-                same &= ~(1u << w);
+        /* small sets: of the ways that may hold the page (tlb_key_cands), the first holding it for
+           the same owner; else, unless the array is full, the first empty way */
+        for (uint32_t c = tlb_set_cands(t, k, key); c; c &= c - 1) {
+            way = (uint32_t)__builtin_ctz(c);
+            if (k[way] == key && same_owner(a[way], ag))
+                goto refresh;
         }
-        if (!same && t->valid < t->sets * t->ways) /* a full array has no empty way */
-            free_ways = tlb_match_mask(k, t->ways, TLB_INVALID);
-        if (same) {
-            way = (uint32_t)__builtin_ctz(same);
-            way_found = 1;
-        } else if (free_ways) {
-            empty = (uint32_t)__builtin_ctz(free_ways);
+        if (t->valid < t->cfg.entries) {
+            for (uint32_t c = tlb_set_cands(t, k, TLB_INVALID); c; c &= c - 1) {
+                way = (uint32_t)__builtin_ctz(c);
+                if (k[way] == TLB_INVALID)
+                    goto fill_empty;
+            }
         }
     } else {
-        for (uint32_t w = 0; w < t->ways; w++) {
-            if (t->key[base + w] == key &&
-                ((t->asid_g[base + w] & ASID_GLOBAL) ? (ag & ASID_GLOBAL) != 0 : t->asid_g[base + w] == ag)) {
-                way = w; /* same page, same owner: overwrite in place */
-                way_found = 1;
-                break;
-            }
-            if (empty == t->ways && t->key[base + w] == TLB_INVALID)
-                empty = w;
+        uint32_t empty = t->ways;
+        for (way = 0; way < t->ways; way++) {
+            if (k[way] == key && same_owner(a[way], ag))
+                goto refresh; /* same page, same owner: overwrite in place */
+            if (empty == t->ways && k[way] == TLB_INVALID)
+                empty = way;
         }
-    }
-    if (way == t->ways) {
         if (empty < t->ways) {
             way = empty;
-        } else {
-            way = t->ops->victim(&t->repl, set);
-            if (victim)
-                tlb_copy_out(t, base + way, victim);
-            if (evicted)
-                *evicted = 1;
-            t->stats.evictions++;
-            t->valid--;
-            t->ps_valid[t->key[base + way] & TLB_PS_MASK]--;
+            goto fill_empty;
         }
-        t->valid++;
-        t->ps_valid[e->page_size]++;
     }
-    const int refresh = way_found; /* the same page and owner, rewritten in place */
-    t->key[base + way] = key;
-    t->asid_g[base + way] = ag;
-    t->pbase[base + way] = e->pbase & ~((UINT64_C(1) << shift) - 1);
-    t->flags[base + way] = e->flags;
-    t->stats.fills++;
+    /* a full set: the policy's victim */
+    way = t->order ? repl_order_evict(&t->repl, set) /* the victim, already the newest */
+                   : t->ops->victim(&t->repl, set);
+    if (victim)
+        tlb_copy_out(t, base + way, victim);
+    if (evicted)
+        *evicted = 1;
+    t->stats.evictions++;
+    tlb_ps_sub(t, (unsigned)(k[way] & TLB_PS_MASK));
+    tlb_ps_add(t, ps);
+    put(t, base + way, key, ag, e, shift);
     tlb_set_changed(t, set);
-    /* a refresh (a re-walk after a write found D clear) counts as a use, not a new fill */
-    if (refresh)
-        t->ops->hit(&t->repl, set, way);
+    if (!t->order)
+        t->ops->fill(&t->repl, set, way);
+    return MMU_OK;
+fill_empty:
+    t->valid++;
+    tlb_ps_add(t, ps);
+    put(t, base + way, key, ag, e, shift);
+    tlb_set_changed(t, set);
+    if (t->order)
+        repl_order_touch(&t->repl, set, way);
     else
         t->ops->fill(&t->repl, set, way);
     return MMU_OK;
+refresh:
+    /* the same page and owner, rewritten in place (a re-walk after a write found D clear):
+       counts as a use, not a new fill */
+    put(t, base + way, key, ag, e, shift);
+    tlb_set_changed(t, set);
+    t->ops->hit(&t->repl, set, way);
+    return MMU_OK;
+}
+
+mmu_err mmu_tlb_insert(mmu_tlb *t, const mmu_tlb_entry *e, mmu_tlb_entry *victim, int *evicted)
+{
+    /* The common case first, with no call: a policy keeping a recency order (LRU, FIFO of <= 16
+       ways), a full array (so a full set), a size it holds, and a set that does not hold the page
+       (no way's key agrees in its low half): the oldest way is the victim. */
+    const unsigned ps = e->page_size;
+    if (t->valid == t->full_order && ps < MMU_PAGE_SIZES && ((t->cfg.page_sizes >> ps) & 1)) {
+        const unsigned shift = tlb_page_shift(ps);
+        const uint64_t vpn = e->vbase >> shift;
+        const uint64_t key = (vpn << TLB_PS_BITS) | ps;
+        const uint32_t set = tlb_set_of(t, vpn);
+        const size_t base = (size_t)set * t->ways;
+        if (tlb_set_cands(t, t->key + base, key) == 0) {
+            const size_t i = base + repl_order_evict(&t->repl, set);
+            if (victim)
+                tlb_copy_out(t, i, victim);
+            if (evicted)
+                *evicted = 1;
+            t->stats.evictions++;
+            const unsigned old = (unsigned)(t->key[i] & TLB_PS_MASK);
+            if (old != ps) { /* (the same size: the counts stay) */
+                tlb_ps_sub(t, old);
+                tlb_ps_add(t, ps);
+            }
+            put(t, i, key,
+                ((e->flags & MMU_TLB_GLOBAL) ? (ASID_GLOBAL | e->asid) : e->asid) |
+                    (uint32_t)e->vmid << TLB_VMID_SHIFT,
+                e, shift);
+            tlb_set_changed(t, set);
+            return MMU_OK;
+        }
+    }
+    return insert_any(t, e, victim, evicted);
 }
 
 int mmu_tlb_take(mmu_tlb *t, uint64_t vaddr, uint32_t asid, mmu_tlb_entry *out)

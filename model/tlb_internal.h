@@ -8,6 +8,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "mmusim/tlb.h"
 #include "repl.h"
@@ -20,7 +23,7 @@
 /* key = VPN << TLB_PS_BITS | page-size index (MMU_PAGE_SIZES <= 16) */
 #define TLB_PS_BITS 4
 #define TLB_PS_MASK ((UINT64_C(1) << TLB_PS_BITS) - 1)
-_Static_assert(MMU_PAGE_SIZES <= 16, "page-size index must fit TLB_PS_BITS");
+_Static_assert(MMU_PAGE_SIZES <= 16, "page-size index must fit TLB_PS_BITS (and psbit)");
 #define ASID_GLOBAL (1u << 16)
 /* tag = asid | vmid << TLB_VMID_SHIFT (virtualization: docs/virtualization.md); vmid 0 natively */
 #define TLB_VMID_SHIFT 17
@@ -37,8 +40,14 @@ struct mmu_tlb {
     uint8_t shift[MMU_PAGE_SIZES];
     uint8_t psidx[MMU_PAGE_SIZES];
     uint32_t ps_valid[MMU_PAGE_SIZES]; /* valid entries per page size: a size with none is not probed */
+    uint32_t live;                     /* bit i set when ps_valid[psidx[i]] != 0 (0: the array is empty) */
+    uint16_t psbit[MMU_PAGE_SIZES];    /* 1 << i for size psidx[i] (tlb_ps_add, tlb_ps_sub) */
     uint32_t policy;
     uint8_t hit_changes; /* the policy's hit update can change its state (not FIFO, random) */
+    uint8_t order;       /* LRU/FIFO of <= 16 ways: a recency order per set (repl.h), not stamps */
+    uint8_t ways4;       /* 4, 8, 12 or 16 ways: tlb_set_cands's written-out steps */
+    uint32_t full_order; /* entries with a recency-order policy, else UINT32_MAX: mmu_tlb_insert's
+                            fast path takes a full array of such a policy */
     /*
      * Per set, a change counter: bumped whenever the set's contents or its
      * replacement state may change (a fill, a removal, a hit that changes
@@ -70,6 +79,20 @@ static inline unsigned tlb_page_shift(unsigned ps)
 #undef MMU_PS_SHIFT_
     };
     return shift[ps];
+}
+
+/* One more valid entry of page size ps. */
+static inline void tlb_ps_add(mmu_tlb *t, unsigned ps)
+{
+    t->ps_valid[ps]++;
+    t->live |= t->psbit[ps];
+}
+
+/* One valid entry of page size ps fewer. */
+static inline void tlb_ps_sub(mmu_tlb *t, unsigned ps)
+{
+    if (--t->ps_valid[ps] == 0)
+        t->live &= ~(uint32_t)t->psbit[ps];
 }
 
 /* Set `set` changed (contents or replacement state). */
@@ -105,24 +128,78 @@ static inline uint32_t tlb_match_mask(const uint64_t *k, uint32_t n, uint64_t ke
     return m;
 }
 
+/*
+ * A superset of tlb_match_mask(k, n, key), n <= 32: the ways whose key's low
+ * 32 bits are key's (the page number's low bits and the size), to be checked
+ * in full.  With SSE2 four ways a step; else exactly tlb_match_mask.
+ */
+#if defined(__SSE2__)
+/* Bit j set when the low half of k[j] is lo's, for 4 ways. */
+static inline uint32_t tlb_cands4(const uint64_t *k, __m128i lo)
+{
+    const __m128 a = _mm_castsi128_ps(_mm_loadu_si128((const __m128i *)k));
+    const __m128 b = _mm_castsi128_ps(_mm_loadu_si128((const __m128i *)(k + 2)));
+    const __m128i l = _mm_castps_si128(_mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)));
+    return (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(l, lo)));
+}
+#endif
+
+static inline uint32_t tlb_key_cands(const uint64_t *k, uint32_t n, uint64_t key)
+{
+#if defined(__SSE2__)
+    const __m128i lo = _mm_set1_epi32((int)(uint32_t)key);
+    uint32_t m = 0, w = 0;
+    for (; w + 4 <= n; w += 4)
+        m |= tlb_cands4(k + w, lo) << w;
+    for (; w < n; w++)
+        m |= (uint32_t)((uint32_t)k[w] == (uint32_t)key) << w;
+    return m;
+#else
+    return tlb_match_mask(k, n, key);
+#endif
+}
+
+/* tlb_key_cands of a set k of t (ways <= 32), with the steps written out for 4, 8, 12 or 16 ways. */
+static inline uint32_t tlb_set_cands(const mmu_tlb *t, const uint64_t *k, uint64_t key)
+{
+#if defined(__SSE2__)
+    if (t->ways4) {
+        const __m128i lo = _mm_set1_epi32((int)(uint32_t)key);
+        const uint32_t n = t->ways;
+        uint32_t m = tlb_cands4(k, lo);
+        if (n > 4) {
+            m |= tlb_cands4(k + 4, lo) << 4;
+            if (n > 8) {
+                m |= tlb_cands4(k + 8, lo) << 8;
+                if (n > 12)
+                    m |= tlb_cands4(k + 12, lo) << 12;
+            }
+        }
+        return m;
+    }
+#endif
+    return tlb_key_cands(k, t->ways, key);
+}
+
 /* Find the entry mapping vaddr for asid: its set and way; 0 if none. */
 static inline int tlb_find(const mmu_tlb *t, uint64_t vaddr, uint32_t asid, uint32_t *set,
                            uint32_t *way)
 {
-    for (unsigned i = 0; i < t->nsizes; i++) {
-        if (t->ps_valid[t->psidx[i]] == 0)
-            continue; /* no entry of this size anywhere in the array */
+    /* the sizes with an entry somewhere in the array, smallest first */
+    for (uint32_t live = t->live; live; live &= live - 1) {
+        const unsigned i = (unsigned)__builtin_ctz(live);
         uint64_t vpn = vaddr >> t->shift[i];
         uint64_t key = (vpn << TLB_PS_BITS) | t->psidx[i];
         uint32_t s = tlb_set_of(t, vpn);
         size_t base = (size_t)s * t->ways;
         const uint64_t *k = t->key + base;
         const uint32_t *ag = t->asid_g + base;
-        if (t->ways <= 16) {
-            /* small sets: the ways holding the key, then the first of them whose ASID matches */
-            for (uint32_t c = tlb_match_mask(k, t->ways, key); c; c &= c - 1) {
+        if (t->ways <= 32) {
+            /* small sets: the ways that may hold the key, then the first of them that holds it
+               with a matching ASID */
+            for (uint32_t c = tlb_set_cands(t, k, key); c; c &= c - 1) {
                 uint32_t w = (uint32_t)__builtin_ctz(c);
-                if (tlb_asid_match(ag[w], asid)) {
+                if (k[w] == key && tlb_asid_match(ag[w], asid)) {
                     *set = s;
                     *way = w;
                     return 1;
@@ -160,20 +237,18 @@ static inline void tlb_copy_out(const mmu_tlb *t, size_t i, mmu_tlb_entry *out)
  */
 static inline void tlb_count(mmu_tlb *t, mmu_access_type type, int hit_here, int level_hit)
 {
-    if (hit_here)
-        t->stats.hits[type]++;
-    else if (level_hit)
-        t->stats.elsewhere[type]++;
-    else
-        t->stats.misses[type]++;
+    /* the row chosen without a branch */
+    uint64_t *row = level_hit ? t->stats.elsewhere : t->stats.misses;
+    row = hit_here ? t->stats.hits : row;
+    row[type]++;
 }
 
 /*
  * Would a hit on way `way` of `set` change the replacement state?  When it
  * would not, the MMU's lookup skips the update (and the set's change
  * counter), and every later decision is the same (docs/performance.md, "Hit
- * path"): LRU, the way is already the newest of its set (stamps are compared
- * only within a set); PLRU, every node on its path already points away from
+ * path"): LRU, the way is already the newest of its set (first in its recency
+ * order; with stamps, which are compared only within a set, the largest); PLRU, every node on its path already points away from
  * it; NRU, its bit is already set (a touch never leaves a set of more than
  * one way all ones); SRRIP, its RRPV is already 0; FIFO and random, never.
  */
@@ -182,6 +257,8 @@ static inline int tlb_hit_changes(const mmu_tlb *t, uint32_t set, uint32_t way)
     const size_t base = (size_t)set * t->ways;
     switch (t->policy) {
     case MMU_REPL_LRU: {
+        if (t->order)
+            return !repl_order_is_newest(&t->repl, set, way);
         const uint64_t *st = t->repl.stamp + base, mine = st[way];
         for (uint32_t w = 0; w < t->ways; w++)
             if (st[w] > mine)
@@ -225,14 +302,21 @@ static inline int tlb_hit_changes(const mmu_tlb *t, uint32_t set, uint32_t way)
 static inline size_t tlb_lookup_level(mmu_tlb *t, uint64_t vaddr, uint32_t asid)
 {
     uint32_t set, way;
-    if (t->valid == 0 || !tlb_find(t, vaddr, asid, &set, &way))
+    if (!tlb_find(t, vaddr, asid, &set, &way))
         return 0;
-    if (t->hit_changes && tlb_hit_changes(t, set, way)) {
-        tlb_set_changed(t, set);
-        if (t->policy == MMU_REPL_LRU)
-            t->repl.stamp[(size_t)set * t->ways + way] = ++t->repl.clock;
-        else
-            t->ops->hit(&t->repl, set, way);
+    if (t->hit_changes) {
+        if (t->order) { /* LRU (FIFO's hits change nothing) */
+            if (!repl_order_is_newest(&t->repl, set, way)) {
+                tlb_set_changed(t, set);
+                repl_order_touch(&t->repl, set, way);
+            }
+        } else if (tlb_hit_changes(t, set, way)) {
+            tlb_set_changed(t, set);
+            if (t->policy == MMU_REPL_LRU)
+                t->repl.stamp[(size_t)set * t->ways + way] = ++t->repl.clock;
+            else
+                t->ops->hit(&t->repl, set, way);
+        }
     }
     return (size_t)set * t->ways + way + 1;
 }
@@ -242,14 +326,17 @@ static inline int tlb_lookup(mmu_tlb *t, uint64_t vaddr, uint32_t asid, mmu_acce
                              mmu_tlb_entry *out)
 {
     uint32_t set, way;
-    if (t->valid == 0 || !tlb_find(t, vaddr, asid, &set, &way)) {
+    if (!tlb_find(t, vaddr, asid, &set, &way)) {
         tlb_count(t, type, 0, 0);
         return 0;
     }
     tlb_count(t, type, 1, 1);
     if (t->hit_changes)
         tlb_set_changed(t, set);
-    if (t->policy == MMU_REPL_LRU)
+    if (t->order) {
+        if (t->hit_changes) /* LRU; FIFO's hits change nothing */
+            repl_order_touch(&t->repl, set, way);
+    } else if (t->policy == MMU_REPL_LRU)
         t->repl.stamp[(size_t)set * t->ways + way] = ++t->repl.clock;
     else
         t->ops->hit(&t->repl, set, way);

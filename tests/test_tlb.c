@@ -16,6 +16,8 @@
 
 #include "mmusim/config.h"
 #include "mmusim/tlb.h"
+#include "repl.h"
+#include "tlb_internal.h"
 
 #define PAGE 4096u
 
@@ -544,6 +546,233 @@ static void test_sizes_vs_shadow(void **state)
     mmu_tlb_destroy(t);
 }
 
+/*
+ * LRU and FIFO of at most 16 ways keep a recency order per set instead of
+ * time stamps (repl.h): the same victims, and the same answer to "is this
+ * way the newest of its set" (tlb_hit_changes), on random streams of fills
+ * (the lowest invalid way first, as the array does; else the victim, through
+ * the ops or the array's inline evict), hits, refreshes, invalidations and
+ * resets, for every number of ways 1..16.
+ */
+static void test_repl_order_vs_stamps(void **state)
+{
+    (void)state;
+    uint64_t x = 0x2545F4914F6CDD1Dull;
+    for (int pol = 0; pol < 2; pol++) {
+        const mmu_repl_policy p = pol ? MMU_REPL_FIFO : MMU_REPL_LRU;
+        for (uint32_t ways = 1; ways <= 16; ways++) {
+            const uint32_t sets = 1 + ways % 3;
+            const repl_ops *ref = repl_get_ops(p), *ord = repl_ops_for(p, ways);
+            assert_true(repl_is_order(ord));
+            assert_false(repl_is_order(ref));
+            repl_state a, b;
+            assert_int_equal(repl_state_init(&a, ref, sets, ways, 1), MMU_OK);
+            assert_int_equal(repl_state_init(&b, ord, sets, ways, 1), MMU_OK);
+            uint8_t valid[3][16] = {{0}};
+            for (int step = 0; step < 20000; step++) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                const uint32_t set = (uint32_t)(x >> 40) % sets, w = (uint32_t)(x >> 20) % ways;
+                const unsigned op = (unsigned)(x % 100);
+                if (op < 45) { /* a fill */
+                    uint32_t way = ways;
+                    for (uint32_t i = 0; i < ways && way == ways; i++)
+                        if (!valid[set][i])
+                            way = i;
+                    if (way == ways) {
+                        way = ref->victim(&a, set);
+                        assert_int_equal(ord->victim(&b, set), way);
+                        assert_int_equal(repl_order_victim(&b, set), way);
+                        if (op & 1) { /* the array's inline form: victim and fill at once */
+                            assert_int_equal(repl_order_evict(&b, set), way);
+                            ref->fill(&a, set, way);
+                            continue;
+                        }
+                    }
+                    ref->fill(&a, set, way);
+                    if (op & 1)
+                        ord->fill(&b, set, way);
+                    else if (p == MMU_REPL_LRU || p == MMU_REPL_FIFO)
+                        repl_order_touch(&b, set, way); /* what fill does for both */
+                    valid[set][way] = 1;
+                } else if (op < 85) { /* a hit (or a refresh: the same call) */
+                    if (!valid[set][w])
+                        continue;
+                    int newest = 1;
+                    for (uint32_t i = 0; i < ways; i++)
+                        if (a.stamp[(size_t)set * ways + i] > a.stamp[(size_t)set * ways + w])
+                            newest = 0;
+                    assert_int_equal(repl_order_is_newest(&b, set, w), newest);
+                    ref->hit(&a, set, w);
+                    ord->hit(&b, set, w);
+                } else if (op < 99) {
+                    if (!valid[set][w])
+                        continue;
+                    ref->invalidate(&a, set, w);
+                    ord->invalidate(&b, set, w);
+                    valid[set][w] = 0;
+                } else {
+                    ref->reset(&a);
+                    ord->reset(&b);
+                    memset(valid, 0, sizeof valid);
+                }
+                /* the order is a permutation of the ways, unused nibbles 0 */
+                for (uint32_t s = 0; s < sets; s++) {
+                    uint32_t seen = 0;
+                    for (uint32_t i = 0; i < ways; i++)
+                        seen |= 1u << ((b.order[s] >> (4 * i)) & 15);
+                    assert_int_equal(seen, (1u << ways) - 1);
+                    assert_true((b.order[s] & ~b.order_mask) == 0);
+                }
+            }
+            repl_state_free(&a);
+            repl_state_free(&b);
+        }
+    }
+    assert_ptr_equal(repl_ops_for(MMU_REPL_LRU, 17), repl_get_ops(MMU_REPL_LRU));
+    assert_ptr_equal(repl_ops_for(MMU_REPL_PLRU, 8), repl_get_ops(MMU_REPL_PLRU));
+}
+
+/* A plain LRU/FIFO array model: per way a page (or -1) and a stamp. */
+typedef struct {
+    int64_t page[64 * 20];
+    uint64_t stamp[64 * 20];
+    uint64_t clock;
+} plain_tlb;
+
+/*
+ * Arrays of 1..20 ways (recency orders up to 16, stamps above), LRU and FIFO,
+ * driven by lookups, inserts (with refreshes of a present page),
+ * invalidations by address and takes, beside a plain model: every lookup
+ * and every victim the same.
+ */
+static void test_lru_fifo_vs_plain(void **state)
+{
+    (void)state;
+    static plain_tlb pl;
+    static const uint32_t shapes[][2] = {{4, 4}, {64, 4}, {48, 12}, {36, 12}, {16, 16}, {32, 16},
+                                         {5, 5},  {15, 5}, {8, 1},   {20, 20}, {34, 17}, {7, 7}};
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    for (int pol = 0; pol < 2; pol++) {
+        const mmu_repl_policy p = pol ? MMU_REPL_FIFO : MMU_REPL_LRU;
+        for (size_t sh = 0; sh < sizeof shapes / sizeof shapes[0]; sh++) {
+            const uint32_t entries = shapes[sh][0], ways = shapes[sh][1], sets = entries / ways;
+            mmu_tlb *t = make(entries, ways, p);
+            for (uint32_t i = 0; i < entries; i++) {
+                pl.page[i] = -1;
+                pl.stamp[i] = 0;
+            }
+            pl.clock = 0;
+            for (int step = 0; step < 30000; step++) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                const uint64_t vpn = (x >> 24) % (entries * 2 + 3);
+                const uint32_t set = (uint32_t)(vpn % sets);
+                int64_t *pg = pl.page + (size_t)set * ways;
+                uint64_t *st = pl.stamp + (size_t)set * ways;
+                uint32_t at = ways;
+                for (uint32_t w = 0; w < ways; w++)
+                    if (pg[w] == (int64_t)vpn)
+                        at = w;
+                const unsigned op = (unsigned)(x % 100);
+                if (op < 80) { /* a demand access */
+                    const int hit = mmu_tlb_lookup(t, vpn * PAGE, 0, MMU_READ, NULL);
+                    assert_int_equal(hit, at < ways);
+                    if (hit) {
+                        if (p == MMU_REPL_LRU)
+                            st[at] = ++pl.clock;
+                        continue;
+                    }
+                }
+                if (op < 90) { /* an insert: a fill, or a refresh of a present page */
+                    mmu_tlb_entry e = page(vpn, 0, 0), victim;
+                    int evicted = 0;
+                    assert_int_equal(mmu_tlb_insert(t, &e, &victim, &evicted), MMU_OK);
+                    if (at < ways) {
+                        assert_false(evicted);
+                        if (p == MMU_REPL_LRU)
+                            st[at] = ++pl.clock;
+                        continue;
+                    }
+                    uint32_t way = ways;
+                    for (uint32_t w = 0; w < ways && way == ways; w++)
+                        if (pg[w] < 0)
+                            way = w;
+                    if (way == ways) {
+                        way = 0;
+                        for (uint32_t w = 1; w < ways; w++)
+                            if (st[w] < st[way])
+                                way = w;
+                        assert_true(evicted);
+                        assert_int_equal(victim.vbase, (uint64_t)pg[way] * PAGE);
+                    } else {
+                        assert_false(evicted);
+                    }
+                    pg[way] = (int64_t)vpn;
+                    st[way] = ++pl.clock;
+                } else if (op < 97) {
+                    assert_int_equal(mmu_tlb_invalidate(t, MMU_INVAL_ADDR, vpn * PAGE, 0), at < ways);
+                    if (at < ways) {
+                        pg[at] = -1;
+                        st[at] = 0;
+                    }
+                } else {
+                    assert_int_equal(mmu_tlb_take(t, vpn * PAGE, 0, NULL), at < ways);
+                    if (at < ways) {
+                        pg[at] = -1;
+                        st[at] = 0;
+                    }
+                }
+            }
+            mmu_tlb_destroy(t);
+        }
+    }
+}
+
+/*
+ * An array holding every page size: one entry of each size and a 4K one
+ * inside each, each found by a probe of an address in it (the 4K one first);
+ * once the 4K ones are removed, the large ones are found in their place.
+ * (Every size must be probed: the mask of sizes with entries has a bit for
+ * each of them.)
+ */
+static void test_every_size(void **state)
+{
+    (void)state;
+    mmu_tlb_config c;
+    mmu_tlb_config_defaults(&c, "t");
+    c.entries = 32;
+    c.ways = 32;
+    c.page_sizes = (1u << MMU_PAGE_SIZES) - 1;
+    mmu_tlb *t;
+    assert_int_equal(mmu_tlb_create(&c, &t), MMU_OK);
+    for (unsigned ps = 1; ps < MMU_PAGE_SIZES; ps++) {
+        const uint64_t base = (uint64_t)ps << 50;
+        mmu_tlb_entry big = {base, 0x1000000000ull, 0, (uint8_t)ps, 0, 0};
+        mmu_tlb_entry small = {base + (UINT64_C(1) << mmu_page_shift((mmu_page_size)ps)) / 2, 0x2000, 0,
+                               MMU_PS_4K, 0, 0};
+        assert_int_equal(mmu_tlb_insert(t, &big, NULL, NULL), MMU_OK);
+        assert_int_equal(mmu_tlb_insert(t, &small, NULL, NULL), MMU_OK);
+    }
+    for (unsigned pass = 0; pass < 2; pass++) {
+        for (unsigned ps = 1; ps < MMU_PAGE_SIZES; ps++) {
+            const uint64_t base = (uint64_t)ps << 50, size = UINT64_C(1) << mmu_page_shift((mmu_page_size)ps);
+            mmu_tlb_entry out;
+            assert_int_equal(mmu_tlb_probe(t, base + 5, 0, &out), 1);
+            assert_int_equal(out.page_size, ps);
+            assert_int_equal(out.vbase, base);
+            /* the 4K entry inside it first; once removed, the large one */
+            assert_int_equal(mmu_tlb_probe(t, base + size / 2 + 5, 0, &out), 1);
+            assert_int_equal(out.page_size, pass == 0 ? MMU_PS_4K : ps);
+            if (pass == 0)
+                assert_int_equal(mmu_tlb_invalidate_entry(t, &out), 1);
+        }
+    }
+    mmu_tlb_destroy(t);
+}
+
 static void test_config_check_messages(void **state)
 {
     (void)state;
@@ -584,6 +813,9 @@ int main(void)
         cmocka_unit_test(test_invalidation_kinds),
         cmocka_unit_test(test_multi_size_array),
         cmocka_unit_test(test_sizes_vs_shadow),
+        cmocka_unit_test(test_repl_order_vs_stamps),
+        cmocka_unit_test(test_lru_fifo_vs_plain),
+        cmocka_unit_test(test_every_size),
         cmocka_unit_test(test_config_check_messages),
     };
     return cmocka_run_group_tests_name("tlb", tests, NULL, NULL);
