@@ -299,7 +299,7 @@ static inline int tlb_hit_changes(const mmu_tlb *t, uint32_t set, uint32_t way)
  * caller counts the lookup with tlb_count once the level's outcome is known.
  * Returns the entry's index + 1 (set * ways + way; tlb_copy_out), 0 on a miss.
  */
-static inline size_t tlb_lookup_level(mmu_tlb *t, uint64_t vaddr, uint32_t asid)
+static inline __attribute__((always_inline)) size_t tlb_lookup_level(mmu_tlb *t, uint64_t vaddr, uint32_t asid)
 {
     uint32_t set, way;
     if (!tlb_find(t, vaddr, asid, &set, &way))
