@@ -15,6 +15,16 @@
  * number of sets works (set = line address % sets).  Each level remembers
  * the line it served last: that line is at the front of its set, so a repeat
  * costs one compare and no move.
+ *
+ * The common geometry (every present level with a power-of-two number of
+ * sets and at most 16 ways, as the defaults and the presets) takes a second
+ * layout chosen at create time (fast_ops): a set's entries stay where they
+ * were filled, its recency order is one 64-bit word of 4-bit way numbers
+ * (MRU in the low nibble), and a 16-bit hash of each way's line sits in a
+ * 64-byte block per set, so that a lookup compares 16 hashes with two SSE2
+ * steps and reads a full entry only where a hash matches.  A hit moves its
+ * way's nibble to the front, a miss refills the way of the last nibble:
+ * the same true LRU as the ordered sets, with no entry moved.
  */
 #include "mmusim/ptemem.h"
 #include "msg.h"
@@ -32,6 +42,18 @@
 /* A level's lines, sets * ways entries, set-major, each set most recently
    used first.  An entry is (line << 2) | (source << 1) | 1, 0 when invalid;
    a line address is below 2^61 (paddr >> line_shift, line_shift >= 3). */
+/* The fast layout's per-set block: the 16-bit hash (line_hash) of each way's line (0 when the
+   way was never filled; a hash is only a filter, the entry decides) and the recency order, the
+   way numbers in 4-bit nibbles, most recent in the low nibble. */
+typedef struct pm_meta {
+    uint16_t tag[16];
+    uint64_t order;
+    uint64_t pad_[3];
+} pm_meta;
+
+#define PM_ORDER_INIT UINT64_C(0xFEDCBA9876543210) /* way k in nibble k: all invalid */
+#define PM_FAST_WAYS 16
+
 typedef struct pm_level {
     uint64_t *ent;
     uint64_t last;   /* entry of the line used last (at the front of its set); 0: none */
@@ -40,6 +62,9 @@ typedef struct pm_level {
     uint32_t latency;
     uint32_t set_mask; /* sets - 1 when sets is a power of two, else 0 */
     uint8_t id; /* mmu_ptemem_level */
+    uint8_t victim_shift; /* fast layout: 4 * (ways - 1), the LRU nibble */
+    uint16_t way_bits;    /* fast layout: (1 << ways) - 1 */
+    pm_meta *meta;        /* fast layout: sets blocks (NULL in the ordered layout) */
 } pm_level;
 
 #define PM_VALID UINT64_C(1)
@@ -373,6 +398,150 @@ static void cache_reset(mmu_ptemem *m)
     m->rep.line = UINT64_MAX;
 }
 
+/* ---- cache model, fast layout (power-of-two sets, at most 16 ways) ---- */
+
+/* The 16-bit filter of a line (the same at every level): the top of a multiplicative hash, so
+   lines of one set that differ in any bit get unrelated values. */
+static inline uint16_t line_hash(uint64_t line)
+{
+    return (uint16_t)((line * UINT64_C(0x9E3779B97F4A7C15)) >> 48);
+}
+
+/* Ways of the set whose hash is h (bit k: way k; a superset of the way holding the line). */
+static inline unsigned hash_ways(const pm_meta *mt, uint16_t h, unsigned way_bits)
+{
+#if defined(__SSE2__)
+    const __m128i hv = _mm_set1_epi16((short)h);
+    const __m128i a = _mm_cmpeq_epi16(_mm_load_si128((const __m128i *)mt->tag), hv);
+    const __m128i b = _mm_cmpeq_epi16(_mm_load_si128((const __m128i *)(mt->tag + 8)), hv);
+    return (unsigned)_mm_movemask_epi8(_mm_packs_epi16(a, b)) & way_bits;
+#else
+    unsigned mask = 0;
+    for (unsigned k = 0; k < PM_FAST_WAYS; k++)
+        mask |= (unsigned)(mt->tag[k] == h) << k;
+    return mask & way_bits;
+#endif
+}
+
+/* order with way p (present in its first ways nibbles) moved to the front. */
+static inline uint64_t order_touch(uint64_t order, unsigned p)
+{
+    const uint64_t ones = UINT64_C(0x1111111111111111);
+    const uint64_t x = order ^ (p * ones);  /* a zero nibble where p is */
+    const uint64_t z = (x - ones) & ~x & (ones << 3); /* the lowest bit set marks the first zero nibble */
+    const unsigned sh = (unsigned)__builtin_ctzll(z) - 3; /* 4 * its position, at most 60 */
+    const uint64_t below = order & ((UINT64_C(1) << sh) - 1);
+    /* 16 << 60 wraps to 0: nothing above the last nibble is kept */
+    return (order & ~((UINT64_C(16) << sh) - 1)) | (below << 4) | p;
+}
+
+/* Way of want (find_way's form) in the set, or -1. */
+static inline int fast_find(const pm_level *lv, const pm_meta *mt, const uint64_t *ent,
+                            uint64_t want, uint16_t h)
+{
+    for (unsigned mask = hash_ways(mt, h, lv->way_bits); mask != 0; mask &= mask - 1) {
+        unsigned p = (unsigned)__builtin_ctz(mask);
+        if ((ent[p] | PM_SRC_BIT) == want)
+            return (int)p;
+    }
+    return -1;
+}
+
+static inline __attribute__((always_inline)) uint64_t fast_access(mmu_ptemem *m, uint64_t paddr,
+                                                                  mmu_ptemem_source src,
+                                                                  mmu_ptemem_level *served)
+{
+    const uint64_t line = paddr >> m->line_shift;
+    const uint64_t want = (line << 2) | PM_SRC_BIT | PM_VALID;
+    m->rep.line = line; /* level[0]'s last line once this access is done */
+    pm_level *const l0 = &m->level[0];
+    if ((l0->last | PM_SRC_BIT) == want) { /* the line used last: already the MRU entry */
+        m->stats.hits[src][l0->id]++;
+        *served = (mmu_ptemem_level)l0->id;
+        return l0->latency;
+    }
+    const unsigned n = m->n_levels;
+    /* the lower levels' sets are read only when the first misses (nearly always on a
+       walk-heavy run): start loading them first */
+    for (unsigned i = 1; i < n; i++)
+        __builtin_prefetch(m->level[i].meta + (line & m->level[i].set_mask));
+    const uint16_t h = line_hash(line);
+    const uint64_t e = (line << 2) | ((uint64_t)src << 1) | PM_VALID;
+    uint64_t lat = 0;
+    /* a level that misses is filled at once: the levels are independent, so this is the same
+       as filling them after the level that serves */
+    for (unsigned i = 0; i < n; i++) {
+        pm_level *lv = &m->level[i];
+        lat += lv->latency;
+        if ((lv->last | PM_SRC_BIT) == want) { /* (level 0: checked above) */
+            m->stats.hits[src][lv->id]++;
+            *served = (mmu_ptemem_level)lv->id;
+            return lat;
+        }
+        const size_t set = (size_t)(line & lv->set_mask);
+        pm_meta *mt = lv->meta + set;
+        uint64_t *ent = lv->ent + set * lv->ways;
+        const int p = fast_find(lv, mt, ent, want, h);
+        if (p >= 0) {
+            mt->order = order_touch(mt->order, (unsigned)p);
+            lv->last = ent[p];
+            m->stats.hits[src][lv->id]++;
+            *served = (mmu_ptemem_level)lv->id;
+            return lat;
+        }
+        const uint64_t order = mt->order;
+        const unsigned v = (unsigned)(order >> lv->victim_shift) & 15u; /* the LRU way */
+        const uint64_t old = ent[v];
+        if (old & PM_VALID) {
+            unsigned vsrc = (unsigned)((old & PM_SRC_BIT) >> 1);
+            m->stats.evictions[vsrc][lv->id]++;
+            if (vsrc == MMU_PTEMEM_SRC_PTE && src == MMU_PTEMEM_SRC_DATA)
+                m->stats.pte_evicted_by_data[lv->id]++;
+        }
+        ent[v] = e;
+        mt->tag[v] = h;
+        mt->order = (order << 4) | v;
+        lv->last = e;
+        m->stats.misses[src][lv->id]++;
+    }
+    *served = MMU_PTEMEM_DRAM;
+    return lat + m->cfg.dram_latency;
+}
+
+static uint64_t fast_access_op(mmu_ptemem *m, uint64_t paddr, mmu_ptemem_source src,
+                               mmu_ptemem_level *served)
+{
+    return fast_access(m, paddr, src, served);
+}
+
+static mmu_ptemem_level fast_probe(const mmu_ptemem *m, uint64_t paddr)
+{
+    const uint64_t line = paddr >> m->line_shift;
+    const uint64_t want = (line << 2) | PM_SRC_BIT | PM_VALID;
+    for (unsigned i = 0; i < m->n_levels; i++) {
+        const pm_level *lv = &m->level[i];
+        const size_t set = (size_t)(line & lv->set_mask);
+        if (fast_find(lv, lv->meta + set, lv->ent + set * lv->ways, want, line_hash(line)) >= 0)
+            return (mmu_ptemem_level)lv->id;
+    }
+    return MMU_PTEMEM_DRAM;
+}
+
+static void fast_reset(mmu_ptemem *m)
+{
+    for (unsigned i = 0; i < m->n_levels; i++) {
+        pm_level *lv = &m->level[i];
+        memset(lv->ent, 0, (size_t)lv->sets * lv->ways * sizeof *lv->ent);
+        memset(lv->meta, 0, (size_t)lv->sets * sizeof *lv->meta);
+        for (uint32_t s = 0; s < lv->sets; s++)
+            lv->meta[s].order = PM_ORDER_INIT;
+        lv->last = 0;
+    }
+    m->rep.line = UINT64_MAX;
+}
+
+static const pm_ops fast_ops = { fast_access_op, fast_probe, fast_reset };
+
 static const pm_ops model_ops[MMU_PTEMEM_MODES] = {
     [MMU_PTEMEM_FIXED] = { fixed_access, fixed_probe, fixed_reset },
     [MMU_PTEMEM_CACHE] = { cache_access, cache_probe, cache_reset },
@@ -418,6 +587,24 @@ mmu_err mmu_ptemem_create(const mmu_ptemem_config *cfg, mmu_ptemem **out)
         }
         if (m->n_levels)
             m->rep.line_shift = m->line_shift;
+        int fast = m->n_levels > 0;
+        for (unsigned i = 0; i < m->n_levels; i++)
+            fast &= (m->level[i].sets & (m->level[i].sets - 1)) == 0 &&
+                    m->level[i].ways <= PM_FAST_WAYS;
+        if (fast) {
+            for (unsigned i = 0; i < m->n_levels; i++) {
+                pm_level *lv = &m->level[i];
+                lv->meta = aligned_alloc(sizeof *lv->meta, (size_t)lv->sets * sizeof *lv->meta);
+                if (lv->meta == NULL) {
+                    mmu_ptemem_destroy(m);
+                    return MMU_ENOMEM;
+                }
+                lv->victim_shift = (uint8_t)(4 * (lv->ways - 1));
+                lv->way_bits = (uint16_t)((1u << lv->ways) - 1);
+            }
+            m->ops = &fast_ops;
+            fast_reset(m);
+        }
     }
     *out = m;
     return MMU_OK;
@@ -429,6 +616,7 @@ void mmu_ptemem_destroy(mmu_ptemem *m)
         return;
     for (unsigned i = 0; i < m->n_levels; i++) {
         free(m->level[i].ent);
+        free(m->level[i].meta);
     }
     free(m);
 }
@@ -449,8 +637,9 @@ uint64_t mmu_ptemem_access(mmu_ptemem *m, uint64_t paddr, int is_write,
             *served = (mmu_ptemem_level)m->level[0].id;
         return m->level[0].latency;
     }
-    /* the cache model called directly (inlined), not through the table */
-    uint64_t lat = m->ops == &model_ops[MMU_PTEMEM_CACHE] ? cache_access(m, paddr, src, &lvl)
+    /* the cache models called directly (inlined), not through the table */
+    uint64_t lat = m->ops == &fast_ops                    ? fast_access(m, paddr, src, &lvl)
+                   : m->ops == &model_ops[MMU_PTEMEM_CACHE] ? cache_access(m, paddr, src, &lvl)
                                                           : m->ops->access(m, paddr, src, &lvl);
 
     m->stats.accesses[src]++;
