@@ -65,6 +65,11 @@ typedef struct pm_level {
     uint8_t victim_shift; /* fast layout: 4 * (ways - 1), the LRU nibble */
     uint16_t way_bits;    /* fast layout: (1 << ways) - 1 */
     pm_meta *meta;        /* fast layout: sets blocks (NULL in the ordered layout) */
+    uint64_t lat_to;      /* fast layout: the latency of an access this level serves */
+    /* fast layout: the fills, by the source filling and the low two bits of the entry it
+       replaced (0 invalid, 1 PTE, 3 data); hits, misses and evictions are derived from these
+       and from served when the statistics are read (fast_stats) */
+    uint64_t fills[MMU_PTEMEM_SOURCES][4];
 } pm_level;
 
 #define PM_VALID UINT64_C(1)
@@ -88,7 +93,8 @@ struct mmu_ptemem {
     unsigned line_shift;
     unsigned n_levels; /* present cache levels, in lookup order */
     pm_level level[MMU_PTEMEM_CACHE_LEVELS];
-    mmu_ptemem_stats stats;
+    mmu_ptemem_stats stats; /* fast layout: only writes and served (fast_stats) */
+    uint64_t lat_dram;      /* fast layout: the latency of an access DRAM serves */
     mmu_ptemem_repeat rep; /* data repeats of level[0]'s last line, counted apart (ptemem_internal.h) */
 };
 
@@ -447,65 +453,78 @@ static inline int fast_find(const pm_level *lv, const pm_meta *mt, const uint64_
     return -1;
 }
 
+/* The fast layout's access; counts only the fills (the caller counts served and writes). */
 static inline __attribute__((always_inline)) uint64_t fast_access(mmu_ptemem *m, uint64_t paddr,
                                                                   mmu_ptemem_source src,
                                                                   mmu_ptemem_level *served)
 {
     const uint64_t line = paddr >> m->line_shift;
-    const uint64_t want = (line << 2) | PM_SRC_BIT | PM_VALID;
-    m->rep.line = line; /* level[0]'s last line once this access is done */
-    pm_level *const l0 = &m->level[0];
-    if ((l0->last | PM_SRC_BIT) == want) { /* the line used last: already the MRU entry */
-        m->stats.hits[src][l0->id]++;
-        *served = (mmu_ptemem_level)l0->id;
-        return l0->latency;
+    pm_level *lv = m->level;
+    if (line == m->rep.line) { /* the line used last: already the MRU entry of the first level */
+        *served = (mmu_ptemem_level)lv->id;
+        return lv->lat_to;
     }
-    const unsigned n = m->n_levels;
-    /* the lower levels' sets are read only when the first misses (nearly always on a
-       walk-heavy run): start loading them first */
-    for (unsigned i = 1; i < n; i++)
-        __builtin_prefetch(m->level[i].meta + (line & m->level[i].set_mask));
+    m->rep.line = line; /* level[0]'s last line once this access is done */
+    pm_level *const end = lv + m->n_levels;
+    /* the last level's set is read only when the levels above miss (nearly always on a
+       walk-heavy run), and is the one least likely to be in the host's caches: start loading
+       it first */
+    __builtin_prefetch(end[-1].meta + (line & end[-1].set_mask));
     const uint16_t h = line_hash(line);
+    const uint64_t want = (line << 2) | PM_SRC_BIT | PM_VALID;
     const uint64_t e = (line << 2) | ((uint64_t)src << 1) | PM_VALID;
-    uint64_t lat = 0;
     /* a level that misses is filled at once: the levels are independent, so this is the same
        as filling them after the level that serves */
-    for (unsigned i = 0; i < n; i++) {
-        pm_level *lv = &m->level[i];
-        lat += lv->latency;
-        if ((lv->last | PM_SRC_BIT) == want) { /* (level 0: checked above) */
-            m->stats.hits[src][lv->id]++;
-            *served = (mmu_ptemem_level)lv->id;
-            return lat;
-        }
+    do {
         const size_t set = (size_t)(line & lv->set_mask);
         pm_meta *mt = lv->meta + set;
         uint64_t *ent = lv->ent + set * lv->ways;
         const int p = fast_find(lv, mt, ent, want, h);
         if (p >= 0) {
             mt->order = order_touch(mt->order, (unsigned)p);
-            lv->last = ent[p];
-            m->stats.hits[src][lv->id]++;
             *served = (mmu_ptemem_level)lv->id;
-            return lat;
+            return lv->lat_to;
         }
         const uint64_t order = mt->order;
         const unsigned v = (unsigned)(order >> lv->victim_shift) & 15u; /* the LRU way */
-        const uint64_t old = ent[v];
-        if (old & PM_VALID) {
-            unsigned vsrc = (unsigned)((old & PM_SRC_BIT) >> 1);
-            m->stats.evictions[vsrc][lv->id]++;
-            if (vsrc == MMU_PTEMEM_SRC_PTE && src == MMU_PTEMEM_SRC_DATA)
-                m->stats.pte_evicted_by_data[lv->id]++;
-        }
+        lv->fills[src][ent[v] & 3]++;
         ent[v] = e;
         mt->tag[v] = h;
         mt->order = (order << 4) | v;
-        lv->last = e;
-        m->stats.misses[src][lv->id]++;
-    }
+    } while (++lv < end);
     *served = MMU_PTEMEM_DRAM;
-    return lat + m->cfg.dram_latency;
+    return m->lat_dram;
+}
+
+/* The fast layout's statistics: served and writes as counted, the rest derived.  An access
+   served by a level hit there and missed every level before it; its latency is the sum of
+   those levels' (and DRAM's when DRAM serves); every miss fills one way, and a fill over a
+   valid entry is an eviction of that entry's source. */
+static void fast_stats(const mmu_ptemem *m, mmu_ptemem_stats *out)
+{
+    for (unsigned s = 0; s < MMU_PTEMEM_SOURCES; s++) {
+        uint64_t below = out->served[s][MMU_PTEMEM_DRAM];
+        uint64_t acc = below, cyc = below * m->lat_dram;
+        for (unsigned i = m->n_levels; i-- > 0;) {
+            const pm_level *lv = &m->level[i];
+            const uint64_t n = out->served[s][lv->id];
+            out->hits[s][lv->id] = n;
+            out->misses[s][lv->id] = below;
+            below += n;
+            acc += n;
+            cyc += n * lv->lat_to;
+        }
+        out->accesses[s] = acc;
+        out->cycles[s] = cyc;
+    }
+    for (unsigned i = 0; i < m->n_levels; i++) {
+        const pm_level *lv = &m->level[i];
+        for (unsigned v = 0; v < MMU_PTEMEM_SOURCES; v++) {
+            const unsigned low = v == MMU_PTEMEM_SRC_PTE ? 1 : 3;
+            out->evictions[v][lv->id] = lv->fills[MMU_PTEMEM_SRC_PTE][low] + lv->fills[MMU_PTEMEM_SRC_DATA][low];
+        }
+        out->pte_evicted_by_data[lv->id] = lv->fills[MMU_PTEMEM_SRC_DATA][1];
+    }
 }
 
 static uint64_t fast_access_op(mmu_ptemem *m, uint64_t paddr, mmu_ptemem_source src,
@@ -601,7 +620,10 @@ mmu_err mmu_ptemem_create(const mmu_ptemem_config *cfg, mmu_ptemem **out)
                 }
                 lv->victim_shift = (uint8_t)(4 * (lv->ways - 1));
                 lv->way_bits = (uint16_t)((1u << lv->ways) - 1);
+                m->lat_dram += lv->latency;
+                lv->lat_to = m->lat_dram;
             }
+            m->lat_dram += cfg->dram_latency;
             m->ops = &fast_ops;
             fast_reset(m);
         }
@@ -637,9 +659,16 @@ uint64_t mmu_ptemem_access(mmu_ptemem *m, uint64_t paddr, int is_write,
             *served = (mmu_ptemem_level)m->level[0].id;
         return m->level[0].latency;
     }
-    /* the cache models called directly (inlined), not through the table */
-    uint64_t lat = m->ops == &fast_ops                    ? fast_access(m, paddr, src, &lvl)
-                   : m->ops == &model_ops[MMU_PTEMEM_CACHE] ? cache_access(m, paddr, src, &lvl)
+    if (m->ops == &fast_ops) { /* inlined; accesses and cycles are derived (fast_stats) */
+        const uint64_t lat = fast_access(m, paddr, src, &lvl);
+        m->stats.writes[src] += is_write != 0;
+        m->stats.served[src][lvl]++;
+        if (served != NULL)
+            *served = lvl;
+        return lat;
+    }
+    /* the cache model called directly (inlined), not through the table */
+    uint64_t lat = m->ops == &model_ops[MMU_PTEMEM_CACHE] ? cache_access(m, paddr, src, &lvl)
                                                           : m->ops->access(m, paddr, src, &lvl);
 
     m->stats.accesses[src]++;
@@ -666,12 +695,16 @@ void mmu_ptemem_reset(mmu_ptemem *m)
 void mmu_ptemem_clear_stats(mmu_ptemem *m)
 {
     memset(&m->stats, 0, sizeof m->stats);
+    for (unsigned i = 0; i < m->n_levels; i++)
+        memset(m->level[i].fills, 0, sizeof m->level[i].fills);
     m->rep.reads = m->rep.writes = 0;
 }
 
 void mmu_ptemem_get_stats(const mmu_ptemem *m, mmu_ptemem_stats *out)
 {
     *out = m->stats;
+    if (m->ops == &fast_ops)
+        fast_stats(m, out);
     /* the data repeats counted apart: first-level hits, as cache_access counts them */
     const uint64_t n = m->rep.reads + m->rep.writes;
     if (n) {
