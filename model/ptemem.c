@@ -42,9 +42,10 @@
 /* A level's lines, sets * ways entries, set-major, each set most recently
    used first.  An entry is (line << 2) | (source << 1) | 1, 0 when invalid;
    a line address is below 2^61 (paddr >> line_shift, line_shift >= 3). */
-/* The fast layout's per-set block: the 16-bit hash (line_hash) of each way's line (0 when the
-   way was never filled; a hash is only a filter, the entry decides) and the recency order, the
-   way numbers in 4-bit nibbles, most recent in the low nibble. */
+/* The fast layout's per-set block header: the 16-bit hash (line_hash) of each way's line (0 when
+   the way was never filled; a hash is only a filter, the entry decides) and the recency order,
+   the way numbers in 4-bit nibbles, most recent in the low nibble.  The set's entries follow it
+   in the same block (fast_ent), in the ways they were filled in. */
 typedef struct pm_meta {
     uint16_t tag[16];
     uint64_t order;
@@ -64,7 +65,8 @@ typedef struct pm_level {
     uint8_t id; /* mmu_ptemem_level */
     uint8_t victim_shift; /* fast layout: 4 * (ways - 1), the LRU nibble */
     uint16_t way_bits;    /* fast layout: (1 << ways) - 1 */
-    pm_meta *meta;        /* fast layout: sets blocks (NULL in the ordered layout) */
+    pm_meta *meta;        /* fast layout: sets blocks of stride bytes (NULL in the ordered layout) */
+    uint32_t stride;      /* fast layout: a header and ways entries, a multiple of 64 bytes */
     uint64_t lat_to;      /* fast layout: the latency of an access this level serves */
     /* fast layout: the fills, by the source filling and the low two bits of the entry it
        replaced (0 invalid, 1 PTE, 3 data); hits, misses and evictions are derived from these
@@ -442,6 +444,17 @@ static inline uint64_t order_touch(uint64_t order, unsigned p)
 }
 
 /* Way of want (find_way's form) in the set, or -1. */
+/* The block of line's set, and its entries. */
+static inline pm_meta *fast_set(const pm_level *lv, uint64_t line)
+{
+    return (pm_meta *)((char *)lv->meta + (size_t)(line & lv->set_mask) * lv->stride);
+}
+
+static inline uint64_t *fast_ent(pm_meta *mt)
+{
+    return (uint64_t *)(mt + 1);
+}
+
 static inline int fast_find(const pm_level *lv, const pm_meta *mt, const uint64_t *ent,
                             uint64_t want, uint16_t h)
 {
@@ -469,16 +482,15 @@ static inline __attribute__((always_inline)) uint64_t fast_access(mmu_ptemem *m,
     /* the last level's set is read only when the levels above miss (nearly always on a
        walk-heavy run), and is the one least likely to be in the host's caches: start loading
        it first */
-    __builtin_prefetch(end[-1].meta + (line & end[-1].set_mask));
+    __builtin_prefetch(fast_set(end - 1, line));
     const uint16_t h = line_hash(line);
     const uint64_t want = (line << 2) | PM_SRC_BIT | PM_VALID;
     const uint64_t e = (line << 2) | ((uint64_t)src << 1) | PM_VALID;
     /* a level that misses is filled at once: the levels are independent, so this is the same
        as filling them after the level that serves */
     do {
-        const size_t set = (size_t)(line & lv->set_mask);
-        pm_meta *mt = lv->meta + set;
-        uint64_t *ent = lv->ent + set * lv->ways;
+        pm_meta *mt = fast_set(lv, line);
+        uint64_t *ent = fast_ent(mt);
         const int p = fast_find(lv, mt, ent, want, h);
         if (p >= 0) {
             mt->order = order_touch(mt->order, (unsigned)p);
@@ -539,8 +551,8 @@ static mmu_ptemem_level fast_probe(const mmu_ptemem *m, uint64_t paddr)
     const uint64_t want = (line << 2) | PM_SRC_BIT | PM_VALID;
     for (unsigned i = 0; i < m->n_levels; i++) {
         const pm_level *lv = &m->level[i];
-        const size_t set = (size_t)(line & lv->set_mask);
-        if (fast_find(lv, lv->meta + set, lv->ent + set * lv->ways, want, line_hash(line)) >= 0)
+        pm_meta *mt = fast_set(lv, line);
+        if (fast_find(lv, mt, fast_ent(mt), want, line_hash(line)) >= 0)
             return (mmu_ptemem_level)lv->id;
     }
     return MMU_PTEMEM_DRAM;
@@ -550,10 +562,9 @@ static void fast_reset(mmu_ptemem *m)
 {
     for (unsigned i = 0; i < m->n_levels; i++) {
         pm_level *lv = &m->level[i];
-        memset(lv->ent, 0, (size_t)lv->sets * lv->ways * sizeof *lv->ent);
-        memset(lv->meta, 0, (size_t)lv->sets * sizeof *lv->meta);
+        memset(lv->meta, 0, (size_t)lv->sets * lv->stride);
         for (uint32_t s = 0; s < lv->sets; s++)
-            lv->meta[s].order = PM_ORDER_INIT;
+            ((pm_meta *)((char *)lv->meta + (size_t)s * lv->stride))->order = PM_ORDER_INIT;
         lv->last = 0;
     }
     m->rep.line = UINT64_MAX;
@@ -613,7 +624,10 @@ mmu_err mmu_ptemem_create(const mmu_ptemem_config *cfg, mmu_ptemem **out)
         if (fast) {
             for (unsigned i = 0; i < m->n_levels; i++) {
                 pm_level *lv = &m->level[i];
-                lv->meta = aligned_alloc(sizeof *lv->meta, (size_t)lv->sets * sizeof *lv->meta);
+                free(lv->ent); /* the entries are in the blocks */
+                lv->ent = NULL;
+                lv->stride = (uint32_t)(sizeof *lv->meta + ((lv->ways + 7u) & ~7u) * sizeof(uint64_t));
+                lv->meta = aligned_alloc(sizeof *lv->meta, (size_t)lv->sets * lv->stride);
                 if (lv->meta == NULL) {
                     mmu_ptemem_destroy(m);
                     return MMU_ENOMEM;
