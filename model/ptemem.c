@@ -95,7 +95,7 @@ struct mmu_ptemem {
     unsigned line_shift;
     unsigned n_levels; /* present cache levels, in lookup order */
     pm_level level[MMU_PTEMEM_CACHE_LEVELS];
-    mmu_ptemem_stats stats; /* fast layout: only writes and served (fast_stats) */
+    mmu_ptemem_stats stats; /* fast layout: only accesses and writes (fast_stats) */
     uint64_t lat_dram;      /* fast layout: the latency of an access DRAM serves */
     mmu_ptemem_repeat rep; /* data repeats of level[0]'s last line, counted apart (ptemem_internal.h) */
 };
@@ -466,17 +466,15 @@ static inline int fast_find(const pm_level *lv, const pm_meta *mt, const uint64_
     return -1;
 }
 
-/* The fast layout's access; counts only the fills (the caller counts served and writes). */
+/* The fast layout's access; counts only the fills (the caller counts accesses and writes). */
 static inline __attribute__((always_inline)) uint64_t fast_access(mmu_ptemem *m, uint64_t paddr,
                                                                   mmu_ptemem_source src,
                                                                   mmu_ptemem_level *served)
 {
     const uint64_t line = paddr >> m->line_shift;
     pm_level *lv = m->level;
-    if (line == m->rep.line) { /* the line used last: already the MRU entry of the first level */
-        *served = (mmu_ptemem_level)lv->id;
-        return lv->lat_to;
-    }
+    if (line == m->rep.line) /* the line used last: already the MRU entry of the first level */
+        goto hit;
     m->rep.line = line; /* level[0]'s last line once this access is done */
     pm_level *const end = lv + m->n_levels;
     /* the last level's set is read only when the levels above miss (nearly always on a
@@ -494,8 +492,7 @@ static inline __attribute__((always_inline)) uint64_t fast_access(mmu_ptemem *m,
         const int p = fast_find(lv, mt, ent, want, h);
         if (p >= 0) {
             mt->order = order_touch(mt->order, (unsigned)p);
-            *served = (mmu_ptemem_level)lv->id;
-            return lv->lat_to;
+            goto hit;
         }
         const uint64_t order = mt->order;
         const unsigned v = (unsigned)(order >> lv->victim_shift) & 15u; /* the LRU way */
@@ -504,30 +501,37 @@ static inline __attribute__((always_inline)) uint64_t fast_access(mmu_ptemem *m,
         mt->tag[v] = h;
         mt->order = (order << 4) | v;
     } while (++lv < end);
-    *served = MMU_PTEMEM_DRAM;
+    if (served != NULL)
+        *served = MMU_PTEMEM_DRAM;
     return m->lat_dram;
+hit:
+    if (served != NULL)
+        *served = (mmu_ptemem_level)lv->id;
+    return lv->lat_to;
 }
 
-/* The fast layout's statistics: served and writes as counted, the rest derived.  An access
-   served by a level hit there and missed every level before it; its latency is the sum of
-   those levels' (and DRAM's when DRAM serves); every miss fills one way, and a fill over a
-   valid entry is an eviction of that entry's source. */
+/* The fast layout's statistics: accesses and writes as counted, the rest derived.  Every miss
+   fills one way, so a level's misses are its fills, its hits the accesses that reached it (the
+   misses of the level before, or every access for the first) less its misses, and DRAM serves
+   the last level's misses; an access's latency is the sum of the levels' it reached (and
+   DRAM's when DRAM serves); a fill over a valid entry is an eviction of that entry's source. */
 static void fast_stats(const mmu_ptemem *m, mmu_ptemem_stats *out)
 {
     for (unsigned s = 0; s < MMU_PTEMEM_SOURCES; s++) {
-        uint64_t below = out->served[s][MMU_PTEMEM_DRAM];
-        uint64_t acc = below, cyc = below * m->lat_dram;
-        for (unsigned i = m->n_levels; i-- > 0;) {
+        uint64_t reach = out->accesses[s], cyc = 0;
+        for (unsigned i = 0; i < m->n_levels; i++) {
             const pm_level *lv = &m->level[i];
-            const uint64_t n = out->served[s][lv->id];
-            out->hits[s][lv->id] = n;
-            out->misses[s][lv->id] = below;
-            below += n;
-            acc += n;
-            cyc += n * lv->lat_to;
+            const uint64_t *f = lv->fills[s];
+            const uint64_t miss = f[0] + f[1] + f[2] + f[3];
+            const uint64_t hit = reach - miss;
+            out->hits[s][lv->id] = hit;
+            out->misses[s][lv->id] = miss;
+            out->served[s][lv->id] = hit;
+            cyc += hit * lv->lat_to;
+            reach = miss;
         }
-        out->accesses[s] = acc;
-        out->cycles[s] = cyc;
+        out->served[s][MMU_PTEMEM_DRAM] = reach;
+        out->cycles[s] = cyc + reach * m->lat_dram;
     }
     for (unsigned i = 0; i < m->n_levels; i++) {
         const pm_level *lv = &m->level[i];
@@ -539,6 +543,22 @@ static void fast_stats(const mmu_ptemem *m, mmu_ptemem_stats *out)
     }
 }
 
+/* mmu_ptemem_access in the fast layout. */
+static __attribute__((noinline)) uint64_t fast_entry(mmu_ptemem *m, uint64_t paddr, int is_write,
+                                                     mmu_ptemem_source src, mmu_ptemem_level *served)
+{
+    if (src == MMU_PTEMEM_SRC_DATA && mmu_ptemem_data_repeat(&m->rep, paddr, is_write)) {
+        if (served != NULL)
+            *served = (mmu_ptemem_level)m->level[0].id;
+        return m->level[0].lat_to;
+    }
+    m->stats.accesses[src]++;
+    m->stats.writes[src] += is_write != 0;
+    return fast_access(m, paddr, src, served);
+}
+
+/* (mmu_ptemem_access calls fast_entry, not the table; counted as through it, the generic
+   wrapper counts accesses and writes, and fast_stats overwrites its cycles and served) */
 static uint64_t fast_access_op(mmu_ptemem *m, uint64_t paddr, mmu_ptemem_source src,
                                mmu_ptemem_level *served)
 {
@@ -662,24 +682,15 @@ const mmu_ptemem_config *mmu_ptemem_get_config(const mmu_ptemem *m)
     return &m->cfg;
 }
 
-uint64_t mmu_ptemem_access(mmu_ptemem *m, uint64_t paddr, int is_write,
-                           mmu_ptemem_source source, mmu_ptemem_level *served)
+/* mmu_ptemem_access of the other models (the ordered layout, fixed latency). */
+static __attribute__((noinline)) uint64_t other_entry(mmu_ptemem *m, uint64_t paddr, int is_write,
+                                                      mmu_ptemem_source src, mmu_ptemem_level *served)
 {
-    mmu_ptemem_source src = source == MMU_PTEMEM_SRC_PTE ? MMU_PTEMEM_SRC_PTE
-                                                         : MMU_PTEMEM_SRC_DATA;
     mmu_ptemem_level lvl;
     if (src == MMU_PTEMEM_SRC_DATA && mmu_ptemem_data_repeat(&m->rep, paddr, is_write)) {
         if (served != NULL)
             *served = (mmu_ptemem_level)m->level[0].id;
         return m->level[0].latency;
-    }
-    if (m->ops == &fast_ops) { /* inlined; accesses and cycles are derived (fast_stats) */
-        const uint64_t lat = fast_access(m, paddr, src, &lvl);
-        m->stats.writes[src] += is_write != 0;
-        m->stats.served[src][lvl]++;
-        if (served != NULL)
-            *served = lvl;
-        return lat;
     }
     /* the cache model called directly (inlined), not through the table */
     uint64_t lat = m->ops == &model_ops[MMU_PTEMEM_CACHE] ? cache_access(m, paddr, src, &lvl)
@@ -693,6 +704,16 @@ uint64_t mmu_ptemem_access(mmu_ptemem *m, uint64_t paddr, int is_write,
     if (served != NULL)
         *served = lvl;
     return lat;
+}
+
+uint64_t mmu_ptemem_access(mmu_ptemem *m, uint64_t paddr, int is_write,
+                           mmu_ptemem_source source, mmu_ptemem_level *served)
+{
+    mmu_ptemem_source src = source == MMU_PTEMEM_SRC_PTE ? MMU_PTEMEM_SRC_PTE
+                                                         : MMU_PTEMEM_SRC_DATA;
+    /* two tail calls: nothing to save here */
+    return m->ops == &fast_ops ? fast_entry(m, paddr, is_write, src, served)
+                               : other_entry(m, paddr, is_write, src, served);
 }
 
 mmu_ptemem_level mmu_ptemem_probe(const mmu_ptemem *m, uint64_t paddr)
