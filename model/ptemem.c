@@ -43,7 +43,7 @@
    used first.  An entry is (line << 2) | (source << 1) | 1, 0 when invalid;
    a line address is below 2^61 (paddr >> line_shift, line_shift >= 3). */
 /* The fast layout's per-set block header: the 16-bit hash (line_hash) of each way's line (0 when
-   the way was never filled; a hash is only a filter, the entry decides) and the recency order,
+   the way was never filled, and past the set's ways; a hash is only a filter, the entry decides) and the recency order,
    the way numbers in 4-bit nibbles, most recent in the low nibble.  The set's entries follow it
    in the same block (fast_ent), in the ways they were filled in. */
 typedef struct pm_meta {
@@ -64,7 +64,6 @@ typedef struct pm_level {
     uint32_t set_mask; /* sets - 1 when sets is a power of two, else 0 */
     uint8_t id; /* mmu_ptemem_level */
     uint8_t victim_shift; /* fast layout: 4 * (ways - 1), the LRU nibble */
-    uint16_t way_bits;    /* fast layout: (1 << ways) - 1 */
     pm_meta *meta;        /* fast layout: sets blocks of stride bytes (NULL in the ordered layout) */
     uint32_t stride;      /* fast layout: a header and ways entries, a multiple of 64 bytes */
     uint64_t lat_to;      /* fast layout: the latency of an access this level serves */
@@ -409,25 +408,27 @@ static void cache_reset(mmu_ptemem *m)
 /* ---- cache model, fast layout (power-of-two sets, at most 16 ways) ---- */
 
 /* The 16-bit filter of a line (the same at every level): the top of a multiplicative hash, so
-   lines of one set that differ in any bit get unrelated values. */
+   lines of one set that differ in any bit get unrelated values, made odd so that it never
+   equals the 0 of a way never filled (nor of the tags past a set's ways, which stay 0). */
 static inline uint16_t line_hash(uint64_t line)
 {
-    return (uint16_t)((line * UINT64_C(0x9E3779B97F4A7C15)) >> 48);
+    return (uint16_t)((line * UINT64_C(0x9E3779B97F4A7C15)) >> 48) | 1u;
 }
 
-/* Ways of the set whose hash is h (bit k: way k; a superset of the way holding the line). */
-static inline unsigned hash_ways(const pm_meta *mt, uint16_t h, unsigned way_bits)
+/* Ways of the set whose hash is h (bit k: way k; a superset of the way holding the line, and
+   only ways below the set's number of ways). */
+static inline unsigned hash_ways(const pm_meta *mt, uint16_t h)
 {
 #if defined(__SSE2__)
     const __m128i hv = _mm_set1_epi16((short)h);
     const __m128i a = _mm_cmpeq_epi16(_mm_load_si128((const __m128i *)mt->tag), hv);
     const __m128i b = _mm_cmpeq_epi16(_mm_load_si128((const __m128i *)(mt->tag + 8)), hv);
-    return (unsigned)_mm_movemask_epi8(_mm_packs_epi16(a, b)) & way_bits;
+    return (unsigned)_mm_movemask_epi8(_mm_packs_epi16(a, b));
 #else
     unsigned mask = 0;
     for (unsigned k = 0; k < PM_FAST_WAYS; k++)
         mask |= (unsigned)(mt->tag[k] == h) << k;
-    return mask & way_bits;
+    return mask;
 #endif
 }
 
@@ -438,12 +439,12 @@ static inline uint64_t order_touch(uint64_t order, unsigned p)
     const uint64_t x = order ^ (p * ones);  /* a zero nibble where p is */
     const uint64_t z = (x - ones) & ~x & (ones << 3); /* the lowest bit set marks the first zero nibble */
     const unsigned sh = (unsigned)__builtin_ctzll(z) - 3; /* 4 * its position, at most 60 */
-    const uint64_t below = order & ((UINT64_C(1) << sh) - 1);
-    /* 16 << 60 wraps to 0: nothing above the last nibble is kept */
-    return (order & ~((UINT64_C(16) << sh) - 1)) | (below << 4) | p;
+    /* the nibbles up to p's (all of them when p's is the last: 16 << 60 wraps to 0) take the
+       nibbles below them, and p goes to the front */
+    const uint64_t upto = (UINT64_C(16) << sh) - 1;
+    return order ^ ((order ^ ((order << 4) | p)) & upto);
 }
 
-/* Way of want (find_way's form) in the set, or -1. */
 /* The block of line's set, and its entries. */
 static inline pm_meta *fast_set(const pm_level *lv, uint64_t line)
 {
@@ -455,10 +456,9 @@ static inline uint64_t *fast_ent(pm_meta *mt)
     return (uint64_t *)(mt + 1);
 }
 
-static inline int fast_find(const pm_level *lv, const pm_meta *mt, const uint64_t *ent,
-                            uint64_t want, uint16_t h)
+static inline int fast_find(const pm_meta *mt, const uint64_t *ent, uint64_t want, uint16_t h)
 {
-    for (unsigned mask = hash_ways(mt, h, lv->way_bits); mask != 0; mask &= mask - 1) {
+    for (unsigned mask = hash_ways(mt, h); mask != 0; mask &= mask - 1) {
         unsigned p = (unsigned)__builtin_ctz(mask);
         if ((ent[p] | PM_SRC_BIT) == want)
             return (int)p;
@@ -489,7 +489,7 @@ static inline __attribute__((always_inline)) uint64_t fast_access(mmu_ptemem *m,
     do {
         pm_meta *mt = fast_set(lv, line);
         uint64_t *ent = fast_ent(mt);
-        const int p = fast_find(lv, mt, ent, want, h);
+        const int p = fast_find(mt, ent, want, h);
         if (p >= 0) {
             mt->order = order_touch(mt->order, (unsigned)p);
             goto hit;
@@ -572,7 +572,7 @@ static mmu_ptemem_level fast_probe(const mmu_ptemem *m, uint64_t paddr)
     for (unsigned i = 0; i < m->n_levels; i++) {
         const pm_level *lv = &m->level[i];
         pm_meta *mt = fast_set(lv, line);
-        if (fast_find(lv, mt, fast_ent(mt), want, line_hash(line)) >= 0)
+        if (fast_find(mt, fast_ent(mt), want, line_hash(line)) >= 0)
             return (mmu_ptemem_level)lv->id;
     }
     return MMU_PTEMEM_DRAM;
@@ -653,7 +653,6 @@ mmu_err mmu_ptemem_create(const mmu_ptemem_config *cfg, mmu_ptemem **out)
                     return MMU_ENOMEM;
                 }
                 lv->victim_shift = (uint8_t)(4 * (lv->ways - 1));
-                lv->way_bits = (uint16_t)((1u << lv->ways) - 1);
                 m->lat_dram += lv->latency;
                 lv->lat_to = m->lat_dram;
             }
