@@ -16,15 +16,17 @@
  * the line it served last: that line is at the front of its set, so a repeat
  * costs one compare and no move.
  *
- * The common geometry (every present level with a power-of-two number of
- * sets and at most 16 ways, as the defaults and the presets) takes a second
- * layout chosen at create time (fast_ops): a set's entries stay where they
- * were filled, its recency order is one 64-bit word of 4-bit way numbers
- * (MRU in the low nibble), and a 16-bit hash of each way's line sits in a
- * 64-byte block per set, so that a lookup compares 16 hashes with two SSE2
- * steps and reads a full entry only where a hash matches.  A hit moves its
- * way's nibble to the front, a miss refills the way of the last nibble:
- * the same true LRU as the ordered sets, with no entry moved.
+ * The common geometry (at most 16 ways at every present level, as the
+ * defaults and the presets) takes a second layout chosen at create time
+ * (fast_ops, or fast_mod_ops when a level's sets are not a power of two): a
+ * set's entries stay in the ways they were filled in, its recency order is
+ * one 64-bit word of 4-bit way numbers (MRU in the low nibble), and an odd
+ * 16-bit hash of each way's line sits in the set's block header, so that a
+ * lookup compares 16 hashes with two SSE2 steps and reads a full entry only
+ * where a hash matches.  A hit moves its way's nibble to the front, a miss
+ * refills the way of the last nibble: the same true LRU as the ordered sets,
+ * with no entry moved.  It counts only accesses, writes and fills; the other
+ * statistics are derived from them when read (fast_stats).
  */
 #include "mmusim/ptemem.h"
 #include "msg.h"
@@ -445,10 +447,13 @@ static inline uint64_t order_touch(uint64_t order, unsigned p)
     return order ^ ((order ^ ((order << 4) | p)) & upto);
 }
 
-/* The block of line's set, and its entries. */
-static inline pm_meta *fast_set(const pm_level *lv, uint64_t line)
+/* The block of line's set (pow2: the level's sets are a power of two, as set_of does at run
+   time), and its entries. */
+static inline __attribute__((always_inline)) pm_meta *fast_set(const pm_level *lv, uint64_t line,
+                                                               int pow2)
 {
-    return (pm_meta *)((char *)lv->meta + (size_t)(line & lv->set_mask) * lv->stride);
+    const size_t set = pow2 ? (size_t)(line & lv->set_mask) : (size_t)(line % lv->sets);
+    return (pm_meta *)((char *)lv->meta + set * lv->stride);
 }
 
 static inline uint64_t *fast_ent(pm_meta *mt)
@@ -469,7 +474,7 @@ static inline int fast_find(const pm_meta *mt, const uint64_t *ent, uint64_t wan
 /* The fast layout's access; counts only the fills (the caller counts accesses and writes). */
 static inline __attribute__((always_inline)) uint64_t fast_access(mmu_ptemem *m, uint64_t paddr,
                                                                   mmu_ptemem_source src,
-                                                                  mmu_ptemem_level *served)
+                                                                  mmu_ptemem_level *served, int pow2)
 {
     const uint64_t line = paddr >> m->line_shift;
     pm_level *lv = m->level;
@@ -480,14 +485,14 @@ static inline __attribute__((always_inline)) uint64_t fast_access(mmu_ptemem *m,
     /* the last level's set is read only when the levels above miss (nearly always on a
        walk-heavy run), and is the one least likely to be in the host's caches: start loading
        it first */
-    __builtin_prefetch(fast_set(end - 1, line));
+    __builtin_prefetch(fast_set(end - 1, line, pow2));
     const uint16_t h = line_hash(line);
     const uint64_t want = (line << 2) | PM_SRC_BIT | PM_VALID;
     const uint64_t e = (line << 2) | ((uint64_t)src << 1) | PM_VALID;
     /* a level that misses is filled at once: the levels are independent, so this is the same
        as filling them after the level that serves */
     do {
-        pm_meta *mt = fast_set(lv, line);
+        pm_meta *mt = fast_set(lv, line, pow2);
         uint64_t *ent = fast_ent(mt);
         const int p = fast_find(mt, ent, want, h);
         if (p >= 0) {
@@ -543,10 +548,13 @@ static void fast_stats(const mmu_ptemem *m, mmu_ptemem_stats *out)
     }
 }
 
-/* mmu_ptemem_access in the fast layout. */
-static __attribute__((noinline)) uint64_t fast_entry(mmu_ptemem *m, uint64_t paddr, int is_write,
-                                                     mmu_ptemem_source src, mmu_ptemem_level *served)
+/* mmu_ptemem_access in the fast layout (pow2: every level's sets a power of two). */
+static inline __attribute__((always_inline)) uint64_t fast_entry(mmu_ptemem *m, uint64_t paddr,
+                                                                 int is_write, mmu_ptemem_source source,
+                                                                 mmu_ptemem_level *served, int pow2)
 {
+    const mmu_ptemem_source src = source == MMU_PTEMEM_SRC_PTE ? MMU_PTEMEM_SRC_PTE
+                                                               : MMU_PTEMEM_SRC_DATA;
     if (src == MMU_PTEMEM_SRC_DATA && mmu_ptemem_data_repeat(&m->rep, paddr, is_write)) {
         if (served != NULL)
             *served = (mmu_ptemem_level)m->level[0].id;
@@ -554,7 +562,21 @@ static __attribute__((noinline)) uint64_t fast_entry(mmu_ptemem *m, uint64_t pad
     }
     m->stats.accesses[src]++;
     m->stats.writes[src] += is_write != 0;
-    return fast_access(m, paddr, src, served);
+    return fast_access(m, paddr, src, served, pow2);
+}
+
+static __attribute__((noinline)) uint64_t fast_entry_pow2(mmu_ptemem *m, uint64_t paddr,
+                                                          int is_write, mmu_ptemem_source src,
+                                                          mmu_ptemem_level *served)
+{
+    return fast_entry(m, paddr, is_write, src, served, 1);
+}
+
+static __attribute__((noinline)) uint64_t fast_entry_mod(mmu_ptemem *m, uint64_t paddr,
+                                                         int is_write, mmu_ptemem_source src,
+                                                         mmu_ptemem_level *served)
+{
+    return fast_entry(m, paddr, is_write, src, served, 0);
 }
 
 /* (mmu_ptemem_access calls fast_entry, not the table; counted as through it, the generic
@@ -562,7 +584,7 @@ static __attribute__((noinline)) uint64_t fast_entry(mmu_ptemem *m, uint64_t pad
 static uint64_t fast_access_op(mmu_ptemem *m, uint64_t paddr, mmu_ptemem_source src,
                                mmu_ptemem_level *served)
 {
-    return fast_access(m, paddr, src, served);
+    return fast_access(m, paddr, src, served, 0);
 }
 
 static mmu_ptemem_level fast_probe(const mmu_ptemem *m, uint64_t paddr)
@@ -571,7 +593,7 @@ static mmu_ptemem_level fast_probe(const mmu_ptemem *m, uint64_t paddr)
     const uint64_t want = (line << 2) | PM_SRC_BIT | PM_VALID;
     for (unsigned i = 0; i < m->n_levels; i++) {
         const pm_level *lv = &m->level[i];
-        pm_meta *mt = fast_set(lv, line);
+        pm_meta *mt = fast_set(lv, line, 0);
         if (fast_find(mt, fast_ent(mt), want, line_hash(line)) >= 0)
             return (mmu_ptemem_level)lv->id;
     }
@@ -590,7 +612,9 @@ static void fast_reset(mmu_ptemem *m)
     m->rep.line = UINT64_MAX;
 }
 
+/* The same model and table for both; mmu_ptemem_access tells them apart by address. */
 static const pm_ops fast_ops = { fast_access_op, fast_probe, fast_reset };
+static const pm_ops fast_mod_ops = { fast_access_op, fast_probe, fast_reset };
 
 static const pm_ops model_ops[MMU_PTEMEM_MODES] = {
     [MMU_PTEMEM_FIXED] = { fixed_access, fixed_probe, fixed_reset },
@@ -637,10 +661,11 @@ mmu_err mmu_ptemem_create(const mmu_ptemem_config *cfg, mmu_ptemem **out)
         }
         if (m->n_levels)
             m->rep.line_shift = m->line_shift;
-        int fast = m->n_levels > 0;
-        for (unsigned i = 0; i < m->n_levels; i++)
-            fast &= (m->level[i].sets & (m->level[i].sets - 1)) == 0 &&
-                    m->level[i].ways <= PM_FAST_WAYS;
+        int fast = m->n_levels > 0, pow2 = 1;
+        for (unsigned i = 0; i < m->n_levels; i++) {
+            fast &= m->level[i].ways <= PM_FAST_WAYS;
+            pow2 &= (m->level[i].sets & (m->level[i].sets - 1)) == 0;
+        }
         if (fast) {
             for (unsigned i = 0; i < m->n_levels; i++) {
                 pm_level *lv = &m->level[i];
@@ -657,7 +682,7 @@ mmu_err mmu_ptemem_create(const mmu_ptemem_config *cfg, mmu_ptemem **out)
                 lv->lat_to = m->lat_dram;
             }
             m->lat_dram += cfg->dram_latency;
-            m->ops = &fast_ops;
+            m->ops = pow2 ? &fast_ops : &fast_mod_ops;
             fast_reset(m);
         }
     }
@@ -683,8 +708,11 @@ const mmu_ptemem_config *mmu_ptemem_get_config(const mmu_ptemem *m)
 
 /* mmu_ptemem_access of the other models (the ordered layout, fixed latency). */
 static __attribute__((noinline)) uint64_t other_entry(mmu_ptemem *m, uint64_t paddr, int is_write,
-                                                      mmu_ptemem_source src, mmu_ptemem_level *served)
+                                                      mmu_ptemem_source source,
+                                                      mmu_ptemem_level *served)
 {
+    const mmu_ptemem_source src = source == MMU_PTEMEM_SRC_PTE ? MMU_PTEMEM_SRC_PTE
+                                                               : MMU_PTEMEM_SRC_DATA;
     mmu_ptemem_level lvl;
     if (src == MMU_PTEMEM_SRC_DATA && mmu_ptemem_data_repeat(&m->rep, paddr, is_write)) {
         if (served != NULL)
@@ -708,11 +736,10 @@ static __attribute__((noinline)) uint64_t other_entry(mmu_ptemem *m, uint64_t pa
 uint64_t mmu_ptemem_access(mmu_ptemem *m, uint64_t paddr, int is_write,
                            mmu_ptemem_source source, mmu_ptemem_level *served)
 {
-    mmu_ptemem_source src = source == MMU_PTEMEM_SRC_PTE ? MMU_PTEMEM_SRC_PTE
-                                                         : MMU_PTEMEM_SRC_DATA;
-    /* two tail calls: nothing to save here */
-    return m->ops == &fast_ops ? fast_entry(m, paddr, is_write, src, served)
-                               : other_entry(m, paddr, is_write, src, served);
+    /* tail calls: nothing to save here (each entry makes any source other than PTE DATA) */
+    return m->ops == &fast_ops       ? fast_entry_pow2(m, paddr, is_write, source, served)
+           : m->ops == &fast_mod_ops ? fast_entry_mod(m, paddr, is_write, source, served)
+                                     : other_entry(m, paddr, is_write, source, served);
 }
 
 mmu_ptemem_level mmu_ptemem_probe(const mmu_ptemem *m, uint64_t paddr)
@@ -737,7 +764,7 @@ void mmu_ptemem_clear_stats(mmu_ptemem *m)
 void mmu_ptemem_get_stats(const mmu_ptemem *m, mmu_ptemem_stats *out)
 {
     *out = m->stats;
-    if (m->ops == &fast_ops)
+    if (m->ops == &fast_ops || m->ops == &fast_mod_ops)
         fast_stats(m, out);
     /* the data repeats counted apart: first-level hits, as cache_access counts them */
     const uint64_t n = m->rep.reads + m->rep.writes;
