@@ -20,12 +20,13 @@
  * defaults and the presets) takes a second layout chosen at create time
  * (fast_ops, or fast_mod_ops when a level's sets are not a power of two): a
  * set's entries stay in the ways they were filled in, its recency order is
- * one 64-bit word of 4-bit way numbers (MRU in the low nibble), and an odd
- * 16-bit hash of each way's line sits in the set's block header, so that a
- * lookup compares 16 hashes with two SSE2 steps and reads a full entry only
- * where a hash matches.  A hit moves its way's nibble to the front, a miss
- * refills the way of the last nibble: the same true LRU as the ordered sets,
- * with no entry moved.  It counts only accesses, writes and fills; the other
+ * one 64-bit word of 4-bit way numbers (MRU in the low nibble), and a
+ * 16-bit tag of each way's line (a hash, and the entry's source and valid
+ * bits) sits in the set's block header, so that a lookup compares 16 tags
+ * with two SSE2 steps and reads a full entry only where a tag matches.  A
+ * hit moves its way's nibble to the front, a miss refills the way of the
+ * last nibble (the replaced line's source read from its tag): the same true
+ * LRU as the ordered sets, with no entry moved.  It counts only accesses, writes and fills; the other
  * statistics are derived from them when read (fast_stats).
  */
 #include "mmusim/ptemem.h"
@@ -44,9 +45,9 @@
 /* A level's lines, sets * ways entries, set-major, each set most recently
    used first.  An entry is (line << 2) | (source << 1) | 1, 0 when invalid;
    a line address is below 2^61 (paddr >> line_shift, line_shift >= 3). */
-/* The fast layout's per-set block header: the 16-bit hash (line_hash) of each way's line (0 when
-   the way was never filled, and past the set's ways; a hash is only a filter, the entry decides) and the recency order,
-   the way numbers in 4-bit nibbles, most recent in the low nibble.  The set's entries follow it
+/* The fast layout's per-set block header: the 16-bit tag (line_tag) of each way's line (0 when
+   the way was never filled, and past the set's ways; a tag is only a filter, the entry decides)
+   and the recency order, the way numbers in 4-bit nibbles, most recent in the low nibble.  The set's entries follow it
    in the same block (fast_ent), in the ways they were filled in. */
 typedef struct pm_meta {
     uint16_t tag[16];
@@ -409,27 +410,31 @@ static void cache_reset(mmu_ptemem *m)
 
 /* ---- cache model, fast layout (power-of-two sets, at most 16 ways) ---- */
 
-/* The 16-bit filter of a line (the same at every level): the top of a multiplicative hash, so
-   lines of one set that differ in any bit get unrelated values, made odd so that it never
-   equals the 0 of a way never filled (nor of the tags past a set's ways, which stay 0). */
-static inline uint16_t line_hash(uint64_t line)
+/* The 16-bit tag of a line (the same at every level): the top 14 bits of a multiplicative hash,
+   so that lines of one set that differ in any bit get unrelated values, above the low two bits of
+   the line's entry (the source that filled it, and the valid bit: never the 0 of a way never
+   filled, nor of the tags past a set's ways, which stay 0).  So a fill reads the source of the
+   entry it replaces from the set's header, not from the entry. */
+static inline uint16_t line_tag(uint64_t line, mmu_ptemem_source src)
 {
-    return (uint16_t)((line * UINT64_C(0x9E3779B97F4A7C15)) >> 48) | 1u;
+    return (uint16_t)((((line * UINT64_C(0x9E3779B97F4A7C15)) >> 48) & ~3u) | ((unsigned)src << 1) |
+                      (unsigned)PM_VALID);
 }
 
-/* Ways of the set whose hash is h (bit k: way k; a superset of the way holding the line, and
-   only ways below the set's number of ways). */
-static inline unsigned hash_ways(const pm_meta *mt, uint16_t h)
+/* Ways of the set whose tag is t, whatever their source (bit k: way k; a superset of the way
+   holding the line, and only ways below the set's number of ways); t has its source bit set. */
+static inline unsigned tag_ways(const pm_meta *mt, uint16_t t)
 {
 #if defined(__SSE2__)
-    const __m128i hv = _mm_set1_epi16((short)h);
-    const __m128i a = _mm_cmpeq_epi16(_mm_load_si128((const __m128i *)mt->tag), hv);
-    const __m128i b = _mm_cmpeq_epi16(_mm_load_si128((const __m128i *)(mt->tag + 8)), hv);
-    return (unsigned)_mm_movemask_epi8(_mm_packs_epi16(a, b));
+    const __m128i tv = _mm_set1_epi16((short)t);
+    const __m128i sb = _mm_set1_epi16((short)PM_SRC_BIT);
+    const __m128i a = _mm_or_si128(_mm_load_si128((const __m128i *)mt->tag), sb);
+    const __m128i b = _mm_or_si128(_mm_load_si128((const __m128i *)(mt->tag + 8)), sb);
+    return (unsigned)_mm_movemask_epi8(_mm_packs_epi16(_mm_cmpeq_epi16(a, tv), _mm_cmpeq_epi16(b, tv)));
 #else
     unsigned mask = 0;
     for (unsigned k = 0; k < PM_FAST_WAYS; k++)
-        mask |= (unsigned)(mt->tag[k] == h) << k;
+        mask |= (unsigned)((mt->tag[k] | PM_SRC_BIT) == t) << k;
     return mask;
 #endif
 }
@@ -461,9 +466,10 @@ static inline uint64_t *fast_ent(pm_meta *mt)
     return (uint64_t *)(mt + 1);
 }
 
-static inline int fast_find(const pm_meta *mt, const uint64_t *ent, uint64_t want, uint16_t h)
+/* Way of want (find_way's form) in the set, or -1; t: its line_tag with the source bit set. */
+static inline int fast_find(const pm_meta *mt, const uint64_t *ent, uint64_t want, uint16_t t)
 {
-    for (unsigned mask = hash_ways(mt, h); mask != 0; mask &= mask - 1) {
+    for (unsigned mask = tag_ways(mt, t); mask != 0; mask &= mask - 1) {
         unsigned p = (unsigned)__builtin_ctz(mask);
         if ((ent[p] | PM_SRC_BIT) == want)
             return (int)p;
@@ -486,7 +492,8 @@ static inline __attribute__((always_inline)) uint64_t fast_access(mmu_ptemem *m,
        walk-heavy run), and is the one least likely to be in the host's caches: start loading
        it first */
     __builtin_prefetch(fast_set(end - 1, line, pow2));
-    const uint16_t h = line_hash(line);
+    const uint16_t t = line_tag(line, src);
+    const uint16_t twant = t | (uint16_t)PM_SRC_BIT;
     const uint64_t want = (line << 2) | PM_SRC_BIT | PM_VALID;
     const uint64_t e = (line << 2) | ((uint64_t)src << 1) | PM_VALID;
     /* a level that misses is filled at once: the levels are independent, so this is the same
@@ -494,16 +501,16 @@ static inline __attribute__((always_inline)) uint64_t fast_access(mmu_ptemem *m,
     do {
         pm_meta *mt = fast_set(lv, line, pow2);
         uint64_t *ent = fast_ent(mt);
-        const int p = fast_find(mt, ent, want, h);
+        const int p = fast_find(mt, ent, want, twant);
         if (p >= 0) {
             mt->order = order_touch(mt->order, (unsigned)p);
             goto hit;
         }
         const uint64_t order = mt->order;
         const unsigned v = (unsigned)(order >> lv->victim_shift) & 15u; /* the LRU way */
-        lv->fills[src][ent[v] & 3]++;
+        lv->fills[src][mt->tag[v] & 3]++; /* the replaced entry's low bits */
         ent[v] = e;
-        mt->tag[v] = h;
+        mt->tag[v] = t;
         mt->order = (order << 4) | v;
     } while (++lv < end);
     if (served != NULL)
@@ -594,7 +601,7 @@ static mmu_ptemem_level fast_probe(const mmu_ptemem *m, uint64_t paddr)
     for (unsigned i = 0; i < m->n_levels; i++) {
         const pm_level *lv = &m->level[i];
         pm_meta *mt = fast_set(lv, line, 0);
-        if (fast_find(mt, fast_ent(mt), want, line_hash(line)) >= 0)
+        if (fast_find(mt, fast_ent(mt), want, line_tag(line, MMU_PTEMEM_SRC_DATA)) >= 0)
             return (mmu_ptemem_level)lv->id;
     }
     return MMU_PTEMEM_DRAM;

@@ -203,9 +203,10 @@ static void test_same_low_half(void **state)
 }
 
 /* One set of 16 ways and 200,000 random lines across the whole address space, each accessed
-   twice, with 14 other lines accessed in between: the layout of power-of-two sets compares 16-bit hashes of the lines
-   first, and among so many lines many share a hash with a line in the set; only the full
-   compare tells them apart (a line must miss unless it is one of the 16 most recent). */
+   twice, with 14 other lines accessed in between: the layout of sets of at most 16 ways
+   compares 14-bit hashes of the lines first, and among so many lines many share a hash with a
+   line in the set; only the full compare tells them apart (a line must miss unless it is one
+   of the 16 most recent). */
 static void test_hash_collisions(void **state)
 {
     (void)state;
