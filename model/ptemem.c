@@ -26,8 +26,9 @@
  * with two SSE2 steps and reads a full entry only where a tag matches.  A
  * hit moves its way's nibble to the front, a miss refills the way of the
  * last nibble (the replaced line's source read from its tag): the same true
- * LRU as the ordered sets, with no entry moved.  It counts only accesses, writes and fills; the other
- * statistics are derived from them when read (fast_stats).
+ * LRU as the ordered sets, with no entry moved.  It counts only accesses,
+ * writes and fills; the other statistics are derived from them when read
+ * (fast_stats).
  */
 #include "mmusim/ptemem.h"
 #include "msg.h"
@@ -47,8 +48,8 @@
    a line address is below 2^61 (paddr >> line_shift, line_shift >= 3). */
 /* The fast layout's per-set block header: the 16-bit tag (line_tag) of each way's line (0 when
    the way was never filled, and past the set's ways; a tag is only a filter, the entry decides)
-   and the recency order, the way numbers in 4-bit nibbles, most recent in the low nibble.  The set's entries follow it
-   in the same block (fast_ent), in the ways they were filled in. */
+   and the recency order, the way numbers in 4-bit nibbles, most recent in the low nibble.  The
+   set's entries follow it in the same block (fast_ent), in the ways they were filled in. */
 typedef struct pm_meta {
     uint16_t tag[16];
     uint64_t order;
@@ -67,7 +68,7 @@ typedef struct pm_level {
     uint32_t set_mask; /* sets - 1 when sets is a power of two, else 0 */
     uint8_t id; /* mmu_ptemem_level */
     uint8_t victim_shift; /* fast layout: 4 * (ways - 1), the LRU nibble */
-    pm_meta *meta;        /* fast layout: sets blocks of stride bytes (NULL in the ordered layout) */
+    pm_meta *meta;        /* fast layout: sets blocks of stride bytes (NULL: ordered layout) */
     uint32_t stride;      /* fast layout: a header and ways entries, a multiple of 64 bytes */
     uint64_t lat_to;      /* fast layout: the latency of an access this level serves */
     /* fast layout: the fills, by the source filling and the low two bits of the entry it
@@ -408,7 +409,7 @@ static void cache_reset(mmu_ptemem *m)
     m->rep.line = UINT64_MAX;
 }
 
-/* ---- cache model, fast layout (power-of-two sets, at most 16 ways) ---- */
+/* ---- cache model, fast layout (at most 16 ways) ---- */
 
 /* The 16-bit tag of a line (the same at every level): the top 14 bits of a multiplicative hash,
    so that lines of one set that differ in any bit get unrelated values, above the low two bits of
@@ -417,8 +418,8 @@ static void cache_reset(mmu_ptemem *m)
    entry it replaces from the set's header, not from the entry. */
 static inline uint16_t line_tag(uint64_t line, mmu_ptemem_source src)
 {
-    return (uint16_t)((((line * UINT64_C(0x9E3779B97F4A7C15)) >> 48) & ~3u) | ((unsigned)src << 1) |
-                      (unsigned)PM_VALID);
+    const unsigned h = (unsigned)((line * UINT64_C(0x9E3779B97F4A7C15)) >> 48);
+    return (uint16_t)((h & ~3u) | ((unsigned)src << 1) | (unsigned)PM_VALID);
 }
 
 /* Ways of the set whose tag is t, whatever their source (bit k: way k; a superset of the way
@@ -430,7 +431,8 @@ static inline unsigned tag_ways(const pm_meta *mt, uint16_t t)
     const __m128i sb = _mm_set1_epi16((short)PM_SRC_BIT);
     const __m128i a = _mm_or_si128(_mm_load_si128((const __m128i *)mt->tag), sb);
     const __m128i b = _mm_or_si128(_mm_load_si128((const __m128i *)(mt->tag + 8)), sb);
-    return (unsigned)_mm_movemask_epi8(_mm_packs_epi16(_mm_cmpeq_epi16(a, tv), _mm_cmpeq_epi16(b, tv)));
+    const __m128i eq = _mm_packs_epi16(_mm_cmpeq_epi16(a, tv), _mm_cmpeq_epi16(b, tv));
+    return (unsigned)_mm_movemask_epi8(eq);
 #else
     unsigned mask = 0;
     for (unsigned k = 0; k < PM_FAST_WAYS; k++)
@@ -444,7 +446,7 @@ static inline uint64_t order_touch(uint64_t order, unsigned p)
 {
     const uint64_t ones = UINT64_C(0x1111111111111111);
     const uint64_t x = order ^ (p * ones);  /* a zero nibble where p is */
-    const uint64_t z = (x - ones) & ~x & (ones << 3); /* the lowest bit set marks the first zero nibble */
+    const uint64_t z = (x - ones) & ~x & (ones << 3); /* lowest bit set: the first zero nibble */
     const unsigned sh = (unsigned)__builtin_ctzll(z) - 3; /* 4 * its position, at most 60 */
     /* the nibbles up to p's (all of them when p's is the last: 16 << 60 wraps to 0) take the
        nibbles below them, and p goes to the front */
@@ -480,7 +482,8 @@ static inline int fast_find(const pm_meta *mt, const uint64_t *ent, uint64_t wan
 /* The fast layout's access; counts only the fills (the caller counts accesses and writes). */
 static inline __attribute__((always_inline)) uint64_t fast_access(mmu_ptemem *m, uint64_t paddr,
                                                                   mmu_ptemem_source src,
-                                                                  mmu_ptemem_level *served, int pow2)
+                                                                  mmu_ptemem_level *served,
+                                                                  int pow2)
 {
     const uint64_t line = paddr >> m->line_shift;
     pm_level *lv = m->level;
@@ -549,7 +552,8 @@ static void fast_stats(const mmu_ptemem *m, mmu_ptemem_stats *out)
         const pm_level *lv = &m->level[i];
         for (unsigned v = 0; v < MMU_PTEMEM_SOURCES; v++) {
             const unsigned low = v == MMU_PTEMEM_SRC_PTE ? 1 : 3;
-            out->evictions[v][lv->id] = lv->fills[MMU_PTEMEM_SRC_PTE][low] + lv->fills[MMU_PTEMEM_SRC_DATA][low];
+            out->evictions[v][lv->id] =
+                lv->fills[MMU_PTEMEM_SRC_PTE][low] + lv->fills[MMU_PTEMEM_SRC_DATA][low];
         }
         out->pte_evicted_by_data[lv->id] = lv->fills[MMU_PTEMEM_SRC_DATA][1];
     }
@@ -557,7 +561,8 @@ static void fast_stats(const mmu_ptemem *m, mmu_ptemem_stats *out)
 
 /* mmu_ptemem_access in the fast layout (pow2: every level's sets a power of two). */
 static inline __attribute__((always_inline)) uint64_t fast_entry(mmu_ptemem *m, uint64_t paddr,
-                                                                 int is_write, mmu_ptemem_source source,
+                                                                 int is_write,
+                                                                 mmu_ptemem_source source,
                                                                  mmu_ptemem_level *served, int pow2)
 {
     const mmu_ptemem_source src = source == MMU_PTEMEM_SRC_PTE ? MMU_PTEMEM_SRC_PTE
@@ -678,7 +683,8 @@ mmu_err mmu_ptemem_create(const mmu_ptemem_config *cfg, mmu_ptemem **out)
                 pm_level *lv = &m->level[i];
                 free(lv->ent); /* the entries are in the blocks */
                 lv->ent = NULL;
-                lv->stride = (uint32_t)(sizeof *lv->meta + ((lv->ways + 7u) & ~7u) * sizeof(uint64_t));
+                lv->stride =
+                    (uint32_t)(sizeof *lv->meta + ((lv->ways + 7u) & ~7u) * sizeof(uint64_t));
                 lv->meta = aligned_alloc(sizeof *lv->meta, (size_t)lv->sets * lv->stride);
                 if (lv->meta == NULL) {
                     mmu_ptemem_destroy(m);
