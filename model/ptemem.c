@@ -577,13 +577,6 @@ static inline __attribute__((always_inline)) uint64_t fast_entry(mmu_ptemem *m, 
     return fast_access(m, paddr, src, served, pow2);
 }
 
-static __attribute__((noinline)) uint64_t fast_entry_pow2(mmu_ptemem *m, uint64_t paddr,
-                                                          int is_write, mmu_ptemem_source src,
-                                                          mmu_ptemem_level *served)
-{
-    return fast_entry(m, paddr, is_write, src, served, 1);
-}
-
 static __attribute__((noinline)) uint64_t fast_entry_mod(mmu_ptemem *m, uint64_t paddr,
                                                          int is_write, mmu_ptemem_source src,
                                                          mmu_ptemem_level *served)
@@ -749,10 +742,12 @@ static __attribute__((noinline)) uint64_t other_entry(mmu_ptemem *m, uint64_t pa
 uint64_t mmu_ptemem_access(mmu_ptemem *m, uint64_t paddr, int is_write,
                            mmu_ptemem_source source, mmu_ptemem_level *served)
 {
-    /* tail calls: nothing to save here (each entry makes any source other than PTE DATA) */
-    return m->ops == &fast_ops       ? fast_entry_pow2(m, paddr, is_write, source, served)
-           : m->ops == &fast_mod_ops ? fast_entry_mod(m, paddr, is_write, source, served)
-                                     : other_entry(m, paddr, is_write, source, served);
+    /* the fast layout with power-of-two sets here, the others by tail calls (each entry makes
+       any source other than PTE DATA) */
+    if (m->ops != &fast_ops)
+        return m->ops == &fast_mod_ops ? fast_entry_mod(m, paddr, is_write, source, served)
+                                       : other_entry(m, paddr, is_write, source, served);
+    return fast_entry(m, paddr, is_write, source, served, 1);
 }
 
 mmu_ptemem_level mmu_ptemem_probe(const mmu_ptemem *m, uint64_t paddr)
