@@ -15,6 +15,20 @@
  * number of sets works (set = line address % sets).  Each level remembers
  * the line it served last: that line is at the front of its set, so a repeat
  * costs one compare and no move.
+ *
+ * The common geometry (at most 16 ways at every present level, as the
+ * defaults and the presets) takes a second layout chosen at create time
+ * (fast_ops, or fast_mod_ops when a level's sets are not a power of two): a
+ * set's entries stay in the ways they were filled in, its recency order is
+ * one 64-bit word of 4-bit way numbers (MRU in the low nibble), and a
+ * 16-bit tag of each way's line (a hash, and the entry's source and valid
+ * bits) sits in the set's block header, so that a lookup compares 16 tags
+ * with two SSE2 steps and reads a full entry only where a tag matches.  A
+ * hit moves its way's nibble to the front, a miss refills the way of the
+ * last nibble (the replaced line's source read from its tag): the same true
+ * LRU as the ordered sets, with no entry moved.  It counts only accesses,
+ * writes and fills; the other statistics are derived from them when read
+ * (fast_stats).
  */
 #include "mmusim/ptemem.h"
 #include "msg.h"
@@ -32,6 +46,19 @@
 /* A level's lines, sets * ways entries, set-major, each set most recently
    used first.  An entry is (line << 2) | (source << 1) | 1, 0 when invalid;
    a line address is below 2^61 (paddr >> line_shift, line_shift >= 3). */
+/* The fast layout's per-set block header: the 16-bit tag (line_tag) of each way's line (0 when
+   the way was never filled, and past the set's ways; a tag is only a filter, the entry decides)
+   and the recency order, the way numbers in 4-bit nibbles, most recent in the low nibble.  The
+   set's entries follow it in the same block (fast_ent), in the ways they were filled in. */
+typedef struct pm_meta {
+    uint16_t tag[16];
+    uint64_t order;
+    uint64_t pad_[3];
+} pm_meta;
+
+#define PM_ORDER_INIT UINT64_C(0xFEDCBA9876543210) /* way k in nibble k: all invalid */
+#define PM_FAST_WAYS 16
+
 typedef struct pm_level {
     uint64_t *ent;
     uint64_t last;   /* entry of the line used last (at the front of its set); 0: none */
@@ -40,6 +67,14 @@ typedef struct pm_level {
     uint32_t latency;
     uint32_t set_mask; /* sets - 1 when sets is a power of two, else 0 */
     uint8_t id; /* mmu_ptemem_level */
+    uint8_t victim_shift; /* fast layout: 4 * (ways - 1), the LRU nibble */
+    pm_meta *meta;        /* fast layout: sets blocks of stride bytes (NULL: ordered layout) */
+    uint32_t stride;      /* fast layout: a header and ways entries, a multiple of 64 bytes */
+    uint64_t lat_to;      /* fast layout: the latency of an access this level serves */
+    /* fast layout: the fills, by the source filling and the low two bits of the entry it
+       replaced (0 invalid, 1 PTE, 3 data); hits, misses and evictions are derived from these
+       and from served when the statistics are read (fast_stats) */
+    uint64_t fills[MMU_PTEMEM_SOURCES][4];
 } pm_level;
 
 #define PM_VALID UINT64_C(1)
@@ -63,7 +98,8 @@ struct mmu_ptemem {
     unsigned line_shift;
     unsigned n_levels; /* present cache levels, in lookup order */
     pm_level level[MMU_PTEMEM_CACHE_LEVELS];
-    mmu_ptemem_stats stats;
+    mmu_ptemem_stats stats; /* fast layout: only accesses and writes (fast_stats) */
+    uint64_t lat_dram;      /* fast layout: the latency of an access DRAM serves */
     mmu_ptemem_repeat rep; /* data repeats of level[0]'s last line, counted apart (ptemem_internal.h) */
 };
 
@@ -373,6 +409,218 @@ static void cache_reset(mmu_ptemem *m)
     m->rep.line = UINT64_MAX;
 }
 
+/* ---- cache model, fast layout (at most 16 ways) ---- */
+
+/* The 16-bit tag of a line (the same at every level): the top 14 bits of a multiplicative hash,
+   so that lines of one set that differ in any bit get unrelated values, above the low two bits of
+   the line's entry (the source that filled it, and the valid bit: never the 0 of a way never
+   filled, nor of the tags past a set's ways, which stay 0).  So a fill reads the source of the
+   entry it replaces from the set's header, not from the entry. */
+static inline uint16_t line_tag(uint64_t line, mmu_ptemem_source src)
+{
+    const unsigned h = (unsigned)((line * UINT64_C(0x9E3779B97F4A7C15)) >> 48);
+    return (uint16_t)((h & ~3u) | ((unsigned)src << 1) | (unsigned)PM_VALID);
+}
+
+/* Ways of the set whose tag is t, whatever their source (bit k: way k; a superset of the way
+   holding the line, and only ways below the set's number of ways); t has its source bit set. */
+static inline unsigned tag_ways(const pm_meta *mt, uint16_t t)
+{
+#if defined(__SSE2__)
+    const __m128i tv = _mm_set1_epi16((short)t);
+    const __m128i sb = _mm_set1_epi16((short)PM_SRC_BIT);
+    const __m128i a = _mm_or_si128(_mm_load_si128((const __m128i *)mt->tag), sb);
+    const __m128i b = _mm_or_si128(_mm_load_si128((const __m128i *)(mt->tag + 8)), sb);
+    const __m128i eq = _mm_packs_epi16(_mm_cmpeq_epi16(a, tv), _mm_cmpeq_epi16(b, tv));
+    return (unsigned)_mm_movemask_epi8(eq);
+#else
+    unsigned mask = 0;
+    for (unsigned k = 0; k < PM_FAST_WAYS; k++)
+        mask |= (unsigned)((mt->tag[k] | PM_SRC_BIT) == t) << k;
+    return mask;
+#endif
+}
+
+/* order with way p (present in its first ways nibbles) moved to the front. */
+static inline uint64_t order_touch(uint64_t order, unsigned p)
+{
+    const uint64_t ones = UINT64_C(0x1111111111111111);
+    const uint64_t x = order ^ (p * ones);  /* a zero nibble where p is */
+    const uint64_t z = (x - ones) & ~x & (ones << 3); /* lowest bit set: the first zero nibble */
+    const unsigned sh = (unsigned)__builtin_ctzll(z) - 3; /* 4 * its position, at most 60 */
+    /* the nibbles up to p's (all of them when p's is the last: 16 << 60 wraps to 0) take the
+       nibbles below them, and p goes to the front */
+    const uint64_t upto = (UINT64_C(16) << sh) - 1;
+    return order ^ ((order ^ ((order << 4) | p)) & upto);
+}
+
+/* The block of line's set (pow2: the level's sets are a power of two, as set_of does at run
+   time), and its entries. */
+static inline __attribute__((always_inline)) pm_meta *fast_set(const pm_level *lv, uint64_t line,
+                                                               int pow2)
+{
+    const size_t set = pow2 ? (size_t)(line & lv->set_mask) : (size_t)(line % lv->sets);
+    return (pm_meta *)((char *)lv->meta + set * lv->stride);
+}
+
+static inline uint64_t *fast_ent(pm_meta *mt)
+{
+    return (uint64_t *)(mt + 1);
+}
+
+/* Way of want (find_way's form) in the set, or -1; t: its line_tag with the source bit set. */
+static inline int fast_find(const pm_meta *mt, const uint64_t *ent, uint64_t want, uint16_t t)
+{
+    for (unsigned mask = tag_ways(mt, t); mask != 0; mask &= mask - 1) {
+        unsigned p = (unsigned)__builtin_ctz(mask);
+        if ((ent[p] | PM_SRC_BIT) == want)
+            return (int)p;
+    }
+    return -1;
+}
+
+/* The fast layout's access; counts only the fills (the caller counts accesses and writes). */
+static inline __attribute__((always_inline)) uint64_t fast_access(mmu_ptemem *m, uint64_t paddr,
+                                                                  mmu_ptemem_source src,
+                                                                  mmu_ptemem_level *served,
+                                                                  int pow2)
+{
+    const uint64_t line = paddr >> m->line_shift;
+    pm_level *lv = m->level;
+    if (line == m->rep.line) /* the line used last: already the MRU entry of the first level */
+        goto hit;
+    m->rep.line = line; /* level[0]'s last line once this access is done */
+    pm_level *const end = lv + m->n_levels;
+    /* the last level's set is read only when the levels above miss (nearly always on a
+       walk-heavy run), and is the one least likely to be in the host's caches: start loading
+       it first */
+    __builtin_prefetch(fast_set(end - 1, line, pow2));
+    const uint16_t t = line_tag(line, src);
+    const uint16_t twant = t | (uint16_t)PM_SRC_BIT;
+    const uint64_t want = (line << 2) | PM_SRC_BIT | PM_VALID;
+    const uint64_t e = (line << 2) | ((uint64_t)src << 1) | PM_VALID;
+    /* a level that misses is filled at once: the levels are independent, so this is the same
+       as filling them after the level that serves */
+    do {
+        pm_meta *mt = fast_set(lv, line, pow2);
+        uint64_t *ent = fast_ent(mt);
+        const int p = fast_find(mt, ent, want, twant);
+        if (p >= 0) {
+            mt->order = order_touch(mt->order, (unsigned)p);
+            goto hit;
+        }
+        const uint64_t order = mt->order;
+        const unsigned v = (unsigned)(order >> lv->victim_shift) & 15u; /* the LRU way */
+        lv->fills[src][mt->tag[v] & 3]++; /* the replaced entry's low bits */
+        ent[v] = e;
+        mt->tag[v] = t;
+        mt->order = (order << 4) | v;
+    } while (++lv < end);
+    if (served != NULL)
+        *served = MMU_PTEMEM_DRAM;
+    return m->lat_dram;
+hit:
+    if (served != NULL)
+        *served = (mmu_ptemem_level)lv->id;
+    return lv->lat_to;
+}
+
+/* The fast layout's statistics: accesses and writes as counted, the rest derived.  Every miss
+   fills one way, so a level's misses are its fills, its hits the accesses that reached it (the
+   misses of the level before, or every access for the first) less its misses, and DRAM serves
+   the last level's misses; an access's latency is the sum of the levels' it reached (and
+   DRAM's when DRAM serves); a fill over a valid entry is an eviction of that entry's source. */
+static void fast_stats(const mmu_ptemem *m, mmu_ptemem_stats *out)
+{
+    for (unsigned s = 0; s < MMU_PTEMEM_SOURCES; s++) {
+        uint64_t reach = out->accesses[s], cyc = 0;
+        for (unsigned i = 0; i < m->n_levels; i++) {
+            const pm_level *lv = &m->level[i];
+            const uint64_t *f = lv->fills[s];
+            const uint64_t miss = f[0] + f[1] + f[2] + f[3];
+            const uint64_t hit = reach - miss;
+            out->hits[s][lv->id] = hit;
+            out->misses[s][lv->id] = miss;
+            out->served[s][lv->id] = hit;
+            cyc += hit * lv->lat_to;
+            reach = miss;
+        }
+        out->served[s][MMU_PTEMEM_DRAM] = reach;
+        out->cycles[s] = cyc + reach * m->lat_dram;
+    }
+    for (unsigned i = 0; i < m->n_levels; i++) {
+        const pm_level *lv = &m->level[i];
+        for (unsigned v = 0; v < MMU_PTEMEM_SOURCES; v++) {
+            const unsigned low = v == MMU_PTEMEM_SRC_PTE ? 1 : 3;
+            out->evictions[v][lv->id] =
+                lv->fills[MMU_PTEMEM_SRC_PTE][low] + lv->fills[MMU_PTEMEM_SRC_DATA][low];
+        }
+        out->pte_evicted_by_data[lv->id] = lv->fills[MMU_PTEMEM_SRC_DATA][1];
+    }
+}
+
+/* mmu_ptemem_access in the fast layout (pow2: every level's sets a power of two). */
+static inline __attribute__((always_inline)) uint64_t fast_entry(mmu_ptemem *m, uint64_t paddr,
+                                                                 int is_write,
+                                                                 mmu_ptemem_source source,
+                                                                 mmu_ptemem_level *served, int pow2)
+{
+    const mmu_ptemem_source src = source == MMU_PTEMEM_SRC_PTE ? MMU_PTEMEM_SRC_PTE
+                                                               : MMU_PTEMEM_SRC_DATA;
+    if (src == MMU_PTEMEM_SRC_DATA && mmu_ptemem_data_repeat(&m->rep, paddr, is_write)) {
+        if (served != NULL)
+            *served = (mmu_ptemem_level)m->level[0].id;
+        return m->level[0].lat_to;
+    }
+    m->stats.accesses[src]++;
+    m->stats.writes[src] += is_write != 0;
+    return fast_access(m, paddr, src, served, pow2);
+}
+
+static __attribute__((noinline)) uint64_t fast_entry_mod(mmu_ptemem *m, uint64_t paddr,
+                                                         int is_write, mmu_ptemem_source src,
+                                                         mmu_ptemem_level *served)
+{
+    return fast_entry(m, paddr, is_write, src, served, 0);
+}
+
+/* (mmu_ptemem_access calls fast_entry, not the table; counted as through it, the generic
+   wrapper counts accesses and writes, and fast_stats overwrites its cycles and served) */
+static uint64_t fast_access_op(mmu_ptemem *m, uint64_t paddr, mmu_ptemem_source src,
+                               mmu_ptemem_level *served)
+{
+    return fast_access(m, paddr, src, served, 0);
+}
+
+static mmu_ptemem_level fast_probe(const mmu_ptemem *m, uint64_t paddr)
+{
+    const uint64_t line = paddr >> m->line_shift;
+    const uint64_t want = (line << 2) | PM_SRC_BIT | PM_VALID;
+    for (unsigned i = 0; i < m->n_levels; i++) {
+        const pm_level *lv = &m->level[i];
+        pm_meta *mt = fast_set(lv, line, 0);
+        if (fast_find(mt, fast_ent(mt), want, line_tag(line, MMU_PTEMEM_SRC_DATA)) >= 0)
+            return (mmu_ptemem_level)lv->id;
+    }
+    return MMU_PTEMEM_DRAM;
+}
+
+static void fast_reset(mmu_ptemem *m)
+{
+    for (unsigned i = 0; i < m->n_levels; i++) {
+        pm_level *lv = &m->level[i];
+        memset(lv->meta, 0, (size_t)lv->sets * lv->stride);
+        for (uint32_t s = 0; s < lv->sets; s++)
+            ((pm_meta *)((char *)lv->meta + (size_t)s * lv->stride))->order = PM_ORDER_INIT;
+        lv->last = 0;
+    }
+    m->rep.line = UINT64_MAX;
+}
+
+/* The same model and table for both; mmu_ptemem_access tells them apart by address. */
+static const pm_ops fast_ops = { fast_access_op, fast_probe, fast_reset };
+static const pm_ops fast_mod_ops = { fast_access_op, fast_probe, fast_reset };
+
 static const pm_ops model_ops[MMU_PTEMEM_MODES] = {
     [MMU_PTEMEM_FIXED] = { fixed_access, fixed_probe, fixed_reset },
     [MMU_PTEMEM_CACHE] = { cache_access, cache_probe, cache_reset },
@@ -418,6 +666,31 @@ mmu_err mmu_ptemem_create(const mmu_ptemem_config *cfg, mmu_ptemem **out)
         }
         if (m->n_levels)
             m->rep.line_shift = m->line_shift;
+        int fast = m->n_levels > 0, pow2 = 1;
+        for (unsigned i = 0; i < m->n_levels; i++) {
+            fast &= m->level[i].ways <= PM_FAST_WAYS;
+            pow2 &= (m->level[i].sets & (m->level[i].sets - 1)) == 0;
+        }
+        if (fast) {
+            for (unsigned i = 0; i < m->n_levels; i++) {
+                pm_level *lv = &m->level[i];
+                free(lv->ent); /* the entries are in the blocks */
+                lv->ent = NULL;
+                lv->stride =
+                    (uint32_t)(sizeof *lv->meta + ((lv->ways + 7u) & ~7u) * sizeof(uint64_t));
+                lv->meta = aligned_alloc(sizeof *lv->meta, (size_t)lv->sets * lv->stride);
+                if (lv->meta == NULL) {
+                    mmu_ptemem_destroy(m);
+                    return MMU_ENOMEM;
+                }
+                lv->victim_shift = (uint8_t)(4 * (lv->ways - 1));
+                m->lat_dram += lv->latency;
+                lv->lat_to = m->lat_dram;
+            }
+            m->lat_dram += cfg->dram_latency;
+            m->ops = pow2 ? &fast_ops : &fast_mod_ops;
+            fast_reset(m);
+        }
     }
     *out = m;
     return MMU_OK;
@@ -429,6 +702,7 @@ void mmu_ptemem_destroy(mmu_ptemem *m)
         return;
     for (unsigned i = 0; i < m->n_levels; i++) {
         free(m->level[i].ent);
+        free(m->level[i].meta);
     }
     free(m);
 }
@@ -438,11 +712,13 @@ const mmu_ptemem_config *mmu_ptemem_get_config(const mmu_ptemem *m)
     return &m->cfg;
 }
 
-uint64_t mmu_ptemem_access(mmu_ptemem *m, uint64_t paddr, int is_write,
-                           mmu_ptemem_source source, mmu_ptemem_level *served)
+/* mmu_ptemem_access of the other models (the ordered layout, fixed latency). */
+static __attribute__((noinline)) uint64_t other_entry(mmu_ptemem *m, uint64_t paddr, int is_write,
+                                                      mmu_ptemem_source source,
+                                                      mmu_ptemem_level *served)
 {
-    mmu_ptemem_source src = source == MMU_PTEMEM_SRC_PTE ? MMU_PTEMEM_SRC_PTE
-                                                         : MMU_PTEMEM_SRC_DATA;
+    const mmu_ptemem_source src = source == MMU_PTEMEM_SRC_PTE ? MMU_PTEMEM_SRC_PTE
+                                                               : MMU_PTEMEM_SRC_DATA;
     mmu_ptemem_level lvl;
     if (src == MMU_PTEMEM_SRC_DATA && mmu_ptemem_data_repeat(&m->rep, paddr, is_write)) {
         if (served != NULL)
@@ -463,6 +739,17 @@ uint64_t mmu_ptemem_access(mmu_ptemem *m, uint64_t paddr, int is_write,
     return lat;
 }
 
+uint64_t mmu_ptemem_access(mmu_ptemem *m, uint64_t paddr, int is_write,
+                           mmu_ptemem_source source, mmu_ptemem_level *served)
+{
+    /* the fast layout with power-of-two sets here, the others by tail calls (each entry makes
+       any source other than PTE DATA) */
+    if (m->ops != &fast_ops)
+        return m->ops == &fast_mod_ops ? fast_entry_mod(m, paddr, is_write, source, served)
+                                       : other_entry(m, paddr, is_write, source, served);
+    return fast_entry(m, paddr, is_write, source, served, 1);
+}
+
 mmu_ptemem_level mmu_ptemem_probe(const mmu_ptemem *m, uint64_t paddr)
 {
     return m->ops->probe(m, paddr);
@@ -477,12 +764,16 @@ void mmu_ptemem_reset(mmu_ptemem *m)
 void mmu_ptemem_clear_stats(mmu_ptemem *m)
 {
     memset(&m->stats, 0, sizeof m->stats);
+    for (unsigned i = 0; i < m->n_levels; i++)
+        memset(m->level[i].fills, 0, sizeof m->level[i].fills);
     m->rep.reads = m->rep.writes = 0;
 }
 
 void mmu_ptemem_get_stats(const mmu_ptemem *m, mmu_ptemem_stats *out)
 {
     *out = m->stats;
+    if (m->ops == &fast_ops || m->ops == &fast_mod_ops)
+        fast_stats(m, out);
     /* the data repeats counted apart: first-level hits, as cache_access counts them */
     const uint64_t n = m->rep.reads + m->rep.writes;
     if (n) {

@@ -202,6 +202,41 @@ static void test_same_low_half(void **state)
     mmu_ptemem_destroy(m);
 }
 
+/* One set of 16 ways and 200,000 random lines across the whole address space, each accessed
+   twice, with 14 other lines accessed in between: the layout of sets of at most 16 ways
+   compares 14-bit hashes of the lines first, and among so many lines many share a hash with a
+   line in the set; only the full compare tells them apart (a line must miss unless it is one
+   of the 16 most recent). */
+static void test_hash_collisions(void **state)
+{
+    (void)state;
+    mmu_ptemem_config c;
+    small_config(&c);
+    c.level[MMU_PTEMEM_L1D] = (mmu_ptemem_level_config){ 0, 16, 16, 1 };
+    c.level[MMU_PTEMEM_L2] = (mmu_ptemem_level_config){ 0, 0, 0, 0 };
+    c.level[MMU_PTEMEM_LLC] = (mmu_ptemem_level_config){ 0, 0, 0, 0 };
+    c.dram_latency = 10;
+    mmu_ptemem *m = make(&c);
+    enum { N = 200000, GAP = 7 };
+    uint64_t *line = malloc(N * sizeof *line);
+    assert_non_null(line);
+    uint64_t x = 88172645463325252u;
+    for (unsigned k = 0; k < N; k++) { /* xorshift64: distinct lines with every high bit */
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        line[k] = x & ~(uint64_t)63;
+    }
+    for (unsigned k = 0; k < N + GAP; k++) {
+        if (k < N)
+            expect_access(m, line[k], MMU_PTEMEM_SRC_PTE, 11, MMU_PTEMEM_DRAM);
+        if (k >= GAP)
+            expect_access(m, line[k - GAP], MMU_PTEMEM_SRC_PTE, 1, MMU_PTEMEM_L1D);
+    }
+    free(line);
+    mmu_ptemem_destroy(m);
+}
+
 /* 12 lines, 4 ways: 3 sets; set = line % 3 */
 static void test_non_power_of_two_sets(void **state)
 {
@@ -548,12 +583,15 @@ static uint32_t rnd(uint32_t n)
 /* Random hierarchies (any ways and sets, absent levels, small and wide
  * sets) and streams mixing a few hot lines, set conflicts and addresses up
  * to the top of the 64-bit space: every latency, serving level and count
- * as the plain model gives. */
+ * as the plain model gives.  Every other round draws at most 16 ways at every
+ * level (and every fourth only power-of-two sets), the geometries the model
+ * keeps in its second layout (hashes and a recency word per set). */
 static void test_against_plain_model(void **state)
 {
     (void)state;
     rnd_state = 12345;
-    for (unsigned round = 0; round < 60; round++) {
+    for (unsigned round = 0; round < 120; round++) {
+        const int fast = round & 1;
         mmu_ptemem_config c;
         mmu_ptemem_config_defaults(&c);
         c.mode = MMU_PTEMEM_CACHE;
@@ -568,8 +606,8 @@ static void test_against_plain_model(void **state)
                 c.level[i] = (mmu_ptemem_level_config){ 0, 0, 0, 0 };
                 continue;
             }
-            uint32_t ways = rnd(8) == 0 ? 257 + rnd(40) : 1 + rnd(20);
-            uint32_t sets = 1 + rnd(12);
+            uint32_t ways = fast ? 1 + rnd(16) : rnd(8) == 0 ? 257 + rnd(40) : 1 + rnd(20);
+            uint32_t sets = fast && round % 4 == 1 ? 1u << rnd(7) : 1 + rnd(12);
             c.level[i] = (mmu_ptemem_level_config){ 0, ways * sets, ways, 3 + 7 * i };
             ref_level *lv = &r.lv[r.n];
             lv->sets = sets;
@@ -670,6 +708,7 @@ int main(void)
         cmocka_unit_test(test_hit_miss_sequence),
         cmocka_unit_test(test_lru_order),
         cmocka_unit_test(test_same_low_half),
+        cmocka_unit_test(test_hash_collisions),
         cmocka_unit_test(test_non_power_of_two_sets),
         cmocka_unit_test(test_pte_data_competition),
         cmocka_unit_test(test_absent_levels),
