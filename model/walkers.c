@@ -5,21 +5,24 @@
  *
  * State: for each walker the cycle from which it is free, and a small table
  * of walks in flight (key, start, done, walker) used to merge requests for
- * the same page.  The table is a dense array: entries that completed before
- * the current issue cycle are retired on every begin (each moving the last
- * entry into its place, in increasing order of place), and a full table
- * drops the entry that completes first (the lowest place among equals).  Its
- * capacity is fixed at creation.
+ * the same page.  The rules are those of a dense array scanned in place
+ * order: entries that completed before the current issue cycle are retired
+ * on every begin (each moving the last entry into its place, in increasing
+ * order of place), a lookup takes the lowest matching place, and a full
+ * table drops the entry that completes first (the lowest place among
+ * equals).  Its capacity is fixed at creation.
  *
- * Two indexes make a lookup O(1) and keep every rule picking the entry a
- * scan of the table would pick: an open-addressing hash from key to place
- * (a lookup takes the lowest matching place), and an order queue, a ring of
- * the places sorted by (done, place), whose front gives the entries to
- * retire and the one to drop.  Walks end nearly in the order they are
- * entered, so keeping the ring sorted costs a step or two per walk (a
- * pending walk's done moving later may cost more; those are rare).
- * Retiring replays the scan's moves over the sorted places of the retired
- * entries only, so the array ends up exactly as the scan would leave it.
+ * The entries live in fixed slots (ids) that never move; each keeps its
+ * place in the dense array as a number, and at[] maps places to ids (at[0,
+ * n) the table, at[n, capacity) the free ids), so the scan's moves are two
+ * stores each and the other indexes never see them.  A hash from key to id
+ * (chains through the entries) gives a lookup in O(1); an order queue, a
+ * ring of ids sorted by done (ties in any order), gives the entries to
+ * retire, and the run of equal done at its front the one to drop (the
+ * lowest place).  Walks end nearly in the order they are entered, so
+ * keeping the ring sorted costs a step or two per walk.  Retiring replays
+ * the scan's moves over the sorted places of the retired entries only, so
+ * the places end up exactly as the scan would leave them.
  */
 #include "mmusim/walkers.h"
 #include "msg.h"
@@ -34,36 +37,38 @@ typedef struct wk_walk {
     uint64_t start;
     uint64_t done;
     uint32_t walker;
+    uint32_t place; /* in the dense table (see the top of the file) */
+    uint32_t next;  /* next id of its hash chain, or WK_NONE */
 } wk_walk;
 
 #define WK_NONE UINT32_MAX
 
-/* A node of the order queue: an entry's place and a copy of its done cycle. */
+/* A node of the order queue: an entry's id and a copy of its done cycle. */
 typedef struct wk_node {
     uint64_t done;
-    uint32_t place;
+    uint32_t id;
 } wk_node;
 
 struct mmu_walkers {
     mmu_walkers_config cfg;
     uint64_t free_at[MMU_WALKERS_MAX];
-    wk_walk *inflight; /* cfg.max_inflight entries, n_inflight used */
+    wk_walk *e;        /* cfg.max_inflight entries, by id */
+    uint32_t *at;      /* by place: at[0, n_inflight) the table's ids, the rest free ids */
     uint32_t n_inflight;
-    /* the indexes of inflight (see the top of the file) */
-    uint32_t *slot;    /* hash: place + 1; 0: empty; hash_mask + 1 slots */
+    /* the indexes (see the top of the file) */
+    uint32_t *head;    /* hash: first id of each chain, or WK_NONE; hash_mask + 1 chains */
     uint32_t hash_mask;
-    wk_node *q;        /* the order queue: a ring sorted by (done, place) */
+    wk_node *q;        /* the order queue: a ring sorted by done */
     uint32_t q_mask;   /* ring size - 1 (a power of two >= max_inflight) */
     uint32_t q_head, q_n;
-    uint32_t *qpos;    /* per place: its index in q, or WK_NONE */
-    uint32_t *scratch; /* places retired by one begin */
+    uint32_t *scratch; /* ids retired by one begin */
+    uint64_t *bits;    /* by place: 1 for the places retired by one begin (then all 0) */
     /* the grant of the last begin, until end or cancel */
     int open;
     wk_walk grant;
     uint64_t grant_issue;
-    /* high-water mark of issue cycles, to count late issues */
+    /* high-water mark of issue cycles, to count late issues (0 before any) */
     uint64_t max_issue;
-    int seen_issue;
     int stats_started; /* first_issue is meaningful */
     mmu_walkers_stats stats;
 };
@@ -113,25 +118,29 @@ mmu_err mmu_walkers_create(const mmu_walkers_config *cfg, mmu_walkers **out)
     mmu_walkers *p = calloc(1, sizeof *p);
     if (p == NULL)
         return MMU_ENOMEM;
-    uint32_t slots = 4;
-    while (slots < 2 * cfg->max_inflight)
-        slots *= 2;
-    p->inflight = calloc(cfg->max_inflight, sizeof *p->inflight);
-    p->slot = calloc(slots, sizeof *p->slot);
+    uint32_t chains = 4;
+    while (chains < 2 * cfg->max_inflight)
+        chains *= 2;
     uint32_t ring = 1;
     while (ring < cfg->max_inflight)
         ring *= 2;
+    p->e = calloc(cfg->max_inflight, sizeof *p->e);
+    p->at = calloc(cfg->max_inflight, sizeof *p->at);
+    p->head = calloc(chains, sizeof *p->head);
     p->q = calloc(ring, sizeof *p->q);
-    p->qpos = calloc(cfg->max_inflight, sizeof *p->qpos);
     p->scratch = calloc(cfg->max_inflight, sizeof *p->scratch);
-    if (p->inflight == NULL || p->slot == NULL || p->q == NULL || p->qpos == NULL ||
-        p->scratch == NULL) {
+    p->bits = calloc((cfg->max_inflight + 63) / 64, sizeof *p->bits);
+    if (p->e == NULL || p->at == NULL || p->head == NULL || p->q == NULL || p->scratch == NULL ||
+        p->bits == NULL) {
         mmu_walkers_destroy(p);
         return MMU_ENOMEM;
     }
-    p->hash_mask = slots - 1;
+    p->hash_mask = chains - 1;
     p->q_mask = ring - 1;
     p->cfg = *cfg;
+    for (uint32_t i = 0; i < cfg->max_inflight; i++)
+        p->at[i] = i;
+    memset(p->head, 0xFF, (size_t)chains * sizeof *p->head);
     *out = p;
     return MMU_OK;
 }
@@ -140,11 +149,12 @@ void mmu_walkers_destroy(mmu_walkers *p)
 {
     if (p == NULL)
         return;
-    free(p->inflight);
-    free(p->slot);
+    free(p->e);
+    free(p->at);
+    free(p->head);
     free(p->q);
-    free(p->qpos);
     free(p->scratch);
+    free(p->bits);
     free(p);
 }
 
@@ -164,186 +174,156 @@ static void note_cycles(mmu_walkers *p, uint64_t issue, uint64_t done)
 
 /* ---- the in-flight table and its indexes ---- */
 
-static uint32_t hash_home(const mmu_walkers *p, uint64_t key)
+static uint32_t *chain(const mmu_walkers *p, uint64_t key)
 {
     uint64_t h = key * UINT64_C(0x9E3779B97F4A7C15);
-    return (uint32_t)(h >> 32) & p->hash_mask;
+    return &p->head[(uint32_t)(h >> 32) & p->hash_mask];
 }
 
-static void hash_add(mmu_walkers *p, uint32_t place)
+/* Take id out of its hash chain. */
+static void hash_unlink(mmu_walkers *p, uint32_t id)
 {
-    uint32_t i = hash_home(p, p->inflight[place].key);
-    while (p->slot[i] != 0)
-        i = (i + 1) & p->hash_mask;
-    p->slot[i] = place + 1;
+    uint32_t *link = chain(p, p->e[id].key);
+    while (*link != id)
+        link = &p->e[*link].next;
+    *link = p->e[id].next;
 }
 
-/* The slot holding place (whose entry has key key). */
-static uint32_t hash_slot(const mmu_walkers *p, uint64_t key, uint32_t place)
-{
-    uint32_t i = hash_home(p, key);
-    while (p->slot[i] != place + 1)
-        i = (i + 1) & p->hash_mask;
-    return i;
-}
-
-/* Remove the slot of place (backward-shift deletion). */
-static void hash_del(mmu_walkers *p, uint64_t key, uint32_t place)
-{
-    uint32_t hole = hash_slot(p, key, place);
-    for (uint32_t j = (hole + 1) & p->hash_mask; p->slot[j] != 0; j = (j + 1) & p->hash_mask) {
-        uint32_t home = hash_home(p, p->inflight[p->slot[j] - 1].key);
-        /* j may move to hole unless its home lies cyclically in (hole, j] */
-        int stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
-        if (!stays) {
-            p->slot[hole] = p->slot[j];
-            hole = j;
-        }
-    }
-    p->slot[hole] = 0;
-}
-
-/* The lowest place whose entry has key and done >= cycle (any done when
-   any_done), as a scan in place order would find; WK_NONE if none. */
+/* The entry with key and done >= cycle (any done when any_done) at the
+   lowest place, as a scan in place order would find; WK_NONE if none. */
 static uint32_t hash_find(const mmu_walkers *p, uint64_t key, uint64_t cycle, int any_done)
 {
     uint32_t best = WK_NONE;
-    for (uint32_t i = hash_home(p, key); p->slot[i] != 0; i = (i + 1) & p->hash_mask) {
-        uint32_t pl = p->slot[i] - 1;
-        const wk_walk *w = &p->inflight[pl];
-        if (w->key == key && (any_done || w->done >= cycle) && pl < best)
-            best = pl;
+    for (uint32_t id = *chain(p, key); id != WK_NONE; id = p->e[id].next) {
+        const wk_walk *w = &p->e[id];
+        if (w->key == key && (any_done || w->done >= cycle) &&
+            (best == WK_NONE || w->place < p->e[best].place))
+            best = id;
     }
     return best;
 }
 
-static int node_less(wk_node a, wk_node b)
-{
-    return a.done < b.done || (a.done == b.done && a.place < b.place);
-}
-
-static void q_set(mmu_walkers *p, uint32_t i, wk_node x)
-{
-    p->q[i] = x;
-    p->qpos[x.place] = i;
-}
-
-/* Move the node at ring index i towards the front (its key became smaller)
-   or the back (larger) until the queue is sorted again. */
-static void q_earlier(mmu_walkers *p, uint32_t i)
-{
-    wk_node x = p->q[i];
-    while (i != p->q_head) {
-        uint32_t j = (i - 1) & p->q_mask;
-        if (!node_less(x, p->q[j]))
-            break;
-        q_set(p, i, p->q[j]);
-        i = j;
-    }
-    q_set(p, i, x);
-}
-
-static void q_later(mmu_walkers *p, uint32_t i)
-{
-    wk_node x = p->q[i];
-    uint32_t back = (p->q_head + p->q_n - 1) & p->q_mask;
-    while (i != back) {
-        uint32_t j = (i + 1) & p->q_mask;
-        if (!node_less(p->q[j], x))
-            break;
-        q_set(p, i, p->q[j]);
-        i = j;
-    }
-    q_set(p, i, x);
-}
-
-static void q_push(mmu_walkers *p, uint64_t done, uint32_t place)
+/* Put (done, id) in the order queue, behind every node with a smaller or
+   equal done. */
+static void q_push(mmu_walkers *p, uint64_t done, uint32_t id)
 {
     uint32_t i = (p->q_head + p->q_n++) & p->q_mask;
-    q_set(p, i, (wk_node){ done, place });
-    q_earlier(p, i); /* walks end nearly in order: a step or two at most */
+    while (i != p->q_head) { /* walks end nearly in order: a step or two at most */
+        uint32_t j = (i - 1) & p->q_mask;
+        if (p->q[j].done <= done)
+            break;
+        p->q[i] = p->q[j];
+        i = j;
+    }
+    p->q[i] = (wk_node){ done, id };
 }
 
-/* Take the front node (the earliest done) out; returns its place. */
-static uint32_t q_pop(mmu_walkers *p)
+/* The ring index of id's node (its done is done): a binary search for the
+   run of that done, then a step through the run. */
+static uint32_t q_index(const mmu_walkers *p, uint64_t done, uint32_t id)
 {
-    uint32_t pl = p->q[p->q_head].place;
-    p->qpos[pl] = WK_NONE;
-    p->q_head = (p->q_head + 1) & p->q_mask;
-    p->q_n--;
-    return pl;
+    uint32_t lo = 0, hi = p->q_n; /* logical indices from the head */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (p->q[(p->q_head + mid) & p->q_mask].done < done)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    uint32_t i = (p->q_head + lo) & p->q_mask;
+    while (p->q[i].id != id)
+        i = (i + 1) & p->q_mask;
+    return i;
 }
 
-/* Remove the entry at place: the last entry moves into its place.  Its
-   queue node (if any) must be gone already. */
+/* Remove the entry at place: the last entry moves into its place (its id
+   goes to the free ids).  Its hash link and queue node must be gone. */
 static void table_remove(mmu_walkers *p, uint32_t place)
 {
-    hash_del(p, p->inflight[place].key, place);
     uint32_t last = --p->n_inflight;
-    if (last == place)
-        return;
-    p->slot[hash_slot(p, p->inflight[last].key, last)] = place + 1;
-    p->inflight[place] = p->inflight[last];
-    uint32_t h = p->qpos[last];
-    p->qpos[place] = h;
-    if (h != WK_NONE) {
-        p->q[h].place = place;
-        q_earlier(p, h); /* its place became smaller */
-    }
+    uint32_t id = p->at[place], idl = p->at[last];
+    p->at[place] = idl;
+    p->e[idl].place = place;
+    p->at[last] = id;
 }
 
-static void sort_places(uint32_t *v, uint32_t n)
-{
-    for (uint32_t i = 1; i < n; i++) {
-        uint32_t x = v[i], j = i;
-        while (j > 0 && v[j - 1] > x) {
-            v[j] = v[j - 1];
-            j--;
-        }
-        v[j] = x;
-    }
-}
-
-/* Retire the entries with done < cycle.  A scan of the places in order,
-   moving the last entry into each retired one's place and looking at that
-   place again, would visit only the retired places: replay it over them. */
+/* Retire the entries with done < cycle (the front of the queue has one).  A
+   scan of the places in order, moving the last entry into each retired
+   place and looking at that place again, leaves the entries below the new
+   size m where they were and moves the ones at m or above that stay into
+   the retired places below m: the highest one into the lowest place, and so
+   on.  Do that, with a bitmap of the retired places. */
 static void retire_before(mmu_walkers *p, uint64_t cycle)
 {
-    uint32_t k = 0;
-    while (p->q_n > 0 && p->q[p->q_head].done < cycle)
-        p->scratch[k++] = q_pop(p);
-    if (k == 0)
+    uint32_t n = p->n_inflight, k = 0;
+    do {
+        uint32_t id = p->q[p->q_head].id;
+        p->q_head = (p->q_head + 1) & p->q_mask;
+        p->q_n--;
+        hash_unlink(p, id);
+        p->scratch[k++] = id;
+    } while (p->q_n > 0 && p->q[p->q_head].done < cycle);
+    uint32_t m = n - k;
+    p->n_inflight = m;
+    if (k == 1) {
+        uint32_t id = p->scratch[0], pl = p->e[id].place;
+        uint32_t idl = p->at[m];
+        p->at[pl] = idl;
+        p->e[idl].place = pl;
+        p->at[m] = id;
         return;
-    sort_places(p->scratch, k);
+    }
+    uint32_t holes = 0; /* retired places below m (as many as staying entries above) */
     for (uint32_t j = 0; j < k; j++) {
-        uint32_t pl = p->scratch[j];
-        if (pl >= p->n_inflight)
-            break;
-        while (pl < p->n_inflight && p->inflight[pl].done < cycle)
-            table_remove(p, pl);
+        uint32_t pl = p->e[p->scratch[j]].place;
+        p->bits[pl >> 6] |= UINT64_C(1) << (pl & 63);
+        holes += pl < m;
+    }
+    uint32_t t = n; /* the staying entries above m, from the top */
+    for (uint32_t w = 0; holes > 0; w++) {
+        uint64_t b = p->bits[w];
+        while (b != 0 && holes > 0) {
+            uint32_t h = w * 64 + (uint32_t)__builtin_ctzll(b);
+            b &= b - 1;
+            do
+                t--;
+            while (p->bits[t >> 6] & (UINT64_C(1) << (t & 63)));
+            uint32_t id = p->at[t];
+            p->at[h] = id;
+            p->e[id].place = h;
+            holes--;
+        }
+    }
+    for (uint32_t j = 0; j < k; j++) {
+        uint32_t id = p->scratch[j], pl = p->e[id].place;
+        p->bits[pl >> 6] = 0;
+        p->at[m + j] = id;
     }
 }
 
 static const wk_walk *find_walk(const mmu_walkers *p, uint64_t key, uint64_t cycle)
 {
-    uint32_t pl = hash_find(p, key, cycle, 0);
-    return pl == WK_NONE ? NULL : &p->inflight[pl];
+    uint32_t id = hash_find(p, key, cycle, 0);
+    return id == WK_NONE ? NULL : &p->e[id];
 }
 
+/* Among the walkers free at issue the one free last, else the one that
+   frees first, the lowest index on a tie: the smallest of issue - free
+   (free walkers, at most issue) or free (busy ones, above issue). */
 static uint32_t choose_walker(const mmu_walkers *p, uint64_t issue)
 {
-    uint32_t best_free = UINT32_MAX; /* free at issue, latest free_at */
-    uint32_t first_busy = 0;         /* busy at issue, earliest free_at */
-    for (uint32_t w = 0; w < p->cfg.count; w++) {
-        uint64_t f = p->free_at[w];
-        if (f <= issue) {
-            if (best_free == UINT32_MAX || f > p->free_at[best_free])
-                best_free = w;
-        } else if (f < p->free_at[first_busy] || p->free_at[first_busy] <= issue) {
-            first_busy = w;
+    uint32_t best = 0;
+    uint64_t f = p->free_at[0];
+    uint64_t best_key = f <= issue ? issue - f : f;
+    for (uint32_t w = 1; w < p->cfg.count; w++) {
+        f = p->free_at[w];
+        uint64_t key = f <= issue ? issue - f : f;
+        if (key < best_key) {
+            best_key = key;
+            best = w;
         }
     }
-    return best_free != UINT32_MAX ? best_free : first_busy;
+    return best;
 }
 
 mmu_err mmu_walkers_begin(mmu_walkers *p, uint64_t issue_cycle, uint64_t key,
@@ -352,13 +332,13 @@ mmu_err mmu_walkers_begin(mmu_walkers *p, uint64_t issue_cycle, uint64_t key,
     if (p == NULL || out == NULL || p->open)
         return MMU_EINVAL;
 
-    if (p->seen_issue && issue_cycle < p->max_issue)
+    if (issue_cycle < p->max_issue)
         p->stats.late_issues++;
-    if (!p->seen_issue || issue_cycle > p->max_issue)
+    else
         p->max_issue = issue_cycle;
-    p->seen_issue = 1;
 
-    retire_before(p, issue_cycle);
+    if (p->q_n > 0 && p->q[p->q_head].done < issue_cycle)
+        retire_before(p, issue_cycle);
     if (p->cfg.merge) {
         const wk_walk *w = find_walk(p, key, issue_cycle);
         if (w != NULL) {
@@ -377,7 +357,7 @@ mmu_err mmu_walkers_begin(mmu_walkers *p, uint64_t issue_cycle, uint64_t key,
     uint32_t w = choose_walker(p, issue_cycle);
     uint64_t start = p->free_at[w] > issue_cycle ? p->free_at[w] : issue_cycle;
     p->open = 1;
-    p->grant = (wk_walk){ key, start, 0, w };
+    p->grant = (wk_walk){ key, start, 0, w, 0, 0 };
     p->grant_issue = issue_cycle;
     out->start_cycle = start;
     out->done_cycle = 0;
@@ -387,18 +367,43 @@ mmu_err mmu_walkers_begin(mmu_walkers *p, uint64_t issue_cycle, uint64_t key,
     return MMU_OK;
 }
 
+/* Drop the walk that completes first, the lowest place among equals. */
+static void drop_first(mmu_walkers *p)
+{
+    uint32_t best = p->q_head, i = p->q_head;
+    uint64_t done = p->q[best].done;
+    for (uint32_t k = 1; k < p->q_n; k++) {
+        i = (i + 1) & p->q_mask;
+        if (p->q[i].done != done)
+            break;
+        if (p->e[p->q[i].id].place < p->e[p->q[best].id].place)
+            best = i;
+    }
+    uint32_t id = p->q[best].id;
+    for (i = best; i != p->q_head; i = (i - 1) & p->q_mask)
+        p->q[i] = p->q[(i - 1) & p->q_mask];
+    p->q_head = (p->q_head + 1) & p->q_mask;
+    p->q_n--;
+    hash_unlink(p, id);
+    table_remove(p, p->e[id].place);
+}
+
 /* Enter a walk in the in-flight table; a full table drops the walk that completes first. */
 static void inflight_add(mmu_walkers *p, const wk_walk *walk)
 {
     if (p->n_inflight == p->cfg.max_inflight) {
-        uint32_t first = q_pop(p); /* the earliest done, the lowest place among equals */
-        table_remove(p, first);
+        drop_first(p);
         p->stats.inflight_overflows++;
     }
     uint32_t pl = p->n_inflight++;
-    p->inflight[pl] = *walk;
-    hash_add(p, pl);
-    q_push(p, walk->done, pl);
+    uint32_t id = p->at[pl];
+    uint32_t *h = chain(p, walk->key);
+    wk_walk *e = &p->e[id];
+    *e = *walk;
+    e->place = pl;
+    e->next = *h;
+    *h = id;
+    q_push(p, walk->done, id);
 }
 
 mmu_err mmu_walkers_end(mmu_walkers *p, uint64_t key, uint64_t start_cycle, uint64_t duration,
@@ -437,16 +442,23 @@ void mmu_walkers_pending(mmu_walkers *p, uint64_t key, uint64_t done_cycle)
 {
     if (p == NULL || !p->cfg.merge)
         return;
-    uint32_t pl = hash_find(p, key, 0, 1);
-    if (pl != WK_NONE) {
-        if (done_cycle > p->inflight[pl].done) {
-            p->inflight[pl].done = done_cycle;
-            p->q[p->qpos[pl]].done = done_cycle;
-            q_later(p, p->qpos[pl]);
+    uint32_t id = hash_find(p, key, 0, 1);
+    if (id != WK_NONE) {
+        wk_walk *e = &p->e[id];
+        if (done_cycle > e->done) {
+            /* move its node back in the queue past the nodes that end earlier */
+            uint32_t i = q_index(p, e->done, id);
+            uint32_t back = (p->q_head + p->q_n - 1) & p->q_mask;
+            while (i != back && p->q[(i + 1) & p->q_mask].done < done_cycle) {
+                p->q[i] = p->q[(i + 1) & p->q_mask];
+                i = (i + 1) & p->q_mask;
+            }
+            p->q[i] = (wk_node){ done_cycle, id };
+            e->done = done_cycle;
         }
         return;
     }
-    wk_walk walk = {key, done_cycle, done_cycle, UINT32_MAX};
+    wk_walk walk = {key, done_cycle, done_cycle, UINT32_MAX, 0, 0};
     inflight_add(p, &walk);
 }
 
@@ -475,12 +487,11 @@ uint64_t mmu_walkers_free_cycle(const mmu_walkers *p, uint32_t walker)
 void mmu_walkers_reset(mmu_walkers *p)
 {
     memset(p->free_at, 0, sizeof p->free_at);
-    p->n_inflight = 0;
+    p->n_inflight = 0; /* at[] stays a permutation of the ids */
     p->q_head = p->q_n = 0;
-    memset(p->slot, 0, ((size_t)p->hash_mask + 1) * sizeof *p->slot);
+    memset(p->head, 0xFF, ((size_t)p->hash_mask + 1) * sizeof *p->head);
     p->open = 0;
     p->max_issue = 0;
-    p->seen_issue = 0;
     mmu_walkers_clear_stats(p);
 }
 
