@@ -50,27 +50,29 @@ typedef struct wk_node {
 } wk_node;
 
 struct mmu_walkers {
-    mmu_walkers_config cfg;
-    uint64_t free_at[MMU_WALKERS_MAX];
-    wk_walk *e;        /* cfg.max_inflight entries, by id */
+    /* what every begin and end reads first */
+    uint64_t front_done; /* done of the queue's front node; UINT64_MAX when empty */
+    uint64_t max_issue;  /* high-water mark of issue cycles, to count late issues (0 before any) */
+    uint64_t first_issue; /* smallest issue counted (UINT64_MAX before any; stats.first_issue) */
+    uint32_t *head;    /* hash: first id of each chain, or WK_NONE; hash_mask + 1 chains */
+    uint32_t hash_shift; /* 64 - log2(chains) */
+    int open;          /* a grant is open: the fields below until end or cancel */
+    uint64_t grant_key, grant_start, grant_issue;
+    uint32_t grant_walker;
+    uint32_t count, max_inflight, merge; /* the configuration */
+    /* the in-flight table (see the top of the file) */
+    wk_walk *e;        /* max_inflight entries, by id */
     uint32_t *at;      /* by place: at[0, n_inflight) the table's ids, the rest free ids */
     uint32_t n_inflight;
-    /* the indexes (see the top of the file) */
-    uint32_t *head;    /* hash: first id of each chain, or WK_NONE; hash_mask + 1 chains */
-    uint32_t hash_mask;
     wk_node *q;        /* the order queue: a ring sorted by done */
     uint32_t q_mask;   /* ring size - 1 (a power of two >= max_inflight) */
     uint32_t q_head, q_n;
     uint32_t *scratch; /* ids retired by one begin */
     uint64_t *bits;    /* by place: 1 for the places retired by one begin (then all 0) */
-    /* the grant of the last begin, until end or cancel */
-    int open;
-    wk_walk grant;
-    uint64_t grant_issue;
-    /* high-water mark of issue cycles, to count late issues (0 before any) */
-    uint64_t max_issue;
     int stats_started; /* first_issue is meaningful */
+    uint64_t free_at[MMU_WALKERS_MAX];
     mmu_walkers_stats stats;
+    mmu_walkers_config cfg;
 };
 
 #define cfg_fail(msg, msglen, ...) model_msg(MMU_ECONFIG, msg, msglen, __VA_ARGS__)
@@ -118,9 +120,11 @@ mmu_err mmu_walkers_create(const mmu_walkers_config *cfg, mmu_walkers **out)
     mmu_walkers *p = calloc(1, sizeof *p);
     if (p == NULL)
         return MMU_ENOMEM;
-    uint32_t chains = 4;
-    while (chains < 2 * cfg->max_inflight)
+    uint32_t chains = 4, shift = 62;
+    while (chains < 2 * cfg->max_inflight) {
         chains *= 2;
+        shift--;
+    }
     uint32_t ring = 1;
     while (ring < cfg->max_inflight)
         ring *= 2;
@@ -135,12 +139,15 @@ mmu_err mmu_walkers_create(const mmu_walkers_config *cfg, mmu_walkers **out)
         mmu_walkers_destroy(p);
         return MMU_ENOMEM;
     }
-    p->hash_mask = chains - 1;
+    p->hash_shift = shift;
     p->q_mask = ring - 1;
     p->cfg = *cfg;
+    p->count = cfg->count;
+    p->max_inflight = cfg->max_inflight;
+    p->merge = cfg->merge;
     for (uint32_t i = 0; i < cfg->max_inflight; i++)
         p->at[i] = i;
-    memset(p->head, 0xFF, (size_t)chains * sizeof *p->head);
+    mmu_walkers_reset(p);
     *out = p;
     return MMU_OK;
 }
@@ -165,8 +172,8 @@ const mmu_walkers_config *mmu_walkers_get_config(const mmu_walkers *p)
 
 static void note_cycles(mmu_walkers *p, uint64_t issue, uint64_t done)
 {
-    if (!p->stats_started || issue < p->stats.first_issue)
-        p->stats.first_issue = issue;
+    if (issue < p->first_issue)
+        p->first_issue = issue;
     p->stats_started = 1;
     if (done > p->stats.last_done)
         p->stats.last_done = done;
@@ -174,10 +181,9 @@ static void note_cycles(mmu_walkers *p, uint64_t issue, uint64_t done)
 
 /* ---- the in-flight table and its indexes ---- */
 
-static uint32_t *chain(const mmu_walkers *p, uint64_t key)
+static inline uint32_t *chain(const mmu_walkers *p, uint64_t key)
 {
-    uint64_t h = key * UINT64_C(0x9E3779B97F4A7C15);
-    return &p->head[(uint32_t)(h >> 32) & p->hash_mask];
+    return &p->head[(key * UINT64_C(0x9E3779B97F4A7C15)) >> p->hash_shift];
 }
 
 /* Take id out of its hash chain. */
@@ -189,12 +195,14 @@ static void hash_unlink(mmu_walkers *p, uint32_t id)
     *link = p->e[id].next;
 }
 
-/* The entry with key and done >= cycle (any done when any_done) at the
-   lowest place, as a scan in place order would find; WK_NONE if none. */
-static uint32_t hash_find(const mmu_walkers *p, uint64_t key, uint64_t cycle, int any_done)
+/* From id on along its chain, the entry with key and done >= cycle (any
+   done when any_done) at the lowest place, as a scan in place order would
+   find; WK_NONE if none. */
+static uint32_t chain_find(const mmu_walkers *p, uint32_t id, uint64_t key, uint64_t cycle,
+                           int any_done)
 {
     uint32_t best = WK_NONE;
-    for (uint32_t id = *chain(p, key); id != WK_NONE; id = p->e[id].next) {
+    for (; id != WK_NONE; id = p->e[id].next) {
         const wk_walk *w = &p->e[id];
         if (w->key == key && (any_done || w->done >= cycle) &&
             (best == WK_NONE || w->place < p->e[best].place))
@@ -203,9 +211,21 @@ static uint32_t hash_find(const mmu_walkers *p, uint64_t key, uint64_t cycle, in
     return best;
 }
 
+/* The entry a request for key issued at cycle joins, or WK_NONE. */
+static inline uint32_t find_walk(const mmu_walkers *p, uint64_t key, uint64_t cycle)
+{
+    uint32_t id = *chain(p, key);
+    return id == WK_NONE ? WK_NONE : chain_find(p, id, key, cycle, 0);
+}
+
+static inline uint64_t front_of(const mmu_walkers *p)
+{
+    return p->q_n > 0 ? p->q[p->q_head].done : UINT64_MAX;
+}
+
 /* Put (done, id) in the order queue, behind every node with a smaller or
    equal done. */
-static void q_push(mmu_walkers *p, uint64_t done, uint32_t id)
+static inline void q_push(mmu_walkers *p, uint64_t done, uint32_t id)
 {
     uint32_t i = (p->q_head + p->q_n++) & p->q_mask;
     while (i != p->q_head) { /* walks end nearly in order: a step or two at most */
@@ -216,6 +236,8 @@ static void q_push(mmu_walkers *p, uint64_t done, uint32_t id)
         i = j;
     }
     p->q[i] = (wk_node){ done, id };
+    if (i == p->q_head)
+        p->front_done = done;
 }
 
 /* The ring index of id's node (its done is done): a binary search for the
@@ -236,24 +258,13 @@ static uint32_t q_index(const mmu_walkers *p, uint64_t done, uint32_t id)
     return i;
 }
 
-/* Remove the entry at place: the last entry moves into its place (its id
-   goes to the free ids).  Its hash link and queue node must be gone. */
-static void table_remove(mmu_walkers *p, uint32_t place)
-{
-    uint32_t last = --p->n_inflight;
-    uint32_t id = p->at[place], idl = p->at[last];
-    p->at[place] = idl;
-    p->e[idl].place = place;
-    p->at[last] = id;
-}
-
 /* Retire the entries with done < cycle (the front of the queue has one).  A
    scan of the places in order, moving the last entry into each retired
    place and looking at that place again, leaves the entries below the new
    size m where they were and moves the ones at m or above that stay into
    the retired places below m: the highest one into the lowest place, and so
    on.  Do that, with a bitmap of the retired places. */
-static void retire_before(mmu_walkers *p, uint64_t cycle)
+static __attribute__((noinline)) void retire_before(mmu_walkers *p, uint64_t cycle)
 {
     uint32_t n = p->n_inflight, k = 0;
     do {
@@ -263,6 +274,7 @@ static void retire_before(mmu_walkers *p, uint64_t cycle)
         hash_unlink(p, id);
         p->scratch[k++] = id;
     } while (p->q_n > 0 && p->q[p->q_head].done < cycle);
+    p->front_done = front_of(p);
     uint32_t m = n - k;
     p->n_inflight = m;
     if (k == 1) {
@@ -301,74 +313,9 @@ static void retire_before(mmu_walkers *p, uint64_t cycle)
     }
 }
 
-static const wk_walk *find_walk(const mmu_walkers *p, uint64_t key, uint64_t cycle)
-{
-    uint32_t id = hash_find(p, key, cycle, 0);
-    return id == WK_NONE ? NULL : &p->e[id];
-}
-
-/* Among the walkers free at issue the one free last, else the one that
-   frees first, the lowest index on a tie: the smallest of issue - free
-   (free walkers, at most issue) or free (busy ones, above issue). */
-static uint32_t choose_walker(const mmu_walkers *p, uint64_t issue)
-{
-    uint32_t best = 0;
-    uint64_t f = p->free_at[0];
-    uint64_t best_key = f <= issue ? issue - f : f;
-    for (uint32_t w = 1; w < p->cfg.count; w++) {
-        f = p->free_at[w];
-        uint64_t key = f <= issue ? issue - f : f;
-        if (key < best_key) {
-            best_key = key;
-            best = w;
-        }
-    }
-    return best;
-}
-
-mmu_err mmu_walkers_begin(mmu_walkers *p, uint64_t issue_cycle, uint64_t key,
-                          mmu_walk_grant *out)
-{
-    if (p == NULL || out == NULL || p->open)
-        return MMU_EINVAL;
-
-    if (issue_cycle < p->max_issue)
-        p->stats.late_issues++;
-    else
-        p->max_issue = issue_cycle;
-
-    if (p->q_n > 0 && p->q[p->q_head].done < issue_cycle)
-        retire_before(p, issue_cycle);
-    if (p->cfg.merge) {
-        const wk_walk *w = find_walk(p, key, issue_cycle);
-        if (w != NULL) {
-            out->start_cycle = w->start;
-            out->done_cycle = w->done;
-            out->queue_cycles = 0;
-            out->walker = w->walker;
-            out->merged = 1;
-            p->stats.merged++;
-            p->stats.merged_wait_cycles += w->done - issue_cycle;
-            note_cycles(p, issue_cycle, w->done);
-            return MMU_OK;
-        }
-    }
-
-    uint32_t w = choose_walker(p, issue_cycle);
-    uint64_t start = p->free_at[w] > issue_cycle ? p->free_at[w] : issue_cycle;
-    p->open = 1;
-    p->grant = (wk_walk){ key, start, 0, w, 0, 0 };
-    p->grant_issue = issue_cycle;
-    out->start_cycle = start;
-    out->done_cycle = 0;
-    out->queue_cycles = start - issue_cycle;
-    out->walker = w;
-    out->merged = 0;
-    return MMU_OK;
-}
-
-/* Drop the walk that completes first, the lowest place among equals. */
-static void drop_first(mmu_walkers *p)
+/* Drop the walk that completes first, the lowest place among equals, from
+   a full table: the last entry moves into its place. */
+static __attribute__((noinline)) void drop_first(mmu_walkers *p)
 {
     uint32_t best = p->q_head, i = p->q_head;
     uint64_t done = p->q[best].done;
@@ -384,42 +331,118 @@ static void drop_first(mmu_walkers *p)
         p->q[i] = p->q[(i - 1) & p->q_mask];
     p->q_head = (p->q_head + 1) & p->q_mask;
     p->q_n--;
+    p->front_done = front_of(p);
     hash_unlink(p, id);
-    table_remove(p, p->e[id].place);
+    uint32_t pl = p->e[id].place, last = --p->n_inflight;
+    uint32_t idl = p->at[last];
+    p->at[pl] = idl;
+    p->e[idl].place = pl;
+    p->at[last] = id;
+    p->stats.inflight_overflows++;
 }
 
 /* Enter a walk in the in-flight table; a full table drops the walk that completes first. */
-static void inflight_add(mmu_walkers *p, const wk_walk *walk)
+static inline void inflight_add(mmu_walkers *p, uint64_t key, uint64_t start, uint64_t done,
+                                uint32_t walker)
 {
-    if (p->n_inflight == p->cfg.max_inflight) {
+    if (p->n_inflight == p->max_inflight)
         drop_first(p);
-        p->stats.inflight_overflows++;
-    }
     uint32_t pl = p->n_inflight++;
     uint32_t id = p->at[pl];
-    uint32_t *h = chain(p, walk->key);
+    uint32_t *h = chain(p, key);
     wk_walk *e = &p->e[id];
-    *e = *walk;
+    e->key = key;
+    e->start = start;
+    e->done = done;
+    e->walker = walker;
     e->place = pl;
     e->next = *h;
     *h = id;
-    q_push(p, walk->done, id);
+    q_push(p, done, id);
+}
+
+/* Among the walkers free at issue the one free last, else the one that
+   frees first, the lowest index on a tie: the smallest of issue - free
+   (free walkers, at most issue) or free (busy ones, above issue). */
+static inline uint32_t choose_walker(const mmu_walkers *p, uint64_t issue)
+{
+    uint32_t best = 0;
+    uint64_t f = p->free_at[0];
+    uint64_t best_key = f <= issue ? issue - f : f;
+    for (uint32_t w = 1; w < p->count; w++) {
+        f = p->free_at[w];
+        uint64_t key = f <= issue ? issue - f : f;
+        if (key < best_key) {
+            best_key = key;
+            best = w;
+        }
+    }
+    return best;
+}
+
+/* Join the walk of entry id. */
+static __attribute__((noinline)) mmu_err join(mmu_walkers *p, uint32_t id, uint64_t issue_cycle,
+                                              mmu_walk_grant *out)
+{
+    const wk_walk *w = &p->e[id];
+    out->start_cycle = w->start;
+    out->done_cycle = w->done;
+    out->queue_cycles = 0;
+    out->walker = w->walker;
+    out->merged = 1;
+    p->stats.merged++;
+    p->stats.merged_wait_cycles += w->done - issue_cycle;
+    note_cycles(p, issue_cycle, w->done);
+    return MMU_OK;
+}
+
+mmu_err mmu_walkers_begin(mmu_walkers *p, uint64_t issue_cycle, uint64_t key,
+                          mmu_walk_grant *out)
+{
+    if (p == NULL || out == NULL || p->open)
+        return MMU_EINVAL;
+
+    if (issue_cycle < p->max_issue)
+        p->stats.late_issues++;
+    else
+        p->max_issue = issue_cycle;
+
+    if (p->front_done < issue_cycle)
+        retire_before(p, issue_cycle);
+    uint32_t id = find_walk(p, key, issue_cycle); /* never one when merging is off */
+    if (id != WK_NONE)
+        return join(p, id, issue_cycle, out);
+
+    uint32_t w = choose_walker(p, issue_cycle);
+    uint64_t f = p->free_at[w];
+    uint64_t start = f > issue_cycle ? f : issue_cycle;
+    p->open = 1;
+    p->grant_key = key;
+    p->grant_start = start;
+    p->grant_issue = issue_cycle;
+    p->grant_walker = w;
+    out->start_cycle = start;
+    out->done_cycle = 0;
+    out->queue_cycles = start - issue_cycle;
+    out->walker = w;
+    out->merged = 0;
+    return MMU_OK;
 }
 
 mmu_err mmu_walkers_end(mmu_walkers *p, uint64_t key, uint64_t start_cycle, uint64_t duration,
                         uint64_t *done_cycle)
 {
-    if (p == NULL || !p->open || key != p->grant.key || start_cycle != p->grant.start)
+    if (p == NULL || !p->open || key != p->grant_key || start_cycle != p->grant_start)
         return MMU_EINVAL;
     if (duration > UINT64_MAX - start_cycle)
         return MMU_ERANGE;
 
-    wk_walk walk = p->grant;
-    walk.done = start_cycle + duration;
+    uint64_t done = start_cycle + duration;
+    uint32_t w = p->grant_walker;
     p->open = 0;
-    p->free_at[walk.walker] = walk.done;
+    p->free_at[w] = done;
 
-    uint64_t queued = walk.start - p->grant_issue;
+    uint64_t queued = start_cycle - p->grant_issue;
     p->stats.walks++;
     p->stats.walk_cycles += duration;
     p->stats.queue_cycles += queued;
@@ -427,22 +450,22 @@ mmu_err mmu_walkers_end(mmu_walkers *p, uint64_t key, uint64_t start_cycle, uint
         p->stats.queued_walks++;
     if (queued > p->stats.max_queue_delay)
         p->stats.max_queue_delay = queued;
-    p->stats.walker_walks[walk.walker]++;
-    p->stats.busy_cycles[walk.walker] += duration;
-    note_cycles(p, p->grant_issue, walk.done);
+    p->stats.walker_walks[w]++;
+    p->stats.busy_cycles[w] += duration;
+    note_cycles(p, p->grant_issue, done);
 
-    if (p->cfg.merge)
-        inflight_add(p, &walk);
+    if (p->merge)
+        inflight_add(p, key, start_cycle, done, w);
     if (done_cycle != NULL)
-        *done_cycle = walk.done;
+        *done_cycle = done;
     return MMU_OK;
 }
 
 void mmu_walkers_pending(mmu_walkers *p, uint64_t key, uint64_t done_cycle)
 {
-    if (p == NULL || !p->cfg.merge)
+    if (p == NULL || !p->merge)
         return;
-    uint32_t id = hash_find(p, key, 0, 1);
+    uint32_t id = chain_find(p, *chain(p, key), key, 0, 1);
     if (id != WK_NONE) {
         wk_walk *e = &p->e[id];
         if (done_cycle > e->done) {
@@ -454,12 +477,12 @@ void mmu_walkers_pending(mmu_walkers *p, uint64_t key, uint64_t done_cycle)
                 i = (i + 1) & p->q_mask;
             }
             p->q[i] = (wk_node){ done_cycle, id };
+            p->front_done = front_of(p);
             e->done = done_cycle;
         }
         return;
     }
-    wk_walk walk = {key, done_cycle, done_cycle, UINT32_MAX, 0, 0};
-    inflight_add(p, &walk);
+    inflight_add(p, key, done_cycle, done_cycle, UINT32_MAX);
 }
 
 void mmu_walkers_cancel(mmu_walkers *p)
@@ -471,17 +494,17 @@ void mmu_walkers_cancel(mmu_walkers *p)
 int mmu_walkers_inflight(const mmu_walkers *p, uint64_t cycle, uint64_t key,
                          uint64_t *done_cycle)
 {
-    const wk_walk *w = find_walk(p, key, cycle);
-    if (w == NULL)
+    uint32_t id = find_walk(p, key, cycle);
+    if (id == WK_NONE)
         return 0;
     if (done_cycle != NULL)
-        *done_cycle = w->done;
+        *done_cycle = p->e[id].done;
     return 1;
 }
 
 uint64_t mmu_walkers_free_cycle(const mmu_walkers *p, uint32_t walker)
 {
-    return walker < p->cfg.count ? p->free_at[walker] : 0;
+    return walker < p->count ? p->free_at[walker] : 0;
 }
 
 void mmu_walkers_reset(mmu_walkers *p)
@@ -489,7 +512,8 @@ void mmu_walkers_reset(mmu_walkers *p)
     memset(p->free_at, 0, sizeof p->free_at);
     p->n_inflight = 0; /* at[] stays a permutation of the ids */
     p->q_head = p->q_n = 0;
-    memset(p->head, 0xFF, ((size_t)p->hash_mask + 1) * sizeof *p->head);
+    p->front_done = UINT64_MAX;
+    memset(p->head, 0xFF, ((size_t)1 << (64 - p->hash_shift)) * sizeof *p->head);
     p->open = 0;
     p->max_issue = 0;
     mmu_walkers_clear_stats(p);
@@ -498,10 +522,12 @@ void mmu_walkers_reset(mmu_walkers *p)
 void mmu_walkers_clear_stats(mmu_walkers *p)
 {
     memset(&p->stats, 0, sizeof p->stats);
+    p->first_issue = UINT64_MAX;
     p->stats_started = 0;
 }
 
 void mmu_walkers_get_stats(const mmu_walkers *p, mmu_walkers_stats *out)
 {
     *out = p->stats;
+    out->first_issue = p->stats_started ? p->first_issue : 0;
 }
