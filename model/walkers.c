@@ -64,9 +64,9 @@ struct mmu_walkers {
     wk_walk *e;        /* max_inflight entries, by id */
     uint32_t *at;      /* by place: at[0, n_inflight) the table's ids, the rest free ids */
     uint32_t n_inflight;
-    wk_node *q;        /* the order queue: a ring sorted by done */
-    uint32_t q_mask;   /* ring size - 1 (a power of two >= max_inflight) */
-    uint32_t q_head, q_n;
+    wk_node *q;        /* the order queue: q[q_lo, q_hi), sorted by done */
+    uint32_t q_lo, q_hi;
+    uint32_t q_end;    /* size of q: 2 * max_inflight (full: slide the nodes down) */
     uint32_t *scratch; /* ids retired by one begin */
     uint64_t *bits;    /* by place: 1 for the places retired by one begin (then all 0) */
     int stats_started; /* first_issue is meaningful */
@@ -125,13 +125,10 @@ mmu_err mmu_walkers_create(const mmu_walkers_config *cfg, mmu_walkers **out)
         chains *= 2;
         shift--;
     }
-    uint32_t ring = 1;
-    while (ring < cfg->max_inflight)
-        ring *= 2;
     p->e = calloc(cfg->max_inflight, sizeof *p->e);
     p->at = calloc(cfg->max_inflight, sizeof *p->at);
     p->head = calloc(chains, sizeof *p->head);
-    p->q = calloc(ring, sizeof *p->q);
+    p->q = calloc(2 * (size_t)cfg->max_inflight, sizeof *p->q);
     p->scratch = calloc(cfg->max_inflight, sizeof *p->scratch);
     p->bits = calloc((cfg->max_inflight + 63) / 64, sizeof *p->bits);
     if (p->e == NULL || p->at == NULL || p->head == NULL || p->q == NULL || p->scratch == NULL ||
@@ -140,7 +137,7 @@ mmu_err mmu_walkers_create(const mmu_walkers_config *cfg, mmu_walkers **out)
         return MMU_ENOMEM;
     }
     p->hash_shift = shift;
-    p->q_mask = ring - 1;
+    p->q_end = 2 * cfg->max_inflight;
     p->cfg = *cfg;
     p->count = cfg->count;
     p->max_inflight = cfg->max_inflight;
@@ -220,42 +217,50 @@ static inline uint32_t find_walk(const mmu_walkers *p, uint64_t key, uint64_t cy
 
 static inline uint64_t front_of(const mmu_walkers *p)
 {
-    return p->q_n > 0 ? p->q[p->q_head].done : UINT64_MAX;
+    return p->q_lo < p->q_hi ? p->q[p->q_lo].done : UINT64_MAX;
+}
+
+/* Move the nodes to the bottom of q (at most max_inflight of them: then
+   max_inflight pushes before the next slide). */
+static __attribute__((noinline)) void q_slide(mmu_walkers *p)
+{
+    memmove(p->q, p->q + p->q_lo, (size_t)(p->q_hi - p->q_lo) * sizeof *p->q);
+    p->q_hi -= p->q_lo;
+    p->q_lo = 0;
 }
 
 /* Put (done, id) in the order queue, behind every node with a smaller or
    equal done. */
 static inline void q_push(mmu_walkers *p, uint64_t done, uint32_t id)
 {
-    uint32_t i = (p->q_head + p->q_n++) & p->q_mask;
-    while (i != p->q_head) { /* walks end nearly in order: a step or two at most */
-        uint32_t j = (i - 1) & p->q_mask;
-        if (p->q[j].done <= done)
-            break;
-        p->q[i] = p->q[j];
-        i = j;
+    if (p->q_hi == p->q_end)
+        q_slide(p);
+    wk_node *q = p->q;
+    uint32_t i = p->q_hi++, lo = p->q_lo;
+    while (i > lo && q[i - 1].done > done) { /* walks end nearly in order: a step or two */
+        q[i] = q[i - 1];
+        i--;
     }
-    p->q[i] = (wk_node){ done, id };
-    if (i == p->q_head)
+    q[i] = (wk_node){ done, id };
+    if (i == lo)
         p->front_done = done;
 }
 
-/* The ring index of id's node (its done is done): a binary search for the
+/* The index in q of id's node (its done is done): a binary search for the
    run of that done, then a step through the run. */
 static uint32_t q_index(const mmu_walkers *p, uint64_t done, uint32_t id)
 {
-    uint32_t lo = 0, hi = p->q_n; /* logical indices from the head */
+    uint32_t lo = p->q_lo, hi = p->q_hi;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (p->q[(p->q_head + mid) & p->q_mask].done < done)
+        if (p->q[mid].done < done)
             lo = mid + 1;
         else
             hi = mid;
     }
-    uint32_t i = (p->q_head + lo) & p->q_mask;
-    while (p->q[i].id != id)
-        i = (i + 1) & p->q_mask;
-    return i;
+    while (p->q[lo].id != id)
+        lo++;
+    return lo;
 }
 
 /* Retire the entries with done < cycle (the front of the queue has one).  A
@@ -267,14 +272,16 @@ static uint32_t q_index(const mmu_walkers *p, uint64_t done, uint32_t id)
 static __attribute__((noinline)) void retire_before(mmu_walkers *p, uint64_t cycle)
 {
     uint32_t n = p->n_inflight, k = 0;
+    const wk_node *q = p->q;
+    uint32_t lo = p->q_lo, hi = p->q_hi;
+    uint32_t *scratch = p->scratch;
     do {
-        uint32_t id = p->q[p->q_head].id;
-        p->q_head = (p->q_head + 1) & p->q_mask;
-        p->q_n--;
+        uint32_t id = q[lo++].id;
         hash_unlink(p, id);
-        p->scratch[k++] = id;
-    } while (p->q_n > 0 && p->q[p->q_head].done < cycle);
-    p->front_done = front_of(p);
+        scratch[k++] = id;
+    } while (lo < hi && q[lo].done < cycle);
+    p->q_lo = lo;
+    p->front_done = lo < hi ? q[lo].done : UINT64_MAX;
     uint32_t m = n - k;
     p->n_inflight = m;
     if (k == 1) {
@@ -317,20 +324,15 @@ static __attribute__((noinline)) void retire_before(mmu_walkers *p, uint64_t cyc
    a full table: the last entry moves into its place. */
 static __attribute__((noinline)) void drop_first(mmu_walkers *p)
 {
-    uint32_t best = p->q_head, i = p->q_head;
-    uint64_t done = p->q[best].done;
-    for (uint32_t k = 1; k < p->q_n; k++) {
-        i = (i + 1) & p->q_mask;
-        if (p->q[i].done != done)
-            break;
-        if (p->e[p->q[i].id].place < p->e[p->q[best].id].place)
+    wk_node *q = p->q;
+    uint32_t best = p->q_lo;
+    for (uint32_t i = best + 1; i < p->q_hi && q[i].done == q[best].done; i++)
+        if (p->e[q[i].id].place < p->e[q[best].id].place)
             best = i;
-    }
-    uint32_t id = p->q[best].id;
-    for (i = best; i != p->q_head; i = (i - 1) & p->q_mask)
-        p->q[i] = p->q[(i - 1) & p->q_mask];
-    p->q_head = (p->q_head + 1) & p->q_mask;
-    p->q_n--;
+    uint32_t id = q[best].id;
+    for (uint32_t i = best; i > p->q_lo; i--)
+        q[i] = q[i - 1];
+    p->q_lo++;
     p->front_done = front_of(p);
     hash_unlink(p, id);
     uint32_t pl = p->e[id].place, last = --p->n_inflight;
@@ -470,13 +472,13 @@ void mmu_walkers_pending(mmu_walkers *p, uint64_t key, uint64_t done_cycle)
         wk_walk *e = &p->e[id];
         if (done_cycle > e->done) {
             /* move its node back in the queue past the nodes that end earlier */
+            wk_node *q = p->q;
             uint32_t i = q_index(p, e->done, id);
-            uint32_t back = (p->q_head + p->q_n - 1) & p->q_mask;
-            while (i != back && p->q[(i + 1) & p->q_mask].done < done_cycle) {
-                p->q[i] = p->q[(i + 1) & p->q_mask];
-                i = (i + 1) & p->q_mask;
+            while (i + 1 < p->q_hi && q[i + 1].done < done_cycle) {
+                q[i] = q[i + 1];
+                i++;
             }
-            p->q[i] = (wk_node){ done_cycle, id };
+            q[i] = (wk_node){ done_cycle, id };
             p->front_done = front_of(p);
             e->done = done_cycle;
         }
@@ -511,7 +513,7 @@ void mmu_walkers_reset(mmu_walkers *p)
 {
     memset(p->free_at, 0, sizeof p->free_at);
     p->n_inflight = 0; /* at[] stays a permutation of the ids */
-    p->q_head = p->q_n = 0;
+    p->q_lo = p->q_hi = 0;
     p->front_done = UINT64_MAX;
     memset(p->head, 0xFF, ((size_t)1 << (64 - p->hash_shift)) * sizeof *p->head);
     p->open = 0;
