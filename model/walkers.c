@@ -38,10 +38,11 @@ typedef struct wk_walk {
     uint64_t done;
     uint32_t walker;
     uint32_t place; /* in the dense table (see the top of the file) */
-    uint32_t next;  /* next id of its hash chain, or WK_NONE */
+    uint32_t prev;  /* the index in link[] of the link to it (see struct mmu_walkers) */
 } wk_walk;
 
 #define WK_NONE UINT32_MAX
+#define WK_SMALL 8 /* retiring at most this many at once replays the scan directly */
 
 /* A node of the order queue: an entry's id and a copy of its done cycle. */
 typedef struct wk_node {
@@ -54,8 +55,12 @@ struct mmu_walkers {
     uint64_t front_done; /* done of the queue's front node; UINT64_MAX when empty */
     uint64_t max_issue;  /* high-water mark of issue cycles, to count late issues (0 before any) */
     uint64_t first_issue; /* smallest issue counted (UINT64_MAX before any; stats.first_issue) */
-    uint32_t *head;    /* hash: first id of each chain, or WK_NONE; hash_mask + 1 chains */
-    uint32_t hash_shift; /* 64 - log2(chains) */
+    /* hash from key to id: chains doubly linked through link[]: link[c] (c <
+       the number of chains) the first id of chain c, link[next_at + id] the
+       id after id; WK_NONE ends a chain */
+    uint32_t *link;
+    uint32_t next_at;    /* the number of chains, a power of two */
+    uint32_t hash_shift; /* 64 - log2(next_at) */
     int open;          /* a grant is open: the fields below until end or cancel */
     uint64_t grant_key, grant_start, grant_issue;
     uint32_t grant_walker;
@@ -67,9 +72,8 @@ struct mmu_walkers {
     wk_node *q;        /* the order queue: q[q_lo, q_hi), sorted by done */
     uint32_t q_lo, q_hi;
     uint32_t q_end;    /* size of q: 2 * max_inflight (full: slide the nodes down) */
-    uint32_t *scratch; /* ids retired by one begin */
+    uint32_t *scratch; /* places retired by one begin */
     uint64_t *bits;    /* by place: 1 for the places retired by one begin (then all 0) */
-    int stats_started; /* first_issue is meaningful */
     uint64_t free_at[MMU_WALKERS_MAX];
     mmu_walkers_stats stats;
     mmu_walkers_config cfg;
@@ -127,16 +131,17 @@ mmu_err mmu_walkers_create(const mmu_walkers_config *cfg, mmu_walkers **out)
     }
     p->e = calloc(cfg->max_inflight, sizeof *p->e);
     p->at = calloc(cfg->max_inflight, sizeof *p->at);
-    p->head = calloc(chains, sizeof *p->head);
+    p->link = calloc((size_t)chains + cfg->max_inflight, sizeof *p->link);
     p->q = calloc(2 * (size_t)cfg->max_inflight, sizeof *p->q);
     p->scratch = calloc(cfg->max_inflight, sizeof *p->scratch);
     p->bits = calloc((cfg->max_inflight + 63) / 64, sizeof *p->bits);
-    if (p->e == NULL || p->at == NULL || p->head == NULL || p->q == NULL || p->scratch == NULL ||
+    if (p->e == NULL || p->at == NULL || p->link == NULL || p->q == NULL || p->scratch == NULL ||
         p->bits == NULL) {
         mmu_walkers_destroy(p);
         return MMU_ENOMEM;
     }
     p->hash_shift = shift;
+    p->next_at = chains;
     p->q_end = 2 * cfg->max_inflight;
     p->cfg = *cfg;
     p->count = cfg->count;
@@ -155,7 +160,7 @@ void mmu_walkers_destroy(mmu_walkers *p)
         return;
     free(p->e);
     free(p->at);
-    free(p->head);
+    free(p->link);
     free(p->q);
     free(p->scratch);
     free(p->bits);
@@ -167,29 +172,38 @@ const mmu_walkers_config *mmu_walkers_get_config(const mmu_walkers *p)
     return &p->cfg;
 }
 
-static void note_cycles(mmu_walkers *p, uint64_t issue, uint64_t done)
+static inline void note_cycles(mmu_walkers *p, uint64_t issue, uint64_t done)
 {
     if (issue < p->first_issue)
         p->first_issue = issue;
-    p->stats_started = 1;
     if (done > p->stats.last_done)
         p->stats.last_done = done;
 }
 
 /* ---- the in-flight table and its indexes ---- */
 
-static inline uint32_t *chain(const mmu_walkers *p, uint64_t key)
+static inline uint32_t chain_of(const mmu_walkers *p, uint64_t key)
 {
-    return &p->head[(key * UINT64_C(0x9E3779B97F4A7C15)) >> p->hash_shift];
+    return (uint32_t)((key * UINT64_C(0x9E3779B97F4A7C15)) >> p->hash_shift);
+}
+
+static inline void hash_link(mmu_walkers *p, uint32_t id, uint64_t key)
+{
+    uint32_t c = chain_of(p, key), first = p->link[c];
+    p->link[p->next_at + id] = first;
+    p->e[id].prev = c;
+    if (first != WK_NONE)
+        p->e[first].prev = p->next_at + id;
+    p->link[c] = id;
 }
 
 /* Take id out of its hash chain. */
-static void hash_unlink(mmu_walkers *p, uint32_t id)
+static inline void hash_unlink(mmu_walkers *p, uint32_t id)
 {
-    uint32_t *link = chain(p, p->e[id].key);
-    while (*link != id)
-        link = &p->e[*link].next;
-    *link = p->e[id].next;
+    uint32_t next = p->link[p->next_at + id], prev = p->e[id].prev;
+    p->link[prev] = next;
+    if (next != WK_NONE)
+        p->e[next].prev = prev;
 }
 
 /* From id on along its chain, the entry with key and done >= cycle (any
@@ -199,7 +213,7 @@ static uint32_t chain_find(const mmu_walkers *p, uint32_t id, uint64_t key, uint
                            int any_done)
 {
     uint32_t best = WK_NONE;
-    for (; id != WK_NONE; id = p->e[id].next) {
+    for (; id != WK_NONE; id = p->link[p->next_at + id]) {
         const wk_walk *w = &p->e[id];
         if (w->key == key && (any_done || w->done >= cycle) &&
             (best == WK_NONE || w->place < p->e[best].place))
@@ -211,7 +225,7 @@ static uint32_t chain_find(const mmu_walkers *p, uint32_t id, uint64_t key, uint
 /* The entry a request for key issued at cycle joins, or WK_NONE. */
 static inline uint32_t find_walk(const mmu_walkers *p, uint64_t key, uint64_t cycle)
 {
-    uint32_t id = *chain(p, key);
+    uint32_t id = p->link[chain_of(p, key)];
     return id == WK_NONE ? WK_NONE : chain_find(p, id, key, cycle, 0);
 }
 
@@ -263,61 +277,76 @@ static uint32_t q_index(const mmu_walkers *p, uint64_t done, uint32_t id)
     return lo;
 }
 
-/* Retire the entries with done < cycle (the front of the queue has one).  A
-   scan of the places in order, moving the last entry into each retired
-   place and looking at that place again, leaves the entries below the new
-   size m where they were and moves the ones at m or above that stay into
-   the retired places below m: the highest one into the lowest place, and so
-   on.  Do that, with a bitmap of the retired places. */
-static __attribute__((noinline)) void retire_before(mmu_walkers *p, uint64_t cycle)
+/* Retire the entries with done < cycle (the front of the queue has one). */
+static inline void retire_before(mmu_walkers *p, uint64_t cycle)
 {
-    uint32_t n = p->n_inflight, k = 0;
+    wk_walk *e = p->e;
+    uint32_t *at = p->at, *pls = p->scratch;
     const wk_node *q = p->q;
-    uint32_t lo = p->q_lo, hi = p->q_hi;
-    uint32_t *scratch = p->scratch;
+    uint32_t lo = p->q_lo, hi = p->q_hi, n = p->n_inflight, k = 0;
     do {
         uint32_t id = q[lo++].id;
         hash_unlink(p, id);
-        scratch[k++] = id;
+        pls[k++] = e[id].place;
     } while (lo < hi && q[lo].done < cycle);
     p->q_lo = lo;
     p->front_done = lo < hi ? q[lo].done : UINT64_MAX;
     uint32_t m = n - k;
     p->n_inflight = m;
-    if (k == 1) {
-        uint32_t id = p->scratch[0], pl = p->e[id].place;
-        uint32_t idl = p->at[m];
-        p->at[pl] = idl;
-        p->e[idl].place = pl;
-        p->at[m] = id;
+    if (k == 1) { /* the last entry moves into its place */
+        uint32_t pl = pls[0], id = at[pl], idl = at[m];
+        at[pl] = idl;
+        e[idl].place = pl;
+        at[m] = id;
         return;
     }
+    if (k <= WK_SMALL) {
+        /* Replay the scan: visit the retired places in increasing order,
+           move the last entry into each and look at it again. */
+        for (uint32_t i = 1; i < k; i++) {
+            uint32_t x = pls[i], j = i;
+            for (; j > 0 && pls[j - 1] > x; j--)
+                pls[j] = pls[j - 1];
+            pls[j] = x;
+        }
+        for (uint32_t j = 0; j < k && pls[j] < n; j++) {
+            uint32_t pl = pls[j];
+            while (pl < n && e[at[pl]].done < cycle) {
+                n--;
+                uint32_t id = at[pl], idl = at[n];
+                at[pl] = idl;
+                e[idl].place = pl;
+                at[n] = id;
+            }
+        }
+        return;
+    }
+    /* Many at once: the scan leaves the entries below m where they were and
+       moves the ones at m or above that stay into the retired places below
+       m, the highest one into the lowest place and so on.  Do that with a
+       bitmap of the retired places. */
+    uint64_t *bits = p->bits;
     uint32_t holes = 0; /* retired places below m (as many as staying entries above) */
     for (uint32_t j = 0; j < k; j++) {
-        uint32_t pl = p->e[p->scratch[j]].place;
-        p->bits[pl >> 6] |= UINT64_C(1) << (pl & 63);
+        uint32_t pl = pls[j];
+        bits[pl >> 6] |= UINT64_C(1) << (pl & 63);
         holes += pl < m;
     }
     uint32_t t = n; /* the staying entries above m, from the top */
     for (uint32_t w = 0; holes > 0; w++) {
-        uint64_t b = p->bits[w];
-        while (b != 0 && holes > 0) {
+        for (uint64_t b = bits[w]; b != 0 && holes > 0; b &= b - 1, holes--) {
             uint32_t h = w * 64 + (uint32_t)__builtin_ctzll(b);
-            b &= b - 1;
             do
                 t--;
-            while (p->bits[t >> 6] & (UINT64_C(1) << (t & 63)));
-            uint32_t id = p->at[t];
-            p->at[h] = id;
-            p->e[id].place = h;
-            holes--;
+            while (bits[t >> 6] & (UINT64_C(1) << (t & 63)));
+            uint32_t id = at[t], idr = at[h];
+            at[h] = id;
+            e[id].place = h;
+            at[t] = idr;
         }
     }
-    for (uint32_t j = 0; j < k; j++) {
-        uint32_t id = p->scratch[j], pl = p->e[id].place;
-        p->bits[pl >> 6] = 0;
-        p->at[m + j] = id;
-    }
+    for (uint32_t j = 0; j < k; j++)
+        bits[pls[j] >> 6] = 0;
 }
 
 /* Drop the walk that completes first, the lowest place among equals, from
@@ -351,15 +380,13 @@ static inline void inflight_add(mmu_walkers *p, uint64_t key, uint64_t start, ui
         drop_first(p);
     uint32_t pl = p->n_inflight++;
     uint32_t id = p->at[pl];
-    uint32_t *h = chain(p, key);
     wk_walk *e = &p->e[id];
     e->key = key;
     e->start = start;
     e->done = done;
     e->walker = walker;
     e->place = pl;
-    e->next = *h;
-    *h = id;
+    hash_link(p, id, key);
     q_push(p, done, id);
 }
 
@@ -398,19 +425,10 @@ static __attribute__((noinline)) mmu_err join(mmu_walkers *p, uint32_t id, uint6
     return MMU_OK;
 }
 
-mmu_err mmu_walkers_begin(mmu_walkers *p, uint64_t issue_cycle, uint64_t key,
-                          mmu_walk_grant *out)
+/* begin once the table is retired up to issue_cycle. */
+static inline mmu_err grant(mmu_walkers *p, uint64_t issue_cycle, uint64_t key,
+                            mmu_walk_grant *out)
 {
-    if (p == NULL || out == NULL || p->open)
-        return MMU_EINVAL;
-
-    if (issue_cycle < p->max_issue)
-        p->stats.late_issues++;
-    else
-        p->max_issue = issue_cycle;
-
-    if (p->front_done < issue_cycle)
-        retire_before(p, issue_cycle);
     uint32_t id = find_walk(p, key, issue_cycle); /* never one when merging is off */
     if (id != WK_NONE)
         return join(p, id, issue_cycle, out);
@@ -431,6 +449,29 @@ mmu_err mmu_walkers_begin(mmu_walkers *p, uint64_t issue_cycle, uint64_t key,
     return MMU_OK;
 }
 
+static __attribute__((noinline)) mmu_err retire_and_grant(mmu_walkers *p, uint64_t issue_cycle,
+                                                          uint64_t key, mmu_walk_grant *out)
+{
+    retire_before(p, issue_cycle);
+    return grant(p, issue_cycle, key, out);
+}
+
+mmu_err mmu_walkers_begin(mmu_walkers *p, uint64_t issue_cycle, uint64_t key,
+                          mmu_walk_grant *out)
+{
+    if (p == NULL || out == NULL || p->open)
+        return MMU_EINVAL;
+
+    if (issue_cycle < p->max_issue)
+        p->stats.late_issues++;
+    else
+        p->max_issue = issue_cycle;
+
+    if (p->front_done < issue_cycle)
+        return retire_and_grant(p, issue_cycle, key, out);
+    return grant(p, issue_cycle, key, out);
+}
+
 mmu_err mmu_walkers_end(mmu_walkers *p, uint64_t key, uint64_t start_cycle, uint64_t duration,
                         uint64_t *done_cycle)
 {
@@ -444,22 +485,20 @@ mmu_err mmu_walkers_end(mmu_walkers *p, uint64_t key, uint64_t start_cycle, uint
     p->open = 0;
     p->free_at[w] = done;
 
-    uint64_t queued = start_cycle - p->grant_issue;
-    p->stats.walks++;
-    p->stats.walk_cycles += duration;
-    p->stats.queue_cycles += queued;
-    if (queued > 0)
-        p->stats.queued_walks++;
-    if (queued > p->stats.max_queue_delay)
-        p->stats.max_queue_delay = queued;
+    /* walks and walk_cycles are the sums of these (see get_stats) */
     p->stats.walker_walks[w]++;
     p->stats.busy_cycles[w] += duration;
+    uint64_t queued = start_cycle - p->grant_issue;
+    p->stats.queue_cycles += queued;
+    p->stats.queued_walks += queued != 0;
+    if (queued > p->stats.max_queue_delay)
+        p->stats.max_queue_delay = queued;
     note_cycles(p, p->grant_issue, done);
 
-    if (p->merge)
-        inflight_add(p, key, start_cycle, done, w);
     if (done_cycle != NULL)
         *done_cycle = done;
+    if (p->merge)
+        inflight_add(p, key, start_cycle, done, w);
     return MMU_OK;
 }
 
@@ -467,7 +506,7 @@ void mmu_walkers_pending(mmu_walkers *p, uint64_t key, uint64_t done_cycle)
 {
     if (p == NULL || !p->merge)
         return;
-    uint32_t id = chain_find(p, *chain(p, key), key, 0, 1);
+    uint32_t id = chain_find(p, p->link[chain_of(p, key)], key, 0, 1);
     if (id != WK_NONE) {
         wk_walk *e = &p->e[id];
         if (done_cycle > e->done) {
@@ -515,7 +554,7 @@ void mmu_walkers_reset(mmu_walkers *p)
     p->n_inflight = 0; /* at[] stays a permutation of the ids */
     p->q_lo = p->q_hi = 0;
     p->front_done = UINT64_MAX;
-    memset(p->head, 0xFF, ((size_t)1 << (64 - p->hash_shift)) * sizeof *p->head);
+    memset(p->link, 0xFF, (size_t)p->next_at * sizeof *p->link);
     p->open = 0;
     p->max_issue = 0;
     mmu_walkers_clear_stats(p);
@@ -525,11 +564,15 @@ void mmu_walkers_clear_stats(mmu_walkers *p)
 {
     memset(&p->stats, 0, sizeof p->stats);
     p->first_issue = UINT64_MAX;
-    p->stats_started = 0;
 }
 
 void mmu_walkers_get_stats(const mmu_walkers *p, mmu_walkers_stats *out)
 {
     *out = p->stats;
-    out->first_issue = p->stats_started ? p->first_issue : 0;
+    for (uint32_t w = 0; w < p->count; w++) {
+        out->walks += p->stats.walker_walks[w];
+        out->walk_cycles += p->stats.busy_cycles[w];
+    }
+    /* first_issue is counted by every walk and join */
+    out->first_issue = out->walks + out->merged > 0 ? p->first_issue : 0;
 }
