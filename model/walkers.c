@@ -69,9 +69,10 @@ struct mmu_walkers {
     wk_walk *e;        /* max_inflight entries, by id */
     uint32_t *at;      /* by place: at[0, n_inflight) the table's ids, the rest free ids */
     uint32_t n_inflight;
-    wk_node *q;        /* the order queue: q[q_lo, q_hi), sorted by done */
+    wk_node *q;        /* the order queue: q[q_lo, q_hi), sorted by done; q[q_hi] a
+                          sentinel with done UINT64_MAX */
     uint32_t q_lo, q_hi;
-    uint32_t q_end;    /* size of q: 2 * max_inflight (full: slide the nodes down) */
+    uint32_t q_end;    /* 2 * max_inflight: q_hi there, slide the nodes down */
     uint32_t *scratch; /* places retired by one begin */
     uint64_t *bits;    /* by place: 1 for the places retired by one begin (then all 0) */
     uint64_t free_at[MMU_WALKERS_MAX];
@@ -132,7 +133,7 @@ mmu_err mmu_walkers_create(const mmu_walkers_config *cfg, mmu_walkers **out)
     p->e = calloc(cfg->max_inflight, sizeof *p->e);
     p->at = calloc(cfg->max_inflight, sizeof *p->at);
     p->link = calloc((size_t)chains + cfg->max_inflight, sizeof *p->link);
-    p->q = calloc(2 * (size_t)cfg->max_inflight, sizeof *p->q);
+    p->q = calloc(2 * (size_t)cfg->max_inflight + 1, sizeof *p->q);
     p->scratch = calloc(cfg->max_inflight, sizeof *p->scratch);
     p->bits = calloc((cfg->max_inflight + 63) / 64, sizeof *p->bits);
     if (p->e == NULL || p->at == NULL || p->link == NULL || p->q == NULL || p->scratch == NULL ||
@@ -229,16 +230,12 @@ static inline uint32_t find_walk(const mmu_walkers *p, uint64_t key, uint64_t cy
     return id == WK_NONE ? WK_NONE : chain_find(p, id, key, cycle, 0);
 }
 
-static inline uint64_t front_of(const mmu_walkers *p)
-{
-    return p->q_lo < p->q_hi ? p->q[p->q_lo].done : UINT64_MAX;
-}
 
 /* Move the nodes to the bottom of q (at most max_inflight of them: then
    max_inflight pushes before the next slide). */
 static __attribute__((noinline)) void q_slide(mmu_walkers *p)
 {
-    memmove(p->q, p->q + p->q_lo, (size_t)(p->q_hi - p->q_lo) * sizeof *p->q);
+    memmove(p->q, p->q + p->q_lo, (size_t)(p->q_hi - p->q_lo + 1) * sizeof *p->q);
     p->q_hi -= p->q_lo;
     p->q_lo = 0;
 }
@@ -256,6 +253,7 @@ static inline void q_push(mmu_walkers *p, uint64_t done, uint32_t id)
         i--;
     }
     q[i] = (wk_node){ done, id };
+    q[p->q_hi].done = UINT64_MAX;
     if (i == lo)
         p->front_done = done;
 }
@@ -281,25 +279,32 @@ static uint32_t q_index(const mmu_walkers *p, uint64_t done, uint32_t id)
 static inline void retire_before(mmu_walkers *p, uint64_t cycle)
 {
     wk_walk *e = p->e;
-    uint32_t *at = p->at, *pls = p->scratch;
-    const wk_node *q = p->q;
-    uint32_t lo = p->q_lo, hi = p->q_hi, n = p->n_inflight, k = 0;
-    do {
-        uint32_t id = q[lo++].id;
-        hash_unlink(p, id);
-        pls[k++] = e[id].place;
-    } while (lo < hi && q[lo].done < cycle);
-    p->q_lo = lo;
-    p->front_done = lo < hi ? q[lo].done : UINT64_MAX;
-    uint32_t m = n - k;
-    p->n_inflight = m;
-    if (k == 1) { /* the last entry moves into its place */
-        uint32_t pl = pls[0], id = at[pl], idl = at[m];
+    uint32_t *at = p->at;
+    const wk_node *q = p->q; /* q[q_hi] is a sentinel: done UINT64_MAX */
+    uint32_t lo = p->q_lo, n = p->n_inflight;
+    uint32_t id = q[lo++].id;
+    hash_unlink(p, id);
+    if (q[lo].done >= cycle) { /* only one: the last entry moves into its place */
+        p->q_lo = lo;
+        p->front_done = q[lo].done;
+        uint32_t pl = e[id].place, m = n - 1, idl = at[m];
+        p->n_inflight = m;
         at[pl] = idl;
         e[idl].place = pl;
         at[m] = id;
         return;
     }
+    uint32_t *pls = p->scratch, k = 1;
+    pls[0] = e[id].place;
+    do {
+        id = q[lo++].id;
+        hash_unlink(p, id);
+        pls[k++] = e[id].place;
+    } while (q[lo].done < cycle);
+    p->q_lo = lo;
+    p->front_done = q[lo].done;
+    uint32_t m = n - k;
+    p->n_inflight = m;
     if (k <= WK_SMALL) {
         /* Replay the scan: visit the retired places in increasing order,
            move the last entry into each and look at it again. */
@@ -313,10 +318,10 @@ static inline void retire_before(mmu_walkers *p, uint64_t cycle)
             uint32_t pl = pls[j];
             while (pl < n && e[at[pl]].done < cycle) {
                 n--;
-                uint32_t id = at[pl], idl = at[n];
+                uint32_t idr = at[pl], idl = at[n];
                 at[pl] = idl;
                 e[idl].place = pl;
-                at[n] = id;
+                at[n] = idr;
             }
         }
         return;
@@ -339,9 +344,9 @@ static inline void retire_before(mmu_walkers *p, uint64_t cycle)
             do
                 t--;
             while (bits[t >> 6] & (UINT64_C(1) << (t & 63)));
-            uint32_t id = at[t], idr = at[h];
-            at[h] = id;
-            e[id].place = h;
+            uint32_t ids = at[t], idr = at[h];
+            at[h] = ids;
+            e[ids].place = h;
             at[t] = idr;
         }
     }
@@ -362,7 +367,7 @@ static __attribute__((noinline)) void drop_first(mmu_walkers *p)
     for (uint32_t i = best; i > p->q_lo; i--)
         q[i] = q[i - 1];
     p->q_lo++;
-    p->front_done = front_of(p);
+    p->front_done = p->q[p->q_lo].done;
     hash_unlink(p, id);
     uint32_t pl = p->e[id].place, last = --p->n_inflight;
     uint32_t idl = p->at[last];
@@ -513,12 +518,12 @@ void mmu_walkers_pending(mmu_walkers *p, uint64_t key, uint64_t done_cycle)
             /* move its node back in the queue past the nodes that end earlier */
             wk_node *q = p->q;
             uint32_t i = q_index(p, e->done, id);
-            while (i + 1 < p->q_hi && q[i + 1].done < done_cycle) {
+            while (q[i + 1].done < done_cycle) { /* the sentinel stops it */
                 q[i] = q[i + 1];
                 i++;
             }
             q[i] = (wk_node){ done_cycle, id };
-            p->front_done = front_of(p);
+            p->front_done = p->q[p->q_lo].done;
             e->done = done_cycle;
         }
         return;
@@ -553,6 +558,7 @@ void mmu_walkers_reset(mmu_walkers *p)
     memset(p->free_at, 0, sizeof p->free_at);
     p->n_inflight = 0; /* at[] stays a permutation of the ids */
     p->q_lo = p->q_hi = 0;
+    p->q[0].done = UINT64_MAX;
     p->front_done = UINT64_MAX;
     memset(p->link, 0xFF, (size_t)p->next_at * sizeof *p->link);
     p->open = 0;
