@@ -231,21 +231,20 @@ static inline uint32_t find_walk(const mmu_walkers *p, uint64_t key, uint64_t cy
 }
 
 
-/* Move the nodes to the bottom of q (at most max_inflight of them: then
-   max_inflight pushes before the next slide). */
-static __attribute__((noinline)) void q_slide(mmu_walkers *p)
+/* Move the nodes to the bottom of q when q_hi reached q_end (at most
+   max_inflight of them: then max_inflight pushes before the next slide). */
+static __attribute__((noinline)) mmu_err q_slide(mmu_walkers *p)
 {
     memmove(p->q, p->q + p->q_lo, (size_t)(p->q_hi - p->q_lo + 1) * sizeof *p->q);
     p->q_hi -= p->q_lo;
     p->q_lo = 0;
+    return MMU_OK;
 }
 
 /* Put (done, id) in the order queue, behind every node with a smaller or
-   equal done. */
+   equal done (q_hi < q_end: the caller slides after). */
 static inline void q_push(mmu_walkers *p, uint64_t done, uint32_t id)
 {
-    if (p->q_hi == p->q_end)
-        q_slide(p);
     wk_node *q = p->q;
     uint32_t i = p->q_hi++, lo = p->q_lo;
     while (i > lo && q[i - 1].done > done) { /* walks end nearly in order: a step or two */
@@ -377,12 +376,11 @@ static __attribute__((noinline)) void drop_first(mmu_walkers *p)
     p->stats.inflight_overflows++;
 }
 
-/* Enter a walk in the in-flight table; a full table drops the walk that completes first. */
-static inline void inflight_add(mmu_walkers *p, uint64_t key, uint64_t start, uint64_t done,
-                                uint32_t walker)
+/* Enter a walk in a table that is not full. */
+static inline __attribute__((always_inline)) void add_room(mmu_walkers *p, uint64_t key,
+                                                           uint64_t start, uint64_t done,
+                                                           uint32_t walker)
 {
-    if (p->n_inflight == p->max_inflight)
-        drop_first(p);
     uint32_t pl = p->n_inflight++;
     uint32_t id = p->at[pl];
     wk_walk *e = &p->e[id];
@@ -393,6 +391,16 @@ static inline void inflight_add(mmu_walkers *p, uint64_t key, uint64_t start, ui
     e->place = pl;
     hash_link(p, id, key);
     q_push(p, done, id);
+}
+
+/* Enter a walk in the in-flight table; a full table drops the walk that completes first. */
+static __attribute__((noinline)) mmu_err inflight_add(mmu_walkers *p, uint64_t key, uint64_t start,
+                                                      uint64_t done, uint32_t walker)
+{
+    if (p->n_inflight == p->max_inflight)
+        drop_first(p);
+    add_room(p, key, start, done, walker);
+    return p->q_hi == p->q_end ? q_slide(p) : MMU_OK;
 }
 
 /* Among the walkers free at issue the one free last, else the one that
@@ -502,9 +510,12 @@ mmu_err mmu_walkers_end(mmu_walkers *p, uint64_t key, uint64_t start_cycle, uint
 
     if (done_cycle != NULL)
         *done_cycle = done;
-    if (p->merge)
-        inflight_add(p, key, start_cycle, done, w);
-    return MMU_OK;
+    if (!p->merge)
+        return MMU_OK;
+    if (p->n_inflight == p->max_inflight)
+        return inflight_add(p, key, start_cycle, done, w);
+    add_room(p, key, start_cycle, done, w); /* no call before: no registers to save */
+    return p->q_hi == p->q_end ? q_slide(p) : MMU_OK;
 }
 
 void mmu_walkers_pending(mmu_walkers *p, uint64_t key, uint64_t done_cycle)
@@ -528,7 +539,7 @@ void mmu_walkers_pending(mmu_walkers *p, uint64_t key, uint64_t done_cycle)
         }
         return;
     }
-    inflight_add(p, key, done_cycle, done_cycle, UINT32_MAX);
+    (void)inflight_add(p, key, done_cycle, done_cycle, UINT32_MAX);
 }
 
 void mmu_walkers_cancel(mmu_walkers *p)
