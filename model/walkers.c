@@ -41,7 +41,7 @@ typedef struct wk_walk {
     uint32_t prev;  /* the index in link[] of the link to it (see struct mmu_walkers) */
 } wk_walk;
 
-#define WK_NONE UINT32_MAX
+#define WK_NONE 0 /* no entry: ids are 1..max_inflight, e[0] a dummy */
 #define WK_SMALL 8 /* retiring at most this many at once replays the scan directly */
 
 /* A node of the order queue: an entry's id and a copy of its done cycle. */
@@ -57,7 +57,7 @@ struct mmu_walkers {
     uint64_t first_issue; /* smallest issue counted (UINT64_MAX before any; stats.first_issue) */
     /* hash from key to id: chains doubly linked through link[]: link[c] (c <
        the number of chains) the first id of chain c, link[next_at + id] the
-       id after id; WK_NONE ends a chain */
+       id after id; WK_NONE ends a chain (e[WK_NONE].prev takes any write) */
     uint32_t *link;
     uint32_t next_at;    /* the number of chains, a power of two */
     uint32_t hash_shift; /* 64 - log2(next_at) */
@@ -69,8 +69,8 @@ struct mmu_walkers {
     wk_walk *e;        /* max_inflight entries, by id */
     uint32_t *at;      /* by place: at[0, n_inflight) the table's ids, the rest free ids */
     uint32_t n_inflight;
-    wk_node *q;        /* the order queue: q[q_lo, q_hi), sorted by done; q[q_hi] a
-                          sentinel with done UINT64_MAX */
+    wk_node *q;        /* the order queue: q[q_lo, q_hi), sorted by done; sentinels:
+                          q[q_lo - 1] with done 0, q[q_hi] with done UINT64_MAX */
     uint32_t q_lo, q_hi;
     uint32_t q_end;    /* 2 * max_inflight: q_hi there, slide the nodes down */
     uint32_t *scratch; /* places retired by one begin */
@@ -130,10 +130,11 @@ mmu_err mmu_walkers_create(const mmu_walkers_config *cfg, mmu_walkers **out)
         chains *= 2;
         shift--;
     }
-    p->e = calloc(cfg->max_inflight, sizeof *p->e);
+    p->e = calloc((size_t)cfg->max_inflight + 1, sizeof *p->e);
     p->at = calloc(cfg->max_inflight, sizeof *p->at);
-    p->link = calloc((size_t)chains + cfg->max_inflight, sizeof *p->link);
-    p->q = calloc(2 * (size_t)cfg->max_inflight + 1, sizeof *p->q);
+    p->link = calloc((size_t)chains + cfg->max_inflight + 1, sizeof *p->link);
+    wk_node *q = calloc(2 * (size_t)cfg->max_inflight + 2, sizeof *p->q);
+    p->q = q == NULL ? NULL : q + 1;
     p->scratch = calloc(cfg->max_inflight, sizeof *p->scratch);
     p->bits = calloc((cfg->max_inflight + 63) / 64, sizeof *p->bits);
     if (p->e == NULL || p->at == NULL || p->link == NULL || p->q == NULL || p->scratch == NULL ||
@@ -149,7 +150,7 @@ mmu_err mmu_walkers_create(const mmu_walkers_config *cfg, mmu_walkers **out)
     p->max_inflight = cfg->max_inflight;
     p->merge = cfg->merge;
     for (uint32_t i = 0; i < cfg->max_inflight; i++)
-        p->at[i] = i;
+        p->at[i] = i + 1;
     mmu_walkers_reset(p);
     *out = p;
     return MMU_OK;
@@ -162,7 +163,8 @@ void mmu_walkers_destroy(mmu_walkers *p)
     free(p->e);
     free(p->at);
     free(p->link);
-    free(p->q);
+    if (p->q != NULL)
+        free(p->q - 1);
     free(p->scratch);
     free(p->bits);
     free(p);
@@ -193,8 +195,7 @@ static inline void hash_link(mmu_walkers *p, uint32_t id, uint64_t key)
     uint32_t c = chain_of(p, key), first = p->link[c];
     p->link[p->next_at + id] = first;
     p->e[id].prev = c;
-    if (first != WK_NONE)
-        p->e[first].prev = p->next_at + id;
+    p->e[first].prev = p->next_at + id;
     p->link[c] = id;
 }
 
@@ -203,8 +204,7 @@ static inline void hash_unlink(mmu_walkers *p, uint32_t id)
 {
     uint32_t next = p->link[p->next_at + id], prev = p->e[id].prev;
     p->link[prev] = next;
-    if (next != WK_NONE)
-        p->e[next].prev = prev;
+    p->e[next].prev = prev;
 }
 
 /* From id on along its chain, the entry with key and done >= cycle (any
@@ -236,6 +236,7 @@ static inline uint32_t find_walk(const mmu_walkers *p, uint64_t key, uint64_t cy
 static __attribute__((noinline)) mmu_err q_slide(mmu_walkers *p)
 {
     memmove(p->q, p->q + p->q_lo, (size_t)(p->q_hi - p->q_lo + 1) * sizeof *p->q);
+    /* q[-1] keeps done 0 */
     p->q_hi -= p->q_lo;
     p->q_lo = 0;
     return MMU_OK;
@@ -245,15 +246,14 @@ static __attribute__((noinline)) mmu_err q_slide(mmu_walkers *p)
    equal done (q_hi < q_end: the caller slides after). */
 static inline void q_push(mmu_walkers *p, uint64_t done, uint32_t id)
 {
-    wk_node *q = p->q;
-    uint32_t i = p->q_hi++, lo = p->q_lo;
-    while (i > lo && q[i - 1].done > done) { /* walks end nearly in order: a step or two */
-        q[i] = q[i - 1];
-        i--;
+    wk_node *x = p->q + p->q_hi++;
+    x[1].done = UINT64_MAX;
+    while (x[-1].done > done) { /* walks end nearly in order: a step or two */
+        x[0] = x[-1];
+        x--;
     }
-    q[i] = (wk_node){ done, id };
-    q[p->q_hi].done = UINT64_MAX;
-    if (i == lo)
+    *x = (wk_node){ done, id };
+    if (done < p->front_done)
         p->front_done = done;
 }
 
@@ -279,11 +279,12 @@ static inline void retire_before(mmu_walkers *p, uint64_t cycle)
 {
     wk_walk *e = p->e;
     uint32_t *at = p->at;
-    const wk_node *q = p->q; /* q[q_hi] is a sentinel: done UINT64_MAX */
+    wk_node *q = p->q;
     uint32_t lo = p->q_lo, n = p->n_inflight;
     uint32_t id = q[lo++].id;
     hash_unlink(p, id);
     if (q[lo].done >= cycle) { /* only one: the last entry moves into its place */
+        q[lo - 1].done = 0;
         p->q_lo = lo;
         p->front_done = q[lo].done;
         uint32_t pl = e[id].place, m = n - 1, idl = at[m];
@@ -300,6 +301,7 @@ static inline void retire_before(mmu_walkers *p, uint64_t cycle)
         hash_unlink(p, id);
         pls[k++] = e[id].place;
     } while (q[lo].done < cycle);
+    q[lo - 1].done = 0;
     p->q_lo = lo;
     p->front_done = q[lo].done;
     uint32_t m = n - k;
@@ -365,7 +367,7 @@ static __attribute__((noinline)) void drop_first(mmu_walkers *p)
     uint32_t id = q[best].id;
     for (uint32_t i = best; i > p->q_lo; i--)
         q[i] = q[i - 1];
-    p->q_lo++;
+    q[p->q_lo++].done = 0;
     p->front_done = p->q[p->q_lo].done;
     hash_unlink(p, id);
     uint32_t pl = p->e[id].place, last = --p->n_inflight;
@@ -569,9 +571,10 @@ void mmu_walkers_reset(mmu_walkers *p)
     memset(p->free_at, 0, sizeof p->free_at);
     p->n_inflight = 0; /* at[] stays a permutation of the ids */
     p->q_lo = p->q_hi = 0;
+    p->q[-1].done = 0;
     p->q[0].done = UINT64_MAX;
     p->front_done = UINT64_MAX;
-    memset(p->link, 0xFF, (size_t)p->next_at * sizeof *p->link);
+    memset(p->link, 0, (size_t)p->next_at * sizeof *p->link);
     p->open = 0;
     p->max_issue = 0;
     mmu_walkers_clear_stats(p);
