@@ -274,6 +274,15 @@ static uint32_t q_index(const mmu_walkers *p, uint64_t done, uint32_t id)
     return lo;
 }
 
+/* Move the entry at place t into place h (whose id goes to t). */
+static inline void move_place(wk_walk *e, uint32_t *at, uint32_t t, uint32_t h)
+{
+    uint32_t id = at[t], idr = at[h];
+    at[h] = id;
+    e[id].place = h;
+    at[t] = idr;
+}
+
 /* Retire the entries with done < cycle (the front of the queue has one). */
 static inline void retire_before(mmu_walkers *p, uint64_t cycle)
 {
@@ -306,6 +315,20 @@ static inline void retire_before(mmu_walkers *p, uint64_t cycle)
     p->front_done = q[lo].done;
     uint32_t m = n - k;
     p->n_inflight = m;
+    if (k == 2) { /* as below, the cases written out */
+        uint32_t a = pls[0], b = pls[1];
+        if (a > b) {
+            a = pls[1];
+            b = pls[0];
+        }
+        if (b < m) { /* two holes: the last entry into a, the one before into b */
+            move_place(e, at, n - 1, a);
+            move_place(e, at, n - 2, b);
+        } else if (a < m) { /* b is n - 2 or n - 1: the other one goes into a */
+            move_place(e, at, b == n - 1 ? n - 2 : n - 1, a);
+        }
+        return;
+    }
     if (k <= WK_SMALL) {
         /* Replay the scan: visit the retired places in increasing order,
            move the last entry into each and look at it again. */
@@ -345,10 +368,7 @@ static inline void retire_before(mmu_walkers *p, uint64_t cycle)
             do
                 t--;
             while (bits[t >> 6] & (UINT64_C(1) << (t & 63)));
-            uint32_t ids = at[t], idr = at[h];
-            at[h] = ids;
-            e[ids].place = h;
-            at[t] = idr;
+            move_place(e, at, t, h);
         }
     }
     for (uint32_t j = 0; j < k; j++)
@@ -408,8 +428,15 @@ static __attribute__((noinline)) mmu_err inflight_add(mmu_walkers *p, uint64_t k
 /* Among the walkers free at issue the one free last, else the one that
    frees first, the lowest index on a tie: the smallest of issue - free
    (free walkers, at most issue) or free (busy ones, above issue). */
+static inline uint64_t walker_key(uint64_t free_at, uint64_t issue)
+{
+    return free_at <= issue ? issue - free_at : free_at;
+}
+
 static inline uint32_t choose_walker(const mmu_walkers *p, uint64_t issue)
 {
+    if (p->count == 2) /* the default */
+        return walker_key(p->free_at[1], issue) < walker_key(p->free_at[0], issue);
     uint32_t best = 0;
     uint64_t f = p->free_at[0];
     uint64_t best_key = f <= issue ? issue - f : f;
@@ -504,10 +531,11 @@ mmu_err mmu_walkers_end(mmu_walkers *p, uint64_t key, uint64_t start_cycle, uint
     p->stats.walker_walks[w]++;
     p->stats.busy_cycles[w] += duration;
     uint64_t queued = start_cycle - p->grant_issue;
-    p->stats.queue_cycles += queued;
-    p->stats.queued_walks += queued != 0;
     if (queued > p->stats.max_queue_delay)
         p->stats.max_queue_delay = queued;
+    p->stats.queue_cycles += queued;
+    if (queued > 0)
+        p->stats.queued_walks++;
     note_cycles(p, p->grant_issue, done);
 
     if (done_cycle != NULL)
