@@ -36,10 +36,12 @@ typedef struct wk_walk {
     uint64_t key;
     uint64_t start;
     uint64_t done;
-    uint32_t walker;
-    uint32_t place; /* in the dense table (see the top of the file) */
-    uint32_t prev;  /* the index in link[] of the link to it (see struct mmu_walkers) */
-} wk_walk;
+    uint32_t prev;   /* the index in link[] of the link to it (see struct mmu_walkers) */
+    uint16_t place;  /* in the dense table (see the top of the file), < max_inflight */
+    uint16_t walker; /* WK_NO_WALKER: a pending walk (walker UINT32_MAX) */
+} wk_walk;         /* 32 bytes */
+
+#define WK_NO_WALKER 0xFFFF
 
 #define WK_NONE 0 /* no entry: ids are 1..max_inflight, e[0] a dummy */
 #define WK_SMALL 8 /* retiring at most this many at once replays the scan directly */
@@ -279,7 +281,7 @@ static inline void move_place(wk_walk *e, uint32_t *at, uint32_t t, uint32_t h)
 {
     uint32_t id = at[t], idr = at[h];
     at[h] = id;
-    e[id].place = h;
+    e[id].place = (uint16_t)h;
     at[t] = idr;
 }
 
@@ -299,7 +301,7 @@ static inline void retire_before(mmu_walkers *p, uint64_t cycle)
         uint32_t pl = e[id].place, m = n - 1, idl = at[m];
         p->n_inflight = m;
         at[pl] = idl;
-        e[idl].place = pl;
+        e[idl].place = (uint16_t)pl;
         at[m] = id;
         return;
     }
@@ -344,7 +346,7 @@ static inline void retire_before(mmu_walkers *p, uint64_t cycle)
                 n--;
                 uint32_t idr = at[pl], idl = at[n];
                 at[pl] = idl;
-                e[idl].place = pl;
+                e[idl].place = (uint16_t)pl;
                 at[n] = idr;
             }
         }
@@ -393,7 +395,7 @@ static __attribute__((noinline)) void drop_first(mmu_walkers *p)
     uint32_t pl = p->e[id].place, last = --p->n_inflight;
     uint32_t idl = p->at[last];
     p->at[pl] = idl;
-    p->e[idl].place = pl;
+    p->e[idl].place = (uint16_t)pl;
     p->at[last] = id;
     p->stats.inflight_overflows++;
 }
@@ -409,8 +411,8 @@ static inline __attribute__((always_inline)) void add_room(mmu_walkers *p, uint6
     e->key = key;
     e->start = start;
     e->done = done;
-    e->walker = walker;
-    e->place = pl;
+    e->walker = (uint16_t)walker; /* UINT32_MAX: WK_NO_WALKER */
+    e->place = (uint16_t)pl;
     hash_link(p, id, key);
     q_push(p, done, id);
 }
@@ -459,7 +461,7 @@ static __attribute__((noinline)) mmu_err join(mmu_walkers *p, uint32_t id, uint6
     out->start_cycle = w->start;
     out->done_cycle = w->done;
     out->queue_cycles = 0;
-    out->walker = w->walker;
+    out->walker = w->walker == WK_NO_WALKER ? UINT32_MAX : w->walker;
     out->merged = 1;
     p->stats.merged++;
     p->stats.merged_wait_cycles += w->done - issue_cycle;
