@@ -285,6 +285,21 @@ static inline void move_place(wk_walk *e, uint32_t *at, uint32_t t, uint32_t h)
     at[t] = idr;
 }
 
+/* Retire the front entry of the queue alone (the next one is not due): the
+   last entry moves into its place. */
+static inline void retire_one(mmu_walkers *p)
+{
+    wk_node *q = p->q + p->q_lo++;
+    uint32_t id = q->id;
+    hash_unlink(p, id);
+    q->done = 0; /* the sentinel below the queue */
+    p->front_done = q[1].done;
+    uint32_t pl = p->e[id].place, m = --p->n_inflight, idl = p->at[m];
+    p->at[pl] = idl;
+    p->e[idl].place = (uint16_t)pl;
+    p->at[m] = id;
+}
+
 /* Retire the entries with done < cycle (the front of the queue has one). */
 static inline void retire_before(mmu_walkers *p, uint64_t cycle)
 {
@@ -292,23 +307,9 @@ static inline void retire_before(mmu_walkers *p, uint64_t cycle)
     uint32_t *at = p->at;
     wk_node *q = p->q;
     uint32_t lo = p->q_lo, n = p->n_inflight;
-    uint32_t id = q[lo++].id;
-    hash_unlink(p, id);
-    if (q[lo].done >= cycle) { /* only one: the last entry moves into its place */
-        q[lo - 1].done = 0;
-        p->q_lo = lo;
-        p->front_done = q[lo].done;
-        uint32_t pl = e[id].place, m = n - 1, idl = at[m];
-        p->n_inflight = m;
-        at[pl] = idl;
-        e[idl].place = (uint16_t)pl;
-        at[m] = id;
-        return;
-    }
-    uint32_t *pls = p->scratch, k = 1;
-    pls[0] = e[id].place;
+    uint32_t *pls = p->scratch, k = 0;
     do {
-        id = q[lo++].id;
+        uint32_t id = q[lo++].id;
         hash_unlink(p, id);
         pls[k++] = e[id].place;
     } while (q[lo].done < cycle);
@@ -317,6 +318,10 @@ static inline void retire_before(mmu_walkers *p, uint64_t cycle)
     p->front_done = q[lo].done;
     uint32_t m = n - k;
     p->n_inflight = m;
+    if (k == 1) {
+        move_place(e, at, m, pls[0]);
+        return;
+    }
     if (k == 2) { /* as below, the cases written out */
         uint32_t a = pls[0], b = pls[1];
         if (a > b) {
@@ -511,8 +516,11 @@ mmu_err mmu_walkers_begin(mmu_walkers *p, uint64_t issue_cycle, uint64_t key,
     else
         p->max_issue = issue_cycle;
 
-    if (p->front_done < issue_cycle)
-        return retire_and_grant(p, issue_cycle, key, out);
+    if (p->front_done < issue_cycle) {
+        if (p->q[p->q_lo + 1].done < issue_cycle)
+            return retire_and_grant(p, issue_cycle, key, out);
+        retire_one(p);
+    }
     return grant(p, issue_cycle, key, out);
 }
 
