@@ -36,7 +36,7 @@ typedef struct wk_walk {
     uint64_t key;
     uint64_t start;
     uint64_t done;
-    uint32_t prev;   /* the index in link[] of the link to it (see struct mmu_walkers) */
+    uint32_t next;   /* the next id of its hash chain, or WK_NONE */
     uint16_t place;  /* in the dense table (see the top of the file), < max_inflight */
     uint16_t walker; /* WK_NO_WALKER: a pending walk (walker UINT32_MAX) */
 } wk_walk;         /* 32 bytes */
@@ -57,12 +57,11 @@ struct mmu_walkers {
     uint64_t front_done; /* done of the queue's front node; UINT64_MAX when empty */
     uint64_t max_issue;  /* high-water mark of issue cycles, to count late issues (0 before any) */
     uint64_t first_issue; /* smallest issue counted (UINT64_MAX before any; stats.first_issue) */
-    /* hash from key to id: chains doubly linked through link[]: link[c] (c <
-       the number of chains) the first id of chain c, link[next_at + id] the
-       id after id; WK_NONE ends a chain (e[WK_NONE].prev takes any write) */
+    /* hash from key to id: link[c] the first id of chain c (linked through
+       wk_walk.next), WK_NONE for none */
     uint32_t *link;
-    uint32_t next_at;    /* the number of chains, a power of two */
-    uint32_t hash_shift; /* 64 - log2(next_at) */
+    uint32_t n_chains;   /* a power of two */
+    uint32_t hash_shift; /* 64 - log2(n_chains) */
     int open;          /* a grant is open: the fields below until end or cancel */
     uint64_t grant_key, grant_start, grant_issue;
     uint32_t grant_walker;
@@ -134,7 +133,7 @@ mmu_err mmu_walkers_create(const mmu_walkers_config *cfg, mmu_walkers **out)
     }
     p->e = calloc((size_t)cfg->max_inflight + 1, sizeof *p->e);
     p->at = calloc(cfg->max_inflight, sizeof *p->at);
-    p->link = calloc((size_t)chains + cfg->max_inflight + 1, sizeof *p->link);
+    p->link = calloc(chains, sizeof *p->link);
     wk_node *q = calloc(2 * (size_t)cfg->max_inflight + 2, sizeof *p->q);
     p->q = q == NULL ? NULL : q + 1;
     p->scratch = calloc(cfg->max_inflight, sizeof *p->scratch);
@@ -145,7 +144,7 @@ mmu_err mmu_walkers_create(const mmu_walkers_config *cfg, mmu_walkers **out)
         return MMU_ENOMEM;
     }
     p->hash_shift = shift;
-    p->next_at = chains;
+    p->n_chains = chains;
     p->q_end = 2 * cfg->max_inflight;
     p->cfg = *cfg;
     p->count = cfg->count;
@@ -194,19 +193,18 @@ static inline uint32_t chain_of(const mmu_walkers *p, uint64_t key)
 
 static inline void hash_link(mmu_walkers *p, uint32_t id, uint64_t key)
 {
-    uint32_t c = chain_of(p, key), first = p->link[c];
-    p->link[p->next_at + id] = first;
-    p->e[id].prev = c;
-    p->e[first].prev = p->next_at + id;
+    uint32_t c = chain_of(p, key);
+    p->e[id].next = p->link[c];
     p->link[c] = id;
 }
 
 /* Take id out of its hash chain. */
 static inline void hash_unlink(mmu_walkers *p, uint32_t id)
 {
-    uint32_t next = p->link[p->next_at + id], prev = p->e[id].prev;
-    p->link[prev] = next;
-    p->e[next].prev = prev;
+    uint32_t *x = &p->link[chain_of(p, p->e[id].key)];
+    while (*x != id) /* chains are short: mostly it is the first */
+        x = &p->e[*x].next;
+    *x = p->e[id].next;
 }
 
 /* From id on along its chain, the entry with key and done >= cycle (any
@@ -216,7 +214,7 @@ static uint32_t chain_find(const mmu_walkers *p, uint32_t id, uint64_t key, uint
                            int any_done)
 {
     uint32_t best = WK_NONE;
-    for (; id != WK_NONE; id = p->link[p->next_at + id]) {
+    for (; id != WK_NONE; id = p->e[id].next) {
         const wk_walk *w = &p->e[id];
         if (w->key == key && (any_done || w->done >= cycle) &&
             (best == WK_NONE || w->place < p->e[best].place))
@@ -612,7 +610,7 @@ void mmu_walkers_reset(mmu_walkers *p)
     p->q[-1].done = 0;
     p->q[0].done = UINT64_MAX;
     p->front_done = UINT64_MAX;
-    memset(p->link, 0, (size_t)p->next_at * sizeof *p->link);
+    memset(p->link, 0, (size_t)p->n_chains * sizeof *p->link);
     p->open = 0;
     p->max_issue = 0;
     mmu_walkers_clear_stats(p);
