@@ -14,15 +14,21 @@
  *
  * The entries live in fixed slots (ids) that never move; each keeps its
  * place in the dense array as a number, and at[] maps places to ids (at[0,
- * n) the table, at[n, capacity) the free ids), so the scan's moves are two
- * stores each and the other indexes never see them.  A hash from key to id
- * (chains through the entries) gives a lookup in O(1); an order queue, a
- * ring of ids sorted by done (ties in any order), gives the entries to
- * retire, and the run of equal done at its front the one to drop (the
- * lowest place).  Walks end nearly in the order they are entered, so
- * keeping the ring sorted costs a step or two per walk.  Retiring replays
- * the scan's moves over the sorted places of the retired entries only, so
- * the places end up exactly as the scan would leave them.
+ * n) the table, at[n, capacity) the free ids), so a move of the scan is
+ * three stores and the other indexes never see it.  Places only decide
+ * ties (two entries of one key, from a pending walk, or a full table
+ * dropping among equal done cycles), but which entry is where depends on
+ * every retirement before, so they are kept exact.  A hash from key to id
+ * (chains through the entries) gives a lookup in O(1), and nearly always
+ * an empty chain; an order queue, an array of ids sorted by done (ties in
+ * any order) with sentinels at both ends, gives the entries to retire, and
+ * the run of equal done at its front the one to drop (the lowest place).
+ * Walks end nearly in the order they are entered, so keeping it sorted
+ * costs a step or two per walk.  Retiring one entry (the common case, done
+ * inside begin) moves the last entry into its place; retiring a few sorts
+ * their places and replays the scan's moves over them; retiring many uses
+ * what the scan amounts to (see retire_before), so the places end up
+ * exactly as the scan would leave them.
  */
 #include "mmusim/walkers.h"
 #include "msg.h"
@@ -298,7 +304,7 @@ static inline void retire_one(mmu_walkers *p)
     p->at[m] = id;
 }
 
-/* Retire the entries with done < cycle (the front of the queue has one). */
+/* Retire the entries with done < cycle, at least two (one: retire_one). */
 static inline void retire_before(mmu_walkers *p, uint64_t cycle)
 {
     wk_walk *e = p->e;
@@ -316,10 +322,6 @@ static inline void retire_before(mmu_walkers *p, uint64_t cycle)
     p->front_done = q[lo].done;
     uint32_t m = n - k;
     p->n_inflight = m;
-    if (k == 1) {
-        move_place(e, at, m, pls[0]);
-        return;
-    }
     if (k == 2) { /* as below, the cases written out */
         uint32_t a = pls[0], b = pls[1];
         if (a > b) {
