@@ -5,7 +5,8 @@
  * random stream checked against independent invariants (no walker runs two
  * walks at once, throughput <= walkers / mean walk time, work conservation,
  * exact merge decisions), out-of-order issue, the bounded in-flight table
- * (and its indexes against a plain scan of the table),
+ * (and its indexes against a plain scan of the table, small tables and
+ * large ones retiring many entries at once),
  * API contract errors and configuration checks.
  */
 #include <setjmp.h>
@@ -419,10 +420,12 @@ typedef struct ref_walk {
     uint32_t walker;
 } ref_walk;
 
+#define REF_MAX 200 /* largest table of the scan */
+
 typedef struct ref_pool {
     uint32_t count, cap, n;
     uint64_t free_at[8];
-    ref_walk t[16];
+    ref_walk t[REF_MAX];
     uint64_t overflows, merged;
     int open;
     ref_walk grant;
@@ -460,14 +463,18 @@ static void ref_add(ref_pool *r, ref_walk w)
     r->t[r->n++] = w;
 }
 
-/* begin: 1 and the grant's start when a walk must be made, 0 when merged. */
-static int ref_begin(ref_pool *r, uint64_t issue, uint64_t key, uint64_t *start, uint64_t *done)
+/* begin: 1 and the grant's start and walker when a walk must be made, 0
+   and the joined walk's start, done and walker when merged. */
+static int ref_begin(ref_pool *r, uint64_t issue, uint64_t key, uint64_t *start, uint64_t *done,
+                     uint32_t *walker)
 {
     ref_retire(r, issue);
     const ref_walk *w = ref_find(r, key, issue);
     if (w != NULL) {
         r->merged++;
+        *start = w->start;
         *done = w->done;
+        *walker = w->walker;
         return 0;
     }
     uint32_t best = UINT32_MAX, busy = 0;
@@ -482,6 +489,7 @@ static int ref_begin(ref_pool *r, uint64_t issue, uint64_t key, uint64_t *start,
     }
     uint32_t k = best != UINT32_MAX ? best : busy;
     *start = r->free_at[k] > issue ? r->free_at[k] : issue;
+    *walker = k;
     r->grant = (ref_walk){ key, *start, 0, k };
     r->open = 1;
     return 1;
@@ -508,23 +516,30 @@ static void ref_pending(ref_pool *r, uint64_t key, uint64_t done)
     ref_add(r, (ref_walk){ key, done, done, UINT32_MAX });
 }
 
-/* Random begins, ends, pendings (also inside a begin-end pair, which gives
- * two entries of one key), late issues, equal completion cycles and a small
- * table that overflows: every grant, lookup and count as the scan gives. */
-static void test_inflight_vs_scan(void **state)
+/*
+ * rounds random pools (1 to max_count walkers, count to max_cap entries),
+ * each driven by ops random begins, ends, pendings (also inside a
+ * begin-end pair, which gives two entries of one key), late issues, equal
+ * completion cycles and overflows, and with jumps every jump_every ops (0:
+ * none) a leap forward in time that retires many entries at once: every
+ * grant, merge, lookup and count as the scan gives.
+ */
+static void vs_scan(uint64_t seed, uint32_t rounds, uint32_t ops, uint32_t max_cap,
+                    uint32_t max_count, uint32_t jump_every)
 {
-    (void)state;
-    rng_state = 99;
-    for (uint32_t round = 0; round < 200; round++) {
+    rng_state = seed;
+    for (uint32_t round = 0; round < rounds; round++) {
         ref_pool r;
         memset(&r, 0, sizeof r);
-        r.count = 1 + rnd(3);
-        r.cap = r.count + rnd(16 - r.count + 1);
-        uint32_t keys = 2 + rnd(20);
+        r.count = 1 + rnd(max_count);
+        r.cap = r.count + rnd(max_cap - r.count + 1);
+        uint32_t keys = jump_every ? 2 + rnd(3 * r.cap) : 2 + rnd(20);
         mmu_walkers *p = make(r.count, r.cap, 1);
         uint64_t now = 0;
-        for (uint32_t op = 0; op < 3000; op++) {
+        for (uint32_t op = 0; op < ops; op++) {
             now += rnd(4);
+            if (jump_every && rnd(jump_every) == 0)
+                now += 20 + rnd(400);
             uint64_t issue = rnd(8) == 0 && now > 20 ? now - rnd(20) : now; /* late issues */
             uint64_t key = rnd(keys);
             if (rnd(6) == 0) {
@@ -534,11 +549,14 @@ static void test_inflight_vs_scan(void **state)
             } else {
                 mmu_walk_grant g;
                 uint64_t start = 0, done = 0;
+                uint32_t walker = 0;
                 assert_int_equal(mmu_walkers_begin(p, issue, key, &g), MMU_OK);
-                int walk = ref_begin(&r, issue, key, &start, &done);
+                int walk = ref_begin(&r, issue, key, &start, &done, &walker);
                 assert_int_equal(!g.merged, walk);
+                assert_int_equal(g.start_cycle, start);
+                assert_int_equal(g.walker, walker);
                 if (walk) {
-                    assert_int_equal(g.start_cycle, start);
+                    assert_int_equal(g.queue_cycles, start - issue);
                     if (rnd(10) == 0) { /* a pending for the same page before the end */
                         mmu_walkers_pending(p, key, issue + 3);
                         ref_pending(&r, key, issue + 3);
@@ -550,7 +568,7 @@ static void test_inflight_vs_scan(void **state)
                     assert_int_equal(g.done_cycle, done);
                 }
             }
-            for (uint64_t k = 0; k < keys; k++) {
+            for (uint64_t k = 0; k < keys && k < 40; k++) {
                 uint64_t c = now - (now > 10 ? rnd(10) : 0) + rnd(10), d = 0;
                 const ref_walk *w = ref_find(&r, k, c);
                 assert_int_equal(mmu_walkers_inflight(p, c, k, &d), w != NULL);
@@ -564,6 +582,23 @@ static void test_inflight_vs_scan(void **state)
         assert_int_equal(s.merged, r.merged);
         mmu_walkers_destroy(p);
     }
+}
+
+/* Small tables (up to 16 entries), few keys: many merges, duplicate keys
+ * and overflows with ties. */
+static void test_inflight_vs_scan(void **state)
+{
+    (void)state;
+    vs_scan(99, 200, 3000, 16, 3, 0);
+}
+
+/* Tables of up to 200 entries (a bitmap of several words), up to 4
+ * walkers, many keys and leaps in time: retirements of one, two, a few and
+ * many entries at once, every case of their moves. */
+static void test_inflight_vs_scan_bursts(void **state)
+{
+    (void)state;
+    vs_scan(7, 60, 4000, REF_MAX, 4, 50);
 }
 
 static void test_contract(void **state)
@@ -663,6 +698,7 @@ int main(void)
         cmocka_unit_test(test_out_of_order),
         cmocka_unit_test(test_inflight_table),
         cmocka_unit_test(test_inflight_vs_scan),
+        cmocka_unit_test(test_inflight_vs_scan_bursts),
         cmocka_unit_test(test_contract),
         cmocka_unit_test(test_config_check),
     };
