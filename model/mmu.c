@@ -120,6 +120,9 @@ struct mmu {
        the arrays to insert into, level order, NULL-terminated; wsplit: some level splinters it */
     mmu_tlb *wfill[2][MMU_PAGE_SIZES][MMU_MAX_TLB_LEVELS + 1];
     uint8_t wsplit[2][MMU_PAGE_SIZES];
+    /* a side's arrays in lookup order (level by level), NULL-terminated, and each one's level */
+    mmu_tlb *look[2][MMU_MAX_TLB_ARRAYS + 1];
+    uint8_t look_lv[2][MMU_MAX_TLB_ARRAYS];
     uint32_t miss_latency;
     uint32_t page_size;  /* fixed walker: every mapping's page size */
     uint32_t fill;
@@ -401,6 +404,15 @@ static void fill_setup(mmu *m)
             }
             m->wfill[s][ps][n] = NULL;
         }
+    for (int s = SIDE_I; s <= SIDE_D; s++) {
+        unsigned n = 0;
+        for (uint32_t l = 0; l < m->n_levels[s]; l++)
+            for (uint32_t k = 0; k < m->lv[s][l].n; k++) {
+                m->look_lv[s][n] = (uint8_t)l;
+                m->look[s][n++] = m->lv[s][l].t[k];
+            }
+        m->look[s][n] = NULL;
+    }
 }
 
 /* e as slot h keeps it: cut down to h's size around va when that is smaller (in *tmp). */
@@ -711,11 +723,13 @@ static __attribute__((noinline)) uint32_t walk_faulted(mmu *m, const mmu_request
     }
 }
 
-/* Radix mode, after every TLB level missed (lat cycles spent looking them up). */
+/* Radix mode, after every TLB level missed (lat cycles spent looking them up; absent: no array
+   of side s holds the page, tlb_may_hold). */
 static inline __attribute__((always_inline)) mmu_err radix_miss_body(mmu *m, const mmu_request *req,
                                                                       mmu_response *resp, uint32_t lat, int s,
-                                                                      int native)
+                                                                      int native, int absent)
 {
+    const uint64_t changes = m->tlb_changes; /* the arrays as the lookups saw them (absent) */
     mmu_walk_result res;
     const uint16_t vm = native ? 0 : req_vmid(m, req);
     uint64_t t = pool_walk(m, req, req->cycle + lat, vm, &res, native);
@@ -728,9 +742,23 @@ static inline __attribute__((always_inline)) mmu_err radix_miss_body(mmu *m, con
     /* the walk's TLB entry (mmu_walk_tlb_entry, with the request's VM) */
     const mmu_tlb_entry e = {res.vbase, res.pbase, req->asid, res.page_size, res.tlb_flags, vm};
     if (m->fill == MMU_FILL_NONINCLUSIVE && !m->wsplit[s][e.page_size]) {
-        /* fill_above's non-inclusive loop, every level, no page splintered */
-        for (mmu_tlb *const *to = m->wfill[s][e.page_size]; *to; to++)
-            (void)mmu_tlb_insert(*to, &e, NULL, NULL);
+        /* fill_above's non-inclusive loop, every level, no page splintered; when no array changed
+           since the lookups found the page in none, without a search */
+        mmu_tlb *const *to = m->wfill[s][e.page_size];
+        if (absent && m->tlb_changes == changes) {
+            const unsigned shift = tlb_page_shift(e.page_size);
+            const uint64_t vpn = e.vbase >> shift;
+            const uint32_t ag = ((e.flags & MMU_TLB_GLOBAL) ? (ASID_GLOBAL | e.asid) : e.asid) |
+                                (uint32_t)vm << TLB_VMID_SHIFT;
+            const uint64_t pbase = e.pbase & ~((UINT64_C(1) << shift) - 1);
+            for (; *to; to++)
+                if (!tlb_fill_absent(*to, vpn, (vpn << TLB_PS_BITS) | e.page_size, ag, pbase, e.flags,
+                                     e.page_size))
+                    (void)mmu_tlb_insert(*to, &e, NULL, NULL);
+        } else {
+            for (; *to; to++)
+                (void)mmu_tlb_insert(*to, &e, NULL, NULL);
+        }
     } else if (m->fill == MMU_FILL_NONINCLUSIVE) {
         /* fill_above's non-inclusive loop, every level */
         const fill_slot *h = &m->hold[s][0][e.page_size], *end = h + m->n_levels[s] * MMU_PAGE_SIZES;
@@ -759,7 +787,7 @@ static inline __attribute__((always_inline)) mmu_err radix_miss_body(mmu *m, con
 static __attribute__((noinline)) mmu_err radix_miss(mmu *m, const mmu_request *req, mmu_response *resp,
                                                     uint32_t lat, int s)
 {
-    return radix_miss_body(m, req, resp, lat, s, 0);
+    return radix_miss_body(m, req, resp, lat, s, 0, 0);
 }
 
 /*
@@ -987,7 +1015,16 @@ static inline __attribute__((always_inline)) mmu_err translate_full_body(mmu *m,
     resp->page_faults = 0;
 
     const uint32_t nl = m->n_levels[s];
-    for (uint32_t l = 0; l < nl; l++) {
+    /* the levels whose arrays cannot hold the page miss with no change: the lookup starts at the
+       first that may (l0 = nl: the page is in no array, as the walk's fills may use) */
+    uint32_t l0 = nl;
+    for (mmu_tlb *const *tp = m->look[s]; *tp; tp++) {
+        if (tlb_may_hold(*tp, va)) {
+            l0 = m->look_lv[s][tp - m->look[s]];
+            break;
+        }
+    }
+    for (uint32_t l = l0; l < nl; l++) {
         const level *lv = &m->lv[s][l];
         uint32_t hitmask = 0;
         size_t hi = 0;
@@ -1078,7 +1115,7 @@ static inline __attribute__((always_inline)) mmu_err translate_full_body(mmu *m,
     m->miss_pend[s][type]++;
     lat = nl ? m->lat_upto[s][nl - 1] : 0;
     if (m->radix) /* (inline_walk: access_full's copy has a native walk's code in its own frame) */
-        return inline_walk && !m->virt ? radix_miss_body(m, req, resp, lat, s, 1)
+        return inline_walk && !m->virt ? radix_miss_body(m, req, resp, lat, s, 1, l0 == nl)
                                        : radix_miss(m, req, resp, lat, s);
 
     /* fixed miss handler: identity mapping of walker.page_size pages */

@@ -218,6 +218,62 @@ static inline int tlb_find(const mmu_tlb *t, uint64_t vaddr, uint32_t asid, uint
     return 0;
 }
 
+/*
+ * Whether t may hold vaddr's page for some owner: in a set vaddr probes (a
+ * size t has entries of), some way's key agrees with vaddr's in its low half
+ * (tlb_set_cands; an array of more than 32 ways: always).  When it may not,
+ * a lookup of vaddr misses and changes nothing, and until the array changes
+ * (its change counter) no way holds the page of any size containing vaddr:
+ * tlb_fill_absent may insert it without a search.  tlb_may_hold_any: the
+ * same, out of line, for arrays of other than 4, 8, 12 or 16 ways.
+ */
+int tlb_may_hold_any(const mmu_tlb *t, uint64_t vaddr);
+
+static inline int tlb_may_hold(const mmu_tlb *t, uint64_t vaddr)
+{
+    if (!t->ways4)
+        return tlb_may_hold_any(t, vaddr);
+    for (uint32_t live = t->live; live; live &= live - 1) {
+        const unsigned i = (unsigned)__builtin_ctz(live);
+        const uint64_t vpn = vaddr >> t->shift[i];
+        const uint64_t key = (vpn << TLB_PS_BITS) | t->psidx[i];
+        if (tlb_set_cands(t, t->key + (size_t)tlb_set_of(t, vpn) * t->ways, key))
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * mmu_tlb_insert(t, e, NULL, NULL) of a page no way of t holds (tlb_may_hold
+ * was 0 for an address of it, and t has not changed since), of a size t
+ * holds, when t is full and keeps a recency order (its oldest way is the
+ * victim, as mmu_tlb_insert's): returns 1.  Otherwise returns 0 and does
+ * nothing (the caller calls mmu_tlb_insert).  The entry comes as the array
+ * keeps it: vpn = vbase >> shift, its key, its tag with the global bit (ag),
+ * pbase with the offset bits clear, flags, page size ps.
+ */
+static inline int tlb_fill_absent(mmu_tlb *t, uint64_t vpn, uint64_t key, uint32_t ag, uint64_t pbase,
+                                  uint8_t flags, unsigned ps)
+{
+    if (t->valid != t->full_order)
+        return 0;
+    const uint32_t set = tlb_set_of(t, vpn);
+    const size_t i = (size_t)set * t->ways + repl_order_evict(&t->repl, set);
+    const unsigned old = (unsigned)(t->key[i] & TLB_PS_MASK);
+    if (old != ps) { /* (the same size: the counts stay) */
+        tlb_ps_sub(t, old);
+        tlb_ps_add(t, ps);
+    }
+    t->key[i] = key;
+    t->asid_g[i] = ag;
+    t->pbase[i] = pbase;
+    t->flags[i] = flags;
+    t->stats.fills++;
+    t->stats.evictions++;
+    tlb_set_changed(t, set);
+    return 1;
+}
+
 static inline void tlb_copy_out(const mmu_tlb *t, size_t i, mmu_tlb_entry *out)
 {
     unsigned ps = (unsigned)(t->key[i] & TLB_PS_MASK);
