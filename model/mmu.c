@@ -1015,23 +1015,15 @@ static inline __attribute__((always_inline)) mmu_err translate_full_body(mmu *m,
     resp->page_faults = 0;
 
     const uint32_t nl = m->n_levels[s];
-    /* the levels whose arrays cannot hold the page miss with no change: the lookup starts at the
-       first that may (l0 = nl: the page is in no array, as the walk's fills may use) */
-    uint32_t l0 = nl;
-    for (mmu_tlb *const *tp = m->look[s]; *tp; tp++) {
-        if (tlb_may_hold(*tp, va)) {
-            l0 = m->look_lv[s][tp - m->look[s]];
-            break;
-        }
-    }
-    for (uint32_t l = l0; l < nl; l++) {
+    uint32_t maybe = 0; /* 0 while no array looked up may hold the page (tlb_may_hold) */
+    for (uint32_t l = 0; l < nl; l++) {
         const level *lv = &m->lv[s][l];
         uint32_t hitmask = 0;
         size_t hi = 0;
         /* the arrays of a level are looked up in parallel; each counts its
            lookup by the level's outcome (hit, elsewhere in the level, miss) */
         for (uint32_t k = 0; k < lv->n; k++) {
-            const size_t i = tlb_lookup_level(lv->t[k], va, tag);
+            const size_t i = tlb_lookup_level(lv->t[k], va, tag, &maybe);
             if (i) {
                 if (!hitmask)
                     hi = i - 1;
@@ -1115,7 +1107,7 @@ static inline __attribute__((always_inline)) mmu_err translate_full_body(mmu *m,
     m->miss_pend[s][type]++;
     lat = nl ? m->lat_upto[s][nl - 1] : 0;
     if (m->radix) /* (inline_walk: access_full's copy has a native walk's code in its own frame) */
-        return inline_walk && !m->virt ? radix_miss_body(m, req, resp, lat, s, 1, l0 == nl)
+        return inline_walk && !m->virt ? radix_miss_body(m, req, resp, lat, s, 1, !maybe)
                                        : radix_miss(m, req, resp, lat, s);
 
     /* fixed miss handler: identity mapping of walker.page_size pages */

@@ -181,9 +181,10 @@ static inline uint32_t tlb_set_cands(const mmu_tlb *t, const uint64_t *k, uint64
     return tlb_key_cands(k, t->ways, key);
 }
 
-/* Find the entry mapping vaddr for asid: its set and way; 0 if none. */
-static inline int tlb_find(const mmu_tlb *t, uint64_t vaddr, uint32_t asid, uint32_t *set,
-                           uint32_t *way)
+/* Find the entry mapping vaddr for asid: its set and way; 0 if none (then *maybe is set if some
+   way's key agreed in its low half, or the array has more than 32 ways: see tlb_may_hold). */
+static inline int tlb_find_m(const mmu_tlb *t, uint64_t vaddr, uint32_t asid, uint32_t *set,
+                             uint32_t *way, uint32_t *maybe)
 {
     /* the sizes with an entry somewhere in the array, smallest first */
     for (uint32_t live = t->live; live; live &= live - 1) {
@@ -197,7 +198,9 @@ static inline int tlb_find(const mmu_tlb *t, uint64_t vaddr, uint32_t asid, uint
         if (t->ways <= 32) {
             /* small sets: the ways that may hold the key, then the first of them that holds it
                with a matching ASID */
-            for (uint32_t c = tlb_set_cands(t, k, key); c; c &= c - 1) {
+            uint32_t c = tlb_set_cands(t, k, key);
+            *maybe |= c;
+            for (; c; c &= c - 1) {
                 uint32_t w = (uint32_t)__builtin_ctz(c);
                 if (k[w] == key && tlb_asid_match(ag[w], asid)) {
                     *set = s;
@@ -207,6 +210,7 @@ static inline int tlb_find(const mmu_tlb *t, uint64_t vaddr, uint32_t asid, uint
             }
             continue;
         }
+        *maybe = 1;
         for (uint32_t w = 0; w < t->ways; w++) {
             if (k[w] == key && tlb_asid_match(ag[w], asid)) {
                 *set = s;
@@ -272,6 +276,14 @@ static inline int tlb_fill_absent(mmu_tlb *t, uint64_t vpn, uint64_t key, uint32
     t->stats.evictions++;
     tlb_set_changed(t, set);
     return 1;
+}
+
+/* Find the entry mapping vaddr for asid: its set and way; 0 if none. */
+static inline int tlb_find(const mmu_tlb *t, uint64_t vaddr, uint32_t asid, uint32_t *set,
+                           uint32_t *way)
+{
+    uint32_t maybe = 0;
+    return tlb_find_m(t, vaddr, asid, set, way, &maybe);
 }
 
 static inline void tlb_copy_out(const mmu_tlb *t, size_t i, mmu_tlb_entry *out)
@@ -355,10 +367,11 @@ static inline int tlb_hit_changes(const mmu_tlb *t, uint32_t set, uint32_t way)
  * caller counts the lookup with tlb_count once the level's outcome is known.
  * Returns the entry's index + 1 (set * ways + way; tlb_copy_out), 0 on a miss.
  */
-static inline __attribute__((always_inline)) size_t tlb_lookup_level(mmu_tlb *t, uint64_t vaddr, uint32_t asid)
+static inline __attribute__((always_inline)) size_t tlb_lookup_level(mmu_tlb *t, uint64_t vaddr, uint32_t asid,
+                                                                     uint32_t *maybe)
 {
     uint32_t set, way;
-    if (!tlb_find(t, vaddr, asid, &set, &way))
+    if (!tlb_find_m(t, vaddr, asid, &set, &way, maybe))
         return 0;
     if (t->hit_changes) {
         if (t->order) { /* LRU (FIFO's hits change nothing) */
