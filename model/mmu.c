@@ -120,9 +120,6 @@ struct mmu {
        the arrays to insert into, level order, NULL-terminated; wsplit: some level splinters it */
     mmu_tlb *wfill[2][MMU_PAGE_SIZES][MMU_MAX_TLB_LEVELS + 1];
     uint8_t wsplit[2][MMU_PAGE_SIZES];
-    /* a side's arrays in lookup order (level by level), NULL-terminated, and each one's level */
-    mmu_tlb *look[2][MMU_MAX_TLB_ARRAYS + 1];
-    uint8_t look_lv[2][MMU_MAX_TLB_ARRAYS];
     uint32_t miss_latency;
     uint32_t page_size;  /* fixed walker: every mapping's page size */
     uint32_t fill;
@@ -404,15 +401,6 @@ static void fill_setup(mmu *m)
             }
             m->wfill[s][ps][n] = NULL;
         }
-    for (int s = SIDE_I; s <= SIDE_D; s++) {
-        unsigned n = 0;
-        for (uint32_t l = 0; l < m->n_levels[s]; l++)
-            for (uint32_t k = 0; k < m->lv[s][l].n; k++) {
-                m->look_lv[s][n] = (uint8_t)l;
-                m->look[s][n++] = m->lv[s][l].t[k];
-            }
-        m->look[s][n] = NULL;
-    }
 }
 
 /* e as slot h keeps it: cut down to h's size around va when that is smaller (in *tmp). */
@@ -724,7 +712,7 @@ static __attribute__((noinline)) uint32_t walk_faulted(mmu *m, const mmu_request
 }
 
 /* Radix mode, after every TLB level missed (lat cycles spent looking them up; absent: no array
-   of side s holds the page, tlb_may_hold). */
+   of side s holds the page: tlb_find_m). */
 static inline __attribute__((always_inline)) mmu_err radix_miss_body(mmu *m, const mmu_request *req,
                                                                       mmu_response *resp, uint32_t lat, int s,
                                                                       int native, int absent)
@@ -1015,7 +1003,7 @@ static inline __attribute__((always_inline)) mmu_err translate_full_body(mmu *m,
     resp->page_faults = 0;
 
     const uint32_t nl = m->n_levels[s];
-    uint32_t maybe = 0; /* 0 while no array looked up may hold the page (tlb_may_hold) */
+    uint32_t maybe = 0; /* 0 while no array looked up may hold the page (tlb_find_m) */
     for (uint32_t l = 0; l < nl; l++) {
         const level *lv = &m->lv[s][l];
         uint32_t hitmask = 0;

@@ -152,20 +152,6 @@ int mmu_tlb_probe(const mmu_tlb *t, uint64_t vaddr, uint32_t asid, mmu_tlb_entry
     return 1;
 }
 
-int tlb_may_hold_any(const mmu_tlb *t, uint64_t vaddr)
-{
-    if (t->ways > 32)
-        return t->live != 0;
-    for (uint32_t live = t->live; live; live &= live - 1) {
-        const unsigned i = (unsigned)__builtin_ctz(live);
-        const uint64_t vpn = vaddr >> t->shift[i];
-        const uint64_t key = (vpn << TLB_PS_BITS) | t->psidx[i];
-        if (tlb_key_cands(t->key + (size_t)tlb_set_of(t, vpn) * t->ways, t->ways, key))
-            return 1;
-    }
-    return 0;
-}
-
 static void remove_at(mmu_tlb *t, size_t i)
 {
     tlb_set_changed(t, (uint32_t)(i / t->ways));

@@ -181,8 +181,14 @@ static inline uint32_t tlb_set_cands(const mmu_tlb *t, const uint64_t *k, uint64
     return tlb_key_cands(k, t->ways, key);
 }
 
-/* Find the entry mapping vaddr for asid: its set and way; 0 if none (then *maybe is set if some
-   way's key agreed in its low half, or the array has more than 32 ways: see tlb_may_hold). */
+/*
+ * Find the entry mapping vaddr for asid: its set and way; 0 if none.  Then
+ * *maybe is left as it was only if, in every set probed (a size t has entries
+ * of), no way's key agrees with vaddr's in its low half (tlb_set_cands; sets
+ * of more than 32 ways: never): no way holds vaddr's page, of any size t
+ * holds, for any owner, and until t changes (its change counter),
+ * tlb_fill_absent may insert such a page without a search.
+ */
 static inline int tlb_find_m(const mmu_tlb *t, uint64_t vaddr, uint32_t asid, uint32_t *set,
                              uint32_t *way, uint32_t *maybe)
 {
@@ -223,35 +229,10 @@ static inline int tlb_find_m(const mmu_tlb *t, uint64_t vaddr, uint32_t asid, ui
 }
 
 /*
- * Whether t may hold vaddr's page for some owner: in a set vaddr probes (a
- * size t has entries of), some way's key agrees with vaddr's in its low half
- * (tlb_set_cands; an array of more than 32 ways: always).  When it may not,
- * a lookup of vaddr misses and changes nothing, and until the array changes
- * (its change counter) no way holds the page of any size containing vaddr:
- * tlb_fill_absent may insert it without a search.  tlb_may_hold_any: the
- * same, out of line, for arrays of other than 4, 8, 12 or 16 ways.
- */
-int tlb_may_hold_any(const mmu_tlb *t, uint64_t vaddr);
-
-static inline int tlb_may_hold(const mmu_tlb *t, uint64_t vaddr)
-{
-    if (!t->ways4)
-        return tlb_may_hold_any(t, vaddr);
-    for (uint32_t live = t->live; live; live &= live - 1) {
-        const unsigned i = (unsigned)__builtin_ctz(live);
-        const uint64_t vpn = vaddr >> t->shift[i];
-        const uint64_t key = (vpn << TLB_PS_BITS) | t->psidx[i];
-        if (tlb_set_cands(t, t->key + (size_t)tlb_set_of(t, vpn) * t->ways, key))
-            return 1;
-    }
-    return 0;
-}
-
-/*
- * mmu_tlb_insert(t, e, NULL, NULL) of a page no way of t holds (tlb_may_hold
- * was 0 for an address of it, and t has not changed since), of a size t
- * holds, when t is full and keeps a recency order (its oldest way is the
- * victim, as mmu_tlb_insert's): returns 1.  Otherwise returns 0 and does
+ * mmu_tlb_insert(t, e, NULL, NULL) of a page no way of t holds (tlb_find_m
+ * left *maybe alone for an address of it, and t has not changed since), of
+ * a size t holds, when t is full and keeps a recency order (its oldest way
+ * is the victim, as mmu_tlb_insert's): returns 1.  Otherwise returns 0 and does
  * nothing (the caller calls mmu_tlb_insert).  The entry comes as the array
  * keeps it: vpn = vbase >> shift, its key, its tag with the global bit (ag),
  * pbase with the offset bits clear, flags, page size ps.

@@ -732,6 +732,116 @@ static void test_lru_fifo_vs_plain(void **state)
 }
 
 /*
+ * The walk's fill without a search (tlb_fill_absent, model/mmu.c): two arrays
+ * run the same random stream of lookups, fills, refreshes, takes,
+ * invalidations and resets; on a miss, one fills with mmu_tlb_insert, the
+ * other with tlb_fill_absent whenever its lookup (tlb_find_m) left `maybe`
+ * at 0, and mmu_tlb_insert otherwise.  Their contents, replacement state,
+ * counts and counters must stay equal, and a lookup leaving `maybe` at 0 must
+ * be right that no way holds the page at any size.  Arrays of 4, 8, 12 and 16
+ * ways (power-of-two sets or not), 5 and 40 ways (never absent), two page
+ * sizes, three ASIDs and global entries; LRU, FIFO and PLRU (never filled so).
+ */
+static void same_arrays(const mmu_tlb *a, const mmu_tlb *b)
+{
+    const size_t n = (size_t)a->sets * a->ways;
+    assert_memory_equal(a->key, b->key, n * sizeof *a->key);
+    assert_memory_equal(a->asid_g, b->asid_g, n * sizeof *a->asid_g);
+    assert_memory_equal(a->pbase, b->pbase, n * sizeof *a->pbase);
+    assert_memory_equal(a->flags, b->flags, n);
+    assert_memory_equal(a->sgen, b->sgen, a->sets * sizeof *a->sgen);
+    if (a->order)
+        assert_memory_equal(a->repl.order, b->repl.order, a->sets * sizeof *a->repl.order);
+    assert_int_equal(a->valid, b->valid);
+    assert_int_equal(a->live, b->live);
+    assert_memory_equal(a->ps_valid, b->ps_valid, sizeof a->ps_valid);
+    assert_memory_equal(&a->stats, &b->stats, sizeof a->stats);
+    assert_int_equal(a->own_changes, b->own_changes);
+}
+
+static void test_fill_absent_vs_insert(void **state)
+{
+    (void)state;
+    static const uint32_t shapes[][2] = {{16, 4}, {24, 4}, {64, 8}, {48, 12}, {36, 12},
+                                         {32, 16}, {16, 16}, {10, 5}, {40, 40}};
+    static const mmu_repl_policy pols[] = {MMU_REPL_LRU, MMU_REPL_FIFO, MMU_REPL_PLRU};
+    uint64_t x = 0x2545F4914F6CDD1Dull, fast = 0;
+    for (size_t pi = 0; pi < sizeof pols / sizeof pols[0]; pi++) {
+        for (size_t sh = 0; sh < sizeof shapes / sizeof shapes[0]; sh++) {
+            mmu_tlb_config c;
+            mmu_tlb_config_defaults(&c, "t");
+            c.entries = shapes[sh][0];
+            c.ways = shapes[sh][1];
+            c.policy = pols[pi];
+            c.page_sizes = (1u << MMU_PS_4K) | (1u << MMU_PS_2M);
+            mmu_tlb *a, *b;
+            assert_int_equal(mmu_tlb_create(&c, &a), MMU_OK);
+            assert_int_equal(mmu_tlb_create(&c, &b), MMU_OK);
+            for (int step = 0; step < 20000; step++) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                /* 4 2M regions, 4K pages mostly in the first 64 of each; pages far apart whose
+                   keys agree in their low half */
+                uint64_t va = ((x >> 8) & 3) * 0x200000u + ((x >> 10) & 63) * 0x1000u + 8;
+                if ((x >> 40) % 8 == 0)
+                    va += UINT64_C(1) << 44;
+                const uint16_t asid = (uint16_t)((x >> 16) % 3);
+                const uint8_t ps = (x >> 20) % 5 == 0 ? MMU_PS_2M : MMU_PS_4K;
+                const uint8_t flags = (x >> 24) % 7 == 0 ? MMU_TLB_GLOBAL | MMU_TLB_READ : MMU_TLB_READ;
+                const uint64_t mask = ps_bytes(ps) - 1;
+                const mmu_tlb_entry e = {va & ~mask, (x & ~mask) >> 12, asid, ps, flags, 0};
+                const unsigned op = (unsigned)((x >> 32) % 1000);
+                if (op < 700) { /* a demand access: a lookup, a fill on a miss */
+                    uint32_t sa, wa, sb, wb, ma = 0, mb = 0;
+                    const int ha = tlb_find_m(a, va, asid, &sa, &wa, &ma);
+                    const int hb = tlb_find_m(b, va, asid, &sb, &wb, &mb);
+                    assert_int_equal(ha, hb);
+                    if (ha) {
+                        assert_int_equal(sa, sb);
+                        assert_int_equal(wa, wb);
+                        assert_int_equal(tlb_lookup_level(a, va, asid, &ma), tlb_lookup_level(b, va, asid, &mb));
+                        continue;
+                    }
+                    assert_int_equal(ma != 0, mb != 0);
+                    if (!mb) { /* no way holds the page, of either size, for any owner */
+                        for (size_t i = 0; i < (size_t)b->sets * b->ways; i++)
+                            for (unsigned k = 0; k < b->nsizes; k++)
+                                assert_true(b->key[i] != ((va >> b->shift[k]) << TLB_PS_BITS | b->psidx[k]));
+                    }
+                    assert_int_equal(mmu_tlb_insert(a, &e, NULL, NULL), MMU_OK);
+                    const unsigned shift = tlb_page_shift(ps);
+                    const uint64_t vpn = e.vbase >> shift;
+                    const uint32_t ag = (flags & MMU_TLB_GLOBAL) ? (ASID_GLOBAL | asid) : asid;
+                    if (!mb && tlb_fill_absent(b, vpn, vpn << TLB_PS_BITS | ps, ag, e.pbase & ~mask, flags, ps))
+                        fast++;
+                    else
+                        assert_int_equal(mmu_tlb_insert(b, &e, NULL, NULL), MMU_OK);
+                } else if (op < 800) { /* an insert without a lookup (a refresh when present) */
+                    assert_int_equal(mmu_tlb_insert(a, &e, NULL, NULL), MMU_OK);
+                    assert_int_equal(mmu_tlb_insert(b, &e, NULL, NULL), MMU_OK);
+                } else if (op < 900) {
+                    assert_int_equal(mmu_tlb_take(a, va, asid, NULL), mmu_tlb_take(b, va, asid, NULL));
+                } else if (op < 990) {
+                    assert_int_equal(mmu_tlb_invalidate(a, MMU_INVAL_ADDR_ASID, va, asid),
+                                     mmu_tlb_invalidate(b, MMU_INVAL_ADDR_ASID, va, asid));
+                } else if (op < 996) {
+                    assert_int_equal(mmu_tlb_invalidate(a, MMU_INVAL_ASID, 0, asid),
+                                     mmu_tlb_invalidate(b, MMU_INVAL_ASID, 0, asid));
+                } else {
+                    mmu_tlb_reset(a);
+                    mmu_tlb_reset(b);
+                }
+                same_arrays(a, b);
+            }
+            mmu_tlb_destroy(a);
+            mmu_tlb_destroy(b);
+        }
+    }
+    assert_true(fast > 10000); /* the fast fill was taken, not only the fallback */
+}
+
+/*
  * An array holding every page size: one entry of each size and a 4K one
  * inside each, each found by a probe of an address in it (the 4K one first);
  * once the 4K ones are removed, the large ones are found in their place.
@@ -815,6 +925,7 @@ int main(void)
         cmocka_unit_test(test_sizes_vs_shadow),
         cmocka_unit_test(test_repl_order_vs_stamps),
         cmocka_unit_test(test_lru_fifo_vs_plain),
+        cmocka_unit_test(test_fill_absent_vs_insert),
         cmocka_unit_test(test_every_size),
         cmocka_unit_test(test_config_check_messages),
     };
