@@ -120,6 +120,7 @@ struct mmu {
        the arrays to insert into, level order, NULL-terminated; wsplit: some level splinters it */
     mmu_tlb *wfill[2][MMU_PAGE_SIZES][MMU_MAX_TLB_LEVELS + 1];
     uint8_t wsplit[2][MMU_PAGE_SIZES];
+    uint8_t worder[2][MMU_PAGE_SIZES]; /* every array of wfill keeps a recency order (tlb_fill_absent) */
     uint32_t miss_latency;
     uint32_t page_size;  /* fixed walker: every mapping's page size */
     uint32_t fill;
@@ -400,6 +401,9 @@ static void fill_setup(mmu *m)
                 m->wfill[s][ps][n++] = m->tlb[h->tlb];
             }
             m->wfill[s][ps][n] = NULL;
+            m->worder[s][ps] = n > 0;
+            for (unsigned k = 0; k < n; k++)
+                m->worder[s][ps] &= m->wfill[s][ps][k]->order;
         }
 }
 
@@ -733,7 +737,7 @@ static inline __attribute__((always_inline)) mmu_err radix_miss_body(mmu *m, con
         /* fill_above's non-inclusive loop, every level, no page splintered; when no array changed
            since the lookups found the page in none, without a search */
         mmu_tlb *const *to = m->wfill[s][e.page_size];
-        if (absent && m->tlb_changes == changes) {
+        if (absent && m->worder[s][e.page_size] && m->tlb_changes == changes) {
             const unsigned shift = tlb_page_shift(e.page_size);
             const uint64_t vpn = e.vbase >> shift;
             const uint32_t ag = ((e.flags & MMU_TLB_GLOBAL) ? (ASID_GLOBAL | e.asid) : e.asid) |
