@@ -96,7 +96,6 @@ static const struct mmu_pt_ops walk_arm = {MMUSIM_PT_ARM_WALK_FIELDS};
 
 /* What stays the same over one walk. */
 struct walk_ctx {
-    const struct mmusim_walk_setup *s;
     uint64_t vaddr;
     uint32_t asid;
     mmu_access_type type;
@@ -113,10 +112,9 @@ WALK_INLINE uint32_t add_lat(uint32_t a, uint64_t b)
 
 /* The walk from table (at level) down to a leaf; dec, sparse and run are constants
    (run: *res was initialised by mmusim_walk_run, faults go through fault_run). */
-WALK_INLINE mmu_err walk_loop(struct walk_ctx *c, int level, uint64_t table, uint32_t acc,
+WALK_INLINE mmu_err walk_loop(struct walk_ctx *c, const struct mmusim_walk_setup *s, int level, uint64_t table, uint32_t acc,
                               mmu_walk_result *res, int dec, int sparse, int run)
 {
-    const struct mmusim_walk_setup *s = c->s;
     const mmu_pt_format *fmt = s->fmt;
     const struct mmu_pt_ops *ops = dec == DEC_X86   ? &walk_x86
                                    : dec == DEC_RV  ? &walk_rv
@@ -129,7 +127,8 @@ WALK_INLINE mmu_err walk_loop(struct walk_ctx *c, int level, uint64_t table, uin
     unsigned reads = 0;
     mmu_err (*const fail)(mmu_walk_result *, mmu_fault, int) = run ? fault_run : fault;
     for (;;) {
-        uint64_t idx = (vaddr >> fmt->shift[level]) & ((1ull << fmt->index_bits[level]) - 1);
+        uint64_t idx = (vaddr >> fmt->shift[level]) &
+                       (run ? s->index_mask[level] : (1ull << fmt->index_bits[level]) - 1);
         uint64_t pa = table + idx * fmt->pte_size;
         uint64_t raw;
         if (sparse)
@@ -253,6 +252,10 @@ mmu_err mmusim_walk_setup(struct mmusim_walk_setup *s, const mmu_pt_format *fmt,
     s->fmt = fmt;
     s->port = port;
     s->oflags = opts->flags;
+    s->canon_shift = (unsigned)(fmt->canon == MMU_CANON_ZERO ? fmt->va_bits : fmt->va_bits - 1);
+    s->canon_hi = fmt->canon == MMU_CANON_ZERO ? 0 : ~0ull >> (fmt->va_bits - 1);
+    for (unsigned l = 0; l < MMU_PT_MAX_LEVELS; l++)
+        s->index_mask[l] = l < fmt->levels ? (1ull << fmt->index_bits[l]) - 1 : 0;
     s->ad = opts->ad_mode ? opts->ad_mode : fmt->ad_default;
     s->pa_bits = opts->pa_bits && opts->pa_bits < fmt->max_pa_bits ? opts->pa_bits : fmt->max_pa_bits;
     s->functional = (opts->flags & MMU_WALK_FUNCTIONAL) != 0;
@@ -268,15 +271,16 @@ mmu_err mmusim_walk_setup(struct mmusim_walk_setup *s, const mmu_pt_format *fmt,
     return MMU_OK;
 }
 
-/* Non-canonical: bits 63:va_bits not zero (MMU_CANON_ZERO), or not copies of bit va_bits-1. */
-WALK_INLINE int noncanonical(const mmu_pt_format *fmt, uint64_t vaddr)
+/* Non-canonical: bits 63:va_bits not zero (MMU_CANON_ZERO), or not copies of bit va_bits-1
+   (canon_shift and canon_hi of mmusim_walk_setup; mmu_walk tests the format's fields). */
+WALK_INLINE int noncanonical(const struct mmusim_walk_setup *s, uint64_t vaddr)
 {
-    uint64_t upper = vaddr >> (fmt->canon == MMU_CANON_ZERO ? fmt->va_bits : fmt->va_bits - 1);
-    return upper != 0 && (fmt->canon == MMU_CANON_ZERO || upper != (~0ull >> (fmt->va_bits - 1)));
+    uint64_t upper = vaddr >> s->canon_shift;
+    return upper != 0 && upper != s->canon_hi;
 }
 
 /* mmu_walk's result before the walk (mmusim_walk_run's, for a non-canonical address). */
-static void res_init(mmu_walk_result *res)
+WALK_INLINE void res_init(mmu_walk_result *res)
 {
     res->paddr = res->vbase = res->pbase = res->pte = 0;
     res->mem_latency = res->pwc_latency = res->latency = 0;
@@ -290,10 +294,9 @@ static void res_init(mmu_walk_result *res)
 }
 
 /* The walk after the checks: the PWC lookup, then the loop (run: as walk_loop's). */
-WALK_INLINE mmu_err walk_body(struct walk_ctx *c, uint64_t root, mmu_walk_result *res, int sparse,
+WALK_INLINE mmu_err walk_body(struct walk_ctx *c, const struct mmusim_walk_setup *s, uint64_t root, mmu_walk_result *res, int sparse,
                               int run)
 {
-    const struct mmusim_walk_setup *s = c->s;
     mmu_pwc *pwc = s->pwc;
     int level = s->fmt->levels - 1;
     uint64_t table = root;
@@ -312,15 +315,20 @@ WALK_INLINE mmu_err walk_body(struct walk_ctx *c, uint64_t root, mmu_walk_result
     }
     res->first_level = (int8_t)level;
 
+    if (!run) /* mmu_walk: the ops table's decoder, as in the MMU's setup */
+        return s->fmt->ops == &mmusim_pt_x86_ops     ? walk_loop(c, s, level, table, acc, res, DEC_X86, 0, 0)
+               : s->fmt->ops == &mmusim_pt_riscv_ops ? walk_loop(c, s, level, table, acc, res, DEC_RV, 0, 0)
+               : s->fmt->ops == &mmusim_pt_arm_ops   ? walk_loop(c, s, level, table, acc, res, DEC_ARM, 0, 0)
+                                                     : walk_loop(c, s, level, table, acc, res, DEC_OPS, 0, 0);
     switch (s->dec) {
     case DEC_X86:
-        return walk_loop(c, level, table, acc, res, DEC_X86, sparse, run);
+        return walk_loop(c, s, level, table, acc, res, DEC_X86, sparse, run);
     case DEC_RV:
-        return walk_loop(c, level, table, acc, res, DEC_RV, sparse, run);
+        return walk_loop(c, s, level, table, acc, res, DEC_RV, sparse, run);
     case DEC_ARM:
-        return walk_loop(c, level, table, acc, res, DEC_ARM, sparse, run);
+        return walk_loop(c, s, level, table, acc, res, DEC_ARM, sparse, run);
     default:
-        return walk_loop(c, level, table, acc, res, DEC_OPS, sparse, run);
+        return walk_loop(c, s, level, table, acc, res, DEC_OPS, sparse, run);
     }
 }
 
@@ -330,30 +338,48 @@ mmu_err mmu_walk(const mmu_pt_format *fmt, uint64_t root, const mmu_mem_port *po
 {
     if (!res || (unsigned)type >= MMU_ACCESS_TYPES || (priv != MMU_PRIV_USER && priv != MMU_PRIV_SUPER))
         return MMU_EINVAL;
+    if (!fmt || !port || !port->read64)
+        return MMU_EINVAL;
+    if (pwc && pwc->fmt != fmt)
+        return MMU_EINVAL;
+    mmu_walk_opts dflt;
+    if (!opts) {
+        mmu_walk_opts_defaults(fmt, &dflt);
+        opts = &dflt;
+    }
+    /* what the loop reads of mmusim_walk_setup's (no sparse memory: reads through the port) */
     struct mmusim_walk_setup s;
-    if (mmusim_walk_setup(&s, fmt, port, pwc, opts, NULL, NULL) != MMU_OK)
+    s.fmt = fmt;
+    s.port = port;
+    s.oflags = opts->flags;
+    s.ad = opts->ad_mode ? opts->ad_mode : fmt->ad_default;
+    s.pa_bits = opts->pa_bits && opts->pa_bits < fmt->max_pa_bits ? opts->pa_bits : fmt->max_pa_bits;
+    s.functional = (opts->flags & MMU_WALK_FUNCTIONAL) != 0;
+    s.pwc = s.functional ? NULL : pwc;
+    if (s.ad == MMU_AD_HW && !s.functional && !port->write64)
         return MMU_EINVAL;
     res_init(res);
-    if (noncanonical(fmt, vaddr))
+    /* canonical: bits 63:va_bits zero (MMU_CANON_ZERO), or copies of bit va_bits-1 */
+    uint64_t upper = vaddr >> (fmt->canon == MMU_CANON_ZERO ? fmt->va_bits : fmt->va_bits - 1);
+    if (upper != 0 && (fmt->canon == MMU_CANON_ZERO || upper != (~0ull >> (fmt->va_bits - 1))))
         return fault(res, MMU_FAULT_NONCANONICAL, -1);
     struct walk_ctx c;
-    c.s = &s;
     c.vaddr = vaddr;
     c.asid = asid;
     c.type = type;
     c.priv = priv;
-    return walk_body(&c, root, res, 0, 0);
+    return walk_body(&c, &s, root, res, 0, 0);
 }
 
 /* mmusim_walk_run with s->sparse (one instance per read path, each inlining the loop). */
-static mmu_err walk_run_sparse(struct walk_ctx *c, uint64_t root, mmu_walk_result *res)
+static mmu_err walk_run_sparse(struct walk_ctx *c, const struct mmusim_walk_setup *s, uint64_t root, mmu_walk_result *res)
 {
-    return walk_body(c, root, res, 1, 1);
+    return walk_body(c, s, root, res, 1, 1);
 }
 
-static mmu_err walk_run_port(struct walk_ctx *c, uint64_t root, mmu_walk_result *res)
+static mmu_err walk_run_port(struct walk_ctx *c, const struct mmusim_walk_setup *s, uint64_t root, mmu_walk_result *res)
 {
-    return walk_body(c, root, res, 0, 1);
+    return walk_body(c, s, root, res, 0, 1);
 }
 
 mmu_err mmusim_walk_run(const struct mmusim_walk_setup *s, uint64_t root, uint64_t vaddr,
@@ -361,7 +387,7 @@ mmu_err mmusim_walk_run(const struct mmusim_walk_setup *s, uint64_t root, uint64
 {
     if ((unsigned)type >= MMU_ACCESS_TYPES || (priv != MMU_PRIV_USER && priv != MMU_PRIV_SUPER))
         return MMU_EINVAL;
-    if (noncanonical(s->fmt, vaddr)) {
+    if (noncanonical(s, vaddr)) {
         res_init(res);
         return fault(res, MMU_FAULT_NONCANONICAL, -1);
     }
@@ -371,12 +397,11 @@ mmu_err mmusim_walk_run(const struct mmusim_walk_setup *s, uint64_t root, uint64
     res->pwc_latency = 0;
     res->writes = 0;
     struct walk_ctx c;
-    c.s = s;
     c.vaddr = vaddr;
     c.asid = asid;
     c.type = type;
     c.priv = priv;
-    return s->sparse ? walk_run_sparse(&c, root, res) : walk_run_port(&c, root, res);
+    return s->sparse ? walk_run_sparse(&c, s, root, res) : walk_run_port(&c, s, root, res);
 }
 
 void mmu_walk_tlb_entry(const mmu_walk_result *res, uint16_t asid, mmu_tlb_entry *out)

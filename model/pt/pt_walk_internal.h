@@ -26,11 +26,14 @@ struct mmusim_walk_setup {
     mmu_pwc *pwc;             /* NULL: none (or a functional walk) */
     mmu_sparse_mem *sparse;   /* non-NULL: reads are sparse's port read ... */
     mmu_ptemem *ptemem;       /* ... priced by ptemem (saturating sum) */
+    uint64_t index_mask[MMU_PT_MAX_LEVELS]; /* the index bits of each level, as masks (run only) */
+    uint64_t canon_hi;   /* vaddr >> canon_shift is canonical when 0 or this */
     uint32_t oflags;
-    uint8_t ad;
-    uint8_t pa_bits;
-    uint8_t functional;
-    uint8_t dec; /* which decoder the loop inlines */
+    unsigned canon_shift;
+    unsigned ad;
+    unsigned pa_bits;
+    int functional;
+    int dec; /* which decoder the loop inlines */
 };
 
 /*
