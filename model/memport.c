@@ -12,28 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mmusim/memport.h"
+#include "memport_internal.h"
 
 #define PAGE_MASK ((uint64_t)MMU_SPARSE_PAGE_SIZE - 1)
 #define MIN_SLOTS 64u
 
-struct slot {
-    uint64_t pfn;  /* page frame number + 1; 0: empty */
-    uint8_t *data; /* MMU_SPARSE_PAGE_SIZE bytes */
-};
-
-/* The port's reads look here first: the frames they found last, one per
-   pfn mod FRAME_CACHE (present frames only; a removed frame leaves it). */
-#define FRAME_CACHE 256u
-
-struct mmu_sparse_mem {
-    struct slot frames[FRAME_CACHE];
-    struct slot *slots;
-    size_t nslots; /* power of two */
-    size_t npages;
-    uint32_t latency;
-    mmu_err status;
-};
+#define FRAME_CACHE MMUSIM_SPARSE_FRAME_CACHE
 
 static size_t hash_pfn(uint64_t pfn, size_t nslots)
 {
@@ -45,7 +29,7 @@ static uint8_t *find_page(const mmu_sparse_mem *m, uint64_t pfn)
 {
     size_t mask = m->nslots - 1;
     for (size_t i = hash_pfn(pfn, m->nslots);; i = (i + 1) & mask) {
-        const struct slot *s = &m->slots[i];
+        const struct mmusim_sparse_slot *s = &m->slots[i];
         if (s->pfn == 0)
             return NULL;
         if (s->pfn == pfn + 1)
@@ -53,7 +37,7 @@ static uint8_t *find_page(const mmu_sparse_mem *m, uint64_t pfn)
     }
 }
 
-static void insert_slot(struct slot *slots, size_t nslots, uint64_t key, uint8_t *data)
+static void insert_slot(struct mmusim_sparse_slot *slots, size_t nslots, uint64_t key, uint8_t *data)
 {
     size_t mask = nslots - 1;
     size_t i = hash_pfn(key - 1, nslots);
@@ -66,7 +50,7 @@ static void insert_slot(struct slot *slots, size_t nslots, uint64_t key, uint8_t
 static int grow(mmu_sparse_mem *m)
 {
     size_t n = m->nslots * 2;
-    struct slot *s = calloc(n, sizeof *s);
+    struct mmusim_sparse_slot *s = calloc(n, sizeof *s);
     if (!s)
         return -1;
     for (size_t i = 0; i < m->nslots; i++)
@@ -106,7 +90,7 @@ static int remove_page(mmu_sparse_mem *m, uint64_t pfn)
     }
     free(m->slots[i].data);
     m->npages--;
-    struct slot *f = &m->frames[pfn % FRAME_CACHE];
+    struct mmusim_sparse_slot *f = &m->frames[pfn % FRAME_CACHE];
     if (f->pfn == pfn + 1) {
         f->pfn = 0;
         f->data = NULL;
@@ -306,30 +290,18 @@ size_t mmu_sparse_mem_discard(mmu_sparse_mem *m, uint64_t paddr, uint64_t len)
     return freed;
 }
 
-#if defined(__GNUC__)
-__attribute__((noinline))
-#endif
-static uint32_t port_read64_cross(const mmu_sparse_mem *m, uint64_t paddr, uint64_t *value)
+uint32_t mmusim_sparse_read64_slow(mmu_sparse_mem *m, uint64_t paddr, uint64_t *value)
 {
-    *value = mmu_sparse_mem_read64(m, paddr);
-    return m->latency;
-}
-
-static uint32_t port_read64(void *ctx, uint64_t paddr, uint64_t *value)
-{
-    mmu_sparse_mem *m = ctx;
     uint64_t off = paddr & PAGE_MASK;
-    if (off > MMU_SPARSE_PAGE_SIZE - 8) /* across two pages */
-        return port_read64_cross(m, paddr, value);
-    const uint64_t pfn = paddr >> MMU_SPARSE_PAGE_SHIFT;
-    struct slot *f = &m->frames[pfn % FRAME_CACHE];
-    if (f->pfn == pfn + 1) {
-        *value = load_le64(f->data + off);
+    if (off > MMU_SPARSE_PAGE_SIZE - 8) { /* across two pages */
+        *value = mmu_sparse_mem_read64(m, paddr);
         return m->latency;
     }
     /* as mmu_sparse_mem_read64, with find_page inline; a present frame is remembered */
+    const uint64_t pfn = paddr >> MMU_SPARSE_PAGE_SHIFT;
+    struct mmusim_sparse_slot *f = &m->frames[pfn % FRAME_CACHE];
     const size_t mask = m->nslots - 1;
-    const struct slot *slots = m->slots;
+    const struct mmusim_sparse_slot *slots = m->slots;
     for (size_t i = hash_pfn(pfn, m->nslots);; i = (i + 1) & mask) {
         if (slots[i].pfn == pfn + 1) {
             *f = slots[i];
@@ -344,6 +316,11 @@ static uint32_t port_read64(void *ctx, uint64_t paddr, uint64_t *value)
     return m->latency;
 }
 
+static uint32_t port_read64(void *ctx, uint64_t paddr, uint64_t *value)
+{
+    return mmusim_sparse_read64(ctx, paddr, value);
+}
+
 static uint32_t port_write64(void *ctx, uint64_t paddr, uint64_t value)
 {
     mmu_sparse_mem *m = ctx;
@@ -356,4 +333,9 @@ mmu_mem_port mmu_sparse_mem_port(mmu_sparse_mem *m)
 {
     mmu_mem_port p = {m, port_read64, port_write64, NULL};
     return p;
+}
+
+mmu_sparse_mem *mmusim_sparse_of_port(const mmu_mem_port *p)
+{
+    return p && p->read64 == port_read64 ? p->ctx : NULL;
 }

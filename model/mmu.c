@@ -9,7 +9,9 @@
  */
 #include "mmusim/mmu.h"
 
+#include "memport_internal.h"
 #include "mmu_internal.h"
+#include "pt_walk_internal.h"
 #include "ptemem_internal.h"
 #include "tlb_internal.h"
 #include "virt_internal.h"
@@ -138,6 +140,7 @@ struct mmu {
     uint64_t busy_until;      /* latest completion of any walk */
     mmu_mem_port mem;         /* the page tables' memory, as given */
     mmu_mem_port port;        /* what the walker uses: mem, priced by ptemem */
+    struct mmusim_walk_setup wsetup; /* mmu_walk's arguments worked out (port_select; native) */
     mmu_fault_handler handler;
     uint64_t *roots;          /* per ASID, 0 = not set (allocated on first use) */
     uint8_t allow[2][64];     /* [priv][TLB entry flags]: access types the entry allows */
@@ -187,8 +190,12 @@ static uint32_t walk_read_priced(void *ctx, uint64_t pa, uint64_t *v)
 /* The native walk's read: walk_read_priced when it applies.  Call whenever m->mem changes. */
 static void port_select(mmu *m)
 {
-    if (m->radix && !m->virt)
+    if (m->radix && !m->virt) {
         m->port.read64 = m->mem.read64 && m->ptemem ? walk_read_priced : walk_read;
+        /* walk_read_priced of the OS model's memory: the walk reads it and prices directly */
+        (void)mmusim_walk_setup(&m->wsetup, m->fmt, &m->port, m->pwc, &m->opts,
+                                mmusim_sparse_of_port(&m->mem), m->ptemem);
+    }
 }
 
 static uint32_t walk_write(void *ctx, uint64_t pa, uint64_t v)
@@ -580,8 +587,12 @@ static inline __attribute__((always_inline)) uint64_t walk_counted(mmu *m, const
 {
     if (!native && m->virt)
         mmusim_virt_begin(m->virt, req->vmid);
-    (void)mmu_walk(m->fmt, root, &m->port, m->pwc, req->vaddr, (mmu_access_type)req->type,
-                   (mmu_priv)req->priv, tag, &m->opts, res);
+    if (native || !m->virt)
+        (void)mmusim_walk_run(&m->wsetup, root, req->vaddr, (mmu_access_type)req->type,
+                              (mmu_priv)req->priv, tag, res);
+    else
+        (void)mmu_walk(m->fmt, root, &m->port, m->pwc, req->vaddr, (mmu_access_type)req->type,
+                       (mmu_priv)req->priv, tag, &m->opts, res);
     if (!native && m->virt) /* the final guest-physical address, and the host references in the counts */
         mmusim_virt_end(m->virt, req, res);
     m->stats.walks++;

@@ -17,7 +17,9 @@
 
 #include "mmusim/memport.h"
 #include "mmusim/pagetable.h"
+#include "mmusim/ptemem.h"
 #include "mmusim/pwc.h"
+#include "pt_walk_internal.h"
 
 enum {
     V = MMU_PTE_VALID, L = MMU_PTE_LEAF, R = MMU_PTE_READ, W = MMU_PTE_WRITE, X = MMU_PTE_EXEC,
@@ -1108,6 +1110,198 @@ static void test_worked_example(void **state)
     mmu_sparse_mem_destroy(mem);
 }
 
+
+/* ---- the MMU's entry (mmusim_walk_run) against mmu_walk on random walks ---- */
+
+/* One of three identical worlds: tables, PTE cache model and PWC. */
+typedef struct world {
+    env *e;
+    mmu_ptemem *pm;
+    mmu_pwc *pwc;
+    mmu_mem_port port; /* the sparse memory priced by pm (the MMU's walk_read_priced, walk_write) */
+} world;
+
+static uint32_t sat_add(uint32_t a, uint64_t b)
+{
+    uint64_t x = a + b;
+    return x > UINT32_MAX ? UINT32_MAX : (uint32_t)x;
+}
+
+static uint32_t priced_read(void *ctx, uint64_t pa, uint64_t *v)
+{
+    world *w = ctx;
+    uint32_t lat = w->e->cp.inner.read64(w->e->cp.inner.ctx, pa, v);
+    return sat_add(lat, mmu_ptemem_access(w->pm, pa, 0, MMU_PTEMEM_SRC_PTE, NULL));
+}
+
+static uint32_t priced_write(void *ctx, uint64_t pa, uint64_t v)
+{
+    world *w = ctx;
+    uint32_t lat = w->e->cp.inner.write64(w->e->cp.inner.ctx, pa, v);
+    return sat_add(lat, mmu_ptemem_access(w->pm, pa, 1, MMU_PTEMEM_SRC_PTE, NULL));
+}
+
+static uint64_t rnd_next(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+static void world_new(world *w, const mmu_pt_format *f)
+{
+    w->e = env_new(f->name);
+    mmu_ptemem_config pc;
+    mmu_ptemem_config_defaults(&pc);
+    assert_int_equal(mmu_ptemem_create(&pc, &w->pm), MMU_OK);
+    mmu_pwc_config wc;
+    mmu_pwc_config_defaults(&wc, f);
+    for (unsigned l = 0; l < MMU_PT_MAX_LEVELS; l++) /* small: evictions */
+        if (wc.level[l].entries)
+            wc.level[l].entries = wc.level[l].ways = 2;
+    assert_int_equal(mmu_pwc_create(&wc, f, &w->pwc), MMU_OK);
+    w->port.ctx = w;
+    w->port.read64 = priced_read;
+    w->port.write64 = priced_write;
+    w->port.debug_read64 = NULL;
+}
+
+static void world_free(world *w)
+{
+    mmu_pwc_destroy(w->pwc);
+    mmu_ptemem_destroy(w->pm);
+    env_free(w->e);
+}
+
+static void test_run_vs_walk(void **state)
+{
+    (void)state;
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    for (unsigned fi = 0; fi < mmu_pt_format_count(); fi++) {
+        const mmu_pt_format *f = mmu_pt_format_get(fi);
+        world w[3];
+        for (int k = 0; k < 3; k++)
+            world_new(&w[k], f);
+        /* the same random tables in every world: leaves at levels 0 to 2 */
+        uint64_t vas[64];
+        for (unsigned i = 0; i < 64; i++) {
+            uint64_t va = test_va(f, (int)(rnd_next(&x) & 1));
+            for (unsigned l = 0; l < 3 && l < f->levels - 1u; l++)
+                va ^= (rnd_next(&x) % 4) << f->shift[l];
+            vas[i] = va;
+            unsigned leaf = (unsigned)(rnd_next(&x) % 3);
+            while (leaf > 0 && (leaf >= f->levels - 1u || f->page_size[leaf] == MMU_PAGE_SIZES))
+                leaf--;
+            uint64_t pa = (rnd_next(&x) % 32 + 1) << f->shift[leaf];
+            uint32_t fl = (R | W | X | U) | ((uint32_t)rnd_next(&x) & (A | D));
+            if (rnd_next(&x) % 2)
+                fl ^= (uint32_t)rnd_next(&x) & (W | X | U | G | A | D | PXN);
+            /* a leaf only where none is on the way yet (an entry of the path is not present) */
+            mmu_walk_result r;
+            if (mmu_walk(f, w[0].e->root, &w[0].e->cp.inner, NULL, va, MMU_READ, MMU_PRIV_SUPER, 0,
+                         &(mmu_walk_opts){MMU_WALK_FUNCTIONAL, MMU_AD_NONE, 0}, &r) == MMU_EFAULT &&
+                r.fault == MMU_FAULT_NOT_PRESENT)
+                for (int k = 0; k < 3; k++)
+                    (void)map(w[k].e, va, pa, leaf, fl);
+        }
+        unsigned walks = 0, faults = 0, writes = 0;
+        uint64_t flip_ea = 0, flip_bit = 0;
+        for (unsigned n = 0; n < 3000; n++) {
+            if (n % 50 == 49) { /* flip a bit of an entry on a path in every world, the last one back */
+                for (int k = 0; k < 3 && flip_bit; k++)
+                    wr(w[k].e, flip_ea, rd(w[k].e, flip_ea) ^ flip_bit);
+                flip_bit = 0;
+                uint64_t va = vas[rnd_next(&x) % 64];
+                mmu_walk_result r;
+                (void)mmu_walk(f, w[0].e->root, &w[0].e->cp.inner, NULL, va, MMU_READ, MMU_PRIV_SUPER,
+                               0, &(mmu_walk_opts){MMU_WALK_FUNCTIONAL, MMU_AD_HW, 0}, &r);
+                if (r.reads) {
+                    flip_ea = r.read_addr[rnd_next(&x) % r.reads];
+                    flip_bit = 1ull << (rnd_next(&x) % 64);
+                    for (int k = 0; k < 3; k++)
+                        wr(w[k].e, flip_ea, rd(w[k].e, flip_ea) ^ flip_bit);
+                }
+            }
+            if (n % 10 == 5) { /* clear A and D of a leaf in every world */
+                mmu_walk_result r;
+                const mmu_walk_opts fo = {MMU_WALK_FUNCTIONAL, MMU_AD_NONE, 0};
+                if (mmu_walk(f, w[0].e->root, &w[0].e->cp.inner, NULL, vas[rnd_next(&x) % 64], MMU_READ,
+                             MMU_PRIV_SUPER, 0, &fo, &r) == MMU_OK) {
+                    mmu_pte pte;
+                    uint64_t raw, ea = r.read_addr[r.reads - 1];
+                    assert_int_equal(mmu_pte_decode(f, (unsigned)r.leaf_level, r.pte, &pte), MMU_OK);
+                    pte.flags &= ~(uint32_t)(A | D);
+                    if (mmu_pte_encode(f, (unsigned)r.leaf_level, &pte, &raw) == MMU_OK)
+                        for (int k = 0; k < 3; k++)
+                            wr(w[k].e, ea, raw);
+                }
+            }
+            uint64_t va = vas[rnd_next(&x) % 64];
+            if (rnd_next(&x) % 4 == 0)
+                va ^= (rnd_next(&x) % 8) << f->shift[0];
+            if (rnd_next(&x) % 64 == 0)
+                va ^= 1ull << (62 - rnd_next(&x) % 4); /* most likely not canonical */
+            mmu_access_type t = (mmu_access_type)(rnd_next(&x) % MMU_ACCESS_TYPES);
+            mmu_priv p = rnd_next(&x) & 1 ? MMU_PRIV_USER : MMU_PRIV_SUPER;
+            uint32_t asid = (uint32_t)(rnd_next(&x) % 3);
+            mmu_walk_opts o;
+            mmu_walk_opts_defaults(f, &o);
+            o.flags ^= (uint32_t)rnd_next(&x) &
+                       (MMU_WALK_SMAP | MMU_WALK_SMEP | MMU_WALK_MXR | MMU_WALK_NO_WP);
+            if (rnd_next(&x) % 16 == 0)
+                o.flags |= MMU_WALK_FUNCTIONAL;
+            o.ad_mode = (uint8_t)(rnd_next(&x) % 4);
+            o.pa_bits = rnd_next(&x) % 8 == 0 ? (uint8_t)(30 + rnd_next(&x) % 20) : 0;
+            mmu_walk_result r[3];
+            mmu_err err[3];
+            memset(r, 0x5A, sizeof r);
+            err[0] = mmu_walk(f, w[0].e->root, &w[0].port, w[0].pwc, va, t, p, asid, &o, &r[0]);
+            for (int k = 1; k < 3; k++) {
+                struct mmusim_walk_setup su;
+                /* world 1: the sparse memory read inline; world 2: through the port */
+                assert_int_equal(mmusim_walk_setup(&su, f, &w[k].port, w[k].pwc, &o,
+                                                   k == 1 ? w[k].e->mem : NULL, w[k].pm),
+                                 MMU_OK);
+                err[k] = mmusim_walk_run(&su, w[k].e->root, va, t, p, asid, &r[k]);
+            }
+            for (int k = 1; k < 3; k++) {
+                assert_int_equal(err[k], err[0]);
+                if (memcmp(&r[k], &r[0], sizeof r[0]) != 0)
+                    fail_msg("%s walk %u (va 0x%llx): world %d's result differs (fault %d/%d)", f->name,
+                             n, (unsigned long long)va, k, r[k].fault, r[0].fault);
+            }
+            walks++;
+            faults += err[0] == MMU_EFAULT;
+            writes += r[0].writes;
+        }
+        /* the side effects: PTE caches, PWCs and memory the same */
+        mmu_ptemem_stats s0, s1;
+        mmu_ptemem_get_stats(w[0].pm, &s0);
+        for (int k = 1; k < 3; k++) {
+            mmu_ptemem_get_stats(w[k].pm, &s1);
+            assert_memory_equal(&s0, &s1, sizeof s0);
+            assert_memory_equal(mmu_pwc_get_stats(w[0].pwc), mmu_pwc_get_stats(w[k].pwc),
+                                sizeof(mmu_pwc_stats));
+            for (unsigned i = 0; i < 64; i++) {
+                mmu_walk_result a, b;
+                const mmu_walk_opts fo = {MMU_WALK_FUNCTIONAL, MMU_AD_HW, 0};
+                (void)mmu_walk(f, w[0].e->root, &w[0].e->cp.inner, NULL, vas[i], MMU_READ,
+                               MMU_PRIV_SUPER, 0, &fo, &a);
+                (void)mmu_walk(f, w[k].e->root, &w[k].e->cp.inner, NULL, vas[i], MMU_READ,
+                               MMU_PRIV_SUPER, 0, &fo, &b);
+                assert_int_equal(a.pte, b.pte);
+            }
+        }
+        /* the walks took every path: successes, faults and A/D writes */
+        if (!(faults > 100 && walks - faults > 100 && writes > 10))
+            fail_msg("%s: %u walks, %u faults, %u A/D writes: too few of a kind", f->name, walks, faults,
+                     writes);
+        for (int k = 0; k < 3; k++)
+            world_free(&w[k]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1134,6 +1328,7 @@ int main(void)
         cmocka_unit_test(test_tlb_flags),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_worked_example),
+        cmocka_unit_test(test_run_vs_walk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

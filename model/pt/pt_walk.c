@@ -17,8 +17,10 @@
 #include "mmusim/pagetable.h"
 #include "mmusim/pwc.h"
 #include "../pwc_internal.h"
+#include "../memport_internal.h"
 #include "pt_decode.h"
 #include "pt_internal.h"
+#include "pt_walk_internal.h"
 
 /* Permission limits a table entry can carry (hierarchical formats). */
 #define LIMIT_FLAGS (MMU_PTE_READ | MMU_PTE_WRITE | MMU_PTE_EXEC | MMU_PTE_USER)
@@ -69,6 +71,21 @@ static mmu_err fault(mmu_walk_result *res, mmu_fault cause, int level)
     return MMU_EFAULT;
 }
 
+/* fault() of mmusim_walk_run, which set only what a walk that succeeds does
+   not: first the fields mmu_walk's initialisation gives a faulting walk. */
+#if defined(__GNUC__)
+__attribute__((noinline, cold))
+#endif
+static mmu_err fault_run(mmu_walk_result *res, mmu_fault cause, int level)
+{
+    res->paddr = res->vbase = res->pbase = 0;
+    res->pte_flags = 0;
+    res->page_size = MMU_PAGE_SIZES;
+    res->page_shift = 0;
+    res->tlb_flags = 0;
+    return fault(res, cause, level);
+}
+
 /* Which decoder the loop inlines: the ops table's, or one of pt_decode.h's. */
 enum { DEC_OPS, DEC_X86, DEC_RV, DEC_ARM };
 
@@ -79,39 +96,46 @@ static const struct mmu_pt_ops walk_arm = {MMUSIM_PT_ARM_WALK_FIELDS};
 
 /* What stays the same over one walk. */
 struct walk_ctx {
-    const mmu_pt_format *fmt;
-    const struct mmu_pt_ops *ops;
-    const mmu_mem_port *port;
-    mmu_pwc *pwc;
     uint64_t vaddr;
     uint32_t asid;
-    uint32_t oflags;
-    unsigned ad;
-    unsigned pa_bits;
-    int functional;
     mmu_access_type type;
     mmu_priv priv;
     struct mmusim_pwc_walk pw;
 };
 
-/* The walk from table (at level) down to a leaf; dec is a constant. */
-WALK_INLINE mmu_err walk_loop(struct walk_ctx *c, int level, uint64_t table, uint32_t acc,
-                              mmu_walk_result *res, int dec)
+/* The saturating sum of a read's two prices (the MMU's add_lat). */
+WALK_INLINE uint32_t add_lat(uint32_t a, uint64_t b)
 {
-    const mmu_pt_format *fmt = c->fmt;
+    uint64_t x = a + b;
+    return x > UINT32_MAX ? UINT32_MAX : (uint32_t)x;
+}
+
+/* The walk from table (at level) down to a leaf; dec, sparse and run are constants
+   (run: *res was initialised by mmusim_walk_run, faults go through fault_run). */
+WALK_INLINE mmu_err walk_loop(struct walk_ctx *c, const struct mmusim_walk_setup *s, int level, uint64_t table, uint32_t acc,
+                              mmu_walk_result *res, int dec, int sparse, int run)
+{
+    const mmu_pt_format *fmt = s->fmt;
     const struct mmu_pt_ops *ops = dec == DEC_X86   ? &walk_x86
                                    : dec == DEC_RV  ? &walk_rv
                                    : dec == DEC_ARM ? &walk_arm
-                                                    : c->ops;
-    const mmu_mem_port *port = c->port;
+                                                    : fmt->ops;
+    const mmu_mem_port *port = s->port;
+    mmu_pwc *pwc = s->pwc;
     const uint64_t vaddr = c->vaddr;
     uint32_t mem_latency = 0;
     unsigned reads = 0;
+    mmu_err (*const fail)(mmu_walk_result *, mmu_fault, int) = run ? fault_run : fault;
     for (;;) {
-        uint64_t idx = (vaddr >> fmt->shift[level]) & ((1ull << fmt->index_bits[level]) - 1);
+        uint64_t idx = (vaddr >> fmt->shift[level]) &
+                       (run ? s->index_mask[level] : (1ull << fmt->index_bits[level]) - 1);
         uint64_t pa = table + idx * fmt->pte_size;
         uint64_t raw;
-        mem_latency += port->read64(port->ctx, pa, &raw);
+        if (sparse)
+            mem_latency += add_lat(mmusim_sparse_read64(s->sparse, pa, &raw),
+                                   mmu_ptemem_access(s->ptemem, pa, 0, MMU_PTEMEM_SRC_PTE, NULL));
+        else
+            mem_latency += port->read64(port->ctx, pa, &raw);
         res->read_addr[reads++] = pa;
 
         mmu_pte p;
@@ -133,27 +157,27 @@ WALK_INLINE mmu_err walk_loop(struct walk_ctx *c, int level, uint64_t table, uin
         res->reads = (uint8_t)reads;
         res->mem_latency = mem_latency;
         if (!(p.flags & MMU_PTE_VALID))
-            return fault(res, MMU_FAULT_NOT_PRESENT, level);
-        if (p.reserved || (p.paddr >> c->pa_bits))
-            return fault(res, MMU_FAULT_RESERVED, level);
+            return fail(res, MMU_FAULT_NOT_PRESENT, level);
+        if (p.reserved || (p.paddr >> s->pa_bits))
+            return fail(res, MMU_FAULT_RESERVED, level);
 
         if (!(p.flags & MMU_PTE_LEAF)) {
             if (level == 0) /* RISC-V: a pointer where no table can follow */
-                return fault(res, MMU_FAULT_RESERVED, level);
+                return fail(res, MMU_FAULT_RESERVED, level);
             if (ops->hier_perms)
                 acc = (acc & (p.flags | ~LIMIT_FLAGS)) | (p.flags & MMU_PTE_PXN);
             acc |= p.flags & MMU_PTE_GLOBAL; /* RISC-V: a global table makes all below global */
-            if (ops->table_accessed && !(p.flags & MMU_PTE_ACCESSED) && c->ad == MMU_AD_HW &&
-                !c->functional) {
+            if (ops->table_accessed && !(p.flags & MMU_PTE_ACCESSED) && s->ad == MMU_AD_HW &&
+                !s->functional) {
                 raw |= ops->a_set;
                 mem_latency += port->write64(port->ctx, pa, raw);
                 res->mem_latency = mem_latency;
                 res->write_addr[res->writes++] = pa;
                 res->pte = raw;
             }
-            if (c->pwc)
-                mmusim_pwc_walk_fill(c->pwc, (unsigned)level, vaddr, c->asid, p.paddr,
-                                     (uint16_t)acc, &c->pw);
+            if (pwc)
+                mmusim_pwc_walk_fill(pwc, (unsigned)level, vaddr, c->asid, p.paddr, (uint16_t)acc,
+                                     &c->pw);
             table = p.paddr;
             level--;
             continue;
@@ -162,7 +186,7 @@ WALK_INLINE mmu_err walk_loop(struct walk_ctx *c, int level, uint64_t table, uin
         unsigned shift = fmt->shift[level];
         uint64_t off_mask = (1ull << shift) - 1;
         if (p.paddr & off_mask) /* misaligned superpage */
-            return fault(res, MMU_FAULT_RESERVED, level);
+            return fail(res, MMU_FAULT_RESERVED, level);
 
         /* effective permissions: the leaf's, limited by the tables above */
         uint32_t f = p.flags;
@@ -177,20 +201,20 @@ WALK_INLINE mmu_err walk_loop(struct walk_ctx *c, int level, uint64_t table, uin
         }
         res->leaf_level = (int8_t)level;
         unsigned tf = mmusim_pt_tlb_flags(f);
-        mmu_fault pf = check_access(c->oflags, tf, c->type, c->priv);
+        mmu_fault pf = check_access(s->oflags, tf, c->type, c->priv);
         if (pf != MMU_FAULT_NONE)
-            return fault(res, pf, level);
+            return fail(res, pf, level);
 
         int need_a = !(p.flags & MMU_PTE_ACCESSED);
         int need_d = c->type == MMU_WRITE && !(p.flags & MMU_PTE_DIRTY);
-        if ((need_a || need_d) && c->ad != MMU_AD_NONE) {
-            if (c->ad != MMU_AD_HW)
-                return fault(res, MMU_FAULT_ACCESS_DIRTY, level);
+        if ((need_a || need_d) && s->ad != MMU_AD_NONE) {
+            if (s->ad != MMU_AD_HW)
+                return fail(res, MMU_FAULT_ACCESS_DIRTY, level);
             if (need_a)
                 raw |= ops->a_set;
             if (need_d)
                 raw = (raw | ops->d_set) & ~ops->d_clear;
-            if (!c->functional) {
+            if (!s->functional) {
                 mem_latency += port->write64(port->ctx, pa, raw);
                 res->mem_latency = mem_latency;
                 res->write_addr[res->writes++] = pa;
@@ -212,12 +236,11 @@ WALK_INLINE mmu_err walk_loop(struct walk_ctx *c, int level, uint64_t table, uin
     }
 }
 
-mmu_err mmu_walk(const mmu_pt_format *fmt, uint64_t root, const mmu_mem_port *port, mmu_pwc *pwc,
-                 uint64_t vaddr, mmu_access_type type, mmu_priv priv, uint32_t asid,
-                 const mmu_walk_opts *opts, mmu_walk_result *res)
+mmu_err mmusim_walk_setup(struct mmusim_walk_setup *s, const mmu_pt_format *fmt,
+                          const mmu_mem_port *port, mmu_pwc *pwc, const mmu_walk_opts *opts,
+                          mmu_sparse_mem *sparse, mmu_ptemem *ptemem)
 {
-    if (!fmt || !port || !port->read64 || !res || (unsigned)type >= MMU_ACCESS_TYPES ||
-        (priv != MMU_PRIV_USER && priv != MMU_PRIV_SUPER))
+    if (!fmt || !port || !port->read64)
         return MMU_EINVAL;
     if (pwc && pwc->fmt != fmt)
         return MMU_EINVAL;
@@ -226,26 +249,39 @@ mmu_err mmu_walk(const mmu_pt_format *fmt, uint64_t root, const mmu_mem_port *po
         mmu_walk_opts_defaults(fmt, &dflt);
         opts = &dflt;
     }
-    struct walk_ctx c;
-    c.fmt = fmt;
-    c.ops = fmt->ops;
-    c.port = port;
-    c.vaddr = vaddr;
-    c.asid = asid;
-    c.oflags = opts->flags;
-    c.type = type;
-    c.priv = priv;
-    c.ad = opts->ad_mode ? opts->ad_mode : fmt->ad_default;
-    c.pa_bits = opts->pa_bits && opts->pa_bits < fmt->max_pa_bits ? opts->pa_bits
-                                                                  : fmt->max_pa_bits;
-    c.functional = (opts->flags & MMU_WALK_FUNCTIONAL) != 0;
-    if (c.functional)
-        pwc = NULL;
-    c.pwc = pwc;
-    c.pw.epoch = 0;
-    if (c.ad == MMU_AD_HW && !c.functional && !port->write64)
+    s->fmt = fmt;
+    s->port = port;
+    s->oflags = opts->flags;
+    s->canon_shift = (unsigned)(fmt->canon == MMU_CANON_ZERO ? fmt->va_bits : fmt->va_bits - 1);
+    s->canon_hi = fmt->canon == MMU_CANON_ZERO ? 0 : ~0ull >> (fmt->va_bits - 1);
+    for (unsigned l = 0; l < MMU_PT_MAX_LEVELS; l++)
+        s->index_mask[l] = l < fmt->levels ? (1ull << fmt->index_bits[l]) - 1 : 0;
+    s->ad = opts->ad_mode ? opts->ad_mode : fmt->ad_default;
+    s->pa_bits = opts->pa_bits && opts->pa_bits < fmt->max_pa_bits ? opts->pa_bits : fmt->max_pa_bits;
+    s->functional = (opts->flags & MMU_WALK_FUNCTIONAL) != 0;
+    s->pwc = s->functional ? NULL : pwc;
+    s->sparse = sparse && ptemem ? sparse : NULL;
+    s->ptemem = s->sparse ? ptemem : NULL;
+    s->dec = fmt->ops == &mmusim_pt_x86_ops     ? DEC_X86
+             : fmt->ops == &mmusim_pt_riscv_ops ? DEC_RV
+             : fmt->ops == &mmusim_pt_arm_ops   ? DEC_ARM
+                                                : DEC_OPS;
+    if (s->ad == MMU_AD_HW && !s->functional && !port->write64)
         return MMU_EINVAL;
+    return MMU_OK;
+}
 
+/* Non-canonical: bits 63:va_bits not zero (MMU_CANON_ZERO), or not copies of bit va_bits-1
+   (canon_shift and canon_hi of mmusim_walk_setup; mmu_walk tests the format's fields). */
+WALK_INLINE int noncanonical(const struct mmusim_walk_setup *s, uint64_t vaddr)
+{
+    uint64_t upper = vaddr >> s->canon_shift;
+    return upper != 0 && upper != s->canon_hi;
+}
+
+/* mmu_walk's result before the walk (mmusim_walk_run's, for a non-canonical address). */
+WALK_INLINE void res_init(mmu_walk_result *res)
+{
     res->paddr = res->vbase = res->pbase = res->pte = 0;
     res->mem_latency = res->pwc_latency = res->latency = 0;
     res->pte_flags = 0;
@@ -255,18 +291,20 @@ mmu_err mmu_walk(const mmu_pt_format *fmt, uint64_t root, const mmu_mem_port *po
     res->page_shift = 0;
     res->tlb_flags = 0;
     res->reads = res->writes = 0;
+}
 
-    /* canonical: bits 63:va_bits zero (MMU_CANON_ZERO), or copies of bit va_bits-1 */
-    uint64_t upper = vaddr >> (fmt->canon == MMU_CANON_ZERO ? fmt->va_bits : fmt->va_bits - 1);
-    if (upper != 0 && (fmt->canon == MMU_CANON_ZERO || upper != (~0ull >> (fmt->va_bits - 1))))
-        return fault(res, MMU_FAULT_NONCANONICAL, -1);
-
-    int level = fmt->levels - 1;
+/* The walk after the checks: the PWC lookup, then the loop (run: as walk_loop's). */
+WALK_INLINE mmu_err walk_body(struct walk_ctx *c, const struct mmusim_walk_setup *s, uint64_t root, mmu_walk_result *res, int sparse,
+                              int run)
+{
+    mmu_pwc *pwc = s->pwc;
+    int level = s->fmt->levels - 1;
     uint64_t table = root;
     uint32_t acc = LIMIT_FLAGS; /* limits so far, plus PXN and GLOBAL from table entries */
+    c->pw.epoch = 0;
     if (pwc) {
         mmu_pwc_entry e = {0, 0};
-        int hit = mmusim_pwc_walk_lookup(pwc, vaddr, asid, &e, &c.pw);
+        int hit = mmusim_pwc_walk_lookup(pwc, c->vaddr, c->asid, &e, &c->pw);
         res->pwc_latency = pwc->latency;
         if (hit > 0) {
             level = hit - 1;
@@ -277,14 +315,93 @@ mmu_err mmu_walk(const mmu_pt_format *fmt, uint64_t root, const mmu_mem_port *po
     }
     res->first_level = (int8_t)level;
 
-    const struct mmu_pt_ops *ops = c.ops;
-    if (ops == &mmusim_pt_x86_ops)
-        return walk_loop(&c, level, table, acc, res, DEC_X86);
-    if (ops == &mmusim_pt_riscv_ops)
-        return walk_loop(&c, level, table, acc, res, DEC_RV);
-    if (ops == &mmusim_pt_arm_ops)
-        return walk_loop(&c, level, table, acc, res, DEC_ARM);
-    return walk_loop(&c, level, table, acc, res, DEC_OPS);
+    if (!run) /* mmu_walk: the ops table's decoder, as in the MMU's setup */
+        return s->fmt->ops == &mmusim_pt_x86_ops     ? walk_loop(c, s, level, table, acc, res, DEC_X86, 0, 0)
+               : s->fmt->ops == &mmusim_pt_riscv_ops ? walk_loop(c, s, level, table, acc, res, DEC_RV, 0, 0)
+               : s->fmt->ops == &mmusim_pt_arm_ops   ? walk_loop(c, s, level, table, acc, res, DEC_ARM, 0, 0)
+                                                     : walk_loop(c, s, level, table, acc, res, DEC_OPS, 0, 0);
+    switch (s->dec) {
+    case DEC_X86:
+        return walk_loop(c, s, level, table, acc, res, DEC_X86, sparse, run);
+    case DEC_RV:
+        return walk_loop(c, s, level, table, acc, res, DEC_RV, sparse, run);
+    case DEC_ARM:
+        return walk_loop(c, s, level, table, acc, res, DEC_ARM, sparse, run);
+    default:
+        return walk_loop(c, s, level, table, acc, res, DEC_OPS, sparse, run);
+    }
+}
+
+mmu_err mmu_walk(const mmu_pt_format *fmt, uint64_t root, const mmu_mem_port *port, mmu_pwc *pwc,
+                 uint64_t vaddr, mmu_access_type type, mmu_priv priv, uint32_t asid,
+                 const mmu_walk_opts *opts, mmu_walk_result *res)
+{
+    if (!res || (unsigned)type >= MMU_ACCESS_TYPES || (priv != MMU_PRIV_USER && priv != MMU_PRIV_SUPER))
+        return MMU_EINVAL;
+    if (!fmt || !port || !port->read64)
+        return MMU_EINVAL;
+    if (pwc && pwc->fmt != fmt)
+        return MMU_EINVAL;
+    mmu_walk_opts dflt;
+    if (!opts) {
+        mmu_walk_opts_defaults(fmt, &dflt);
+        opts = &dflt;
+    }
+    /* what the loop reads of mmusim_walk_setup's (no sparse memory: reads through the port) */
+    struct mmusim_walk_setup s;
+    s.fmt = fmt;
+    s.port = port;
+    s.oflags = opts->flags;
+    s.ad = opts->ad_mode ? opts->ad_mode : fmt->ad_default;
+    s.pa_bits = opts->pa_bits && opts->pa_bits < fmt->max_pa_bits ? opts->pa_bits : fmt->max_pa_bits;
+    s.functional = (opts->flags & MMU_WALK_FUNCTIONAL) != 0;
+    s.pwc = s.functional ? NULL : pwc;
+    if (s.ad == MMU_AD_HW && !s.functional && !port->write64)
+        return MMU_EINVAL;
+    res_init(res);
+    /* canonical: bits 63:va_bits zero (MMU_CANON_ZERO), or copies of bit va_bits-1 */
+    uint64_t upper = vaddr >> (fmt->canon == MMU_CANON_ZERO ? fmt->va_bits : fmt->va_bits - 1);
+    if (upper != 0 && (fmt->canon == MMU_CANON_ZERO || upper != (~0ull >> (fmt->va_bits - 1))))
+        return fault(res, MMU_FAULT_NONCANONICAL, -1);
+    struct walk_ctx c;
+    c.vaddr = vaddr;
+    c.asid = asid;
+    c.type = type;
+    c.priv = priv;
+    return walk_body(&c, &s, root, res, 0, 0);
+}
+
+/* mmusim_walk_run with s->sparse (one instance per read path, each inlining the loop). */
+static mmu_err walk_run_sparse(struct walk_ctx *c, const struct mmusim_walk_setup *s, uint64_t root, mmu_walk_result *res)
+{
+    return walk_body(c, s, root, res, 1, 1);
+}
+
+static mmu_err walk_run_port(struct walk_ctx *c, const struct mmusim_walk_setup *s, uint64_t root, mmu_walk_result *res)
+{
+    return walk_body(c, s, root, res, 0, 1);
+}
+
+mmu_err mmusim_walk_run(const struct mmusim_walk_setup *s, uint64_t root, uint64_t vaddr,
+                        mmu_access_type type, mmu_priv priv, uint32_t asid, mmu_walk_result *res)
+{
+    if ((unsigned)type >= MMU_ACCESS_TYPES || (priv != MMU_PRIV_USER && priv != MMU_PRIV_SUPER))
+        return MMU_EINVAL;
+    if (noncanonical(s, vaddr)) {
+        res_init(res);
+        return fault(res, MMU_FAULT_NONCANONICAL, -1);
+    }
+    /* what a walk that succeeds does not set (fault_run sets the rest when one faults) */
+    res->fault = MMU_FAULT_NONE;
+    res->fault_level = res->leaf_level = res->pwc_level = -1;
+    res->pwc_latency = 0;
+    res->writes = 0;
+    struct walk_ctx c;
+    c.vaddr = vaddr;
+    c.asid = asid;
+    c.type = type;
+    c.priv = priv;
+    return s->sparse ? walk_run_sparse(&c, s, root, res) : walk_run_port(&c, s, root, res);
 }
 
 void mmu_walk_tlb_entry(const mmu_walk_result *res, uint16_t asid, mmu_tlb_entry *out)
