@@ -100,6 +100,8 @@ struct mmu_ptemem {
     pm_level level[MMU_PTEMEM_CACHE_LEVELS];
     mmu_ptemem_stats stats; /* fast layout: only accesses and writes (fast_stats) */
     uint64_t lat_dram;      /* fast layout: the latency of an access DRAM serves */
+    uint64_t lat3[4];       /* fast3_ops: the latency of an access served by level k (3: DRAM) */
+    uint8_t id3[4];         /* fast3_ops: the mmu_ptemem_level of k */
     mmu_ptemem_repeat rep; /* data repeats of level[0]'s last line, counted apart (ptemem_internal.h) */
 };
 
@@ -525,6 +527,61 @@ hit:
     return lv->lat_to;
 }
 
+/* The fill of line's miss in set mt of lv (fast_access's loop body). */
+static inline __attribute__((always_inline)) void fast_fill(pm_level *lv, pm_meta *mt, uint64_t e,
+                                                            uint16_t t, mmu_ptemem_source src)
+{
+    const uint64_t order = mt->order;
+    const unsigned v = (unsigned)(order >> lv->victim_shift) & 15u; /* the LRU way */
+    lv->fills[src][mt->tag[v] & 3]++; /* the replaced entry's low bits */
+    fast_ent(mt)[v] = e;
+    mt->tag[v] = t;
+    mt->order = (order << 4) | v;
+}
+
+/* The hit of way p of mt: its way becomes the most recent (often it already is). */
+static inline __attribute__((always_inline)) void fast_touch(pm_meta *mt, unsigned p)
+{
+    const uint64_t order = mt->order;
+    if ((order & 15u) != p)
+        mt->order = order_touch(order, p);
+}
+
+/* fast_access for exactly three levels with power-of-two sets (the defaults and the presets),
+   straight-line: every level's set is computed first (the last one prefetched), then the
+   levels are looked up in order, and the levels above the one that serves are filled.  Returns
+   the serving level's place (3: DRAM). */
+static inline __attribute__((always_inline)) unsigned fast3_access(mmu_ptemem *m, uint64_t line,
+                                                                   mmu_ptemem_source src)
+{
+    pm_level *const l0 = m->level, *const l1 = l0 + 1, *const l2 = l0 + 2;
+    pm_meta *const s0 = fast_set(l0, line, 1), *const s1 = fast_set(l1, line, 1);
+    pm_meta *const s2 = fast_set(l2, line, 1);
+    __builtin_prefetch(s2);
+    m->rep.line = line;
+    const uint16_t t = line_tag(line, src);
+    const uint16_t twant = t | (uint16_t)PM_SRC_BIT;
+    const uint64_t want = (line << 2) | PM_SRC_BIT | PM_VALID;
+    const uint64_t e = (line << 2) | ((uint64_t)src << 1) | PM_VALID;
+    int p;
+    if ((p = fast_find(s0, fast_ent(s0), want, twant)) >= 0) {
+        fast_touch(s0, (unsigned)p);
+        return 0;
+    }
+    fast_fill(l0, s0, e, t, src);
+    if ((p = fast_find(s1, fast_ent(s1), want, twant)) >= 0) {
+        fast_touch(s1, (unsigned)p);
+        return 1;
+    }
+    fast_fill(l1, s1, e, t, src);
+    if ((p = fast_find(s2, fast_ent(s2), want, twant)) >= 0) {
+        fast_touch(s2, (unsigned)p);
+        return 2;
+    }
+    fast_fill(l2, s2, e, t, src);
+    return 3;
+}
+
 /* The fast layout's statistics: accesses and writes as counted, the rest derived.  Every miss
    fills one way, so a level's misses are its fills, its hits the accesses that reached it (the
    misses of the level before, or every access for the first) less its misses, and DRAM serves
@@ -577,6 +634,13 @@ static inline __attribute__((always_inline)) uint64_t fast_entry(mmu_ptemem *m, 
     return fast_access(m, paddr, src, served, pow2);
 }
 
+static __attribute__((noinline)) uint64_t fast_entry_pow2(mmu_ptemem *m, uint64_t paddr,
+                                                          int is_write, mmu_ptemem_source src,
+                                                          mmu_ptemem_level *served)
+{
+    return fast_entry(m, paddr, is_write, src, served, 1);
+}
+
 static __attribute__((noinline)) uint64_t fast_entry_mod(mmu_ptemem *m, uint64_t paddr,
                                                          int is_write, mmu_ptemem_source src,
                                                          mmu_ptemem_level *served)
@@ -620,6 +684,7 @@ static void fast_reset(mmu_ptemem *m)
 /* The same model and table for both; mmu_ptemem_access tells them apart by address. */
 static const pm_ops fast_ops = { fast_access_op, fast_probe, fast_reset };
 static const pm_ops fast_mod_ops = { fast_access_op, fast_probe, fast_reset };
+static const pm_ops fast3_ops = { fast_access_op, fast_probe, fast_reset };
 
 static const pm_ops model_ops[MMU_PTEMEM_MODES] = {
     [MMU_PTEMEM_FIXED] = { fixed_access, fixed_probe, fixed_reset },
@@ -688,7 +753,11 @@ mmu_err mmu_ptemem_create(const mmu_ptemem_config *cfg, mmu_ptemem **out)
                 lv->lat_to = m->lat_dram;
             }
             m->lat_dram += cfg->dram_latency;
-            m->ops = pow2 ? &fast_ops : &fast_mod_ops;
+            for (unsigned i = 0; i < 4; i++) {
+                m->lat3[i] = i < m->n_levels ? m->level[i].lat_to : m->lat_dram;
+                m->id3[i] = i < m->n_levels ? m->level[i].id : (uint8_t)MMU_PTEMEM_DRAM;
+            }
+            m->ops = !pow2 ? &fast_mod_ops : m->n_levels == 3 ? &fast3_ops : &fast_ops;
             fast_reset(m);
         }
     }
@@ -742,12 +811,27 @@ static __attribute__((noinline)) uint64_t other_entry(mmu_ptemem *m, uint64_t pa
 uint64_t mmu_ptemem_access(mmu_ptemem *m, uint64_t paddr, int is_write,
                            mmu_ptemem_source source, mmu_ptemem_level *served)
 {
-    /* the fast layout with power-of-two sets here, the others by tail calls (each entry makes
-       any source other than PTE DATA) */
-    if (m->ops != &fast_ops)
-        return m->ops == &fast_mod_ops ? fast_entry_mod(m, paddr, is_write, source, served)
-                                       : other_entry(m, paddr, is_write, source, served);
-    return fast_entry(m, paddr, is_write, source, served, 1);
+    /* three levels of power-of-two sets here (fast3_access), the others by tail calls (each
+       entry makes any source other than PTE DATA) */
+    if (m->ops != &fast3_ops)
+        return m->ops == &fast_ops       ? fast_entry_pow2(m, paddr, is_write, source, served)
+               : m->ops == &fast_mod_ops ? fast_entry_mod(m, paddr, is_write, source, served)
+                                         : other_entry(m, paddr, is_write, source, served);
+    const mmu_ptemem_source src = source == MMU_PTEMEM_SRC_PTE ? MMU_PTEMEM_SRC_PTE
+                                                               : MMU_PTEMEM_SRC_DATA;
+    /* a repeat of level[0]'s last line, data or not, is a first-level hit that changes no
+       state; counted here as an access (the same statistics as the data repeats' counts) */
+    m->stats.accesses[src]++;
+    m->stats.writes[src] += is_write != 0;
+    const uint64_t line = paddr >> m->line_shift;
+    /* (src a constant in each copy) */
+    const unsigned k = line == m->rep.line               ? 0
+                       : src == MMU_PTEMEM_SRC_PTE ? fast3_access(m, line, MMU_PTEMEM_SRC_PTE)
+                                                   : fast3_access(m, line, MMU_PTEMEM_SRC_DATA);
+    if (served != NULL)
+        *served = (mmu_ptemem_level)m->id3[k];
+    const uint64_t lat = m->lat3[k];
+    return lat;
 }
 
 mmu_ptemem_level mmu_ptemem_probe(const mmu_ptemem *m, uint64_t paddr)
@@ -772,7 +856,7 @@ void mmu_ptemem_clear_stats(mmu_ptemem *m)
 void mmu_ptemem_get_stats(const mmu_ptemem *m, mmu_ptemem_stats *out)
 {
     *out = m->stats;
-    if (m->ops == &fast_ops || m->ops == &fast_mod_ops)
+    if (m->ops == &fast_ops || m->ops == &fast_mod_ops || m->ops == &fast3_ops)
         fast_stats(m, out);
     /* the data repeats counted apart: first-level hits, as cache_access counts them */
     const uint64_t n = m->rep.reads + m->rep.writes;
