@@ -555,8 +555,7 @@ static inline __attribute__((always_inline)) unsigned fast3_access(mmu_ptemem *m
                                                                    mmu_ptemem_source src)
 {
     pm_level *const l0 = m->level, *const l1 = l0 + 1, *const l2 = l0 + 2;
-    pm_meta *const s0 = fast_set(l0, line, 1), *const s1 = fast_set(l1, line, 1);
-    pm_meta *const s2 = fast_set(l2, line, 1);
+    pm_meta *const s0 = fast_set(l0, line, 1), *const s2 = fast_set(l2, line, 1);
     __builtin_prefetch(s2);
     m->rep.line = line;
     const uint16_t t = line_tag(line, src);
@@ -569,6 +568,7 @@ static inline __attribute__((always_inline)) unsigned fast3_access(mmu_ptemem *m
         return 0;
     }
     fast_fill(l0, s0, e, t, src);
+    pm_meta *const s1 = fast_set(l1, line, 1);
     if ((p = fast_find(s1, fast_ent(s1), want, twant)) >= 0) {
         fast_touch(s1, (unsigned)p);
         return 1;
@@ -580,6 +580,22 @@ static inline __attribute__((always_inline)) unsigned fast3_access(mmu_ptemem *m
     }
     fast_fill(l2, s2, e, t, src);
     return 3;
+}
+
+/* mmu_ptemem_access with fast3_ops (src a constant in each copy).  A repeat of level[0]'s last
+   line, data or not, is a first-level hit that changes no state, counted here as an access (the
+   same statistics as the data repeats' counts). */
+static inline __attribute__((always_inline)) uint64_t fast3_entry(mmu_ptemem *m, uint64_t line,
+                                                                  int is_write,
+                                                                  mmu_ptemem_source src,
+                                                                  mmu_ptemem_level *served)
+{
+    m->stats.accesses[src]++;
+    m->stats.writes[src] += is_write != 0;
+    const unsigned k = line == m->rep.line ? 0 : fast3_access(m, line, src);
+    if (served != NULL)
+        *served = (mmu_ptemem_level)m->id3[k];
+    return m->lat3[k];
 }
 
 /* The fast layout's statistics: accesses and writes as counted, the rest derived.  Every miss
@@ -817,21 +833,9 @@ uint64_t mmu_ptemem_access(mmu_ptemem *m, uint64_t paddr, int is_write,
         return m->ops == &fast_ops       ? fast_entry_pow2(m, paddr, is_write, source, served)
                : m->ops == &fast_mod_ops ? fast_entry_mod(m, paddr, is_write, source, served)
                                          : other_entry(m, paddr, is_write, source, served);
-    const mmu_ptemem_source src = source == MMU_PTEMEM_SRC_PTE ? MMU_PTEMEM_SRC_PTE
-                                                               : MMU_PTEMEM_SRC_DATA;
-    /* a repeat of level[0]'s last line, data or not, is a first-level hit that changes no
-       state; counted here as an access (the same statistics as the data repeats' counts) */
-    m->stats.accesses[src]++;
-    m->stats.writes[src] += is_write != 0;
     const uint64_t line = paddr >> m->line_shift;
-    /* (src a constant in each copy) */
-    const unsigned k = line == m->rep.line               ? 0
-                       : src == MMU_PTEMEM_SRC_PTE ? fast3_access(m, line, MMU_PTEMEM_SRC_PTE)
-                                                   : fast3_access(m, line, MMU_PTEMEM_SRC_DATA);
-    if (served != NULL)
-        *served = (mmu_ptemem_level)m->id3[k];
-    const uint64_t lat = m->lat3[k];
-    return lat;
+    return source == MMU_PTEMEM_SRC_PTE ? fast3_entry(m, line, is_write, MMU_PTEMEM_SRC_PTE, served)
+                                        : fast3_entry(m, line, is_write, MMU_PTEMEM_SRC_DATA, served);
 }
 
 mmu_ptemem_level mmu_ptemem_probe(const mmu_ptemem *m, uint64_t paddr)
