@@ -69,7 +69,7 @@ typedef struct pm_level {
     uint8_t id; /* mmu_ptemem_level */
     uint8_t victim_shift; /* fast layout: 4 * (ways - 1), the LRU nibble */
     pm_meta *meta;        /* fast layout: sets blocks of stride bytes (NULL: ordered layout) */
-    uint32_t stride;      /* fast layout: a header and ways entries, a multiple of 64 bytes */
+    size_t stride;        /* fast layout: a header and ways entries, a multiple of 64 bytes */
     uint64_t lat_to;      /* fast layout: the latency of an access this level serves */
     /* fast layout: the fills, by the source filling and the low two bits of the entry it
        replaced (0 invalid, 1 PTE, 3 data); hits, misses and evictions are derived from these
@@ -758,7 +758,7 @@ mmu_err mmu_ptemem_create(const mmu_ptemem_config *cfg, mmu_ptemem **out)
                 free(lv->ent); /* the entries are in the blocks */
                 lv->ent = NULL;
                 lv->stride =
-                    (uint32_t)(sizeof *lv->meta + ((lv->ways + 7u) & ~7u) * sizeof(uint64_t));
+                    (size_t)(sizeof *lv->meta + ((lv->ways + 7u) & ~7u) * sizeof(uint64_t));
                 lv->meta = aligned_alloc(sizeof *lv->meta, (size_t)lv->sets * lv->stride);
                 if (lv->meta == NULL) {
                     mmu_ptemem_destroy(m);
