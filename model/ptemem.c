@@ -49,7 +49,8 @@
 /* The fast layout's per-set block header: the 16-bit tag (line_tag) of each way's line (0 when
    the way was never filled, and past the set's ways; a tag is only a filter, the entry decides)
    and the recency order, the way numbers in 4-bit nibbles, most recent in the low nibble.  The
-   set's entries follow it in the same block (fast_ent), in the ways they were filled in. */
+   set's entries follow it in the same block (pm_ent), in the ways they were filled in, each
+   (line << 2) | 3 whatever its source (the tag holds that), so that one compare checks a way. */
 typedef struct pm_meta {
     uint16_t tag[16];
     uint64_t order;
@@ -490,7 +491,7 @@ static inline __attribute__((always_inline)) int fast_find(const pm_meta *mt, co
 {
     for (unsigned mask = tag_ways(mt, t, hdr); mask != 0; mask &= mask - 1) {
         unsigned p = (unsigned)__builtin_ctz(mask);
-        if ((ent[p] | PM_SRC_BIT) == want)
+        if (ent[p] == want)
             return (int)p;
     }
     return -1;
@@ -515,7 +516,7 @@ static inline __attribute__((always_inline)) uint64_t fast_access(mmu_ptemem *m,
     const uint16_t t = line_tag(line, src);
     const uint16_t twant = t | (uint16_t)PM_SRC_BIT;
     const uint64_t want = (line << 2) | PM_SRC_BIT | PM_VALID;
-    const uint64_t e = (line << 2) | ((uint64_t)src << 1) | PM_VALID;
+    const uint64_t e = want; /* (the source is in the tag) */
     /* a level that misses is filled at once: the levels are independent, so this is the same
        as filling them after the level that serves */
     do {
@@ -580,7 +581,7 @@ static inline __attribute__((always_inline)) unsigned fast3_access(mmu_ptemem *m
     const uint16_t t = line_tag(line, src);
     const uint16_t twant = t | (uint16_t)PM_SRC_BIT;
     const uint64_t want = (line << 2) | PM_SRC_BIT | PM_VALID;
-    const uint64_t e = (line << 2) | ((uint64_t)src << 1) | PM_VALID;
+    const uint64_t e = want; /* (the source is in the tag) */
     int p;
     if ((p = fast_find(s0, pm_ent(s0, h01), want, twant, h01)) >= 0) {
         fast_touch(s0, (unsigned)p, h01);
@@ -611,7 +612,8 @@ static inline __attribute__((always_inline)) uint64_t fast3_entry(mmu_ptemem *m,
                                                                   unsigned h01)
 {
     m->stats.accesses[src]++;
-    m->stats.writes[src] += is_write != 0;
+    if (is_write)
+        m->stats.writes[src]++;
     const unsigned k = line == m->rep.line ? 0 : fast3_access(m, line, src, h01);
     if (served != NULL)
         *served = (mmu_ptemem_level)m->id3[k];
