@@ -459,10 +459,9 @@ static inline uint64_t order_touch(uint64_t order, unsigned p)
     const uint64_t ones = UINT64_C(0x1111111111111111);
     const uint64_t x = order ^ (p * ones);  /* a zero nibble where p is */
     const uint64_t z = (x - ones) & ~x & (ones << 3); /* lowest bit set: the first zero nibble */
-    const unsigned sh = (unsigned)__builtin_ctzll(z) - 3; /* 4 * its position, at most 60 */
-    /* the nibbles up to p's (all of them when p's is the last: 16 << 60 wraps to 0) take the
-       nibbles below them, and p goes to the front */
-    const uint64_t upto = (UINT64_C(16) << sh) - 1;
+    /* the nibbles up to p's (the bits up to z's lowest) take the nibbles below them, and p goes
+       to the front */
+    const uint64_t upto = z ^ (z - 1);
     return order ^ ((order ^ ((order << 4) | p)) & upto);
 }
 
