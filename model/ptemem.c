@@ -566,16 +566,16 @@ static inline __attribute__((always_inline)) void fast_touch(pm_meta *mt, unsign
 }
 
 /* fast_access for exactly three levels with power-of-two sets (the defaults and the presets),
-   straight-line: every level's set is computed first (the last one prefetched), then the
-   levels are looked up in order, and the levels above the one that serves are filled.  Returns
+   straight-line: the levels are looked up in order, and the levels above the one that serves
+   are filled; when the first level misses, the last level's set (the one least likely to be in
+   the host's caches) is prefetched before anything else.  Returns
    the serving level's place (3: DRAM).  h01: the first two levels' header (fast3n_ops: narrow). */
 static inline __attribute__((always_inline)) unsigned fast3_access(mmu_ptemem *m, uint64_t line,
                                                                    mmu_ptemem_source src,
                                                                    unsigned h01)
 {
     pm_level *const l0 = m->level, *const l1 = l0 + 1, *const l2 = l0 + 2;
-    pm_meta *const s0 = fast_set(l0, line, 1), *const s2 = fast_set(l2, line, 1);
-    __builtin_prefetch(s2);
+    pm_meta *const s0 = fast_set(l0, line, 1);
     m->rep.line = line;
     const uint16_t t = line_tag(line, src);
     const uint16_t twant = t | (uint16_t)PM_SRC_BIT;
@@ -586,6 +586,8 @@ static inline __attribute__((always_inline)) unsigned fast3_access(mmu_ptemem *m
         fast_touch(s0, (unsigned)p, h01);
         return 0;
     }
+    pm_meta *const s2 = fast_set(l2, line, 1);
+    __builtin_prefetch(s2);
     fast_fill(l0, s0, e, t, src, h01);
     pm_meta *const s1 = fast_set(l1, line, 1);
     if ((p = fast_find(s1, pm_ent(s1, h01), want, twant, h01)) >= 0) {
