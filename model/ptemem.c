@@ -110,6 +110,7 @@ struct mmu_ptemem {
     uint64_t lat3[4];       /* fast3_ops: the latency of an access served by level k (3: DRAM) */
     uint8_t id3[4];         /* fast3_ops: the mmu_ptemem_level of k */
     mmu_ptemem_repeat rep; /* data repeats of level[0]'s last line, counted apart (ptemem_internal.h) */
+    uint8_t plain;          /* 1: model_ops (fixed latency, or the ordered layout) */
 };
 
 static const char *const mode_ids[MMU_PTEMEM_MODES] = {
@@ -758,6 +759,7 @@ mmu_err mmu_ptemem_create(const mmu_ptemem_config *cfg, mmu_ptemem **out)
         return MMU_ENOMEM;
     m->cfg = *cfg;
     m->ops = &model_ops[cfg->mode];
+    m->plain = 1;
     m->rep.line = UINT64_MAX;
     m->rep.line_shift = 63; /* no line (fixed mode, no level): paddr >> 63 is never UINT64_MAX */
     if (cfg->mode == MMU_PTEMEM_CACHE) {
@@ -815,6 +817,7 @@ mmu_err mmu_ptemem_create(const mmu_ptemem_config *cfg, mmu_ptemem **out)
                 m->lat3[i] = i < m->n_levels ? m->level[i].lat_to : m->lat_dram;
                 m->id3[i] = i < m->n_levels ? m->level[i].id : (uint8_t)MMU_PTEMEM_DRAM;
             }
+            m->plain = 0;
             m->ops = !pow2 ? &fast_mod_ops : narrow ? &fast3n_ops : m->n_levels == 3 ? &fast3_ops : &fast_ops;
             fast_reset(m);
         }
@@ -866,7 +869,7 @@ static __attribute__((noinline)) uint64_t other_entry(mmu_ptemem *m, uint64_t pa
     return lat;
 }
 
-/* mmu_ptemem_access of every model but fast3n_ops. */
+/* mmu_ptemem_access of the fast layout but fast3n_ops. */
 static __attribute__((noinline)) uint64_t fast_entry_other(mmu_ptemem *m, uint64_t paddr,
                                                            int is_write, mmu_ptemem_source source,
                                                            mmu_ptemem_level *served)
@@ -886,14 +889,16 @@ uint64_t mmu_ptemem_access(mmu_ptemem *m, uint64_t paddr, int is_write,
                            mmu_ptemem_source source, mmu_ptemem_level *served)
 {
     /* three levels of power-of-two sets, the first two narrow, here (fast3_access), the others
-       by a tail call (each entry makes any source other than PTE DATA) */
+       by a tail call, the fixed model and the ordered layout first (each entry makes any source
+       other than PTE DATA) */
     if (m->ops == &fast3n_ops) {
         const uint64_t line = paddr >> m->line_shift;
         return source == MMU_PTEMEM_SRC_PTE
                    ? fast3_entry(m, line, is_write, MMU_PTEMEM_SRC_PTE, served, PM_HDR_NARROW)
                    : fast3_entry(m, line, is_write, MMU_PTEMEM_SRC_DATA, served, PM_HDR_NARROW);
     }
-    return fast_entry_other(m, paddr, is_write, source, served);
+    return m->plain ? other_entry(m, paddr, is_write, source, served)
+                    : fast_entry_other(m, paddr, is_write, source, served);
 }
 
 mmu_ptemem_level mmu_ptemem_probe(const mmu_ptemem *m, uint64_t paddr)
