@@ -28,7 +28,10 @@
  * last nibble (the replaced line's source read from its tag): the same true
  * LRU as the ordered sets, with no entry moved.  It counts only accesses,
  * writes and fills; the other statistics are derived from them when read
- * (fast_stats).
+ * (fast_stats).  Three levels of power-of-two sets take a straight-line path
+ * inlined in mmu_ptemem_access (fast3_access, one copy per source), with
+ * narrow headers (8 tags, one SSE2 step) for the first two levels when they
+ * have at most 8 ways (fast3n_ops).
  */
 #include "mmusim/ptemem.h"
 #include "msg.h"
