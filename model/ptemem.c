@@ -28,7 +28,10 @@
  * last nibble (the replaced line's source read from its tag): the same true
  * LRU as the ordered sets, with no entry moved.  It counts only accesses,
  * writes and fills; the other statistics are derived from them when read
- * (fast_stats).
+ * (fast_stats).  Three levels of power-of-two sets take a straight-line path
+ * inlined in mmu_ptemem_access (fast3_access, one copy per source), with
+ * narrow headers (8 tags, one SSE2 step) for the first two levels when they
+ * have at most 8 ways (fast3n_ops).
  */
 #include "mmusim/ptemem.h"
 #include "msg.h"
@@ -49,7 +52,8 @@
 /* The fast layout's per-set block header: the 16-bit tag (line_tag) of each way's line (0 when
    the way was never filled, and past the set's ways; a tag is only a filter, the entry decides)
    and the recency order, the way numbers in 4-bit nibbles, most recent in the low nibble.  The
-   set's entries follow it in the same block (fast_ent), in the ways they were filled in. */
+   set's entries follow it in the same block (pm_ent), in the ways they were filled in, each
+   (line << 2) | 3 whatever its source (the tag holds that), so that one compare checks a way. */
 typedef struct pm_meta {
     uint16_t tag[16];
     uint64_t order;
@@ -58,6 +62,11 @@ typedef struct pm_meta {
 
 #define PM_ORDER_INIT UINT64_C(0xFEDCBA9876543210) /* way k in nibble k: all invalid */
 #define PM_FAST_WAYS 16
+/* A header's bytes: 16 tags, the order at 32, the entries at 64; or, for the first two levels of
+   fast3n_ops (at most 8 ways each), 8 tags, the order at 16 and the entries at 32 (pm_order,
+   pm_ent), so that one SSE2 step compares the tags and a 4-way set is one 64-byte block. */
+#define PM_HDR_WIDE 64u
+#define PM_HDR_NARROW 32u
 
 typedef struct pm_level {
     uint64_t *ent;
@@ -68,8 +77,9 @@ typedef struct pm_level {
     uint32_t set_mask; /* sets - 1 when sets is a power of two, else 0 */
     uint8_t id; /* mmu_ptemem_level */
     uint8_t victim_shift; /* fast layout: 4 * (ways - 1), the LRU nibble */
+    uint8_t hdr;          /* fast layout: PM_HDR_WIDE or PM_HDR_NARROW */
     pm_meta *meta;        /* fast layout: sets blocks of stride bytes (NULL: ordered layout) */
-    uint32_t stride;      /* fast layout: a header and ways entries, a multiple of 64 bytes */
+    size_t stride;        /* fast layout: a header and ways entries, a multiple of 64 bytes */
     uint64_t lat_to;      /* fast layout: the latency of an access this level serves */
     /* fast layout: the fills, by the source filling and the low two bits of the entry it
        replaced (0 invalid, 1 PTE, 3 data); hits, misses and evictions are derived from these
@@ -100,7 +110,10 @@ struct mmu_ptemem {
     pm_level level[MMU_PTEMEM_CACHE_LEVELS];
     mmu_ptemem_stats stats; /* fast layout: only accesses and writes (fast_stats) */
     uint64_t lat_dram;      /* fast layout: the latency of an access DRAM serves */
+    uint64_t lat3[4];       /* fast3_ops: the latency of an access served by level k (3: DRAM) */
+    uint8_t id3[4];         /* fast3_ops: the mmu_ptemem_level of k */
     mmu_ptemem_repeat rep; /* data repeats of level[0]'s last line, counted apart (ptemem_internal.h) */
+    uint8_t plain;          /* 1: model_ops (fixed latency, or the ordered layout) */
 };
 
 static const char *const mode_ids[MMU_PTEMEM_MODES] = {
@@ -424,18 +437,21 @@ static inline uint16_t line_tag(uint64_t line, mmu_ptemem_source src)
 
 /* Ways of the set whose tag is t, whatever their source (bit k: way k; a superset of the way
    holding the line, and only ways below the set's number of ways); t has its source bit set. */
-static inline unsigned tag_ways(const pm_meta *mt, uint16_t t)
+static inline __attribute__((always_inline)) unsigned tag_ways(const pm_meta *mt, uint16_t t,
+                                                                unsigned hdr)
 {
 #if defined(__SSE2__)
     const __m128i tv = _mm_set1_epi16((short)t);
     const __m128i sb = _mm_set1_epi16((short)PM_SRC_BIT);
     const __m128i a = _mm_or_si128(_mm_load_si128((const __m128i *)mt->tag), sb);
+    if (hdr == PM_HDR_NARROW)
+        return (unsigned)_mm_movemask_epi8(_mm_packs_epi16(_mm_cmpeq_epi16(a, tv), _mm_setzero_si128()));
     const __m128i b = _mm_or_si128(_mm_load_si128((const __m128i *)(mt->tag + 8)), sb);
     const __m128i eq = _mm_packs_epi16(_mm_cmpeq_epi16(a, tv), _mm_cmpeq_epi16(b, tv));
     return (unsigned)_mm_movemask_epi8(eq);
 #else
     unsigned mask = 0;
-    for (unsigned k = 0; k < PM_FAST_WAYS; k++)
+    for (unsigned k = 0; k < (hdr == PM_HDR_NARROW ? 8u : 16u); k++)
         mask |= (unsigned)((mt->tag[k] | PM_SRC_BIT) == t) << k;
     return mask;
 #endif
@@ -447,10 +463,9 @@ static inline uint64_t order_touch(uint64_t order, unsigned p)
     const uint64_t ones = UINT64_C(0x1111111111111111);
     const uint64_t x = order ^ (p * ones);  /* a zero nibble where p is */
     const uint64_t z = (x - ones) & ~x & (ones << 3); /* lowest bit set: the first zero nibble */
-    const unsigned sh = (unsigned)__builtin_ctzll(z) - 3; /* 4 * its position, at most 60 */
-    /* the nibbles up to p's (all of them when p's is the last: 16 << 60 wraps to 0) take the
-       nibbles below them, and p goes to the front */
-    const uint64_t upto = (UINT64_C(16) << sh) - 1;
+    /* the nibbles up to p's (the bits up to z's lowest) take the nibbles below them, and p goes
+       to the front */
+    const uint64_t upto = z ^ (z - 1);
     return order ^ ((order ^ ((order << 4) | p)) & upto);
 }
 
@@ -463,17 +478,23 @@ static inline __attribute__((always_inline)) pm_meta *fast_set(const pm_level *l
     return (pm_meta *)((char *)lv->meta + set * lv->stride);
 }
 
-static inline uint64_t *fast_ent(pm_meta *mt)
+static inline uint64_t *pm_ent(pm_meta *mt, unsigned hdr)
 {
-    return (uint64_t *)(mt + 1);
+    return (uint64_t *)((char *)mt + hdr);
+}
+
+static inline uint64_t *pm_order(pm_meta *mt, unsigned hdr)
+{
+    return (uint64_t *)((char *)mt + hdr / 2);
 }
 
 /* Way of want (find_way's form) in the set, or -1; t: its line_tag with the source bit set. */
-static inline int fast_find(const pm_meta *mt, const uint64_t *ent, uint64_t want, uint16_t t)
+static inline __attribute__((always_inline)) int fast_find(const pm_meta *mt, const uint64_t *ent,
+                                                           uint64_t want, uint16_t t, unsigned hdr)
 {
-    for (unsigned mask = tag_ways(mt, t); mask != 0; mask &= mask - 1) {
+    for (unsigned mask = tag_ways(mt, t, hdr); mask != 0; mask &= mask - 1) {
         unsigned p = (unsigned)__builtin_ctz(mask);
-        if ((ent[p] | PM_SRC_BIT) == want)
+        if (ent[p] == want)
             return (int)p;
     }
     return -1;
@@ -498,13 +519,13 @@ static inline __attribute__((always_inline)) uint64_t fast_access(mmu_ptemem *m,
     const uint16_t t = line_tag(line, src);
     const uint16_t twant = t | (uint16_t)PM_SRC_BIT;
     const uint64_t want = (line << 2) | PM_SRC_BIT | PM_VALID;
-    const uint64_t e = (line << 2) | ((uint64_t)src << 1) | PM_VALID;
+    const uint64_t e = want; /* (the source is in the tag) */
     /* a level that misses is filled at once: the levels are independent, so this is the same
        as filling them after the level that serves */
     do {
         pm_meta *mt = fast_set(lv, line, pow2);
-        uint64_t *ent = fast_ent(mt);
-        const int p = fast_find(mt, ent, want, twant);
+        uint64_t *ent = pm_ent(mt, PM_HDR_WIDE);
+        const int p = fast_find(mt, ent, want, twant, PM_HDR_WIDE);
         if (p >= 0) {
             mt->order = order_touch(mt->order, (unsigned)p);
             goto hit;
@@ -523,6 +544,85 @@ hit:
     if (served != NULL)
         *served = (mmu_ptemem_level)lv->id;
     return lv->lat_to;
+}
+
+/* The fill of line's miss in set mt of lv (fast_access's loop body). */
+static inline __attribute__((always_inline)) void fast_fill(pm_level *lv, pm_meta *mt, uint64_t e,
+                                                            uint16_t t, mmu_ptemem_source src,
+                                                            unsigned hdr)
+{
+    uint64_t *const o = pm_order(mt, hdr);
+    const uint64_t order = *o;
+    const unsigned v = (unsigned)(order >> lv->victim_shift) & 15u; /* the LRU way */
+    lv->fills[src][mt->tag[v] & 3]++; /* the replaced entry's low bits */
+    pm_ent(mt, hdr)[v] = e;
+    mt->tag[v] = t;
+    *o = (order << 4) | v;
+}
+
+/* The hit of way p of mt: its way becomes the most recent (often it already is). */
+static inline __attribute__((always_inline)) void fast_touch(pm_meta *mt, unsigned p, unsigned hdr)
+{
+    uint64_t *const o = pm_order(mt, hdr);
+    const uint64_t order = *o;
+    if ((order & 15u) != p)
+        *o = order_touch(order, p);
+}
+
+/* fast_access for exactly three levels with power-of-two sets (the defaults and the presets),
+   straight-line: the levels are looked up in order, and the levels above the one that serves
+   are filled; when the first level misses, the last level's set (the one least likely to be in
+   the host's caches) is prefetched before anything else.  Returns
+   the serving level's place (3: DRAM).  h01: the first two levels' header (fast3n_ops: narrow). */
+static inline __attribute__((always_inline)) unsigned fast3_access(mmu_ptemem *m, uint64_t line,
+                                                                   mmu_ptemem_source src,
+                                                                   unsigned h01)
+{
+    pm_level *const l0 = m->level, *const l1 = l0 + 1, *const l2 = l0 + 2;
+    pm_meta *const s0 = fast_set(l0, line, 1);
+    m->rep.line = line;
+    const uint16_t t = line_tag(line, src);
+    const uint16_t twant = t | (uint16_t)PM_SRC_BIT;
+    const uint64_t want = (line << 2) | PM_SRC_BIT | PM_VALID;
+    const uint64_t e = want; /* (the source is in the tag) */
+    int p;
+    if ((p = fast_find(s0, pm_ent(s0, h01), want, twant, h01)) >= 0) {
+        fast_touch(s0, (unsigned)p, h01);
+        return 0;
+    }
+    pm_meta *const s2 = fast_set(l2, line, 1);
+    __builtin_prefetch(s2);
+    fast_fill(l0, s0, e, t, src, h01);
+    pm_meta *const s1 = fast_set(l1, line, 1);
+    if ((p = fast_find(s1, pm_ent(s1, h01), want, twant, h01)) >= 0) {
+        fast_touch(s1, (unsigned)p, h01);
+        return 1;
+    }
+    fast_fill(l1, s1, e, t, src, h01);
+    if ((p = fast_find(s2, pm_ent(s2, PM_HDR_WIDE), want, twant, PM_HDR_WIDE)) >= 0) {
+        fast_touch(s2, (unsigned)p, PM_HDR_WIDE);
+        return 2;
+    }
+    fast_fill(l2, s2, e, t, src, PM_HDR_WIDE);
+    return 3;
+}
+
+/* mmu_ptemem_access with fast3_ops (src a constant in each copy).  A repeat of level[0]'s last
+   line, data or not, is a first-level hit that changes no state, counted here as an access (the
+   same statistics as the data repeats' counts). */
+static inline __attribute__((always_inline)) uint64_t fast3_entry(mmu_ptemem *m, uint64_t line,
+                                                                  int is_write,
+                                                                  mmu_ptemem_source src,
+                                                                  mmu_ptemem_level *served,
+                                                                  unsigned h01)
+{
+    m->stats.accesses[src]++;
+    if (is_write)
+        m->stats.writes[src]++;
+    const unsigned k = line == m->rep.line ? 0 : fast3_access(m, line, src, h01);
+    if (served != NULL)
+        *served = (mmu_ptemem_level)m->id3[k];
+    return m->lat3[k];
 }
 
 /* The fast layout's statistics: accesses and writes as counted, the rest derived.  Every miss
@@ -577,6 +677,13 @@ static inline __attribute__((always_inline)) uint64_t fast_entry(mmu_ptemem *m, 
     return fast_access(m, paddr, src, served, pow2);
 }
 
+static __attribute__((noinline)) uint64_t fast_entry_pow2(mmu_ptemem *m, uint64_t paddr,
+                                                          int is_write, mmu_ptemem_source src,
+                                                          mmu_ptemem_level *served)
+{
+    return fast_entry(m, paddr, is_write, src, served, 1);
+}
+
 static __attribute__((noinline)) uint64_t fast_entry_mod(mmu_ptemem *m, uint64_t paddr,
                                                          int is_write, mmu_ptemem_source src,
                                                          mmu_ptemem_level *served)
@@ -592,6 +699,18 @@ static uint64_t fast_access_op(mmu_ptemem *m, uint64_t paddr, mmu_ptemem_source 
     return fast_access(m, paddr, src, served, 0);
 }
 
+/* fast_access_op with narrow headers */
+static uint64_t fast3n_access_op(mmu_ptemem *m, uint64_t paddr, mmu_ptemem_source src,
+                                 mmu_ptemem_level *served)
+{
+    const uint64_t line = paddr >> m->line_shift;
+    const unsigned k = src == MMU_PTEMEM_SRC_PTE
+                           ? fast3_access(m, line, MMU_PTEMEM_SRC_PTE, PM_HDR_NARROW)
+                           : fast3_access(m, line, MMU_PTEMEM_SRC_DATA, PM_HDR_NARROW);
+    *served = (mmu_ptemem_level)m->id3[k];
+    return m->lat3[k];
+}
+
 static mmu_ptemem_level fast_probe(const mmu_ptemem *m, uint64_t paddr)
 {
     const uint64_t line = paddr >> m->line_shift;
@@ -599,7 +718,7 @@ static mmu_ptemem_level fast_probe(const mmu_ptemem *m, uint64_t paddr)
     for (unsigned i = 0; i < m->n_levels; i++) {
         const pm_level *lv = &m->level[i];
         pm_meta *mt = fast_set(lv, line, 0);
-        if (fast_find(mt, fast_ent(mt), want, line_tag(line, MMU_PTEMEM_SRC_DATA)) >= 0)
+        if (fast_find(mt, pm_ent(mt, lv->hdr), want, line_tag(line, MMU_PTEMEM_SRC_DATA), lv->hdr) >= 0)
             return (mmu_ptemem_level)lv->id;
     }
     return MMU_PTEMEM_DRAM;
@@ -611,7 +730,7 @@ static void fast_reset(mmu_ptemem *m)
         pm_level *lv = &m->level[i];
         memset(lv->meta, 0, (size_t)lv->sets * lv->stride);
         for (uint32_t s = 0; s < lv->sets; s++)
-            ((pm_meta *)((char *)lv->meta + (size_t)s * lv->stride))->order = PM_ORDER_INIT;
+            *pm_order((pm_meta *)((char *)lv->meta + (size_t)s * lv->stride), lv->hdr) = PM_ORDER_INIT;
         lv->last = 0;
     }
     m->rep.line = UINT64_MAX;
@@ -620,6 +739,8 @@ static void fast_reset(mmu_ptemem *m)
 /* The same model and table for both; mmu_ptemem_access tells them apart by address. */
 static const pm_ops fast_ops = { fast_access_op, fast_probe, fast_reset };
 static const pm_ops fast_mod_ops = { fast_access_op, fast_probe, fast_reset };
+static const pm_ops fast3_ops = { fast_access_op, fast_probe, fast_reset };
+static const pm_ops fast3n_ops = { fast3n_access_op, fast_probe, fast_reset };
 
 static const pm_ops model_ops[MMU_PTEMEM_MODES] = {
     [MMU_PTEMEM_FIXED] = { fixed_access, fixed_probe, fixed_reset },
@@ -641,6 +762,7 @@ mmu_err mmu_ptemem_create(const mmu_ptemem_config *cfg, mmu_ptemem **out)
         return MMU_ENOMEM;
     m->cfg = *cfg;
     m->ops = &model_ops[cfg->mode];
+    m->plain = 1;
     m->rep.line = UINT64_MAX;
     m->rep.line_shift = 63; /* no line (fixed mode, no level): paddr >> 63 is never UINT64_MAX */
     if (cfg->mode == MMU_PTEMEM_CACHE) {
@@ -671,14 +793,20 @@ mmu_err mmu_ptemem_create(const mmu_ptemem_config *cfg, mmu_ptemem **out)
             fast &= m->level[i].ways <= PM_FAST_WAYS;
             pow2 &= (m->level[i].sets & (m->level[i].sets - 1)) == 0;
         }
+        /* three levels, the first two of at most 8 ways: those two take narrow headers */
+        const int narrow = fast && pow2 && m->n_levels == 3 && m->level[0].ways <= 8 &&
+                           m->level[1].ways <= 8;
         if (fast) {
             for (unsigned i = 0; i < m->n_levels; i++) {
                 pm_level *lv = &m->level[i];
                 free(lv->ent); /* the entries are in the blocks */
                 lv->ent = NULL;
-                lv->stride =
-                    (uint32_t)(sizeof *lv->meta + ((lv->ways + 7u) & ~7u) * sizeof(uint64_t));
-                lv->meta = aligned_alloc(sizeof *lv->meta, (size_t)lv->sets * lv->stride);
+                lv->hdr = (uint8_t)(narrow && i < 2 ? PM_HDR_NARROW : PM_HDR_WIDE);
+                lv->stride = lv->hdr == PM_HDR_WIDE
+                                 ? (size_t)(PM_HDR_WIDE + ((lv->ways + 7u) & ~7u) * sizeof(uint64_t))
+                                 : (size_t)((PM_HDR_NARROW + lv->ways * sizeof(uint64_t) + 31u) & ~31u);
+                lv->meta = aligned_alloc(sizeof *lv->meta,
+                                         ((size_t)lv->sets * lv->stride + 63u) & ~(size_t)63u);
                 if (lv->meta == NULL) {
                     mmu_ptemem_destroy(m);
                     return MMU_ENOMEM;
@@ -688,7 +816,12 @@ mmu_err mmu_ptemem_create(const mmu_ptemem_config *cfg, mmu_ptemem **out)
                 lv->lat_to = m->lat_dram;
             }
             m->lat_dram += cfg->dram_latency;
-            m->ops = pow2 ? &fast_ops : &fast_mod_ops;
+            for (unsigned i = 0; i < 4; i++) {
+                m->lat3[i] = i < m->n_levels ? m->level[i].lat_to : m->lat_dram;
+                m->id3[i] = i < m->n_levels ? m->level[i].id : (uint8_t)MMU_PTEMEM_DRAM;
+            }
+            m->plain = 0;
+            m->ops = !pow2 ? &fast_mod_ops : narrow ? &fast3n_ops : m->n_levels == 3 ? &fast3_ops : &fast_ops;
             fast_reset(m);
         }
     }
@@ -739,15 +872,36 @@ static __attribute__((noinline)) uint64_t other_entry(mmu_ptemem *m, uint64_t pa
     return lat;
 }
 
+/* mmu_ptemem_access of the fast layout but fast3n_ops. */
+static __attribute__((noinline)) uint64_t fast_entry_other(mmu_ptemem *m, uint64_t paddr,
+                                                           int is_write, mmu_ptemem_source source,
+                                                           mmu_ptemem_level *served)
+{
+    if (m->ops == &fast3_ops) {
+        const uint64_t line = paddr >> m->line_shift;
+        return source == MMU_PTEMEM_SRC_PTE
+                   ? fast3_entry(m, line, is_write, MMU_PTEMEM_SRC_PTE, served, PM_HDR_WIDE)
+                   : fast3_entry(m, line, is_write, MMU_PTEMEM_SRC_DATA, served, PM_HDR_WIDE);
+    }
+    return m->ops == &fast_ops       ? fast_entry_pow2(m, paddr, is_write, source, served)
+           : m->ops == &fast_mod_ops ? fast_entry_mod(m, paddr, is_write, source, served)
+                                     : other_entry(m, paddr, is_write, source, served);
+}
+
 uint64_t mmu_ptemem_access(mmu_ptemem *m, uint64_t paddr, int is_write,
                            mmu_ptemem_source source, mmu_ptemem_level *served)
 {
-    /* the fast layout with power-of-two sets here, the others by tail calls (each entry makes
-       any source other than PTE DATA) */
-    if (m->ops != &fast_ops)
-        return m->ops == &fast_mod_ops ? fast_entry_mod(m, paddr, is_write, source, served)
-                                       : other_entry(m, paddr, is_write, source, served);
-    return fast_entry(m, paddr, is_write, source, served, 1);
+    /* three levels of power-of-two sets, the first two narrow, here (fast3_access), the others
+       by a tail call, the fixed model and the ordered layout first (each entry makes any source
+       other than PTE DATA) */
+    if (m->ops == &fast3n_ops) {
+        const uint64_t line = paddr >> m->line_shift;
+        return source == MMU_PTEMEM_SRC_PTE
+                   ? fast3_entry(m, line, is_write, MMU_PTEMEM_SRC_PTE, served, PM_HDR_NARROW)
+                   : fast3_entry(m, line, is_write, MMU_PTEMEM_SRC_DATA, served, PM_HDR_NARROW);
+    }
+    return m->plain ? other_entry(m, paddr, is_write, source, served)
+                    : fast_entry_other(m, paddr, is_write, source, served);
 }
 
 mmu_ptemem_level mmu_ptemem_probe(const mmu_ptemem *m, uint64_t paddr)
@@ -772,7 +926,7 @@ void mmu_ptemem_clear_stats(mmu_ptemem *m)
 void mmu_ptemem_get_stats(const mmu_ptemem *m, mmu_ptemem_stats *out)
 {
     *out = m->stats;
-    if (m->ops == &fast_ops || m->ops == &fast_mod_ops)
+    if (m->ops == &fast_ops || m->ops == &fast_mod_ops || m->ops == &fast3_ops || m->ops == &fast3n_ops)
         fast_stats(m, out);
     /* the data repeats counted apart: first-level hits, as cache_access counts them */
     const uint64_t n = m->rep.reads + m->rep.writes;

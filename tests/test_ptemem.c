@@ -206,17 +206,14 @@ static void test_same_low_half(void **state)
    twice, with 14 other lines accessed in between: the layout of sets of at most 16 ways
    compares 14-bit hashes of the lines first, and among so many lines many share a hash with a
    line in the set; only the full compare tells them apart (a line must miss unless it is one
-   of the 16 most recent). */
-static void test_hash_collisions(void **state)
+   of the 16 most recent).  The same through three levels of one set each: 16 ways at each (the
+   straight-line path of three levels), and 8, 8 and 16 ways (the narrow headers of the first
+   two levels, where the second access misses them and hits the third level, but for the first
+   line's and the second's, and the last ones': fewer lines come in between, not checked). */
+static void collisions_in(const mmu_ptemem_config *c, uint64_t miss_lat, uint64_t hit_lat,
+                          mmu_ptemem_level hit_lvl, int narrow)
 {
-    (void)state;
-    mmu_ptemem_config c;
-    small_config(&c);
-    c.level[MMU_PTEMEM_L1D] = (mmu_ptemem_level_config){ 0, 16, 16, 1 };
-    c.level[MMU_PTEMEM_L2] = (mmu_ptemem_level_config){ 0, 0, 0, 0 };
-    c.level[MMU_PTEMEM_LLC] = (mmu_ptemem_level_config){ 0, 0, 0, 0 };
-    c.dram_latency = 10;
-    mmu_ptemem *m = make(&c);
+    mmu_ptemem *m = make(c);
     enum { N = 200000, GAP = 7 };
     uint64_t *line = malloc(N * sizeof *line);
     assert_non_null(line);
@@ -229,12 +226,34 @@ static void test_hash_collisions(void **state)
     }
     for (unsigned k = 0; k < N + GAP; k++) {
         if (k < N)
-            expect_access(m, line[k], MMU_PTEMEM_SRC_PTE, 11, MMU_PTEMEM_DRAM);
-        if (k >= GAP)
-            expect_access(m, line[k - GAP], MMU_PTEMEM_SRC_PTE, 1, MMU_PTEMEM_L1D);
+            expect_access(m, line[k], MMU_PTEMEM_SRC_PTE, miss_lat, MMU_PTEMEM_DRAM);
+        if (narrow && k == GAP)
+            expect_access(m, line[0], MMU_PTEMEM_SRC_PTE, 1, MMU_PTEMEM_L1D);
+        else if (narrow && k == GAP + 1)
+            expect_access(m, line[1], MMU_PTEMEM_SRC_PTE, 3, MMU_PTEMEM_L2);
+        else if (k >= GAP && (!narrow || k < N))
+            expect_access(m, line[k - GAP], MMU_PTEMEM_SRC_PTE, hit_lat, hit_lvl);
     }
     free(line);
     mmu_ptemem_destroy(m);
+}
+
+static void test_hash_collisions(void **state)
+{
+    (void)state;
+    mmu_ptemem_config c;
+    small_config(&c);
+    c.level[MMU_PTEMEM_L1D] = (mmu_ptemem_level_config){ 0, 16, 16, 1 };
+    c.level[MMU_PTEMEM_L2] = (mmu_ptemem_level_config){ 0, 0, 0, 0 };
+    c.level[MMU_PTEMEM_LLC] = (mmu_ptemem_level_config){ 0, 0, 0, 0 };
+    c.dram_latency = 10;
+    collisions_in(&c, 11, 1, MMU_PTEMEM_L1D, 0);
+    c.level[MMU_PTEMEM_L2] = (mmu_ptemem_level_config){ 0, 16, 16, 2 };
+    c.level[MMU_PTEMEM_LLC] = (mmu_ptemem_level_config){ 0, 16, 16, 4 };
+    collisions_in(&c, 17, 1, MMU_PTEMEM_L1D, 0);
+    c.level[MMU_PTEMEM_L1D] = (mmu_ptemem_level_config){ 0, 8, 8, 1 };
+    c.level[MMU_PTEMEM_L2] = (mmu_ptemem_level_config){ 0, 8, 8, 2 };
+    collisions_in(&c, 17, 7, MMU_PTEMEM_LLC, 1);
 }
 
 /* 12 lines, 4 ways: 3 sets; set = line % 3 */
@@ -585,7 +604,8 @@ static uint32_t rnd(uint32_t n)
  * to the top of the 64-bit space: every latency, serving level and count
  * as the plain model gives.  Every other round draws at most 16 ways at every
  * level (and every fourth only power-of-two sets), the geometries the model
- * keeps in its second layout (hashes and a recency word per set). */
+ * keeps in its second layout (hashes and a recency word per set); every eighth
+ * has three levels, the first two of at most 8 ways (their narrow headers). */
 static void test_against_plain_model(void **state)
 {
     (void)state;
@@ -602,11 +622,13 @@ static void test_against_plain_model(void **state)
         r.shift = (unsigned)__builtin_ctz(c.line_size);
         r.dram = 100;
         for (unsigned i = 0; i < MMU_PTEMEM_CACHE_LEVELS; i++) {
-            if (i > 0 && rnd(4) == 0) {
+            if (i > 0 && round % 8 != 1 && rnd(4) == 0) {
                 c.level[i] = (mmu_ptemem_level_config){ 0, 0, 0, 0 };
                 continue;
             }
             uint32_t ways = fast ? 1 + rnd(16) : rnd(8) == 0 ? 257 + rnd(40) : 1 + rnd(20);
+            if (round % 8 == 1 && i < 2) /* the narrow headers of three levels */
+                ways = 1 + rnd(8);
             uint32_t sets = fast && round % 4 == 1 ? 1u << rnd(7) : 1 + rnd(12);
             c.level[i] = (mmu_ptemem_level_config){ 0, ways * sets, ways, 3 + 7 * i };
             ref_level *lv = &r.lv[r.n];
