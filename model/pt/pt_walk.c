@@ -236,14 +236,11 @@ WALK_INLINE mmu_err walk_loop(struct walk_ctx *c, const struct mmusim_walk_setup
     }
 }
 
-mmu_err mmusim_walk_setup(struct mmusim_walk_setup *s, const mmu_pt_format *fmt,
-                          const mmu_mem_port *port, mmu_pwc *pwc, const mmu_walk_opts *opts,
-                          mmu_sparse_mem *sparse, mmu_ptemem *ptemem)
+/* The fields mmu_walk and mmusim_walk_setup both derive from the format and
+   options (checked by the caller); NULL opts: the format's defaults. */
+WALK_INLINE void setup_fields(struct mmusim_walk_setup *s, const mmu_pt_format *fmt,
+                              const mmu_mem_port *port, mmu_pwc *pwc, const mmu_walk_opts *opts)
 {
-    if (!fmt || !port || !port->read64)
-        return MMU_EINVAL;
-    if (pwc && pwc->fmt != fmt)
-        return MMU_EINVAL;
     mmu_walk_opts dflt;
     if (!opts) {
         mmu_walk_opts_defaults(fmt, &dflt);
@@ -252,14 +249,25 @@ mmu_err mmusim_walk_setup(struct mmusim_walk_setup *s, const mmu_pt_format *fmt,
     s->fmt = fmt;
     s->port = port;
     s->oflags = opts->flags;
-    s->canon_shift = (unsigned)(fmt->canon == MMU_CANON_ZERO ? fmt->va_bits : fmt->va_bits - 1);
-    s->canon_hi = fmt->canon == MMU_CANON_ZERO ? 0 : ~0ull >> (fmt->va_bits - 1);
-    for (unsigned l = 0; l < MMU_PT_MAX_LEVELS; l++)
-        s->index_mask[l] = l < fmt->levels ? (1ull << fmt->index_bits[l]) - 1 : 0;
     s->ad = opts->ad_mode ? opts->ad_mode : fmt->ad_default;
     s->pa_bits = opts->pa_bits && opts->pa_bits < fmt->max_pa_bits ? opts->pa_bits : fmt->max_pa_bits;
     s->functional = (opts->flags & MMU_WALK_FUNCTIONAL) != 0;
     s->pwc = s->functional ? NULL : pwc;
+}
+
+mmu_err mmusim_walk_setup(struct mmusim_walk_setup *s, const mmu_pt_format *fmt,
+                          const mmu_mem_port *port, mmu_pwc *pwc, const mmu_walk_opts *opts,
+                          mmu_sparse_mem *sparse, mmu_ptemem *ptemem)
+{
+    if (!fmt || !port || !port->read64)
+        return MMU_EINVAL;
+    if (pwc && pwc->fmt != fmt)
+        return MMU_EINVAL;
+    setup_fields(s, fmt, port, pwc, opts);
+    s->canon_shift = (unsigned)(fmt->canon == MMU_CANON_ZERO ? fmt->va_bits : fmt->va_bits - 1);
+    s->canon_hi = fmt->canon == MMU_CANON_ZERO ? 0 : ~0ull >> (fmt->va_bits - 1);
+    for (unsigned l = 0; l < MMU_PT_MAX_LEVELS; l++)
+        s->index_mask[l] = l < fmt->levels ? (1ull << fmt->index_bits[l]) - 1 : 0;
     s->sparse = sparse && ptemem ? sparse : NULL;
     s->ptemem = s->sparse ? ptemem : NULL;
     s->dec = fmt->ops == &mmusim_pt_x86_ops     ? DEC_X86
@@ -342,20 +350,9 @@ mmu_err mmu_walk(const mmu_pt_format *fmt, uint64_t root, const mmu_mem_port *po
         return MMU_EINVAL;
     if (pwc && pwc->fmt != fmt)
         return MMU_EINVAL;
-    mmu_walk_opts dflt;
-    if (!opts) {
-        mmu_walk_opts_defaults(fmt, &dflt);
-        opts = &dflt;
-    }
     /* what the loop reads of mmusim_walk_setup's (no sparse memory: reads through the port) */
     struct mmusim_walk_setup s;
-    s.fmt = fmt;
-    s.port = port;
-    s.oflags = opts->flags;
-    s.ad = opts->ad_mode ? opts->ad_mode : fmt->ad_default;
-    s.pa_bits = opts->pa_bits && opts->pa_bits < fmt->max_pa_bits ? opts->pa_bits : fmt->max_pa_bits;
-    s.functional = (opts->flags & MMU_WALK_FUNCTIONAL) != 0;
-    s.pwc = s.functional ? NULL : pwc;
+    setup_fields(&s, fmt, port, pwc, opts);
     if (s.ad == MMU_AD_HW && !s.functional && !port->write64)
         return MMU_EINVAL;
     res_init(res);
