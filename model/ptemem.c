@@ -92,8 +92,9 @@ typedef struct pm_level {
 
 /*
  * Contract: access returns the latency of one reference and the serving
- * level, updating state and counters; probe has no side effect; reset
- * empties the state (the counters are zeroed by the caller).
+ * level, updating state and counters (NULL for the block layouts, whose
+ * references mmu_ptemem_access makes itself: fast_entry); probe has no side
+ * effect; reset empties the state (the counters are zeroed by the caller).
  */
 typedef struct pm_ops {
     uint64_t (*access)(mmu_ptemem *m, uint64_t paddr, mmu_ptemem_source src,
@@ -691,26 +692,6 @@ static __attribute__((noinline)) uint64_t fast_entry_mod(mmu_ptemem *m, uint64_t
     return fast_entry(m, paddr, is_write, src, served, 0);
 }
 
-/* (mmu_ptemem_access calls fast_entry, not the table; counted as through it, the generic
-   wrapper counts accesses and writes, and fast_stats overwrites its cycles and served) */
-static uint64_t fast_access_op(mmu_ptemem *m, uint64_t paddr, mmu_ptemem_source src,
-                               mmu_ptemem_level *served)
-{
-    return fast_access(m, paddr, src, served, 0);
-}
-
-/* fast_access_op with narrow headers */
-static uint64_t fast3n_access_op(mmu_ptemem *m, uint64_t paddr, mmu_ptemem_source src,
-                                 mmu_ptemem_level *served)
-{
-    const uint64_t line = paddr >> m->line_shift;
-    const unsigned k = src == MMU_PTEMEM_SRC_PTE
-                           ? fast3_access(m, line, MMU_PTEMEM_SRC_PTE, PM_HDR_NARROW)
-                           : fast3_access(m, line, MMU_PTEMEM_SRC_DATA, PM_HDR_NARROW);
-    *served = (mmu_ptemem_level)m->id3[k];
-    return m->lat3[k];
-}
-
 static mmu_ptemem_level fast_probe(const mmu_ptemem *m, uint64_t paddr)
 {
     const uint64_t line = paddr >> m->line_shift;
@@ -737,10 +718,10 @@ static void fast_reset(mmu_ptemem *m)
 }
 
 /* The same model and table for both; mmu_ptemem_access tells them apart by address. */
-static const pm_ops fast_ops = { fast_access_op, fast_probe, fast_reset };
-static const pm_ops fast_mod_ops = { fast_access_op, fast_probe, fast_reset };
-static const pm_ops fast3_ops = { fast_access_op, fast_probe, fast_reset };
-static const pm_ops fast3n_ops = { fast3n_access_op, fast_probe, fast_reset };
+static const pm_ops fast_ops = { NULL, fast_probe, fast_reset };
+static const pm_ops fast_mod_ops = { NULL, fast_probe, fast_reset };
+static const pm_ops fast3_ops = { NULL, fast_probe, fast_reset };
+static const pm_ops fast3n_ops = { NULL, fast_probe, fast_reset };
 
 static const pm_ops model_ops[MMU_PTEMEM_MODES] = {
     [MMU_PTEMEM_FIXED] = { fixed_access, fixed_probe, fixed_reset },
