@@ -17,16 +17,62 @@
 #include <string.h>
 
 #include "trace_async.h"
+#include "trace_binfmt.h"
+#include "trace_impl.h"
 
 #define BATCH 4096
 
 #if defined(__GNUC__)
 #define REPLAY_INLINE inline __attribute__((always_inline))
 #define MMUSIM_REPLAY_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define MMUSIM_REPLAY_LIKELY(x) __builtin_expect(!!(x), 1)
 #else
 #define REPLAY_INLINE inline
 #define MMUSIM_REPLAY_UNLIKELY(x) (x)
+#define MMUSIM_REPLAY_LIKELY(x) (x)
 #endif
+
+/*
+ * The repeat path (docs/performance.md, "The run loop's repeat path"): per
+ * side (fetches; loads and stores), up to REP_PAGES pages of the model's
+ * level-1 hit filter that the model said it would answer (mmu_repeat_ok),
+ * with the TLB sets that answer rests on (mmu_repeat_watch).  An access of
+ * such a page, within it, of a type answered there, is counted where the
+ * filter counts it and takes the issue rule's step with the filter's
+ * latency, without a call into the model: the counts are those of
+ * mmu_access.  After each access the model answered, a page one of whose
+ * sets changed is dropped, and every page after a walk, a fault or a page
+ * crossing; a level-1 hit is remembered.  Only for traces without cycles
+ * (the issue cycles only grow).
+ */
+#define REP_PAGES 4 /* per side */
+#define REP_WATCH 4 /* sets a page's answer may rest on */
+
+typedef struct rep_page {
+    uint64_t base;  /* the filter page's first address */
+    uint64_t wbits; /* a binary record's second word outside its size and type: asid << 32 */
+    uint64_t *pend; /* the model's counters of the page's level-1 outcome, by access type */
+    uint64_t pbase; /* the physical address of the filter page's first byte */
+    uint32_t id;    /* asid | vmid << 16 */
+    uint32_t lat;   /* the filter's latency */
+    unsigned types; /* the access types answered (bit t); 0: no page */
+    unsigned nw;    /* sets watched */
+    const uint64_t *gen[REP_WATCH]; /* their change counters ... */
+    uint64_t seen[REP_WATCH];       /* ... and the values they had */
+} rep_page;
+
+typedef struct rep_side {
+    rep_page *mru;  /* the page that repeated last (the fast path's) */
+    uint64_t mask;  /* the filter page's offset mask on this side (0 until known) */
+    unsigned next;  /* the page to replace next */
+    rep_page p[REP_PAGES];
+} rep_side;
+
+typedef struct rep_state {
+    rep_side side[2]; /* 0: fetches, 1: loads and stores */
+    int data;         /* loads' and stores' data through the PTE caches (mmu_access_data) */
+    mmu_data_repeat dr;
+} rep_state;
 
 /* State of one replay across its traces. */
 typedef struct replay {
@@ -39,6 +85,7 @@ typedef struct replay {
     mmusim_window cur;      /* the timeline window being filled */
     mmu_stats snap;         /* counters at the start of the window */
     size_t cap_windows;
+    rep_state rep;
 } replay;
 
 static const char type_char[MMU_ACCESS_TYPES] = {'R', 'W', 'X'};
@@ -157,15 +204,310 @@ static void end_warmup(replay *r)
 }
 
 /* The OS model could not handle a page fault of access a (the r->index-th): the message; returns -1. */
-static int os_failed(const replay *r, const char *path, const mmusim_access *a, char *err, size_t errlen)
+static int os_failed(const replay *r, uint64_t index, const char *path, const mmusim_access *a, char *err,
+                     size_t errlen)
 {
     msg(err, errlen,
         "%s: access %llu (0x%llx, asid %u): the OS model could not "
         "handle a page fault: %s (physical memory too small for the page "
         "tables, or swap full: see os.phys_mem, os.pt_ranges, os.swap_size)",
-        path, (unsigned long long)r->index, (unsigned long long)a->vaddr, a->asid,
+        path, (unsigned long long)index, (unsigned long long)a->vaddr, a->asid,
         mmu_strerror(mmu_os_error(r->m)));
     return -1;
+}
+
+/* ---- the repeat path ---- */
+
+/* Forget every page (a new trace; the model may have been used without the repeat path). */
+static void rep_reset(replay *r)
+{
+    rep_state *rs = &r->rep;
+    mmu_repeat_info ri;
+    mmu_get_repeat_info(r->m, &ri);
+    mmu_get_data_repeat(r->m, &rs->dr);
+    rs->data = ri.data_through_caches && rs->dr.reads && rs->dr.writes;
+    memset(rs->side, 0, sizeof rs->side);
+    for (int s = 0; s < 2; s++)
+        rs->side[s].mru = &rs->side[s].p[0];
+}
+
+static void rep_drop_all(rep_state *rs)
+{
+    for (int s = 0; s < 2; s++)
+        for (unsigned i = 0; i < REP_PAGES; i++)
+            rs->side[s].p[i].types = 0;
+}
+
+/* The TLBs may have changed: drop every page one of whose sets did. */
+static inline void rep_check(rep_state *rs)
+{
+    for (int s = 0; s < 2; s++) {
+        for (unsigned i = 0; i < REP_PAGES; i++) {
+            rep_page *p = &rs->side[s].p[i];
+            unsigned changed = 0;
+            for (unsigned j = 0; j < p->nw; j++)
+                changed |= *p->gen[j] != p->seen[j];
+            if (changed)
+                p->types = 0;
+        }
+    }
+}
+
+/*
+ * After a level-1 hit the model answered in full (req, resp: one
+ * translation, no fault, no walk): its filter page repeats from now on if
+ * the filter answers it (mmu_repeat_ok) and its answer rests on at most
+ * REP_WATCH sets.
+ */
+static __attribute__((noinline)) void rep_remember(replay *r, const mmu_request *req, const mmu_response *resp)
+{
+    rep_side *sd = &r->rep.side[req->type != MMU_FETCH];
+    const uint32_t id = req->asid | (uint32_t)req->vmid << 16;
+    rep_page *p = NULL;
+    for (unsigned i = 0; i < REP_PAGES; i++)
+        if (sd->p[i].types && sd->p[i].id == id && req->vaddr - sd->p[i].base <= sd->mask)
+            p = &sd->p[i];
+    unsigned types = p ? p->types : 0;
+    mmu_repeat_slot sl;
+    int ok = mmu_repeat_ok(r->m, req, types, &sl);
+    if (!ok && types) {
+        types = 0;
+        ok = mmu_repeat_ok(r->m, req, 0, &sl);
+    }
+    const uint64_t mask = (UINT64_C(1) << sl.shift) - 1;
+    if (mask != sd->mask) { /* the side's first page (the filter's granularity is fixed) */
+        for (unsigned i = 0; i < REP_PAGES; i++)
+            sd->p[i].types = 0;
+        sd->mask = mask;
+        p = NULL;
+    }
+    if (!p) {
+        p = &sd->p[sd->next];
+        sd->next = (sd->next + 1) % REP_PAGES;
+    }
+    p->types = 0;
+    if (!ok || !(p->nw = mmu_repeat_watch(r->m, req, p->gen, p->seen, REP_WATCH)))
+        return;
+    p->base = req->vaddr & ~mask;
+    p->wbits = (uint64_t)req->asid << 32;
+    p->pend = sl.pend;
+    p->pbase = resp->paddr - (req->vaddr & mask);
+    p->id = id;
+    p->lat = resp->latency;
+    p->types = types | 1u << req->type;
+    sd->mru = p;
+}
+
+/* The data of a repeated load or store at va, in order, as mmu_access makes it (mmu_access_data,
+   whose first step is made here: mmu_get_data_repeat). */
+static inline void rep_data(replay *r, const rep_side *sd, const rep_page *p, uint64_t va, int is_write)
+{
+    const rep_state *rs = &r->rep;
+    const uint64_t pa = p->pbase | (va & sd->mask);
+    if ((pa >> rs->dr.line_shift) == *rs->dr.line)
+        ++*(is_write ? rs->dr.writes : rs->dr.reads);
+    else
+        mmu_access_data(r->m, pa, is_write);
+}
+
+/* What a plain run adds up; the driver is a copy, written back at the end. */
+typedef struct run_acc {
+    mmu_driver d;
+    uint64_t last;         /* the latest completion */
+    uint64_t accesses;     /* accesses through the model (the one the OS model failed on included) */
+    uint64_t translations; /* ... their translations */
+    uint64_t fetches;      /* ... their fetches */
+} run_acc;
+
+/* A repeat of page p (side sd, type): the filter's count, the issue rule's step, the data. */
+static inline void rep_count(replay *r, run_acc *ra, const rep_side *sd, const rep_page *p, uint64_t va,
+                             unsigned type)
+{
+    p->pend[type]++; /* as mmu_access_repeat adds it */
+    const uint64_t issue = mmu_driver_next_issue_inline(&ra->d, 0, 0);
+    const uint64_t done = issue + p->lat;
+    mmu_driver_record_inline(&ra->d, 0, issue, done, 0);
+    ra->last = done > ra->last ? done : ra->last;
+    if (type != MMU_FETCH && r->rep.data)
+        rep_data(r, sd, p, va, type == MMU_WRITE);
+}
+
+/*
+ * An access the repeat path did not count: through the model, with the issue
+ * rule and the counts, and the repeat path's bookkeeping.  Returns 0, or -1
+ * with a message (the OS model failed; the access is counted).
+ */
+static __attribute__((noinline)) int full_access(replay *r, run_acc *ra, const char *path, const mmusim_access *a,
+                                                 char *err, size_t errlen)
+{
+    mmu_request req;
+    req.vaddr = a->vaddr;
+    req.cycle = mmu_driver_next_issue_inline(&ra->d, 0, 0);
+    req.size = a->size;
+    req.asid = a->asid;
+    req.type = a->type;
+    req.priv = MMU_PRIV_USER;
+    req.vmid = a->vmid;
+    mmu_response resp[2];
+    const int k = mmu_access(r->m, &req, resp);
+    const mmu_response *lr = &resp[k - 1];
+    mmu_driver_record_inline(&ra->d, 0, req.cycle, lr->done_cycle, (resp[0].page_faults | lr->page_faults) != 0);
+    ra->accesses++;
+    ra->translations += (unsigned)k;
+    ra->fetches += a->type == MMU_FETCH;
+    if (lr->done_cycle > ra->last)
+        ra->last = lr->done_cycle;
+    if (k == 1 && resp[0].outcome == MMU_OUT_TLB && resp[0].fault == MMU_FAULT_NONE && resp[0].page_faults == 0) {
+        rep_check(&r->rep); /* a TLB hit: the sets it changed, if any */
+        if (resp[0].level == 1)
+            rep_remember(r, &req, &resp[0]); /* the filter may answer its page now */
+    } else {
+        rep_drop_all(&r->rep); /* a walk, a fault or a crossing */
+    }
+    if (MMUSIM_REPLAY_UNLIKELY(lr->fault != MMU_FAULT_NONE) && mmu_os_error(r->m) != MMU_OK)
+        return os_failed(r, r->index + ra->accesses - 1, path, a, err, errlen);
+    return 0;
+}
+
+/* A binary record's second word outside its size and type: the cycle delta, the ASID, the cycle bit. */
+#define BIN_W_CHECK UINT64_C(0x8000ffffffffffff)
+
+/* Page p of side sd holds the binary record (va, w) of type and size (size and type checked as
+   tbt_bin_decode checks them; the rest of w must be as the page's accesses had it). */
+static inline int bin_holds(const rep_side *sd, const rep_page *p, uint64_t va, uint64_t w, unsigned type,
+                            unsigned size)
+{
+    const uint64_t off = va - p->base; /* (huge below the page: so is the OR) */
+    return ((off | (off + (size - 1))) <= sd->mask) & (size - 1 < MMUSIM_TRACE_MAX_SIZE) &
+           ((w & BIN_W_CHECK) == p->wbits) & (int)((p->types >> type) & 1);
+}
+
+/*
+ * A binary record off the fast test: a repeat of another page of its side,
+ * else decoded (tbt_bin_decode, with its messages: a control record, a bad
+ * one) and issued through the model.  record: the records before it.
+ * Returns 1 if counted as a repeat, 0 if decoded (*accesses: 0 or 1), -1
+ * with a message.
+ */
+static __attribute__((noinline)) int bin_slow(replay *r, run_acc *ra, const char *path, const tbt_raw *raw,
+                                              const unsigned char *p, uint64_t record, unsigned *accesses,
+                                              char *err, size_t errlen)
+{
+    const uint64_t va = mmusim_le64(p), w = mmusim_le64(p + 8);
+    const unsigned info = (unsigned)(w >> 48), type = (info >> MMUSIM_BIN_TYPE_SHIFT) & 3,
+                   size = info & MMUSIM_BIN_SIZE_MASK;
+    rep_side *sd = &r->rep.side[type != MMU_FETCH];
+    for (unsigned i = 0; i < REP_PAGES; i++) {
+        if (bin_holds(sd, &sd->p[i], va, w, type, size)) {
+            sd->mru = &sd->p[i];
+            rep_count(r, ra, sd, &sd->p[i], va, type);
+            return 1;
+        }
+    }
+    tbt_bin_dec *dec = raw->dec;
+    dec->record = record;
+    mmusim_access a;
+    int code;
+    *accesses = (unsigned)tbt_bin_decode(dec, raw->name, p, 1, &a, &code, err, errlen);
+    if (code)
+        return -1;
+    if (!*accesses) { /* a control record: another VM's pages are no longer the accesses' */
+        for (int s = 0; s < 2; s++)
+            for (unsigned i = 0; i < REP_PAGES; i++)
+                if ((r->rep.side[s].p[i].id >> 16) != dec->vmid)
+                    r->rep.side[s].p[i].types = 0;
+        return 0;
+    }
+    return full_access(r, ra, path, &a, err, errlen) ? -1 : 0;
+}
+
+/*
+ * The plain run of an mmusim binary trace without cycles, past the warm-up,
+ * on the records of the reader's batch (tbt_async_raw): a record of the
+ * page its side repeated last, checked as tbt_bin_decode checks it, is
+ * counted on the repeat path without being decoded; every other record goes
+ * to bin_slow.  The issue rule's state and the counts stay in registers
+ * between slow records.  Returns the records consumed, 0 at the end of the
+ * trace, -1 with a message.
+ */
+static long bin_run(replay *r, mmusim_async *as, const char *path, char *err, size_t errlen)
+{
+    tbt_raw raw;
+    const long n = tbt_async_raw(as, &raw, err, errlen);
+    if (n <= 0)
+        return n < 0 ? -1 : 0;
+    mmusim_run_info *info = r->info;
+    rep_side *const sides = r->rep.side;
+    run_acc ra = {*r->drv, info->last_cycle, 0, 0, 0};
+    uint64_t *const ring = ra.d.done;
+    const uint32_t window = ra.d.window;
+    const uint64_t interval = ra.d.interval;
+    uint32_t pos = ra.d.pos;
+    uint64_t ni = ra.d.next_issue, last = ra.last;
+    const int data = r->rep.data;
+    const uint64_t rec0 = raw.dec->record;
+    uint64_t reps = 0, rep_fetches = 0, decoded = 0;
+    int status = 0;
+    unsigned os_fail = 0;
+    long i;
+    const unsigned char *p = raw.p;
+    for (i = 0; i < n; i++, p += MMUSIM_BIN_RECORD_SIZE) {
+        const uint64_t va = mmusim_le64(p), w = mmusim_le64(p + 8);
+        const unsigned info16 = (unsigned)(w >> 48), type = (info16 >> MMUSIM_BIN_TYPE_SHIFT) & 3,
+                       size = info16 & MMUSIM_BIN_SIZE_MASK;
+        const rep_side *sd = &sides[type != MMU_FETCH];
+        const rep_page *pg = sd->mru;
+        if (MMUSIM_REPLAY_LIKELY(bin_holds(sd, pg, va, w, type, size))) {
+            /* rep_count, with the issue rule's state in registers */
+            pg->pend[type]++;
+            const uint64_t oldest = ring[pos];
+            const uint64_t issue = oldest > ni ? oldest : ni;
+            const uint64_t done = issue + pg->lat;
+            ring[pos] = done;
+            pos = pos + 1 == window ? 0 : pos + 1;
+            ni = issue + interval;
+            last = done > last ? done : last;
+            reps++;
+            rep_fetches += type >> 1; /* (type 2: a fetch; 3 is never a page's) */
+            if (data && type != MMU_FETCH)
+                rep_data(r, sd, pg, va, type == MMU_WRITE);
+            continue;
+        }
+        ra.d.pos = pos;
+        ra.d.next_issue = ni;
+        ra.last = last;
+        unsigned got = 0;
+        const int rc = bin_slow(r, &ra, path, &raw, p, rec0 + (uint64_t)i, &got, err, errlen);
+        pos = ra.d.pos;
+        ni = ra.d.next_issue;
+        last = ra.last;
+        decoded += got;
+        if (rc < 0) {
+            status = -1;
+            os_fail = got; /* decoded: the OS model failed on it */
+            break;
+        }
+        if (rc > 0) {
+            reps++;
+            rep_fetches += type == MMU_FETCH;
+        }
+    }
+    ra.d.pos = pos;
+    ra.d.next_issue = ni;
+    /* what the decoder and the reader would have counted for the records consumed */
+    raw.dec->record = rec0 + (uint64_t)i;
+    raw.dec->instructions += rep_fetches;
+    tbt_async_raw_done(as, (size_t)i, reps + decoded);
+    *r->drv = ra.d;
+    const uint64_t acc = ra.accesses + reps;
+    info->accesses += acc;
+    info->instructions += ra.fetches + rep_fetches;
+    info->translations += ra.translations + reps;
+    info->crossings += ra.translations - ra.accesses;
+    info->last_cycle = last;
+    /* the access the OS model failed on is counted, but not stepped past */
+    r->index += acc - os_fail;
+    return status ? -1 : i;
 }
 
 /* Options that ask for nothing per access beyond issuing and counting (the warm-up aside). */
@@ -215,7 +557,7 @@ static REPLAY_INLINE int plain_run_t(replay *r, const char *path, const mmusim_a
         last = done > last ? done : last;
         has_cycle |= own;
         if (MMUSIM_REPLAY_UNLIKELY(lr->fault != MMU_FAULT_NONE) && mmu_os_error(r->m) != MMU_OK) {
-            status = os_failed(r, path, &a[i], err, errlen);
+            status = os_failed(r, r->index + (uint64_t)i, path, &a[i], err, errlen);
             break;
         }
     }
@@ -287,7 +629,7 @@ static int one_access(replay *r, const char *path, const mmusim_access *a, char 
         }
     }
     if (resp[k - 1].fault != MMU_FAULT_NONE && mmu_os_error(m) != MMU_OK)
-        return os_failed(r, path, a, err, errlen);
+        return os_failed(r, r->index, path, a, err, errlen);
     if (o->check && check_access(r, path, &req, resp, k, err, errlen) != 0)
         return -1;
     if (o->stop_on_fault && resp[k - 1].fault != MMU_FAULT_NONE) {
@@ -338,10 +680,30 @@ static int replay_trace(replay *r, const char *path, char *err, size_t errlen)
     const mmusim_access *batch = r->buf;
     const int plain = plain_options(o);
     const int cycles = (mmusim_trace_fields(t) & MMUSIM_FIELD_CYCLE) != 0;
+    /* the repeat path on the binary records: plain options, no cycles, read on the second thread */
+    const int raw = plain && !cycles && tbt_async_raw_ok(as) && !getenv("MMUSIM_NO_REPEAT");
+    int rep_live = 0; /* the repeat path's pages were remembered since the model was last used without it */
     long n;
     int status = 0;
-    while (status == 0 &&
-           (n = as ? mmusim_async_read(as, &batch, err, errlen) : mmusim_trace_read(t, r->buf, BATCH, err, errlen)) > 0) {
+    for (;;) {
+        if (raw && (!o->warmup || r->index > o->warmup)) {
+            if (!rep_live)
+                rep_reset(r);
+            rep_live = 1;
+            n = bin_run(r, as, path, err, errlen);
+            if (n <= 0) {
+                status = (int)n;
+                n = 0;
+                break;
+            }
+            if (o->on_progress)
+                progress(r, t, as, path, 0);
+            continue;
+        }
+        n = as ? mmusim_async_read(as, &batch, err, errlen) : mmusim_trace_read(t, r->buf, BATCH, err, errlen);
+        if (n <= 0)
+            break;
+        rep_live = 0;
         for (long i = 0; i < n && status == 0;) {
             if (plain && !(o->warmup && r->index == o->warmup)) {
                 /* up to the end of the warm-up, if it is in this batch */
@@ -358,6 +720,8 @@ static int replay_trace(replay *r, const char *path, char *err, size_t errlen)
         }
         if (o->on_progress)
             progress(r, t, as, path, 0);
+        if (status)
+            break;
     }
     if (status == 0 && n < 0)
         status = -1; /* the reader's message is in err */

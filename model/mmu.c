@@ -1780,6 +1780,22 @@ int mmu_repeat_ok(mmu *m, const mmu_request *req, unsigned types, mmu_repeat_slo
     return 1;
 }
 
+unsigned mmu_repeat_watch(const mmu *m, const mmu_request *req, const uint64_t **gens, uint64_t *seen,
+                          unsigned max)
+{
+    const unsigned t = req->type < MMU_ACCESS_TYPES ? req->type : MMU_READ;
+    const int s = t == MMU_FETCH ? SIDE_I : SIDE_D;
+    const uint64_t vpn = req->vaddr >> m->filt_shift[s];
+    const hit_watch *w = &m->watch[s][filter_index(vpn)];
+    if (w->vpn != vpn || w->n > max || !m->filt_on[s])
+        return 0;
+    for (unsigned j = 0; j < w->n; j++) {
+        gens[j] = w->gen[j];
+        seen[j] = *w->gen[j];
+    }
+    return w->n;
+}
+
 void mmu_access_repeat(const mmu_repeat_slot *slot, unsigned type, uint64_t n)
 {
     slot->pend[type] += n; /* as n filter_hit calls: folded into every counter when asked for (fold_l1) */

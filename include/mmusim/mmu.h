@@ -291,6 +291,21 @@ typedef struct mmu_repeat_slot {
 int mmu_repeat_ok(mmu *m, const mmu_request *req, unsigned types, mmu_repeat_slot *slot);
 
 /*
+ * Right after mmu_repeat_ok said yes for req: the TLB sets whose contents
+ * and replacement state its answer rests on.  Fills gens[i] with their
+ * change counters (valid for the instance's life) and seen[i] with their
+ * values now, and returns how many (at least 1), or 0 if there are more
+ * than max.  While every *gens[i] == seen[i], the answer stands (for every
+ * type it was given for, at later cycles) even after tlb_changes moved,
+ * except after a walk: a walk still under way may hold up a level-1 hit
+ * (the filter answers no access issued before the last walk completes).
+ * A front end that counts accesses across other pages' TLB changes asks
+ * again after any walk.
+ */
+unsigned mmu_repeat_watch(const mmu *m, const mmu_request *req, const uint64_t **gens, uint64_t *seen,
+                          unsigned max);
+
+/*
  * Count n accesses of type `type` that slot's page answered (see
  * mmu_repeat_ok): adds exactly what their translations by mmu_access add
  * (the TLB arrays' counters, the level-1 counters and latency histogram,

@@ -181,32 +181,15 @@ static long take(mmusim_async *a, const void **batch, char *err, size_t errlen)
 static long read_raw(mmusim_async *a, const mmusim_access **batch, char *err, size_t errlen)
 {
     for (;;) {
-        if (a->dec_code) {
-            mmusim_copy_msg(err, errlen, a->dec_msg);
-            return a->dec_code;
-        }
-        if (a->rleft == 0) {
-            const void *b;
-            long n = take(a, &b, err, errlen);
-            if (n == 0 && a->dec_accesses == 0) {
-                /* as mmusim_trace_read says it */
-                snprintf(a->dec_msg, sizeof a->dec_msg, "%s: empty trace (no accesses)", a->name);
-                a->dec_code = MMU_EPARSE;
-                continue;
-            }
-            if (n <= 0)
-                return n;
-            a->rp = b;
-            a->rleft = (size_t)n;
-        }
-        const size_t k = a->rleft < ASYNC_DECODE ? a->rleft : ASYNC_DECODE;
+        tbt_raw raw;
+        const long n = tbt_async_raw(a, &raw, err, errlen);
+        if (n <= 0)
+            return n;
+        const size_t k = (size_t)n < ASYNC_DECODE ? (size_t)n : ASYNC_DECODE;
         const uint64_t rec0 = a->dec.record;
         int code;
-        const size_t got = tbt_bin_decode(&a->dec, a->name, a->rp, k, a->out, &code, a->dec_msg, sizeof a->dec_msg);
-        const size_t used = (size_t)(a->dec.record - rec0);
-        a->rp += used * MMUSIM_BIN_RECORD_SIZE;
-        a->rleft -= used;
-        a->dec_accesses += got;
+        const size_t got = tbt_bin_decode(&a->dec, a->name, raw.p, k, a->out, &code, a->dec_msg, sizeof a->dec_msg);
+        tbt_async_raw_done(a, (size_t)(a->dec.record - rec0), got);
         if (code)
             a->dec_code = code;
         if (got) {
@@ -216,11 +199,51 @@ static long read_raw(mmusim_async *a, const mmusim_access **batch, char *err, si
     }
 }
 
+int tbt_async_raw_ok(const mmusim_async *a)
+{
+    return a && a->raw;
+}
+
+long tbt_async_raw(mmusim_async *a, tbt_raw *out, char *err, size_t errlen)
+{
+    for (;;) {
+        if (a->dec_code) {
+            mmusim_copy_msg(err, errlen, a->dec_msg);
+            return a->dec_code;
+        }
+        if (a->rleft) {
+            out->p = a->rp;
+            out->dec = &a->dec;
+            out->name = a->name;
+            return (long)a->rleft;
+        }
+        const void *b = NULL;
+        long n = take(a, &b, err, errlen);
+        if (n == 0 && a->dec_accesses == 0) {
+            /* as mmusim_trace_read says it */
+            snprintf(a->dec_msg, sizeof a->dec_msg, "%s: empty trace (no accesses)", a->name);
+            a->dec_code = MMU_EPARSE;
+            continue;
+        }
+        if (n <= 0)
+            return n;
+        a->rp = b;
+        a->rleft = (size_t)n;
+    }
+}
+
+void tbt_async_raw_done(mmusim_async *a, size_t records, uint64_t accesses)
+{
+    a->rp += records * MMUSIM_BIN_RECORD_SIZE;
+    a->rleft -= records;
+    a->dec_accesses += accesses;
+}
+
 long mmusim_async_read(mmusim_async *a, const mmusim_access **batch, char *err, size_t errlen)
 {
     if (a->raw)
         return read_raw(a, batch, err, errlen);
-    const void *b;
+    const void *b = NULL;
     long n = take(a, &b, err, errlen);
     if (n > 0)
         *batch = b;

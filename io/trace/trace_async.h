@@ -45,6 +45,27 @@ mmusim_async *mmusim_async_start(mmusim_trace *t);
  */
 long mmusim_async_read(mmusim_async *a, const mmusim_access **batch, char *err, size_t errlen);
 
+/*
+ * An mmusim binary trace's records, for a caller that decodes them itself
+ * (the run loop's fast path, io/replay.c): tbt_async_raw_ok says whether a
+ * reads such a trace.  tbt_async_raw points out->p at the records not yet
+ * decoded and returns how many (0 at the end, after the empty trace's error;
+ * negative with the message in err), with the decoder's state at the first
+ * of them (out->dec: the caller keeps it as tbt_bin_decode would, for the
+ * records it decodes itself) and the trace's name for messages.  The caller
+ * then says how many records it consumed and how many accesses they held
+ * (tbt_async_raw_done).  Calls may alternate with mmusim_async_read.
+ */
+typedef struct tbt_bin_dec tbt_bin_dec;
+typedef struct tbt_raw {
+    const unsigned char *p;
+    tbt_bin_dec *dec;
+    const char *name;
+} tbt_raw;
+int tbt_async_raw_ok(const mmusim_async *a);
+long tbt_async_raw(mmusim_async *a, tbt_raw *out, char *err, size_t errlen);
+void tbt_async_raw_done(mmusim_async *a, size_t records, uint64_t accesses);
+
 /* Bytes of the trace file consumed so far (for progress), safe to ask from the caller's thread. */
 uint64_t mmusim_async_bytes_read(mmusim_async *a);
 
