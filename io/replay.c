@@ -34,42 +34,45 @@
 
 /*
  * The repeat path (docs/performance.md, "The run loop's repeat path"): per
- * side (fetches; loads and stores), up to REP_PAGES pages of the model's
+ * side (loads and stores; fetches), up to REP_PAGES pages of the model's
  * level-1 hit filter that the model said it would answer (mmu_repeat_ok),
  * with the TLB sets that answer rests on (mmu_repeat_watch).  An access of
  * such a page, within it, of a type answered there, is counted where the
  * filter counts it and takes the issue rule's step with the filter's
  * latency, without a call into the model: the counts are those of
- * mmu_access.  After each access the model answered, a page one of whose
- * sets changed is dropped, and every page after a walk, a fault or a page
- * crossing; a level-1 hit is remembered.  Only for traces without cycles
- * (the issue cycles only grow).
+ * mmu_access.  After an access the model answered changed a TLB set, every
+ * page that rests on that set is dropped, and every page after a walk, a
+ * fault or a page crossing; a level-1 hit is remembered.  Only for binary
+ * traces without cycles (the issue cycles only grow), read on the second
+ * thread, with plain options, after the warm-up.
  */
 #define REP_PAGES 4 /* per side */
 #define REP_WATCH 4 /* sets a page's answer may rest on */
+#define REP_SIDE(type) ((unsigned)(type) >> 1) /* 0: loads and stores, 1: fetches */
+/* A binary record's second word outside its size and type: the cycle delta, the ASID, the cycle bit. */
+#define BIN_W_CHECK UINT64_C(0x8000ffffffffffff)
 
 typedef struct rep_page {
-    uint64_t base;  /* the filter page's first address */
-    uint64_t wbits; /* a binary record's second word outside its size and type: asid << 32 */
+    /* the binary records of the page: (w & wmask) == wbits for their second word w (no delta,
+       no cycle bit, the page's ASID, a type answered: wbits is 1 for no page) ... */
+    uint64_t wmask, wbits;
+    /* ... and an address in [base, base + mask] with its last byte (mask < 4 KiB) */
+    uint64_t base, mask;
     uint64_t *pend; /* the model's counters of the page's level-1 outcome, by access type */
-    uint64_t pbase; /* the physical address of the filter page's first byte */
-    uint32_t id;    /* asid | vmid << 16 */
+    uint64_t pbase; /* the physical address of base */
     uint32_t lat;   /* the filter's latency */
+    uint32_t id;    /* asid | vmid << 16 */
     unsigned types; /* the access types answered (bit t); 0: no page */
     unsigned nw;    /* sets watched */
     const uint64_t *gen[REP_WATCH]; /* their change counters ... */
     uint64_t seen[REP_WATCH];       /* ... and the values they had */
 } rep_page;
 
-typedef struct rep_side {
-    rep_page *mru;  /* the page that repeated last (the fast path's) */
-    uint64_t mask;  /* the filter page's offset mask on this side (0 until known) */
-    unsigned next;  /* the page to replace next */
-    rep_page p[REP_PAGES];
-} rep_side;
-
 typedef struct rep_state {
-    rep_side side[2]; /* 0: fetches, 1: loads and stores */
+    rep_page *mru[2]; /* the page of each side that repeated last (the fast test's) */
+    rep_page p[2][REP_PAGES];
+    unsigned next[2]; /* the page to replace next */
+    const uint64_t *tlb_changes;
     int data;         /* loads' and stores' data through the PTE caches (mmu_access_data) */
     mmu_data_repeat dr;
 } rep_state;
@@ -218,92 +221,112 @@ static int os_failed(const replay *r, uint64_t index, const char *path, const mm
 
 /* ---- the repeat path ---- */
 
-/* Forget every page (a new trace; the model may have been used without the repeat path). */
-static void rep_reset(replay *r)
+static void rep_drop(rep_page *p)
 {
-    rep_state *rs = &r->rep;
-    mmu_repeat_info ri;
-    mmu_get_repeat_info(r->m, &ri);
-    mmu_get_data_repeat(r->m, &rs->dr);
-    rs->data = ri.data_through_caches && rs->dr.reads && rs->dr.writes;
-    memset(rs->side, 0, sizeof rs->side);
-    for (int s = 0; s < 2; s++)
-        rs->side[s].mru = &rs->side[s].p[0];
+    p->types = 0;
+    p->wmask = 0;
+    p->wbits = 1; /* no record matches */
 }
 
 static void rep_drop_all(rep_state *rs)
 {
     for (int s = 0; s < 2; s++)
         for (unsigned i = 0; i < REP_PAGES; i++)
-            rs->side[s].p[i].types = 0;
+            rep_drop(&rs->p[s][i]);
 }
 
-/* The TLBs may have changed: drop every page one of whose sets did. */
-static inline void rep_check(rep_state *rs)
+/* Forget every page (a new trace; the model may have been used without the repeat path). */
+static void rep_reset(replay *r)
 {
+    rep_state *rs = &r->rep;
+    mmu_repeat_info ri;
+    mmu_get_repeat_info(r->m, &ri);
+    rs->tlb_changes = ri.tlb_changes;
+    mmu_get_data_repeat(r->m, &rs->dr);
+    rs->data = ri.data_through_caches && rs->dr.reads && rs->dr.writes;
+    rep_drop_all(rs);
     for (int s = 0; s < 2; s++) {
-        for (unsigned i = 0; i < REP_PAGES; i++) {
-            rep_page *p = &rs->side[s].p[i];
-            unsigned changed = 0;
-            for (unsigned j = 0; j < p->nw; j++)
-                changed |= *p->gen[j] != p->seen[j];
-            if (changed)
-                p->types = 0;
-        }
+        rs->mru[s] = &rs->p[s][0];
+        rs->next[s] = 0;
     }
+}
+
+/* Some TLB set changed: drop every page that rests on a set that did. */
+static __attribute__((noinline)) void rep_check(rep_state *rs)
+{
+    rep_page *p = &rs->p[0][0];
+    for (unsigned i = 0; i < 2 * REP_PAGES; i++, p++) {
+        if (!p->types)
+            continue;
+        unsigned changed = *p->gen[0] != p->seen[0]; /* (a page watches at least one set) */
+        for (unsigned j = 1; j < p->nw; j++)
+            changed |= *p->gen[j] != p->seen[j];
+        if (changed)
+            rep_drop(p);
+    }
+}
+
+/* The binary record (va, w) is an access of page p (the fast test). */
+static inline int rep_holds(const rep_page *p, uint64_t va, uint64_t w)
+{
+    const uint64_t off = va - p->base;                                  /* (huge below the page) */
+    const uint32_t sz1 = (uint32_t)((w >> 48) & MMUSIM_BIN_SIZE_MASK) - 1; /* (size 0: 2^32 - 1) */
+    return ((w & p->wmask) == p->wbits) & ((off | (off + sz1)) <= p->mask);
 }
 
 /*
  * After a level-1 hit the model answered in full (req, resp: one
- * translation, no fault, no walk): its filter page repeats from now on if
- * the filter answers it (mmu_repeat_ok) and its answer rests on at most
- * REP_WATCH sets.
+ * translation, no fault, no walk): its page repeats from now on if the
+ * filter answers it (mmu_repeat_ok) and its answer rests on at most
+ * REP_WATCH sets.  A page is the filter's page, or the 4 KiB of it that
+ * hold req if the filter's pages are larger (record sizes are at most 4 KiB).
  */
 static __attribute__((noinline)) void rep_remember(replay *r, const mmu_request *req, const mmu_response *resp)
 {
-    rep_side *sd = &r->rep.side[req->type != MMU_FETCH];
+    rep_state *rs = &r->rep;
+    const unsigned s = REP_SIDE(req->type);
     const uint32_t id = req->asid | (uint32_t)req->vmid << 16;
     rep_page *p = NULL;
-    for (unsigned i = 0; i < REP_PAGES; i++)
-        if (sd->p[i].types && sd->p[i].id == id && req->vaddr - sd->p[i].base <= sd->mask)
-            p = &sd->p[i];
+    for (unsigned i = 0; i < REP_PAGES; i++) {
+        rep_page *q = &rs->p[s][i];
+        if (q->types && q->id == id && req->vaddr - q->base <= q->mask)
+            p = q;
+    }
     unsigned types = p ? p->types : 0;
-    mmu_repeat_slot sl;
-    int ok = mmu_repeat_ok(r->m, req, types, &sl);
-    if (!ok && types) {
-        types = 0;
-        ok = mmu_repeat_ok(r->m, req, 0, &sl);
-    }
-    const uint64_t mask = (UINT64_C(1) << sl.shift) - 1;
-    if (mask != sd->mask) { /* the side's first page (the filter's granularity is fixed) */
-        for (unsigned i = 0; i < REP_PAGES; i++)
-            sd->p[i].types = 0;
-        sd->mask = mask;
-        p = NULL;
-    }
     if (!p) {
-        p = &sd->p[sd->next];
-        sd->next = (sd->next + 1) % REP_PAGES;
+        p = &rs->p[s][rs->next[s]];
+        rs->next[s] = (rs->next[s] + 1) % REP_PAGES;
     }
-    p->types = 0;
-    if (!ok || !(p->nw = mmu_repeat_watch(r->m, req, p->gen, p->seen, REP_WATCH)))
+    rep_drop(p);
+    mmu_repeat_slot sl;
+    if (!(p->nw = mmu_repeat_watch(r->m, req, types, &sl, p->gen, p->seen, REP_WATCH)) && types) {
+        types = 0; /* (a type answered before no longer is) */
+        p->nw = mmu_repeat_watch(r->m, req, 0, &sl, p->gen, p->seen, REP_WATCH);
+    }
+    if (!p->nw)
         return;
+    const uint64_t mask = sl.shift < 12 ? (UINT64_C(1) << sl.shift) - 1 : 0xfff;
+    types |= 1u << req->type;
+    p->types = types;
+    /* one type: that type exactly; loads and stores: a type below 2 */
+    const uint64_t tmask = types == 3 ? UINT64_C(2) << 61 : UINT64_C(3) << 61;
+    p->wmask = BIN_W_CHECK | tmask;
+    p->wbits = (uint64_t)req->asid << 32 | ((uint64_t)req->type << 61 & tmask);
     p->base = req->vaddr & ~mask;
-    p->wbits = (uint64_t)req->asid << 32;
+    p->mask = mask;
     p->pend = sl.pend;
     p->pbase = resp->paddr - (req->vaddr & mask);
-    p->id = id;
     p->lat = resp->latency;
-    p->types = types | 1u << req->type;
-    sd->mru = p;
+    p->id = id;
+    rs->mru[s] = p;
 }
 
-/* The data of a repeated load or store at va, in order, as mmu_access makes it (mmu_access_data,
-   whose first step is made here: mmu_get_data_repeat). */
-static inline void rep_data(replay *r, const rep_side *sd, const rep_page *p, uint64_t va, int is_write)
+/* The data of a repeated load or store at offset off of page p, in order, as mmu_access makes it
+   (mmu_access_data, whose first step is made here: mmu_get_data_repeat). */
+static inline void rep_data(replay *r, const rep_page *p, uint64_t off, int is_write)
 {
     const rep_state *rs = &r->rep;
-    const uint64_t pa = p->pbase | (va & sd->mask);
+    const uint64_t pa = p->pbase + off;
     if ((pa >> rs->dr.line_shift) == *rs->dr.line)
         ++*(is_write ? rs->dr.writes : rs->dr.reads);
     else
@@ -319,17 +342,65 @@ typedef struct run_acc {
     uint64_t fetches;      /* ... their fetches */
 } run_acc;
 
-/* A repeat of page p (side sd, type): the filter's count, the issue rule's step, the data. */
-static inline void rep_count(replay *r, run_acc *ra, const rep_side *sd, const rep_page *p, uint64_t va,
-                             unsigned type)
+/* The issue rule's state and the repeats' sums, in registers in the run loops (written to the
+   run_acc around each access through the model). */
+typedef struct rep_regs {
+    uint64_t *ring;
+    uint64_t interval;
+    uint32_t window, pos;
+    uint64_t ni, last;
+    uint64_t reps, fetches; /* repeats counted, and fetches among them */
+} rep_regs;
+
+static inline __attribute__((always_inline)) void regs_from(rep_regs *g, const run_acc *ra)
+{
+    g->ring = ra->d.done;
+    g->interval = ra->d.interval;
+    g->window = ra->d.window;
+    g->pos = ra->d.pos;
+    g->ni = ra->d.next_issue;
+    g->last = ra->last;
+}
+
+static inline __attribute__((always_inline)) void regs_to(const rep_regs *g, run_acc *ra)
+{
+    ra->d.pos = g->pos;
+    ra->d.next_issue = g->ni;
+    ra->last = g->last;
+}
+
+/* A repeat of page p (type, at offset off in it): the filter's count, the issue rule's step with
+   the filter's latency (mmu_driver_next_issue_inline and mmu_driver_record_inline), the data. */
+static inline __attribute__((always_inline)) void rep_step(replay *r, rep_regs *g, const rep_page *p,
+                                                           unsigned type, uint64_t off, const int data)
 {
     p->pend[type]++; /* as mmu_access_repeat adds it */
-    const uint64_t issue = mmu_driver_next_issue_inline(&ra->d, 0, 0);
+    const uint64_t oldest = g->ring[g->pos];
+    const uint64_t issue = oldest > g->ni ? oldest : g->ni;
     const uint64_t done = issue + p->lat;
-    mmu_driver_record_inline(&ra->d, 0, issue, done, 0);
-    ra->last = done > ra->last ? done : ra->last;
-    if (type != MMU_FETCH && r->rep.data)
-        rep_data(r, sd, p, va, type == MMU_WRITE);
+    g->ring[g->pos] = done;
+    g->pos = g->pos + 1 == g->window ? 0 : g->pos + 1;
+    g->ni = issue + g->interval;
+    g->last = done > g->last ? done : g->last;
+    g->reps++;
+    g->fetches += type >> 1; /* (2: a fetch) */
+    if (data && type != MMU_FETCH)
+        rep_data(r, p, off, type == MMU_WRITE);
+}
+
+/* The sums of a run into the run information: ra's accesses through the model, g's repeats;
+   os_fail: the last access through the model failed (counted, not stepped past). */
+static void run_sums(replay *r, const run_acc *ra, const rep_regs *g, unsigned os_fail)
+{
+    mmusim_run_info *info = r->info;
+    *r->drv = ra->d;
+    const uint64_t acc = ra->accesses + g->reps;
+    info->accesses += acc;
+    info->instructions += ra->fetches + g->fetches;
+    info->translations += ra->translations + g->reps;
+    info->crossings += ra->translations - ra->accesses;
+    info->last_cycle = g->last;
+    r->index += acc - os_fail;
 }
 
 /*
@@ -340,6 +411,7 @@ static inline void rep_count(replay *r, run_acc *ra, const rep_side *sd, const r
 static __attribute__((noinline)) int full_access(replay *r, run_acc *ra, const char *path, const mmusim_access *a,
                                                  char *err, size_t errlen)
 {
+    rep_state *rs = &r->rep;
     mmu_request req;
     req.vaddr = a->vaddr;
     req.cycle = mmu_driver_next_issue_inline(&ra->d, 0, 0);
@@ -348,6 +420,7 @@ static __attribute__((noinline)) int full_access(replay *r, run_acc *ra, const c
     req.type = a->type;
     req.priv = MMU_PRIV_USER;
     req.vmid = a->vmid;
+    const uint64_t tc = *rs->tlb_changes;
     mmu_response resp[2];
     const int k = mmu_access(r->m, &req, resp);
     const mmu_response *lr = &resp[k - 1];
@@ -358,156 +431,196 @@ static __attribute__((noinline)) int full_access(replay *r, run_acc *ra, const c
     if (lr->done_cycle > ra->last)
         ra->last = lr->done_cycle;
     if (k == 1 && resp[0].outcome == MMU_OUT_TLB && resp[0].fault == MMU_FAULT_NONE && resp[0].page_faults == 0) {
-        rep_check(&r->rep); /* a TLB hit: the sets it changed, if any */
+        if (*rs->tlb_changes != tc)
+            rep_check(rs); /* a TLB hit that changed sets */
         if (resp[0].level == 1)
             rep_remember(r, &req, &resp[0]); /* the filter may answer its page now */
     } else {
-        rep_drop_all(&r->rep); /* a walk, a fault or a crossing */
+        rep_drop_all(rs); /* a walk, a fault or a crossing */
     }
     if (MMUSIM_REPLAY_UNLIKELY(lr->fault != MMU_FAULT_NONE) && mmu_os_error(r->m) != MMU_OK)
         return os_failed(r, r->index + ra->accesses - 1, path, a, err, errlen);
     return 0;
 }
 
-/* A binary record's second word outside its size and type: the cycle delta, the ASID, the cycle bit. */
-#define BIN_W_CHECK UINT64_C(0x8000ffffffffffff)
-
-/* Page p of side sd holds the binary record (va, w) of type and size (size and type checked as
-   tbt_bin_decode checks them; the rest of w must be as the page's accesses had it). */
-static inline int bin_holds(const rep_side *sd, const rep_page *p, uint64_t va, uint64_t w, unsigned type,
-                            unsigned size)
+/* The page of side s other than its last that holds the binary record (va, w), or NULL. */
+static inline rep_page *rep_find_bin(rep_state *rs, unsigned s, uint64_t va, uint64_t w)
 {
-    const uint64_t off = va - p->base; /* (huge below the page: so is the OR) */
-    return ((off | (off + (size - 1))) <= sd->mask) & (size - 1 < MMUSIM_TRACE_MAX_SIZE) &
-           ((w & BIN_W_CHECK) == p->wbits) & (int)((p->types >> type) & 1);
+    for (unsigned i = 0; i < REP_PAGES; i++)
+        if (rep_holds(&rs->p[s][i], va, w))
+            return &rs->p[s][i];
+    return NULL;
 }
 
 /*
- * A binary record off the fast test: a repeat of another page of its side,
- * else decoded (tbt_bin_decode, with its messages: a control record, a bad
- * one) and issued through the model.  record: the records before it.
- * Returns 1 if counted as a repeat, 0 if decoded (*accesses: 0 or 1), -1
- * with a message.
+ * A binary record of no remembered page: an access through the model, or
+ * (a control record, a bad one) decoded by tbt_bin_decode, with its
+ * messages.  record: the records before it.  Returns 0 (*access: it was an
+ * access), or -1 with a message.
  */
 static __attribute__((noinline)) int bin_slow(replay *r, run_acc *ra, const char *path, const tbt_raw *raw,
-                                              const unsigned char *p, uint64_t record, unsigned *accesses,
+                                              const unsigned char *p, uint64_t record, unsigned *access,
                                               char *err, size_t errlen)
 {
+    rep_state *rs = &r->rep;
     const uint64_t va = mmusim_le64(p), w = mmusim_le64(p + 8);
-    const unsigned info = (unsigned)(w >> 48), type = (info >> MMUSIM_BIN_TYPE_SHIFT) & 3,
-                   size = info & MMUSIM_BIN_SIZE_MASK;
-    rep_side *sd = &r->rep.side[type != MMU_FETCH];
-    for (unsigned i = 0; i < REP_PAGES; i++) {
-        if (bin_holds(sd, &sd->p[i], va, w, type, size)) {
-            sd->mru = &sd->p[i];
-            rep_count(r, ra, sd, &sd->p[i], va, type);
-            return 1;
-        }
-    }
     tbt_bin_dec *dec = raw->dec;
+    if (!tbt_bin_not_access(va, w, tbt_bin_forbid(dec->flags))) {
+        /* an access, as tbt_bin_decode makes it */
+        const unsigned type = (unsigned)(w >> 61) & 3, size = (unsigned)(w >> 48) & MMUSIM_BIN_SIZE_MASK;
+        const mmusim_access a = {va, 0, (uint16_t)size, (uint16_t)(w >> 32), (uint8_t)type, 0, dec->vmid};
+        dec->instructions += type == MMU_FETCH;
+        *access = 1;
+        return full_access(r, ra, path, &a, err, errlen);
+    }
     dec->record = record;
     mmusim_access a;
     int code;
-    *accesses = (unsigned)tbt_bin_decode(dec, raw->name, p, 1, &a, &code, err, errlen);
+    const size_t got = tbt_bin_decode(dec, raw->name, p, 1, &a, &code, err, errlen);
     if (code)
         return -1;
-    if (!*accesses) { /* a control record: another VM's pages are no longer the accesses' */
-        for (int s = 0; s < 2; s++)
-            for (unsigned i = 0; i < REP_PAGES; i++)
-                if ((r->rep.side[s].p[i].id >> 16) != dec->vmid)
-                    r->rep.side[s].p[i].types = 0;
-        return 0;
+    if (got) { /* (cannot happen: tbt_bin_not_access said it is none) */
+        *access = 1;
+        return full_access(r, ra, path, &a, err, errlen);
     }
-    return full_access(r, ra, path, &a, err, errlen) ? -1 : 0;
+    /* a control record: another VM's pages are no longer the accesses' */
+    for (int t = 0; t < 2; t++)
+        for (unsigned i = 0; i < REP_PAGES; i++)
+            if ((rs->p[t][i].id >> 16) != dec->vmid)
+                rep_drop(&rs->p[t][i]);
+    return 0;
 }
 
 /*
  * The plain run of an mmusim binary trace without cycles, past the warm-up,
- * on the records of the reader's batch (tbt_async_raw): a record of the
- * page its side repeated last, checked as tbt_bin_decode checks it, is
+ * on its records (tbt_async_raw from the reader thread, or tbt_bin_raw): a
+ * record of a remembered page, checked as tbt_bin_decode checks it, is
  * counted on the repeat path without being decoded; every other record goes
- * to bin_slow.  The issue rule's state and the counts stay in registers
- * between slow records.  Returns the records consumed, 0 at the end of the
- * trace, -1 with a message.
+ * to bin_slow.  Returns the records consumed, 0 at the end of the trace, -1
+ * with a message.
  */
-static long bin_run(replay *r, mmusim_async *as, const char *path, char *err, size_t errlen)
+static inline __attribute__((always_inline)) long bin_run_t(replay *r, mmusim_trace *t, mmusim_async *as,
+                                                            const char *path, char *err, size_t errlen,
+                                                            const int data)
 {
     tbt_raw raw;
-    const long n = tbt_async_raw(as, &raw, err, errlen);
+    tbt_bin_dec here;
+    long n;
+    if (as) {
+        n = tbt_async_raw(as, &raw, err, errlen);
+    } else {
+        n = tbt_bin_raw(t, &raw.p, &here, err, errlen);
+        raw.dec = &here;
+        raw.name = mmusim_trace_name(t);
+    }
     if (n <= 0)
         return n < 0 ? -1 : 0;
-    mmusim_run_info *info = r->info;
-    rep_side *const sides = r->rep.side;
-    run_acc ra = {*r->drv, info->last_cycle, 0, 0, 0};
-    uint64_t *const ring = ra.d.done;
-    const uint32_t window = ra.d.window;
-    const uint64_t interval = ra.d.interval;
-    uint32_t pos = ra.d.pos;
-    uint64_t ni = ra.d.next_issue, last = ra.last;
-    const int data = r->rep.data;
+    rep_state *const rs = &r->rep;
+    run_acc ra = {*r->drv, r->info->last_cycle, 0, 0, 0};
+    rep_regs g = {0};
+    regs_from(&g, &ra);
     const uint64_t rec0 = raw.dec->record;
-    uint64_t reps = 0, rep_fetches = 0, decoded = 0;
+    uint64_t decoded = 0;
     int status = 0;
     unsigned os_fail = 0;
     long i;
     const unsigned char *p = raw.p;
     for (i = 0; i < n; i++, p += MMUSIM_BIN_RECORD_SIZE) {
         const uint64_t va = mmusim_le64(p), w = mmusim_le64(p + 8);
-        const unsigned info16 = (unsigned)(w >> 48), type = (info16 >> MMUSIM_BIN_TYPE_SHIFT) & 3,
-                       size = info16 & MMUSIM_BIN_SIZE_MASK;
-        const rep_side *sd = &sides[type != MMU_FETCH];
-        const rep_page *pg = sd->mru;
-        if (MMUSIM_REPLAY_LIKELY(bin_holds(sd, pg, va, w, type, size))) {
-            /* rep_count, with the issue rule's state in registers */
-            pg->pend[type]++;
-            const uint64_t oldest = ring[pos];
-            const uint64_t issue = oldest > ni ? oldest : ni;
-            const uint64_t done = issue + pg->lat;
-            ring[pos] = done;
-            pos = pos + 1 == window ? 0 : pos + 1;
-            ni = issue + interval;
-            last = done > last ? done : last;
-            reps++;
-            rep_fetches += type >> 1; /* (type 2: a fetch; 3 is never a page's) */
-            if (data && type != MMU_FETCH)
-                rep_data(r, sd, pg, va, type == MMU_WRITE);
+        const unsigned s = (unsigned)(w >> 62) & 1; /* REP_SIDE of the type */
+        const rep_page *pg = rs->mru[s];
+        if (MMUSIM_REPLAY_LIKELY(rep_holds(pg, va, w))) {
+            rep_step(r, &g, pg, (unsigned)(w >> 61) & 3, va - pg->base, data);
             continue;
         }
-        ra.d.pos = pos;
-        ra.d.next_issue = ni;
-        ra.last = last;
-        unsigned got = 0;
-        const int rc = bin_slow(r, &ra, path, &raw, p, rec0 + (uint64_t)i, &got, err, errlen);
-        pos = ra.d.pos;
-        ni = ra.d.next_issue;
-        last = ra.last;
-        decoded += got;
+        rep_page *q = rep_find_bin(rs, s, va, w);
+        if (q) {
+            rs->mru[s] = q;
+            rep_step(r, &g, q, (unsigned)(w >> 61) & 3, va - q->base, data);
+            continue;
+        }
+        regs_to(&g, &ra);
+        unsigned access = 0;
+        const int rc = bin_slow(r, &ra, path, &raw, p, rec0 + (uint64_t)i, &access, err, errlen);
+        regs_from(&g, &ra);
+        decoded += access;
         if (rc < 0) {
             status = -1;
-            os_fail = got; /* decoded: the OS model failed on it */
+            os_fail = access; /* an access: the OS model failed on it */
             break;
         }
-        if (rc > 0) {
-            reps++;
-            rep_fetches += type == MMU_FETCH;
-        }
     }
-    ra.d.pos = pos;
-    ra.d.next_issue = ni;
+    regs_to(&g, &ra);
     /* what the decoder and the reader would have counted for the records consumed */
     raw.dec->record = rec0 + (uint64_t)i;
-    raw.dec->instructions += rep_fetches;
-    tbt_async_raw_done(as, (size_t)i, reps + decoded);
-    *r->drv = ra.d;
-    const uint64_t acc = ra.accesses + reps;
-    info->accesses += acc;
-    info->instructions += ra.fetches + rep_fetches;
-    info->translations += ra.translations + reps;
-    info->crossings += ra.translations - ra.accesses;
-    info->last_cycle = last;
-    /* the access the OS model failed on is counted, but not stepped past */
-    r->index += acc - os_fail;
+    raw.dec->instructions += g.fetches;
+    if (as)
+        tbt_async_raw_done(as, (size_t)i, g.reps + decoded);
+    else
+        tbt_bin_raw_done(t, raw.dec, g.reps + decoded);
+    run_sums(r, &ra, &g, os_fail);
     return status ? -1 : i;
+}
+
+static long bin_run(replay *r, mmusim_trace *t, mmusim_async *as, const char *path, char *err, size_t errlen)
+{
+    return r->rep.data ? bin_run_t(r, t, as, path, err, errlen, 1) : bin_run_t(r, t, as, path, err, errlen, 0);
+}
+
+/* Page p holds access a (the repeat path's test on a decoded access). */
+static inline int rep_holds_acc(const rep_page *p, const mmusim_access *a)
+{
+    const uint64_t off = a->vaddr - p->base;
+    return (p->id == (a->asid | (uint32_t)a->vmid << 16)) & (int)((p->types >> a->type) & 1) &
+           ((off | (off + (uint32_t)(a->size - 1))) <= p->mask);
+}
+
+/*
+ * plain_run for accesses without cycles (any format), with the repeat path:
+ * an access of a remembered page is counted there, every other one goes
+ * through the model (full_access).  Returns 0, or -1 with a message.
+ */
+static inline __attribute__((always_inline)) int plain_run_rep_t(replay *r, const char *path, const mmusim_access *a,
+                                                                 long n, char *err, size_t errlen, const int data)
+{
+    rep_state *const rs = &r->rep;
+    run_acc ra = {*r->drv, r->info->last_cycle, 0, 0, 0};
+    rep_regs g = {0};
+    regs_from(&g, &ra);
+    int status = 0;
+    long i;
+    for (i = 0; i < n; i++) {
+        const mmusim_access *x = &a[i];
+        const unsigned s = REP_SIDE(x->type);
+        const rep_page *pg = rs->mru[s];
+        if (MMUSIM_REPLAY_LIKELY(rep_holds_acc(pg, x))) {
+            rep_step(r, &g, pg, x->type, x->vaddr - pg->base, data);
+            continue;
+        }
+        rep_page *q = NULL;
+        for (unsigned j = 0; j < REP_PAGES && !q; j++)
+            if (rep_holds_acc(&rs->p[s][j], x))
+                q = &rs->p[s][j];
+        if (q) {
+            rs->mru[s] = q;
+            rep_step(r, &g, q, x->type, x->vaddr - q->base, data);
+            continue;
+        }
+        regs_to(&g, &ra);
+        status = full_access(r, &ra, path, x, err, errlen);
+        regs_from(&g, &ra);
+        if (status)
+            break;
+    }
+    regs_to(&g, &ra);
+    run_sums(r, &ra, &g, status ? 1 : 0);
+    return status;
+}
+
+static int plain_run_rep(replay *r, const char *path, const mmusim_access *a, long n, char *err, size_t errlen)
+{
+    return r->rep.data ? plain_run_rep_t(r, path, a, n, err, errlen, 1)
+                       : plain_run_rep_t(r, path, a, n, err, errlen, 0);
 }
 
 /* Options that ask for nothing per access beyond issuing and counting (the warm-up aside). */
@@ -680,8 +793,9 @@ static int replay_trace(replay *r, const char *path, char *err, size_t errlen)
     const mmusim_access *batch = r->buf;
     const int plain = plain_options(o);
     const int cycles = (mmusim_trace_fields(t) & MMUSIM_FIELD_CYCLE) != 0;
-    /* the repeat path on the binary records: plain options, no cycles, read on the second thread */
-    const int raw = plain && !cycles && tbt_async_raw_ok(as) && !getenv("MMUSIM_NO_REPEAT");
+    /* the repeat path: plain options, no cycles; on a binary trace's records themselves */
+    const int rep = plain && !cycles && !getenv("MMUSIM_NO_REPEAT");
+    const int raw = rep && (as ? tbt_async_raw_ok(as) : mmusim_trace_format(t) == MMUSIM_FMT_BINARY);
     int rep_live = 0; /* the repeat path's pages were remembered since the model was last used without it */
     long n;
     int status = 0;
@@ -690,7 +804,7 @@ static int replay_trace(replay *r, const char *path, char *err, size_t errlen)
             if (!rep_live)
                 rep_reset(r);
             rep_live = 1;
-            n = bin_run(r, as, path, err, errlen);
+            n = bin_run(r, t, as, path, err, errlen);
             if (n <= 0) {
                 status = (int)n;
                 n = 0;
@@ -703,18 +817,26 @@ static int replay_trace(replay *r, const char *path, char *err, size_t errlen)
         n = as ? mmusim_async_read(as, &batch, err, errlen) : mmusim_trace_read(t, r->buf, BATCH, err, errlen);
         if (n <= 0)
             break;
-        rep_live = 0;
         for (long i = 0; i < n && status == 0;) {
             if (plain && !(o->warmup && r->index == o->warmup)) {
                 /* up to the end of the warm-up, if it is in this batch */
                 long end = n;
                 if (o->warmup && r->index < o->warmup && o->warmup - r->index < (uint64_t)(n - i))
                     end = i + (long)(o->warmup - r->index);
-                status = cycles ? plain_run(r, path, batch + i, end - i, err, errlen)
-                                : plain_run_nocycles(r, path, batch + i, end - i, err, errlen);
+                if (cycles) {
+                    status = plain_run(r, path, batch + i, end - i, err, errlen);
+                } else if (rep) {
+                    if (!rep_live)
+                        rep_reset(r);
+                    rep_live = 1;
+                    status = plain_run_rep(r, path, batch + i, end - i, err, errlen);
+                } else {
+                    status = plain_run_nocycles(r, path, batch + i, end - i, err, errlen);
+                }
                 i = end;
             } else {
                 status = one_access(r, path, &batch[i], err, errlen);
+                rep_live = 0; /* (the model was used without the repeat path) */
                 i++;
             }
         }

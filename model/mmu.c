@@ -1780,14 +1780,16 @@ int mmu_repeat_ok(mmu *m, const mmu_request *req, unsigned types, mmu_repeat_slo
     return 1;
 }
 
-unsigned mmu_repeat_watch(const mmu *m, const mmu_request *req, const uint64_t **gens, uint64_t *seen,
-                          unsigned max)
+unsigned mmu_repeat_watch(mmu *m, const mmu_request *req, unsigned types, mmu_repeat_slot *slot,
+                          const uint64_t **gens, uint64_t *seen, unsigned max)
 {
+    if (!mmu_repeat_ok(m, req, types, slot))
+        return 0;
     const unsigned t = req->type < MMU_ACCESS_TYPES ? req->type : MMU_READ;
     const int s = t == MMU_FETCH ? SIDE_I : SIDE_D;
-    const uint64_t vpn = req->vaddr >> m->filt_shift[s];
-    const hit_watch *w = &m->watch[s][filter_index(vpn)];
-    if (w->vpn != vpn || w->n > max || !m->filt_on[s])
+    /* the slot answers: its watch holds the sets of this page's lookup (filter_record) */
+    const hit_watch *w = &m->watch[s][slot->index];
+    if (w->n > max)
         return 0;
     for (unsigned j = 0; j < w->n; j++) {
         gens[j] = w->gen[j];

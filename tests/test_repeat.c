@@ -249,6 +249,155 @@ static void test_repeat_refused(void **state)
     pair_free(&p);
 }
 
+/*
+ * mmu_repeat_watch across other pages' TLB changes: MMU 0 makes every
+ * access with mmu_access; MMU 1 counts an access of a remembered page
+ * (mmu_access_repeat, its data with mmu_access_data) while none of the sets
+ * its answer rests on changed, and sends every other access to mmu_access,
+ * after which it drops the pages whose sets changed (every page after a
+ * walk, a fault or a crossing) and remembers a level-1 hit.  A random
+ * stream over npages pages a side that share sets (code and data pages,
+ * reads and writes).  trust: keep pages across their sets' changes (wrong: the
+ * comparison must see it).  Returns the accesses counted.
+ */
+#define WATCH_PAGES 4 /* per side */
+typedef struct watched {
+    uint64_t page, pbase;
+    unsigned types, nw;
+    mmu_repeat_slot slot;
+    const uint64_t *gen[4];
+    uint64_t seen[4];
+} watched;
+
+static unsigned watch_run(pair *p, unsigned n, int trust, uint32_t seed, unsigned npages)
+{
+    watched w[2][WATCH_PAGES];
+    memset(w, 0, sizeof w);
+    unsigned next[2] = {0, 0}, counted = 0, cur[2] = {0, 0};
+    mmu_repeat_info ri;
+    mmu_get_repeat_info(p->m[1], &ri);
+    for (unsigned i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        const unsigned x = seed >> 8;
+        const mmu_access_type t = (x & 7) < 3 ? MMU_FETCH : (x & 7) < 6 ? MMU_READ : MMU_WRITE;
+        /* per side npages pages, a new one every 32 accesses: code and data pages in the
+           same sets of the unified TLB (4 sets of 4 ways: 6 pages a side fit, 10 do not) */
+        if ((seed & 0x1f) == 0) /* (the low bits: new every 32 accesses, in a cycle of 32) */
+            cur[t == MMU_FETCH] = (x >> 4) % npages;
+        const uint64_t page = (t == MMU_FETCH ? 0x400000 : 0x10000000) + (uint64_t)cur[t == MMU_FETCH] * 0x1000;
+        const uint64_t va = page + ((x >> 12) % 4000);
+        p->cycle += 1 + (x >> 20) % 3;
+        mmu_request r = req_of(va, t, p->cycle);
+        r.size = 1 + (x >> 24) % 8;
+        mmu_response a[2], b[2];
+        const int k = mmu_access(p->m[0], &r, a);
+        const unsigned s = t == MMU_FETCH;
+        watched *hit = NULL;
+        for (unsigned j = 0; j < WATCH_PAGES; j++) {
+            watched *q = &w[s][j];
+            if (q->types && q->page == (va & ~UINT64_C(0xfff)) && ((q->types >> t) & 1) &&
+                ((va + r.size - 1) & ~UINT64_C(0xfff)) == q->page)
+                hit = q;
+        }
+        unsigned stale = 0;
+        if (hit)
+            for (unsigned j = 0; j < hit->nw; j++)
+                stale |= *hit->gen[j] != hit->seen[j];
+        if (stale && !trust)
+            hit = NULL;
+        if (hit) {
+            assert_int_equal(k, 1);
+            mmu_access_repeat(&hit->slot, t, 1);
+            if (t != MMU_FETCH)
+                mmu_access_data(p->m[1], hit->pbase + (va & 0xfff), t == MMU_WRITE);
+            counted++;
+            continue;
+        }
+        const uint64_t tc = *ri.tlb_changes;
+        assert_int_equal(mmu_access(p->m[1], &r, b), k);
+        assert_int_equal(b[0].paddr, a[0].paddr);
+        if (k != 1 || b[0].outcome != MMU_OUT_TLB || b[0].fault != MMU_FAULT_NONE || b[0].page_faults) {
+            memset(w, 0, sizeof w); /* a walk, a fault or a crossing */
+            continue;
+        }
+        if (*ri.tlb_changes != tc && !trust)
+            for (unsigned q = 0; q < 2 * WATCH_PAGES; q++) {
+                watched *z = &w[0][0] + q;
+                for (unsigned j = 0; j < z->nw; j++)
+                    if (*z->gen[j] != z->seen[j])
+                        z->types = 0;
+            }
+        if (b[0].level != 1)
+            continue;
+        watched *z = NULL;
+        for (unsigned j = 0; j < WATCH_PAGES; j++)
+            if (w[s][j].types && w[s][j].page == (va & ~UINT64_C(0xfff)))
+                z = &w[s][j];
+        if (!z) {
+            z = &w[s][next[s]];
+            next[s] = (next[s] + 1) % WATCH_PAGES;
+            z->types = 0;
+        }
+        unsigned types = z->types;
+        z->nw = mmu_repeat_watch(p->m[1], &r, types, &z->slot, z->gen, z->seen, 4);
+        if (!z->nw && types)
+            z->nw = mmu_repeat_watch(p->m[1], &r, types = 0, &z->slot, z->gen, z->seen, 4);
+        z->types = z->nw ? types | 1u << t : 0;
+        z->page = va & ~UINT64_C(0xfff);
+        z->pbase = b[0].paddr & ~UINT64_C(0xfff);
+    }
+    return counted;
+}
+
+/* The pair with one 16-entry 4-way array for both sides (code and data pages share its sets). */
+static void pair_make_unified(pair *p, const char *policy)
+{
+    char msg[256];
+    mmu_config c;
+    mmu_config_defaults(&c);
+    if (mmu_config_set(&c, "tlb.arrays", "u", msg, sizeof msg) != MMU_OK ||
+        mmu_config_set(&c, "tlb.u.entries", "16", msg, sizeof msg) != MMU_OK ||
+        mmu_config_set(&c, "tlb.u.ways", "4", msg, sizeof msg) != MMU_OK ||
+        mmu_config_set(&c, "tlb.u.policy", policy, msg, sizeof msg) != MMU_OK)
+        fail_msg("config: %s", msg);
+    for (int i = 0; i < 2; i++) {
+        if (mmu_create(&c, &p->m[i], msg, sizeof msg) != MMU_OK)
+            fail_msg("mmu_create: %s", msg);
+        if (mmu_os_create_from_config(&c, &p->os[i], msg, sizeof msg) != MMU_OK)
+            fail_msg("os: %s", msg);
+        assert_int_equal(mmu_attach_os(p->m[i], p->os[i]), MMU_OK);
+    }
+    p->cycle = 1000;
+}
+
+static void test_repeat_watch(void **state)
+{
+    (void)state;
+    static const char *const policies[] = {"lru", "fifo", "plru", "nru", "srrip", "random"};
+    pair p;
+    for (unsigned i = 0; i < sizeof policies / sizeof policies[0]; i++) {
+        for (unsigned np = 6; np <= 10; np += 4) {
+            pair_make_unified(&p, policies[i]);
+            const unsigned counted = watch_run(&p, 60000, 0, 7 + i, np);
+            if (!same(&p))
+                fail_msg("policy %s, %u pages: the counts differ", policies[i], np);
+            if (counted < 5000) /* (the stream repeats pages: many are counted) */
+                fail_msg("policy %s, %u pages: %u of 60000 counted", policies[i], np, counted);
+            pair_free(&p);
+        }
+    }
+    /* the default configuration (two data arrays: a page's answer rests on two sets) */
+    pair_make(&p);
+    assert_true(watch_run(&p, 60000, 0, 3, 10) > 5000);
+    assert_true(same(&p));
+    pair_free(&p);
+    /* trusting a page after its sets changed: the comparison sees it */
+    pair_make_unified(&p, "lru");
+    (void)watch_run(&p, 60000, 1, 7, 10);
+    assert_false(same(&p));
+    pair_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,6 +405,7 @@ int main(void)
         cmocka_unit_test(test_repeat_fetch),
         cmocka_unit_test(test_repeat_refused),
         cmocka_unit_test(test_data_repeat),
+        cmocka_unit_test(test_repeat_watch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -291,19 +291,19 @@ typedef struct mmu_repeat_slot {
 int mmu_repeat_ok(mmu *m, const mmu_request *req, unsigned types, mmu_repeat_slot *slot);
 
 /*
- * Right after mmu_repeat_ok said yes for req: the TLB sets whose contents
- * and replacement state its answer rests on.  Fills gens[i] with their
- * change counters (valid for the instance's life) and seen[i] with their
- * values now, and returns how many (at least 1), or 0 if there are more
- * than max.  While every *gens[i] == seen[i], the answer stands (for every
- * type it was given for, at later cycles) even after tlb_changes moved,
- * except after a walk: a walk still under way may hold up a level-1 hit
- * (the filter answers no access issued before the last walk completes).
- * A front end that counts accesses across other pages' TLB changes asks
- * again after any walk.
+ * mmu_repeat_ok, and the TLB sets its answer rests on: if mmu_repeat_ok
+ * says yes (and fills *slot), fills gens[i] with those sets' change
+ * counters (valid for the instance's life) and seen[i] with their values
+ * now, and returns how many (at least 1); returns 0 if the answer is no or
+ * there are more than max sets.  While every *gens[i] == seen[i], the
+ * answer stands even after tlb_changes moved (for every type it was given
+ * for, at later cycles), except after a walk: a walk still under way may
+ * hold up a level-1 hit (the filter answers no access issued before the
+ * last walk completes), so a front end that counts accesses across other
+ * pages' TLB changes asks again after any walk.
  */
-unsigned mmu_repeat_watch(const mmu *m, const mmu_request *req, const uint64_t **gens, uint64_t *seen,
-                          unsigned max);
+unsigned mmu_repeat_watch(mmu *m, const mmu_request *req, unsigned types, mmu_repeat_slot *slot,
+                          const uint64_t **gens, uint64_t *seen, unsigned max);
 
 /*
  * Count n accesses of type `type` that slot's page answered (see

@@ -140,8 +140,7 @@ static MMUSIM_ALWAYS_INLINE size_t bin_decode_t(tbt_bin_dec *d, const char *name
                                                 const int cycles)
 {
     /* without cycles: no delta and no cycle bit; without ASIDs: no asid */
-    const uint64_t forbid = (cycles ? 0 : UINT64_C(0x80000000ffffffff)) |
-                            (d->flags & MMUSIM_BIN_FLAG_ASID ? 0 : UINT64_C(0xffff) << 32);
+    const uint64_t forbid = tbt_bin_forbid(d->flags); /* (cycles: the flag's bit) */
     uint64_t prev = d->prev_cycle, instr = 0;
     uint32_t vmid = d->vmid;
     size_t i = 0;
@@ -153,10 +152,7 @@ static MMUSIM_ALWAYS_INLINE size_t bin_decode_t(tbt_bin_dec *d, const char *name
             const unsigned info = (unsigned)(w >> 48);
             const unsigned size = info & MMUSIM_BIN_SIZE_MASK, type = (info >> MMUSIM_BIN_TYPE_SHIFT) & 3;
             const unsigned hc = cycles ? info >> 15 : 0; /* without cycles the bit is forbidden */
-            /* type and size in one test: (type << 13 | size) - 1 >> 12 is 0, 2 or 4 exactly
-               when the type is 0..2 and the size 1..4096 */
-            const unsigned ts = (((info & 0x7fffu) - 1) >> 12) & 15;
-            unsigned bad = ((w & forbid) != 0) | (((0x15u >> ts) & 1) ^ 1) | (va + (size - 1) < va);
+            unsigned bad = tbt_bin_not_access(va, w, forbid);
             if (cycles)
                 bad |= !hc & ((uint32_t)w != 0);
             if (MMUSIM_UNLIKELY(bad))
@@ -261,6 +257,30 @@ static long bin_read(mmusim_trace *t, mmusim_access *out, size_t max)
         }
     }
     return (long)n;
+}
+
+long tbt_bin_raw(mmusim_trace *t, const unsigned char **p, tbt_bin_dec *dec, char *err, size_t errlen)
+{
+    long k = t->err_code ? t->err_code : bin_avail(t, MMUSIM_BIN_RAW_MAX);
+    if (k == 0 && t->accesses == 0) /* as mmusim_trace_read says it */
+        k = tbt_fail_line(t, 0, MMU_EPARSE, "empty trace (no accesses)");
+    if (k < 0) {
+        mmusim_copy_msg(err, errlen, t->errmsg);
+        return k;
+    }
+    *p = (const unsigned char *)t->buf + t->pos;
+    *dec = (tbt_bin_dec){t->bin_flags, t->bin_vmid, t->prev_cycle, t->record, 0};
+    return k;
+}
+
+void tbt_bin_raw_done(mmusim_trace *t, const tbt_bin_dec *dec, uint64_t accesses)
+{
+    t->pos += (size_t)(dec->record - t->record) * MMUSIM_BIN_RECORD_SIZE;
+    t->record = dec->record;
+    t->prev_cycle = dec->prev_cycle;
+    t->bin_vmid = dec->vmid;
+    t->instructions += dec->instructions;
+    t->accesses += accesses;
 }
 
 long tbt_bin_read_raw(mmusim_trace *t, unsigned char *dst, size_t max, char *err, size_t errlen)

@@ -10,7 +10,7 @@
  * write one.  trace_formats.c lists them, indexed by mmusim_format; trace.c
  * and tracewrite.c only call through that table.  The line formats share
  * their read loop, number parsing and messages (trace_line.h, trace_line.c).
- * Nothing outside io/trace/ includes this.
+ * Nothing outside io/ includes this (io/replay.c: the binary records' repeat path).
  */
 #ifndef MMUSIM_IO_TRACE_IMPL_H
 #define MMUSIM_IO_TRACE_IMPL_H
@@ -20,6 +20,7 @@
 
 #include "mmusim/io/stream.h"
 #include "mmusim/io/trace.h"
+#include "trace_binfmt.h"
 #include "mmusim/io/tracewrite.h"
 
 /* A multiple of every record size.  128 KiB: the data parsed stays in the
@@ -216,6 +217,26 @@ typedef struct tbt_bin_dec {
     uint64_t instructions; /* fetches decoded so far */
 } tbt_bin_dec;
 
+/* The bits of a record's second word (delta, asid, info) that the header forbids: without
+   cycles no delta and no cycle bit; without ASIDs no asid. */
+static inline uint64_t tbt_bin_forbid(unsigned flags)
+{
+    return ((flags & MMUSIM_BIN_FLAG_CYCLE) ? 0 : UINT64_C(0x80000000ffffffff)) |
+           ((flags & MMUSIM_BIN_FLAG_ASID) ? 0 : UINT64_C(0xffff) << 32);
+}
+
+/* Is the record (va, w) other than a well-formed access (a control record or a bad one)?  The
+   checks without the cycle's (delta without the cycle bit): forbidden bits, type and size,
+   wrap-around. */
+static inline unsigned tbt_bin_not_access(uint64_t va, uint64_t w, uint64_t forbid)
+{
+    const unsigned info = (unsigned)(w >> 48), size = info & MMUSIM_BIN_SIZE_MASK;
+    /* type and size in one test: (type << 13 | size) - 1 >> 12 is 0, 2 or 4 exactly
+       when the type is 0..2 and the size 1..4096 */
+    const unsigned ts = (((info & 0x7fffu) - 1) >> 12) & 15;
+    return ((w & forbid) != 0) | (((0x15u >> ts) & 1) ^ 1) | (va + (size - 1) < va);
+}
+
 /*
  * Decode the k whole records at p (the first is record d->record + 1) into
  * out (room for k accesses), applying the control records.  Returns the
@@ -225,6 +246,20 @@ typedef struct tbt_bin_dec {
  */
 size_t tbt_bin_decode(tbt_bin_dec *d, const char *name, const unsigned char *p, size_t k, mmusim_access *out,
                       int *code, char *msg, size_t msglen);
+
+/*
+ * Binary trace t's records, read on the calling thread for a caller that
+ * decodes them itself (the run loop's repeat path, io/replay.c): points *p
+ * at the whole records in the buffer (at most MMUSIM_BIN_RAW_MAX) and
+ * returns how many, with the decoder's state at the first in *dec; 0 at the
+ * end (after the empty trace's error), negative with the message in err.
+ * The caller decodes some and says so with tbt_bin_raw_done (dec as it
+ * left it: dec->record counts the records consumed; accesses: how many of
+ * them were accesses).
+ */
+#define MMUSIM_BIN_RAW_MAX 65536
+long tbt_bin_raw(mmusim_trace *t, const unsigned char **p, tbt_bin_dec *dec, char *err, size_t errlen);
+void tbt_bin_raw_done(mmusim_trace *t, const tbt_bin_dec *dec, uint64_t accesses);
 
 /*
  * Copy up to max whole records of binary trace t into dst (16 bytes each),
