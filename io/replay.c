@@ -340,6 +340,7 @@ typedef struct run_acc {
     uint64_t accesses;     /* accesses through the model (the one the OS model failed on included) */
     uint64_t translations; /* ... their translations */
     uint64_t fetches;      /* ... their fetches */
+    uint64_t reps;         /* accesses counted on the repeat path so far (rep_regs.reps, at each call out) */
 } run_acc;
 
 /* The issue rule's state and the repeats' sums, in registers in the run loops (written to the
@@ -367,6 +368,7 @@ static inline __attribute__((always_inline)) void regs_to(const rep_regs *g, run
     ra->d.pos = g->pos;
     ra->d.next_issue = g->ni;
     ra->last = g->last;
+    ra->reps = g->reps;
 }
 
 /* A repeat of page p (type, at offset off in it): the filter's count, the issue rule's step with
@@ -439,7 +441,7 @@ static __attribute__((noinline)) int full_access(replay *r, run_acc *ra, const c
         rep_drop_all(rs); /* a walk, a fault or a crossing */
     }
     if (MMUSIM_REPLAY_UNLIKELY(lr->fault != MMU_FAULT_NONE) && mmu_os_error(r->m) != MMU_OK)
-        return os_failed(r, r->index + ra->accesses - 1, path, a, err, errlen);
+        return os_failed(r, r->index + ra->reps + ra->accesses - 1, path, a, err, errlen);
     return 0;
 }
 
@@ -516,7 +518,7 @@ static inline __attribute__((always_inline)) long bin_run_t(replay *r, mmusim_tr
     if (n <= 0)
         return n < 0 ? -1 : 0;
     rep_state *const rs = &r->rep;
-    run_acc ra = {*r->drv, r->info->last_cycle, 0, 0, 0};
+    run_acc ra = {*r->drv, r->info->last_cycle, 0, 0, 0, 0};
     rep_regs g = {0};
     regs_from(&g, &ra);
     const uint64_t rec0 = raw.dec->record;
@@ -584,7 +586,7 @@ static inline __attribute__((always_inline)) int plain_run_rep_t(replay *r, cons
                                                                  long n, char *err, size_t errlen, const int data)
 {
     rep_state *const rs = &r->rep;
-    run_acc ra = {*r->drv, r->info->last_cycle, 0, 0, 0};
+    run_acc ra = {*r->drv, r->info->last_cycle, 0, 0, 0, 0};
     rep_regs g = {0};
     regs_from(&g, &ra);
     int status = 0;
