@@ -215,6 +215,18 @@ runcmp ok "cycles after no cycles" asids.bin cyc.bin
 "$PY" -c "print('\n'.join(['R 0x10000000 8'] * 500 + ['R 0x%x 8' % (0x20000000 + k * 0x200000) for k in range(64)]))" > osfail.txt
 "$MMUSIM" convert osfail.txt osfail.bin --to binary --quiet || bad "convert osfail"
 runcmp fail "OS model fails after repeats" osfail.bin --set os.phys_mem=64K --set os.swap_size=16K
+# ... and the message names the access it failed on (0-based: 500 + 11), on both paths, from
+# the binary and the text trace, on one thread and two (it named the batch's first access before)
+for tr in osfail.bin osfail.txt; do
+  for nt in "" 1; do
+    msg=$(env ${nt:+MMUSIM_NO_THREADS=1} "$MMUSIM" run $tr --set os.phys_mem=64K --set os.swap_size=16K --quiet 2>&1 >/dev/null)
+    case "$msg" in
+      *"$tr: access 511 (0x21600000, asid 0): the OS model could not handle a page fault"*) ;;
+      *) bad "OS model failure on $tr (threads off: ${nt:-no}) names another access: $msg" ;;
+    esac
+    ok
+  done
+done
 runcmp fail "OS model fails, ASIDs" asids.bin --set os.phys_mem=192K
 runcmp fail "OS model fails, generator mix" g3.bin.zst --set os.phys_mem=192K
 runcmp fail "swap full" sweep.bin --set os.phys_mem=64K --set os.swap_size=256K
