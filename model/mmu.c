@@ -1762,7 +1762,10 @@ void mmu_get_repeat_info(const mmu *m, mmu_repeat_info *out)
     out->l1_latency[1] = m->lv[SIDE_D][0].latency;
 }
 
-int mmu_repeat_ok(mmu *m, const mmu_request *req, unsigned types, mmu_repeat_slot *slot)
+/* mmu_repeat_ok: the filter's slot that answers req for every type of `types`, or NULL. */
+static inline __attribute__((always_inline)) const hit_filter *repeat_slot(mmu *m, const mmu_request *req,
+                                                                          unsigned types, mmu_repeat_slot *slot,
+                                                                          int *side)
 {
     const unsigned t = req->type < MMU_ACCESS_TYPES ? req->type : MMU_READ;
     const int s = t == MMU_FETCH ? SIDE_I : SIDE_D;
@@ -1771,31 +1774,38 @@ int mmu_repeat_ok(mmu *m, const mmu_request *req, unsigned types, mmu_repeat_slo
     const uint64_t vpn = req->vaddr >> fs;
     slot->index = filter_index(vpn);
     slot->shift = fs;
+    *side = s;
     const uint64_t last = req->vaddr + ((req->size ? req->size : 1) - 1);
     /* mmu_access's test (within the slot's page, filter_find), for every type of the mask */
     const hit_filter *f = m->filt_on[s] && (last >> fs) == vpn ? filter_find(m, s, req, t) : NULL;
     if (!f || (f->allow & types) != types)
-        return 0;
+        return NULL;
     slot->pend = &m->l1_pend[0][0][0] + f->pend; /* filter_hit's counters, by type */
-    return 1;
+    return f;
+}
+
+int mmu_repeat_ok(mmu *m, const mmu_request *req, unsigned types, mmu_repeat_slot *slot)
+{
+    int s;
+    return repeat_slot(m, req, types, slot, &s) != NULL;
 }
 
 unsigned mmu_repeat_watch(mmu *m, const mmu_request *req, unsigned types, mmu_repeat_slot *slot,
                           const uint64_t **gens, uint64_t *seen, unsigned max)
 {
-    if (!mmu_repeat_ok(m, req, types, slot))
+    int s;
+    if (!repeat_slot(m, req, types, slot, &s))
         return 0;
-    const unsigned t = req->type < MMU_ACCESS_TYPES ? req->type : MMU_READ;
-    const int s = t == MMU_FETCH ? SIDE_I : SIDE_D;
     /* the slot answers: its watch holds the sets of this page's lookup (filter_record) */
     const hit_watch *w = &m->watch[s][slot->index];
-    if (w->n > max)
+    const unsigned n = w->n;
+    if (n > max)
         return 0;
-    for (unsigned j = 0; j < w->n; j++) {
+    for (unsigned j = 0; j < n; j++) {
         gens[j] = w->gen[j];
         seen[j] = *w->gen[j];
     }
-    return w->n;
+    return n;
 }
 
 void mmu_access_repeat(const mmu_repeat_slot *slot, unsigned type, uint64_t n)
