@@ -70,6 +70,7 @@ typedef struct rep_page {
 
 typedef struct rep_state {
     rep_page *mru[2]; /* the page of each side that repeated last (the fast test's) */
+    uint64_t judged, to_model; /* accesses on the repeat path since it was last judged; of them through the model */
     rep_page p[2][REP_PAGES];
     unsigned next[2]; /* the page to replace next */
     const uint64_t *tlb_changes;
@@ -244,6 +245,7 @@ static void rep_reset(replay *r)
     rs->tlb_changes = ri.tlb_changes;
     mmu_get_data_repeat(r->m, &rs->dr);
     rs->data = ri.data_through_caches && rs->dr.reads && rs->dr.writes;
+    rs->judged = rs->to_model = 0;
     rep_drop_all(rs);
     for (int s = 0; s < 2; s++) {
         rs->mru[s] = &rs->p[s][0];
@@ -403,6 +405,8 @@ static void run_sums(replay *r, const run_acc *ra, const rep_regs *g, unsigned o
     info->crossings += ra->translations - ra->accesses;
     info->last_cycle = g->last;
     r->index += acc - os_fail;
+    r->rep.judged += acc;
+    r->rep.to_model += ra->accesses;
 }
 
 /*
@@ -774,6 +778,29 @@ static void progress(replay *r, mmusim_trace *t, mmusim_async *as, const char *p
     r->o->on_progress(r->o->ctx, &p);
 }
 
+/*
+ * Does the repeat path pay?  An access through the model costs it more
+ * than without it (the page test, the bookkeeping: about 350 instructions
+ * against 100-300 saved per access it counts), so when more than 1 in
+ * REP_GIVE_UP of the last REP_JUDGE or more accesses went through the model
+ * (pages that hardly repeat before their TLB sets change: code and data
+ * pages taking turns in the sets of one TLB), the next REP_PAUSE accesses
+ * take the path without it.  Either path gives the same counts.  Returns
+ * the access up to which the repeat path pauses.
+ */
+#define REP_JUDGE 16384
+#define REP_GIVE_UP 8
+#define REP_PAUSE 65536
+static uint64_t rep_judge(replay *r)
+{
+    rep_state *rs = &r->rep;
+    if (rs->judged < REP_JUDGE)
+        return 0;
+    const int give_up = rs->to_model * REP_GIVE_UP > rs->judged;
+    rs->judged = rs->to_model = 0;
+    return give_up ? r->index + REP_PAUSE : 0;
+}
+
 /* Replay one trace; returns 0, or -1 with a message. */
 static int replay_trace(replay *r, const char *path, char *err, size_t errlen)
 {
@@ -799,10 +826,11 @@ static int replay_trace(replay *r, const char *path, char *err, size_t errlen)
     const int rep = plain && !cycles && !getenv("MMUSIM_NO_REPEAT");
     const int raw = rep && (as ? tbt_async_raw_ok(as) : mmusim_trace_format(t) == MMUSIM_FMT_BINARY);
     int rep_live = 0; /* the repeat path's pages were remembered since the model was last used without it */
+    uint64_t rep_from = 0; /* the repeat path is paused up to this access */
     long n;
     int status = 0;
     for (;;) {
-        if (raw && (!o->warmup || r->index > o->warmup)) {
+        if (raw && r->index >= rep_from && (!o->warmup || r->index > o->warmup)) {
             if (!rep_live)
                 rep_reset(r);
             rep_live = 1;
@@ -812,6 +840,7 @@ static int replay_trace(replay *r, const char *path, char *err, size_t errlen)
                 n = 0;
                 break;
             }
+            rep_from = rep_judge(r);
             if (o->on_progress)
                 progress(r, t, as, path, 0);
             continue;
@@ -827,13 +856,15 @@ static int replay_trace(replay *r, const char *path, char *err, size_t errlen)
                     end = i + (long)(o->warmup - r->index);
                 if (cycles) {
                     status = plain_run(r, path, batch + i, end - i, err, errlen);
-                } else if (rep) {
+                } else if (rep && r->index >= rep_from) {
                     if (!rep_live)
                         rep_reset(r);
                     rep_live = 1;
                     status = plain_run_rep(r, path, batch + i, end - i, err, errlen);
+                    rep_from = rep_judge(r);
                 } else {
                     status = plain_run_nocycles(r, path, batch + i, end - i, err, errlen);
+                    rep_live = 0; /* (the model was used without the repeat path) */
                 }
                 i = end;
             } else {
