@@ -13,7 +13,8 @@
 #   def   the default configuration with walker.mode=fixed (l1i, l1d, l1d_2m, stlb)
 #
 # Times are CPU seconds (user + system, both threads of `mmusim run`), from
-# bash's `time`.  Optional, side by side in the same run:
+# bash's `time`; "on one thread" is the same run with MMUSIM_NO_THREADS=1
+# (less CPU, more wall time: the decompression no longer overlaps).  Optional, side by side in the same run:
 #   BENCH_BASE=/path/to/mmusim     another build (e.g. an older commit): its times and new/base
 #   BENCH_DINERO=/path/to/dineroIV Dinero IV on the same din (uncompressed, from
 #                                  standard input) with the one-TLB geometry; it
@@ -56,6 +57,7 @@ for trace in "$SRC"/traces/*.lackey.zst; do
     "one_lackey|$MMUSIM run $trace --quiet $ONE"
     "one_din|$MMUSIM run $work/$name.din.zst --quiet $ONE"
     "one_bin|$MMUSIM run $work/$name.bin.zst --quiet $ONE"
+    "one_bin1|env MMUSIM_NO_THREADS=1 $MMUSIM run $work/$name.bin.zst --quiet $ONE"
     "one_dinplain|$MMUSIM run $work/$name.din --quiet $ONE"
     "split_bin|$MMUSIM run $work/$name.bin.zst --quiet $SPLIT"
     "def_bin|$MMUSIM run $work/$name.bin.zst --quiet $DEF"
@@ -86,10 +88,10 @@ for trace in "$SRC"/traces/*.lackey.zst; do
     M[$label]=$(echo ${T[$label]} | tr ' ' '\n' | median)
   done
   r() { calc "${M[$1]} / ${M[$2]}"; }
-  printf 'bench_hit %-5s %8d accesses | floor lackey %.3f bin %.3f | one TLB: lackey %.3f din %.3f bin %.3f (%sx floor, %.1f M/s) | split bin %.3f | default bin %.3f | one/split %s\n' \
+  printf 'bench_hit %-5s %8d accesses | floor lackey %.3f bin %.3f | one TLB: lackey %.3f din %.3f bin %.3f (%sx floor, %.1f M/s; on one thread %.3f, %sx) | split bin %.3f | default bin %.3f | one/split %s\n' \
     "$name" "$n" "${M[floor_lackey]}" "${M[floor_bin]}" "${M[one_lackey]}" "${M[one_din]}" "${M[one_bin]}" \
-    "$(r one_bin floor_bin)" "$(calc "$n / ${M[one_bin]} / 1000000")" "${M[split_bin]}" "${M[def_bin]}" \
-    "$(r one_bin split_bin)"
+    "$(r one_bin floor_bin)" "$(calc "$n / ${M[one_bin]} / 1000000")" "${M[one_bin1]}" "$(r one_bin1 floor_bin)" \
+    "${M[split_bin]}" "${M[def_bin]}" "$(r one_bin split_bin)"
   if [ -n "$BASE" ]; then
     printf 'bench_hit %-5s base: one bin %.3f (new/base %s) split bin %.3f (%s) default bin %.3f (%s) one din %.3f (%s) | base one/split %s\n' \
       "$name" "${M[base_one_bin]}" "$(r one_bin base_one_bin)" "${M[base_split_bin]}" "$(r split_bin base_split_bin)" \
