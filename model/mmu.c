@@ -85,6 +85,19 @@ typedef struct hit_watch {
     uint32_t n;
     int32_t hit;   /* ... and the array and page size where its lookup stopped */
     uint32_t hit_ps;
+    /* what filter_rehit needs to repeat the lookup: gen[j] is the set of array ws[j].t whose
+       first entry is ws[j].base, probed for ws[j].key */
+    struct {
+        mmu_tlb *t;
+        uint64_t key;
+        size_t base;
+    } ws[HF_PROBES];
+    uint32_t hset, hway;        /* the set and way of the entry (in array hit) */
+    uint32_t tag;               /* the lookup's tag (req_tag) */
+    uint8_t hj;                 /* gen[hj]: the set where the lookup found the entry */
+    uint8_t hflags;             /* the entry's flags */
+    uint8_t rehit;              /* filter_rehit may repeat the lookup: it hit one array alone, and
+                                   every array probed has at most 32 ways (tlb_set_cands) */
 } hit_watch;
 
 /* A set a level-1 lookup of a side probes, in lookup order: array, page size. */
@@ -103,6 +116,7 @@ struct mmu {
     uint8_t filt_shift[2]; /* the filter's page granularity per side */
     uint8_t filt_on[2];    /* the side records pages (filter on, at most HF_ARRAYS level-1 arrays) */
     uint8_t n_probes[2];   /* probes[side]: the sets of a level-1 lookup */
+    uint8_t rehit_ok[2];   /* every level-1 array of the side has at most 32 ways (filter_rehit) */
     int filt_off;          /* mmu_set_hit_filter(m, 0): nothing is recorded */
     hit_filter filt[2][HF_SLOTS];
     /* filter hits not yet counted, per side, level-1 outcome (bit k: array lv[side][0].idx[k]
@@ -839,8 +853,11 @@ static void filter_setup(mmu *m)
     for (int s = SIDE_I; s <= SIDE_D; s++) {
         const level *lv = &m->lv[s][0];
         unsigned np = 0, fs = 63;
+        m->rehit_ok[s] = 1;
         for (uint32_t k = 0; k < lv->n; k++) {
             const mmu_tlb *t = m->tlb[lv->idx[k]];
+            if (t->ways > 32)
+                m->rehit_ok[s] = 0;
             for (unsigned i = 0; i < t->nsizes; i++) {
                 m->probes[s][np++] = (hf_probe){t, t->shift[i], t->psidx[i], lv->idx[k],
                                                 (uint8_t)(t->nsizes - 1 - i)};
@@ -865,7 +882,7 @@ static void filter_setup(mmu *m)
  * lookups, once their replacement updates are made.
  */
 static void filter_record(mmu *m, int s, const mmu_request *req, uint64_t pbase, unsigned page_size,
-                          uint32_t hitmask, int hit, uint8_t allow)
+                          uint32_t hitmask, int hit, uint8_t allow, size_t hi, uint8_t flags)
 {
     const uint64_t va = req->vaddr;
     const uint64_t vpn = va >> m->filt_shift[s];
@@ -878,11 +895,15 @@ static void filter_record(mmu *m, int s, const mmu_request *req, uint64_t pbase,
     f->seen_changes = m->tlb_changes;
     f->pend = (uint32_t)(&m->l1_pend[s][hitmask][0] - &m->l1_pend[0][0][0]);
     f->allow = allow;
+    w->hflags = flags;
+    w->rehit = (hitmask & (hitmask - 1)) == 0 && m->rehit_ok[s];
+    w->tag = req_tag(m, req);
     if (w->vpn == vpn && w->hit == hit && w->hit_ps == page_size) {
         /* the same page's lookup, stopped at the same place: the same sets, with their counts
            now, and the same response (pmask and tail, formed for this page's entry size) */
         for (unsigned j = 0; j < w->n; j++)
             w->seen[j] = *w->gen[j];
+        w->hway = (uint32_t)(hi - w->ws[w->hj].base);
         return;
     } else {
         /* the sets the lookup probed: every page size of an array that missed; up to the
@@ -895,17 +916,25 @@ static void filter_record(mmu *m, int s, const mmu_request *req, uint64_t pbase,
                 w->vpn = HF_EMPTY;
                 return;
             }
-            const uint64_t *g = &p->t->sgen[tlb_set_of(p->t, va >> p->shift)];
+            const uint32_t set = tlb_set_of(p->t, va >> p->shift);
+            const uint64_t *g = &p->t->sgen[set];
             w->gen[np] = g;
             w->seen[np] = *g;
-            np++;
-            if (p->array == hit && p->psidx == page_size)
+            w->ws[np].t = m->tlb[p->array];
+            w->ws[np].key = ((va >> p->shift) << TLB_PS_BITS) | p->psidx;
+            w->ws[np].base = (size_t)set * p->t->ways;
+            if (p->array == hit && p->psidx == page_size) {
+                w->hj = (uint8_t)np;
+                w->hset = set;
                 p += p->rest;
+            }
+            np++;
         }
         w->n = np;
         w->vpn = vpn;
         w->hit = hit;
         w->hit_ps = page_size;
+        w->hway = (uint32_t)(hi - w->ws[w->hj].base);
     }
     f->pmask = (UINT64_C(1) << tlb_page_shift(page_size)) - 1;
     mmu_response r;
@@ -1050,7 +1079,7 @@ static inline __attribute__((always_inline)) mmu_err translate_full_body(mmu *m,
                 const uint64_t pbase = ht->pbase[hi];
                 m->l1_pend[s][hitmask][type]++;
                 if (m->filt_on[s])
-                    filter_record(m, s, req, pbase, ps, hitmask, hit, allow);
+                    filter_record(m, s, req, pbase, ps, hitmask, hit, allow, hi, ht->flags[hi]);
                 resp->outcome = MMU_OUT_TLB;
                 resp->level = 1;
                 resp->array = (int8_t)hit;
@@ -1068,7 +1097,7 @@ static inline __attribute__((always_inline)) mmu_err translate_full_body(mmu *m,
         m->stats.level[l].hits++;
         uint8_t allow = allowed_types(m, e.flags, (mmu_priv)req->priv);
         if (l == 0 && m->filt_on[s])
-            filter_record(m, s, req, e.pbase, e.page_size, hitmask, hit, allow);
+            filter_record(m, s, req, e.pbase, e.page_size, hitmask, hit, allow, hi, e.flags);
         if (l > 0) {
             if (m->fill == MMU_FILL_EXCLUSIVE)
                 (void)mmu_tlb_take(m->tlb[hit], va, tag, NULL);
@@ -1251,19 +1280,67 @@ static __attribute__((noinline)) int access_data(mmu *m, const mmu_request *req,
     return 1;
 }
 
-/* mmu_access when the filter's slot is not known to answer at once: a slot whose sets must be
-   compared, or the full path. */
-static __attribute__((noinline)) int access_slow(mmu *m, const mmu_request *req, mmu_response resp[2],
-                                                 hit_filter *f, uint64_t vpn, unsigned t)
+/*
+ * mmu_access when the filter's slot holds the request's page (key, type,
+ * cycle) but the TLB changed since the slot was last checked: its sets are
+ * compared (filter_still), and if none changed the filter answers.  Else
+ * the re-hit: some watched set changed since it was recorded, commonly
+ * because another page's hit or a fill made the entry's
+ * way no longer the newest of its set.  The lookup is repeated on the
+ * changed sets alone: each that missed must still miss (no way agrees with
+ * the page's key in its low half, tlb_set_cands: else the full lookup
+ * decides); the one that gave the entry must still give it first (the same
+ * way, key, tag match, physical page and flags, and no lower way a
+ * candidate), and gets the replacement update the full lookup makes
+ * (tlb_hit_update).  Then the sets' counts are noted, as filter_record
+ * does, and the answer is filter_hit's (counted as the full lookup counts
+ * a level-1 hit).  Only for a lookup that hit one array alone (else the
+ * other arrays' hits would need their updates too).  Otherwise the slot is
+ * emptied and the full lookup made (access_full).
+ */
+static __attribute__((noinline)) int filter_rehit(const hit_filter *f, hit_watch *w)
 {
-    if (f->vpn != vpn) /* (another page: the common case of a miss, tested first) */
-        return access_full(m, req, resp, t);
+    if (!w->rehit)
+        return 0;
+    const unsigned n = w->n, hj = w->hj;
+    for (unsigned j = 0; j < n; j++) {
+        if (j == hj || *w->gen[j] == w->seen[j])
+            continue;
+        const mmu_tlb *at = w->ws[j].t;
+        if (tlb_set_cands(at, at->key + w->ws[j].base, w->ws[j].key))
+            return 0; /* a set that missed may now hold the page */
+    }
+    if (*w->gen[hj] != w->seen[hj]) {
+        mmu_tlb *ht = w->ws[hj].t;
+        const uint64_t key = w->ws[hj].key;
+        const size_t i = w->ws[hj].base + w->hway;
+        const uint32_t hw = w->hway;
+        const uint32_t c = tlb_set_cands(ht, ht->key + w->ws[hj].base, key);
+        if ((c & ((2u << hw) - 1)) != (1u << hw) || ht->key[i] != key || !tlb_asid_match(ht->asid_g[i], w->tag) ||
+            ht->pbase[i] != f->pbase || ht->flags[i] != w->hflags)
+            return 0;
+        tlb_hit_update(ht, w->hset, hw);
+    }
+    for (unsigned j = 0; j < n; j++)
+        w->seen[j] = *w->gen[j];
+    return 1;
+}
+
+static __attribute__((noinline)) int access_stale(mmu *m, const mmu_request *req, mmu_response resp[2],
+                                                  hit_filter *f, unsigned t)
+{
     const int s = t == MMU_FETCH ? SIDE_I : SIDE_D;
-    const unsigned fs = m->filt_shift[s];
-    const uint64_t last = req->vaddr + ((req->size ? req->size : 1) - 1);
-    if ((last >> fs) != vpn || f->key != filter_key(m, req) || !((f->allow >> t) & 1) ||
-        req->cycle < m->busy_until || !filter_still(m, s, f))
-        return access_full(m, req, resp, t);
+    hit_watch *w = &m->watch[s][f - m->filt[s]];
+    for (unsigned j = 0; j < w->n; j++) {
+        if (*w->gen[j] != w->seen[j]) {
+            if (!filter_rehit(f, w)) {
+                f->vpn = HF_EMPTY;
+                return access_full(m, req, resp, t);
+            }
+            break;
+        }
+    }
+    f->seen_changes = m->tlb_changes;
     filter_hit(m, f, req, t, resp);
     if (m->data_through_caches && s == SIDE_D)
         return access_data(m, req, resp);
@@ -1273,18 +1350,19 @@ static __attribute__((noinline)) int access_slow(mmu *m, const mmu_request *req,
 int mmu_access(mmu *m, const mmu_request *req, mmu_response resp[2])
 {
     /* the common case first, with only tail calls: a page of the side's filter, no TLB change
-       since the slot was last checked, the access within the filter's page (everything else:
-       access_slow) */
+       since the slot was last checked, the access within the filter's page (a TLB change since:
+       access_stale; everything else: access_full) */
     const unsigned t = req->type < MMU_ACCESS_TYPES ? req->type : MMU_READ;
     const size_t s = t == MMU_FETCH ? SIDE_I : SIDE_D;
     const unsigned fs = m->filt_shift[s];
     const uint64_t vpn = req->vaddr >> fs;
     hit_filter *f = m->filt[s] + filter_index(vpn);
     const uint64_t last = req->vaddr + ((req->size ? req->size : 1) - 1);
-    if (((f->vpn ^ vpn) | ((last >> fs) ^ vpn) | (f->key ^ filter_key(m, req)) |
-         (f->seen_changes ^ m->tlb_changes)) != 0 ||
+    if (((f->vpn ^ vpn) | ((last >> fs) ^ vpn) | (f->key ^ filter_key(m, req))) != 0 ||
         !((f->allow >> t) & 1) || req->cycle < m->busy_until)
-        return access_slow(m, req, resp, f, vpn, t);
+        return access_full(m, req, resp, t);
+    if (f->seen_changes != m->tlb_changes)
+        return access_stale(m, req, resp, f, t);
     filter_hit(m, f, req, t, resp);
     if (m->data_through_caches && s == SIDE_D &&
         !mmu_ptemem_data_repeat(m->data_rep, resp->paddr, req->type == MMU_WRITE))

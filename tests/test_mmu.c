@@ -284,6 +284,9 @@ typedef struct stream {
     uint64_t recent[2][6];
     unsigned npages; /* pages are drawn from [0, npages) */
     int asids;       /* 1: some accesses in ASID 1 */
+    unsigned stride; /* page numbers are multiples of it (0: 1): with as many sets, all in one set */
+    unsigned hot;    /* recent pages used per side (0: 6): few, and they ping-pong in their sets */
+    int vms;         /* 1: some accesses in VM 1 (virtualization) */
 } stream;
 
 static uint64_t rnd(stream *st)
@@ -296,7 +299,7 @@ static mmu_request next_request(stream *st)
 {
     uint64_t r = rnd(st);
     int fetch = r & 1;
-    uint64_t *page = &st->recent[fetch][(r >> 1) % 6];
+    uint64_t *page = &st->recent[fetch][(r >> 1) % (st->hot ? st->hot : 6)];
     if (((r >> 4) & 7) == 0)
         *page = rnd(st) % st->npages;
     mmu_request q = {0, 0, 8, 0, fetch ? MMU_FETCH : ((r >> 7) & 3) == 0 ? MMU_WRITE : MMU_READ,
@@ -304,8 +307,9 @@ static mmu_request next_request(stream *st)
     uint64_t off = (r >> 9) & 0xFF8;
     if (((r >> 21) & 63) == 0)
         off = 0xFFC; /* crosses into the next page */
-    q.vaddr = 0x400000 + (*page << 12) + off;
+    q.vaddr = 0x400000 + (*page * (st->stride ? st->stride : 1) << 12) + off;
     q.asid = st->asids && ((r >> 27) & 15) == 0;
+    q.vmid = st->vms && ((r >> 31) & 7) == 0;
     return q;
 }
 
@@ -328,7 +332,7 @@ static void test_hit_filter_matches_plain_array(void **state)
             tc.seed = c.seed; /* array 0 gets mmu.seed + 0 */
             mmu_tlb *ref;
             assert_int_equal(mmu_tlb_create(&tc, &ref), MMU_OK);
-            stream st = {(uint64_t)(p * 7 + g + 1), {{0}}, 3 * geometry[g][0], 0};
+            stream st = {(uint64_t)(p * 7 + g + 1), {{0}}, 3 * geometry[g][0], 0, 0, 0, 0};
             for (int i = 0; i < 100000; i++) {
                 mmu_request q = next_request(&st);
                 mmu_response resp[2];
@@ -367,8 +371,11 @@ static void same_response(const mmu_response *a, const mmu_response *b, int i)
         fail_msg("access %d: the responses with and without the hit filter differ", i);
 }
 
-/* Two MMUs, one without the hit filter, given the same stream: everything they say must be equal. */
-static void filter_on_off(const mmu_config *c, stream st, int invalidations, const char *what)
+/*
+ * Two MMUs, one without the hit filter, given the same stream: everything they say must be equal
+ * (an invalidation after an access when rnd & inval_mask is 0; inval_mask 0: none).
+ */
+static void filter_on_off(const mmu_config *c, stream st, unsigned inval_mask, const char *what)
 {
     mmu *m[2];
     mmu_os *os[2] = {NULL, NULL};
@@ -402,9 +409,9 @@ static void filter_on_off(const mmu_config *c, stream st, int invalidations, con
             for (int k = 0; k < 2; k++)
                 mmu_clear_stats(m[k]);
         }
-        if (invalidations && (rnd(&st) & 511) == 0) {
+        if (inval_mask && (rnd(&st) & inval_mask) == 0) {
             mmu_inval_kind kind = (mmu_inval_kind)(rnd(&st) & 3);
-            uint64_t va = 0x400000 + ((rnd(&st) % st.npages) << 12);
+            uint64_t va = 0x400000 + ((rnd(&st) % st.npages) * (st.stride ? st.stride : 1) << 12);
             for (int k = 0; k < 2; k++)
                 mmu_invalidate(m[k], kind, va, q.asid);
         }
@@ -419,6 +426,17 @@ static void filter_on_off(const mmu_config *c, stream st, int invalidations, con
         if (memcmp(mmu_get_latency(m[0], (mmu_lat_class)cl), mmu_get_latency(m[1], (mmu_lat_class)cl),
                    sizeof(mmu_hist)) != 0)
             fail_msg("%s: the latency histograms (%s) differ", what, mmu_lat_class_name((mmu_lat_class)cl));
+    /* the TLBs hold the same entries: every page of the stream found in the same array */
+    for (unsigned p = 0; p < st.npages + 1; p++) {
+        for (int k = 0; k < 2 * MMU_ACCESS_TYPES; k++) {
+            mmu_request q = {0x400000 + ((uint64_t)p * (st.stride ? st.stride : 1) << 12), 0, 8, (uint16_t)(k & 1),
+                             (uint8_t)(k >> 1), MMU_PRIV_USER, 0};
+            mmu_response r[2];
+            int e0 = mmu_translate_debug(m[0], &q, &r[0]), e1 = mmu_translate_debug(m[1], &q, &r[1]);
+            if (e0 != e1 || r[0].outcome != r[1].outcome || r[0].array != r[1].array || r[0].paddr != r[1].paddr)
+                fail_msg("%s: page %u is held differently with and without the hit filter", what, p);
+        }
+    }
     for (int k = 0; k < 2; k++) {
         mmu_destroy(m[k]);
         mmu_os_destroy(os[k]);
@@ -440,7 +458,7 @@ static void test_hit_filter_is_invisible(void **state)
             for (int h = 0; h < 4; h++) {
                 mmu_config c;
                 mmu_config_defaults(&c);
-                stream st = {(uint64_t)(100 * p + 10 * fill + h + 1), {{0}}, 200, 1};
+                stream st = {(uint64_t)(100 * p + 10 * fill + h + 1), {{0}}, 200, 1, 0, 0, 0};
                 if (h == 0) { /* default hierarchy, fixed walker */
                     c.walker.mode = MMU_WALKER_FIXED;
                 } else if (h == 1) { /* one small unified level 1 over a unified level 2 */
@@ -465,7 +483,80 @@ static void test_hit_filter_is_invisible(void **state)
                 char what[96];
                 snprintf(what, sizeof what, "policy %s, fill %d, hierarchy %d", mmu_repl_name((mmu_repl_policy)p),
                          fill, h);
-                filter_on_off(&c, st, h != 2, what);
+                filter_on_off(&c, st, h != 2 ? 511 : 0, what);
+            }
+        }
+    }
+}
+
+/*
+ * The re-hit (a filter slot whose sets changed: its lookup repeated on them
+ * alone, access_stale) changes nothing: streams of few pages per set, so that
+ * pages ping-pong in a set and each one's hit moves another's way (every
+ * policy), with several arrays per level, huge pages, writes to clean pages,
+ * page replacement, two ASIDs and two VMs, invalidations between accesses:
+ * every response, counter and entry equal with the filter off.
+ */
+static void test_hit_filter_rehit_is_invisible(void **state)
+{
+    (void)state;
+    char msg[256];
+    for (int p = 0; p < MMU_REPL_POLICIES; p++) {
+        for (int h = 0; h < 6; h++) {
+            for (unsigned hot = 2; hot <= 3; hot++) {
+                mmu_config c;
+                mmu_config_defaults(&c);
+                stream st = {(uint64_t)(1000 * p + 10 * h + hot), {{0}}, 12, 1, 4, hot, 0};
+                unsigned inval = 127;
+                if (h == 0) { /* one unified array of 4 sets of 4 ways, fixed walker */
+                    c.walker.mode = MMU_WALKER_FIXED;
+                    assert_int_equal(mmu_config_set(&c, "tlb.arrays", "u", msg, sizeof msg), MMU_OK);
+                    c.tlb[0].entries = 16;
+                    c.tlb[0].ways = 4;
+                } else if (h == 1) { /* the default hierarchy (l1d beside l1d_2m), fixed walker */
+                    c.walker.mode = MMU_WALKER_FIXED;
+                    st.stride = 16;
+                } else if (h == 2) { /* radix, huge pages: 4K and 2M arrays in level 1, writes to clean pages */
+                    c.os.thp = 1;
+                    c.os.phys_mem = UINT64_C(64) << 20;
+                    st.stride = 16;
+                    st.npages = 40;
+                    inval = 0;
+                } else if (h == 3) { /* radix, short of memory: evictions and shootdowns; 3 ways, odd sets */
+                    c.os.phys_mem = UINT64_C(256) << 10;
+                    st.npages = 24;
+                    st.stride = 5;
+                    assert_int_equal(mmu_config_set(&c, "tlb.l1d.entries", "15", msg, sizeof msg), MMU_OK);
+                    assert_int_equal(mmu_config_set(&c, "tlb.l1d.ways", "3", msg, sizeof msg), MMU_OK);
+                } else if (h == 4) { /* two level-1 arrays of every size, a unified level 2 */
+                    c.walker.mode = MMU_WALKER_FIXED;
+                    assert_int_equal(mmu_config_set(&c, "tlb.arrays", "a b l2", msg, sizeof msg), MMU_OK);
+                    assert_int_equal(mmu_config_set(&c, "tlb.a.entries", "8", msg, sizeof msg), MMU_OK);
+                    assert_int_equal(mmu_config_set(&c, "tlb.a.ways", "2", msg, sizeof msg), MMU_OK);
+                    assert_int_equal(mmu_config_set(&c, "tlb.b.entries", "16", msg, sizeof msg), MMU_OK);
+                    assert_int_equal(mmu_config_set(&c, "tlb.b.ways", "4", msg, sizeof msg), MMU_OK);
+                    assert_int_equal(mmu_config_set(&c, "tlb.l2.level", "2", msg, sizeof msg), MMU_OK);
+                    assert_int_equal(mmu_config_set(&c, "tlb.l2.entries", "32", msg, sizeof msg), MMU_OK);
+                    assert_int_equal(mmu_config_set(&c, "tlb.l2.ways", "4", msg, sizeof msg), MMU_OK);
+                } else { /* virtualization: two VMs, nested walks */
+                    const char *sets[][2] = {
+                        {"virt.enabled", "on"},     {"virt.host_format", "ept"}, {"tlb.arrays", "l1 l2"},
+                        {"tlb.l1.entries", "8"},    {"tlb.l1.ways", "4"},        {"tlb.l1.page_sizes", "4K 2M"},
+                        {"tlb.l2.level", "2"},      {"tlb.l2.entries", "32"},    {"tlb.l2.ways", "4"},
+                        {"tlb.l2.page_sizes", "4K 2M"}, {"os.phys_mem", "64M"},  {"virt.host_mem", "256M"},
+                    };
+                    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
+                        if (mmu_config_set(&c, sets[i][0], sets[i][1], msg, sizeof msg) != MMU_OK)
+                            fail_msg("%s = %s: %s", sets[i][0], sets[i][1], msg);
+                    st.stride = 2;
+                    st.vms = 1;
+                }
+                for (uint32_t t = 0; t < c.n_tlbs; t++)
+                    c.tlb[t].policy = (uint32_t)p;
+                char what[96];
+                snprintf(what, sizeof what, "re-hit: policy %s, hierarchy %d, %u hot pages",
+                         mmu_repl_name((mmu_repl_policy)p), h, hot);
+                filter_on_off(&c, st, inval, what);
             }
         }
     }
@@ -567,6 +658,7 @@ int main(void)
         cmocka_unit_test(test_same_page_shortcut_is_exact),
         cmocka_unit_test(test_hit_filter_matches_plain_array),
         cmocka_unit_test(test_hit_filter_is_invisible),
+        cmocka_unit_test(test_hit_filter_rehit_is_invisible),
         cmocka_unit_test(test_hit_filter_watches_every_array),
         cmocka_unit_test(test_create_rejects_bad_config),
     };
