@@ -96,8 +96,8 @@ typedef struct hit_watch {
     uint32_t tag;               /* the lookup's tag (req_tag) */
     uint8_t hj;                 /* gen[hj]: the set where the lookup found the entry */
     uint8_t hflags;             /* the entry's flags */
-    uint8_t rehit;              /* filter_rehit may repeat the lookup: it hit one array alone, and
-                                   every array probed has at most 32 ways (tlb_set_cands) */
+    uint8_t rehit;              /* filter_rehit may repeat the lookup: every array probed has at
+                                   most 32 ways (tlb_set_cands) */
 } hit_watch;
 
 /* A set a level-1 lookup of a side probes, in lookup order: array, page size. */
@@ -896,7 +896,7 @@ static void filter_record(mmu *m, int s, const mmu_request *req, uint64_t pbase,
     f->pend = (uint32_t)(&m->l1_pend[s][hitmask][0] - &m->l1_pend[0][0][0]);
     f->allow = allow;
     w->hflags = flags;
-    w->rehit = (hitmask & (hitmask - 1)) == 0 && m->rehit_ok[s];
+    w->rehit = m->rehit_ok[s];
     w->tag = req_tag(m, req);
     if (w->vpn == vpn && w->hit == hit && w->hit_ps == page_size) {
         /* the same page's lookup, stopped at the same place: the same sets, with their counts
@@ -1284,19 +1284,20 @@ static __attribute__((noinline)) int access_data(mmu *m, const mmu_request *req,
  * mmu_access when the filter's slot holds the request's page (key, type,
  * cycle) but the TLB changed since the slot was last checked: its sets are
  * compared (filter_still), and if none changed the filter answers.  Else
- * the re-hit: some watched set changed since it was recorded, commonly
- * because another page's hit or a fill made the entry's
- * way no longer the newest of its set.  The lookup is repeated on the
- * changed sets alone: each that missed must still miss (no way agrees with
- * the page's key in its low half, tlb_set_cands: else the full lookup
- * decides); the one that gave the entry must still give it first (the same
- * way, key, tag match, physical page and flags, and no lower way a
+ * the re-hit (filter_rehit): some watched set changed, commonly because
+ * another page's hit or a fill made the entry's way no longer the newest of
+ * its set.  The lookup is repeated on the changed sets alone: each that
+ * did not give the entry must not hold the page now (no way's key agrees
+ * with the page's in its low half, tlb_set_cands: else the full lookup
+ * decides; an array that hit too, beside the one that gave the entry, is
+ * such a set: unchanged, its repeated hit changes nothing, as in
+ * filter_still); the set that gave the entry must still give it first (the
+ * same way, key, tag match, physical page and flags; no lower way a
  * candidate), and gets the replacement update the full lookup makes
- * (tlb_hit_update).  Then the sets' counts are noted, as filter_record
- * does, and the answer is filter_hit's (counted as the full lookup counts
- * a level-1 hit).  Only for a lookup that hit one array alone (else the
- * other arrays' hits would need their updates too).  Otherwise the slot is
- * emptied and the full lookup made (access_full).
+ * (tlb_hit_update, the same code).  Then the sets' counts are noted, as
+ * filter_record does, and the answer and counting are filter_hit's (the
+ * full lookup's of a level-1 hit, fold_l1).  Otherwise the slot is emptied
+ * and the full lookup made (access_full).
  */
 static __attribute__((noinline)) int filter_rehit(const hit_filter *f, hit_watch *w)
 {

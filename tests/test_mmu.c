@@ -562,6 +562,118 @@ static void test_hit_filter_rehit_is_invisible(void **state)
     }
 }
 
+/* Every counter of two MMUs equal (the MMU's, each array's, the latency histograms). */
+static void same_counters(mmu *m[2], const char *what)
+{
+    if (memcmp(mmu_get_stats(m[0]), mmu_get_stats(m[1]), sizeof(mmu_stats)) != 0)
+        fail_msg("%s: the MMU counters differ", what);
+    for (uint32_t t = 0; t < mmu_tlb_count(m[0]); t++)
+        if (memcmp(mmu_tlb_get_stats(mmu_get_tlb(m[0], t)), mmu_tlb_get_stats(mmu_get_tlb(m[1], t)),
+                   sizeof(mmu_tlb_stats)) != 0)
+            fail_msg("%s: the counters of TLB array %u differ", what, t);
+    for (int cl = 0; cl < MMU_LAT_CLASSES; cl++)
+        if (memcmp(mmu_get_latency(m[0], (mmu_lat_class)cl), mmu_get_latency(m[1], (mmu_lat_class)cl),
+                   sizeof(mmu_hist)) != 0)
+            fail_msg("%s: the latency histograms differ", what);
+}
+
+/* One access through mmu_access of both MMUs (the first with the hit filter): the same answer. */
+static mmu_response access_both(mmu *m[2], uint64_t va, mmu_access_type type, uint16_t asid, uint64_t cycle)
+{
+    mmu_request q = {va, cycle, 8, asid, (uint8_t)type, MMU_PRIV_USER, 0};
+    mmu_response r[2][2];
+    int n0 = mmu_access(m[0], &q, r[0]), n1 = mmu_access(m[1], &q, r[1]);
+    assert_int_equal(n0, n1);
+    same_response(&r[0][0], &r[1][0], (int)cycle);
+    return r[0][0];
+}
+
+/* The array of m named name. */
+static mmu_tlb *array_named(mmu *m, const char *name)
+{
+    for (uint32_t t = 0; t < mmu_tlb_count(m); t++)
+        if (strcmp(mmu_tlb_get_config(mmu_get_tlb(m, t))->name, name) == 0)
+            return (mmu_tlb *)mmu_get_tlb(m, t);
+    fail_msg("no array %s", name);
+    return NULL;
+}
+
+/*
+ * The re-hit, case by case, with the TLB arrays changed directly between a
+ * page's filter hit and its next access (so that its sets change without a
+ * lookup of the page): each change the re-hit must see, and the MMU without
+ * the filter as the reference.
+ */
+static void test_hit_filter_rehit_cases(void **state)
+{
+    (void)state;
+    char msg[256];
+    const uint64_t a = 0x40000000, x = 0x30000000;
+    const uint8_t all = MMU_TLB_READ | MMU_TLB_WRITE | MMU_TLB_EXEC | MMU_TLB_USER | MMU_TLB_DIRTY;
+    for (int c = 0; c < 5; c++) {
+        mmu_config cfg;
+        mmu_config_defaults(&cfg);
+        if (c != 1) {
+            cfg.walker.mode = MMU_WALKER_FIXED;
+            if (c >= 2) { /* one set of 4 ways */
+                assert_int_equal(mmu_config_set(&cfg, "tlb.arrays", "u", msg, sizeof msg), MMU_OK);
+                cfg.tlb[0].entries = 4;
+                cfg.tlb[0].ways = 4;
+            }
+        }
+        mmu *m[2];
+        mmu_os *os[2] = {NULL, NULL};
+        for (int k = 0; k < 2; k++) {
+            m[k] = make(&cfg);
+            if (c == 1) {
+                if (mmu_os_create_from_config(&cfg, &os[k], msg, sizeof msg) != MMU_OK)
+                    fail_msg("os: %s", msg);
+                assert_int_equal(mmu_attach_os(m[k], os[k]), MMU_OK);
+            }
+        }
+        mmu_set_hit_filter(m[1], 0);
+        uint64_t cyc = 1000; /* (each access long after the last: no walk in flight) */
+        if (c >= 2)
+            (void)access_both(m, x, MMU_READ, 0, cyc += 100000000); /* way 0 */
+        (void)access_both(m, a, c == 1 ? MMU_WRITE : MMU_READ, 0, cyc += 100000000); /* a walk: way 0 (c >= 2: 1) */
+        mmu_response r = access_both(m, a, MMU_READ, 0, cyc += 100000000);
+        assert_int_equal(r.level, 1); /* the filter keeps a */
+        for (int k = 0; k < 2; k++) {
+            mmu_tlb_entry e;
+            if (c == 0) { /* a 2M entry over a in l1d_2m: a set that missed now holds the page */
+                e = (mmu_tlb_entry){a & ~UINT64_C(0x1FFFFF), a & ~UINT64_C(0x1FFFFF), 0, MMU_PS_2M, all, 0};
+                assert_int_equal(mmu_tlb_insert(array_named(m[k], "l1d_2m"), &e, NULL, NULL), MMU_OK);
+            } else if (c == 1) { /* a's entry again in the same way, read-only */
+                mmu_tlb *l1d = array_named(m[k], "l1d");
+                assert_true(mmu_tlb_probe(l1d, a, 0, &e));
+                assert_int_equal(mmu_tlb_invalidate_entry(l1d, &e), 1);
+                e.flags &= (uint8_t)~(MMU_TLB_WRITE | MMU_TLB_DIRTY);
+                assert_int_equal(mmu_tlb_insert(l1d, &e, NULL, NULL), MMU_OK);
+            } else {
+                mmu_tlb *u = array_named(m[k], "u");
+                assert_true(mmu_tlb_probe(u, c == 2 ? x : a, 0, &e));
+                assert_int_equal(mmu_tlb_invalidate_entry(u, &e), 1);
+                if (c == 2) /* a global entry of a in way 0 (x's), before a's own: it answers first */
+                    e = (mmu_tlb_entry){a, 0x7000, 5, MMU_PS_4K, all | MMU_TLB_GLOBAL, 0};
+                else if (c == 3) /* in a's way, a page whose key agrees with a's in its low half */
+                    e.vbase = a + (UINT64_C(1) << 40);
+                else /* a's entry again, in the same way, with another frame */
+                    e.pbase = 0x9000;
+                assert_int_equal(mmu_tlb_insert(u, &e, NULL, NULL), MMU_OK);
+            }
+        }
+        (void)access_both(m, a, c == 1 ? MMU_WRITE : MMU_READ, 0, cyc += 100000000);
+        (void)access_both(m, a, MMU_READ, 0, cyc += 100000000);
+        char what[64];
+        snprintf(what, sizeof what, "re-hit case %d", c);
+        same_counters(m, what);
+        for (int k = 0; k < 2; k++) {
+            mmu_destroy(m[k]);
+            mmu_os_destroy(os[k]);
+        }
+    }
+}
+
 /*
  * The filter must watch every level-1 array a lookup probes, not only the
  * one that hit: here a 4K entry stays in l1d while the page tables change
@@ -659,6 +771,7 @@ int main(void)
         cmocka_unit_test(test_hit_filter_matches_plain_array),
         cmocka_unit_test(test_hit_filter_is_invisible),
         cmocka_unit_test(test_hit_filter_rehit_is_invisible),
+        cmocka_unit_test(test_hit_filter_rehit_cases),
         cmocka_unit_test(test_hit_filter_watches_every_array),
         cmocka_unit_test(test_create_rejects_bad_config),
     };
