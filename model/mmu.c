@@ -85,13 +85,11 @@ typedef struct hit_watch {
     uint32_t n;
     int32_t hit;   /* ... and the array and page size where its lookup stopped */
     uint32_t hit_ps;
-    /* what filter_rehit needs to repeat the lookup: gen[j] is the set of array ws[j].t whose
-       first entry is ws[j].base, probed for ws[j].key */
-    struct {
-        mmu_tlb *t;
-        uint64_t key;
-        size_t base;
-    } ws[HF_PROBES];
+    /* what filter_rehit needs to repeat the lookup: gen[j] is the set of array t[j] whose first
+       entry is base[j], probed for key[j] */
+    mmu_tlb *t[HF_PROBES];
+    uint64_t key[HF_PROBES];
+    uint32_t base[HF_PROBES];
     uint32_t hset, hway;        /* the set and way of the entry (in array hit) */
     uint32_t tag;               /* the lookup's tag (req_tag) */
     uint8_t hj;                 /* gen[hj]: the set where the lookup found the entry */
@@ -99,6 +97,7 @@ typedef struct hit_watch {
     uint8_t rehit;              /* filter_rehit may repeat the lookup: every array probed has at
                                    most 32 ways (tlb_set_cands) */
 } hit_watch;
+_Static_assert(sizeof(hit_watch) == 256, "a watch is 256 bytes (access_stale finds it by the slot's index)");
 
 /* A set a level-1 lookup of a side probes, in lookup order: array, page size. */
 typedef struct hf_probe {
@@ -903,7 +902,7 @@ static void filter_record(mmu *m, int s, const mmu_request *req, uint64_t pbase,
            now, and the same response (pmask and tail, formed for this page's entry size) */
         for (unsigned j = 0; j < w->n; j++)
             w->seen[j] = *w->gen[j];
-        w->hway = (uint32_t)(hi - w->ws[w->hj].base);
+        w->hway = (uint32_t)(hi - w->base[w->hj]);
         return;
     } else {
         /* the sets the lookup probed: every page size of an array that missed; up to the
@@ -920,9 +919,9 @@ static void filter_record(mmu *m, int s, const mmu_request *req, uint64_t pbase,
             const uint64_t *g = &p->t->sgen[set];
             w->gen[np] = g;
             w->seen[np] = *g;
-            w->ws[np].t = m->tlb[p->array];
-            w->ws[np].key = ((va >> p->shift) << TLB_PS_BITS) | p->psidx;
-            w->ws[np].base = (size_t)set * p->t->ways;
+            w->t[np] = m->tlb[p->array];
+            w->key[np] = ((va >> p->shift) << TLB_PS_BITS) | p->psidx;
+            w->base[np] = set * p->t->ways;
             if (p->array == hit && p->psidx == page_size) {
                 w->hj = (uint8_t)np;
                 w->hset = set;
@@ -934,7 +933,7 @@ static void filter_record(mmu *m, int s, const mmu_request *req, uint64_t pbase,
         w->vpn = vpn;
         w->hit = hit;
         w->hit_ps = page_size;
-        w->hway = (uint32_t)(hi - w->ws[w->hj].base);
+        w->hway = (uint32_t)(hi - w->base[w->hj]);
     }
     f->pmask = (UINT64_C(1) << tlb_page_shift(page_size)) - 1;
     mmu_response r;
@@ -1299,7 +1298,13 @@ static __attribute__((noinline)) int access_data(mmu *m, const mmu_request *req,
  * full lookup's of a level-1 hit, fold_l1).  Otherwise the slot is emptied
  * and the full lookup made (access_full).
  */
-static __attribute__((noinline)) int filter_rehit(const hit_filter *f, hit_watch *w)
+/* tlb_hit_update of a policy without a recency order (filter_rehit; out of its line). */
+static __attribute__((noinline)) void rehit_update_other(mmu_tlb *t, uint32_t set, uint32_t way)
+{
+    tlb_hit_update(t, set, way);
+}
+
+static inline __attribute__((always_inline)) int filter_rehit(const hit_filter *f, hit_watch *w)
 {
     if (!w->rehit)
         return 0;
@@ -1307,20 +1312,28 @@ static __attribute__((noinline)) int filter_rehit(const hit_filter *f, hit_watch
     for (unsigned j = 0; j < n; j++) {
         if (j == hj || *w->gen[j] == w->seen[j])
             continue;
-        const mmu_tlb *at = w->ws[j].t;
-        if (tlb_set_cands(at, at->key + w->ws[j].base, w->ws[j].key))
+        const mmu_tlb *at = w->t[j];
+        if (tlb_set_cands(at, at->key + w->base[j], w->key[j]))
             return 0; /* a set that missed may now hold the page */
     }
     if (*w->gen[hj] != w->seen[hj]) {
-        mmu_tlb *ht = w->ws[hj].t;
-        const uint64_t key = w->ws[hj].key;
-        const size_t i = w->ws[hj].base + w->hway;
-        const uint32_t hw = w->hway;
-        const uint32_t c = tlb_set_cands(ht, ht->key + w->ws[hj].base, key);
+        mmu_tlb *ht = w->t[hj];
+        const uint64_t key = w->key[hj];
+        const uint32_t hw = w->hway, set = w->hset;
+        const size_t i = (size_t)w->base[hj] + hw;
+        const uint32_t c = tlb_set_cands(ht, ht->key + w->base[hj], key);
         if ((c & ((2u << hw) - 1)) != (1u << hw) || ht->key[i] != key || !tlb_asid_match(ht->asid_g[i], w->tag) ||
             ht->pbase[i] != f->pbase || ht->flags[i] != w->hflags)
             return 0;
-        tlb_hit_update(ht, w->hset, hw);
+        /* tlb_hit_update, with LRU's recency order written out */
+        if (ht->order) {
+            if (ht->hit_changes && !repl_order_is_newest(&ht->repl, set, hw)) {
+                tlb_set_changed(ht, set);
+                repl_order_touch(&ht->repl, set, hw);
+            }
+        } else {
+            rehit_update_other(ht, set, hw);
+        }
     }
     for (unsigned j = 0; j < n; j++)
         w->seen[j] = *w->gen[j];
@@ -1330,8 +1343,7 @@ static __attribute__((noinline)) int filter_rehit(const hit_filter *f, hit_watch
 static __attribute__((noinline)) int access_stale(mmu *m, const mmu_request *req, mmu_response resp[2],
                                                   hit_filter *f, unsigned t)
 {
-    const int s = t == MMU_FETCH ? SIDE_I : SIDE_D;
-    hit_watch *w = &m->watch[s][f - m->filt[s]];
+    hit_watch *w = &m->watch[0][0] + (f - &m->filt[0][0]); /* (the slot's watch, either side) */
     for (unsigned j = 0; j < w->n; j++) {
         if (*w->gen[j] != w->seen[j]) {
             if (!filter_rehit(f, w)) {
@@ -1343,7 +1355,7 @@ static __attribute__((noinline)) int access_stale(mmu *m, const mmu_request *req
     }
     f->seen_changes = m->tlb_changes;
     filter_hit(m, f, req, t, resp);
-    if (m->data_through_caches && s == SIDE_D)
+    if (m->data_through_caches && t != MMU_FETCH)
         return access_data(m, req, resp);
     return 1;
 }
