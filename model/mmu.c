@@ -91,7 +91,7 @@ typedef struct hit_watch {
     uint64_t key[HF_PROBES];
     uint32_t base[HF_PROBES];
     uint32_t hset, hway;        /* the set and way of the entry (in array hit) */
-    uint32_t tag;               /* the lookup's tag (req_tag) */
+    uint32_t hag;               /* the entry's tag and global bit (asid_g) */
     uint8_t hj;                 /* gen[hj]: the set where the lookup found the entry */
     uint8_t hflags;             /* the entry's flags */
     uint8_t rehit;              /* filter_rehit may repeat the lookup: every array probed has at
@@ -896,13 +896,14 @@ static void filter_record(mmu *m, int s, const mmu_request *req, uint64_t pbase,
     f->allow = allow;
     w->hflags = flags;
     w->rehit = m->rehit_ok[s];
-    w->tag = req_tag(m, req);
+
     if (w->vpn == vpn && w->hit == hit && w->hit_ps == page_size) {
         /* the same page's lookup, stopped at the same place: the same sets, with their counts
            now, and the same response (pmask and tail, formed for this page's entry size) */
         for (unsigned j = 0; j < w->n; j++)
             w->seen[j] = *w->gen[j];
         w->hway = (uint32_t)(hi - w->base[w->hj]);
+        w->hag = m->tlb[hit]->asid_g[hi];
         return;
     } else {
         /* the sets the lookup probed: every page size of an array that missed; up to the
@@ -934,6 +935,7 @@ static void filter_record(mmu *m, int s, const mmu_request *req, uint64_t pbase,
         w->hit = hit;
         w->hit_ps = page_size;
         w->hway = (uint32_t)(hi - w->base[w->hj]);
+        w->hag = m->tlb[hit]->asid_g[hi];
     }
     f->pmask = (UINT64_C(1) << tlb_page_shift(page_size)) - 1;
     mmu_response r;
@@ -1322,7 +1324,8 @@ static inline __attribute__((always_inline)) int filter_rehit(const hit_filter *
         const uint32_t hw = w->hway, set = w->hset;
         const size_t i = (size_t)w->base[hj] + hw;
         const uint32_t c = tlb_set_cands(ht, ht->key + w->base[hj], key);
-        if ((c & ((2u << hw) - 1)) != (1u << hw) || ht->key[i] != key || !tlb_asid_match(ht->asid_g[i], w->tag) ||
+        /* (c << (31 - hw): way hw's bit on top, the lower ways' below it, the higher ones gone) */
+        if ((c << (31 - hw)) != UINT32_C(0x80000000) || ht->key[i] != key || ht->asid_g[i] != w->hag ||
             ht->pbase[i] != f->pbase || ht->flags[i] != w->hflags)
             return 0;
         /* tlb_hit_update, with LRU's recency order written out */
