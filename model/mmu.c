@@ -85,7 +85,19 @@ typedef struct hit_watch {
     uint32_t n;
     int32_t hit;   /* ... and the array and page size where its lookup stopped */
     uint32_t hit_ps;
+    /* what filter_rehit needs to repeat the lookup: gen[j] is the set of array t[j] whose first
+       entry is base[j], probed for key[j] */
+    mmu_tlb *t[HF_PROBES];
+    uint64_t key[HF_PROBES];
+    uint32_t base[HF_PROBES];
+    uint32_t hset, hway;        /* the set and way of the entry (in array hit) */
+    uint32_t hag;               /* the entry's tag and global bit (asid_g) */
+    uint8_t hj;                 /* gen[hj]: the set where the lookup found the entry */
+    uint8_t hflags;             /* the entry's flags */
+    uint8_t rehit;              /* filter_rehit may repeat the lookup: every array probed has at
+                                   most 32 ways (tlb_set_cands) */
 } hit_watch;
+_Static_assert(sizeof(hit_watch) == 256, "a watch is 256 bytes (access_stale finds it by the slot's index)");
 
 /* A set a level-1 lookup of a side probes, in lookup order: array, page size. */
 typedef struct hf_probe {
@@ -103,6 +115,7 @@ struct mmu {
     uint8_t filt_shift[2]; /* the filter's page granularity per side */
     uint8_t filt_on[2];    /* the side records pages (filter on, at most HF_ARRAYS level-1 arrays) */
     uint8_t n_probes[2];   /* probes[side]: the sets of a level-1 lookup */
+    uint8_t rehit_ok[2];   /* every level-1 array of the side has at most 32 ways (filter_rehit) */
     int filt_off;          /* mmu_set_hit_filter(m, 0): nothing is recorded */
     hit_filter filt[2][HF_SLOTS];
     /* filter hits not yet counted, per side, level-1 outcome (bit k: array lv[side][0].idx[k]
@@ -839,8 +852,11 @@ static void filter_setup(mmu *m)
     for (int s = SIDE_I; s <= SIDE_D; s++) {
         const level *lv = &m->lv[s][0];
         unsigned np = 0, fs = 63;
+        m->rehit_ok[s] = 1;
         for (uint32_t k = 0; k < lv->n; k++) {
             const mmu_tlb *t = m->tlb[lv->idx[k]];
+            if (t->ways > 32)
+                m->rehit_ok[s] = 0;
             for (unsigned i = 0; i < t->nsizes; i++) {
                 m->probes[s][np++] = (hf_probe){t, t->shift[i], t->psidx[i], lv->idx[k],
                                                 (uint8_t)(t->nsizes - 1 - i)};
@@ -865,7 +881,7 @@ static void filter_setup(mmu *m)
  * lookups, once their replacement updates are made.
  */
 static void filter_record(mmu *m, int s, const mmu_request *req, uint64_t pbase, unsigned page_size,
-                          uint32_t hitmask, int hit, uint8_t allow)
+                          uint32_t hitmask, int hit, uint8_t allow, size_t hi, uint8_t flags)
 {
     const uint64_t va = req->vaddr;
     const uint64_t vpn = va >> m->filt_shift[s];
@@ -878,11 +894,16 @@ static void filter_record(mmu *m, int s, const mmu_request *req, uint64_t pbase,
     f->seen_changes = m->tlb_changes;
     f->pend = (uint32_t)(&m->l1_pend[s][hitmask][0] - &m->l1_pend[0][0][0]);
     f->allow = allow;
+    w->hflags = flags;
+    w->rehit = m->rehit_ok[s];
+
     if (w->vpn == vpn && w->hit == hit && w->hit_ps == page_size) {
         /* the same page's lookup, stopped at the same place: the same sets, with their counts
            now, and the same response (pmask and tail, formed for this page's entry size) */
         for (unsigned j = 0; j < w->n; j++)
             w->seen[j] = *w->gen[j];
+        w->hway = (uint32_t)(hi - w->base[w->hj]);
+        w->hag = m->tlb[hit]->asid_g[hi];
         return;
     } else {
         /* the sets the lookup probed: every page size of an array that missed; up to the
@@ -895,17 +916,26 @@ static void filter_record(mmu *m, int s, const mmu_request *req, uint64_t pbase,
                 w->vpn = HF_EMPTY;
                 return;
             }
-            const uint64_t *g = &p->t->sgen[tlb_set_of(p->t, va >> p->shift)];
+            const uint32_t set = tlb_set_of(p->t, va >> p->shift);
+            const uint64_t *g = &p->t->sgen[set];
             w->gen[np] = g;
             w->seen[np] = *g;
-            np++;
-            if (p->array == hit && p->psidx == page_size)
+            w->t[np] = m->tlb[p->array];
+            w->key[np] = ((va >> p->shift) << TLB_PS_BITS) | p->psidx;
+            w->base[np] = set * p->t->ways;
+            if (p->array == hit && p->psidx == page_size) {
+                w->hj = (uint8_t)np;
+                w->hset = set;
                 p += p->rest;
+            }
+            np++;
         }
         w->n = np;
         w->vpn = vpn;
         w->hit = hit;
         w->hit_ps = page_size;
+        w->hway = (uint32_t)(hi - w->base[w->hj]);
+        w->hag = m->tlb[hit]->asid_g[hi];
     }
     f->pmask = (UINT64_C(1) << tlb_page_shift(page_size)) - 1;
     mmu_response r;
@@ -1050,7 +1080,7 @@ static inline __attribute__((always_inline)) mmu_err translate_full_body(mmu *m,
                 const uint64_t pbase = ht->pbase[hi];
                 m->l1_pend[s][hitmask][type]++;
                 if (m->filt_on[s])
-                    filter_record(m, s, req, pbase, ps, hitmask, hit, allow);
+                    filter_record(m, s, req, pbase, ps, hitmask, hit, allow, hi, ht->flags[hi]);
                 resp->outcome = MMU_OUT_TLB;
                 resp->level = 1;
                 resp->array = (int8_t)hit;
@@ -1068,7 +1098,7 @@ static inline __attribute__((always_inline)) mmu_err translate_full_body(mmu *m,
         m->stats.level[l].hits++;
         uint8_t allow = allowed_types(m, e.flags, (mmu_priv)req->priv);
         if (l == 0 && m->filt_on[s])
-            filter_record(m, s, req, e.pbase, e.page_size, hitmask, hit, allow);
+            filter_record(m, s, req, e.pbase, e.page_size, hitmask, hit, allow, hi, e.flags);
         if (l > 0) {
             if (m->fill == MMU_FILL_EXCLUSIVE)
                 (void)mmu_tlb_take(m->tlb[hit], va, tag, NULL);
@@ -1251,21 +1281,84 @@ static __attribute__((noinline)) int access_data(mmu *m, const mmu_request *req,
     return 1;
 }
 
-/* mmu_access when the filter's slot is not known to answer at once: a slot whose sets must be
-   compared, or the full path. */
-static __attribute__((noinline)) int access_slow(mmu *m, const mmu_request *req, mmu_response resp[2],
-                                                 hit_filter *f, uint64_t vpn, unsigned t)
+/*
+ * mmu_access when the filter's slot holds the request's page (key, type,
+ * cycle) but the TLB changed since the slot was last checked: its sets are
+ * compared (filter_still), and if none changed the filter answers.  Else
+ * the re-hit (filter_rehit): some watched set changed, commonly because
+ * another page's hit or a fill made the entry's way no longer the newest of
+ * its set.  The lookup is repeated on the changed sets alone: each that
+ * did not give the entry must not hold the page now (no way's key agrees
+ * with the page's in its low half, tlb_set_cands: else the full lookup
+ * decides; an array that hit too, beside the one that gave the entry, is
+ * such a set: unchanged, its repeated hit changes nothing, as in
+ * filter_still); the set that gave the entry must still give it first (the
+ * same way, key, tag match, physical page and flags; no lower way a
+ * candidate), and gets the replacement update the full lookup makes
+ * (tlb_hit_update, the same code).  Then the sets' counts are noted, as
+ * filter_record does, and the answer and counting are filter_hit's (the
+ * full lookup's of a level-1 hit, fold_l1).  Otherwise the slot is emptied
+ * and the full lookup made (access_full).
+ */
+/* tlb_hit_update of a policy without a recency order (filter_rehit; out of its line). */
+static __attribute__((noinline)) void rehit_update_other(mmu_tlb *t, uint32_t set, uint32_t way)
 {
-    if (f->vpn != vpn) /* (another page: the common case of a miss, tested first) */
-        return access_full(m, req, resp, t);
-    const int s = t == MMU_FETCH ? SIDE_I : SIDE_D;
-    const unsigned fs = m->filt_shift[s];
-    const uint64_t last = req->vaddr + ((req->size ? req->size : 1) - 1);
-    if ((last >> fs) != vpn || f->key != filter_key(m, req) || !((f->allow >> t) & 1) ||
-        req->cycle < m->busy_until || !filter_still(m, s, f))
-        return access_full(m, req, resp, t);
+    tlb_hit_update(t, set, way);
+}
+
+static inline __attribute__((always_inline)) int filter_rehit(const hit_filter *f, hit_watch *w)
+{
+    if (!w->rehit)
+        return 0;
+    const unsigned n = w->n, hj = w->hj;
+    for (unsigned j = 0; j < n; j++) {
+        if (j == hj || *w->gen[j] == w->seen[j])
+            continue;
+        const mmu_tlb *at = w->t[j];
+        if (tlb_set_cands(at, at->key + w->base[j], w->key[j]))
+            return 0; /* a set that missed may now hold the page */
+    }
+    if (*w->gen[hj] != w->seen[hj]) {
+        mmu_tlb *ht = w->t[hj];
+        const uint64_t key = w->key[hj];
+        const uint32_t hw = w->hway, set = w->hset;
+        const size_t i = (size_t)w->base[hj] + hw;
+        const uint32_t c = tlb_set_cands(ht, ht->key + w->base[hj], key);
+        /* (c << (31 - hw): way hw's bit on top, the lower ways' below it, the higher ones gone) */
+        if ((c << (31 - hw)) != UINT32_C(0x80000000) || ht->key[i] != key || ht->asid_g[i] != w->hag ||
+            ht->pbase[i] != f->pbase || ht->flags[i] != w->hflags)
+            return 0;
+        /* tlb_hit_update, with LRU's recency order written out */
+        if (ht->order) {
+            if (ht->hit_changes && !repl_order_is_newest(&ht->repl, set, hw)) {
+                tlb_set_changed(ht, set);
+                repl_order_touch(&ht->repl, set, hw);
+            }
+        } else {
+            rehit_update_other(ht, set, hw);
+        }
+    }
+    for (unsigned j = 0; j < n; j++)
+        w->seen[j] = *w->gen[j];
+    return 1;
+}
+
+static __attribute__((noinline)) int access_stale(mmu *m, const mmu_request *req, mmu_response resp[2],
+                                                  hit_filter *f, unsigned t)
+{
+    hit_watch *w = &m->watch[0][0] + (f - &m->filt[0][0]); /* (the slot's watch, either side) */
+    for (unsigned j = 0; j < w->n; j++) {
+        if (*w->gen[j] != w->seen[j]) {
+            if (!filter_rehit(f, w)) {
+                f->vpn = HF_EMPTY;
+                return access_full(m, req, resp, t);
+            }
+            break;
+        }
+    }
+    f->seen_changes = m->tlb_changes;
     filter_hit(m, f, req, t, resp);
-    if (m->data_through_caches && s == SIDE_D)
+    if (m->data_through_caches && t != MMU_FETCH)
         return access_data(m, req, resp);
     return 1;
 }
@@ -1273,18 +1366,19 @@ static __attribute__((noinline)) int access_slow(mmu *m, const mmu_request *req,
 int mmu_access(mmu *m, const mmu_request *req, mmu_response resp[2])
 {
     /* the common case first, with only tail calls: a page of the side's filter, no TLB change
-       since the slot was last checked, the access within the filter's page (everything else:
-       access_slow) */
+       since the slot was last checked, the access within the filter's page (a TLB change since:
+       access_stale; everything else: access_full) */
     const unsigned t = req->type < MMU_ACCESS_TYPES ? req->type : MMU_READ;
     const size_t s = t == MMU_FETCH ? SIDE_I : SIDE_D;
     const unsigned fs = m->filt_shift[s];
     const uint64_t vpn = req->vaddr >> fs;
     hit_filter *f = m->filt[s] + filter_index(vpn);
     const uint64_t last = req->vaddr + ((req->size ? req->size : 1) - 1);
-    if (((f->vpn ^ vpn) | ((last >> fs) ^ vpn) | (f->key ^ filter_key(m, req)) |
-         (f->seen_changes ^ m->tlb_changes)) != 0 ||
+    if (((f->vpn ^ vpn) | ((last >> fs) ^ vpn) | (f->key ^ filter_key(m, req))) != 0 ||
         !((f->allow >> t) & 1) || req->cycle < m->busy_until)
-        return access_slow(m, req, resp, f, vpn, t);
+        return access_full(m, req, resp, t);
+    if (f->seen_changes != m->tlb_changes)
+        return access_stale(m, req, resp, f, t);
     filter_hit(m, f, req, t, resp);
     if (m->data_through_caches && s == SIDE_D &&
         !mmu_ptemem_data_repeat(m->data_rep, resp->paddr, req->type == MMU_WRITE))

@@ -343,17 +343,12 @@ static inline int tlb_hit_changes(const mmu_tlb *t, uint32_t set, uint32_t way)
 }
 
 /*
- * Look vaddr up in one array of a level, updating the replacement state on
- * a hit (unless the update would change nothing: tlb_hit_changes); the
- * caller counts the lookup with tlb_count once the level's outcome is known.
- * Returns the entry's index + 1 (set * ways + way; tlb_copy_out), 0 on a miss.
+ * The replacement update of a level lookup's hit on way `way` of `set`
+ * (tlb_lookup_level; the MMU's re-hit, mmu.c filter_rehit): none when it
+ * would change nothing (tlb_hit_changes), else the set's change counter too.
  */
-static inline __attribute__((always_inline)) size_t tlb_lookup_level(mmu_tlb *t, uint64_t vaddr, uint32_t asid,
-                                                                     uint32_t *maybe)
+static inline __attribute__((always_inline)) void tlb_hit_update(mmu_tlb *t, uint32_t set, uint32_t way)
 {
-    uint32_t set, way;
-    if (!tlb_find_m(t, vaddr, asid, &set, &way, maybe))
-        return 0;
     if (t->hit_changes) {
         if (t->order) { /* LRU (FIFO's hits change nothing) */
             if (!repl_order_is_newest(&t->repl, set, way)) {
@@ -368,6 +363,21 @@ static inline __attribute__((always_inline)) size_t tlb_lookup_level(mmu_tlb *t,
                 t->ops->hit(&t->repl, set, way);
         }
     }
+}
+
+/*
+ * Look vaddr up in one array of a level, updating the replacement state on
+ * a hit (unless the update would change nothing: tlb_hit_changes); the
+ * caller counts the lookup with tlb_count once the level's outcome is known.
+ * Returns the entry's index + 1 (set * ways + way; tlb_copy_out), 0 on a miss.
+ */
+static inline __attribute__((always_inline)) size_t tlb_lookup_level(mmu_tlb *t, uint64_t vaddr, uint32_t asid,
+                                                                     uint32_t *maybe)
+{
+    uint32_t set, way;
+    if (!tlb_find_m(t, vaddr, asid, &set, &way, maybe))
+        return 0;
+    tlb_hit_update(t, set, way);
     return (size_t)set * t->ways + way + 1;
 }
 

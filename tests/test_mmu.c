@@ -284,6 +284,9 @@ typedef struct stream {
     uint64_t recent[2][6];
     unsigned npages; /* pages are drawn from [0, npages) */
     int asids;       /* 1: some accesses in ASID 1 */
+    unsigned stride; /* page numbers are multiples of it (0: 1): with as many sets, all in one set */
+    unsigned hot;    /* recent pages used per side (0: 6): few, and they ping-pong in their sets */
+    int vms;         /* 1: some accesses in VM 1 (virtualization) */
 } stream;
 
 static uint64_t rnd(stream *st)
@@ -296,7 +299,7 @@ static mmu_request next_request(stream *st)
 {
     uint64_t r = rnd(st);
     int fetch = r & 1;
-    uint64_t *page = &st->recent[fetch][(r >> 1) % 6];
+    uint64_t *page = &st->recent[fetch][(r >> 1) % (st->hot ? st->hot : 6)];
     if (((r >> 4) & 7) == 0)
         *page = rnd(st) % st->npages;
     mmu_request q = {0, 0, 8, 0, fetch ? MMU_FETCH : ((r >> 7) & 3) == 0 ? MMU_WRITE : MMU_READ,
@@ -304,8 +307,9 @@ static mmu_request next_request(stream *st)
     uint64_t off = (r >> 9) & 0xFF8;
     if (((r >> 21) & 63) == 0)
         off = 0xFFC; /* crosses into the next page */
-    q.vaddr = 0x400000 + (*page << 12) + off;
+    q.vaddr = 0x400000 + (*page * (st->stride ? st->stride : 1) << 12) + off;
     q.asid = st->asids && ((r >> 27) & 15) == 0;
+    q.vmid = st->vms && ((r >> 31) & 7) == 0;
     return q;
 }
 
@@ -328,7 +332,7 @@ static void test_hit_filter_matches_plain_array(void **state)
             tc.seed = c.seed; /* array 0 gets mmu.seed + 0 */
             mmu_tlb *ref;
             assert_int_equal(mmu_tlb_create(&tc, &ref), MMU_OK);
-            stream st = {(uint64_t)(p * 7 + g + 1), {{0}}, 3 * geometry[g][0], 0};
+            stream st = {(uint64_t)(p * 7 + g + 1), {{0}}, 3 * geometry[g][0], 0, 0, 0, 0};
             for (int i = 0; i < 100000; i++) {
                 mmu_request q = next_request(&st);
                 mmu_response resp[2];
@@ -367,8 +371,11 @@ static void same_response(const mmu_response *a, const mmu_response *b, int i)
         fail_msg("access %d: the responses with and without the hit filter differ", i);
 }
 
-/* Two MMUs, one without the hit filter, given the same stream: everything they say must be equal. */
-static void filter_on_off(const mmu_config *c, stream st, int invalidations, const char *what)
+/*
+ * Two MMUs, one without the hit filter, given the same stream: everything they say must be equal
+ * (an invalidation after an access when rnd & inval_mask is 0; inval_mask 0: none).
+ */
+static void filter_on_off(const mmu_config *c, stream st, unsigned inval_mask, const char *what)
 {
     mmu *m[2];
     mmu_os *os[2] = {NULL, NULL};
@@ -402,9 +409,9 @@ static void filter_on_off(const mmu_config *c, stream st, int invalidations, con
             for (int k = 0; k < 2; k++)
                 mmu_clear_stats(m[k]);
         }
-        if (invalidations && (rnd(&st) & 511) == 0) {
+        if (inval_mask && (rnd(&st) & inval_mask) == 0) {
             mmu_inval_kind kind = (mmu_inval_kind)(rnd(&st) & 3);
-            uint64_t va = 0x400000 + ((rnd(&st) % st.npages) << 12);
+            uint64_t va = 0x400000 + ((rnd(&st) % st.npages) * (st.stride ? st.stride : 1) << 12);
             for (int k = 0; k < 2; k++)
                 mmu_invalidate(m[k], kind, va, q.asid);
         }
@@ -419,6 +426,17 @@ static void filter_on_off(const mmu_config *c, stream st, int invalidations, con
         if (memcmp(mmu_get_latency(m[0], (mmu_lat_class)cl), mmu_get_latency(m[1], (mmu_lat_class)cl),
                    sizeof(mmu_hist)) != 0)
             fail_msg("%s: the latency histograms (%s) differ", what, mmu_lat_class_name((mmu_lat_class)cl));
+    /* the TLBs hold the same entries: every page of the stream found in the same array */
+    for (unsigned p = 0; p < st.npages + 1; p++) {
+        for (int k = 0; k < 2 * MMU_ACCESS_TYPES; k++) {
+            mmu_request q = {0x400000 + ((uint64_t)p * (st.stride ? st.stride : 1) << 12), 0, 8, (uint16_t)(k & 1),
+                             (uint8_t)(k >> 1), MMU_PRIV_USER, 0};
+            mmu_response r[2];
+            int e0 = mmu_translate_debug(m[0], &q, &r[0]), e1 = mmu_translate_debug(m[1], &q, &r[1]);
+            if (e0 != e1 || r[0].outcome != r[1].outcome || r[0].array != r[1].array || r[0].paddr != r[1].paddr)
+                fail_msg("%s: page %u is held differently with and without the hit filter", what, p);
+        }
+    }
     for (int k = 0; k < 2; k++) {
         mmu_destroy(m[k]);
         mmu_os_destroy(os[k]);
@@ -440,7 +458,7 @@ static void test_hit_filter_is_invisible(void **state)
             for (int h = 0; h < 4; h++) {
                 mmu_config c;
                 mmu_config_defaults(&c);
-                stream st = {(uint64_t)(100 * p + 10 * fill + h + 1), {{0}}, 200, 1};
+                stream st = {(uint64_t)(100 * p + 10 * fill + h + 1), {{0}}, 200, 1, 0, 0, 0};
                 if (h == 0) { /* default hierarchy, fixed walker */
                     c.walker.mode = MMU_WALKER_FIXED;
                 } else if (h == 1) { /* one small unified level 1 over a unified level 2 */
@@ -465,8 +483,193 @@ static void test_hit_filter_is_invisible(void **state)
                 char what[96];
                 snprintf(what, sizeof what, "policy %s, fill %d, hierarchy %d", mmu_repl_name((mmu_repl_policy)p),
                          fill, h);
-                filter_on_off(&c, st, h != 2, what);
+                filter_on_off(&c, st, h != 2 ? 511 : 0, what);
             }
+        }
+    }
+}
+
+/*
+ * The re-hit (a filter slot whose sets changed: its lookup repeated on them
+ * alone, access_stale) changes nothing: streams of few pages per set, so that
+ * pages ping-pong in a set and each one's hit moves another's way (every
+ * policy), with several arrays per level, huge pages, writes to clean pages,
+ * page replacement, two ASIDs and two VMs, invalidations between accesses:
+ * every response, counter and entry equal with the filter off.
+ */
+static void test_hit_filter_rehit_is_invisible(void **state)
+{
+    (void)state;
+    char msg[256];
+    for (int p = 0; p < MMU_REPL_POLICIES; p++) {
+        for (int h = 0; h < 6; h++) {
+            for (unsigned hot = 2; hot <= 3; hot++) {
+                mmu_config c;
+                mmu_config_defaults(&c);
+                stream st = {(uint64_t)(1000 * p + 10 * h + hot), {{0}}, 12, 1, 4, hot, 0};
+                unsigned inval = 127;
+                if (h == 0) { /* one unified array of 4 sets of 4 ways, fixed walker */
+                    c.walker.mode = MMU_WALKER_FIXED;
+                    assert_int_equal(mmu_config_set(&c, "tlb.arrays", "u", msg, sizeof msg), MMU_OK);
+                    c.tlb[0].entries = 16;
+                    c.tlb[0].ways = 4;
+                } else if (h == 1) { /* the default hierarchy (l1d beside l1d_2m), fixed walker */
+                    c.walker.mode = MMU_WALKER_FIXED;
+                    st.stride = 16;
+                } else if (h == 2) { /* radix, huge pages: 4K and 2M arrays in level 1, writes to clean pages */
+                    c.os.thp = 1;
+                    c.os.phys_mem = UINT64_C(64) << 20;
+                    st.stride = 16;
+                    st.npages = 40;
+                    inval = 0;
+                } else if (h == 3) { /* radix, short of memory: evictions and shootdowns; 3 ways, odd sets */
+                    c.os.phys_mem = UINT64_C(256) << 10;
+                    st.npages = 24;
+                    st.stride = 5;
+                    assert_int_equal(mmu_config_set(&c, "tlb.l1d.entries", "15", msg, sizeof msg), MMU_OK);
+                    assert_int_equal(mmu_config_set(&c, "tlb.l1d.ways", "3", msg, sizeof msg), MMU_OK);
+                } else if (h == 4) { /* two level-1 arrays of every size, a unified level 2 */
+                    c.walker.mode = MMU_WALKER_FIXED;
+                    assert_int_equal(mmu_config_set(&c, "tlb.arrays", "a b l2", msg, sizeof msg), MMU_OK);
+                    assert_int_equal(mmu_config_set(&c, "tlb.a.entries", "8", msg, sizeof msg), MMU_OK);
+                    assert_int_equal(mmu_config_set(&c, "tlb.a.ways", "2", msg, sizeof msg), MMU_OK);
+                    assert_int_equal(mmu_config_set(&c, "tlb.b.entries", "16", msg, sizeof msg), MMU_OK);
+                    assert_int_equal(mmu_config_set(&c, "tlb.b.ways", "4", msg, sizeof msg), MMU_OK);
+                    assert_int_equal(mmu_config_set(&c, "tlb.l2.level", "2", msg, sizeof msg), MMU_OK);
+                    assert_int_equal(mmu_config_set(&c, "tlb.l2.entries", "32", msg, sizeof msg), MMU_OK);
+                    assert_int_equal(mmu_config_set(&c, "tlb.l2.ways", "4", msg, sizeof msg), MMU_OK);
+                } else { /* virtualization: two VMs, nested walks */
+                    const char *sets[][2] = {
+                        {"virt.enabled", "on"},     {"virt.host_format", "ept"}, {"tlb.arrays", "l1 l2"},
+                        {"tlb.l1.entries", "8"},    {"tlb.l1.ways", "4"},        {"tlb.l1.page_sizes", "4K 2M"},
+                        {"tlb.l2.level", "2"},      {"tlb.l2.entries", "32"},    {"tlb.l2.ways", "4"},
+                        {"tlb.l2.page_sizes", "4K 2M"}, {"os.phys_mem", "64M"},  {"virt.host_mem", "256M"},
+                    };
+                    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
+                        if (mmu_config_set(&c, sets[i][0], sets[i][1], msg, sizeof msg) != MMU_OK)
+                            fail_msg("%s = %s: %s", sets[i][0], sets[i][1], msg);
+                    st.stride = 2;
+                    st.vms = 1;
+                }
+                for (uint32_t t = 0; t < c.n_tlbs; t++)
+                    c.tlb[t].policy = (uint32_t)p;
+                char what[96];
+                snprintf(what, sizeof what, "re-hit: policy %s, hierarchy %d, %u hot pages",
+                         mmu_repl_name((mmu_repl_policy)p), h, hot);
+                filter_on_off(&c, st, inval, what);
+            }
+        }
+    }
+}
+
+/* Every counter of two MMUs equal (the MMU's, each array's, the latency histograms). */
+static void same_counters(mmu *m[2], const char *what)
+{
+    if (memcmp(mmu_get_stats(m[0]), mmu_get_stats(m[1]), sizeof(mmu_stats)) != 0)
+        fail_msg("%s: the MMU counters differ", what);
+    for (uint32_t t = 0; t < mmu_tlb_count(m[0]); t++)
+        if (memcmp(mmu_tlb_get_stats(mmu_get_tlb(m[0], t)), mmu_tlb_get_stats(mmu_get_tlb(m[1], t)),
+                   sizeof(mmu_tlb_stats)) != 0)
+            fail_msg("%s: the counters of TLB array %u differ", what, t);
+    for (int cl = 0; cl < MMU_LAT_CLASSES; cl++)
+        if (memcmp(mmu_get_latency(m[0], (mmu_lat_class)cl), mmu_get_latency(m[1], (mmu_lat_class)cl),
+                   sizeof(mmu_hist)) != 0)
+            fail_msg("%s: the latency histograms differ", what);
+}
+
+/* One access through mmu_access of both MMUs (the first with the hit filter): the same answer. */
+static mmu_response access_both(mmu *m[2], uint64_t va, mmu_access_type type, uint16_t asid, uint64_t cycle)
+{
+    mmu_request q = {va, cycle, 8, asid, (uint8_t)type, MMU_PRIV_USER, 0};
+    mmu_response r[2][2];
+    int n0 = mmu_access(m[0], &q, r[0]), n1 = mmu_access(m[1], &q, r[1]);
+    assert_int_equal(n0, n1);
+    same_response(&r[0][0], &r[1][0], (int)cycle);
+    return r[0][0];
+}
+
+/* The array of m named name. */
+static mmu_tlb *array_named(mmu *m, const char *name)
+{
+    for (uint32_t t = 0; t < mmu_tlb_count(m); t++)
+        if (strcmp(mmu_tlb_get_config(mmu_get_tlb(m, t))->name, name) == 0)
+            return (mmu_tlb *)mmu_get_tlb(m, t);
+    fail_msg("no array %s", name);
+    return NULL;
+}
+
+/*
+ * The re-hit, case by case, with the TLB arrays changed directly between a
+ * page's filter hit and its next access (so that its sets change without a
+ * lookup of the page): each change the re-hit must see, and the MMU without
+ * the filter as the reference.
+ */
+static void test_hit_filter_rehit_cases(void **state)
+{
+    (void)state;
+    char msg[256];
+    const uint64_t a = 0x40000000, x = 0x30000000;
+    const uint8_t all = MMU_TLB_READ | MMU_TLB_WRITE | MMU_TLB_EXEC | MMU_TLB_USER | MMU_TLB_DIRTY;
+    for (int c = 0; c < 5; c++) {
+        mmu_config cfg;
+        mmu_config_defaults(&cfg);
+        if (c != 1) {
+            cfg.walker.mode = MMU_WALKER_FIXED;
+            if (c >= 2) { /* one set of 4 ways */
+                assert_int_equal(mmu_config_set(&cfg, "tlb.arrays", "u", msg, sizeof msg), MMU_OK);
+                cfg.tlb[0].entries = 4;
+                cfg.tlb[0].ways = 4;
+            }
+        }
+        mmu *m[2];
+        mmu_os *os[2] = {NULL, NULL};
+        for (int k = 0; k < 2; k++) {
+            m[k] = make(&cfg);
+            if (c == 1) {
+                if (mmu_os_create_from_config(&cfg, &os[k], msg, sizeof msg) != MMU_OK)
+                    fail_msg("os: %s", msg);
+                assert_int_equal(mmu_attach_os(m[k], os[k]), MMU_OK);
+            }
+        }
+        mmu_set_hit_filter(m[1], 0);
+        uint64_t cyc = 1000; /* (each access long after the last: no walk in flight) */
+        if (c >= 2)
+            (void)access_both(m, x, MMU_READ, 0, cyc += 100000000); /* way 0 */
+        (void)access_both(m, a, c == 1 ? MMU_WRITE : MMU_READ, 0, cyc += 100000000); /* a walk: way 0 (c >= 2: 1) */
+        mmu_response r = access_both(m, a, MMU_READ, 0, cyc += 100000000);
+        assert_int_equal(r.level, 1); /* the filter keeps a */
+        for (int k = 0; k < 2; k++) {
+            mmu_tlb_entry e;
+            if (c == 0) { /* a 2M entry over a in l1d_2m: a set that missed now holds the page */
+                e = (mmu_tlb_entry){a & ~UINT64_C(0x1FFFFF), a & ~UINT64_C(0x1FFFFF), 0, MMU_PS_2M, all, 0};
+                assert_int_equal(mmu_tlb_insert(array_named(m[k], "l1d_2m"), &e, NULL, NULL), MMU_OK);
+            } else if (c == 1) { /* a's entry again in the same way, read-only */
+                mmu_tlb *l1d = array_named(m[k], "l1d");
+                assert_true(mmu_tlb_probe(l1d, a, 0, &e));
+                assert_int_equal(mmu_tlb_invalidate_entry(l1d, &e), 1);
+                e.flags &= (uint8_t)~(MMU_TLB_WRITE | MMU_TLB_DIRTY);
+                assert_int_equal(mmu_tlb_insert(l1d, &e, NULL, NULL), MMU_OK);
+            } else {
+                mmu_tlb *u = array_named(m[k], "u");
+                assert_true(mmu_tlb_probe(u, c == 2 ? x : a, 0, &e));
+                assert_int_equal(mmu_tlb_invalidate_entry(u, &e), 1);
+                if (c == 2) /* a global entry of a in way 0 (x's), before a's own: it answers first */
+                    e = (mmu_tlb_entry){a, 0x7000, 5, MMU_PS_4K, all | MMU_TLB_GLOBAL, 0};
+                else if (c == 3) /* in a's way, a page whose key agrees with a's in its low half */
+                    e.vbase = a + (UINT64_C(1) << 40);
+                else /* a's entry again, in the same way, with another frame */
+                    e.pbase = 0x9000;
+                assert_int_equal(mmu_tlb_insert(u, &e, NULL, NULL), MMU_OK);
+            }
+        }
+        (void)access_both(m, a, c == 1 ? MMU_WRITE : MMU_READ, 0, cyc += 100000000);
+        (void)access_both(m, a, MMU_READ, 0, cyc += 100000000);
+        char what[64];
+        snprintf(what, sizeof what, "re-hit case %d", c);
+        same_counters(m, what);
+        for (int k = 0; k < 2; k++) {
+            mmu_destroy(m[k]);
+            mmu_os_destroy(os[k]);
         }
     }
 }
@@ -567,6 +770,8 @@ int main(void)
         cmocka_unit_test(test_same_page_shortcut_is_exact),
         cmocka_unit_test(test_hit_filter_matches_plain_array),
         cmocka_unit_test(test_hit_filter_is_invisible),
+        cmocka_unit_test(test_hit_filter_rehit_is_invisible),
+        cmocka_unit_test(test_hit_filter_rehit_cases),
         cmocka_unit_test(test_hit_filter_watches_every_array),
         cmocka_unit_test(test_create_rejects_bad_config),
     };
