@@ -48,6 +48,11 @@
  */
 #define REP_PAGES 4 /* per side */
 #define REP_WATCH 4 /* sets a page's answer may rest on */
+/* when it pauses (rep_judge) */
+#define REP_JUDGE 16384
+#define REP_GIVE_UP 8
+#define REP_PAUSE 65536
+#define REP_PAUSE_MAX (UINT64_C(1) << 22)
 #define REP_SIDE(type) ((unsigned)(type) >> 1) /* 0: loads and stores, 1: fetches */
 /* A binary record's second word outside its size and type: the cycle delta, the ASID, the cycle bit. */
 #define BIN_W_CHECK UINT64_C(0x8000ffffffffffff)
@@ -71,6 +76,7 @@ typedef struct rep_page {
 typedef struct rep_state {
     rep_page *mru[2]; /* the page of each side that repeated last (the fast test's) */
     uint64_t judged, to_model; /* accesses on the repeat path since it was last judged; of them through the model */
+    uint64_t pause;            /* the next pause (rep_judge) */
     rep_page p[2][REP_PAGES];
     unsigned next[2]; /* the page to replace next */
     const uint64_t *tlb_changes;
@@ -246,6 +252,8 @@ static void rep_reset(replay *r)
     mmu_get_data_repeat(r->m, &rs->dr);
     rs->data = ri.data_through_caches && rs->dr.reads && rs->dr.writes;
     rs->judged = rs->to_model = 0;
+    if (!rs->pause)
+        rs->pause = REP_PAUSE; /* (kept from one trace to the next of a run) */
     rep_drop_all(rs);
     for (int s = 0; s < 2; s++) {
         rs->mru[s] = &rs->p[s][0];
@@ -784,13 +792,11 @@ static void progress(replay *r, mmusim_trace *t, mmusim_async *as, const char *p
  * against 100-300 saved per access it counts), so when more than 1 in
  * REP_GIVE_UP of the last REP_JUDGE or more accesses went through the model
  * (pages that hardly repeat before their TLB sets change: code and data
- * pages taking turns in the sets of one TLB), the next REP_PAUSE accesses
- * take the path without it.  Either path gives the same counts.  Returns
- * the access up to which the repeat path pauses.
+ * pages taking turns in the sets of one TLB; walk-heavy traces), the next
+ * accesses take the path without it: REP_PAUSE of them, twice as many after
+ * each further give-up in a row, at most REP_PAUSE_MAX.  Either path gives
+ * the same counts.  Returns the access up to which the repeat path pauses.
  */
-#define REP_JUDGE 16384
-#define REP_GIVE_UP 8
-#define REP_PAUSE 65536
 static uint64_t rep_judge(replay *r)
 {
     rep_state *rs = &r->rep;
@@ -798,7 +804,14 @@ static uint64_t rep_judge(replay *r)
         return 0;
     const int give_up = rs->to_model * REP_GIVE_UP > rs->judged;
     rs->judged = rs->to_model = 0;
-    return give_up ? r->index + REP_PAUSE : 0;
+    if (!give_up) {
+        rs->pause = REP_PAUSE;
+        return 0;
+    }
+    const uint64_t until = r->index + rs->pause;
+    if (rs->pause < REP_PAUSE_MAX)
+        rs->pause *= 2;
+    return until;
 }
 
 /* Replay one trace; returns 0, or -1 with a message. */
