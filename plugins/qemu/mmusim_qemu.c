@@ -79,11 +79,12 @@ typedef struct shoot {
  * (mmu_access_repeat) whenever convenient before the counters are read.  A
  * page is used only once mmu_repeat_watch said yes; it keeps the TLB sets
  * that answer rests on (their change counters and values), and is marked
- * REP_STALE (checked again when next used) after an access the model
- * answered from the TLBs that changed one of them (rep_check), and every
- * page after a walk, a fault, a crossing or shootdowns (rep_stale: a walk
- * may hold up level-1 hits until it completes); a page whose filter slot
- * another page took is dropped (rep_remember).  A repeated load or store's data makes
+ * REP_STALE (asked again when next used, rep_verify) once one of them
+ * changed: the fast path's pages right after the access the model answered
+ * (rep_check), the others when the slow path finds them (rep_fresh); and
+ * every page after a walk, a fault, a crossing or shootdowns (rep_stale: a
+ * walk may hold up level-1 hits until it completes); a page whose filter
+ * slot another page took is dropped (rep_remember).  A repeated load or store's data makes
  * mmu_access_data's first step here (rep_data: the PTE caches' last line is
  * only counted, mmu_get_data_repeat).
  */
@@ -100,6 +101,7 @@ typedef struct rep_page {
     uint64_t mask;      /* the page's size - 1 */
     uint64_t n[MMU_ACCESS_TYPES]; /* repeats counted here, by type, not yet in the model */
     uint64_t vaddr;     /* an address in the page */
+    uint64_t chk;       /* *tlb_changes when none of the sets below had changed (rep_fresh) */
     mmu_repeat_slot slot; /* where the model counts them */
     const uint64_t *gen[REP_WATCH]; /* the change counters of those sets (mmu_repeat_watch) ... */
     uint64_t seen[REP_WATCH];       /* ... and their values when the filter last answered */
@@ -372,23 +374,37 @@ static void rep_stale(vcpu *v)
 }
 
 /*
+ * Page p (not stale) still answered as when the filter last answered it,
+ * though tlb_changes may have moved since (mmu_repeat_watch: none of the
+ * sets its answer rests on changed, and no walk since, rep_stale)?  If not,
+ * it is marked stale.
+ */
+static inline void rep_fresh(vcpu *v, rep_page *p)
+{
+    const uint64_t tc = *v->tlb_changes;
+    if (p->chk == tc)
+        return;
+    unsigned changed = 0;
+    for (unsigned j = 0; j < p->nw; j++)
+        changed |= *p->gen[j] != p->seen[j];
+    if (changed)
+        p->key |= REP_STALE;
+    else
+        p->chk = tc;
+}
+
+/*
  * An access the model answered from the TLBs (no walk, no fault, no
- * crossing) changed some TLB set: check again before use only the pages
- * whose answer rests on a set that changed (mmu_repeat_watch); the others'
- * answers stand.
+ * crossing) changed some TLB set: the pages the fast path looks at (the
+ * last page of each side, and the one before it for loads and stores) are
+ * checked now, as it does not check them; the others when access_slow
+ * finds them.  (A dropped page has no sets: never stale.)
  */
 static __attribute__((noinline)) void rep_check(vcpu *v)
 {
-    for (int s = 0; s < 2; s++) {
-        for (unsigned i = 0; i < REP_PAGES; i++) {
-            rep_page *p = &v->rep[s].p[i];
-            unsigned changed = 0;
-            for (unsigned j = 0; j < p->nw; j++)
-                changed |= *p->gen[j] != p->seen[j];
-            if (changed)
-                p->key |= REP_STALE;
-        }
-    }
+    rep_fresh(v, v->rep[0].mru);
+    rep_fresh(v, v->rep[1].mru);
+    rep_fresh(v, v->rep[1].prev);
 }
 
 /* Drop page p (its counts must be in the model already). */
@@ -417,15 +433,16 @@ static __attribute__((noinline)) void rep_remember(vcpu *v, int s, const mmu_req
         found |= (unsigned)((r->p[i].key & ~REP_STALE) == key) << i;
     if (found)
         p = &r->p[__builtin_ctz(found)];
+    /* the page it becomes (below: the same when the side's first page changes the shift, as no
+       page is found then): the sets go straight there */
+    rep_page *const t = p ? p : &r->p[r->next];
     mmu_repeat_slot sl;
-    const uint64_t *gen[REP_WATCH];
-    uint64_t seen[REP_WATCH];
     unsigned types = p ? p->types : 0;
-    unsigned nw = mmu_repeat_watch(v->m, req, types, &sl, gen, seen, REP_WATCH);
+    unsigned nw = mmu_repeat_watch(v->m, req, types, &sl, t->gen, t->seen, REP_WATCH);
     r->asks++;
     if (!nw && types) {
         types = 0;
-        nw = mmu_repeat_watch(v->m, req, 0, &sl, gen, seen, REP_WATCH);
+        nw = mmu_repeat_watch(v->m, req, 0, &sl, t->gen, t->seen, REP_WATCH);
         r->asks++;
     }
     unsigned clash = 0;
@@ -446,7 +463,7 @@ static __attribute__((noinline)) void rep_remember(vcpu *v, int s, const mmu_req
         p = NULL;
         if (types) {
             types = 0;
-            nw = mmu_repeat_watch(v->m, req, 0, &sl, gen, seen, REP_WATCH);
+            nw = mmu_repeat_watch(v->m, req, 0, &sl, t->gen, t->seen, REP_WATCH);
             r->asks++;
         }
         r->shift = sl.shift;
@@ -456,6 +473,10 @@ static __attribute__((noinline)) void rep_remember(vcpu *v, int s, const mmu_req
         r->next = (r->next + 1) % REP_PAGES;
     }
     rep_flush_page(v, r, p); /* its counts go where they belong before the slot is replaced */
+    if (p != t) { /* (not seen: a page is found only once the side has its shift) */
+        memcpy(p->gen, t->gen, sizeof p->gen);
+        memcpy(p->seen, t->seen, sizeof p->seen);
+    }
     if (!nw) {
         rep_drop(p);
         return;
@@ -468,10 +489,7 @@ static __attribute__((noinline)) void rep_remember(vcpu *v, int s, const mmu_req
     p->slot = sl;
     p->types = (uint8_t)(types | 1u << req->type);
     p->nw = (uint8_t)nw;
-    for (unsigned j = 0; j < nw; j++) {
-        p->gen[j] = gen[j];
-        p->seen[j] = seen[j];
-    }
+    p->chk = *v->tlb_changes;
     r->lat = resp->latency;
     rep_use(r, p);
 }
@@ -491,6 +509,7 @@ static __attribute__((noinline)) int rep_verify(vcpu *v, rep_side *r, rep_page *
         return 0;
     }
     p->nw = (uint8_t)nw;
+    p->chk = *v->tlb_changes;
     p->key &= ~REP_STALE;
     return 1;
 }
@@ -789,6 +808,7 @@ static __attribute__((noinline)) void access_slow(vcpu *v, uint64_t va, uint32_t
         const unsigned i = rep_find(r, va, size, type);
         if (i < REP_PAGES) {
             p = &r->p[i];
+            rep_fresh(v, p); /* (a stale page: its sets changed, chk is old) */
             if (p->key & REP_STALE) {
                 if (v->streaking)
                     streak_end(v); /* rep_verify asks at the cycle this access issues */
