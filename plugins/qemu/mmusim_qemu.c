@@ -75,26 +75,36 @@ typedef struct shoot {
  * the MMU: it is only counted here (n) and its issue cycle stepped, its
  * data (loads and stores through the PTE caches) made at once
  * (mmu_access_data).  The model said where such a hit is counted
- * (mmu_repeat_ok fills slot), so the counts are added there in bulk
+ * (mmu_repeat_watch fills slot), so the counts are added there in bulk
  * (mmu_access_repeat) whenever convenient before the counters are read.  A
- * page is used only once mmu_repeat_ok said yes, and again after any access
- * that changed the TLBs (tlb_changes: the pages are marked REP_STALE), when
- * the page is next used; a page whose filter slot another page took is
- * dropped (rep_remember).  A repeated load or store's data makes
+ * page is used only once mmu_repeat_watch said yes; it keeps the TLB sets
+ * that answer rests on (their change counters and values), and is marked
+ * REP_STALE (asked again when next used, rep_verify) once one of them
+ * changed: the fast path's pages right after the access the model answered
+ * (rep_check), the others when the slow path finds them (rep_fresh); and
+ * every page after a walk, a fault, a crossing or shootdowns (rep_stale: a
+ * walk may hold up level-1 hits until it completes); a page whose filter
+ * slot another page took is dropped (rep_remember).  A repeated load or store's data makes
  * mmu_access_data's first step here (rep_data: the PTE caches' last line is
  * only counted, mmu_get_data_repeat).
  */
 #define REP_PAGES 4 /* pages per side: the fast path looks at the last one (loads and stores: the last two),
                        the slow path at all */
+#define REP_WATCH 6 /* TLB sets a page's answer may rest on (a level-1 lookup probes at most 6: a page
+                       whose answer rests on more is not remembered) */
 
 typedef struct rep_page {
     uint64_t key;       /* va >> shift: the page (| REP_STALE: to be checked again); REP_NONE: none */
     uint8_t shift, types; /* the page's shift; bit t: type t answered by the filter */
+    uint8_t nw;         /* TLB sets the answer rests on (0: no page) */
     uint64_t pbase;     /* the page's physical address */
     uint64_t mask;      /* the page's size - 1 */
     uint64_t n[MMU_ACCESS_TYPES]; /* repeats counted here, by type, not yet in the model */
     uint64_t vaddr;     /* an address in the page */
+    uint64_t chk;       /* *tlb_changes when none of the sets below had changed (rep_fresh) */
     mmu_repeat_slot slot; /* where the model counts them */
+    const uint64_t *gen[REP_WATCH]; /* the change counters of those sets (mmu_repeat_watch) ... */
+    uint64_t seen[REP_WATCH];       /* ... and their values when the filter last answered */
 } rep_page;
 
 typedef struct rep_side {
@@ -105,6 +115,7 @@ typedef struct rep_side {
     uint32_t lat;         /* the filter's latency (level 1) */
     unsigned shift;       /* every page's shift (the model's filter granularity of the side); 63: none yet */
     uint64_t total;       /* repeats added to the model (MMUSIM_QEMU_REPEAT_STATS) */
+    uint64_t asks;        /* mmu_repeat_watch calls (MMUSIM_QEMU_REPEAT_STATS) */
 } rep_side;
 
 #define REP_NONE UINT64_MAX /* with shift 63: no address's key */
@@ -336,6 +347,7 @@ static void rep_forget(vcpu *v)
             p->key = REP_NONE;
             p->shift = 63;
             p->types = 0;
+            p->nw = 0;
             memset(p->n, 0, sizeof p->n);
         }
         v->rep[s].mru = v->rep[s].prev = &v->rep[s].p[0];
@@ -353,7 +365,7 @@ static inline void rep_use(rep_side *r, rep_page *p)
     }
 }
 
-/* An access the filter did not answer may have changed the TLBs: check each page again before use. */
+/* A walk, a fault, a crossing or shootdowns: check each page again before use. */
 static void rep_stale(vcpu *v)
 {
     for (int s = 0; s < 2; s++)
@@ -362,10 +374,53 @@ static void rep_stale(vcpu *v)
 }
 
 /*
+ * Page p (not stale) still answered as when the filter last answered it,
+ * though tlb_changes may have moved since (mmu_repeat_watch: none of the
+ * sets its answer rests on changed, and no walk since, rep_stale)?  If not,
+ * it is marked stale.
+ */
+static inline void rep_fresh(vcpu *v, rep_page *p)
+{
+    const uint64_t tc = *v->tlb_changes;
+    if (p->chk == tc)
+        return;
+    unsigned changed = 0;
+    for (unsigned j = 0; j < p->nw; j++)
+        changed |= *p->gen[j] != p->seen[j];
+    if (changed)
+        p->key |= REP_STALE;
+    else
+        p->chk = tc;
+}
+
+/*
+ * An access the model answered from the TLBs (no walk, no fault, no
+ * crossing) changed some TLB set: the pages the fast path looks at (the
+ * last page of each side, and the one before it for loads and stores) are
+ * checked now, as it does not check them; the others when access_slow
+ * finds them.  (A dropped page has no sets: never stale.)
+ */
+static __attribute__((noinline)) void rep_check(vcpu *v)
+{
+    rep_fresh(v, v->rep[0].mru);
+    rep_fresh(v, v->rep[1].mru);
+    rep_fresh(v, v->rep[1].prev);
+}
+
+/* Drop page p (its counts must be in the model already). */
+static inline void rep_drop(rep_page *p)
+{
+    p->key = REP_NONE;
+    p->shift = 63;
+    p->types = 0;
+    p->nw = 0;
+}
+
+/*
  * After an access of side s that hit in level 1 (req, resp): its filter
- * page repeats from now on if the filter answers it (mmu_repeat_ok).  The
- * access may have put its page in a filter slot another remembered page
- * had: that page no longer repeats.
+ * page repeats from now on if the filter answers it, with the TLB sets that
+ * answer rests on (mmu_repeat_watch).  The access may have put its page in
+ * a filter slot another remembered page had: that page no longer repeats.
  */
 static __attribute__((noinline)) void rep_remember(vcpu *v, int s, const mmu_request *req,
                                                    const mmu_response *resp)
@@ -378,12 +433,17 @@ static __attribute__((noinline)) void rep_remember(vcpu *v, int s, const mmu_req
         found |= (unsigned)((r->p[i].key & ~REP_STALE) == key) << i;
     if (found)
         p = &r->p[__builtin_ctz(found)];
+    /* the page it becomes (below: the same when the side's first page changes the shift, as no
+       page is found then): the sets go straight there */
+    rep_page *const t = p ? p : &r->p[r->next];
     mmu_repeat_slot sl;
-    int ok = mmu_repeat_ok(v->m, req, p ? p->types : 0, &sl);
     unsigned types = p ? p->types : 0;
-    if (!ok && types) {
+    unsigned nw = mmu_repeat_watch(v->m, req, types, &sl, t->gen, t->seen, REP_WATCH);
+    r->asks++;
+    if (!nw && types) {
         types = 0;
-        ok = mmu_repeat_ok(v->m, req, 0, &sl);
+        nw = mmu_repeat_watch(v->m, req, 0, &sl, t->gen, t->seen, REP_WATCH);
+        r->asks++;
     }
     unsigned clash = 0;
     for (unsigned i = 0; i < REP_PAGES; i++)
@@ -393,21 +453,18 @@ static __attribute__((noinline)) void rep_remember(vcpu *v, int s, const mmu_req
     for (; clash; clash &= clash - 1) {
         rep_page *q = &r->p[__builtin_ctz(clash)];
         rep_flush_page(v, r, q); /* its slot holds another page now */
-        q->key = REP_NONE;
-        q->shift = 63;
-        q->types = 0;
+        rep_drop(q);
     }
     if (sl.shift != r->shift) { /* the first page of the side (the model's granularity is fixed) */
         for (unsigned i = 0; i < REP_PAGES; i++) {
             rep_flush_page(v, r, &r->p[i]);
-            r->p[i].key = REP_NONE;
-            r->p[i].shift = 63;
-            r->p[i].types = 0;
+            rep_drop(&r->p[i]);
         }
         p = NULL;
         if (types) {
             types = 0;
-            ok = mmu_repeat_ok(v->m, req, 0, &sl);
+            nw = mmu_repeat_watch(v->m, req, 0, &sl, t->gen, t->seen, REP_WATCH);
+            r->asks++;
         }
         r->shift = sl.shift;
     }
@@ -416,10 +473,12 @@ static __attribute__((noinline)) void rep_remember(vcpu *v, int s, const mmu_req
         r->next = (r->next + 1) % REP_PAGES;
     }
     rep_flush_page(v, r, p); /* its counts go where they belong before the slot is replaced */
-    if (!ok) {
-        p->key = REP_NONE;
-        p->shift = 63;
-        p->types = 0;
+    if (p != t) { /* (not seen: a page is found only once the side has its shift) */
+        memcpy(p->gen, t->gen, sizeof p->gen);
+        memcpy(p->seen, t->seen, sizeof p->seen);
+    }
+    if (!nw) {
+        rep_drop(p);
         return;
     }
     p->shift = (uint8_t)sl.shift;
@@ -429,11 +488,13 @@ static __attribute__((noinline)) void rep_remember(vcpu *v, int s, const mmu_req
     p->vaddr = req->vaddr;
     p->slot = sl;
     p->types = (uint8_t)(types | 1u << req->type);
+    p->nw = (uint8_t)nw;
+    p->chk = *v->tlb_changes;
     r->lat = resp->latency;
     rep_use(r, p);
 }
 
-/* Page p of side r, remembered before the last access the filter did not answer: still answered so? */
+/* Page p of side r, marked stale since the filter last answered it: still answered so? */
 static __attribute__((noinline)) int rep_verify(vcpu *v, rep_side *r, rep_page *p, unsigned type)
 {
     uint64_t cycle = v->next_issue; /* the cycle rep_step issues at (later ones follow) */
@@ -441,12 +502,14 @@ static __attribute__((noinline)) int rep_verify(vcpu *v, rep_side *r, rep_page *
         cycle = v->done_ring[v->ring_pos];
     rep_flush_page(v, r, p); /* the slot may be another now */
     mmu_request req = {p->vaddr, cycle, 1, ASID, (uint8_t)type, MMU_PRIV_USER, 0};
-    if (!mmu_repeat_ok(v->m, &req, p->types, &p->slot)) {
-        p->key = REP_NONE;
-        p->shift = 63;
-        p->types = 0;
+    const unsigned nw = mmu_repeat_watch(v->m, &req, p->types, &p->slot, p->gen, p->seen, REP_WATCH);
+    r->asks++;
+    if (!nw) {
+        rep_drop(p);
         return 0;
     }
+    p->nw = (uint8_t)nw;
+    p->chk = *v->tlb_changes;
     p->key &= ~REP_STALE;
     return 1;
 }
@@ -697,11 +760,14 @@ static void do_access(vcpu *v, uint64_t vaddr, uint32_t size, mmu_access_type ty
     const uint64_t tc = *v->tlb_changes;
     int k = mmu_access(v->m, &req, resp);
     if (g.repeat) {
-        if (k != 1 || *v->tlb_changes != tc)
-            rep_stale(v); /* the TLBs changed: check every page again before it repeats */
-        if (k == 1 && resp[0].outcome == MMU_OUT_TLB && resp[0].level == 1 && resp[0].fault == MMU_FAULT_NONE &&
-            resp[0].page_faults == 0)
-            rep_remember(v, s, &req, &resp[0]); /* a level-1 hit: the filter may answer its page now */
+        if (k != 1 || resp[0].outcome != MMU_OUT_TLB || resp[0].fault != MMU_FAULT_NONE || resp[0].page_faults) {
+            rep_stale(v); /* a walk, a fault or a crossing: check every page again before it repeats */
+        } else {
+            if (*v->tlb_changes != tc)
+                rep_check(v); /* TLB sets changed: check again the pages that rest on them */
+            if (resp[0].level == 1)
+                rep_remember(v, s, &req, &resp[0]); /* a level-1 hit: the filter may answer its page now */
+        }
     }
     uint64_t done = resp[k - 1].done_cycle;
     *oldest = done;
@@ -742,6 +808,7 @@ static __attribute__((noinline)) void access_slow(vcpu *v, uint64_t va, uint32_t
         const unsigned i = rep_find(r, va, size, type);
         if (i < REP_PAGES) {
             p = &r->p[i];
+            rep_fresh(v, p); /* (a stale page: its sets changed, chk is old) */
             if (p->key & REP_STALE) {
                 if (v->streaking)
                     streak_end(v); /* rep_verify asks at the cycle this access issues */
@@ -1117,9 +1184,10 @@ static void at_exit(qemu_plugin_id_t id, void *udata)
         const char *rs = getenv("MMUSIM_QEMU_REPEAT_STATS"); /* a file: how much the repeat path answered */
         FILE *rf = v && rs ? fopen(rs, "a") : NULL;
         if (rf) {
-            fprintf(rf, "vcpu %u accesses %llu repeated fetches %llu repeated loads+stores %llu\n", i,
+            fprintf(rf, "vcpu %u accesses %llu repeated fetches %llu repeated loads+stores %llu asks %llu\n", i,
                     (unsigned long long)v->seen, (unsigned long long)v->rep[0].total,
-                    (unsigned long long)v->rep[1].total);
+                    (unsigned long long)v->rep[1].total,
+                    (unsigned long long)(v->rep[0].asks + v->rep[1].asks));
             fclose(rf);
         }
         if (v && v->info.accesses == 0 && g.warmup && v->seen <= g.warmup)

@@ -3,7 +3,8 @@
 # same guest with repeat=on and repeat=off gives byte-identical summaries,
 # JSON and CSV.  x86-64 (the footprint guest: its page faults, a pointer
 # chase over more pages than the TLBs map; with a warm-up; with the
-# default preset and with one whose level-1 latency makes no streaks), a
+# default preset and with one whose level-1 latency makes no streaks; code
+# and data in one level-1 TLB), a
 # real program (xz, a dynamic host binary, when present), 2 threads run one
 # after the other (two vCPUs, deterministic: each thread ends before the
 # next starts), and aarch64 and riscv64 guests.
@@ -40,6 +41,13 @@ same "x86_64 warmup" x86_64 warmup=5000 -- 100 5000
 same "x86_64 no streaks (level-1 latency 2 for fetches)" x86_64 set=tlb.l1i.latency=2 -- 300 20000
 same "x86_64 no PTE caches for data" x86_64 set=ptemem.data=off -- 300 20000
 same "x86_64 issue window of 4" x86_64 set=os.thp=off set=core.max_outstanding=4 -- 4000 30000
+# code and data pages in the same level-1 sets (one unified level-1 TLB of 4 sets; then with a
+# level 2 whose hits refill it): a page is kept across another page's TLB change only while its
+# own sets did not change, whichever side changed them (rep_check)
+same "x86_64 one level-1 TLB for code and data" x86_64 set=os.thp=off set=tlb.arrays=u \
+  set=tlb.u.entries=16 set=tlb.u.ways=4 -- 8 20000
+same "x86_64 one level-1 TLB for code and data, and a level 2" x86_64 set=os.thp=off "set=tlb.arrays=u s" \
+  set=tlb.u.entries=16 set=tlb.u.ways=4 set=tlb.s.level=2 set=tlb.s.entries=512 set=tlb.s.ways=8 -- 20 20000
 same "x86_64 2 threads, one after the other" x86_64 set=os.thp=off -- 300 20000 -2
 expect_eq "2 threads: two vCPUs" "$(json_get "$TMP/on.json" "len(j['vcpus'])")" 2
 # under memory pressure: shootdowns between the two vCPUs (queued, applied before the next access)
