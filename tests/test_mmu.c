@@ -371,6 +371,21 @@ static void same_response(const mmu_response *a, const mmu_response *b, int i)
         fail_msg("access %d: the responses with and without the hit filter differ", i);
 }
 
+/* Every counter of two MMUs equal (the MMU's, each array's, the latency histograms). */
+static void same_counters(mmu *m[2], const char *what)
+{
+    if (memcmp(mmu_get_stats(m[0]), mmu_get_stats(m[1]), sizeof(mmu_stats)) != 0)
+        fail_msg("%s: the MMU counters differ", what);
+    for (uint32_t t = 0; t < mmu_tlb_count(m[0]); t++)
+        if (memcmp(mmu_tlb_get_stats(mmu_get_tlb(m[0], t)), mmu_tlb_get_stats(mmu_get_tlb(m[1], t)),
+                   sizeof(mmu_tlb_stats)) != 0)
+            fail_msg("%s: the counters of TLB array %u differ", what, t);
+    for (int cl = 0; cl < MMU_LAT_CLASSES; cl++)
+        if (memcmp(mmu_get_latency(m[0], (mmu_lat_class)cl), mmu_get_latency(m[1], (mmu_lat_class)cl),
+                   sizeof(mmu_hist)) != 0)
+            fail_msg("%s: the latency histograms (%s) differ", what, mmu_lat_class_name((mmu_lat_class)cl));
+}
+
 /*
  * Two MMUs, one without the hit filter, given the same stream: everything they say must be equal
  * (an invalidation after an access when rnd & inval_mask is 0; inval_mask 0: none).
@@ -416,16 +431,7 @@ static void filter_on_off(const mmu_config *c, stream st, unsigned inval_mask, c
                 mmu_invalidate(m[k], kind, va, q.asid);
         }
     }
-    if (memcmp(mmu_get_stats(m[0]), mmu_get_stats(m[1]), sizeof(mmu_stats)) != 0)
-        fail_msg("%s: the MMU counters differ", what);
-    for (uint32_t t = 0; t < mmu_tlb_count(m[0]); t++)
-        if (memcmp(mmu_tlb_get_stats(mmu_get_tlb(m[0], t)), mmu_tlb_get_stats(mmu_get_tlb(m[1], t)),
-                   sizeof(mmu_tlb_stats)) != 0)
-            fail_msg("%s: the counters of TLB array %u differ", what, t);
-    for (int cl = 0; cl < MMU_LAT_CLASSES; cl++)
-        if (memcmp(mmu_get_latency(m[0], (mmu_lat_class)cl), mmu_get_latency(m[1], (mmu_lat_class)cl),
-                   sizeof(mmu_hist)) != 0)
-            fail_msg("%s: the latency histograms (%s) differ", what, mmu_lat_class_name((mmu_lat_class)cl));
+    same_counters(m, what);
     /* the TLBs hold the same entries: every page of the stream found in the same array */
     for (unsigned p = 0; p < st.npages + 1; p++) {
         for (int k = 0; k < 2 * MMU_ACCESS_TYPES; k++) {
@@ -562,20 +568,6 @@ static void test_hit_filter_rehit_is_invisible(void **state)
     }
 }
 
-/* Every counter of two MMUs equal (the MMU's, each array's, the latency histograms). */
-static void same_counters(mmu *m[2], const char *what)
-{
-    if (memcmp(mmu_get_stats(m[0]), mmu_get_stats(m[1]), sizeof(mmu_stats)) != 0)
-        fail_msg("%s: the MMU counters differ", what);
-    for (uint32_t t = 0; t < mmu_tlb_count(m[0]); t++)
-        if (memcmp(mmu_tlb_get_stats(mmu_get_tlb(m[0], t)), mmu_tlb_get_stats(mmu_get_tlb(m[1], t)),
-                   sizeof(mmu_tlb_stats)) != 0)
-            fail_msg("%s: the counters of TLB array %u differ", what, t);
-    for (int cl = 0; cl < MMU_LAT_CLASSES; cl++)
-        if (memcmp(mmu_get_latency(m[0], (mmu_lat_class)cl), mmu_get_latency(m[1], (mmu_lat_class)cl),
-                   sizeof(mmu_hist)) != 0)
-            fail_msg("%s: the latency histograms differ", what);
-}
 
 /* One access through mmu_access of both MMUs (the first with the hit filter): the same answer. */
 static mmu_response access_both(mmu *m[2], uint64_t va, mmu_access_type type, uint16_t asid, uint64_t cycle)

@@ -25,14 +25,23 @@ typedef struct pair {
     uint64_t cycle;
 } pair;
 
-/* Two MMUs of the default configuration (radix, OS model, PTE caches with data on). */
-static void pair_make(pair *p)
+/*
+ * Two MMUs with their own OS model: the default configuration (radix, OS
+ * model, PTE caches with data on), or with `policy` one 16-entry 4-way array
+ * for both sides (code and data pages share its sets).
+ */
+static void pair_make_with(pair *p, const char *policy)
 {
     char msg[256];
     mmu_config c;
     mmu_config_defaults(&c);
     assert_int_equal(c.walker.mode, MMU_WALKER_RADIX);
     assert_true(c.ptemem_data && c.ptemem.mode == MMU_PTEMEM_CACHE);
+    if (policy && (mmu_config_set(&c, "tlb.arrays", "u", msg, sizeof msg) != MMU_OK ||
+                   mmu_config_set(&c, "tlb.u.entries", "16", msg, sizeof msg) != MMU_OK ||
+                   mmu_config_set(&c, "tlb.u.ways", "4", msg, sizeof msg) != MMU_OK ||
+                   mmu_config_set(&c, "tlb.u.policy", policy, msg, sizeof msg) != MMU_OK))
+        fail_msg("config: %s", msg);
     for (int i = 0; i < 2; i++) {
         if (mmu_create(&c, &p->m[i], msg, sizeof msg) != MMU_OK)
             fail_msg("mmu_create: %s", msg);
@@ -41,6 +50,11 @@ static void pair_make(pair *p)
         assert_int_equal(mmu_attach_os(p->m[i], p->os[i]), MMU_OK);
     }
     p->cycle = 1000;
+}
+
+static void pair_make(pair *p)
+{
+    pair_make_with(p, NULL);
 }
 
 static void pair_free(pair *p)
@@ -349,27 +363,6 @@ static unsigned watch_run(pair *p, unsigned n, int trust, uint32_t seed, unsigne
     return counted;
 }
 
-/* The pair with one 16-entry 4-way array for both sides (code and data pages share its sets). */
-static void pair_make_unified(pair *p, const char *policy)
-{
-    char msg[256];
-    mmu_config c;
-    mmu_config_defaults(&c);
-    if (mmu_config_set(&c, "tlb.arrays", "u", msg, sizeof msg) != MMU_OK ||
-        mmu_config_set(&c, "tlb.u.entries", "16", msg, sizeof msg) != MMU_OK ||
-        mmu_config_set(&c, "tlb.u.ways", "4", msg, sizeof msg) != MMU_OK ||
-        mmu_config_set(&c, "tlb.u.policy", policy, msg, sizeof msg) != MMU_OK)
-        fail_msg("config: %s", msg);
-    for (int i = 0; i < 2; i++) {
-        if (mmu_create(&c, &p->m[i], msg, sizeof msg) != MMU_OK)
-            fail_msg("mmu_create: %s", msg);
-        if (mmu_os_create_from_config(&c, &p->os[i], msg, sizeof msg) != MMU_OK)
-            fail_msg("os: %s", msg);
-        assert_int_equal(mmu_attach_os(p->m[i], p->os[i]), MMU_OK);
-    }
-    p->cycle = 1000;
-}
-
 static void test_repeat_watch(void **state)
 {
     (void)state;
@@ -377,7 +370,7 @@ static void test_repeat_watch(void **state)
     pair p;
     for (unsigned i = 0; i < sizeof policies / sizeof policies[0]; i++) {
         for (unsigned np = 6; np <= 10; np += 4) {
-            pair_make_unified(&p, policies[i]);
+            pair_make_with(&p, policies[i]);
             const unsigned counted = watch_run(&p, 60000, 0, 7 + i, np);
             if (!same(&p))
                 fail_msg("policy %s, %u pages: the counts differ", policies[i], np);
@@ -392,7 +385,7 @@ static void test_repeat_watch(void **state)
     assert_true(same(&p));
     pair_free(&p);
     /* trusting a page after its sets changed: the comparison sees it */
-    pair_make_unified(&p, "lru");
+    pair_make_with(&p, "lru");
     (void)watch_run(&p, 60000, 1, 7, 10);
     assert_false(same(&p));
     pair_free(&p);

@@ -12,21 +12,15 @@
 
 #include "mmusim/io/config_file.h"
 #include "mmusim/mmusim.h"
+#include "fuzz_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char path[] = "/dev/shm/mmusim_fuzzcfg_XXXXXX";
-    int fd = mkstemp(path);
-    if (fd < 0)
+    if (fuzz_to_file(path, data, size) != 0)
         return 0;
-    if (write(fd, data, size) != (ssize_t)size) {
-        close(fd);
-        unlink(path);
-        return 0;
-    }
-    close(fd);
     mmu_config cfg;
     mmu_config_defaults(&cfg);
     char err[1024] = "";

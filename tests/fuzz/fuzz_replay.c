@@ -19,6 +19,7 @@
 #include "mmusim/io/replay.h"
 #include "mmusim/io/report.h"
 #include "mmusim/mmusim.h"
+#include "fuzz_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -78,15 +79,8 @@ static void run(const char *path, const mmu_config *c, int repeat, outcome *out)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char path[] = "/dev/shm/mmusim_fuzz_replay_XXXXXX";
-    int fd = mkstemp(path);
-    if (fd < 0)
+    if (fuzz_to_file(path, data, size) != 0)
         return 0;
-    if (write(fd, data, size) != (ssize_t)size) {
-        close(fd);
-        unlink(path);
-        return 0;
-    }
-    close(fd);
     for (int which = 0; which < 2; which++) {
         mmu_config c;
         config(&c, which);

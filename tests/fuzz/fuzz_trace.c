@@ -13,21 +13,15 @@
 #include <unistd.h>
 
 #include "mmusim/io/trace.h"
+#include "fuzz_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char path[] = "/dev/shm/mmusim_fuzz_XXXXXX";
-    int fd = mkstemp(path);
-    if (fd < 0)
+    if (fuzz_to_file(path, data, size) != 0)
         return 0;
-    if (write(fd, data, size) != (ssize_t)size) {
-        close(fd);
-        unlink(path);
-        return 0;
-    }
-    close(fd);
     static mmusim_access buf[256];
     for (int f = 0; f < MMUSIM_FMT_COUNT; f++) {
         mmusim_trace *t;
