@@ -81,6 +81,7 @@ typedef struct rep_state {
     unsigned next[2]; /* the page to replace next */
     const uint64_t *tlb_changes;
     int data;         /* loads' and stores' data through the PTE caches (mmu_access_data) */
+    uint32_t lat[2];  /* the filter's latency, by REP_SIDE */
     mmu_data_repeat dr;
 } rep_state;
 
@@ -249,6 +250,8 @@ static void rep_reset(replay *r)
     mmu_repeat_info ri;
     mmu_get_repeat_info(r->m, &ri);
     rs->tlb_changes = ri.tlb_changes;
+    rs->lat[0] = ri.l1_latency[1]; /* (loads and stores) */
+    rs->lat[1] = ri.l1_latency[0]; /* (fetches) */
     mmu_get_data_repeat(r->m, &rs->dr);
     rs->data = ri.data_through_caches && rs->dr.reads && rs->dr.writes;
     rs->judged = rs->to_model = 0;
@@ -261,7 +264,8 @@ static void rep_reset(replay *r)
     }
 }
 
-/* Some TLB set changed: drop every page that rests on a set that did. */
+/* Some TLB set changed: every page that rests on a set that did is no longer counted in the run
+   loops; it is kept (types), as the filter may still answer it (rep_hit). */
 static __attribute__((noinline)) void rep_check(rep_state *rs)
 {
     rep_page *p = &rs->p[0][0];
@@ -271,8 +275,10 @@ static __attribute__((noinline)) void rep_check(rep_state *rs)
         unsigned changed = *p->gen[0] != p->seen[0]; /* (a page watches at least one set) */
         for (unsigned j = 1; j < p->nw; j++)
             changed |= *p->gen[j] != p->seen[j];
-        if (changed)
-            rep_drop(p);
+        if (changed) {
+            p->wmask = 0;
+            p->wbits = 1; /* (no record matches) */
+        }
     }
 }
 
@@ -284,29 +290,63 @@ static inline int rep_holds(const rep_page *p, uint64_t va, uint64_t w)
     return ((w & p->wmask) == p->wbits) & ((off | (off + sz1)) <= p->mask);
 }
 
+/* The remembered page of side s that holds req's address (counted or not), or NULL. */
+static rep_page *rep_page_of(rep_state *rs, unsigned s, const mmu_request *req)
+{
+    const uint32_t id = req->asid | (uint32_t)req->vmid << 16;
+    for (unsigned i = 0; i < REP_PAGES; i++) {
+        rep_page *q = &rs->p[s][i];
+        if (q->types && q->id == id && req->vaddr - q->base <= q->mask)
+            return q;
+    }
+    return NULL;
+}
+
+/* Page p (NULL: the next to replace) is req's from now on, counted for `types` (req's type
+   among them), at physical address paddr, on the filter's slot sl whose answer rests on the
+   p->nw sets already in p->gen and p->seen.  A page is the filter's page, or the 4 KiB of it
+   that hold req if the filter's pages are larger (record sizes are at most 4 KiB). */
+static rep_page *rep_set(rep_state *rs, rep_page *p, const mmu_request *req, unsigned types,
+                         const mmu_repeat_slot *sl, uint64_t paddr)
+{
+    const unsigned s = REP_SIDE(req->type);
+    const uint64_t mask = sl->shift < 12 ? (UINT64_C(1) << sl->shift) - 1 : 0xfff;
+    /* one type: that type exactly; loads and stores: a type below 2 */
+    const uint64_t tmask = types == 3 ? UINT64_C(2) << 61 : UINT64_C(3) << 61;
+    p->types = types;
+    p->wmask = BIN_W_CHECK | tmask;
+    p->wbits = (uint64_t)req->asid << 32 | ((uint64_t)req->type << 61 & tmask);
+    p->base = req->vaddr & ~mask;
+    p->mask = mask;
+    p->pend = sl->pend;
+    p->pbase = paddr - (req->vaddr & mask);
+    p->lat = rs->lat[s];
+    p->id = req->asid | (uint32_t)req->vmid << 16;
+    rs->mru[s] = p;
+    return p;
+}
+
+/* The page to take for a page of side s that is not remembered: the next to replace. */
+static rep_page *rep_next(rep_state *rs, unsigned s)
+{
+    rep_page *p = &rs->p[s][rs->next[s]];
+    rs->next[s] = (rs->next[s] + 1) % REP_PAGES;
+    return p;
+}
+
 /*
  * After a level-1 hit the model answered in full (req, resp: one
  * translation, no fault, no walk): its page repeats from now on if the
  * filter answers it (mmu_repeat_ok) and its answer rests on at most
- * REP_WATCH sets.  A page is the filter's page, or the 4 KiB of it that
- * hold req if the filter's pages are larger (record sizes are at most 4 KiB).
+ * REP_WATCH sets.
  */
 static __attribute__((noinline)) void rep_remember(replay *r, const mmu_request *req, const mmu_response *resp)
 {
     rep_state *rs = &r->rep;
-    const unsigned s = REP_SIDE(req->type);
-    const uint32_t id = req->asid | (uint32_t)req->vmid << 16;
-    rep_page *p = NULL;
-    for (unsigned i = 0; i < REP_PAGES; i++) {
-        rep_page *q = &rs->p[s][i];
-        if (q->types && q->id == id && req->vaddr - q->base <= q->mask)
-            p = q;
-    }
+    rep_page *p = rep_page_of(rs, REP_SIDE(req->type), req);
     unsigned types = p ? p->types : 0;
-    if (!p) {
-        p = &rs->p[s][rs->next[s]];
-        rs->next[s] = (rs->next[s] + 1) % REP_PAGES;
-    }
+    if (!p)
+        p = rep_next(rs, REP_SIDE(req->type));
     rep_drop(p);
     mmu_repeat_slot sl;
     if (!(p->nw = mmu_repeat_watch(r->m, req, types, &sl, p->gen, p->seen, REP_WATCH)) && types) {
@@ -315,20 +355,7 @@ static __attribute__((noinline)) void rep_remember(replay *r, const mmu_request 
     }
     if (!p->nw)
         return;
-    const uint64_t mask = sl.shift < 12 ? (UINT64_C(1) << sl.shift) - 1 : 0xfff;
-    types |= 1u << req->type;
-    p->types = types;
-    /* one type: that type exactly; loads and stores: a type below 2 */
-    const uint64_t tmask = types == 3 ? UINT64_C(2) << 61 : UINT64_C(3) << 61;
-    p->wmask = BIN_W_CHECK | tmask;
-    p->wbits = (uint64_t)req->asid << 32 | ((uint64_t)req->type << 61 & tmask);
-    p->base = req->vaddr & ~mask;
-    p->mask = mask;
-    p->pend = sl.pend;
-    p->pbase = resp->paddr - (req->vaddr & mask);
-    p->lat = resp->latency;
-    p->id = id;
-    rs->mru[s] = p;
+    rep_set(rs, p, req, types | 1u << req->type, &sl, resp->paddr);
 }
 
 /* The data of a repeated load or store at offset off of page p, in order, as mmu_access makes it
@@ -351,6 +378,7 @@ typedef struct run_acc {
     uint64_t translations; /* ... their translations */
     uint64_t fetches;      /* ... their fetches */
     uint64_t reps;         /* accesses counted on the repeat path so far (rep_regs.reps, at each call out) */
+    uint64_t hits;         /* ... of the accesses, those the filter answered (rep_hit) */
 } run_acc;
 
 /* The issue rule's state and the repeats' sums, in registers in the run loops (written to the
@@ -414,7 +442,53 @@ static void run_sums(replay *r, const run_acc *ra, const rep_regs *g, unsigned o
     info->last_cycle = g->last;
     r->index += acc - os_fail;
     r->rep.judged += acc;
-    r->rep.to_model += ra->accesses;
+    r->rep.to_model += ra->accesses - ra->hits;
+}
+
+/*
+ * Access req (at its issue cycle; tc: tlb_changes before it), if the
+ * filter answers it (mmu_repeat_hit): a page remembered whose sets other
+ * accesses changed, or a page not remembered.  It is counted as mmu_access
+ * counts it, its page remembered from now on, the pages whose sets it
+ * changed no longer counted in the run loops (rep_check).  Returns 1, or 0
+ * (nothing done: the filter does not answer it).
+ */
+static int rep_hit(replay *r, run_acc *ra, const mmu_request *req, uint64_t tc)
+{
+    rep_state *rs = &r->rep;
+    rep_page *p = rep_page_of(rs, REP_SIDE(req->type), req);
+    unsigned types = p ? p->types : 0;
+    mmu_repeat_slot sl;
+    const uint64_t *gen[REP_WATCH];
+    uint64_t seen[REP_WATCH], pa;
+    unsigned n = mmu_repeat_hit(r->m, req, types, &sl, gen, seen, REP_WATCH, &pa);
+    if (!n && types)
+        n = mmu_repeat_hit(r->m, req, types = 0, &sl, gen, seen, REP_WATCH, &pa);
+    if (!n)
+        return 0;
+    if (!p)
+        p = rep_next(rs, REP_SIDE(req->type));
+    rep_drop(p);
+    p->nw = n;
+    for (unsigned j = 0; j < n; j++) {
+        p->gen[j] = gen[j];
+        p->seen[j] = seen[j];
+    }
+    rep_set(rs, p, req, types | 1u << req->type, &sl, pa);
+    p->pend[req->type]++; /* as mmu_access_repeat adds it */
+    const uint64_t done = req->cycle + p->lat;
+    mmu_driver_record_inline(&ra->d, 0, req->cycle, done, 0);
+    ra->accesses++;
+    ra->translations++;
+    ra->fetches += req->type == MMU_FETCH;
+    ra->hits++;
+    if (done > ra->last)
+        ra->last = done;
+    if (rs->data && req->type != MMU_FETCH)
+        rep_data(r, p, req->vaddr - p->base, req->type == MMU_WRITE);
+    if (*rs->tlb_changes != tc)
+        rep_check(rs); /* its hit changed a set */
+    return 1;
 }
 
 /*
@@ -435,6 +509,8 @@ static __attribute__((noinline)) int full_access(replay *r, run_acc *ra, const c
     req.priv = MMU_PRIV_USER;
     req.vmid = a->vmid;
     const uint64_t tc = *rs->tlb_changes;
+    if (rep_hit(r, ra, &req, tc))
+        return 0;
     mmu_response resp[2];
     const int k = mmu_access(r->m, &req, resp);
     const mmu_response *lr = &resp[k - 1];
@@ -530,9 +606,33 @@ static inline __attribute__((always_inline)) long bin_run_t(replay *r, mmusim_tr
     if (n <= 0)
         return n < 0 ? -1 : 0;
     rep_state *const rs = &r->rep;
-    run_acc ra = {*r->drv, r->info->last_cycle, 0, 0, 0, 0};
-    rep_regs g = {0};
-    regs_from(&g, &ra);
+    run_acc ra = {*r->drv, r->info->last_cycle, 0, 0, 0, 0, 0};
+    /* The issue rule in registers.  A repeat is "quick" when no access of the ring can hold it
+       up (ni >= hi, hi: at least every completion in the ring) and its latency is at most the
+       issue interval: it issues at ni, and its completion need not be written to the ring
+       (that slot is next looked at window - 1 accesses later, by when ni has passed it); pos
+       moves on by the quick repeats (nq), and the latest completion becomes the last quick
+       repeat's (of page lq, issued at ni - interval), when the state is next needed (QUICK_SYNC).
+       A repeat that is not quick takes rep_step's step. */
+    uint64_t *const ring = ra.d.done;
+    const uint32_t window = ra.d.window;
+    const uint64_t interval = ra.d.interval;
+    uint32_t pos = ra.d.pos;
+    uint64_t ni = ra.d.next_issue, last = ra.last, hi = last, nq = 0;
+    const rep_page *lq = NULL;
+    for (uint32_t j = 0; j < window; j++)
+        hi = ring[j] > hi ? ring[j] : hi;
+    if (rs->lat[0] > interval || rs->lat[1] > interval)
+        hi = UINT64_MAX; /* (no repeat is quick) */
+#define QUICK_SYNC()                                                                                               \
+    do {                                                                                                           \
+        if (nq) {                                                                                                  \
+            pos = (uint32_t)((pos + nq) % window);                                                                 \
+            nq = 0;                                                                                                \
+            last = ni - interval + lq->lat > last ? ni - interval + lq->lat : last;                                \
+        }                                                                                                          \
+    } while (0)
+    uint64_t fetches = 0, slow = 0; /* repeats that are fetches; records through bin_slow */
     const uint64_t rec0 = raw.dec->record;
     uint64_t decoded = 0;
     int status = 0;
@@ -542,29 +642,66 @@ static inline __attribute__((always_inline)) long bin_run_t(replay *r, mmusim_tr
     for (i = 0; i < n; i++, p += MMUSIM_BIN_RECORD_SIZE) {
         const uint64_t va = mmusim_le64(p), w = mmusim_le64(p + 8);
         const unsigned s = (unsigned)(w >> 62) & 1; /* REP_SIDE of the type */
-        const rep_page *pg = rs->mru[s];
-        if (MMUSIM_REPLAY_LIKELY(rep_holds(pg, va, w))) {
-            rep_step(r, &g, pg, (unsigned)(w >> 61) & 3, va - pg->base, data);
-            continue;
+        rep_page *pg = rs->mru[s];
+        if (MMUSIM_REPLAY_UNLIKELY(!rep_holds(pg, va, w))) {
+            rep_page *q = rep_find_bin(rs, s, va, w);
+            if (!q) {
+                /* a call out: the issue rule's state to ra, and back */
+                QUICK_SYNC();
+                ra.d.pos = pos;
+                ra.d.next_issue = ni;
+                ra.last = last;
+                ra.reps = (uint64_t)i - slow;
+                unsigned access = 0;
+                const int rc = bin_slow(r, &ra, path, &raw, p, rec0 + (uint64_t)i, &access, err, errlen);
+                pos = ra.d.pos;
+                ni = ra.d.next_issue;
+                last = ra.last;
+                hi = last > hi ? last : hi;
+                decoded += access;
+                if (rc < 0) {
+                    status = -1;
+                    os_fail = access; /* an access: the OS model failed on it */
+                    break;
+                }
+                slow++;
+                continue;
+            }
+            rs->mru[s] = pg = q;
         }
-        rep_page *q = rep_find_bin(rs, s, va, w);
-        if (q) {
-            rs->mru[s] = q;
-            rep_step(r, &g, q, (unsigned)(w >> 61) & 3, va - q->base, data);
-            continue;
+        const unsigned type = (unsigned)(w >> 61) & 3;
+        pg->pend[type]++; /* as mmu_access_repeat adds it */
+        fetches += type >> 1; /* (2: a fetch) */
+        if (MMUSIM_REPLAY_LIKELY(ni >= hi)) {
+            lq = pg;
+            ni += interval;
+            nq++;
+        } else {
+            QUICK_SYNC();
+            const uint64_t oldest = ring[pos];
+            const uint64_t issue = oldest > ni ? oldest : ni;
+            const uint64_t done = issue + pg->lat;
+            ring[pos] = done;
+            pos = pos + 1 == window ? 0 : pos + 1;
+            ni = issue + interval;
+            last = done > last ? done : last;
+            hi = done > hi ? done : hi;
         }
-        regs_to(&g, &ra);
-        unsigned access = 0;
-        const int rc = bin_slow(r, &ra, path, &raw, p, rec0 + (uint64_t)i, &access, err, errlen);
-        regs_from(&g, &ra);
-        decoded += access;
-        if (rc < 0) {
-            status = -1;
-            os_fail = access; /* an access: the OS model failed on it */
-            break;
-        }
+        if (data && type != MMU_FETCH)
+            rep_data(r, pg, va - pg->base, type == MMU_WRITE);
     }
-    regs_to(&g, &ra);
+    QUICK_SYNC();
+#undef QUICK_SYNC
+    ra.d.pos = pos;
+    ra.d.next_issue = ni;
+    ra.last = last;
+    rep_regs g = {0};
+    g.ring = ring;
+    g.pos = pos;
+    g.ni = ni;
+    g.last = last;
+    g.reps = (uint64_t)i - slow;
+    g.fetches = fetches;
     /* what the decoder and the reader would have counted for the records consumed */
     raw.dec->record = rec0 + (uint64_t)i;
     raw.dec->instructions += g.fetches;
@@ -581,12 +718,13 @@ static long bin_run(replay *r, mmusim_trace *t, mmusim_async *as, const char *pa
     return r->rep.data ? bin_run_t(r, t, as, path, err, errlen, 1) : bin_run_t(r, t, as, path, err, errlen, 0);
 }
 
-/* Page p holds access a (the repeat path's test on a decoded access). */
+/* Page p holds access a (the repeat path's test on a decoded access; wmask is 0 for a page
+   that is no longer counted, rep_check). */
 static inline int rep_holds_acc(const rep_page *p, const mmusim_access *a)
 {
     const uint64_t off = a->vaddr - p->base;
     return (p->id == (a->asid | (uint32_t)a->vmid << 16)) & (int)((p->types >> a->type) & 1) &
-           ((off | (off + (uint32_t)(a->size - 1))) <= p->mask);
+           ((off | (off + (uint32_t)(a->size - 1))) <= p->mask) & (p->wmask != 0);
 }
 
 /*
@@ -598,7 +736,7 @@ static inline __attribute__((always_inline)) int plain_run_rep_t(replay *r, cons
                                                                  long n, char *err, size_t errlen, const int data)
 {
     rep_state *const rs = &r->rep;
-    run_acc ra = {*r->drv, r->info->last_cycle, 0, 0, 0, 0};
+    run_acc ra = {*r->drv, r->info->last_cycle, 0, 0, 0, 0, 0};
     rep_regs g = {0};
     regs_from(&g, &ra);
     int status = 0;

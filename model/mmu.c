@@ -1902,6 +1902,43 @@ unsigned mmu_repeat_watch(mmu *m, const mmu_request *req, unsigned types, mmu_re
     return n;
 }
 
+unsigned mmu_repeat_hit(mmu *m, const mmu_request *req, unsigned types, mmu_repeat_slot *slot,
+                        const uint64_t **gens, uint64_t *seen, unsigned max, uint64_t *paddr)
+{
+    /* mmu_access's first test, for every type of the mask, and its stale slot's (access_stale) */
+    const unsigned t = req->type < MMU_ACCESS_TYPES ? req->type : MMU_READ;
+    const int s = t == MMU_FETCH ? SIDE_I : SIDE_D;
+    types |= 1u << t;
+    const unsigned fs = m->filt_shift[s];
+    const uint64_t vpn = req->vaddr >> fs;
+    const uint32_t idx = filter_index(vpn);
+    hit_filter *f = &m->filt[s][idx];
+    hit_watch *w = &m->watch[s][idx];
+    const uint64_t last = req->vaddr + ((req->size ? req->size : 1) - 1);
+    slot->index = idx;
+    slot->shift = fs;
+    if (!m->filt_on[s] || ((f->vpn ^ vpn) | ((last >> fs) ^ vpn) | (f->key ^ filter_key(m, req))) != 0 ||
+        (f->allow & types) != types || req->cycle < m->busy_until || w->n > max)
+        return 0;
+    if (f->seen_changes != m->tlb_changes) {
+        for (unsigned j = 0; j < w->n; j++) {
+            if (*w->gen[j] != w->seen[j]) {
+                if (!filter_rehit(f, w))
+                    return 0; /* (nothing changed: mmu_access makes the full lookup) */
+                break;
+            }
+        }
+        f->seen_changes = m->tlb_changes;
+    }
+    slot->pend = &m->l1_pend[0][0][0] + f->pend;
+    for (unsigned j = 0; j < w->n; j++) {
+        gens[j] = w->gen[j];
+        seen[j] = w->seen[j];
+    }
+    *paddr = f->pbase | (req->vaddr & f->pmask);
+    return w->n;
+}
+
 void mmu_access_repeat(const mmu_repeat_slot *slot, unsigned type, uint64_t n)
 {
     slot->pend[type] += n; /* as n filter_hit calls: folded into every counter when asked for (fold_l1) */

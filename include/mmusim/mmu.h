@@ -306,6 +306,23 @@ unsigned mmu_repeat_watch(mmu *m, const mmu_request *req, unsigned types, mmu_re
                           const uint64_t **gens, uint64_t *seen, unsigned max);
 
 /*
+ * The access req as mmu_access makes it when the hit filter answers it,
+ * less its counting and its data: a level-1 hit of a page the filter holds,
+ * also after other pages' hits or fills changed the TLB sets its answer
+ * rests on (the lookup is then repeated on those sets, and the hit's
+ * replacement update made, exactly as mmu_access would).  If so, fills
+ * *slot, gens and seen as mmu_repeat_watch does (for req's type and the
+ * types of the mask), *paddr with req's physical address, and returns how
+ * many sets; the caller counts the access (mmu_access_repeat(slot,
+ * req->type, 1)), takes the filter's latency (mmu_repeat_info.l1_latency)
+ * and makes its data (mmu_access_data).  Returns 0, changing nothing, if
+ * the filter does not answer req (or not for every type of the mask), or
+ * its answer rests on more than max sets: make the access with mmu_access.
+ */
+unsigned mmu_repeat_hit(mmu *m, const mmu_request *req, unsigned types, mmu_repeat_slot *slot,
+                        const uint64_t **gens, uint64_t *seen, unsigned max, uint64_t *paddr);
+
+/*
  * Count n accesses of type `type` that slot's page answered (see
  * mmu_repeat_ok): adds exactly what their translations by mmu_access add
  * (the TLB arrays' counters, the level-1 counters and latency histogram,

@@ -140,6 +140,8 @@ CONFIGS=(
   "--set tlb.l1d.latency=3 --set tlb.l1i.latency=2 --set pwc.l1.entries=0 --set pwc.l2.entries=0"
   "--set ptemem.l1d.size=1K --set ptemem.l2.size=0 --set ptemem.llc.size=64K"
   "--set core.issue_interval=0 --set core.max_outstanding=256"
+  "--set core.issue_interval=4 --set core.max_outstanding=2 --set tlb.l1d.latency=4 --set tlb.l1i.latency=2"
+  "--set core.issue_interval=2 --set core.max_outstanding=3 --set walker.mode=fixed $UTLB --set tlb.u.latency=3"
   "--prefault 1:10000000:1048576 --prefault 2:20000000:16777216"
   "--map 1:10000000:1048576:ru --map 0:10000000:1048576:r"
   "--set os.enabled=off --set map.regions=0x10000000:0x100000:1M:rw,0x20000000:0x40000000:16M:rw:2M,0x400000:0x1000000:1M:rx --set map.table_base=0x8000000 --set map.table_size=1M"
@@ -166,6 +168,14 @@ for t in g1 g2 g3 g4 g5 g6; do
   for c in "${SOME[@]}"; do
     # shellcheck disable=SC2086
     runcmp ok "$t [$c]" $t.bin.zst $c
+  done
+done
+# the decoded accesses of the other formats (plain_run_rep): Lackey, din, text
+"$MMUSIM" convert sort.lackey sort.din --to din --quiet 2>/dev/null || bad "convert sort din"
+for t in sort.lackey sort.din asids.txt vms.txt; do
+  for c in "${SOME[@]}" "--set walker.mode=fixed ${UTLB%lru}plru" "--set walker.mode=fixed ${UTLB%lru}nru"; do
+    # shellcheck disable=SC2086
+    runcmp ok "$t [$c]" $t $c
   done
 done
 
