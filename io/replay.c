@@ -377,69 +377,119 @@ typedef struct run_acc {
     uint64_t accesses;     /* accesses through the model (the one the OS model failed on included) */
     uint64_t translations; /* ... their translations */
     uint64_t fetches;      /* ... their fetches */
-    uint64_t reps;         /* accesses counted on the repeat path so far (rep_regs.reps, at each call out) */
+    uint64_t reps;         /* accesses counted on the repeat path so far (set at each call out) */
     uint64_t hits;         /* ... of the accesses, those the filter answered (rep_hit) */
 } run_acc;
 
-/* The issue rule's state and the repeats' sums, in registers in the run loops (written to the
-   run_acc around each access through the model). */
-typedef struct rep_regs {
+/*
+ * The issue rule's state in the run loops, in registers (written to the
+ * run_acc around each access through the model).  A repeat is quick when no
+ * access in the ring can hold it up (ni >= hi; hi: at least every
+ * completion in the ring) and its latency is at most the issue interval: it
+ * issues at ni, and its completion need not be written to the ring (that
+ * slot is next looked at window - 1 accesses later, when ni is past it).
+ * The ring position then moves on by the quick repeats (nq), and the latest
+ * completion becomes that of the last quick repeat (of page lq, issued at
+ * ni - interval), when the state is next needed (iss_sync).  Every other
+ * repeat takes the rule's full step (mmu_driver_next_issue_inline and
+ * mmu_driver_record_inline).
+ */
+typedef struct iss_regs {
     uint64_t *ring;
-    uint64_t interval;
+    uint64_t interval, ni, last, hi, nq;
     uint32_t window, pos;
-    uint64_t ni, last;
-    uint64_t reps, fetches; /* repeats counted, and fetches among them */
-} rep_regs;
+    const rep_page *lq;
+} iss_regs;
 
-static inline __attribute__((always_inline)) void regs_from(rep_regs *g, const run_acc *ra)
+static inline __attribute__((always_inline)) void iss_from(iss_regs *q, const run_acc *ra)
 {
-    g->ring = ra->d.done;
-    g->interval = ra->d.interval;
-    g->window = ra->d.window;
-    g->pos = ra->d.pos;
-    g->ni = ra->d.next_issue;
-    g->last = ra->last;
+    q->pos = ra->d.pos;
+    q->ni = ra->d.next_issue;
+    q->last = ra->last;
+    q->hi = q->last > q->hi ? q->last : q->hi; /* (the model's completion is in the ring) */
 }
 
-static inline __attribute__((always_inline)) void regs_to(const rep_regs *g, run_acc *ra)
+/* The issue rule's state at the start of a run loop (rs: the filter's latencies). */
+static inline __attribute__((always_inline)) void iss_start(iss_regs *q, const run_acc *ra, const rep_state *rs)
 {
-    ra->d.pos = g->pos;
-    ra->d.next_issue = g->ni;
-    ra->last = g->last;
-    ra->reps = g->reps;
+    q->ring = ra->d.done;
+    q->window = ra->d.window;
+    q->interval = ra->d.interval;
+    q->nq = 0;
+    q->lq = NULL;
+    q->hi = 0;
+    for (uint32_t j = 0; j < q->window; j++)
+        q->hi = q->ring[j] > q->hi ? q->ring[j] : q->hi;
+    iss_from(q, ra);
+    if (rs->lat[0] > q->interval || rs->lat[1] > q->interval)
+        q->hi = UINT64_MAX; /* (no repeat is quick) */
 }
 
-/* A repeat of page p (type, at offset off in it): the filter's count, the issue rule's step with
-   the filter's latency (mmu_driver_next_issue_inline and mmu_driver_record_inline), the data. */
-static inline __attribute__((always_inline)) void rep_step(replay *r, rep_regs *g, const rep_page *p,
-                                                           unsigned type, uint64_t off, const int data)
+static inline __attribute__((always_inline)) void iss_sync(iss_regs *q)
+{
+    if (q->nq) {
+        q->pos = (uint32_t)((q->pos + q->nq) % q->window);
+        q->nq = 0;
+        const uint64_t done = q->ni - q->interval + q->lq->lat;
+        q->last = done > q->last ? done : q->last;
+    }
+}
+
+/* The state into ra, for an access through the model (iss_from after it). */
+static inline __attribute__((always_inline)) void iss_to(iss_regs *q, run_acc *ra)
+{
+    iss_sync(q);
+    ra->d.pos = q->pos;
+    ra->d.next_issue = q->ni;
+    ra->last = q->last;
+}
+
+/* A repeat of page p: its issue and completion. */
+static inline __attribute__((always_inline)) void iss_step(iss_regs *q, const rep_page *p)
+{
+    if (MMUSIM_REPLAY_LIKELY(q->ni >= q->hi)) {
+        q->lq = p;
+        q->ni += q->interval;
+        q->nq++;
+        return;
+    }
+    iss_sync(q);
+    const uint64_t oldest = q->ring[q->pos];
+    const uint64_t issue = oldest > q->ni ? oldest : q->ni;
+    const uint64_t done = issue + p->lat;
+    q->ring[q->pos] = done;
+    q->pos = q->pos + 1 == q->window ? 0 : q->pos + 1;
+    q->ni = issue + q->interval;
+    q->last = done > q->last ? done : q->last;
+    q->hi = done > q->hi ? done : q->hi;
+}
+
+/* A repeat of page p (type, at offset off in it): the filter's count, the issue rule's step, the
+   data; adds to *fetches. */
+static inline __attribute__((always_inline)) void rep_step(replay *r, iss_regs *q, const rep_page *p,
+                                                           unsigned type, uint64_t off, uint64_t *fetches,
+                                                           const int data)
 {
     p->pend[type]++; /* as mmu_access_repeat adds it */
-    const uint64_t oldest = g->ring[g->pos];
-    const uint64_t issue = oldest > g->ni ? oldest : g->ni;
-    const uint64_t done = issue + p->lat;
-    g->ring[g->pos] = done;
-    g->pos = g->pos + 1 == g->window ? 0 : g->pos + 1;
-    g->ni = issue + g->interval;
-    g->last = done > g->last ? done : g->last;
-    g->reps++;
-    g->fetches += type >> 1; /* (2: a fetch) */
+    *fetches += type >> 1; /* (2: a fetch) */
+    iss_step(q, p);
     if (data && type != MMU_FETCH)
         rep_data(r, p, off, type == MMU_WRITE);
 }
 
-/* The sums of a run into the run information: ra's accesses through the model, g's repeats;
-   os_fail: the last access through the model failed (counted, not stepped past). */
-static void run_sums(replay *r, const run_acc *ra, const rep_regs *g, unsigned os_fail)
+/* The sums of a run into the run information: ra's accesses through the model (ra->last: the
+   latest completion), and reps repeats, fetches of them fetches; os_fail: the last access through
+   the model failed (counted, not stepped past). */
+static void run_sums(replay *r, const run_acc *ra, uint64_t reps, uint64_t fetches, unsigned os_fail)
 {
     mmusim_run_info *info = r->info;
     *r->drv = ra->d;
-    const uint64_t acc = ra->accesses + g->reps;
+    const uint64_t acc = ra->accesses + reps;
     info->accesses += acc;
-    info->instructions += ra->fetches + g->fetches;
-    info->translations += ra->translations + g->reps;
+    info->instructions += ra->fetches + fetches;
+    info->translations += ra->translations + reps;
     info->crossings += ra->translations - ra->accesses;
-    info->last_cycle = g->last;
+    info->last_cycle = ra->last;
     r->index += acc - os_fail;
     r->rep.judged += acc;
     r->rep.to_model += ra->accesses - ra->hits;
@@ -607,31 +657,8 @@ static inline __attribute__((always_inline)) long bin_run_t(replay *r, mmusim_tr
         return n < 0 ? -1 : 0;
     rep_state *const rs = &r->rep;
     run_acc ra = {*r->drv, r->info->last_cycle, 0, 0, 0, 0, 0};
-    /* The issue rule in registers.  A repeat is "quick" when no access of the ring can hold it
-       up (ni >= hi, hi: at least every completion in the ring) and its latency is at most the
-       issue interval: it issues at ni, and its completion need not be written to the ring
-       (that slot is next looked at window - 1 accesses later, by when ni has passed it); pos
-       moves on by the quick repeats (nq), and the latest completion becomes the last quick
-       repeat's (of page lq, issued at ni - interval), when the state is next needed (QUICK_SYNC).
-       A repeat that is not quick takes rep_step's step. */
-    uint64_t *const ring = ra.d.done;
-    const uint32_t window = ra.d.window;
-    const uint64_t interval = ra.d.interval;
-    uint32_t pos = ra.d.pos;
-    uint64_t ni = ra.d.next_issue, last = ra.last, hi = last, nq = 0;
-    const rep_page *lq = NULL;
-    for (uint32_t j = 0; j < window; j++)
-        hi = ring[j] > hi ? ring[j] : hi;
-    if (rs->lat[0] > interval || rs->lat[1] > interval)
-        hi = UINT64_MAX; /* (no repeat is quick) */
-#define QUICK_SYNC()                                                                                               \
-    do {                                                                                                           \
-        if (nq) {                                                                                                  \
-            pos = (uint32_t)((pos + nq) % window);                                                                 \
-            nq = 0;                                                                                                \
-            last = ni - interval + lq->lat > last ? ni - interval + lq->lat : last;                                \
-        }                                                                                                          \
-    } while (0)
+    iss_regs q;
+    iss_start(&q, &ra, rs);
     uint64_t fetches = 0, slow = 0; /* repeats that are fetches; records through bin_slow */
     const uint64_t rec0 = raw.dec->record;
     uint64_t decoded = 0;
@@ -644,20 +671,13 @@ static inline __attribute__((always_inline)) long bin_run_t(replay *r, mmusim_tr
         const unsigned s = (unsigned)(w >> 62) & 1; /* REP_SIDE of the type */
         rep_page *pg = rs->mru[s];
         if (MMUSIM_REPLAY_UNLIKELY(!rep_holds(pg, va, w))) {
-            rep_page *q = rep_find_bin(rs, s, va, w);
-            if (!q) {
-                /* a call out: the issue rule's state to ra, and back */
-                QUICK_SYNC();
-                ra.d.pos = pos;
-                ra.d.next_issue = ni;
-                ra.last = last;
+            rep_page *f = rep_find_bin(rs, s, va, w);
+            if (!f) {
+                iss_to(&q, &ra);
                 ra.reps = (uint64_t)i - slow;
                 unsigned access = 0;
                 const int rc = bin_slow(r, &ra, path, &raw, p, rec0 + (uint64_t)i, &access, err, errlen);
-                pos = ra.d.pos;
-                ni = ra.d.next_issue;
-                last = ra.last;
-                hi = last > hi ? last : hi;
+                iss_from(&q, &ra);
                 decoded += access;
                 if (rc < 0) {
                     status = -1;
@@ -667,49 +687,20 @@ static inline __attribute__((always_inline)) long bin_run_t(replay *r, mmusim_tr
                 slow++;
                 continue;
             }
-            rs->mru[s] = pg = q;
+            rs->mru[s] = pg = f;
         }
-        const unsigned type = (unsigned)(w >> 61) & 3;
-        pg->pend[type]++; /* as mmu_access_repeat adds it */
-        fetches += type >> 1; /* (2: a fetch) */
-        if (MMUSIM_REPLAY_LIKELY(ni >= hi)) {
-            lq = pg;
-            ni += interval;
-            nq++;
-        } else {
-            QUICK_SYNC();
-            const uint64_t oldest = ring[pos];
-            const uint64_t issue = oldest > ni ? oldest : ni;
-            const uint64_t done = issue + pg->lat;
-            ring[pos] = done;
-            pos = pos + 1 == window ? 0 : pos + 1;
-            ni = issue + interval;
-            last = done > last ? done : last;
-            hi = done > hi ? done : hi;
-        }
-        if (data && type != MMU_FETCH)
-            rep_data(r, pg, va - pg->base, type == MMU_WRITE);
+        rep_step(r, &q, pg, (unsigned)(w >> 61) & 3, va - pg->base, &fetches, data);
     }
-    QUICK_SYNC();
-#undef QUICK_SYNC
-    ra.d.pos = pos;
-    ra.d.next_issue = ni;
-    ra.last = last;
-    rep_regs g = {0};
-    g.ring = ring;
-    g.pos = pos;
-    g.ni = ni;
-    g.last = last;
-    g.reps = (uint64_t)i - slow;
-    g.fetches = fetches;
+    iss_to(&q, &ra);
+    const uint64_t reps = (uint64_t)i - slow;
     /* what the decoder and the reader would have counted for the records consumed */
     raw.dec->record = rec0 + (uint64_t)i;
-    raw.dec->instructions += g.fetches;
+    raw.dec->instructions += fetches;
     if (as)
-        tbt_async_raw_done(as, (size_t)i, g.reps + decoded);
+        tbt_async_raw_done(as, (size_t)i, reps + decoded);
     else
-        tbt_bin_raw_done(t, raw.dec, g.reps + decoded);
-    run_sums(r, &ra, &g, os_fail);
+        tbt_bin_raw_done(t, raw.dec, reps + decoded);
+    run_sums(r, &ra, reps, fetches, os_fail);
     return status ? -1 : i;
 }
 
@@ -737,35 +728,36 @@ static inline __attribute__((always_inline)) int plain_run_rep_t(replay *r, cons
 {
     rep_state *const rs = &r->rep;
     run_acc ra = {*r->drv, r->info->last_cycle, 0, 0, 0, 0, 0};
-    rep_regs g = {0};
-    regs_from(&g, &ra);
+    iss_regs q;
+    iss_start(&q, &ra, rs);
+    uint64_t fetches = 0, slow = 0; /* repeats that are fetches; accesses through full_access */
     int status = 0;
     long i;
     for (i = 0; i < n; i++) {
         const mmusim_access *x = &a[i];
         const unsigned s = REP_SIDE(x->type);
-        const rep_page *pg = rs->mru[s];
-        if (MMUSIM_REPLAY_LIKELY(rep_holds_acc(pg, x))) {
-            rep_step(r, &g, pg, x->type, x->vaddr - pg->base, data);
-            continue;
+        rep_page *pg = rs->mru[s];
+        if (MMUSIM_REPLAY_UNLIKELY(!rep_holds_acc(pg, x))) {
+            rep_page *f = NULL;
+            for (unsigned j = 0; j < REP_PAGES && !f; j++)
+                if (rep_holds_acc(&rs->p[s][j], x))
+                    f = &rs->p[s][j];
+            if (!f) {
+                iss_to(&q, &ra);
+                ra.reps = (uint64_t)i - slow;
+                status = full_access(r, &ra, path, x, err, errlen);
+                iss_from(&q, &ra);
+                if (status)
+                    break;
+                slow++;
+                continue;
+            }
+            rs->mru[s] = pg = f;
         }
-        rep_page *q = NULL;
-        for (unsigned j = 0; j < REP_PAGES && !q; j++)
-            if (rep_holds_acc(&rs->p[s][j], x))
-                q = &rs->p[s][j];
-        if (q) {
-            rs->mru[s] = q;
-            rep_step(r, &g, q, x->type, x->vaddr - q->base, data);
-            continue;
-        }
-        regs_to(&g, &ra);
-        status = full_access(r, &ra, path, x, err, errlen);
-        regs_from(&g, &ra);
-        if (status)
-            break;
+        rep_step(r, &q, pg, x->type, x->vaddr - pg->base, &fetches, data);
     }
-    regs_to(&g, &ra);
-    run_sums(r, &ra, &g, status ? 1 : 0);
+    iss_to(&q, &ra);
+    run_sums(r, &ra, (uint64_t)i - slow, fetches, status ? 1 : 0);
     return status;
 }
 
