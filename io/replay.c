@@ -64,6 +64,8 @@ typedef struct rep_page {
     /* ... and an address in [base, base + mask] with its last byte (mask < 4 KiB) */
     uint64_t base, mask;
     uint64_t *pend; /* the model's counters of the page's level-1 outcome, by access type */
+    const uint64_t *order; /* its entry is the newest of its set while (*order & 15) == way */
+    uint32_t way;
     uint64_t pbase; /* the physical address of base */
     uint32_t lat;   /* the filter's latency */
     uint32_t id;    /* asid | vmid << 16 */
@@ -71,6 +73,7 @@ typedef struct rep_page {
     unsigned nw;    /* sets watched */
     const uint64_t *gen[REP_WATCH]; /* their change counters ... */
     uint64_t seen[REP_WATCH];       /* ... and the values they had */
+    mmu_repeat_slot sl;             /* the filter's answer (mmu_repeat_touch) */
 } rep_page;
 
 typedef struct rep_state {
@@ -231,9 +234,12 @@ static int os_failed(const replay *r, uint64_t index, const char *path, const mm
 
 static void rep_drop(rep_page *p)
 {
+    static const uint64_t zero;
     p->types = 0;
     p->wmask = 0;
     p->wbits = 1; /* no record matches */
+    p->order = &zero;
+    p->way = 0;
 }
 
 static void rep_drop_all(rep_state *rs)
@@ -319,6 +325,9 @@ static rep_page *rep_set(rep_state *rs, rep_page *p, const mmu_request *req, uns
     p->base = req->vaddr & ~mask;
     p->mask = mask;
     p->pend = sl->pend;
+    p->order = sl->order;
+    p->way = sl->way;
+    p->sl = *sl;
     p->pbase = paddr - (req->vaddr & mask);
     p->lat = rs->lat[s];
     p->id = req->asid | (uint32_t)req->vmid << 16;
@@ -464,12 +473,36 @@ static inline __attribute__((always_inline)) void iss_step(iss_regs *q, const re
     q->hi = done > q->hi ? done : q->hi;
 }
 
-/* A repeat of page p (type, at offset off in it): the filter's count, the issue rule's step, the
-   data; adds to *fetches. */
+/*
+ * A repeat of page p whose entry is no longer the newest of its set: another
+ * page's repeat (rep_touch) changed the set's recency order.  The hit's
+ * replacement update (mmu_repeat_touch); every page counted that watches the
+ * set stays counted (what the set holds is the same).
+ */
+static void rep_reorder(rep_state *rs, const uint64_t *g)
+{
+    rep_page *q = &rs->p[0][0];
+    for (unsigned i = 0; i < 2 * REP_PAGES; i++, q++)
+        if (q->wmask) /* (counted) */
+            for (unsigned j = 0; j < q->nw; j++)
+                if (q->gen[j] == g)
+                    q->seen[j] = *g;
+}
+
+static __attribute__((noinline)) void rep_touch(replay *r, const rep_page *p)
+{
+    rep_reorder(&r->rep, mmu_repeat_touch(r->m, &p->sl));
+}
+
+/* A repeat of page p (type, at offset off in it): the hit's replacement update if its entry is
+   not the newest of its set, the filter's count, the issue rule's step, the data; adds to
+   *fetches. */
 static inline __attribute__((always_inline)) void rep_step(replay *r, iss_regs *q, const rep_page *p,
                                                            unsigned type, uint64_t off, uint64_t *fetches,
                                                            const int data)
 {
+    if (MMUSIM_REPLAY_UNLIKELY((*p->order & 15) != p->way))
+        rep_touch(r, p);
     p->pend[type]++; /* as mmu_access_repeat adds it */
     *fetches += type >> 1; /* (2: a fetch) */
     iss_step(q, p);
@@ -536,8 +569,12 @@ static int rep_hit(replay *r, run_acc *ra, const mmu_request *req, uint64_t tc)
         ra->last = done;
     if (rs->data && req->type != MMU_FETCH)
         rep_data(r, p, req->vaddr - p->base, req->type == MMU_WRITE);
-    if (*rs->tlb_changes != tc)
-        rep_check(rs); /* its hit changed a set */
+    if (*rs->tlb_changes != tc) {
+        if (sl.ordered)
+            rep_reorder(rs, sl.gen); /* its hit changed its set's recency order, nothing else */
+        else
+            rep_check(rs); /* (another policy: the pages on the set must be asked again) */
+    }
     return 1;
 }
 

@@ -1856,6 +1856,22 @@ void mmu_get_repeat_info(const mmu *m, mmu_repeat_info *out)
     out->l1_latency[1] = m->lv[SIDE_D][0].latency;
 }
 
+/* The words (*order & 15) of mmu_repeat_slot for a policy whose repeated hits change nothing
+   while the set's change counter stays: always the way. */
+static const uint64_t way_word[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+
+/* The recency fields of mmu_repeat_slot, from a slot's watch. */
+static inline void repeat_recency(mmu_repeat_slot *slot, const hit_watch *w)
+{
+    mmu_tlb *t = w->t[w->hj];
+    slot->tlb = t;
+    slot->set = w->hset;
+    slot->way = w->hway;
+    slot->ordered = t->order && t->hit_changes;
+    slot->order = slot->ordered ? &t->repl.order[w->hset] : &way_word[w->hway & 15];
+    slot->gen = &t->sgen[w->hset];
+}
+
 /* mmu_repeat_ok: the filter's slot that answers req for every type of `types`, or NULL. */
 static inline __attribute__((always_inline)) const hit_filter *repeat_slot(mmu *m, const mmu_request *req,
                                                                           unsigned types, mmu_repeat_slot *slot,
@@ -1875,6 +1891,7 @@ static inline __attribute__((always_inline)) const hit_filter *repeat_slot(mmu *
     if (!f || (f->allow & types) != types)
         return NULL;
     slot->pend = &m->l1_pend[0][0][0] + f->pend; /* filter_hit's counters, by type */
+    repeat_recency(slot, &m->watch[s][slot->index]);
     return f;
 }
 
@@ -1931,12 +1948,25 @@ unsigned mmu_repeat_hit(mmu *m, const mmu_request *req, unsigned types, mmu_repe
         f->seen_changes = m->tlb_changes;
     }
     slot->pend = &m->l1_pend[0][0][0] + f->pend;
+    repeat_recency(slot, w);
     for (unsigned j = 0; j < w->n; j++) {
         gens[j] = w->gen[j];
         seen[j] = w->seen[j];
     }
     *paddr = f->pbase | (req->vaddr & f->pmask);
     return w->n;
+}
+
+const uint64_t *mmu_repeat_touch(mmu *m, const mmu_repeat_slot *slot)
+{
+    (void)m;
+    mmu_tlb *t = slot->tlb;
+    /* tlb_hit_update of an LRU array with recency orders */
+    if (t->order && t->hit_changes && !repl_order_is_newest(&t->repl, slot->set, slot->way)) {
+        tlb_set_changed(t, slot->set);
+        repl_order_touch(&t->repl, slot->set, slot->way);
+    }
+    return &t->sgen[slot->set];
 }
 
 void mmu_access_repeat(const mmu_repeat_slot *slot, unsigned type, uint64_t n)

@@ -270,11 +270,27 @@ typedef struct mmu_repeat_info {
 } mmu_repeat_info;
 void mmu_get_repeat_info(const mmu *m, mmu_repeat_info *out);
 
-/* Where the hit filter counts a hit of one page (mmu_repeat_ok fills it). */
+/*
+ * Where the hit filter counts a hit of one page (mmu_repeat_ok fills it),
+ * and the recency of the page's entry: in an LRU array of at most 16 ways,
+ * another page's repeated hit in the same set (mmu_repeat_touch) makes the
+ * entry no longer the newest of its set without changing what the set
+ * holds.  While (*order & 15) == way, a hit of the page changes nothing;
+ * when it is not, the page's next access is counted after
+ * mmu_repeat_touch(slot), the replacement update its lookup makes.  (Every
+ * other policy: *order & 15 is always way; any change is one of the sets'
+ * change counters, mmu_repeat_watch.)
+ */
 typedef struct mmu_repeat_slot {
     uint64_t *pend;  /* by access type: the filter's hits of this slot, not yet folded */
     uint32_t index;  /* the filter slot of the page (filled even when the answer is no) */
     uint32_t shift;  /* the filter's page granularity on this side (log2 bytes) */
+    const uint64_t *order; /* the recency order of the entry's set (lowest 4 bits: the newest way) */
+    const uint64_t *gen;   /* the change counter of the entry's set (one of mmu_repeat_watch's gens) */
+    mmu_tlb *tlb;    /* the array that holds the entry, its set and way */
+    uint32_t set, way;
+    int ordered;     /* the array is LRU with recency orders: a hit's update (mmu_repeat_touch,
+                        mmu_repeat_hit) changes nothing another page's answer rests on */
 } mmu_repeat_slot;
 
 /*
@@ -315,9 +331,12 @@ unsigned mmu_repeat_watch(mmu *m, const mmu_request *req, unsigned types, mmu_re
  * types of the mask), *paddr with req's physical address, and returns how
  * many sets; the caller counts the access (mmu_access_repeat(slot,
  * req->type, 1)), takes the filter's latency (mmu_repeat_info.l1_latency)
- * and makes its data (mmu_access_data).  Returns 0, changing nothing, if
- * the filter does not answer req (or not for every type of the mask), or
- * its answer rests on more than max sets: make the access with mmu_access.
+ * and makes its data (mmu_access_data).  The one TLB change it may make is
+ * that replacement update, on the entry's set (slot->gen moves; what the
+ * set holds is the same; with slot->ordered, the other pages whose sets
+ * were unchanged still have the same answers).  Returns 0, changing nothing, if the filter does
+ * not answer req (or not for every type of the mask), or its answer rests
+ * on more than max sets: make the access with mmu_access.
  */
 unsigned mmu_repeat_hit(mmu *m, const mmu_request *req, unsigned types, mmu_repeat_slot *slot,
                         const uint64_t **gens, uint64_t *seen, unsigned max, uint64_t *paddr);
@@ -332,6 +351,18 @@ unsigned mmu_repeat_hit(mmu *m, const mmu_request *req, unsigned types, mmu_repe
  * to make, in order, with mmu_access_data.
  */
 void mmu_access_repeat(const mmu_repeat_slot *slot, unsigned type, uint64_t n);
+
+/*
+ * The replacement update of a hit of slot's page when its entry is not the
+ * newest of its set ((*slot->order & 15) != slot->way; see mmu_repeat_slot),
+ * as mmu_access makes it: the entry becomes the newest, and the set's change
+ * counter moves.  Returns that counter (one of the page's gens, from
+ * mmu_repeat_watch): the pages that watch it and were valid before stay
+ * valid (only the order of their set changed) once their seen value is
+ * brought up to date.  Call only while the slot's sets are unchanged (but
+ * for other such updates), before counting the access.
+ */
+const uint64_t *mmu_repeat_touch(mmu *m, const mmu_repeat_slot *slot);
 
 /*
  * The data part of a load or store (is_write) that mmu_access makes after
