@@ -272,18 +272,56 @@ static void test_repeat_refused(void **state)
  * walk, a fault or a crossing) and remembers a level-1 hit.  A random
  * stream over npages pages a side that share sets (code and data pages,
  * reads and writes).  trust: keep pages across their sets' changes (wrong: the
- * comparison must see it).  Returns the accesses counted.
+ * comparison must see it).
+ * With hits (the run loop's way, io/replay.c), MMU 1 also: asks
+ * mmu_repeat_hit before mmu_access, for a page whose sets changed or one
+ * not remembered, and counts the access if it answers (after which, in an
+ * LRU array, slot.ordered, the pages on the hit's set stay counted: their
+ * seen is brought up to date; else the pages whose sets changed are
+ * dropped); and before counting a remembered page whose entry is no longer
+ * the newest of its set ((*order & 15) != way), makes the hit's update with
+ * mmu_repeat_touch, keeping the pages on that set.  hits 2: without the
+ * touches, hits 3: keeping the pages on a set for every policy (both
+ * wrong: the comparison must see it; or MMU 0's answer to an access MMU 1
+ * counts is not a level-1 hit at the same address: the run stops there,
+ * watch_diverged is set).  Returns the accesses counted.
  */
+static int watch_diverged;
+
+/* MMU 0 answered an access that MMU 1 counts with a level-1 hit at pa (k, a) */
+static int watch_agrees(int k, const mmu_response *a, uint64_t pa, int hits)
+{
+    if (k == 1 && a[0].outcome == MMU_OUT_TLB && a[0].level == 1 && a[0].paddr == pa)
+        return 1;
+    if (hits < 2)
+        fail_msg("an access counted that MMU 0 answers otherwise (%d translations, outcome %d, level %d)", k,
+                 a[0].outcome, a[0].level);
+    watch_diverged = 1;
+    return 0;
+}
 #define WATCH_PAGES 4 /* per side */
 typedef struct watched {
     uint64_t page, pbase;
     unsigned types, nw;
+    int stale; /* (hits) its sets changed: not counted until mmu_repeat_hit answers */
     mmu_repeat_slot slot;
     const uint64_t *gen[4];
     uint64_t seen[4];
 } watched;
 
-static unsigned watch_run(pair *p, unsigned n, int trust, uint32_t seed, unsigned npages)
+/* (hits) the pages counted that watch g: still valid after an update of g's set's recency order */
+static void watch_reorder(watched w[2][WATCH_PAGES], const uint64_t *g)
+{
+    for (unsigned q = 0; q < 2 * WATCH_PAGES; q++) {
+        watched *z = &w[0][0] + q;
+        if (z->types && !z->stale)
+            for (unsigned j = 0; j < z->nw; j++)
+                if (z->gen[j] == g)
+                    z->seen[j] = *g;
+    }
+}
+
+static unsigned watch_run_hits(pair *p, unsigned n, int trust, uint32_t seed, unsigned npages, int hits)
 {
     watched w[2][WATCH_PAGES];
     memset(w, 0, sizeof w);
@@ -309,7 +347,7 @@ static unsigned watch_run(pair *p, unsigned n, int trust, uint32_t seed, unsigne
         watched *hit = NULL;
         for (unsigned j = 0; j < WATCH_PAGES; j++) {
             watched *q = &w[s][j];
-            if (q->types && q->page == (va & ~UINT64_C(0xfff)) && ((q->types >> t) & 1) &&
+            if (q->types && !q->stale && q->page == (va & ~UINT64_C(0xfff)) && ((q->types >> t) & 1) &&
                 ((va + r.size - 1) & ~UINT64_C(0xfff)) == q->page)
                 hit = q;
         }
@@ -319,15 +357,66 @@ static unsigned watch_run(pair *p, unsigned n, int trust, uint32_t seed, unsigne
                 stale |= *hit->gen[j] != hit->seen[j];
         if (stale && !trust)
             hit = NULL;
+        if (hit && hits && (*hit->slot.order & 15) != hit->slot.way) {
+            assert_true(hit->slot.ordered);
+            if (hits != 2)
+                watch_reorder(w, mmu_repeat_touch(p->m[1], &hit->slot));
+        }
+        const uint64_t tc = *ri.tlb_changes;
+        if (!hit && hits) {
+            /* mmu_repeat_hit: a page remembered (whose sets changed, or not for this type) or not */
+            watched *z = NULL;
+            for (unsigned j = 0; j < WATCH_PAGES; j++)
+                if (w[s][j].types && w[s][j].page == (va & ~UINT64_C(0xfff)))
+                    z = &w[s][j];
+            unsigned types = z ? z->types : 0;
+            mmu_repeat_slot sl;
+            const uint64_t *gen[4];
+            uint64_t seen[4], pa;
+            unsigned nw = mmu_repeat_hit(p->m[1], &r, types, &sl, gen, seen, 4, &pa);
+            if (!nw && types)
+                nw = mmu_repeat_hit(p->m[1], &r, types = 0, &sl, gen, seen, 4, &pa);
+            if (nw) {
+                if (!watch_agrees(k, a, pa, hits))
+                    return counted;
+                if (!z) {
+                    z = &w[s][next[s]];
+                    next[s] = (next[s] + 1) % WATCH_PAGES;
+                }
+                z->slot = sl;
+                z->nw = nw;
+                memcpy(z->gen, gen, sizeof gen);
+                memcpy(z->seen, seen, sizeof seen);
+                z->types = types | 1u << t;
+                z->stale = 0;
+                z->page = va & ~UINT64_C(0xfff);
+                z->pbase = pa & ~UINT64_C(0xfff);
+                if (*ri.tlb_changes != tc) {
+                    if (sl.ordered || hits == 3) {
+                        watch_reorder(w, sl.gen);
+                    } else {
+                        for (unsigned q = 0; q < 2 * WATCH_PAGES; q++) {
+                            watched *y = &w[0][0] + q;
+                            for (unsigned j = 0; j < y->nw; j++)
+                                if (*y->gen[j] != y->seen[j])
+                                    y->stale = 1;
+                        }
+                    }
+                }
+                hit = z;
+            }
+        }
         if (hit) {
-            assert_int_equal(k, 1);
+            if (hits && !watch_agrees(k, a, hit->pbase + (va & 0xfff), hits))
+                return counted;
+            if (!hits)
+                assert_int_equal(k, 1);
             mmu_access_repeat(&hit->slot, t, 1);
             if (t != MMU_FETCH)
                 mmu_access_data(p->m[1], hit->pbase + (va & 0xfff), t == MMU_WRITE);
             counted++;
             continue;
         }
-        const uint64_t tc = *ri.tlb_changes;
         assert_int_equal(mmu_access(p->m[1], &r, b), k);
         assert_int_equal(b[0].paddr, a[0].paddr);
         if (k != 1 || b[0].outcome != MMU_OUT_TLB || b[0].fault != MMU_FAULT_NONE || b[0].page_faults) {
@@ -338,8 +427,10 @@ static unsigned watch_run(pair *p, unsigned n, int trust, uint32_t seed, unsigne
             for (unsigned q = 0; q < 2 * WATCH_PAGES; q++) {
                 watched *z = &w[0][0] + q;
                 for (unsigned j = 0; j < z->nw; j++)
-                    if (*z->gen[j] != z->seen[j])
-                        z->types = 0;
+                    if (*z->gen[j] != z->seen[j]) {
+                        z->types = hits ? z->types : 0;
+                        z->stale = 1;
+                    }
             }
         if (b[0].level != 1)
             continue;
@@ -357,10 +448,16 @@ static unsigned watch_run(pair *p, unsigned n, int trust, uint32_t seed, unsigne
         if (!z->nw && types)
             z->nw = mmu_repeat_watch(p->m[1], &r, types = 0, &z->slot, z->gen, z->seen, 4);
         z->types = z->nw ? types | 1u << t : 0;
+        z->stale = 0;
         z->page = va & ~UINT64_C(0xfff);
         z->pbase = b[0].paddr & ~UINT64_C(0xfff);
     }
     return counted;
+}
+
+static unsigned watch_run(pair *p, unsigned n, int trust, uint32_t seed, unsigned npages)
+{
+    return watch_run_hits(p, n, trust, seed, npages, 0);
 }
 
 static void test_repeat_watch(void **state)
@@ -391,6 +488,40 @@ static void test_repeat_watch(void **state)
     pair_free(&p);
 }
 
+/* mmu_repeat_hit and mmu_repeat_touch, as the run loop uses them (watch_run_hits). */
+static void test_repeat_hit(void **state)
+{
+    (void)state;
+    static const char *const policies[] = {"lru", "fifo", "plru", "nru", "srrip", "random"};
+    pair p;
+    for (unsigned i = 0; i < sizeof policies / sizeof policies[0]; i++) {
+        for (unsigned np = 6; np <= 10; np += 4) {
+            pair_make_with(&p, policies[i]);
+            const unsigned plain = watch_run(&p, 60000, 0, 7 + i, np);
+            pair_free(&p);
+            pair_make_with(&p, policies[i]);
+            const unsigned counted = watch_run_hits(&p, 60000, 0, 7 + i, np, 1);
+            if (!same(&p))
+                fail_msg("policy %s, %u pages: the counts differ", policies[i], np);
+            if (counted <= plain) /* (more are counted than with mmu_repeat_watch alone) */
+                fail_msg("policy %s, %u pages: %u counted, %u without hits", policies[i], np, counted, plain);
+            pair_free(&p);
+        }
+    }
+    pair_make(&p);
+    assert_true(watch_run_hits(&p, 60000, 0, 3, 10, 1) > 5000);
+    assert_true(same(&p));
+    pair_free(&p);
+    /* without the touches (LRU), keeping the pages on a set for every policy (PLRU): both seen */
+    for (int h = 2; h <= 3; h++) {
+        pair_make_with(&p, h == 2 ? "lru" : "plru");
+        watch_diverged = 0;
+        (void)watch_run_hits(&p, 60000, 0, 7, 10, h);
+        assert_true(watch_diverged || !same(&p));
+        pair_free(&p);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -399,6 +530,7 @@ int main(void)
         cmocka_unit_test(test_repeat_refused),
         cmocka_unit_test(test_data_repeat),
         cmocka_unit_test(test_repeat_watch),
+        cmocka_unit_test(test_repeat_hit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
