@@ -46,7 +46,7 @@
  * traces without cycles (the issue cycles only grow), read on the second
  * thread, with plain options, after the warm-up.
  */
-#define REP_PAGES 4 /* per side */
+#define REP_PAGES 6 /* per side */
 #define REP_WATCH 4 /* sets a page's answer may rest on */
 /* when it pauses (rep_judge) */
 #define REP_JUDGE 16384
