@@ -46,7 +46,7 @@
  * traces without cycles (the issue cycles only grow), read on the second
  * thread, with plain options, after the warm-up.
  */
-#define REP_PAGES 6 /* per side */
+#define REP_PAGES 8 /* per side: a page's place is rep_slot of its address */
 #define REP_WATCH 4 /* sets a page's answer may rest on */
 /* when it pauses (rep_judge) */
 #define REP_JUDGE 16384
@@ -74,14 +74,13 @@ typedef struct rep_page {
     const uint64_t *gen[REP_WATCH]; /* their change counters ... */
     uint64_t seen[REP_WATCH];       /* ... and the values they had */
     mmu_repeat_slot sl;             /* the filter's answer (mmu_repeat_touch) */
-} rep_page;
+} __attribute__((aligned(256))) rep_page; /* (a power of two: the run loops index pages by rep_slot) */
+_Static_assert(sizeof(rep_page) == 256, "a page is 256 bytes");
 
 typedef struct rep_state {
-    rep_page *mru[2]; /* the page of each side that repeated last (the fast test's) */
     uint64_t judged, to_model; /* accesses on the repeat path since it was last judged; of them through the model */
     uint64_t pause;            /* the next pause (rep_judge) */
     rep_page p[2][REP_PAGES];
-    unsigned next[2]; /* the page to replace next */
     const uint64_t *tlb_changes;
     int data;         /* loads' and stores' data through the PTE caches (mmu_access_data) */
     uint32_t lat[2];  /* the filter's latency, by REP_SIDE */
@@ -265,8 +264,6 @@ static void rep_reset(replay *r)
         rs->pause = REP_PAUSE; /* (kept from one trace to the next of a run) */
     rep_drop_all(rs);
     for (int s = 0; s < 2; s++) {
-        rs->mru[s] = &rs->p[s][0];
-        rs->next[s] = 0;
     }
 }
 
@@ -296,16 +293,18 @@ static inline int rep_holds(const rep_page *p, uint64_t va, uint64_t w)
     return ((w & p->wmask) == p->wbits) & ((off | (off + sz1)) <= p->mask);
 }
 
+/* The place of the page that holds address va, among its side's (a hash of its 4 KiB page). */
+static inline unsigned rep_slot(uint64_t va)
+{
+    return (unsigned)((va >> 12) ^ (va >> 18)) & (REP_PAGES - 1);
+}
+
 /* The remembered page of side s that holds req's address (counted or not), or NULL. */
 static rep_page *rep_page_of(rep_state *rs, unsigned s, const mmu_request *req)
 {
     const uint32_t id = req->asid | (uint32_t)req->vmid << 16;
-    for (unsigned i = 0; i < REP_PAGES; i++) {
-        rep_page *q = &rs->p[s][i];
-        if (q->types && q->id == id && req->vaddr - q->base <= q->mask)
-            return q;
-    }
-    return NULL;
+    rep_page *q = &rs->p[s][rep_slot(req->vaddr)];
+    return q->types && q->id == id && req->vaddr - q->base <= q->mask ? q : NULL;
 }
 
 /* Page p (NULL: the next to replace) is req's from now on, counted for `types` (req's type
@@ -331,16 +330,13 @@ static rep_page *rep_set(rep_state *rs, rep_page *p, const mmu_request *req, uns
     p->pbase = paddr - (req->vaddr & mask);
     p->lat = rs->lat[s];
     p->id = req->asid | (uint32_t)req->vmid << 16;
-    rs->mru[s] = p;
     return p;
 }
 
-/* The page to take for a page of side s that is not remembered: the next to replace. */
-static rep_page *rep_next(rep_state *rs, unsigned s)
+/* The place for req's page, not remembered (the page there, if any, is replaced). */
+static rep_page *rep_next(rep_state *rs, const mmu_request *req)
 {
-    rep_page *p = &rs->p[s][rs->next[s]];
-    rs->next[s] = (rs->next[s] + 1) % REP_PAGES;
-    return p;
+    return &rs->p[REP_SIDE(req->type)][rep_slot(req->vaddr)];
 }
 
 /*
@@ -355,7 +351,7 @@ static __attribute__((noinline)) void rep_remember(replay *r, const mmu_request 
     rep_page *p = rep_page_of(rs, REP_SIDE(req->type), req);
     unsigned types = p ? p->types : 0;
     if (!p)
-        p = rep_next(rs, REP_SIDE(req->type));
+        p = rep_next(rs, req);
     rep_drop(p);
     mmu_repeat_slot sl;
     if (!(p->nw = mmu_repeat_watch(r->m, req, types, &sl, p->gen, p->seen, REP_WATCH)) && types) {
@@ -550,7 +546,7 @@ static int rep_hit(replay *r, run_acc *ra, const mmu_request *req, uint64_t tc)
     if (!n)
         return 0;
     if (!p)
-        p = rep_next(rs, REP_SIDE(req->type));
+        p = rep_next(rs, req);
     rep_drop(p);
     p->nw = n;
     for (unsigned j = 0; j < n; j++) {
@@ -618,15 +614,6 @@ static __attribute__((noinline)) int full_access(replay *r, run_acc *ra, const c
     if (MMUSIM_REPLAY_UNLIKELY(lr->fault != MMU_FAULT_NONE) && mmu_os_error(r->m) != MMU_OK)
         return os_failed(r, r->index + ra->reps + ra->accesses - 1, path, a, err, errlen);
     return 0;
-}
-
-/* The page of side s other than its last that holds the binary record (va, w), or NULL. */
-static inline rep_page *rep_find_bin(rep_state *rs, unsigned s, uint64_t va, uint64_t w)
-{
-    for (unsigned i = 0; i < REP_PAGES; i++)
-        if (rep_holds(&rs->p[s][i], va, w))
-            return &rs->p[s][i];
-    return NULL;
 }
 
 /*
@@ -706,25 +693,21 @@ static inline __attribute__((always_inline)) long bin_run_t(replay *r, mmusim_tr
     for (i = 0; i < n; i++, p += MMUSIM_BIN_RECORD_SIZE) {
         const uint64_t va = mmusim_le64(p), w = mmusim_le64(p + 8);
         const unsigned s = (unsigned)(w >> 62) & 1; /* REP_SIDE of the type */
-        rep_page *pg = rs->mru[s];
+        rep_page *pg = &rs->p[s][rep_slot(va)];
         if (MMUSIM_REPLAY_UNLIKELY(!rep_holds(pg, va, w))) {
-            rep_page *f = rep_find_bin(rs, s, va, w);
-            if (!f) {
-                iss_to(&q, &ra);
-                ra.reps = (uint64_t)i - slow;
-                unsigned access = 0;
-                const int rc = bin_slow(r, &ra, path, &raw, p, rec0 + (uint64_t)i, &access, err, errlen);
-                iss_from(&q, &ra);
-                decoded += access;
-                if (rc < 0) {
-                    status = -1;
-                    os_fail = access; /* an access: the OS model failed on it */
-                    break;
-                }
-                slow++;
-                continue;
+            iss_to(&q, &ra);
+            ra.reps = (uint64_t)i - slow;
+            unsigned access = 0;
+            const int rc = bin_slow(r, &ra, path, &raw, p, rec0 + (uint64_t)i, &access, err, errlen);
+            iss_from(&q, &ra);
+            decoded += access;
+            if (rc < 0) {
+                status = -1;
+                os_fail = access; /* an access: the OS model failed on it */
+                break;
             }
-            rs->mru[s] = pg = f;
+            slow++;
+            continue;
         }
         rep_step(r, &q, pg, (unsigned)(w >> 61) & 3, va - pg->base, &fetches, data);
     }
@@ -773,23 +756,16 @@ static inline __attribute__((always_inline)) int plain_run_rep_t(replay *r, cons
     for (i = 0; i < n; i++) {
         const mmusim_access *x = &a[i];
         const unsigned s = REP_SIDE(x->type);
-        rep_page *pg = rs->mru[s];
+        const rep_page *pg = &rs->p[s][rep_slot(x->vaddr)];
         if (MMUSIM_REPLAY_UNLIKELY(!rep_holds_acc(pg, x))) {
-            rep_page *f = NULL;
-            for (unsigned j = 0; j < REP_PAGES && !f; j++)
-                if (rep_holds_acc(&rs->p[s][j], x))
-                    f = &rs->p[s][j];
-            if (!f) {
-                iss_to(&q, &ra);
-                ra.reps = (uint64_t)i - slow;
-                status = full_access(r, &ra, path, x, err, errlen);
-                iss_from(&q, &ra);
-                if (status)
-                    break;
-                slow++;
-                continue;
-            }
-            rs->mru[s] = pg = f;
+            iss_to(&q, &ra);
+            ra.reps = (uint64_t)i - slow;
+            status = full_access(r, &ra, path, x, err, errlen);
+            iss_from(&q, &ra);
+            if (status)
+                break;
+            slow++;
+            continue;
         }
         rep_step(r, &q, pg, x->type, x->vaddr - pg->base, &fetches, data);
     }
