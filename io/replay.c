@@ -34,17 +34,20 @@
 
 /*
  * The repeat path (docs/performance.md, "The run loop's repeat path"): per
- * side (loads and stores; fetches), up to REP_PAGES pages of the model's
- * level-1 hit filter that the model said it would answer (mmu_repeat_ok),
- * with the TLB sets that answer rests on (mmu_repeat_watch).  An access of
- * such a page, within it, of a type answered there, is counted where the
- * filter counts it and takes the issue rule's step with the filter's
- * latency, without a call into the model: the counts are those of
- * mmu_access.  After an access the model answered changed a TLB set, every
- * page that rests on that set is dropped, and every page after a walk, a
- * fault or a page crossing; a level-1 hit is remembered.  Only for binary
- * traces without cycles (the issue cycles only grow), read on the second
- * thread, with plain options, after the warm-up.
+ * side (loads and stores; fetches), REP_PAGES pages of the model's level-1
+ * hit filter that the model said it would answer (mmu_repeat_watch,
+ * mmu_repeat_hit), each in the place rep_slot gives its address, with the
+ * TLB sets that answer rests on.  An access of the page in its place,
+ * within it, of a type answered there, is counted where the filter counts
+ * it and takes the issue rule's step with the filter's latency, without a
+ * call into the model (but for an LRU entry another page made older: the
+ * hit's update, rep_touch): the counts are those of mmu_access.  After an
+ * access the model answered changed a TLB set, every page that rests on
+ * that set is no longer counted, and every page is dropped after a walk, a
+ * fault or a page crossing; any other access is offered to the filter
+ * first (rep_hit), and a level-1 hit is remembered.  For traces without
+ * cycles (the issue cycles only grow), with plain options, after the
+ * warm-up; a binary trace's records are tested undecoded.
  */
 #define REP_PAGES 8 /* per side: a page's place is rep_slot of its address */
 #define REP_WATCH 4 /* sets a page's answer may rest on */
