@@ -473,10 +473,10 @@ static inline __attribute__((always_inline)) void iss_step(iss_regs *q, const re
 }
 
 /*
- * A repeat of page p whose entry is no longer the newest of its set: another
- * page's repeat (rep_touch) changed the set's recency order.  The hit's
- * replacement update (mmu_repeat_touch); every page counted that watches the
- * set stays counted (what the set holds is the same).
+ * The recency order of the LRU set whose change counter is g changed (a
+ * hit's update: mmu_repeat_touch, or mmu_repeat_hit's re-hit), and nothing
+ * else: the pages counted that watch the set stay counted (what it holds is
+ * the same), with their value of its counter brought up to date.
  */
 static void rep_reorder(rep_state *rs, const uint64_t *g)
 {
@@ -488,6 +488,8 @@ static void rep_reorder(rep_state *rs, const uint64_t *g)
                     q->seen[j] = *g;
 }
 
+/* A repeat of page p whose entry another page's hit made older (no longer the newest of its
+   LRU set): the hit's replacement update, before it is counted. */
 static __attribute__((noinline)) void rep_touch(replay *r, const rep_page *p)
 {
     rep_reorder(&r->rep, mmu_repeat_touch(r->m, &p->sl));
@@ -531,9 +533,11 @@ static void run_sums(replay *r, const run_acc *ra, uint64_t reps, uint64_t fetch
  * Access req (at its issue cycle; tc: tlb_changes before it), if the
  * filter answers it (mmu_repeat_hit): a page remembered whose sets other
  * accesses changed, or a page not remembered.  It is counted as mmu_access
- * counts it, its page remembered from now on, the pages whose sets it
- * changed no longer counted in the run loops (rep_check).  Returns 1, or 0
- * (nothing done: the filter does not answer it).
+ * counts it and its page remembered from now on.  If its hit reordered an
+ * LRU set, the pages on that set stay counted (rep_reorder); under another
+ * policy, the pages whose sets it changed are no longer counted
+ * (rep_check).  Returns 1, or 0 (nothing done: the filter does not answer
+ * it).
  */
 static int rep_hit(replay *r, run_acc *ra, const mmu_request *req, uint64_t tc)
 {

@@ -334,9 +334,10 @@ unsigned mmu_repeat_watch(mmu *m, const mmu_request *req, unsigned types, mmu_re
  * and makes its data (mmu_access_data).  The one TLB change it may make is
  * that replacement update, on the entry's set (slot->gen moves; what the
  * set holds is the same; with slot->ordered, the other pages whose sets
- * were unchanged still have the same answers).  Returns 0, changing nothing, if the filter does
- * not answer req (or not for every type of the mask), or its answer rests
- * on more than max sets: make the access with mmu_access.
+ * were unchanged still have the same answers).  Returns 0, changing
+ * nothing, if the filter does not answer req (or not for every type of the
+ * mask), or its answer rests on more than max sets: make the access with
+ * mmu_access.
  */
 unsigned mmu_repeat_hit(mmu *m, const mmu_request *req, unsigned types, mmu_repeat_slot *slot,
                         const uint64_t **gens, uint64_t *seen, unsigned max, uint64_t *paddr);
