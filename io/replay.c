@@ -67,7 +67,9 @@ typedef struct rep_page {
     /* ... and an address in [base, base + mask] with its last byte (mask < 4 KiB) */
     uint64_t base, mask;
     uint64_t *pend; /* the model's counters of the page's level-1 outcome, by access type */
-    const uint64_t *order; /* its entry is the newest of its set while (*order & 15) == way */
+    /* its entry is the newest of its set while (*order & 15) == way (sl's, here beside the
+       page's test for the run loops) */
+    const uint64_t *order;
     uint32_t way;
     uint64_t pbase; /* the physical address of base */
     uint32_t lat;   /* the filter's latency */
@@ -266,8 +268,6 @@ static void rep_reset(replay *r)
     if (!rs->pause)
         rs->pause = REP_PAUSE; /* (kept from one trace to the next of a run) */
     rep_drop_all(rs);
-    for (int s = 0; s < 2; s++) {
-    }
 }
 
 /* Some TLB set changed: every page that rests on a set that did is no longer counted in the run
@@ -310,12 +310,12 @@ static rep_page *rep_page_of(rep_state *rs, unsigned s, const mmu_request *req)
     return q->types && q->id == id && req->vaddr - q->base <= q->mask ? q : NULL;
 }
 
-/* Page p (NULL: the next to replace) is req's from now on, counted for `types` (req's type
+/* Page p is req's from now on, counted for `types` (req's type
    among them), at physical address paddr, on the filter's slot sl whose answer rests on the
    p->nw sets already in p->gen and p->seen.  A page is the filter's page, or the 4 KiB of it
    that hold req if the filter's pages are larger (record sizes are at most 4 KiB). */
-static rep_page *rep_set(rep_state *rs, rep_page *p, const mmu_request *req, unsigned types,
-                         const mmu_repeat_slot *sl, uint64_t paddr)
+static void rep_set(rep_state *rs, rep_page *p, const mmu_request *req, unsigned types,
+                    const mmu_repeat_slot *sl, uint64_t paddr)
 {
     const unsigned s = REP_SIDE(req->type);
     const uint64_t mask = sl->shift < 12 ? (UINT64_C(1) << sl->shift) - 1 : 0xfff;
@@ -333,7 +333,6 @@ static rep_page *rep_set(rep_state *rs, rep_page *p, const mmu_request *req, uns
     p->pbase = paddr - (req->vaddr & mask);
     p->lat = rs->lat[s];
     p->id = req->asid | (uint32_t)req->vmid << 16;
-    return p;
 }
 
 /* The place for req's page, not remembered (the page there, if any, is replaced). */
